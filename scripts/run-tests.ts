@@ -1,0 +1,95 @@
+// Runs every package's test suite in dependency order and ends with one summary line CI can read.
+// Each suite keeps its own runner (hardhat's node:test, node:test, vitest); this only parses
+// their closing counts, so a suite that crashes before reporting still counts as a failure.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+interface Step {
+  name: string;
+  cmd: string[];
+  /** a build step has no test counts: it passes or fails as a whole */
+  build?: boolean;
+}
+
+const steps: Step[] = [
+  { name: 'typecheck', cmd: ['npm', 'run', 'typecheck', '--workspaces', '--if-present'], build: true },
+  { name: 'contracts: build', cmd: ['npm', 'run', 'build', '-w', '@hessian/contracts'], build: true },
+  { name: 'contracts: lint', cmd: ['npm', 'run', 'lint', '-w', '@hessian/contracts'], build: true },
+  { name: 'contracts', cmd: ['npm', 'test', '-w', '@hessian/contracts'] },
+];
+
+const only = process.argv.slice(2);
+const selected = only.length ? steps.filter((s) => only.some((o) => s.name.startsWith(o))) : steps;
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** node:test (spec or tap reporter) and vitest closing lines */
+function parseCounts(out: string): Counts | undefined {
+  // eslint-disable-next-line no-control-regex
+  const text = out.replace(/\x1b\[[0-9;]*m/g, '');
+  const node = (k: string) => {
+    const all = [...text.matchAll(new RegExp(`^\\s*(?:ℹ|#) ${k} (\\d+)\\s*$`, 'gm'))];
+    return all.length ? all.map((m) => Number(m[1])).reduce((a, b) => a + b, 0) : undefined;
+  };
+  const pass = node('pass');
+  if (pass !== undefined) {
+    return { passed: pass, failed: node('fail') ?? 0, skipped: (node('skipped') ?? 0) + (node('todo') ?? 0) };
+  }
+  const vt = text.match(/^\s*Tests\s+(.*)$/m);
+  if (vt) {
+    const n = (k: string) => Number(vt[1]!.match(new RegExp(`(\\d+) ${k}`))?.[1] ?? 0);
+    return { passed: n('passed'), failed: n('failed'), skipped: n('skipped') + n('todo') };
+  }
+  return undefined;
+}
+
+function run(step: Step): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(step.cmd[0]!, step.cmd.slice(1), { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
+    let out = '';
+    const tee = (chunk: Buffer, to: NodeJS.WriteStream) => {
+      out += chunk.toString();
+      to.write(chunk);
+    };
+    child.stdout.on('data', (c: Buffer) => tee(c, process.stdout));
+    child.stderr.on('data', (c: Buffer) => tee(c, process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+const lines: string[] = [];
+for (const step of selected) {
+  const started = Date.now();
+  process.stdout.write(`\n===== ${step.name} =====\n`);
+  const { code, out } = await run(step);
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (step.build) {
+    if (code !== 0) total.failed += 1;
+    lines.push(`${code === 0 ? 'ok  ' : 'FAIL'} ${step.name} (${secs}s)`);
+    continue;
+  }
+  const counts = parseCounts(out);
+  if (!counts) {
+    total.failed += 1;
+    lines.push(`FAIL ${step.name}: exited ${code} without a test summary (${secs}s)`);
+    continue;
+  }
+  // a runner that reports no failures but exits non-zero (e.g. an unhandled error) still fails
+  if (code !== 0 && counts.failed === 0) counts.failed = 1;
+  total.passed += counts.passed;
+  total.failed += counts.failed;
+  total.skipped += counts.skipped;
+  lines.push(`${counts.failed ? 'FAIL' : 'ok  '} ${step.name}: ${counts.passed} passed, ${counts.failed} failed (${secs}s)`);
+}
+
+process.stdout.write(`\n===== summary =====\n${lines.join('\n')}\n`);
+process.stdout.write(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
+process.exitCode = total.failed > 0 ? 1 : 0;
