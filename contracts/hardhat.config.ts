@@ -15,6 +15,7 @@ export default defineConfig({
     settings: {
       optimizer: { enabled: true, runs: 10_000 },
       evmVersion: 'cancun',
+      viaIR: true,
     },
   },
   paths: {

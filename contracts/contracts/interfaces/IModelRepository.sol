@@ -52,7 +52,7 @@ interface IModelRepository {
     struct CreateModelParams {
         /// address(0) for ETH (bounty = msg.value), otherwise an ERC-20
         address token;
-        /// ERC-20 amount pulled with transferFrom (ignored for ETH)
+        /// ERC-20 amount pulled with transferFrom; for ETH 0 or equal to msg.value
         uint256 bounty;
         /// IPFS CID (string form, e.g. CIDv1 base32) of the encrypted initial weights
         string weightsCid;

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IModelRepository} from "../interfaces/IModelRepository.sol";
+
+/// @notice A malicious ETH receiver and a malicious ERC-20 in one: when it receives ETH, and when
+/// the repository moves it as a token, it calls back into the repository with a preset call.
+/// `lastError` records what the re-entrant call reverted with, so tests can assert the guard
+/// (not some unrelated failure) stopped it.
+contract ReentrantAttacker is ERC20 {
+    IModelRepository public immutable repository;
+    bytes public reentryCall;
+    bool public armed;
+    bool public attempted;
+    bool public reentrySucceeded;
+    bytes public lastError;
+
+    constructor(IModelRepository repository_) ERC20("Evil Token", "EVIL") {
+        repository = repository_;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    /// @param call calldata for the repository, run once on the next ETH receipt or token transfer
+    function arm(bytes calldata call) external {
+        reentryCall = call;
+        armed = true;
+        attempted = false;
+        reentrySucceeded = false;
+        delete lastError;
+    }
+
+    function createModel(IModelRepository.CreateModelParams calldata p) external payable returns (uint256) {
+        return repository.createModel{value: msg.value}(p);
+    }
+
+    function submitGradient(uint256 modelId, string calldata cid, bytes32 commitment) external payable returns (uint256) {
+        return repository.submitGradient{value: msg.value}(modelId, cid, commitment);
+    }
+
+    function withdraw(address token) external returns (uint256) {
+        return repository.withdraw(token, address(this));
+    }
+
+    function approveRepository(uint256 amount) external {
+        _approve(address(this), address(repository), amount);
+    }
+
+    receive() external payable {
+        _reenter();
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (msg.sender == address(repository)) _reenter();
+    }
+
+    function _reenter() private {
+        if (!armed) return;
+        armed = false;
+        attempted = true;
+        (bool ok, bytes memory ret) = address(repository).call(reentryCall);
+        reentrySucceeded = ok;
+        if (!ok) lastError = ret;
+    }
+}
