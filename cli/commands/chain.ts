@@ -1,0 +1,37 @@
+// `hessian chain`: a local Hardhat node with Hessian deployed, for development and the demo.
+import { JsonRpcProvider } from 'ethers';
+import { parseOptions, intOption } from '../args.ts';
+import { dataPaths, DEFAULT_DATA_DIR } from '../data-dir.ts';
+
+export async function chain(argv: string[]): Promise<void> {
+  const opts = parseOptions(
+    'chain',
+    'Start a local Hardhat node, deploy ModelRepository and the demo TestToken, write the deployment file and keep serving until Ctrl-C.',
+    {
+      host: { type: 'string', env: 'HESSIAN_CHAIN_HOST', default: '127.0.0.1', description: 'address to bind' },
+      port: { type: 'string', env: 'HESSIAN_CHAIN_PORT', default: '8545', description: 'JSON-RPC port (0 = a free one)' },
+      'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'where the deployment file is written' },
+      'no-token': { type: 'boolean', description: 'do not deploy the demo ERC-20 token' },
+    },
+    argv,
+  );
+  if (!opts) return;
+  const { startLocalChain } = await import('@hessian/contracts/local-chain');
+  const { deployHessian, writeDeployment } = await import('@hessian/contracts');
+  const paths = dataPaths(opts['data-dir']!);
+  const node = await startLocalChain({ host: opts.host!, port: intOption('port', opts.port) ?? 0 });
+  const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+  const deployer = await provider.getSigner(0);
+  const deployment = await deployHessian(deployer, { token: !opts['no-token'], network: 'localhost' });
+  writeDeployment(paths.deployment, deployment);
+  process.stdout.write(`${JSON.stringify({ rpc: node.url, deploymentFile: paths.deployment, ...deployment }, null, 2)}\n`);
+  process.stdout.write(`Hardhat node at ${node.url}; Ctrl-C to stop.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    node.process.once('exit', stop);
+  });
+  provider.destroy();
+  await node.stop();
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The `hessian` command: one entry point for every role. Each subcommand is thin wiring of a
+// package's own entry point, imported lazily so one role's dependencies never slow another.
+import { CliError, reportError } from './errors.ts';
+
+interface Command {
+  summary: string;
+  run(argv: string[]): Promise<void>;
+}
+
+const commands: Record<string, Command> = {
+  chain: {
+    summary: 'start a local Hardhat node and deploy the contracts',
+    run: async (argv) => (await import('./commands/chain.ts')).chain(argv),
+  },
+  index: {
+    summary: 'run the embedded indexer and its GraphQL API',
+    run: async (argv) => (await import('./commands/index.ts')).index(argv),
+  },
+  dashboard: {
+    summary: 'serve the built dashboard',
+    run: async (argv) => (await import('./commands/dashboard.ts')).dashboard(argv),
+  },
+  train: {
+    summary: 'trainer roles: lender | evaluate | owner | withdraw',
+    run: async (argv) => (await import('./commands/train.ts')).train(argv),
+  },
+  demo: {
+    summary: 'the whole system on embedded defaults: chain, indexer, dashboard, lender, owners',
+    run: async (argv) => (await import('./commands/demo.ts')).demo(argv),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'Usage: hessian <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'hessian <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return;
+  }
+  const command = commands[name];
+  if (!command) throw new CliError(`unknown command '${name}'\n\n${usage()}`);
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  reportError(err);
+  process.exitCode = process.exitCode || 1;
+});
