@@ -13,6 +13,10 @@ const commands: Record<string, Command> = {
     summary: 'start a local Hardhat node and deploy the contracts',
     run: async (argv) => (await import('./commands/chain.ts')).chain(argv),
   },
+  deploy: {
+    summary: 'deploy the contracts to any chain (and the subgraph to a graph-node)',
+    run: async (argv) => (await import('./commands/deploy.ts')).deploy(argv),
+  },
   index: {
     summary: 'run the embedded indexer and its GraphQL API',
     run: async (argv) => (await import('./commands/index.ts')).index(argv),

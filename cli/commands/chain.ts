@@ -12,6 +12,7 @@ export async function chain(argv: string[]): Promise<void> {
       port: { type: 'string', env: 'HESSIAN_CHAIN_PORT', default: '8545', description: 'JSON-RPC port (0 = a free one)' },
       'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'where the deployment file is written' },
       'no-token': { type: 'boolean', description: 'do not deploy the demo ERC-20 token' },
+      'no-deploy': { type: 'boolean', description: 'only run the node (deploy later with `hessian deploy`)' },
     },
     argv,
   );
@@ -21,10 +22,12 @@ export async function chain(argv: string[]): Promise<void> {
   const paths = dataPaths(opts['data-dir']!);
   const node = await startLocalChain({ host: opts.host!, port: intOption('port', opts.port) ?? 0 });
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
-  const deployer = await provider.getSigner(0);
-  const deployment = await deployHessian(deployer, { token: !opts['no-token'], network: 'localhost' });
-  writeDeployment(paths.deployment, deployment);
-  process.stdout.write(`${JSON.stringify({ rpc: node.url, deploymentFile: paths.deployment, ...deployment }, null, 2)}\n`);
+  if (!opts['no-deploy']) {
+    const deployer = await provider.getSigner(0);
+    const deployment = await deployHessian(deployer, { token: !opts['no-token'], network: 'localhost' });
+    writeDeployment(paths.deployment, deployment);
+    process.stdout.write(`${JSON.stringify({ rpc: node.url, deploymentFile: paths.deployment, ...deployment }, null, 2)}\n`);
+  }
   process.stdout.write(`Hardhat node at ${node.url}; Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

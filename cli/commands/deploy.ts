@@ -1,0 +1,62 @@
+// `hessian deploy`: deploy the contracts to any JSON-RPC chain (a local node, a testnet) and,
+// optionally, the subgraph to a graph-node. Used by the docker-compose deploy job.
+import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonRpcProvider, Wallet, type Signer } from 'ethers';
+import { parseOptions } from '../args.ts';
+import { CliError } from '../errors.ts';
+import { dataPaths, DEFAULT_DATA_DIR } from '../data-dir.ts';
+
+const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, GRAPH_SKIP_NEW_VERSION_CHECK: 'true', ...env } });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new CliError(`${cmd} ${args.join(' ')} exited with code ${code}`))));
+  });
+}
+
+export async function deploy(argv: string[]): Promise<void> {
+  const opts = parseOptions(
+    'deploy',
+    'Deploy ModelRepository (and the demo TestToken) to a JSON-RPC chain and write the deployment file; with --graph-node, also build and deploy the subgraph to a graph-node.',
+    {
+      rpc: { type: 'string', env: 'HESSIAN_RPC_URL', default: 'http://127.0.0.1:8545', description: 'JSON-RPC URL of the chain' },
+      'private-key': { type: 'string', env: 'HESSIAN_PRIVATE_KEY', description: "deployer key (default: the node's first unlocked account)" },
+      network: { type: 'string', env: 'GRAPH_NETWORK', default: 'localhost', description: 'network name written to the deployment and the subgraph manifest' },
+      'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'where the deployment file is written' },
+      deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', description: 'deployment file (default <data-dir>/deployment.json); reused when it exists' },
+      'no-token': { type: 'boolean', description: 'do not deploy the demo ERC-20 token' },
+      'graph-node': { type: 'string', env: 'GRAPH_NODE_ADMIN', description: "graph-node admin URL (e.g. http://localhost:8020): deploy the subgraph there" },
+      ipfs: { type: 'string', env: 'IPFS_API', default: 'http://127.0.0.1:5001', description: 'Kubo RPC URL graph-node reads subgraph files from' },
+      name: { type: 'string', default: 'hessian', description: 'subgraph name' },
+    },
+    argv,
+  );
+  if (!opts) return;
+  const { deployHessian, writeDeployment, readDeployment } = await import('@hessian/contracts');
+  const file = path.resolve(opts.deployment ?? dataPaths(opts['data-dir']!).deployment);
+  let deployment;
+  if (existsSync(file)) {
+    deployment = readDeployment(file);
+    process.stdout.write(`using the existing deployment ${file}\n`);
+  } else {
+    const provider = new JsonRpcProvider(opts.rpc, undefined, { staticNetwork: false });
+    const signer: Signer = opts['private-key'] ? new Wallet(opts['private-key'], provider) : await provider.getSigner(0);
+    deployment = await deployHessian(signer, { token: !opts['no-token'], network: opts.network! });
+    writeDeployment(file, deployment);
+    provider.destroy();
+  }
+  process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
+  if (!opts['graph-node']) return;
+  const subgraph = path.join(repo, 'subgraph');
+  const graph = path.join(repo, 'node_modules', '.bin', 'graph');
+  await run(process.execPath, ['scripts/render-manifest.ts', '--deployment', file, '--network', opts.network!], subgraph);
+  await run(graph, ['codegen'], subgraph);
+  await run(graph, ['build'], subgraph);
+  await run(graph, ['create', '--node', opts['graph-node'], opts.name!], subgraph);
+  await run(graph, ['deploy', '--node', opts['graph-node'], '--ipfs', opts.ipfs!, '--version-label', 'v0.1.0', opts.name!], subgraph);
+}
