@@ -1,0 +1,43 @@
+// The ModelRepository ABI. Until @hessian/contracts exports it, read the interface artifact
+// compiled by `npx hardhat build` in contracts/.
+import { readFileSync } from 'node:fs';
+import { Interface } from 'ethers';
+import type { InterfaceAbi } from 'ethers';
+
+const artifactUrl = new URL(
+  '../../../contracts/artifacts/contracts/interfaces/IModelRepository.sol/IModelRepository.json',
+  import.meta.url,
+);
+
+function loadAbi(): InterfaceAbi {
+  let text: string;
+  try {
+    text = readFileSync(artifactUrl, 'utf8');
+  } catch (err) {
+    throw new Error(`ModelRepository ABI missing (${artifactUrl.pathname}); run \`npm run build -w @hessian/contracts\`: ${(err as Error).message}`);
+  }
+  return (JSON.parse(text) as { abi: InterfaceAbi }).abi;
+}
+
+export const modelRepositoryAbi: InterfaceAbi = loadAbi();
+export const modelRepositoryInterface = new Interface(modelRepositoryAbi);
+
+/** fixed-point scale of on-chain scores (AUC 0.75 = 750_000) */
+export const SCORE_SCALE = 1_000_000;
+
+export const MODEL_STATUS = ['None', 'Open', 'TargetReached', 'Closed'] as const;
+export const GRADIENT_STATUS = ['None', 'Pending', 'Accepted', 'Rejected', 'Expired'] as const;
+export const REWARD_RULE = ['Improvement', 'EqualShare'] as const;
+export const REWARD_KIND = ['Improvement', 'EqualShare', 'ExpiredShare'] as const;
+export const CLOSE_REASON = ['Deadline', 'TargetReached'] as const;
+
+export type RewardRuleName = (typeof REWARD_RULE)[number];
+
+/** enum value names by Solidity internal type, for readable errors and events */
+export const ENUM_NAMES: Record<string, readonly string[]> = {
+  'enum IModelRepository.ModelStatus': MODEL_STATUS,
+  'enum IModelRepository.GradientStatus': GRADIENT_STATUS,
+  'enum IModelRepository.RewardRule': REWARD_RULE,
+  'enum IModelRepository.RewardKind': REWARD_KIND,
+  'enum IModelRepository.CloseReason': CLOSE_REASON,
+};

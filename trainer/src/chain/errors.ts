@@ -1,0 +1,101 @@
+// Turns reverts into readable messages: ethers surfaces a custom error as raw revert data (or a
+// half-decoded object); this names the error, its arguments and their enum values.
+import { isError } from 'ethers';
+import type { ErrorDescription, Interface } from 'ethers';
+import { modelRepositoryInterface, ENUM_NAMES } from './abi.ts';
+
+/** a failed contract call, with the custom error decoded when there is one */
+export class ChainError extends Error {
+  /** the custom error's name (e.g. "CommitmentAlreadyUsed"), if the revert carried one */
+  readonly errorName: string | undefined;
+  readonly errorArgs: Record<string, unknown>;
+  /** true when retrying later may succeed (network, timeouts, nonce races) */
+  readonly transient: boolean;
+
+  constructor(message: string, opts: { errorName?: string; errorArgs?: Record<string, unknown>; transient: boolean; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'ChainError';
+    this.errorName = opts.errorName;
+    this.errorArgs = opts.errorArgs ?? {};
+    this.transient = opts.transient;
+  }
+}
+
+const HINTS: Record<string, string> = {
+  CommitmentAlreadyUsed: 'this data commitment was already submitted for the model',
+  ModelNotOpen: 'the model does not accept submissions',
+  SubmissionsClosed: 'the submission deadline has passed',
+  NotEvaluator: 'the sender is not the model\'s evaluator',
+  GradientNotPending: 'the gradient was already evaluated or expired',
+  EvaluationWindowOver: 'the gradient\'s evaluation deadline has passed',
+  EthValueMismatch: 'the ETH sent does not match the required amount',
+  NothingToWithdraw: 'there is no credit to withdraw',
+  DeadlineInPast: 'the submission deadline is not in the future',
+  InvalidScores: 'the target score must be above the initial score and at most 1e6',
+  UnknownModel: 'no model has this id',
+  UnknownGradient: 'no gradient has this id',
+};
+
+function findRevertData(err: unknown, depth = 0): string | undefined {
+  if (depth > 5 || err === null || typeof err !== 'object') return undefined;
+  const e = err as Record<string, unknown>;
+  if (typeof e.data === 'string' && /^0x[0-9a-fA-F]{8}/.test(e.data)) return e.data;
+  for (const k of ['error', 'info', 'cause', 'data']) {
+    const found = findRevertData(e[k], depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function formatArgs(desc: ErrorDescription): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  desc.fragment.inputs.forEach((input, i) => {
+    const v = desc.args[i];
+    const names = input.type === 'uint8' ? ENUM_NAMES[(input as unknown as { internalType?: string }).internalType ?? ''] : undefined;
+    const key = input.name || `arg${i}`;
+    out[key] = names && typeof v === 'bigint' ? (names[Number(v)] ?? v.toString()) : typeof v === 'bigint' ? v.toString() : v;
+  });
+  return out;
+}
+
+/** the custom error carried by a revert, if any */
+export function decodeRevert(err: unknown, iface: Interface = modelRepositoryInterface): { name: string; args: Record<string, unknown> } | undefined {
+  const data = findRevertData(err);
+  if (!data) return undefined;
+  let desc: ErrorDescription | null = null;
+  try {
+    desc = iface.parseError(data);
+  } catch {
+    return undefined;
+  }
+  if (!desc) return undefined;
+  return { name: desc.name, args: formatArgs(desc) };
+}
+
+const TRANSIENT_CODES = new Set(['NETWORK_ERROR', 'TIMEOUT', 'SERVER_ERROR', 'NONCE_EXPIRED', 'REPLACEMENT_UNDERPRICED', 'UNKNOWN_ERROR']);
+
+/** wraps any error from a contract call into a ChainError with a readable message */
+export function describeChainError(err: unknown, action: string, iface: Interface = modelRepositoryInterface): ChainError {
+  if (err instanceof ChainError) return err;
+  const decoded = decodeRevert(err, iface);
+  if (decoded) {
+    const args = Object.entries(decoded.args)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(', ');
+    const hint = HINTS[decoded.name];
+    return new ChainError(`${action} reverted: ${decoded.name}(${args})${hint ? `: ${hint}` : ''}`, {
+      errorName: decoded.name,
+      errorArgs: decoded.args,
+      transient: false,
+      cause: err,
+    });
+  }
+  const e = err as { code?: string; shortMessage?: string; message?: string };
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const refused = /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up/i.test(String(e?.message ?? ''));
+  const transient = refused || (code !== undefined && TRANSIENT_CODES.has(code));
+  if (isError(err, 'CALL_EXCEPTION')) {
+    return new ChainError(`${action} reverted: ${err.shortMessage}`, { transient: false, cause: err });
+  }
+  return new ChainError(`${action} failed: ${e?.shortMessage ?? e?.message ?? String(err)}`, { transient, cause: err });
+}

@@ -1,0 +1,142 @@
+// Structured JSON-lines logs for the daemons. A daemon handles secret keys and private keys, so
+// every record passes a redaction guard before it is written: fields named like secrets are
+// masked, byte arrays are summarised, and registered secret values are scrubbed from any string.
+import type { Writable } from 'node:stream';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** a logger whose records carry these fields too (same sink, same secrets) */
+  child(fields: LogFields): Logger;
+  /** scrub this value (and its hex/base64 forms) from every later record */
+  addSecret(secret: string | Uint8Array): void;
+}
+
+export interface LoggerOptions {
+  /** where records go; default process.stderr (stdout stays free for command output) */
+  stream?: Pick<Writable, 'write'>;
+  level?: LogLevel;
+  name?: string;
+  /** overrides the clock in records (tests) */
+  now?: () => Date;
+}
+
+const SECRET_KEY_NAME = /secret|private|password|passphrase|mnemonic|seed/i;
+const REDACTED = '[redacted]';
+/** shortest registered secret worth scrubbing: shorter values would mask ordinary text */
+const MIN_SECRET_CHARS = 16;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+class Redactor {
+  readonly secrets = new Set<string>();
+
+  add(secret: string | Uint8Array): void {
+    if (typeof secret === 'string') {
+      this.addString(secret);
+      if (/^(0x)?[0-9a-fA-F]+$/.test(secret)) this.addString(secret.replace(/^0x/, ''));
+      return;
+    }
+    const buf = Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
+    this.addString(buf.toString('hex'));
+    // base64 of a prefix catches a secret serialised inside a longer base64 string
+    this.addString(buf.subarray(0, Math.min(buf.length, 48)).toString('base64'));
+  }
+
+  private addString(s: string): void {
+    if (s.length >= MIN_SECRET_CHARS) this.secrets.add(s);
+  }
+
+  scrubString(s: string): string {
+    let out = s;
+    const lower = s.toLowerCase();
+    for (const secret of this.secrets) {
+      // hex may be printed in either case, so match without regard to case
+      if (lower.includes(secret.toLowerCase())) out = out.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
+    }
+    return out;
+  }
+
+  value(v: unknown, depth: number, seen: WeakSet<object>): unknown {
+    if (typeof v === 'string') return this.scrubString(v);
+    if (typeof v === 'bigint') return v.toString();
+    if (v === null || typeof v !== 'object') {
+      if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+      return v;
+    }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return `[${v.byteLength} bytes]`;
+    if (seen.has(v)) return '[circular]';
+    if (depth > 6) return '[deep]';
+    seen.add(v);
+    if (v instanceof Error) {
+      return {
+        name: v.name,
+        message: this.scrubString(v.message),
+        ...(v.cause !== undefined ? { cause: this.value(v.cause, depth + 1, seen) } : {}),
+      };
+    }
+    if (Array.isArray(v)) return v.slice(0, 100).map((x) => this.value(x, depth + 1, seen));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      out[k] = SECRET_KEY_NAME.test(k) && x !== undefined && x !== null && typeof x !== 'boolean' ? REDACTED : this.value(x, depth + 1, seen);
+    }
+    return out;
+  }
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const stream = opts.stream ?? process.stderr;
+  const min = LEVELS[opts.level ?? 'info'];
+  const now = opts.now ?? (() => new Date());
+  const redactor = new Redactor();
+  const make = (base: LogFields): Logger => {
+    const write = (level: LogLevel, msg: string, fields?: LogFields) => {
+      if (LEVELS[level] < min) return;
+      const record = redactor.value({ ...base, ...fields }, 0, new WeakSet()) as LogFields;
+      const line = JSON.stringify({
+        time: now().toISOString(),
+        level,
+        ...(opts.name ? { name: opts.name } : {}),
+        msg: redactor.scrubString(msg),
+        ...record,
+      });
+      stream.write(line + '\n');
+    };
+    return {
+      debug: (m, f) => write('debug', m, f),
+      info: (m, f) => write('info', m, f),
+      warn: (m, f) => write('warn', m, f),
+      error: (m, f) => write('error', m, f),
+      child: (fields) => make({ ...base, ...fields }),
+      addSecret: (s) => redactor.add(s),
+    };
+  };
+  return make({});
+}
+
+/** a logger that drops everything (library use without a sink) */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+  addSecret() {},
+};
+
+export function parseLogLevel(v: string | undefined): LogLevel {
+  if (v === undefined || v === '') return 'info';
+  if (v in LEVELS) return v as LogLevel;
+  throw new Error(`invalid log level "${v}": expected one of ${Object.keys(LEVELS).join(', ')}`);
+}

@@ -1,0 +1,85 @@
+// A crash-safe journal per role: one JSON document, replaced atomically (write a temp file,
+// fsync it, rename over the old one, fsync the directory). A crash leaves either the old or the
+// new document, never a torn one. Daemons record intent here before any on-chain action and
+// reconcile it with the chain on restart, so they never double-submit or evaluate twice.
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+export interface JournalOptions<T> {
+  /** the journal's file; its directory is created if missing */
+  file: string;
+  /** the document when the file does not exist yet */
+  initial: () => T;
+  /** checks a document read from disk; throw with a message naming what is wrong */
+  validate?: (doc: unknown) => T;
+}
+
+export class Journal<T> {
+  readonly file: string;
+  private doc: T;
+
+  constructor(opts: JournalOptions<T>) {
+    this.file = path.resolve(opts.file);
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    rmSync(this.tmpFile, { force: true });
+    let raw: string | undefined;
+    try {
+      raw = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (raw === undefined) {
+      this.doc = opts.initial();
+    } else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch (err) {
+        throw new Error(`journal ${this.file} is not valid JSON: ${(err as Error).message}`);
+      }
+      try {
+        this.doc = opts.validate ? opts.validate(parsed) : (parsed as T);
+      } catch (err) {
+        throw new Error(`journal ${this.file} is invalid: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private get tmpFile(): string {
+    return `${this.file}.tmp`;
+  }
+
+  /** the current document; mutate it only through update() */
+  get value(): Readonly<T> {
+    return this.doc;
+  }
+
+  /** applies a change and makes it durable before returning */
+  update(change: (doc: T) => void): void {
+    const next = structuredClone(this.doc);
+    change(next);
+    const bytes = Buffer.from(JSON.stringify(next, null, 1) + '\n');
+    const fd = openSync(this.tmpFile, 'w', 0o600);
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(this.tmpFile, this.file);
+    syncDir(path.dirname(this.file));
+    this.doc = next;
+  }
+}
+
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // some filesystems refuse fsync on directories; the rename is still atomic there
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
