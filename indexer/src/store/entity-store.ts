@@ -1,0 +1,399 @@
+// Versioned entity store: every row is one version of an entity, valid over the block range
+// [__from, __to) as graph-node keeps them, so the latest state, any past block's state and a
+// rollback are each one indexed query. State is a projection of the event log: it can be rebuilt.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../db.ts';
+import type { SubgraphSchema } from '../schema.ts';
+import type { BlockPtr, EntityChange, EntityData, EntityReader, Value } from '../types.ts';
+import { bytesToHex } from './encoding.ts';
+import {
+  buildLayout,
+  idFromSql,
+  idToSql,
+  OPEN,
+  sqlToValue,
+  StoreError,
+  tableDdl,
+  valueToSql,
+  type Layout,
+  type Table,
+} from './layout.ts';
+
+export interface IndexingFailure {
+  message: string;
+  block: BlockPtr | number;
+  handler?: string;
+}
+
+export interface StoredFailure {
+  message: string;
+  blockNumber: number;
+  blockHash: string | null;
+  handler: string | null;
+}
+
+export interface DumpRow {
+  entityType: string;
+  id: string;
+  blockStart: number;
+  /** null while the version is current */
+  blockEnd: number | null;
+  /** field values as plain JSON (BigInt/Int8/Timestamp as decimal strings, Bytes as 0x-hex) */
+  data: Record<string, unknown>;
+}
+
+export interface EntityStoreOptions {
+  /** drop every entity version, indexed block, cursor and failure (a `--rebuild`) */
+  reset?: boolean;
+}
+
+type CommitListener = (cursor: BlockPtr | null) => void;
+
+export function valueToPlain(v: Value): unknown {
+  switch (v.kind) {
+    case 'Null':
+      return null;
+    case 'Int8':
+    case 'Timestamp':
+    case 'BigInt':
+      return v.value.toString();
+    case 'Bytes':
+      return bytesToHex(v.value);
+    case 'List':
+      return v.value.map(valueToPlain);
+    default:
+      return v.value;
+  }
+}
+
+interface TableStatements {
+  current: Statement<unknown[]>;
+  at: Statement<unknown[]>;
+  insert: Statement<unknown[]>;
+  close: Statement<unknown[]>;
+  deleteVid: Statement<unknown[]>;
+  revertDelete: Statement<unknown[]>;
+  revertReopen: Statement<unknown[]>;
+  dump: Statement<unknown[]>;
+}
+
+export class EntityStore implements EntityReader {
+  readonly db: Db;
+  readonly schema: SubgraphSchema;
+  readonly layout: Layout;
+  #stmts = new Map<string, TableStatements>();
+  #listeners = new Set<CommitListener>();
+  #depth = 0;
+  #dirty = false;
+  #cursor: BlockPtr | null | undefined;
+  #getMeta;
+  #setMeta;
+  #deleteMeta;
+
+  constructor(db: Db, schema: SubgraphSchema, opts: EntityStoreOptions = {}) {
+    this.db = db;
+    this.schema = schema;
+    this.layout = buildLayout(schema);
+    db.exec(`CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS indexed_blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL, parent_hash TEXT NOT NULL, timestamp INTEGER NOT NULL)`,
+    );
+    db.exec(`CREATE INDEX IF NOT EXISTS indexed_blocks_hash ON indexed_blocks (hash)`);
+    this.#getMeta = db.prepare<[string], { value: string }>(`SELECT value FROM store_meta WHERE key = ?`);
+    this.#setMeta = db.prepare(`INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    this.#deleteMeta = db.prepare(`DELETE FROM store_meta WHERE key = ?`);
+
+    db.transaction(() => {
+      const stored = this.#getMeta.get('schema')?.value;
+      if (opts.reset) this.#dropAll();
+      else if (stored !== undefined && stored !== schema.source) {
+        throw new StoreError('the database was indexed with a different schema.graphql: re-index from scratch (hessian index --rebuild)');
+      }
+      for (const t of this.layout.tables.values()) for (const sql of tableDdl(t)) db.exec(sql);
+      this.#setMeta.run('schema', schema.source);
+    })();
+    for (const t of this.layout.tables.values()) this.#stmts.set(t.entity.name, this.#prepare(t));
+  }
+
+  #dropAll(): void {
+    const rows = this.db
+      .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'e\\_%' ESCAPE '\\'`)
+      .all();
+    for (const r of rows) this.db.exec(`DROP TABLE "${r.name.replace(/"/g, '""')}"`);
+    this.db.exec(`DELETE FROM indexed_blocks`);
+    this.db.exec(`DELETE FROM store_meta`);
+    this.#cursor = undefined;
+  }
+
+  #prepare(t: Table): TableStatements {
+    const cols = t.columns.map((c) => c.sql);
+    const s = (sql: string) => this.db.prepare<unknown[]>(sql).safeIntegers(true);
+    return {
+      current: s(`SELECT __vid, __from FROM ${t.sql} WHERE id = ? AND __to = ${OPEN}`),
+      at: s(`SELECT * FROM ${t.sql} WHERE id = ? AND __from <= ? AND __to > ? LIMIT 1`),
+      insert: s(`INSERT INTO ${t.sql} (__from, __to, ${cols.join(', ')}) VALUES (?, ${OPEN}, ${cols.map(() => '?').join(', ')})`),
+      close: s(`UPDATE ${t.sql} SET __to = ? WHERE __vid = ?`),
+      deleteVid: s(`DELETE FROM ${t.sql} WHERE __vid = ?`),
+      revertDelete: s(`DELETE FROM ${t.sql} WHERE __from > ?`),
+      revertReopen: s(`UPDATE ${t.sql} SET __to = ${OPEN} WHERE __to > ? AND __to <> ${OPEN}`),
+      dump: s(`SELECT * FROM ${t.sql} ORDER BY id, __from`),
+    };
+  }
+
+  #table(entityType: string): Table {
+    const t = this.layout.tables.get(entityType);
+    if (!t) throw new StoreError(`unknown entity type ${JSON.stringify(entityType)} (not in schema.graphql)`);
+    return t;
+  }
+
+  #stmt(entityType: string): TableStatements {
+    return this.#stmts.get(entityType)!;
+  }
+
+  rowToEntity(t: Table, row: Record<string, unknown>): EntityData {
+    const data: EntityData = {};
+    for (const c of t.columns) {
+      if (c.field.name === 'id') {
+        data.id = idValue(t, row.id);
+        continue;
+      }
+      const value = sqlToValue(c, row[c.field.name]);
+      if (value) data[c.field.name] = value;
+    }
+    return data;
+  }
+
+  /** The entity as of `block` (default: the latest indexed state); null if absent. */
+  get(entityType: string, id: string, block?: number): EntityData | null {
+    const t = this.#table(entityType);
+    const b = block ?? OPEN - 1;
+    const row = this.#stmt(entityType).at.get(idToSql(t, id), b, b) as Record<string, unknown> | undefined;
+    return row ? this.rowToEntity(t, row) : null;
+  }
+
+  /** Runs `fn` in one SQLite transaction (nested calls join it); commit listeners fire after the outermost. */
+  transaction<T>(fn: () => T): T {
+    this.#depth++;
+    let ok = false;
+    try {
+      const result = this.db.transaction(fn)();
+      ok = true;
+      return result;
+    } finally {
+      this.#depth--;
+      if (!ok) {
+        // a rolled-back batch may have moved the cached cursor
+        this.#cursor = undefined;
+        if (this.#depth === 0) this.#dirty = false;
+      } else if (this.#depth === 0 && this.#dirty) {
+        this.#dirty = false;
+        this.#notify();
+      }
+    }
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(): void {
+    const cursor = this.getCursor();
+    for (const l of this.#listeners) {
+      try {
+        l(cursor);
+      } catch {
+        // a listener's failure must not break indexing
+      }
+    }
+  }
+
+  #checkAdvance(ptr: BlockPtr): void {
+    if (!Number.isInteger(ptr.number) || ptr.number < 0) throw new StoreError(`invalid block number ${ptr.number}`);
+    const cursor = this.getCursor();
+    if (cursor && ptr.number <= cursor.number) {
+      throw new StoreError(`block ${ptr.number} is not after the store's cursor (block ${cursor.number}); revert first`);
+    }
+  }
+
+  #recordBlock(ptr: BlockPtr): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO indexed_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)`)
+      .run(ptr.number, ptr.hash.toLowerCase(), ptr.parentHash.toLowerCase(), ptr.timestamp);
+    this.#setMeta.run('cursor', JSON.stringify(ptr));
+    this.#cursor = { ...ptr, hash: ptr.hash.toLowerCase(), parentHash: ptr.parentHash.toLowerCase() };
+    this.#dirty = true;
+  }
+
+  /** Writes one block's entity changes as new versions and moves the cursor to `ptr`. */
+  applyBlock(ptr: BlockPtr, changes: EntityChange[]): void {
+    this.transaction(() => {
+      this.#checkAdvance(ptr);
+      const n = ptr.number;
+      for (const change of changes) this.#write(n, change);
+      this.#recordBlock(ptr);
+    });
+  }
+
+  #write(n: number, change: EntityChange): void {
+    const t = this.#table(change.entityType);
+    const st = this.#stmt(change.entityType);
+    const where = `${change.entityType} ${change.id} at block ${n}`;
+    const id = idToSql(t, change.id);
+    const current = st.current.get(id) as { __vid: bigint; __from: bigint } | undefined;
+    if (t.entity.immutable && current && Number(current.__from) !== n) {
+      throw new StoreError(
+        `${where}: ${change.entityType} is immutable and was already written at block ${current.__from}; it cannot be ${change.data ? 'updated' : 'removed'}`,
+      );
+    }
+    if (current) {
+      if (Number(current.__from) === n) st.deleteVid.run(current.__vid);
+      else st.close.run(n, current.__vid);
+    }
+    if (change.data === null) return;
+    const data = change.data;
+    for (const key of Object.keys(data)) {
+      const f = t.entity.fieldMap.get(key);
+      if (!f) throw new StoreError(`${where}: ${change.entityType} has no field ${JSON.stringify(key)}`);
+      if (f.derivedFrom) throw new StoreError(`${where}: field ${key} is derived (@derivedFrom) and cannot be set`);
+    }
+    const idValue = data.id;
+    if (idValue && idValue.kind !== 'Null' && idString(idValue) !== change.id) {
+      throw new StoreError(`${where}: the entity's id field (${idString(idValue)}) differs from its key`);
+    }
+    const params: unknown[] = [n];
+    for (const c of t.columns) {
+      if (c.field.name === 'id') {
+        params.push(id);
+        continue;
+      }
+      params.push(valueToSql(where, c, data[c.field.name] ?? { kind: 'Null' }));
+    }
+    st.insert.run(...params);
+  }
+
+  /** Moves the cursor over a block that changed no entity. */
+  advanceCursor(ptr: BlockPtr): void {
+    this.transaction(() => {
+      this.#checkAdvance(ptr);
+      this.#recordBlock(ptr);
+    });
+  }
+
+  /**
+   * Rolls the store back to the state right after `ptr` (null: before any block): versions started
+   * after it are deleted, versions closed after it reopened, later indexed blocks forgotten, and a
+   * failure recorded at a later block cleared (its block is gone from the canonical chain).
+   */
+  revertTo(ptr: BlockPtr | null): void {
+    this.transaction(() => {
+      const n = ptr ? ptr.number : -1;
+      for (const t of this.layout.tables.values()) {
+        const st = this.#stmt(t.entity.name);
+        st.revertDelete.run(n);
+        st.revertReopen.run(n);
+      }
+      this.db.prepare(`DELETE FROM indexed_blocks WHERE number > ?`).run(n);
+      const failed = this.getFailed();
+      if (failed && failed.blockNumber > n) this.#deleteMeta.run('failed');
+      if (ptr) this.#recordBlock(ptr);
+      else {
+        this.#deleteMeta.run('cursor');
+        this.#cursor = null;
+        this.#dirty = true;
+      }
+    });
+  }
+
+  getCursor(): BlockPtr | null {
+    if (this.#cursor === undefined) {
+      const raw = this.#getMeta.get('cursor')?.value;
+      this.#cursor = raw ? (JSON.parse(raw) as BlockPtr) : null;
+    }
+    return this.#cursor;
+  }
+
+  /** Marks the subgraph failed (a deterministic handler error), as graph-node's `fatalError`. */
+  setFailed(failure: IndexingFailure): void {
+    const block = failure.block;
+    const stored: StoredFailure = {
+      message: failure.message,
+      blockNumber: typeof block === 'number' ? block : block.number,
+      blockHash: typeof block === 'number' ? null : block.hash.toLowerCase(),
+      handler: failure.handler ?? null,
+    };
+    this.transaction(() => {
+      this.#setMeta.run('failed', JSON.stringify(stored));
+      this.#dirty = true;
+    });
+  }
+
+  getFailed(): StoredFailure | null {
+    const raw = this.#getMeta.get('failed')?.value;
+    return raw ? (JSON.parse(raw) as StoredFailure) : null;
+  }
+
+  clearFailed(): void {
+    this.transaction(() => {
+      this.#deleteMeta.run('failed');
+      this.#dirty = true;
+    });
+  }
+
+  /** A block this store indexed (or moved its cursor over), by number. */
+  blockByNumber(number: number): BlockPtr | null {
+    const row = this.db
+      .prepare<[number], { number: number; hash: string; parent_hash: string; timestamp: number }>(
+        `SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE number = ?`,
+      )
+      .get(number);
+    return row ? { number: row.number, hash: row.hash, parentHash: row.parent_hash, timestamp: row.timestamp } : null;
+  }
+
+  blockByHash(hash: string): BlockPtr | null {
+    const row = this.db
+      .prepare<[string], { number: number; hash: string; parent_hash: string; timestamp: number }>(
+        `SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE hash = ?`,
+      )
+      .get(hash.toLowerCase());
+    return row ? { number: row.number, hash: row.hash, parentHash: row.parent_hash, timestamp: row.timestamp } : null;
+  }
+
+  /** Every version of every entity, in a canonical order (type name, id, block): for comparing stores. */
+  dump(): DumpRow[] {
+    const out: DumpRow[] = [];
+    const names = [...this.layout.tables.keys()].sort();
+    for (const name of names) {
+      const t = this.layout.tables.get(name)!;
+      const rows = this.#stmt(name).dump.all() as Record<string, unknown>[];
+      const decorated = rows.map((row) => {
+        const entity = this.rowToEntity(t, row);
+        const data: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(entity)) data[k] = valueToPlain(v);
+        const to = Number(row.__to);
+        return {
+          entityType: name,
+          id: idFromSql(t, row.id),
+          blockStart: Number(row.__from),
+          blockEnd: to === OPEN ? null : to,
+          data,
+        };
+      });
+      out.push(...decorated);
+    }
+    return out;
+  }
+}
+
+function idValue(t: Table, raw: unknown): Value {
+  if (t.idKind === 'bytes') return { kind: 'Bytes', value: new Uint8Array(raw as Buffer) };
+  if (t.idKind === 'int8') return { kind: 'Int8', value: BigInt(raw as bigint) };
+  return { kind: 'String', value: String(raw) };
+}
+
+function idString(v: Value): string {
+  if (v.kind === 'Bytes') return bytesToHex(v.value);
+  if (v.kind === 'Int8' || v.kind === 'BigInt' || v.kind === 'Int') return v.value.toString();
+  if (v.kind === 'String') return v.value;
+  return '';
+}

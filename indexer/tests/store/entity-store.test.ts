@@ -1,0 +1,216 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../../src/db.ts';
+import { loadSchema, parseSchema } from '../../src/schema.ts';
+import { EntityStore } from '../../src/store/entity-store.ts';
+import type { EntityChange } from '../../src/types.ts';
+import { big, bool, bytes, dec, int, int8, list, NULL, ptr, str, ts } from './fixtures.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const SCHEMA = `
+enum Color { Red Green }
+type Owner @entity { id: Bytes! name: String! pets: [Pet!]! @derivedFrom(field: "owner") }
+type Pet @entity {
+  id: ID!
+  owner: Owner!
+  age: Int!
+  weight: BigDecimal
+  score: BigInt!
+  color: Color!
+  tags: [String!]
+  alive: Boolean!
+  born: Timestamp
+  big8: Int8
+}
+type Event @entity(immutable: true) { id: Int8! pet: Pet! note: String! }
+`;
+
+function newStore() {
+  return new EntityStore(openDatabase(':memory:'), parseSchema(SCHEMA));
+}
+
+const OWNER = '0x00000000000000000000000000000000000000aa';
+
+function pet(id: string, age: number, extra: Partial<Record<string, ReturnType<typeof str>>> = {}): EntityChange {
+  return {
+    entityType: 'Pet',
+    id,
+    data: { id: str(id), owner: bytes(OWNER), age: int(age), score: big(age * 10), color: str('Red'), alive: bool(true), ...extra },
+  };
+}
+
+test('versions: latest state, past state, removal', () => {
+  const store = newStore();
+  store.applyBlock(ptr(1), [{ entityType: 'Owner', id: OWNER, data: { id: bytes(OWNER), name: str('ann') } }, pet('a', 1)]);
+  store.applyBlock(ptr(3), [pet('a', 2, { weight: dec('1.50') }), pet('b', 5)]);
+  store.applyBlock(ptr(5), [{ entityType: 'Pet', id: 'b', data: null }]);
+
+  assert.equal(store.get('Pet', 'a')?.age?.value, 2);
+  assert.deepEqual(store.get('Pet', 'a')?.weight, { kind: 'BigDecimal', value: '1.5' });
+  assert.equal(store.get('Pet', 'a', 2)?.age?.value, 1);
+  assert.equal(store.get('Pet', 'a', 2)?.weight, undefined, 'null fields are absent, as graph-node omits them');
+  assert.equal(store.get('Pet', 'a', 0), null);
+  assert.equal(store.get('Pet', 'b'), null);
+  assert.equal(store.get('Pet', 'b', 4)?.age?.value, 5);
+  assert.deepEqual(store.get('Owner', OWNER)?.id, bytes(OWNER));
+  assert.deepEqual(store.getCursor(), ptr(5));
+
+  const rows = store.dump().filter((r) => r.entityType === 'Pet');
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.blockStart, r.blockEnd, r.data.age]),
+    [
+      ['a', 1, 3, 1],
+      ['a', 3, null, 2],
+      ['b', 3, 5, 5],
+    ],
+  );
+});
+
+test('every value kind round-trips', () => {
+  const store = newStore();
+  const data = {
+    ...pet('x', 7).data!,
+    weight: dec('-0.000123'),
+    score: big(-(2n ** 200n)),
+    tags: list(str('x'), str('y')),
+    born: ts(1_700_000_000_000_000n),
+    big8: int8(-(2n ** 62n)),
+  };
+  store.applyBlock(ptr(1), [{ entityType: 'Pet', id: 'x', data }]);
+  assert.deepEqual(store.get('Pet', 'x'), data);
+  store.applyBlock(ptr(2), [{ entityType: 'Event', id: '-42', data: { id: int8(-42), pet: str('x'), note: str('hi') } }]);
+  assert.deepEqual(store.get('Event', '-42'), { id: int8(-42), pet: str('x'), note: str('hi') });
+});
+
+test('revertTo equals never having indexed the reverted blocks', () => {
+  const a = newStore();
+  const b = newStore();
+  const blocks: [number, EntityChange[]][] = [
+    [1, [pet('a', 1), pet('b', 1)]],
+    [2, [pet('a', 2), { entityType: 'Event', id: '1', data: { id: int8(1), pet: str('a'), note: str('n') } }]],
+    [4, [pet('a', 3), { entityType: 'Pet', id: 'b', data: null }, pet('c', 1)]],
+    [6, [pet('c', 2), { entityType: 'Event', id: '2', data: { id: int8(2), pet: str('c'), note: str('m') } }]],
+  ];
+  for (const [n, ch] of blocks) a.applyBlock(ptr(n), ch);
+  a.revertTo(ptr(2));
+  for (const [n, ch] of blocks.slice(0, 2)) b.applyBlock(ptr(n), ch);
+  assert.deepEqual(a.dump(), b.dump());
+  assert.deepEqual(a.getCursor(), ptr(2));
+  assert.equal(a.blockByNumber(4), null);
+  assert.deepEqual(a.blockByHash(ptr(2).hash), ptr(2));
+  // the new branch applies on top
+  a.applyBlock(ptr(3), [pet('a', 9)]);
+  assert.equal(a.get('Pet', 'a')?.age?.value, 9);
+  assert.equal(a.get('Pet', 'b')?.age?.value, 1);
+  a.revertTo(null);
+  assert.deepEqual(a.dump(), []);
+  assert.equal(a.getCursor(), null);
+});
+
+test('immutable entities are written once; a same-block rewrite replaces', () => {
+  const store = newStore();
+  const ev = (note: string): EntityChange => ({ entityType: 'Event', id: '7', data: { id: int8(7), pet: str('a'), note: str(note) } });
+  store.applyBlock(ptr(1), [ev('one')]);
+  assert.throws(() => store.applyBlock(ptr(2), [ev('two')]), /Event 7 at block 2: Event is immutable and was already written at block 1/);
+  assert.throws(() => store.applyBlock(ptr(2), [{ entityType: 'Event', id: '7', data: null }]), /cannot be removed/);
+  assert.equal(store.get('Event', '7')?.note?.value, 'one');
+  assert.deepEqual(store.getCursor(), ptr(1), 'a failed block leaves the cursor where it was');
+  assert.equal(store.dump().length, 1);
+});
+
+test('bad writes are refused with the field named', () => {
+  const store = newStore();
+  assert.throws(() => store.applyBlock(ptr(1), [pet('a', 1, { nope: str('x') })]), /Pet a at block 1: Pet has no field "nope"/);
+  assert.throws(() => store.applyBlock(ptr(1), [pet('a', 1, { age: str('x') })]), /field age expects int, got a String value/);
+  assert.throws(() => store.applyBlock(ptr(1), [pet('a', 1, { color: NULL })]), /required field color is null/);
+  assert.throws(
+    () => store.applyBlock(ptr(1), [{ entityType: 'Owner', id: OWNER, data: { id: bytes(OWNER), name: str('x'), pets: list() } }]),
+    /field pets is derived/,
+  );
+  assert.throws(() => store.applyBlock(ptr(1), [{ entityType: 'Nope', id: '1', data: null }]), /unknown entity type "Nope"/);
+  assert.throws(() => store.applyBlock(ptr(1), [{ entityType: 'Owner', id: 'zz', data: null }]), /id "zz" is not 0x-hex bytes/);
+  store.applyBlock(ptr(2), []);
+  assert.throws(() => store.applyBlock(ptr(2), []), /block 2 is not after the store's cursor \(block 2\)/);
+  assert.deepEqual(store.dump(), []);
+});
+
+test('commit listeners fire once per outer transaction, never for a rollback', () => {
+  const store = newStore();
+  const seen: (number | null)[] = [];
+  store.onCommit((c) => seen.push(c ? c.number : null));
+  store.transaction(() => {
+    store.applyBlock(ptr(1), [pet('a', 1)]);
+    store.advanceCursor(ptr(2));
+    store.applyBlock(ptr(3), [pet('a', 2)]);
+  });
+  assert.deepEqual(seen, [3]);
+  assert.throws(() =>
+    store.transaction(() => {
+      store.applyBlock(ptr(4), [pet('a', 3)]);
+      throw new Error('sync failed');
+    }),
+  );
+  assert.deepEqual(seen, [3]);
+  assert.deepEqual(store.getCursor(), ptr(3));
+  assert.equal(store.get('Pet', 'a')?.age?.value, 2);
+  store.advanceCursor(ptr(4));
+  assert.deepEqual(seen, [3, 4]);
+});
+
+test('cursor, failure and data persist across reopening a file database', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-store-'));
+  try {
+    const file = path.join(dir, 'index.db');
+    const schema = parseSchema(SCHEMA);
+    let db = openDatabase(file);
+    let store = new EntityStore(db, schema);
+    store.applyBlock(ptr(1), [pet('a', 1)]);
+    store.advanceCursor(ptr(2));
+    store.setFailed({ message: 'boom', block: ptr(3), handler: 'handleThing' });
+    db.close();
+
+    db = openDatabase(file);
+    store = new EntityStore(db, schema);
+    assert.deepEqual(store.getCursor(), ptr(2));
+    assert.deepEqual(store.getFailed(), { message: 'boom', blockNumber: 3, blockHash: ptr(3).hash, handler: 'handleThing' });
+    assert.equal(store.get('Pet', 'a')?.age?.value, 1);
+    store.revertTo(ptr(1));
+    assert.equal(store.getFailed(), null, 'reverting below the failed block clears the failure');
+    db.close();
+
+    db = openDatabase(file);
+    assert.throws(() => new EntityStore(db, parseSchema(SCHEMA + '\ntype Extra @entity { id: ID! }')), /different schema\.graphql.*--rebuild/);
+    store = new EntityStore(db, parseSchema(SCHEMA + '\ntype Extra @entity { id: ID! }'), { reset: true });
+    assert.equal(store.getCursor(), null);
+    assert.deepEqual(store.dump(), []);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the project's schema.graphql builds a store", () => {
+  const store = new EntityStore(openDatabase(':memory:'), loadSchema(path.join(root, 'schema.graphql')));
+  store.applyBlock(ptr(1), [
+    {
+      entityType: 'Token',
+      id: '0x0000000000000000000000000000000000000000',
+      data: {
+        id: bytes('0x0000000000000000000000000000000000000000'),
+        isNative: bool(true),
+        modelCount: int(0),
+        totalEscrowed: big(0),
+        totalPaid: big(0),
+        totalRefunded: big(0),
+        totalWithdrawn: big(0),
+        totalLocked: big(0),
+      },
+    },
+  ]);
+  assert.equal(store.get('Token', '0x0000000000000000000000000000000000000000')?.isNative?.value, true);
+});
