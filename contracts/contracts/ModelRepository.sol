@@ -52,6 +52,8 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         uint128 sharePerGradient;
     }
 
+    // 160 + 40 + 40 + 8 + 8 bits: exactly one slot
+    // solhint-disable-next-line gas-struct-packing
     struct Gradient {
         address contributor;
         uint40 modelId;

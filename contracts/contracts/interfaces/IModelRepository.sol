@@ -49,6 +49,8 @@ interface IModelRepository {
         TargetReached
     }
 
+    // calldata only, never stored
+    // solhint-disable-next-line gas-struct-packing
     struct CreateModelParams {
         /// address(0) for ETH (bounty = msg.value), otherwise an ERC-20
         address token;

@@ -3,12 +3,19 @@ pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @notice Burns 1% of every transfer, so the receiver gets less than the amount sent.
+/// @notice Burns `feeBps` of every transfer (1% by default), so the receiver gets less than
+/// the amount sent. The fee can be changed later, like upgradeable tokens that add a fee.
 contract FeeOnTransferToken is ERC20 {
+    uint256 public feeBps = 100;
+
     constructor() ERC20("Fee Token", "FEE") {}
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
+    }
+
+    function setFeeBps(uint256 bps) external {
+        feeBps = bps;
     }
 
     function _update(address from, address to, uint256 value) internal override {
@@ -16,7 +23,7 @@ contract FeeOnTransferToken is ERC20 {
             super._update(from, to, value);
             return;
         }
-        uint256 fee = value / 100;
+        uint256 fee = value * feeBps / 10_000;
         super._update(from, address(0), fee);
         super._update(from, to, value - fee);
     }

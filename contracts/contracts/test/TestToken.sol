@@ -7,12 +7,9 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// @notice The demo's and tests' bounty currency. Anyone may mint: it has no value, and a
 /// faucet keeps local demos free of a token owner's key. Never deploy it as a real asset.
 contract TestToken is ERC20 {
-    event Minted(address indexed to, uint256 amount);
-
     constructor() ERC20("Hessian Test Token", "HTT") {}
 
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
-        emit Minted(to, amount);
     }
 }

@@ -1,0 +1,20 @@
+// ABIs and creation bytecode, exported by `npm run build` into ../abi/ and committed, so that
+// importing this package never needs the Solidity compiler.
+import type { InterfaceAbi } from 'ethers';
+import modelRepository from '../abi/ModelRepository.json' with { type: 'json' };
+import testToken from '../abi/TestToken.json' with { type: 'json' };
+
+export interface ContractArtifact {
+  contractName: string;
+  abi: InterfaceAbi;
+  bytecode: string;
+}
+
+export const modelRepositoryArtifact: ContractArtifact = modelRepository;
+export const testTokenArtifact: ContractArtifact = testToken;
+
+export const modelRepositoryAbi: InterfaceAbi = modelRepository.abi;
+export const modelRepositoryBytecode: string = modelRepository.bytecode;
+export const testTokenAbi: InterfaceAbi = testToken.abi;
+export const testTokenBytecode: string = testToken.bytecode;
+

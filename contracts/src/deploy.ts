@@ -1,0 +1,37 @@
+// Deploys with plain ethers, so the CLI, trainer and tests can deploy to any JSON-RPC node
+// without the Hardhat runtime.
+import { ContractFactory, type Signer } from 'ethers';
+import { modelRepositoryArtifact, testTokenArtifact, type ContractArtifact } from './artifacts.ts';
+import type { DeployedContract, Deployment } from './deployment.ts';
+
+export interface DeployOptions {
+  /** also deploy TestToken (the demo's bounty token) */
+  token?: boolean;
+  /** name recorded in the deployment; default "localhost" on chain 31337, otherwise "chain-<id>" */
+  network?: string;
+}
+
+export async function deployHessian(signer: Signer, opts: DeployOptions = {}): Promise<Deployment> {
+  const provider = signer.provider;
+  if (!provider) throw new Error('deployHessian: the signer must be connected to a provider');
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const contracts: Deployment['contracts'] = {
+    ModelRepository: await deployOne(modelRepositoryArtifact, signer),
+  };
+  if (opts.token) contracts.TestToken = await deployOne(testTokenArtifact, signer);
+  return {
+    network: opts.network ?? (chainId === 31337 ? 'localhost' : `chain-${chainId}`),
+    chainId,
+    contracts,
+  };
+}
+
+async function deployOne(artifact: ContractArtifact, signer: Signer): Promise<DeployedContract> {
+  const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
+  const contract = await factory.deploy();
+  const tx = contract.deploymentTransaction();
+  if (!tx) throw new Error(`deploying ${artifact.contractName}: no deployment transaction`);
+  const receipt = await tx.wait();
+  if (!receipt || receipt.status !== 1) throw new Error(`deploying ${artifact.contractName}: transaction ${tx.hash} failed`);
+  return { address: await contract.getAddress(), startBlock: receipt.blockNumber, transactionHash: tx.hash };
+}

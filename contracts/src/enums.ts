@@ -1,0 +1,27 @@
+// Mirrors of the Solidity enums in IModelRepository.sol, as const objects (erasable syntax).
+// Values are the uint8 the ABI carries; keep the order identical to the Solidity declarations.
+
+export const RewardRule = { Improvement: 0, EqualShare: 1 } as const;
+export type RewardRule = (typeof RewardRule)[keyof typeof RewardRule];
+
+export const ModelStatus = { None: 0, Open: 1, TargetReached: 2, Closed: 3 } as const;
+export type ModelStatus = (typeof ModelStatus)[keyof typeof ModelStatus];
+
+export const GradientStatus = { None: 0, Pending: 1, Accepted: 2, Rejected: 3, Expired: 4 } as const;
+export type GradientStatus = (typeof GradientStatus)[keyof typeof GradientStatus];
+
+export const RewardKind = { Improvement: 0, EqualShare: 1, ExpiredShare: 2 } as const;
+export type RewardKind = (typeof RewardKind)[keyof typeof RewardKind];
+
+export const CloseReason = { Deadline: 0, TargetReached: 1 } as const;
+export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+/** The name of an enum value, e.g. `enumName(GradientStatus, 2) === 'Accepted'`. */
+export function enumName<T extends Record<string, number>>(enumObject: T, value: number | bigint): keyof T & string {
+  const n = Number(value);
+  const name = Object.keys(enumObject).find((k) => enumObject[k] === n);
+  if (name === undefined) {
+    throw new RangeError(`${n} is not one of ${Object.entries(enumObject).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  }
+  return name;
+}
