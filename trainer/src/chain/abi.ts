@@ -1,25 +1,8 @@
-// The ModelRepository ABI. Until @hessian/contracts exports it, read the interface artifact
-// compiled by `npx hardhat build` in contracts/.
-import { readFileSync } from 'node:fs';
+// The ModelRepository ABI (owned by @hessian/contracts) and the enum names the daemons print.
 import { Interface } from 'ethers';
-import type { InterfaceAbi } from 'ethers';
+import { modelRepositoryAbi } from '@hessian/contracts';
 
-const artifactUrl = new URL(
-  '../../../contracts/artifacts/contracts/interfaces/IModelRepository.sol/IModelRepository.json',
-  import.meta.url,
-);
-
-function loadAbi(): InterfaceAbi {
-  let text: string;
-  try {
-    text = readFileSync(artifactUrl, 'utf8');
-  } catch (err) {
-    throw new Error(`ModelRepository ABI missing (${artifactUrl.pathname}); run \`npm run build -w @hessian/contracts\`: ${(err as Error).message}`);
-  }
-  return (JSON.parse(text) as { abi: InterfaceAbi }).abi;
-}
-
-export const modelRepositoryAbi: InterfaceAbi = loadAbi();
+export { modelRepositoryAbi };
 export const modelRepositoryInterface = new Interface(modelRepositoryAbi);
 
 /** fixed-point scale of on-chain scores (AUC 0.75 = 750_000) */

@@ -90,6 +90,7 @@ export class ModelRepositoryClient {
   }
 
   static async connect(config: ChainConfig, signer?: Signer): Promise<ModelRepositoryClient> {
+    if (!isAddress(config.address)) throw new Error(`invalid ModelRepository address "${config.address}"`);
     const provider = await connectProvider(config.rpcUrl, config.pollMs);
     const code = await provider.getCode(config.address);
     if (code === '0x') throw new Error(`no contract at ${config.address} on ${config.rpcUrl}`);
@@ -101,13 +102,17 @@ export class ModelRepositoryClient {
     return this.signer.getAddress();
   }
 
-  private async send(action: string, call: () => Promise<ContractTransactionResponse>): Promise<TxResult> {
+  private async send(action: string, call: (overrides: { nonce: number }) => Promise<ContractTransactionResponse>): Promise<TxResult> {
     if (!this.signer) throw new Error(`${action} needs an account (signer)`);
     let receipt: TransactionReceipt | null;
     try {
-      const tx = await call();
+      // ethers reuses identical RPC answers for 250 ms, which hands back a stale nonce to
+      // transactions sent in quick succession: ask the node directly
+      const nonce = Number(await this.provider.send('eth_getTransactionCount', [await this.signer.getAddress(), 'pending']));
+      const tx = await call({ nonce });
       receipt = await tx.wait(Math.max(1, this.config.confirmations));
     } catch (err) {
+      if (process.env.DEBUG_CHAIN) console.error(err);
       throw describeChainError(err, action);
     }
     if (!receipt) throw describeChainError(new Error('no receipt'), action);
@@ -138,8 +143,8 @@ export class ModelRepositoryClient {
       evaluator: input.evaluator ?? ZeroAddress,
       submissionStake: input.submissionStake,
     };
-    const res = await this.send('createModel', () =>
-      this.contract.getFunction('createModel')(params, { value: token === ZeroAddress ? input.bounty : 0n }),
+    const res = await this.send('createModel', (o) =>
+      this.contract.getFunction('createModel')(params, { ...o, value: token === ZeroAddress ? input.bounty : 0n }),
     );
     const event = res.events.find((e): e is ModelCreated => e.name === 'ModelCreated');
     if (!event) throw new Error(`createModel ${res.txHash}: no ModelCreated event in the receipt`);
@@ -152,8 +157,8 @@ export class ModelRepositoryClient {
     dataCommitment: string,
     stake: bigint,
   ): Promise<TxResult & { gradientId: number; event: GradientSubmitted }> {
-    const res = await this.send(`submitGradient(model ${modelId})`, () =>
-      this.contract.getFunction('submitGradient')(modelId, gradientCid, dataCommitment, { value: stake }),
+    const res = await this.send(`submitGradient(model ${modelId})`, (o) =>
+      this.contract.getFunction('submitGradient')(modelId, gradientCid, dataCommitment, { ...o, value: stake }),
     );
     const event = res.events.find((e): e is GradientSubmitted => e.name === 'GradientSubmitted');
     if (!event) throw new Error(`submitGradient ${res.txHash}: no GradientSubmitted event in the receipt`);
@@ -166,8 +171,8 @@ export class ModelRepositoryClient {
     accepted: boolean,
     newWeightsCid: string,
   ): Promise<TxResult & { event: GradientEvaluated }> {
-    const res = await this.send(`evaluateGradient(gradient ${gradientId})`, () =>
-      this.contract.getFunction('evaluateGradient')(gradientId, score, accepted, newWeightsCid),
+    const res = await this.send(`evaluateGradient(gradient ${gradientId})`, (o) =>
+      this.contract.getFunction('evaluateGradient')(gradientId, score, accepted, newWeightsCid, o),
     );
     const event = res.events.find((e): e is GradientEvaluated => e.name === 'GradientEvaluated');
     if (!event) throw new Error(`evaluateGradient ${res.txHash}: no GradientEvaluated event in the receipt`);
@@ -175,26 +180,26 @@ export class ModelRepositoryClient {
   }
 
   expireGradient(gradientId: number): Promise<TxResult> {
-    return this.send(`expireGradient(gradient ${gradientId})`, () => this.contract.getFunction('expireGradient')(gradientId));
+    return this.send(`expireGradient(gradient ${gradientId})`, (o) => this.contract.getFunction('expireGradient')(gradientId, o));
   }
 
   closeModel(modelId: number): Promise<TxResult> {
-    return this.send(`closeModel(model ${modelId})`, () => this.contract.getFunction('closeModel')(modelId));
+    return this.send(`closeModel(model ${modelId})`, (o) => this.contract.getFunction('closeModel')(modelId, o));
   }
 
   claimShare(gradientId: number): Promise<TxResult> {
-    return this.send(`claimShare(gradient ${gradientId})`, () => this.contract.getFunction('claimShare')(gradientId));
+    return this.send(`claimShare(gradient ${gradientId})`, (o) => this.contract.getFunction('claimShare')(gradientId, o));
   }
 
   addBounty(modelId: number, amount: bigint, token = ZeroAddress): Promise<TxResult> {
-    return this.send(`addBounty(model ${modelId})`, () =>
-      this.contract.getFunction('addBounty')(modelId, amount, { value: token === ZeroAddress ? amount : 0n }),
+    return this.send(`addBounty(model ${modelId})`, (o) =>
+      this.contract.getFunction('addBounty')(modelId, amount, { ...o, value: token === ZeroAddress ? amount : 0n }),
     );
   }
 
   async withdraw(token = ZeroAddress, to?: string): Promise<TxResult & { amount: bigint }> {
     const dest = to ?? (await this.address());
-    const res = await this.send('withdraw', () => this.contract.getFunction('withdraw')(token, dest));
+    const res = await this.send('withdraw', (o) => this.contract.getFunction('withdraw')(token, dest, o));
     const w = res.events.find((e) => e.name === 'Withdrawal');
     return { ...res, amount: w && w.name === 'Withdrawal' ? w.amount : 0n };
   }

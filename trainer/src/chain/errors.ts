@@ -2,7 +2,7 @@
 // half-decoded object); this names the error, its arguments and their enum values.
 import { isError } from 'ethers';
 import type { ErrorDescription, Interface } from 'ethers';
-import { modelRepositoryInterface, ENUM_NAMES } from './abi.ts';
+import { modelRepositoryAbi, modelRepositoryInterface, ENUM_NAMES } from './abi.ts';
 
 /** a failed contract call, with the custom error decoded when there is one */
 export class ChainError extends Error {
@@ -47,11 +47,18 @@ function findRevertData(err: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** Solidity internal types of each custom error's inputs (ethers' fragments drop them) */
+const errorInternalTypes = new Map<string, (string | undefined)[]>();
+for (const item of modelRepositoryAbi as readonly { type?: string; name?: string; inputs?: { internalType?: string }[] }[]) {
+  if (item.type === 'error' && item.name) errorInternalTypes.set(item.name, (item.inputs ?? []).map((i) => i.internalType));
+}
+
 function formatArgs(desc: ErrorDescription): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const internal = errorInternalTypes.get(desc.name) ?? [];
   desc.fragment.inputs.forEach((input, i) => {
     const v = desc.args[i];
-    const names = input.type === 'uint8' ? ENUM_NAMES[(input as unknown as { internalType?: string }).internalType ?? ''] : undefined;
+    const names = ENUM_NAMES[internal[i] ?? ''];
     const key = input.name || `arg${i}`;
     out[key] = names && typeof v === 'bigint' ? (names[Number(v)] ?? v.toString()) : typeof v === 'bigint' ? v.toString() : v;
   });

@@ -1,0 +1,102 @@
+// The chain client against a real Hardhat node and the real ModelRepository: transactions,
+// events folded into a view, log polling, and reverts decoded into readable errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { keccak256, toUtf8Bytes, parseEther } from 'ethers';
+import { ModelRepositoryClient } from '../../src/chain/client.ts';
+import { ChainError } from '../../src/chain/errors.ts';
+import { LogWatcher } from '../../src/chain/watch.ts';
+import { RepositoryView } from '../../src/chain/view.ts';
+import { startTestChain } from './helpers/hardhat.ts';
+import type { TestChain } from './helpers/hardhat.ts';
+
+let chain: TestChain;
+let lender: ModelRepositoryClient;
+let owner: ModelRepositoryClient;
+
+before(async () => {
+  chain = await startTestChain();
+  lender = await ModelRepositoryClient.connect(chain.chain, chain.wallet(1));
+  owner = await ModelRepositoryClient.connect(chain.chain, chain.wallet(2));
+});
+after(async () => {
+  lender?.destroy();
+  owner?.destroy();
+  await chain?.stop();
+});
+
+const CID = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+
+test('create, submit, evaluate: events decoded, view folded, watcher follows, reverts readable', async () => {
+  const now = await lender.chainTime();
+  const created = await lender.createModel({
+    weightsCid: CID,
+    metadataCid: CID,
+    bounty: parseEther('1'),
+    initialScore: 500_000,
+    targetScore: 700_000,
+    rule: 'Improvement',
+    submissionDeadline: now + 3600,
+    evaluationWindow: 600,
+    submissionStake: parseEther('0.01'),
+  });
+  assert.ok(created.modelId >= 1);
+  assert.equal(created.event.evaluator, await lender.address(), 'evaluator defaults to the lender');
+
+  const watcher = new LogWatcher({ provider: owner.provider, address: chain.chain.address, fromBlock: chain.chain.startBlock! });
+  const view = new RepositoryView();
+  view.applyAll(await watcher.poll());
+  const m = view.models.get(created.modelId)!;
+  assert.equal(m.status, 'Open');
+  assert.equal(m.bestScore, 500_000);
+  assert.ok(view.acceptsSubmissions(created.modelId, now + 10));
+  assert.ok(!view.acceptsSubmissions(created.modelId, now + 3600));
+
+  const commitment = keccak256(toUtf8Bytes('batch 0'));
+  const sub = await owner.submitGradient(created.modelId, CID, commitment, parseEther('0.01'));
+  assert.equal(sub.event.dataCommitment, commitment);
+  assert.equal(sub.event.modelVersion, 0);
+
+  await assert.rejects(
+    owner.submitGradient(created.modelId, CID, commitment, parseEther('0.01')),
+    (err: unknown) => {
+      assert.ok(err instanceof ChainError);
+      assert.equal(err.errorName, 'CommitmentAlreadyUsed');
+      assert.match(err.message, /CommitmentAlreadyUsed\(modelId=\d+, dataCommitment=0x[0-9a-f]{64}\): this data commitment was already submitted/);
+      assert.equal(err.transient, false);
+      return true;
+    },
+  );
+  await assert.rejects(owner.submitGradient(created.modelId, CID, keccak256(toUtf8Bytes('b1')), 0n), /EthValueMismatch\(expected=10000000000000000, sent=0\)/);
+  await assert.rejects(owner.evaluateGradient(sub.gradientId, 600_000, true, CID), /NotEvaluator\(modelId=\d+, caller=0x[0-9a-fA-F]{40}/);
+
+  const ev = await lender.evaluateGradient(sub.gradientId, 600_000, true, CID);
+  assert.equal(ev.event.accepted, true);
+  assert.ok(ev.event.reward > 0n);
+  await assert.rejects(lender.evaluateGradient(sub.gradientId, 650_000, true, CID), /GradientNotPending\(gradientId=\d+, status=Accepted\)/);
+
+  view.applyAll(await watcher.poll());
+  const g = view.gradients.get(sub.gradientId)!;
+  assert.equal(g.status, 'Accepted');
+  assert.equal(g.score, 600_000);
+  assert.equal(view.models.get(created.modelId)!.version, 1);
+  assert.equal(view.earned.get((await owner.address()).toLowerCase()), ev.event.reward);
+  assert.deepEqual(await watcher.poll(), [], 'nothing new after catching up');
+
+  const found = await owner.queryEvents('GradientSubmitted', [null, created.modelId, await owner.address()]);
+  assert.equal(found.length, 1);
+  // an accepted gradient's stake comes back as credit too
+  const expected = ev.event.reward + parseEther('0.01');
+  assert.equal(await owner.credit(await owner.address()), expected);
+  const w = await owner.withdraw();
+  assert.equal(w.amount, expected);
+  await assert.rejects(owner.withdraw(), /NothingToWithdraw/);
+});
+
+test('an unreachable node is a clear error', async () => {
+  await assert.rejects(
+    ModelRepositoryClient.connect({ rpcUrl: 'http://127.0.0.1:1', address: chain.chain.address }),
+    /cannot reach the Ethereum node at http:\/\/127\.0\.0\.1:1/,
+  );
+  await assert.rejects(ModelRepositoryClient.connect({ rpcUrl: chain.url, address: '0x1234' }), /invalid ModelRepository address/);
+});
