@@ -1,0 +1,309 @@
+// GraphQL documents, one per page: each page is one round trip. Every document takes an optional
+// $block (graph-node's Block_height) for time travel; when it is absent the latest block answers.
+import { gql } from '@apollo/client';
+
+export const META = gql`
+  query Meta {
+    _meta {
+      block {
+        number
+        hash
+        timestamp
+      }
+      deployment
+      hasIndexingErrors
+    }
+  }
+`;
+
+const MODEL_ROW = `
+  id
+  modelId
+  lender { id }
+  token { id }
+  rule
+  status
+  initialScore
+  targetScore
+  bestScore
+  progress
+  bounty
+  paid
+  refunded
+  bountyLeft
+  gradientCount
+  acceptedCount
+  pendingCount
+  contributorCount
+  submissionDeadline
+  createdAt
+  lastActivityAt
+`;
+
+export const OVERVIEW = gql`
+  query Overview($block: Block_height) {
+    _meta(block: $block) { block { number timestamp } }
+    protocol(id: "hessian", block: $block) {
+      modelCount
+      openModelCount
+      gradientCount
+      pendingGradientCount
+      acceptedGradientCount
+      rejectedGradientCount
+      expiredGradientCount
+      evaluationCount
+      rewardCount
+      lenderCount
+      contributorCount
+      lastBlockNumber
+    }
+    tokens(first: 100, block: $block) {
+      id
+      isNative
+      modelCount
+      totalEscrowed
+      totalPaid
+      totalRefunded
+      totalWithdrawn
+      totalLocked
+    }
+    models(first: 1000, orderBy: createdAt, orderDirection: desc, block: $block) { ${MODEL_ROW} }
+    dayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block) {
+      id
+      date
+      modelsCreated
+      gradientsSubmitted
+      gradientsAccepted
+      gradientsRejected
+      evaluations
+      cumulativeGradients
+      cumulativeAccepted
+    }
+    tokenDayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block) {
+      id
+      token { id }
+      date
+      escrowed
+      paid
+      refunded
+      cumulativeEscrowed
+      cumulativePaid
+    }
+    gradients(first: 10, orderBy: submittedAtBlock, orderDirection: desc, block: $block) {
+      id
+      model { id }
+      contributor { id }
+      cid
+      stake
+      submittedAt
+      submittedAtBlock
+      transactionHash
+    }
+    evaluations(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block) {
+      id
+      gradient { id }
+      model { id token { id } }
+      contributor { id }
+      accepted
+      score
+      improvement
+      reward
+      reachedTarget
+      blockNumber
+      timestamp
+      transactionHash
+    }
+    deposits(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block) {
+      id
+      model { id }
+      funder { id }
+      token { id }
+      amount
+      isInitial
+      blockNumber
+      timestamp
+      transactionHash
+    }
+    refunds(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block) {
+      id
+      model { id }
+      lender { id }
+      token { id }
+      amount
+      blockNumber
+      timestamp
+      transactionHash
+    }
+  }
+`;
+
+export const MODEL = gql`
+  query Model($id: ID!, $block: Block_height) {
+    _meta(block: $block) { block { number timestamp } }
+    model(id: $id, block: $block) {
+      ${MODEL_ROW}
+      evaluator
+      shared
+      shareCount
+      sharePerGradient
+      evaluationWindow
+      submissionStake
+      metadataCid
+      initialWeightsCid
+      weightsCid
+      version
+      rejectedCount
+      expiredCount
+      targetReached
+      targetReachedAt
+      targetReachedBy { id }
+      closedAt
+      closeReason
+      createdAtBlock
+      createdTransaction
+      evaluations(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+        id
+        gradient { id }
+        contributor { id }
+        accepted
+        previousBestScore
+        score
+        bestScore
+        improvement
+        reward
+        reachedTarget
+        blockNumber
+        timestamp
+        transactionHash
+        logIndex
+      }
+      gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
+        id
+        gradientId
+        contributor { id }
+        cid
+        status
+        score
+        improvement
+        reward
+        stake
+        modelVersion
+        submittedAt
+        submittedAtBlock
+        evaluatedAt
+        transactionHash
+      }
+      contributors(first: 1000, orderBy: rewardsEarned, orderDirection: desc) {
+        id
+        contributor { id }
+        gradientsSubmitted
+        gradientsAccepted
+        gradientsRejected
+        gradientsExpired
+        pendingCount
+        rewardsEarned
+        improvementContributed
+        bestScore
+        lastSubmittedAt
+      }
+      deposits(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+        id
+        funder { id }
+        amount
+        totalBounty
+        isInitial
+        timestamp
+        transactionHash
+      }
+    }
+  }
+`;
+
+export const LEADERBOARD = gql`
+  query Leaderboard($block: Block_height) {
+    _meta(block: $block) { block { number timestamp } }
+    accounts(first: 1000, where: { gradientsSubmitted_gt: 0 }, orderBy: improvementContributed, orderDirection: desc, block: $block) {
+      id
+      gradientsSubmitted
+      gradientsAccepted
+      gradientsRejected
+      gradientsExpired
+      improvementContributed
+      rewardCount
+      lastActivityAt
+      balances(first: 100) {
+        token { id }
+        rewardsEarned
+        withdrawn
+      }
+    }
+  }
+`;
+
+export const CONTRIBUTOR = gql`
+  query Contributor($id: ID!, $block: Block_height) {
+    _meta(block: $block) { block { number timestamp } }
+    account(id: $id, block: $block) {
+      id
+      modelsCreated
+      gradientsSubmitted
+      gradientsAccepted
+      gradientsRejected
+      gradientsExpired
+      improvementContributed
+      rewardCount
+      firstSeenAt
+      lastActivityAt
+      balances(first: 100) {
+        token { id }
+        rewardsEarned
+        refundsReceived
+        stakesReturned
+        stakesForfeited
+        withdrawn
+      }
+      modelStats(first: 1000) {
+        id
+        model { id token { id } status bestScore targetScore progress }
+        gradientsSubmitted
+        gradientsAccepted
+        gradientsRejected
+        gradientsExpired
+        pendingCount
+        rewardsEarned
+        improvementContributed
+        bestScore
+      }
+      gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
+        id
+        model { id token { id } }
+        cid
+        status
+        score
+        improvement
+        reward
+        submittedAt
+        transactionHash
+      }
+      rewards(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+        id
+        model { id }
+        gradient { id }
+        token { id }
+        amount
+        kind
+        blockNumber
+        timestamp
+        transactionHash
+      }
+      withdrawals(first: 1000, orderBy: blockNumber, orderDirection: desc) {
+        id
+        token { id }
+        amount
+        to
+        timestamp
+        transactionHash
+      }
+    }
+  }
+`;

@@ -1,0 +1,321 @@
+// Result shapes of the documents in queries.ts (BigInt and BigDecimal fields arrive as strings).
+
+export interface Ref {
+  id: string;
+}
+
+export interface MetaBlock {
+  number: number;
+  hash?: string | null;
+  timestamp?: number | null;
+}
+
+export interface Meta {
+  block: MetaBlock;
+  deployment?: string;
+  hasIndexingErrors?: boolean;
+}
+
+export type ModelStatus = 'Open' | 'TargetReached' | 'Closed';
+export type GradientStatus = 'Pending' | 'Accepted' | 'Rejected' | 'Expired';
+
+export interface ModelRow {
+  id: string;
+  modelId: string;
+  lender: Ref;
+  token: Ref;
+  rule: 'Improvement' | 'EqualShare';
+  status: ModelStatus;
+  initialScore: string;
+  targetScore: string;
+  bestScore: string;
+  progress: string;
+  bounty: string;
+  paid: string;
+  refunded: string;
+  bountyLeft: string;
+  gradientCount: number;
+  acceptedCount: number;
+  pendingCount: number;
+  contributorCount: number;
+  submissionDeadline: string;
+  createdAt: string;
+  lastActivityAt: string;
+}
+
+export interface Protocol {
+  modelCount: number;
+  openModelCount: number;
+  gradientCount: number;
+  pendingGradientCount: number;
+  acceptedGradientCount: number;
+  rejectedGradientCount: number;
+  expiredGradientCount: number;
+  evaluationCount: number;
+  rewardCount: number;
+  lenderCount: number;
+  contributorCount: number;
+  lastBlockNumber: string;
+}
+
+export interface TokenTotals {
+  id: string;
+  isNative: boolean;
+  modelCount: number;
+  totalEscrowed: string;
+  totalPaid: string;
+  totalRefunded: string;
+  totalWithdrawn: string;
+  totalLocked: string;
+}
+
+export interface DayData {
+  id: string;
+  date: number;
+  modelsCreated: number;
+  gradientsSubmitted: number;
+  gradientsAccepted: number;
+  gradientsRejected: number;
+  evaluations: number;
+  cumulativeGradients: number;
+  cumulativeAccepted: number;
+}
+
+export interface TokenDayData {
+  id: string;
+  token: Ref;
+  date: number;
+  escrowed: string;
+  paid: string;
+  refunded: string;
+  cumulativeEscrowed: string;
+  cumulativePaid: string;
+}
+
+export interface RecentGradient {
+  id: string;
+  model: Ref;
+  contributor: Ref;
+  cid: string;
+  stake: string;
+  submittedAt: string;
+  submittedAtBlock: string;
+  transactionHash: string;
+}
+
+export interface RecentEvaluation {
+  id: string;
+  gradient: Ref;
+  model: Ref & { token: Ref };
+  contributor: Ref;
+  accepted: boolean;
+  score: string;
+  improvement: string;
+  reward: string;
+  reachedTarget: boolean;
+  blockNumber: string;
+  timestamp: string;
+  transactionHash: string;
+}
+
+export interface RecentDeposit {
+  id: string;
+  model: Ref;
+  funder: Ref;
+  token: Ref;
+  amount: string;
+  isInitial: boolean;
+  blockNumber: string;
+  timestamp: string;
+  transactionHash: string;
+}
+
+export interface RecentRefund {
+  id: string;
+  model: Ref;
+  lender: Ref;
+  token: Ref;
+  amount: string;
+  blockNumber: string;
+  timestamp: string;
+  transactionHash: string;
+}
+
+export interface OverviewData {
+  _meta: Meta;
+  protocol: Protocol | null;
+  tokens: TokenTotals[];
+  models: ModelRow[];
+  dayDatas: DayData[];
+  tokenDayDatas: TokenDayData[];
+  gradients: RecentGradient[];
+  evaluations: RecentEvaluation[];
+  deposits: RecentDeposit[];
+  refunds: RecentRefund[];
+}
+
+export interface EvaluationPoint {
+  id: string;
+  gradient: Ref;
+  contributor: Ref;
+  accepted: boolean;
+  previousBestScore: string;
+  score: string;
+  bestScore: string;
+  improvement: string;
+  reward: string;
+  reachedTarget: boolean;
+  blockNumber: string;
+  timestamp: string;
+  transactionHash: string;
+  logIndex: string;
+}
+
+export interface GradientRow {
+  id: string;
+  gradientId: string;
+  contributor: Ref;
+  cid: string;
+  status: GradientStatus;
+  score: string | null;
+  improvement: string | null;
+  reward: string;
+  stake: string;
+  modelVersion: number;
+  submittedAt: string;
+  submittedAtBlock: string;
+  evaluatedAt: string | null;
+  transactionHash: string;
+}
+
+export interface ModelContributorRow {
+  id: string;
+  contributor: Ref;
+  gradientsSubmitted: number;
+  gradientsAccepted: number;
+  gradientsRejected: number;
+  gradientsExpired: number;
+  pendingCount: number;
+  rewardsEarned: string;
+  improvementContributed: string;
+  bestScore: string | null;
+  lastSubmittedAt: string;
+}
+
+export interface DepositRow {
+  id: string;
+  funder: Ref;
+  amount: string;
+  totalBounty: string;
+  isInitial: boolean;
+  timestamp: string;
+  transactionHash: string;
+}
+
+export interface ModelDetail extends ModelRow {
+  evaluator: string;
+  shared: string;
+  shareCount: number;
+  sharePerGradient: string;
+  evaluationWindow: string;
+  submissionStake: string;
+  metadataCid: string;
+  initialWeightsCid: string;
+  weightsCid: string;
+  version: number;
+  rejectedCount: number;
+  expiredCount: number;
+  targetReached: boolean;
+  targetReachedAt: string | null;
+  targetReachedBy: Ref | null;
+  closedAt: string | null;
+  closeReason: 'Deadline' | 'TargetReached' | null;
+  createdAtBlock: string;
+  createdTransaction: string;
+  evaluations: EvaluationPoint[];
+  gradients: GradientRow[];
+  contributors: ModelContributorRow[];
+  deposits: DepositRow[];
+}
+
+export interface ModelData {
+  _meta: Meta;
+  model: ModelDetail | null;
+}
+
+export interface Balance {
+  token: Ref;
+  rewardsEarned: string;
+  withdrawn: string;
+}
+
+export interface LeaderboardAccount {
+  id: string;
+  gradientsSubmitted: number;
+  gradientsAccepted: number;
+  gradientsRejected: number;
+  gradientsExpired: number;
+  improvementContributed: string;
+  rewardCount: number;
+  lastActivityAt: string;
+  balances: Balance[];
+}
+
+export interface LeaderboardData {
+  _meta: Meta;
+  accounts: LeaderboardAccount[];
+}
+
+export interface ContributorDetail {
+  id: string;
+  modelsCreated: number;
+  gradientsSubmitted: number;
+  gradientsAccepted: number;
+  gradientsRejected: number;
+  gradientsExpired: number;
+  improvementContributed: string;
+  rewardCount: number;
+  firstSeenAt: string;
+  lastActivityAt: string;
+  balances: (Balance & { refundsReceived: string; stakesReturned: string; stakesForfeited: string })[];
+  modelStats: {
+    id: string;
+    model: { id: string; token: Ref; status: ModelStatus; bestScore: string; targetScore: string; progress: string };
+    gradientsSubmitted: number;
+    gradientsAccepted: number;
+    gradientsRejected: number;
+    gradientsExpired: number;
+    pendingCount: number;
+    rewardsEarned: string;
+    improvementContributed: string;
+    bestScore: string | null;
+  }[];
+  gradients: {
+    id: string;
+    model: Ref & { token: Ref };
+    cid: string;
+    status: GradientStatus;
+    score: string | null;
+    improvement: string | null;
+    reward: string;
+    submittedAt: string;
+    transactionHash: string;
+  }[];
+  rewards: {
+    id: string;
+    model: Ref;
+    gradient: Ref;
+    token: Ref;
+    amount: string;
+    kind: 'Improvement' | 'EqualShare' | 'ExpiredShare';
+    blockNumber: string;
+    timestamp: string;
+    transactionHash: string;
+  }[];
+  withdrawals: { id: string; token: Ref; amount: string; to: string; timestamp: string; transactionHash: string }[];
+}
+
+export interface ContributorData {
+  _meta: Meta;
+  account: ContributorDetail | null;
+}
