@@ -1,6 +1,7 @@
-export type Metric = 'auc' | 'accuracy' | 'logLoss';
+/** auc, accuracy and logLoss need 0/1 labels; r2 (coefficient of determination) suits numeric labels */
+export type Metric = 'auc' | 'accuracy' | 'logLoss' | 'r2';
 
-export const METRICS: readonly Metric[] = ['auc', 'accuracy', 'logLoss'];
+export const METRICS: readonly Metric[] = ['auc', 'accuracy', 'logLoss', 'r2'];
 
 function checkLengths(y: ArrayLike<number>, p: ArrayLike<number>): void {
   if (y.length !== p.length) throw new Error(`${y.length} labels but ${p.length} scores`);
@@ -58,11 +59,25 @@ export function meanSquaredError(y: ArrayLike<number>, p: ArrayLike<number>): nu
   return s / y.length;
 }
 
+/** 1 - SSE/SST: 1 is perfect, 0 is as good as predicting the mean. */
+export function r2(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  checkLengths(y, p);
+  let mean = 0;
+  for (let i = 0; i < y.length; i++) mean += y[i];
+  mean /= y.length;
+  let sse = 0;
+  let sst = 0;
+  for (let i = 0; i < y.length; i++) { sse += (y[i] - p[i]) ** 2; sst += (y[i] - mean) ** 2; }
+  if (sst === 0) throw new Error('r2 of constant labels is undefined');
+  return 1 - sse / sst;
+}
+
 export function evaluateMetric(metric: Metric, y: ArrayLike<number>, p: ArrayLike<number>): number {
   switch (metric) {
     case 'auc': return auc(y, p);
     case 'accuracy': return accuracy(y, p);
     case 'logLoss': return logLoss(y, p);
+    case 'r2': return r2(y, p);
     default: throw new Error(`unknown metric ${JSON.stringify(metric)} (known: ${METRICS.join(', ')})`);
   }
 }
@@ -78,10 +93,12 @@ export const SCORE_SCALE = 1_000_000;
 /**
  * On-chain score for a metric value; the contract wants higher-is-better, so log-loss maps to
  * exp(-logLoss), the geometric-mean probability given to the true label (in (0, 1]).
+ * Every metric here is <= 1, matching SCORE_SCALE.
  */
 export function metricToScore(metric: Metric, value: number): bigint {
   if (!Number.isFinite(value)) throw new Error(`${metric} value ${value} is not finite`);
-  const v = metric === 'logLoss' ? Math.exp(-value) : value;
+  // r2 below 0 (worse than the mean) scores 0
+  const v = metric === 'logLoss' ? Math.exp(-value) : metric === 'r2' ? Math.max(0, value) : value;
   if (v < 0 || v > 1) throw new Error(`${metric} value ${value} is outside the score range`);
   return BigInt(Math.round(v * SCORE_SCALE));
 }
