@@ -1,0 +1,484 @@
+// Resolution of graph-node's query API over the versioned SQLite tables. A root field plans its
+// whole subtree level by level (as graph-node's prefetch does): one SQL statement for the root
+// collection, then one per nested entity field for all parents at once (window functions give
+// each parent its own first/skip/orderBy), so a query costs O(depth) statements, never N+1.
+import { getArgumentValues, GraphQLObjectType, type FieldNode, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import type { Statement } from 'better-sqlite3';
+import type { FieldDef } from '../schema.ts';
+import { bytesToHex, decodeBigDecimal, decodeBigInt } from '../store/encoding.ts';
+import type { EntityStore, StoredFailure } from '../store/entity-store.ts';
+import { idToSql, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
+import type { BlockPtr } from '../types.ts';
+import { collectFields, subSelections, type CollectEnv } from './collect.ts';
+import { blockCondition, filterSql, idAsJsonItem, idSetSql, QueryError, type BlockRef, type FilterContext, type FilterKey } from './filters.ts';
+
+/** Where nested entity values live on a parent object: REF + response key (aliases differ). */
+export const REF = '\u0000';
+const RAW = Symbol('row');
+
+export interface QueryLimits {
+  /** graph-node's GRAPH_GRAPHQL_MAX_FIRST */
+  maxFirst: number;
+  /** graph-node's GRAPH_GRAPHQL_MAX_SKIP */
+  maxSkip: number;
+  /** graph-node's GRAPH_GRAPHQL_MAX_COMPLEXITY: sum over fields of the product of `first`s above */
+  maxComplexity: number;
+  /** selection depth */
+  maxDepth: number;
+  /** entities in one response */
+  maxResultEntities: number;
+  /** wall time per query, checked between SQL statements */
+  timeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxFirst: 1000,
+  maxSkip: 4294967295,
+  maxComplexity: 1_000_000,
+  maxDepth: 32,
+  maxResultEntities: 100_000,
+  timeoutMs: 10_000,
+};
+
+export interface ApiMeta {
+  layout: Layout;
+  /** filter keys per entity type, from the generated `X_filter` inputs */
+  filterKeys: Map<string, Map<string, FilterKey>>;
+  deployment: string;
+  limits: QueryLimits;
+}
+
+/** Per request: one snapshot of the head so every root field reads the same state. */
+export interface ExecContext {
+  store: EntityStore;
+  api: ApiMeta;
+  head: BlockPtr | null;
+  failure: StoredFailure | null;
+  deadline: number;
+  entities: number;
+  complexity: number;
+  /** response keys of root fields that read a block with indexing errors, and their policy */
+  indexingErrors: Map<string, 'allow' | 'deny'>;
+  /** subscriptions: yields now and after each store commit, refreshing this context's head */
+  heads?: () => AsyncIterable<unknown>;
+}
+
+/** Re-reads the head and restarts the budgets: once per request, and per subscription event. */
+export function refreshExecContext(ctx: ExecContext): void {
+  ctx.head = ctx.store.getCursor();
+  ctx.failure = ctx.store.getFailed();
+  ctx.deadline = Date.now() + ctx.api.limits.timeoutMs;
+  ctx.entities = 0;
+  ctx.complexity = 0;
+  ctx.indexingErrors.clear();
+}
+
+export function newExecContext(store: EntityStore, api: ApiMeta): ExecContext {
+  return {
+    store,
+    api,
+    head: store.getCursor(),
+    failure: store.getFailed(),
+    deadline: Date.now() + api.limits.timeoutMs,
+    entities: 0,
+    complexity: 0,
+    indexingErrors: new Map(),
+  };
+}
+
+type Obj = Record<string, unknown> & { [RAW]?: Record<string, unknown> };
+
+const stmtCache = new WeakMap<object, Map<string, Statement<unknown[]>>>();
+
+function run(ctx: ExecContext, sql: string, params: unknown[]): Record<string, unknown>[] {
+  if (Date.now() > ctx.deadline) throw new QueryError('Query timed out');
+  let cache = stmtCache.get(ctx.store.db);
+  if (!cache) stmtCache.set(ctx.store.db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    stmt = ctx.store.db.prepare<unknown[]>(sql).safeIntegers(true);
+    if (cache.size > 500) cache.clear();
+    cache.set(sql, stmt);
+  }
+  const rows = stmt.all(...params) as Record<string, unknown>[];
+  ctx.entities += rows.length;
+  if (ctx.entities > ctx.api.limits.maxResultEntities) {
+    throw new QueryError(
+      `the result size of more than ${ctx.api.limits.maxResultEntities} entities is larger than the allowed limit of ${ctx.api.limits.maxResultEntities}; query fewer entities (smaller \`first\`, fewer nested collections)`,
+    );
+  }
+  return rows;
+}
+
+function outScalar(kind: ColumnKind, raw: unknown): unknown {
+  if (raw === null || raw === undefined) return null;
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'int':
+      return Number(raw);
+    case 'int8':
+    case 'timestamp':
+      return String(raw);
+    case 'bigint':
+      return decodeBigInt(raw as string).toString();
+    case 'bigdecimal':
+      return decodeBigDecimal(raw as string);
+    case 'bool':
+      return Number(raw) !== 0;
+    case 'bytes':
+      return bytesToHex(raw as Buffer);
+  }
+}
+
+function outValue(c: Column, raw: unknown): unknown {
+  if (raw === null || raw === undefined) return null;
+  if (c.list) return JSON.parse(raw as string);
+  return outScalar(c.kind, raw);
+}
+
+function toObject(t: Table, row: Record<string, unknown>): Obj {
+  const obj: Obj = { __typename: t.entity.name };
+  for (const c of t.columns) obj[c.field.name] = outValue(c, row[c.field.name]);
+  obj[RAW] = row;
+  return obj;
+}
+
+// ---- block constraints ----
+
+export interface BlockHeightArg {
+  hash?: { hex: string } | null;
+  number?: number | null;
+  number_gte?: number | null;
+}
+
+export interface ResolvedBlock extends BlockRef {
+  /** null when the query named a block by number (graph-node does not look the hash up) */
+  hash: string | null;
+}
+
+function notYet(ctx: ExecContext, arg: string, head: number, wanted: number): QueryError {
+  return new QueryError(
+    `Failed to decode \`${arg}\` value: \`subgraph ${ctx.api.deployment} has only indexed up to block number ${head} and data for block number ${wanted} is therefore not yet available\``,
+  );
+}
+
+export function resolveBlock(ctx: ExecContext, block: BlockHeightArg | null | undefined): ResolvedBlock {
+  const head = ctx.head;
+  if (!head) {
+    throw new QueryError(`Subgraph \`${ctx.api.deployment}\` has not started syncing yet. Wait for it to ingest a few blocks before querying it`);
+  }
+  if (block?.hash) {
+    const ptr = ctx.store.blockByHash(block.hash.hex);
+    if (!ptr) throw new QueryError('Failed to decode `block.hash` value: `no block with that hash found`');
+    if (ptr.number > head.number) throw notYet(ctx, 'block.number', head.number, ptr.number);
+    return { number: ptr.number, hash: ptr.hash };
+  }
+  if (block?.number !== undefined && block.number !== null) {
+    if (block.number > head.number) throw notYet(ctx, 'block.number', head.number, block.number);
+    if (block.number < 0) throw new QueryError(`Failed to decode \`block.number\` value: \`block number ${block.number} is negative\``);
+    return { number: block.number, hash: null };
+  }
+  if (block?.number_gte !== undefined && block.number_gte !== null) {
+    if (head.number < block.number_gte) throw notYet(ctx, 'block.number_gte', head.number, block.number_gte);
+  }
+  return { number: head.number, hash: head.hash };
+}
+
+/**
+ * Whether a read at `block` sees indexing errors. The embedded indexer stops at a failing block
+ * (its cursor stays before it), so a failure is visible at the head and at or after its block.
+ */
+export function hasIndexingErrors(ctx: ExecContext, block: BlockRef): boolean {
+  const f = ctx.failure;
+  if (!f) return false;
+  const head = ctx.head?.number ?? -1;
+  return block.number >= Math.min(f.blockNumber, head);
+}
+
+// ---- arguments ----
+
+interface CollectionArgs {
+  first?: number | null;
+  skip?: number | null;
+  orderBy?: string | null;
+  orderDirection?: 'asc' | 'desc' | null;
+  where?: Record<string, unknown> | null;
+}
+
+function range(ctx: ExecContext, args: CollectionArgs): { first: number; skip: number } {
+  const { maxFirst, maxSkip } = ctx.api.limits;
+  const first = args.first ?? 100;
+  if (!(first > 0 && first <= maxFirst)) throw new QueryError(`The \`first\` argument must be between 0 and ${maxFirst}, but is ${first}`);
+  const skip = args.skip ?? 0;
+  if (!(skip >= 0 && skip <= maxSkip)) throw new QueryError(`The \`skip\` argument must be between 0 and ${maxSkip}, but is ${skip}`);
+  return { first, skip };
+}
+
+function filterCtx(ctx: ExecContext, block: BlockRef, params: unknown[], counter: { n: number }): FilterContext {
+  return { layout: ctx.api.layout, block, params, aliasCounter: counter, keys: ctx.api.filterKeys };
+}
+
+function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
+  const desc = args.orderDirection === 'desc';
+  const dir = desc ? ' DESC' : '';
+  const nulls = desc ? ' NULLS FIRST' : ' NULLS LAST';
+  const orderBy = args.orderBy;
+  if (!orderBy || orderBy === 'id') return `${alias}.id${dir}`;
+  const sep = orderBy.indexOf('__');
+  if (sep > 0) {
+    const parentName = orderBy.slice(0, sep);
+    const childName = orderBy.slice(sep + 2);
+    const f = t.entity.fieldMap.get(parentName);
+    if (!f) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${parentName}\``);
+    const child = ctx.api.layout.tables.get(f.type.name);
+    if (!child) throw new QueryError(`Feature \`sorting by interface field ${t.entity.name}.${parentName}\` is not yet implemented`);
+    const cc = child.columnMap.get(childName);
+    if (!cc || cc.list) throw new QueryError(`Ordering by \`${childName}\` is not supported for type \`${child.entity.name}\``);
+    const x = `o_${alias}`;
+    let expr: string;
+    if (f.derivedFrom) {
+      const back = child.columnMap.get(f.derivedFrom)!;
+      expr = `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.${back.sql} = ${alias}.id AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`;
+    } else {
+      const c = t.columnMap.get(parentName)!;
+      expr = `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.id = ${alias}.${c.sql} AND ${blockCondition(x, block)})`;
+    }
+    return `${expr}${dir}${nulls}, ${alias}.id${dir}`;
+  }
+  const c = t.columnMap.get(orderBy);
+  if (!c || c.list) throw new QueryError(`Ordering by \`${orderBy}\` is not supported for type \`${t.entity.name}\``);
+  return `${alias}.${c.sql}${dir}${nulls}, ${alias}.id${dir}`;
+}
+
+// ---- complexity ----
+
+function typeOf(info: GraphQLResolveInfo, name: string): GraphQLObjectType {
+  return info.schema.getType(name) as GraphQLObjectType;
+}
+
+function env(info: GraphQLResolveInfo): CollectEnv {
+  return { fragments: info.fragments, variableValues: info.variableValues };
+}
+
+function subtreeComplexity(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[], depth: number): number {
+  if (depth > ctx.api.limits.maxDepth) throw new QueryError(`query has a depth that exceeds the limit of \`${ctx.api.limits.maxDepth}\``);
+  const fields = collectFields(env(info), t.entity.name, t.entity.interfaces, subSelections(nodes));
+  const gqlType = typeOf(info, t.entity.name);
+  let total = 0;
+  for (const childNodes of fields.values()) {
+    const f = t.entity.fieldMap.get(childNodes[0]!.name.value);
+    if (!f || (f.type.kind !== 'entity' && f.type.kind !== 'interface')) continue;
+    const child = ctx.api.layout.tables.get(f.type.name);
+    if (!child) continue;
+    let n = 1;
+    if (f.list) {
+      const args = getArgumentValues(gqlType.getFields()[f.name]!, childNodes[0]!, info.variableValues) as CollectionArgs;
+      n = Math.max(1, args.first ?? 100);
+    }
+    total += n * (1 + subtreeComplexity(ctx, info, child, childNodes, depth + 1));
+  }
+  return total;
+}
+
+function chargeComplexity(ctx: ExecContext, amount: number): void {
+  ctx.complexity += amount;
+  const max = ctx.api.limits.maxComplexity;
+  if (ctx.complexity > max) {
+    throw new QueryError(
+      `query potentially returns \`${ctx.complexity}\` entities or more and thereby exceeds the limit of \`${max}\` entities. Possible solutions are reducing the depth of the query, querying fewer relationships or using \`first\` to return smaller collections`,
+    );
+  }
+}
+
+// ---- root fields ----
+
+function tableOf(ctx: ExecContext, name: string): Table {
+  const t = ctx.api.layout.tables.get(name);
+  if (!t) throw new QueryError(`Feature \`querying interface ${name}\` is not yet implemented`);
+  return t;
+}
+
+function noteErrors(ctx: ExecContext, info: GraphQLResolveInfo, block: BlockRef, policy: unknown): void {
+  if (hasIndexingErrors(ctx, block)) ctx.indexingErrors.set(String(info.path.key), policy === 'allow' ? 'allow' : 'deny');
+}
+
+export function resolveCollection(typeName: string) {
+  return (_src: unknown, args: CollectionArgs & { block?: BlockHeightArg; subgraphError?: string }, ctx: ExecContext, info: GraphQLResolveInfo) => {
+    const t = tableOf(ctx, typeName);
+    const block = resolveBlock(ctx, args.block);
+    noteErrors(ctx, info, block, args.subgraphError);
+    const { first, skip } = range(ctx, args);
+    chargeComplexity(ctx, first * (1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1)));
+    const params: unknown[] = [];
+    const counter = { n: 0 };
+    const where = args.where ? filterSql(filterCtx(ctx, block, params, counter), t, 'a', args.where, false) : '';
+    const order = orderSql(ctx, t, 'a', args, block);
+    params.push(first, skip);
+    const sql = `SELECT a.* FROM ${t.sql} a WHERE ${blockCondition('a', block)}${where ? ` AND (${where})` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    const objs = run(ctx, sql, params).map((r) => toObject(t, r));
+    prefetch(ctx, info, t, objs, info.fieldNodes, block);
+    return objs;
+  };
+}
+
+export function resolveSingle(typeName: string) {
+  return (_src: unknown, args: { id: string; block?: BlockHeightArg; subgraphError?: string }, ctx: ExecContext, info: GraphQLResolveInfo) => {
+    const t = tableOf(ctx, typeName);
+    const block = resolveBlock(ctx, args.block);
+    noteErrors(ctx, info, block, args.subgraphError);
+    chargeComplexity(ctx, 1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1));
+    let id: unknown;
+    try {
+      id = idToSql(t, args.id);
+    } catch (err) {
+      throw new QueryError((err as Error).message);
+    }
+    const rows = run(ctx, `SELECT a.* FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', block)} LIMIT 1`, [id]);
+    if (rows.length === 0) return null;
+    const objs = [toObject(t, rows[0]!)];
+    prefetch(ctx, info, t, objs, info.fieldNodes, block);
+    return objs[0];
+  };
+}
+
+export function resolveMeta() {
+  return (_src: unknown, args: { block?: BlockHeightArg }, ctx: ExecContext) => {
+    const block = resolveBlock(ctx, args.block);
+    const ptr = block.hash ? ctx.store.blockByHash(block.hash) : null;
+    return {
+      block: {
+        number: block.number,
+        hash: block.hash,
+        timestamp: ptr ? ptr.timestamp : null,
+        parentHash: ptr ? ptr.parentHash : null,
+      },
+      deployment: ctx.api.deployment,
+      hasIndexingErrors: hasIndexingErrors(ctx, block),
+    };
+  };
+}
+
+/** Resolver of entity-valued fields: the value the prefetch stored under the response key. */
+export function resolveNested(src: Record<string, unknown>, _args: unknown, _ctx: unknown, info: GraphQLResolveInfo): unknown {
+  const v = src[REF + String(info.path.key)];
+  return v === undefined ? null : v;
+}
+
+// ---- nested levels ----
+
+function parentKey(t: Table, raw: unknown): string {
+  if (raw === null || raw === undefined) return '';
+  if (t.idKind === 'bytes') return bytesToHex(raw as Buffer);
+  return String(raw);
+}
+
+function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, objs: Obj[], nodes: readonly FieldNode[], block: BlockRef): void {
+  if (objs.length === 0) return;
+  const fields = collectFields(env(info), t.entity.name, t.entity.interfaces, subSelections(nodes));
+  const gqlType = typeOf(info, t.entity.name);
+  for (const [key, childNodes] of fields) {
+    const f = t.entity.fieldMap.get(childNodes[0]!.name.value);
+    if (!f || (f.type.kind !== 'entity' && f.type.kind !== 'interface')) continue;
+    const child = tableOf(ctx, f.type.name);
+    const args = getArgumentValues(gqlType.getFields()[f.name]!, childNodes[0]!, info.variableValues) as CollectionArgs;
+    const children = f.derivedFrom
+      ? derivedChildren(ctx, t, f, child, objs, args, block)
+      : f.list
+        ? listChildren(ctx, t, f, child, objs, args, block)
+        : singleChildren(ctx, t, f, child, objs, block);
+    const level: Obj[] = [];
+    const seen = new Set<Obj>();
+    for (let i = 0; i < objs.length; i++) {
+      const v = children[i];
+      objs[i]![REF + key] = v;
+      for (const o of Array.isArray(v) ? v : v ? [v] : []) {
+        if (!seen.has(o)) {
+          seen.add(o);
+          level.push(o);
+        }
+      }
+    }
+    prefetch(ctx, info, child, level, childNodes, block);
+  }
+}
+
+/** `field: Child` stored as the child's id. */
+function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], block: BlockRef): (Obj | null)[] {
+  const c = t.columnMap.get(f.name)!;
+  const ids = new Set<string>();
+  for (const o of objs) {
+    const k = parentKey(child, o[RAW]![f.name]);
+    if (k) ids.add(k);
+  }
+  const byId = new Map<string, Obj>();
+  if (ids.size > 0) {
+    const rows = run(ctx, `SELECT c.* FROM ${child.sql} c WHERE c.id IN (${idSetSql(child.idKind)}) AND ${blockCondition('c', block)}`, [
+      JSON.stringify([...ids]),
+    ]);
+    for (const r of rows) byId.set(parentKey(child, r.id), toObject(child, r));
+  }
+  void c;
+  return objs.map((o) => byId.get(parentKey(child, o[RAW]![f.name])) ?? null);
+}
+
+function windowed(ctx: ExecContext, child: Table, inner: string, params: unknown[], args: CollectionArgs, single: boolean): Map<string, Obj[]> {
+  const { first, skip } = single ? { first: 1, skip: 0 } : range(ctx, args);
+  params.push(skip, skip + first);
+  const rows = run(ctx, `SELECT * FROM (${inner}) WHERE __rn > ? AND __rn <= ? ORDER BY __parent, __rn`, params);
+  const out = new Map<string, Obj[]>();
+  for (const r of rows) {
+    const k = String(r.__parent);
+    const list = out.get(k);
+    const o = toObject(child, r);
+    if (list) list.push(o);
+    else out.set(k, [o]);
+  }
+  return out;
+}
+
+/** `[Child]` stored on the parent as a JSON list of ids. */
+function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef): Obj[][] {
+  const lists = objs.map((o) => (o[RAW]![f.name] === null || o[RAW]![f.name] === undefined ? [] : JSON.parse(o[RAW]![f.name] as string)));
+  const params: unknown[] = [JSON.stringify(lists)];
+  const counter = { n: 0 };
+  const where = args.where ? filterSql(filterCtx(ctx, block, params, counter), child, 'c', args.where, false) : '';
+  const order = orderSql(ctx, child, 'c', args, block);
+  const conv = child.idKind === 'bytes' ? 'unhex(substr(e.value, 3))' : child.idKind === 'int8' ? 'CAST(e.value AS INTEGER)' : 'e.value';
+  const inner =
+    `SELECT c.*, p.key AS __parent, ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY ${order}) AS __rn ` +
+    `FROM json_each(?) p JOIN ${child.sql} c ON c.id IN (SELECT ${conv} FROM json_each(p.value) e) ` +
+    `WHERE ${blockCondition('c', block)}${where ? ` AND (${where})` : ''}`;
+  // the JSON parameter comes first in the text, then the filter's parameters
+  const byParent = windowed(ctx, child, inner, params, args, false);
+  void t;
+  return objs.map((_, i) => byParent.get(String(i)) ?? []);
+}
+
+/** `@derivedFrom(field: back)`: children whose `back` points at the parent. */
+function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef): (Obj[] | Obj | null)[] {
+  const back = child.columnMap.get(f.derivedFrom!)!;
+  const ids = [...new Set(objs.map((o) => parentKey(t, o[RAW]!.id)))];
+  const params: unknown[] = [JSON.stringify(ids)];
+  const counter = { n: 0 };
+  const single = !f.list;
+  const where = !single && args.where ? filterSql(filterCtx(ctx, block, params, counter), child, 'c', args.where, false) : '';
+  const order = single ? 'c.id' : orderSql(ctx, child, 'c', args, block);
+  let inner: string;
+  if (back.list) {
+    inner =
+      `SELECT c.*, e.value AS __parent, ROW_NUMBER() OVER (PARTITION BY e.value ORDER BY ${order}) AS __rn ` +
+      `FROM ${child.sql} c, json_each(c.${back.sql}) e WHERE e.value IN (SELECT value FROM json_each(?)) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''}`;
+  } else {
+    inner =
+      `SELECT c.*, ${idAsJsonItem(`c.${back.sql}`, t.idKind)} AS __parent, ROW_NUMBER() OVER (PARTITION BY c.${back.sql} ORDER BY ${order}) AS __rn ` +
+      `FROM ${child.sql} c WHERE c.${back.sql} IN (${idSetSql(t.idKind)}) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''}`;
+  }
+  const byParent = windowed(ctx, child, inner, params, args, single);
+  return objs.map((o) => {
+    const list = byParent.get(parentKey(t, o[RAW]!.id)) ?? [];
+    return single ? (list[0] ?? null) : list;
+  });
+}
+
+export type { GraphQLSchema };

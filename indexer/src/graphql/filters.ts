@@ -1,0 +1,345 @@
+// The `X_filter` input of graph-node's API: which keys exist for which field and what operator
+// each stands for (built with the schema), and their translation into SQL over the versioned
+// tables. Mirrors graph-node's relational_queries.rs: LIKE patterns are the user's string with
+// `%` added (so `%` and `_` stay wildcards), `_in: []` and `_not_in: []` match nothing, list
+// `_not_contains` means "shares no element", and child filters cannot nest.
+import { GraphQLError } from 'graphql';
+import type { FieldDef } from '../schema.ts';
+import { encodeBigDecimal, encodeBigInt } from '../store/encoding.ts';
+import { OPEN, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
+import type { BytesInput } from './scalars.ts';
+
+export type FilterOp =
+  | ''
+  | 'not'
+  | 'gt'
+  | 'lt'
+  | 'gte'
+  | 'lte'
+  | 'in'
+  | 'not_in'
+  | 'contains'
+  | 'contains_nocase'
+  | 'not_contains'
+  | 'not_contains_nocase'
+  | 'starts_with'
+  | 'starts_with_nocase'
+  | 'not_starts_with'
+  | 'not_starts_with_nocase'
+  | 'ends_with'
+  | 'ends_with_nocase'
+  | 'not_ends_with'
+  | 'not_ends_with_nocase'
+  | 'child';
+
+export interface FilterKey {
+  field: FieldDef;
+  op: FilterOp;
+}
+
+/** The block a query reads: versions with `__from <= number < __to`. */
+export interface BlockRef {
+  number: number;
+}
+
+export class QueryError extends GraphQLError {}
+
+export function blockCondition(alias: string, block: BlockRef): string {
+  const b = Math.trunc(block.number);
+  if (b >= OPEN) return `${alias}.__to = ${OPEN}`;
+  return `${alias}.__from <= ${b} AND ${alias}.__to > ${b}`;
+}
+
+/** SQL that yields a set of stored ids from a JSON array parameter of id strings. */
+export function idSetSql(kind: ColumnKind): string {
+  switch (kind) {
+    case 'bytes':
+      return `SELECT unhex(substr(value, 3)) FROM json_each(?)`;
+    case 'int8':
+      return `SELECT CAST(value AS INTEGER) FROM json_each(?)`;
+    default:
+      return `SELECT value FROM json_each(?)`;
+  }
+}
+
+/** How a stored id is spelled inside a JSON list column (and in GraphQL output). */
+export function idAsJsonItem(expr: string, kind: ColumnKind): string {
+  if (kind === 'bytes') return `('0x' || lower(hex(${expr})))`;
+  if (kind === 'int8') return `CAST(${expr} AS TEXT)`;
+  return expr;
+}
+
+
+export interface FilterContext {
+  layout: Layout;
+  block: BlockRef;
+  params: unknown[];
+  aliasCounter: { n: number };
+  /** key → field/op, per entity type (from the generated schema) */
+  keys: Map<string, Map<string, FilterKey>>;
+}
+
+function nextAlias(ctx: FilterContext): string {
+  ctx.aliasCounter.n++;
+  return `t${ctx.aliasCounter.n}`;
+}
+
+/** Describes a filter value in error messages the way graph-node prints query values. */
+function show(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'object' && (v as BytesInput).kind === 'bytes') return (v as BytesInput).hex;
+  if (Array.isArray(v)) return '[' + v.map(show).join(', ') + ']';
+  if (typeof v === 'string') return `"${v}"`;
+  return String(v);
+}
+
+/** A filter value → the column's storage form. */
+function scalarParam(kind: ColumnKind, isRef: boolean, v: unknown, key: string): unknown {
+  if (isRef) {
+    // references are filtered with the target's id spelled as a string (Int for Int8 ids)
+    if (kind === 'bytes') {
+      const s = String(v);
+      const h = s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s;
+      if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
+        throw new QueryError(`Failed to decode \`Bytes\` value: \`${s}\` passed to filter \`${key}\` is not valid hex`);
+      }
+      return Buffer.from(h, 'hex');
+    }
+    if (kind === 'int8') return BigInt(v as number);
+    return v;
+  }
+  switch (kind) {
+    case 'bigint':
+      return encodeBigInt(v as bigint);
+    case 'bigdecimal':
+      return encodeBigDecimal(v as string);
+    case 'bytes':
+      return (v as BytesInput).bytes;
+    case 'bool':
+      return v ? 1 : 0;
+    case 'int8':
+    case 'timestamp':
+      return v as bigint;
+    default:
+      return v;
+  }
+}
+
+/** A filter value → how the item is spelled in a JSON list column. */
+function jsonItem(kind: ColumnKind, isRef: boolean, v: unknown): unknown {
+  if (typeof v === 'object' && v !== null && (v as BytesInput).kind === 'bytes') return (v as BytesInput).hex;
+  if (isRef && kind === 'bytes') return String(v).toLowerCase();
+  if (typeof v === 'bigint') return v.toString();
+  if (isRef && kind === 'int8') return String(v);
+  return v;
+}
+
+/** Converts a Postgres LIKE pattern (with `\` escapes) to a case-sensitive SQLite GLOB pattern. */
+export function likeToGlob(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) {
+      const lit = pattern[++i]!;
+      out += lit === '*' || lit === '?' || lit === '[' ? `[${lit}]` : lit;
+    } else if (ch === '%') out += '*';
+    else if (ch === '_') out += '?';
+    else if (ch === '*' || ch === '?' || ch === '[') out += `[${ch}]`;
+    else out += ch;
+  }
+  return out;
+}
+
+function likePattern(op: FilterOp, value: string): string {
+  if (op.includes('starts_with')) return value + '%';
+  if (op.includes('ends_with')) return '%' + value;
+  if (value.startsWith('%') || value.endsWith('%')) return value;
+  return '%' + value + '%';
+}
+
+function textExpr(col: string, c: Column): string {
+  return c.kind === 'bytes' ? `('0x' || lower(hex(${col})))` : col;
+}
+
+function listValues(key: string, value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new QueryError(`Non-list value passed to \`${key}\` filter`);
+  return value;
+}
+
+/** SQL for one `where` object on table `t` aliased `alias`. */
+export function filterSql(ctx: FilterContext, t: Table, alias: string, where: Record<string, unknown>, nested: boolean): string {
+  const keys = ctx.keys.get(t.entity.name)!;
+  if ('or' in where && where.or !== undefined) {
+    const columnFilters = Object.keys(where)
+      .filter((k) => k !== 'or' && k !== 'and' && k !== '_change_block')
+      .map((k) => `'${k}'`);
+    if (columnFilters.length > 0) {
+      const list = columnFilters.join(', ');
+      throw new QueryError(
+        `Cannot mix column filters with 'or' operator at the same level. Found column filter(s) ${list} alongside 'or' operator.\n\n` +
+          `Instead of:\nwhere: { ${list}, or: [...] }\n\nUse:\nwhere: { or: [{ ${list}, ... }, { ${list}, ... }] }`,
+      );
+    }
+  }
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(where)) {
+    if (value === undefined) continue;
+    if (key === 'and' || key === 'or') {
+      if (value === null) continue;
+      const items = listValues(key, value).map((item) => {
+        if (item === null || typeof item !== 'object') throw new QueryError('Filter must by an object');
+        return `(${filterSql(ctx, t, alias, item as Record<string, unknown>, nested) || '1'})`;
+      });
+      if (items.length === 0) parts.push(key === 'and' ? '1' : '0');
+      else parts.push('(' + items.join(key === 'and' ? ' AND ' : ' OR ') + ')');
+      continue;
+    }
+    if (key === '_change_block') {
+      const n = (value as { number_gte?: number } | null)?.number_gte;
+      if (typeof n !== 'number') throw new QueryError('Filter must by an object');
+      parts.push(`${alias}.__from >= ${Math.trunc(n)}`);
+      continue;
+    }
+    const fk = keys.get(key);
+    if (!fk) throw new QueryError(`Type \`${t.entity.name}_filter\` has no field \`${key}\``);
+    parts.push(fieldFilterSql(ctx, t, alias, key, fk, value, nested));
+  }
+  return parts.join(' AND ');
+}
+
+function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string, fk: FilterKey, value: unknown, nested: boolean): string {
+  const { field, op } = fk;
+  if (op === 'child') return childFilterSql(ctx, t, alias, key, field, value, nested);
+  const c = t.columnMap.get(field.name);
+  if (!c) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${field.name}\``);
+  const col = `${alias}.${c.sql}`;
+  const isRef = c.ref !== undefined;
+  const p = ctx.params;
+
+  if (c.list) return listFilterSql(ctx, c, col, key, op, value);
+
+  if (value === null) {
+    if (op === '') return `${col} IS NULL`;
+    if (op === 'not') return `${col} IS NOT NULL`;
+    if (op === 'in' || op === 'not_in') throw new QueryError(`Non-list value passed to \`${key}\` filter`);
+    throw new QueryError(`Filter not supported by value \`null\`: \`${key}\``);
+  }
+  switch (op) {
+    case '':
+    case 'not':
+    case 'gt':
+    case 'lt':
+    case 'gte':
+    case 'lte': {
+      const sqlOp = { '': '=', not: '<>', gt: '>', lt: '<', gte: '>=', lte: '<=' }[op];
+      p.push(scalarParam(c.kind, isRef, value, key));
+      return `${col} ${sqlOp} ?`;
+    }
+    case 'in':
+    case 'not_in': {
+      const values = listValues(key, value);
+      if (values.length === 0) return '0';
+      const nulls = values.some((v) => v === null);
+      const nonNull = values.filter((v) => v !== null);
+      const negated = op === 'not_in';
+      const clauses: string[] = [];
+      if (nulls) clauses.push(`${col} IS ${negated ? 'NOT ' : ''}NULL`);
+      if (nonNull.length > 0) {
+        p.push(JSON.stringify(nonNull.map((v) => jsonParam(c, isRef, v, key))));
+        clauses.push(`${col} ${negated ? 'NOT IN' : 'IN'} (${valueSetSql(c, isRef)})`);
+      }
+      return clauses.length === 1 ? clauses[0]! : `(${clauses.join(' OR ')})`;
+    }
+    default: {
+      if (typeof value === 'object' && (value as BytesInput).kind === 'bytes') {
+        if (op !== 'contains' && op !== 'not_contains') throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
+        p.push((value as BytesInput).bytes);
+        return `instr(${col}, ?) ${op === 'contains' ? '>' : '='} 0`;
+      }
+      if (typeof value !== 'string') throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
+      const pattern = likePattern(op, value);
+      const negated = op.startsWith('not_');
+      if (op.endsWith('_nocase')) {
+        p.push(pattern);
+        return `${textExpr(col, c)} ${negated ? 'NOT LIKE' : 'LIKE'} ? ESCAPE '\\'`;
+      }
+      p.push(likeToGlob(pattern));
+      return `${textExpr(col, c)} ${negated ? 'NOT GLOB' : 'GLOB'} ?`;
+    }
+  }
+}
+
+/** JSON spelling of a value for `valueSetSql` (bigints as text, bytes as hex without 0x). */
+function jsonParam(c: Column, isRef: boolean, v: unknown, key: string): unknown {
+  const stored = scalarParam(c.kind, isRef, v, key);
+  if (Buffer.isBuffer(stored)) return stored.toString('hex');
+  if (typeof stored === 'bigint') return stored.toString();
+  return stored;
+}
+
+function valueSetSql(c: Column, _isRef: boolean): string {
+  switch (c.kind) {
+    case 'bytes':
+      return `SELECT unhex(value) FROM json_each(?)`;
+    case 'int8':
+    case 'timestamp':
+      return `SELECT CAST(value AS INTEGER) FROM json_each(?)`;
+    default:
+      return `SELECT value FROM json_each(?)`;
+  }
+}
+
+function listFilterSql(ctx: FilterContext, c: Column, col: string, key: string, op: FilterOp, value: unknown): string {
+  const p = ctx.params;
+  const isRef = c.ref !== undefined;
+  if (value === null) {
+    if (op === '') return `${col} IS NULL`;
+    if (op === 'not') return `${col} IS NOT NULL`;
+    throw new QueryError(`Filter not supported by value \`null\`: \`${key}\``);
+  }
+  const items = listValues(key, value).map((v) => jsonItem(c.kind, isRef, v));
+  p.push(JSON.stringify(items));
+  switch (op) {
+    case '':
+      return `${col} = ?`;
+    case 'not':
+      return `${col} <> ?`;
+    case 'contains':
+      return `(${col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(?) v WHERE v.value NOT IN (SELECT e.value FROM json_each(${col}) e)))`;
+    case 'not_contains':
+      return `(${col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(${col}) e WHERE e.value IN (SELECT v.value FROM json_each(?) v)))`;
+    case 'contains_nocase':
+      return `(${col} IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(?) v, json_each(${col}) e WHERE e.value LIKE v.value ESCAPE '\\'))`;
+    case 'not_contains_nocase':
+      return `(${col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(?) v, json_each(${col}) e WHERE e.value LIKE v.value ESCAPE '\\'))`;
+    default:
+      throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
+  }
+}
+
+function childFilterSql(ctx: FilterContext, t: Table, alias: string, key: string, field: FieldDef, value: unknown, nested: boolean): string {
+  if (nested) throw new QueryError(`Child filter nesting not supported by value \`${field.name}\`: \`${key}\``);
+  if (value === null || typeof value !== 'object') throw new QueryError(`Query contains value with invalid type \`${field.name}\`: \`${show(value)}\``);
+  const childName = field.type.name;
+  const child = ctx.layout.tables.get(childName);
+  if (!child) throw new QueryError(`Feature \`filtering on interface field ${t.entity.name}.${field.name}\` is not yet implemented`);
+  const ca = nextAlias(ctx);
+  const block = blockCondition(ca, ctx.block);
+  if (field.derivedFrom) {
+    const back = child.columnMap.get(field.derivedFrom)!;
+    const sub = filterSql(ctx, child, ca, value as Record<string, unknown>, true);
+    const cond = `${block}${sub ? ` AND ${sub}` : ''}`;
+    if (back.list) {
+      return `EXISTS (SELECT 1 FROM ${child.sql} ${ca}, json_each(${ca}.${back.sql}) e WHERE e.value = ${idAsJsonItem(`${alias}.id`, t.idKind)} AND ${cond})`;
+    }
+    return `${alias}.id IN (SELECT ${ca}.${back.sql} FROM ${child.sql} ${ca} WHERE ${cond})`;
+  }
+  const c = t.columnMap.get(field.name)!;
+  const sub = filterSql(ctx, child, ca, value as Record<string, unknown>, true);
+  const cond = `${block}${sub ? ` AND ${sub}` : ''}`;
+  if (c.list) {
+    return `EXISTS (SELECT 1 FROM json_each(${alias}.${c.sql}) e WHERE e.value IN (SELECT ${idAsJsonItem(`${ca}.id`, child.idKind)} FROM ${child.sql} ${ca} WHERE ${cond}))`;
+  }
+  return `${alias}.${c.sql} IN (SELECT ${ca}.id FROM ${child.sql} ${ca} WHERE ${cond})`;
+}
+
