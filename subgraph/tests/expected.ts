@@ -1,0 +1,600 @@
+// The entities the subgraph must hold after the scripted history (history.ts), worked out by hand
+// from the contract's rules, not by re-running the mapping logic. Run-specific facts (block
+// numbers, timestamps, hashes, addresses) come from the history's record; every amount, count,
+// score and status is a literal.
+//
+// Values: ID/String/enum → string, Int → number, BigInt → bigint, BigDecimal → canonical string,
+// Boolean → boolean, Bytes → lowercase 0x-hex, unset → null.
+import { ETH } from '@hessian/contracts';
+import { DAY, tx, type HistoryRecord } from './history.ts';
+
+export type Expected = string | number | bigint | boolean | null;
+export type ExpectedEntities = Record<string, Record<string, Record<string, Expected>>>;
+
+const E18 = 10n ** 18n;
+const FINNEY = 10n ** 15n;
+/** model 1's bounty: 1 ETH + a 0.5 ETH + 1 wei top-up */
+const M1_BOUNTY = 1_500_000_000_000_000_001n;
+
+/** graph-ts `Bytes.concatI32`: little-endian */
+function le32(n: number): string {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b.toString('hex');
+}
+
+function be32(n: number): string {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b.toString('hex');
+}
+
+export function expectedEntities(r: HistoryRecord): ExpectedEntities {
+  const a = r.accounts;
+  const eth = ETH;
+  const htt = r.token;
+  const ts = (label: string) => BigInt(tx(r, label).timestamp);
+  const block = (label: string) => BigInt(tx(r, label).blockNumber);
+  const hash = (label: string) => tx(r, label).hash;
+  /** the id of the i-th ModelRepository log of a step */
+  const eid = (label: string, i = 0) => {
+    const step = tx(r, label);
+    const logIndex = step.logIndexes[i];
+    if (logIndex === undefined) throw new Error(`step ${label} has no log #${i}`);
+    return step.hash + le32(logIndex);
+  };
+  const logIndex = (label: string, i = 0) => BigInt(tx(r, label).logIndexes[i]!);
+  const mc = (model: number, who: string) => `${model}-${who}`;
+  const at = (account: string, token: string) => account + token.slice(2);
+  const day = (k: number) => r.day0 + k;
+
+  const event = (label: string) => ({ blockNumber: block(label), timestamp: ts(label), transactionHash: hash(label) });
+
+  const protocol = {
+    hessian: {
+      id: 'hessian',
+      modelCount: 3,
+      openModelCount: 0,
+      gradientCount: 9,
+      pendingGradientCount: 0,
+      acceptedGradientCount: 5,
+      rejectedGradientCount: 2,
+      expiredGradientCount: 2,
+      evaluationCount: 7,
+      rewardCount: 6,
+      lenderCount: 2,
+      contributorCount: 3,
+      lastBlockNumber: block('withdraw dave eth'),
+      lastTimestamp: ts('withdraw dave eth'),
+    },
+  };
+
+  const token = {
+    [eth]: {
+      id: eth,
+      isNative: true,
+      modelCount: 2,
+      totalEscrowed: 1_700_000_000_000_000_001n,
+      totalPaid: 1_500n * FINNEY,
+      totalRefunded: 200_000_000_000_000_001n,
+      // alice 10 finney + 1 wei, bob 200 finney, carol 920 finney, dave 310 finney
+      totalWithdrawn: 1_440_000_000_000_000_001n,
+      totalLocked: 0n,
+    },
+    [htt]: {
+      id: htt,
+      isNative: false,
+      modelCount: 1,
+      totalEscrowed: 1_200n * E18,
+      totalPaid: 1_200n * E18,
+      totalRefunded: 0n,
+      totalWithdrawn: 1_200n * E18,
+      totalLocked: 0n,
+    },
+  };
+
+  const modelCommon = (n: number, label: string) => ({
+    id: String(n),
+    modelId: BigInt(n),
+    createdAt: ts(label),
+    createdAtBlock: block(label),
+    createdTransaction: hash(label),
+  });
+  const model = {
+    '1': {
+      ...modelCommon(1, 'create m1'),
+      lender: a.alice,
+      evaluator: a.alice,
+      token: eth,
+      rule: 'Improvement',
+      status: 'Closed',
+      initialScore: 700_000n,
+      targetScore: 800_000n,
+      bestScore: 760_000n,
+      progress: '0.6',
+      bounty: M1_BOUNTY,
+      // 600 + 300 finney of improvement rewards, then two 300 finney expired shares
+      paid: 1_500n * FINNEY,
+      refunded: 1n,
+      bountyLeft: 0n,
+      shared: 600n * FINNEY,
+      shareCount: 2,
+      sharePerGradient: 300n * FINNEY,
+      submissionDeadline: BigInt(r.t0 + 3 * DAY),
+      evaluationWindow: BigInt(DAY),
+      submissionStake: 10n * FINNEY,
+      metadataCid: r.cids.meta1!,
+      initialWeightsCid: r.cids.w1!,
+      weightsCid: r.cids['w1.3']!,
+      version: 3,
+      gradientCount: 6,
+      pendingCount: 0,
+      acceptedCount: 3,
+      rejectedCount: 1,
+      expiredCount: 2,
+      contributorCount: 3,
+      evaluationCount: 4,
+      targetReached: false,
+      targetReachedAt: null,
+      targetReachedBy: null,
+      closedAt: ts('close m1'),
+      closeReason: 'Deadline',
+      lastActivityAt: ts('claim g8'),
+    },
+    '2': {
+      ...modelCommon(2, 'create m2'),
+      lender: a.bob,
+      evaluator: a.eve,
+      token: htt,
+      rule: 'EqualShare',
+      status: 'Closed',
+      initialScore: 500_000n,
+      targetScore: 600_000n,
+      bestScore: 610_000n,
+      progress: '1',
+      bounty: 1_200n * E18,
+      paid: 1_200n * E18,
+      refunded: 0n,
+      bountyLeft: 0n,
+      shared: 1_200n * E18,
+      shareCount: 2,
+      sharePerGradient: 600n * E18,
+      submissionDeadline: BigInt(r.t0 + 5 * DAY),
+      evaluationWindow: BigInt(DAY),
+      submissionStake: 0n,
+      metadataCid: r.cids.meta2!,
+      initialWeightsCid: r.cids.w2!,
+      weightsCid: r.cids['w2.2']!,
+      version: 2,
+      gradientCount: 3,
+      pendingCount: 0,
+      acceptedCount: 2,
+      rejectedCount: 1,
+      expiredCount: 0,
+      contributorCount: 2,
+      evaluationCount: 3,
+      targetReached: true,
+      targetReachedAt: ts('evaluate g9'),
+      targetReachedBy: '9',
+      closedAt: ts('close m2'),
+      closeReason: 'TargetReached',
+      lastActivityAt: ts('claim g9'),
+    },
+    '3': {
+      ...modelCommon(3, 'create m3'),
+      lender: a.bob,
+      evaluator: a.bob,
+      token: eth,
+      rule: 'Improvement',
+      status: 'Closed',
+      initialScore: 600_000n,
+      targetScore: 900_000n,
+      bestScore: 600_000n,
+      progress: '0',
+      bounty: 200n * FINNEY,
+      paid: 0n,
+      refunded: 200n * FINNEY,
+      bountyLeft: 0n,
+      shared: 0n,
+      shareCount: 0,
+      sharePerGradient: 0n,
+      submissionDeadline: BigInt(r.t0 + 2 * DAY),
+      evaluationWindow: BigInt(DAY),
+      submissionStake: 0n,
+      metadataCid: r.cids.meta3!,
+      initialWeightsCid: r.cids.w3!,
+      weightsCid: r.cids.w3!,
+      version: 0,
+      gradientCount: 0,
+      pendingCount: 0,
+      acceptedCount: 0,
+      rejectedCount: 0,
+      expiredCount: 0,
+      contributorCount: 0,
+      evaluationCount: 0,
+      targetReached: false,
+      targetReachedAt: null,
+      targetReachedBy: null,
+      closedAt: ts('close m3'),
+      closeReason: 'Deadline',
+      lastActivityAt: ts('close m3'),
+    },
+  };
+
+  const account = (id: string, f: {
+    modelsCreated?: number; submitted?: number; accepted?: number; rejected?: number; expired?: number;
+    improvement?: bigint; rewardCount?: number; first: string; last: string;
+  }) => ({
+    id,
+    modelsCreated: f.modelsCreated ?? 0,
+    gradientsSubmitted: f.submitted ?? 0,
+    gradientsAccepted: f.accepted ?? 0,
+    gradientsRejected: f.rejected ?? 0,
+    gradientsExpired: f.expired ?? 0,
+    improvementContributed: f.improvement ?? 0n,
+    rewardCount: f.rewardCount ?? 0,
+    firstSeenAt: ts(f.first),
+    lastActivityAt: ts(f.last),
+  });
+  const accountRows = {
+    [a.alice]: account(a.alice, { modelsCreated: 1, first: 'create m1', last: 'withdraw alice eth' }),
+    [a.bob]: account(a.bob, { modelsCreated: 2, first: 'create m2', last: 'withdraw bob eth' }),
+    [a.eve]: account(a.eve, { first: 'create m2', last: 'evaluate g9' }),
+    [a.frank]: account(a.frank, { first: 'top up m1', last: 'top up m1' }),
+    // g1 +40000, g4 +50000, g6 +20000, g9 +60000
+    [a.carol]: account(a.carol, { submitted: 4, accepted: 4, improvement: 170_000n, rewardCount: 4, first: 'submit g1', last: 'withdraw carol eth' }),
+    [a.dave]: account(a.dave, { submitted: 3, rejected: 2, expired: 1, rewardCount: 1, first: 'submit g2', last: 'withdraw dave eth' }),
+    [a.erin]: account(a.erin, { submitted: 2, accepted: 1, expired: 1, rewardCount: 1, first: 'submit g3', last: 'claim g8' }),
+  };
+
+  const balance = (who: string, tokenId: string, f: {
+    rewards?: bigint; refunds?: bigint; returned?: bigint; forfeited?: bigint; received?: bigint; withdrawn?: bigint; balance?: bigint;
+  }) => ({
+    id: at(who, tokenId),
+    account: who,
+    token: tokenId,
+    rewardsEarned: f.rewards ?? 0n,
+    refundsReceived: f.refunds ?? 0n,
+    stakesReturned: f.returned ?? 0n,
+    stakesForfeited: f.forfeited ?? 0n,
+    stakesReceived: f.received ?? 0n,
+    withdrawn: f.withdrawn ?? 0n,
+    balance: f.balance ?? 0n,
+  });
+  const accountToken = Object.fromEntries(
+    [
+      balance(a.alice, eth, { refunds: 1n, received: 10n * FINNEY, withdrawn: 10n * FINNEY + 1n }),
+      balance(a.bob, eth, { refunds: 200n * FINNEY, withdrawn: 200n * FINNEY }),
+      balance(a.carol, eth, { rewards: 900n * FINNEY, returned: 20n * FINNEY, withdrawn: 920n * FINNEY }),
+      balance(a.carol, htt, { rewards: 1_200n * E18, withdrawn: 1_200n * E18 }),
+      balance(a.dave, eth, { rewards: 300n * FINNEY, returned: 10n * FINNEY, forfeited: 10n * FINNEY, withdrawn: 310n * FINNEY }),
+      balance(a.erin, eth, { rewards: 300n * FINNEY, returned: 20n * FINNEY, balance: 320n * FINNEY }),
+    ].map((row) => [row.id, row]),
+  );
+
+  const contributor = (model: number, who: string, f: {
+    submitted: number; accepted?: number; rejected?: number; expired?: number; rewards?: bigint; improvement?: bigint;
+    best?: bigint; first: string; last: string;
+  }) => ({
+    id: mc(model, who),
+    model: String(model),
+    contributor: who,
+    gradientsSubmitted: f.submitted,
+    gradientsAccepted: f.accepted ?? 0,
+    gradientsRejected: f.rejected ?? 0,
+    gradientsExpired: f.expired ?? 0,
+    pendingCount: 0,
+    rewardsEarned: f.rewards ?? 0n,
+    improvementContributed: f.improvement ?? 0n,
+    bestScore: f.best ?? null,
+    firstSubmittedAt: ts(f.first),
+    lastSubmittedAt: ts(f.last),
+  });
+  const modelContributor = Object.fromEntries(
+    [
+      contributor(1, a.carol, { submitted: 2, accepted: 2, rewards: 900n * FINNEY, improvement: 60_000n, best: 760_000n, first: 'submit g1', last: 'submit g6' }),
+      contributor(1, a.dave, { submitted: 2, rejected: 1, expired: 1, rewards: 300n * FINNEY, first: 'submit g2', last: 'submit g7' }),
+      contributor(1, a.erin, { submitted: 2, accepted: 1, expired: 1, rewards: 300n * FINNEY, best: 730_000n, first: 'submit g3', last: 'submit g8' }),
+      contributor(2, a.carol, { submitted: 2, accepted: 2, rewards: 1_200n * E18, improvement: 110_000n, best: 610_000n, first: 'submit g4', last: 'submit g9' }),
+      contributor(2, a.dave, { submitted: 1, rejected: 1, first: 'submit g5', last: 'submit g5' }),
+    ].map((row) => [row.id, row]),
+  );
+
+  const gradient = (n: number, model: number, who: string, f: {
+    version: number; status: string; score?: bigint; improvement?: bigint; reward?: bigint; weights?: string;
+    stakeRefunded?: boolean; shareClaimed?: boolean; expired?: boolean;
+  }) => {
+    const g = `g${n}`;
+    const submitted = `submit ${g}`;
+    const evaluated = f.status === 'Accepted' || f.status === 'Rejected';
+    return {
+      id: String(n),
+      gradientId: BigInt(n),
+      model: String(model),
+      contributor: who,
+      modelContributor: mc(model, who),
+      cid: r.cids[g]!,
+      dataCommitment: r.commitments[g]!,
+      modelVersion: f.version,
+      stake: model === 1 ? 10n * FINNEY : 0n,
+      evaluationDeadline: ts(submitted) + BigInt(DAY),
+      status: f.status,
+      score: f.score ?? null,
+      improvement: f.improvement ?? (evaluated ? 0n : null),
+      reward: f.reward ?? 0n,
+      newWeightsCid: f.weights ? r.cids[f.weights]! : null,
+      evaluation: evaluated ? eid(`evaluate ${g}`) : null,
+      stakeRefunded: f.stakeRefunded ?? null,
+      shareClaimed: f.shareClaimed ?? false,
+      submittedAt: ts(submitted),
+      submittedAtBlock: block(submitted),
+      transactionHash: hash(submitted),
+      evaluatedAt: evaluated ? ts(`evaluate ${g}`) : null,
+      expiredAt: f.expired ? ts(`expire ${g}`) : null,
+    };
+  };
+  const gradientRows = Object.fromEntries(
+    [
+      gradient(1, 1, a.carol, { version: 0, status: 'Accepted', score: 740_000n, improvement: 40_000n, reward: 600n * FINNEY, weights: 'w1.1', stakeRefunded: true }),
+      gradient(2, 1, a.dave, { version: 0, status: 'Rejected', score: 690_000n, stakeRefunded: false }),
+      gradient(3, 1, a.erin, { version: 0, status: 'Accepted', score: 730_000n, weights: 'w1.2', stakeRefunded: true }),
+      gradient(4, 2, a.carol, { version: 0, status: 'Accepted', score: 550_000n, improvement: 50_000n, reward: 600n * E18, weights: 'w2.1', shareClaimed: true }),
+      gradient(5, 2, a.dave, { version: 0, status: 'Rejected', score: 520_000n }),
+      gradient(6, 1, a.carol, { version: 2, status: 'Accepted', score: 760_000n, improvement: 20_000n, reward: 300n * FINNEY, weights: 'w1.3', stakeRefunded: true }),
+      gradient(7, 1, a.dave, { version: 2, status: 'Expired', reward: 300n * FINNEY, stakeRefunded: true, shareClaimed: true, expired: true }),
+      gradient(8, 1, a.erin, { version: 2, status: 'Expired', reward: 300n * FINNEY, stakeRefunded: true, shareClaimed: true, expired: true }),
+      gradient(9, 2, a.carol, { version: 1, status: 'Accepted', score: 610_000n, improvement: 60_000n, reward: 600n * E18, weights: 'w2.2', shareClaimed: true }),
+    ].map((row) => [row.id, row]),
+  );
+
+  const evaluation = (n: number, model: number, who: string, ordinal: number, f: {
+    accepted: boolean; previous: bigint; score: bigint; best: bigint; version: number; reward?: bigint; weights?: string; reachedTarget?: boolean;
+  }) => {
+    const label = `evaluate g${n}`;
+    return {
+      id: eid(label),
+      ordinal,
+      gradient: String(n),
+      model: String(model),
+      contributor: who,
+      accepted: f.accepted,
+      previousBestScore: f.previous,
+      score: f.score,
+      bestScore: f.best,
+      improvement: f.best - f.previous,
+      modelVersion: f.version,
+      reward: f.reward ?? 0n,
+      newWeightsCid: f.weights ? r.cids[f.weights]! : null,
+      reachedTarget: f.reachedTarget ?? false,
+      ...event(label),
+      logIndex: logIndex(label),
+    };
+  };
+  const evaluationRows = Object.fromEntries(
+    [
+      evaluation(1, 1, a.carol, 1, { accepted: true, previous: 700_000n, score: 740_000n, best: 740_000n, version: 1, reward: 600n * FINNEY, weights: 'w1.1' }),
+      evaluation(2, 1, a.dave, 2, { accepted: false, previous: 740_000n, score: 690_000n, best: 740_000n, version: 1 }),
+      evaluation(3, 1, a.erin, 3, { accepted: true, previous: 740_000n, score: 730_000n, best: 740_000n, version: 2, weights: 'w1.2' }),
+      evaluation(6, 1, a.carol, 4, { accepted: true, previous: 740_000n, score: 760_000n, best: 760_000n, version: 3, reward: 300n * FINNEY, weights: 'w1.3' }),
+      evaluation(4, 2, a.carol, 1, { accepted: true, previous: 500_000n, score: 550_000n, best: 550_000n, version: 1, weights: 'w2.1' }),
+      evaluation(5, 2, a.dave, 2, { accepted: false, previous: 550_000n, score: 520_000n, best: 550_000n, version: 1 }),
+      evaluation(9, 2, a.carol, 3, { accepted: true, previous: 550_000n, score: 610_000n, best: 610_000n, version: 2, weights: 'w2.2', reachedTarget: true }),
+    ].map((row) => [row.id, row]),
+  );
+
+  const reward = (label: string, i: number, model: number, who: string, g: number, tokenId: string, amount: bigint, kind: string) => ({
+    id: eid(label, i),
+    model: String(model),
+    contributor: who,
+    gradient: String(g),
+    token: tokenId,
+    amount,
+    kind,
+    ...event(label),
+  });
+  const rewardRows = Object.fromEntries(
+    [
+      reward('evaluate g1', 1, 1, a.carol, 1, eth, 600n * FINNEY, 'Improvement'),
+      reward('evaluate g6', 1, 1, a.carol, 6, eth, 300n * FINNEY, 'Improvement'),
+      reward('claim g4', 0, 2, a.carol, 4, htt, 600n * E18, 'EqualShare'),
+      reward('claim g9', 0, 2, a.carol, 9, htt, 600n * E18, 'EqualShare'),
+      reward('claim g7', 0, 1, a.dave, 7, eth, 300n * FINNEY, 'ExpiredShare'),
+      reward('claim g8', 0, 1, a.erin, 8, eth, 300n * FINNEY, 'ExpiredShare'),
+    ].map((row) => [row.id, row]),
+  );
+
+  const deposit = (label: string, model: number, funder: string, tokenId: string, amount: bigint, total: bigint, isInitial: boolean) => ({
+    id: eid(label),
+    model: String(model),
+    funder,
+    token: tokenId,
+    amount,
+    totalBounty: total,
+    isInitial,
+    ...event(label),
+  });
+  const depositRows = Object.fromEntries(
+    [
+      deposit('create m1', 1, a.alice, eth, 1_000n * FINNEY, 1_000n * FINNEY, true),
+      deposit('create m2', 2, a.bob, htt, 1_000n * E18, 1_000n * E18, true),
+      deposit('create m3', 3, a.bob, eth, 200n * FINNEY, 200n * FINNEY, true),
+      deposit('top up m1', 1, a.frank, eth, 500n * FINNEY + 1n, M1_BOUNTY, false),
+      deposit('top up m2', 2, a.bob, htt, 200n * E18, 1_200n * E18, false),
+    ].map((row) => [row.id, row]),
+  );
+
+  const withdrawal = (label: string, who: string, tokenId: string, to: string, amount: bigint) => ({
+    id: eid(label),
+    account: who,
+    token: tokenId,
+    to,
+    amount,
+    ...event(label),
+  });
+  const withdrawalRows = Object.fromEntries(
+    [
+      withdrawal('withdraw carol token', a.carol, htt, a.vault, 1_200n * E18),
+      withdrawal('withdraw bob eth', a.bob, eth, a.bob, 200n * FINNEY),
+      withdrawal('withdraw alice eth', a.alice, eth, a.alice, 10n * FINNEY + 1n),
+      withdrawal('withdraw carol eth', a.carol, eth, a.carol, 920n * FINNEY),
+      withdrawal('withdraw dave eth', a.dave, eth, a.dave, 310n * FINNEY),
+    ].map((row) => [row.id, row]),
+  );
+
+  const release = (label: string, i: number, g: number, to: string, refunded: boolean) => ({
+    id: eid(label, i),
+    gradient: String(g),
+    model: '1',
+    to,
+    amount: 10n * FINNEY,
+    refunded,
+    ...event(label),
+  });
+  const stakeReleaseRows = Object.fromEntries(
+    [
+      release('evaluate g1', 2, 1, a.carol, true),
+      release('evaluate g2', 1, 2, a.alice, false),
+      release('evaluate g3', 1, 3, a.erin, true),
+      release('evaluate g6', 2, 6, a.carol, true),
+      release('expire g7', 1, 7, a.dave, true),
+      release('expire g8', 1, 8, a.erin, true),
+    ].map((row) => [row.id, row]),
+  );
+
+  const refund = (label: string, model: number, lender: string, amount: bigint) => ({
+    id: eid(label, 1),
+    model: String(model),
+    lender,
+    token: eth,
+    amount,
+    ...event(label),
+  });
+  const refundRows = Object.fromEntries(
+    [refund('close m3', 3, a.bob, 200n * FINNEY), refund('close m1', 1, a.alice, 1n)].map((row) => [row.id, row]),
+  );
+
+  // no DayData for day 3: only a close and a withdrawal happened (no model or gradient activity)
+  const dayData = (k: number, f: {
+    created?: number; submitted?: number; accepted?: number; rejected?: number; expired?: number; evaluations?: number;
+    cumulativeGradients: number; cumulativeAccepted: number;
+  }) => ({
+    id: String(day(k)),
+    date: day(k) * DAY,
+    modelsCreated: f.created ?? 0,
+    gradientsSubmitted: f.submitted ?? 0,
+    gradientsAccepted: f.accepted ?? 0,
+    gradientsRejected: f.rejected ?? 0,
+    gradientsExpired: f.expired ?? 0,
+    evaluations: f.evaluations ?? 0,
+    cumulativeGradients: f.cumulativeGradients,
+    cumulativeAccepted: f.cumulativeAccepted,
+  });
+  const dayRows = Object.fromEntries(
+    [
+      dayData(0, { created: 3, submitted: 4, cumulativeGradients: 4, cumulativeAccepted: 0 }),
+      dayData(1, { submitted: 1, accepted: 3, rejected: 2, evaluations: 5, cumulativeGradients: 5, cumulativeAccepted: 3 }),
+      dayData(2, { submitted: 4, accepted: 2, evaluations: 2, cumulativeGradients: 9, cumulativeAccepted: 5 }),
+      dayData(4, { expired: 2, cumulativeGradients: 9, cumulativeAccepted: 5 }),
+    ].map((row) => [row.id, row]),
+  );
+
+  const tokenDay = (tokenId: string, k: number, f: {
+    escrowed?: bigint; paid?: bigint; refunded?: bigint; withdrawn?: bigint; cumulativeEscrowed: bigint; cumulativePaid: bigint;
+  }) => ({
+    id: tokenId + be32(day(k)),
+    token: tokenId,
+    date: day(k) * DAY,
+    escrowed: f.escrowed ?? 0n,
+    paid: f.paid ?? 0n,
+    refunded: f.refunded ?? 0n,
+    withdrawn: f.withdrawn ?? 0n,
+    cumulativeEscrowed: f.cumulativeEscrowed,
+    cumulativePaid: f.cumulativePaid,
+  });
+  const ethEscrowed = 1_700_000_000_000_000_001n;
+  const tokenDayRows = Object.fromEntries(
+    [
+      tokenDay(eth, 0, { escrowed: ethEscrowed, cumulativeEscrowed: ethEscrowed, cumulativePaid: 0n }),
+      tokenDay(eth, 1, { paid: 600n * FINNEY, cumulativeEscrowed: ethEscrowed, cumulativePaid: 600n * FINNEY }),
+      tokenDay(eth, 2, { paid: 300n * FINNEY, cumulativeEscrowed: ethEscrowed, cumulativePaid: 900n * FINNEY }),
+      tokenDay(eth, 3, { refunded: 200n * FINNEY, withdrawn: 200n * FINNEY, cumulativeEscrowed: ethEscrowed, cumulativePaid: 900n * FINNEY }),
+      tokenDay(eth, 4, {
+        paid: 600n * FINNEY,
+        refunded: 1n,
+        withdrawn: 1_240_000_000_000_000_001n,
+        cumulativeEscrowed: ethEscrowed,
+        cumulativePaid: 1_500n * FINNEY,
+      }),
+      tokenDay(htt, 0, { escrowed: 1_000n * E18, cumulativeEscrowed: 1_000n * E18, cumulativePaid: 0n }),
+      tokenDay(htt, 1, { escrowed: 200n * E18, cumulativeEscrowed: 1_200n * E18, cumulativePaid: 0n }),
+      tokenDay(htt, 2, { paid: 1_200n * E18, withdrawn: 1_200n * E18, cumulativeEscrowed: 1_200n * E18, cumulativePaid: 1_200n * E18 }),
+    ].map((row) => [row.id, row]),
+  );
+
+  return {
+    Protocol: protocol,
+    Token: token,
+    Model: model,
+    Account: accountRows,
+    AccountToken: accountToken,
+    ModelContributor: modelContributor,
+    Gradient: gradientRows,
+    Evaluation: evaluationRows,
+    Reward: rewardRows,
+    Deposit: depositRows,
+    Withdrawal: withdrawalRows,
+    StakeRelease: stakeReleaseRows,
+    Refund: refundRows,
+    DayData: dayRows,
+    TokenDayData: tokenDayRows,
+  };
+}
+
+/**
+ * Checkpoints inside the history: selected fields right after the named step's block, to catch
+ * handlers whose intermediate state is wrong even when the final state comes out right.
+ */
+export function expectedCheckpoints(r: HistoryRecord): { after: string; entities: ExpectedEntities }[] {
+  const a = r.accounts;
+  return [
+    {
+      // two evaluations in one block: the in-block cache must chain them
+      after: 'evaluate g2',
+      entities: {
+        Model: { '1': { bestScore: 740_000n, pendingCount: 1, evaluationCount: 2, acceptedCount: 1, rejectedCount: 1, version: 1, paid: 600n * FINNEY, bountyLeft: M1_BOUNTY - 600n * FINNEY, progress: '0.4', status: 'Open' } },
+        Protocol: { hessian: { evaluationCount: 2, pendingGradientCount: 2, acceptedGradientCount: 1, rejectedGradientCount: 1, openModelCount: 3 } },
+        AccountToken: { [a.alice + ETH.slice(2)]: { stakesReceived: 10n * FINNEY, balance: 10n * FINNEY } },
+      },
+    },
+    {
+      after: 'evaluate g9',
+      entities: {
+        Model: { '2': { status: 'TargetReached', targetReached: true, progress: '1', bountyLeft: 1_200n * E18, paid: 0n } },
+        Protocol: { hessian: { openModelCount: 2 } },
+      },
+    },
+    {
+      after: 'close m2',
+      entities: {
+        Model: { '2': { status: 'Closed', shared: 1_200n * E18, bountyLeft: 1_200n * E18, closeReason: 'TargetReached' } },
+        Protocol: { hessian: { openModelCount: 2 } },
+        Token: { [r.token]: { totalLocked: 1_200n * E18 } },
+      },
+    },
+    {
+      after: 'close m3',
+      entities: {
+        Model: { '3': { status: 'Closed', refunded: 200n * FINNEY, bountyLeft: 0n } },
+        Protocol: { hessian: { openModelCount: 1 } },
+        AccountToken: { [a.bob + ETH.slice(2)]: { refundsReceived: 200n * FINNEY, balance: 200n * FINNEY } },
+      },
+    },
+    {
+      after: 'close m1',
+      entities: {
+        Model: { '1': { status: 'Closed', bountyLeft: 600n * FINNEY, shared: 600n * FINNEY, refunded: 1n } },
+        Protocol: { hessian: { openModelCount: 0 } },
+      },
+    },
+  ];
+}

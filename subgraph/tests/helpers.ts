@@ -1,0 +1,106 @@
+// What the mapping tests need around the indexer's runtime: the chain's raw logs and blocks over
+// JSON-RPC (in the shape sync hands the runtime), a small in-memory entity store, and entity
+// values in a form `assert.deepStrictEqual` can compare with expected.ts.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { hexlify } from 'ethers';
+import type { EntityChange, EntityData, EntityReader, RpcBlock, RpcLog, Value } from '@hessian/indexer/types';
+import type { Expected } from './expected.ts';
+
+export const subgraphDir = path.dirname(import.meta.dirname);
+export const buildDir = path.join(subgraphDir, 'build');
+
+/** Fails with a clear message when `graph build` has not run or is older than its sources. */
+export function assertFreshBuild(): void {
+  const wasm = path.join(buildDir, 'ModelRepository', 'ModelRepository.wasm');
+  if (!existsSync(wasm)) throw new Error(`${wasm} not found: run \`npm run build -w @hessian/subgraph\` first`);
+  const built = statSync(wasm).mtimeMs;
+  const sources = [
+    path.join(subgraphDir, '..', 'schema.graphql'),
+    path.join(subgraphDir, 'subgraph.template.yaml'),
+    ...readdirSync(path.join(subgraphDir, 'src')).map((f) => path.join(subgraphDir, 'src', f)),
+  ];
+  const stale = sources.filter((f) => statSync(f).mtimeMs > built);
+  if (stale.length) throw new Error(`subgraph build is older than ${stale.map((f) => path.relative(subgraphDir, f)).join(', ')}: run \`npm run build -w @hessian/subgraph\``);
+}
+
+async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+export interface ChainBlock {
+  block: RpcBlock;
+  logs: RpcLog[];
+}
+
+/** Every block holding a log of `address`, with its full transactions, in block order. */
+export async function fetchChain(url: string, address: string, fromBlock: number, toBlock: number): Promise<ChainBlock[]> {
+  const logs = await rpc<RpcLog[]>(url, 'eth_getLogs', [
+    { address, fromBlock: `0x${fromBlock.toString(16)}`, toBlock: `0x${toBlock.toString(16)}` },
+  ]);
+  const byBlock = new Map<string, RpcLog[]>();
+  for (const log of logs) {
+    const list = byBlock.get(log.blockNumber) ?? [];
+    list.push(log);
+    byBlock.set(log.blockNumber, list);
+  }
+  const out: ChainBlock[] = [];
+  for (const [number, blockLogs] of byBlock) {
+    const block = await rpc<RpcBlock>(url, 'eth_getBlockByNumber', [number, true]);
+    blockLogs.sort((a, b) => Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+    out.push({ block, logs: blockLogs });
+  }
+  return out.sort((a, b) => Number(BigInt(a.block.number) - BigInt(b.block.number)));
+}
+
+/** The latest state of every entity, as the embedded store would serve it. */
+export class MemoryStore implements EntityReader {
+  readonly entities = new Map<string, Map<string, EntityData>>();
+
+  get(entityType: string, id: string): EntityData | null {
+    return this.entities.get(entityType)?.get(id) ?? null;
+  }
+
+  apply(changes: EntityChange[]): void {
+    for (const change of changes) {
+      let table = this.entities.get(change.entityType);
+      if (!table) this.entities.set(change.entityType, (table = new Map()));
+      if (change.data === null) table.delete(change.id);
+      else table.set(change.id, change.data);
+    }
+  }
+
+  ids(entityType: string): string[] {
+    return [...(this.entities.get(entityType)?.keys() ?? [])].sort();
+  }
+}
+
+export function plainValue(value: Value): Expected | Expected[] {
+  switch (value.kind) {
+    case 'Null':
+      return null;
+    case 'Bytes':
+      return hexlify(value.value);
+    case 'List':
+      return value.value.map((v) => plainValue(v) as Expected);
+    case 'Int8':
+    case 'Timestamp':
+      return value.value;
+    default:
+      return value.value;
+  }
+}
+
+/** `fields` (every stored field of the type) → plain values, absent fields as null. */
+export function plainEntity(data: EntityData, fields: string[]): Record<string, Expected | Expected[]> {
+  const out: Record<string, Expected | Expected[]> = {};
+  for (const f of fields) out[f] = data[f] === undefined ? null : plainValue(data[f]);
+  return out;
+}

@@ -1,0 +1,261 @@
+// A scripted, realistic ModelRepository history on a Hardhat node: three models (ETH and ERC-20,
+// Improvement and EqualShare rules), top-ups, accepted / rejected / no-improvement evaluations
+// (two in one block), a target reached, expiries, closes with refunds, equal-share and
+// expired-share claims, withdrawals, spread over five UTC days with fixed block times.
+// The mapping tests replay it through the subgraph; the indexer and dashboard reuse it to get a
+// chain worth indexing:
+//   node subgraph/tests/history.ts --rpc http://127.0.0.1:8545 [--out record.json]
+// Needs a Hardhat (or anvil-like) node: it sets block timestamps with evm_* methods.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Contract, JsonRpcProvider, keccak256, parseEther, toUtf8Bytes, type JsonRpcSigner, type TransactionResponse } from 'ethers';
+import { CID } from 'multiformats/cid';
+import * as raw from 'multiformats/codecs/raw';
+import { sha256 } from 'multiformats/hashes/sha2';
+import { deployHessian, modelRepositoryAbi, testTokenAbi, RewardRule, ETH, type Deployment } from '@hessian/contracts';
+
+export const DAY = 86_400;
+export const ETH_STAKE = parseEther('0.01');
+export const TOKEN_UNIT = 10n ** 18n;
+
+/** Who does what: Hardhat's unlocked dev accounts by index. */
+export const ROLES = {
+  deployer: 0,
+  alice: 1, // lender of model 1 (ETH, Improvement), also its evaluator
+  bob: 2, // lender of models 2 (token, EqualShare) and 3 (ETH, no submissions)
+  eve: 3, // evaluator of model 2
+  carol: 4, // contributor
+  dave: 5, // contributor
+  erin: 6, // contributor
+  frank: 7, // tops up model 1, closes models 1 and 3
+  vault: 8, // receives carol's token withdrawal
+} as const;
+export type Role = keyof typeof ROLES;
+
+export interface TxRecord {
+  /** what the step did, e.g. "evaluate g1 (accepted, 740000)" */
+  label: string;
+  hash: string;
+  blockNumber: number;
+  blockHash: string;
+  timestamp: number;
+  /** the ModelRepository logs this transaction emitted, by their log index in the block */
+  logIndexes: number[];
+}
+
+export interface HistoryRecord {
+  rpcUrl: string;
+  deployment: Deployment;
+  repository: string;
+  token: string;
+  accounts: Record<Role, string>;
+  /** 01:00 UTC of the first day the history uses (unix seconds) */
+  t0: number;
+  /** t0's day number (unix seconds / 86400): DayData ids are day0 .. day0 + 4 */
+  day0: number;
+  /** CIDs used, by name: weights "w1".., metadata "meta1".., gradients "g1".. */
+  cids: Record<string, string>;
+  /** data commitments by gradient name */
+  commitments: Record<string, string>;
+  /** every transaction, in order; look steps up with `tx(record, label)` */
+  txs: TxRecord[];
+  /** block of the last transaction */
+  lastBlock: number;
+}
+
+async function cidOf(text: string): Promise<string> {
+  return CID.createV1(raw.code, await sha256.digest(toUtf8Bytes(text))).toString();
+}
+
+export function tx(record: HistoryRecord, label: string): TxRecord {
+  const found = record.txs.find((t) => t.label === label);
+  if (!found) throw new Error(`history has no step labelled ${JSON.stringify(label)}`);
+  return found;
+}
+
+export interface HistoryOptions {
+  /** reuse contracts already deployed (must include TestToken); default: deploy fresh ones */
+  deployment?: Deployment;
+  /** called after each transaction */
+  onStep?: (step: TxRecord) => void;
+}
+
+export async function runHistory(rpcUrl: string, opts: HistoryOptions = {}): Promise<HistoryRecord> {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  try {
+    return await play(provider, rpcUrl, opts);
+  } finally {
+    provider.destroy();
+  }
+}
+
+async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOptions): Promise<HistoryRecord> {
+  const signers = {} as Record<Role, JsonRpcSigner>;
+  const accounts = {} as Record<Role, string>;
+  for (const [role, index] of Object.entries(ROLES) as [Role, number][]) {
+    signers[role] = await provider.getSigner(index);
+    accounts[role] = (await signers[role].getAddress()).toLowerCase();
+  }
+  const deployment = opts.deployment ?? (await deployHessian(signers.deployer, { token: true }));
+  const repoAddress = deployment.contracts.ModelRepository.address;
+  const tokenAddress = deployment.contracts.TestToken?.address;
+  if (!tokenAddress) throw new Error('runHistory: the deployment has no TestToken');
+  const repo = (who: Role) => new Contract(repoAddress, modelRepositoryAbi, signers[who]);
+  const token = (who: Role) => new Contract(tokenAddress, testTokenAbi, signers[who]);
+
+  // Fixed block times: day boundaries (DayData) and deadlines come out the same on every run.
+  const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
+  const t0 = (Math.floor(Number(BigInt(latest.timestamp)) / DAY) + 1) * DAY + 3600;
+  const txs: TxRecord[] = [];
+
+  const record = async (label: string, sent: TransactionResponse): Promise<TxRecord> => {
+    const receipt = await sent.wait();
+    if (!receipt || receipt.status !== 1) throw new Error(`history step "${label}" failed (${sent.hash})`);
+    const block = await provider.send('eth_getBlockByNumber', [`0x${receipt.blockNumber.toString(16)}`, false]);
+    const step: TxRecord = {
+      label,
+      hash: receipt.hash,
+      blockNumber: receipt.blockNumber,
+      blockHash: receipt.blockHash,
+      timestamp: Number(BigInt(block.timestamp)),
+      logIndexes: receipt.logs.filter((l) => l.address.toLowerCase() === repoAddress.toLowerCase()).map((l) => l.index),
+    };
+    txs.push(step);
+    opts.onStep?.(step);
+    return step;
+  };
+  /** one transaction mined alone in a block at t0 + offset */
+  const at = async (offset: number, label: string, send: () => Promise<TransactionResponse>) => {
+    await provider.send('evm_setNextBlockTimestamp', [t0 + offset]);
+    return record(label, await send());
+  };
+  /** several transactions mined together in one block at t0 + offset */
+  const together = async (offset: number, steps: [string, () => Promise<TransactionResponse>][]) => {
+    await provider.send('evm_setAutomine', [false]);
+    const sent: [string, TransactionResponse][] = [];
+    try {
+      for (const [label, send] of steps) sent.push([label, await send()]);
+      await provider.send('evm_setNextBlockTimestamp', [t0 + offset]);
+      await provider.send('evm_mine', []);
+    } finally {
+      await provider.send('evm_setAutomine', [true]);
+    }
+    for (const [label, s] of sent) await record(label, s);
+  };
+
+  const cids: Record<string, string> = {};
+  const cid = async (name: string) => (cids[name] = await cidOf(`hessian history ${name}`));
+  const commitments: Record<string, string> = {};
+  const commit = (g: string) => (commitments[g] = keccak256(toUtf8Bytes(`rows used by ${g}`)));
+
+  const createParams = async (p: {
+    token: string; bounty: bigint; weights: string; meta: string; initial: number; target: number;
+    rule: number; deadline: number; window: number; evaluator: string; stake: bigint;
+  }) => ({
+    token: p.token,
+    bounty: p.bounty,
+    weightsCid: await cid(p.weights),
+    metadataCid: await cid(p.meta),
+    initialScore: p.initial,
+    targetScore: p.target,
+    rule: p.rule,
+    submissionDeadline: t0 + p.deadline,
+    evaluationWindow: p.window,
+    evaluator: p.evaluator,
+    submissionStake: p.stake,
+  });
+  const submit = async (offset: number, who: Role, model: number, g: string) =>
+    at(offset, `submit ${g}`, async () => repo(who).submitGradient(model, await cid(g), commit(g), { value: model === 1 ? ETH_STAKE : 0n }));
+  const evaluate = (who: Role, gradientId: number, score: number, accepted: boolean, weights: string) =>
+    async () => repo(who).evaluateGradient(gradientId, score, accepted, accepted ? await cid(weights) : '');
+
+  // ------------------------------------------------------------------ day 0
+  const m1 = await createParams({
+    token: ETH, bounty: 0n, weights: 'w1', meta: 'meta1', initial: 700_000, target: 800_000,
+    rule: RewardRule.Improvement, deadline: 3 * DAY, window: DAY, evaluator: ETH, stake: ETH_STAKE,
+  });
+  await at(0, 'create m1', () => repo('alice').createModel(m1, { value: parseEther('1') }));
+  await at(60, 'mint bob', () => token('deployer').mint(accounts.bob, 1_200n * TOKEN_UNIT));
+  await at(120, 'approve bob', () => token('bob').approve(repoAddress, 1_200n * TOKEN_UNIT));
+  const m2 = await createParams({
+    token: tokenAddress, bounty: 1_000n * TOKEN_UNIT, weights: 'w2', meta: 'meta2', initial: 500_000, target: 600_000,
+    rule: RewardRule.EqualShare, deadline: 5 * DAY, window: DAY, evaluator: accounts.eve, stake: 0n,
+  });
+  await at(180, 'create m2', () => repo('bob').createModel(m2));
+  const m3 = await createParams({
+    token: ETH, bounty: parseEther('0.2'), weights: 'w3', meta: 'meta3', initial: 600_000, target: 900_000,
+    rule: RewardRule.Improvement, deadline: 2 * DAY, window: DAY, evaluator: ETH, stake: 0n,
+  });
+  await at(240, 'create m3', () => repo('bob').createModel(m3, { value: parseEther('0.2') }));
+  // 0.5 ETH + 1 wei: the odd wei is the rounding dust refunded when model 1 closes
+  await at(300, 'top up m1', () => repo('frank').addBounty(1, parseEther('0.5') + 1n, { value: parseEther('0.5') + 1n }));
+  await submit(3600, 'carol', 1, 'g1');
+  await submit(3660, 'dave', 1, 'g2');
+  await submit(3720, 'erin', 1, 'g3');
+  await submit(3780, 'carol', 2, 'g4');
+
+  // ------------------------------------------------------------------ day 1
+  await together(DAY, [
+    ['evaluate g1', evaluate('alice', 1, 740_000, true, 'w1.1')],
+    ['evaluate g2', evaluate('alice', 2, 690_000, false, '')],
+  ]);
+  await at(DAY + 60, 'evaluate g3', evaluate('alice', 3, 730_000, true, 'w1.2'));
+  await at(DAY + 120, 'top up m2', () => repo('bob').addBounty(2, 200n * TOKEN_UNIT));
+  await submit(DAY + 180, 'dave', 2, 'g5');
+  await at(DAY + 240, 'evaluate g4', evaluate('eve', 4, 550_000, true, 'w2.1'));
+  await at(DAY + 300, 'evaluate g5', evaluate('eve', 5, 520_000, false, ''));
+
+  // ------------------------------------------------------------------ day 2
+  await submit(2 * DAY, 'carol', 1, 'g6');
+  await submit(2 * DAY + 60, 'dave', 1, 'g7');
+  await submit(2 * DAY + 120, 'erin', 1, 'g8');
+  await at(2 * DAY + 180, 'evaluate g6', evaluate('alice', 6, 760_000, true, 'w1.3'));
+  await submit(2 * DAY + 240, 'carol', 2, 'g9');
+  await at(2 * DAY + 300, 'evaluate g9', evaluate('eve', 9, 610_000, true, 'w2.2'));
+  await at(2 * DAY + 360, 'close m2', () => repo('bob').closeModel(2));
+  await at(2 * DAY + 420, 'claim g4', () => repo('carol').claimShare(4));
+  await at(2 * DAY + 480, 'claim g9', () => repo('carol').claimShare(9));
+  await at(2 * DAY + 540, 'withdraw carol token', () => repo('carol').withdraw(tokenAddress, accounts.vault));
+
+  // ------------------------------------------------------------------ day 3
+  await at(3 * DAY, 'close m3', () => repo('frank').closeModel(3));
+  await at(3 * DAY + 60, 'withdraw bob eth', () => repo('bob').withdraw(ETH, accounts.bob));
+
+  // ------------------------------------------------------------------ day 4 (model 1's deadline + window passed)
+  await at(4 * DAY, 'expire g7', () => repo('erin').expireGradient(7));
+  await at(4 * DAY + 60, 'expire g8', () => repo('erin').expireGradient(8));
+  await at(4 * DAY + 120, 'close m1', () => repo('frank').closeModel(1));
+  await at(4 * DAY + 180, 'claim g7', () => repo('dave').claimShare(7));
+  await at(4 * DAY + 240, 'claim g8', () => repo('erin').claimShare(8));
+  await at(4 * DAY + 300, 'withdraw alice eth', () => repo('alice').withdraw(ETH, accounts.alice));
+  await at(4 * DAY + 360, 'withdraw carol eth', () => repo('carol').withdraw(ETH, accounts.carol));
+  await at(4 * DAY + 420, 'withdraw dave eth', () => repo('dave').withdraw(ETH, accounts.dave));
+  // erin keeps her credit: a non-zero balance to check against credit()
+
+  return {
+    rpcUrl,
+    deployment,
+    repository: repoAddress.toLowerCase(),
+    token: tokenAddress.toLowerCase(),
+    accounts,
+    t0,
+    day0: Math.floor(t0 / DAY),
+    cids,
+    commitments,
+    txs,
+    lastBlock: txs[txs.length - 1]!.blockNumber,
+  };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { rpc: { type: 'string' }, out: { type: 'string' } } });
+  const rpc = values.rpc ?? process.env.HESSIAN_RPC_URL;
+  if (!rpc) {
+    console.error('usage: node subgraph/tests/history.ts --rpc URL [--out FILE]  (a Hardhat node; env HESSIAN_RPC_URL)');
+    process.exit(2);
+  }
+  const result = await runHistory(rpc, { onStep: (s) => console.error(`block ${s.blockNumber}  ${s.label}`) });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  if (values.out) await writeFile(values.out, json);
+  else process.stdout.write(json);
+}
