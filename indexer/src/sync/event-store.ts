@@ -1,0 +1,187 @@
+// The event store: the raw logs, block headers and receipts sync fetched, kept as the node
+// returned them. Entity state is a projection of it, so a changed subgraph is re-indexed from
+// here without the RPC (`--rebuild`), and a reorg deletes the orphaned rows. Lives in the same
+// SQLite file as the entity store so one transaction commits both.
+import type Database from 'better-sqlite3';
+import { blockPtrOf, type BlockPtr, type RpcBlock, type RpcLog, type RpcReceipt } from '../types.ts';
+
+export interface SyncedBlock {
+  /** transactions: only those that emitted a matching log (full objects when fetched) */
+  block: RpcBlock;
+  ptr: BlockPtr;
+  /** this block's matching logs, by logIndex */
+  logs: RpcLog[];
+  receipts?: Map<string, RpcReceipt>;
+}
+
+/** What one sync step fetched: everything in (previous head, to]. */
+export interface SyncBatch {
+  /** blocks with matching logs, ascending */
+  blocks: SyncedBlock[];
+  /** headers of other blocks kept for reorg detection near the head */
+  headers: BlockPtr[];
+  /** the new head; its header was fetched, with or without logs */
+  to: BlockPtr;
+}
+
+interface BlockRow {
+  number: number;
+  hash: string;
+  parent_hash: string;
+  timestamp: number;
+  raw: string | null;
+}
+
+export class EventStore {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS chain_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS chain_blocks (
+        number INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        parent_hash TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        -- raw eth_getBlockByNumber JSON for blocks with logs; NULL for headers kept only for reorgs
+        raw TEXT
+      );
+      CREATE TABLE IF NOT EXISTS chain_logs (
+        block_number INTEGER NOT NULL,
+        log_index INTEGER NOT NULL,
+        block_hash TEXT NOT NULL,
+        transaction_hash TEXT NOT NULL,
+        address TEXT NOT NULL,
+        topic0 TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        PRIMARY KEY (block_number, log_index)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS chain_receipts (
+        transaction_hash TEXT PRIMARY KEY,
+        block_number INTEGER NOT NULL,
+        raw TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS chain_receipts_block ON chain_receipts (block_number);
+    `);
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM chain_meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string | undefined): void {
+    if (value === undefined) this.db.prepare('DELETE FROM chain_meta WHERE key = ?').run(key);
+    else this.db.prepare('INSERT INTO chain_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** The last block whose whole range has been fetched and stored. */
+  head(): BlockPtr | null {
+    const v = this.getMeta('head');
+    return v ? (JSON.parse(v) as BlockPtr) : null;
+  }
+
+  /** Writes a batch and moves the head; call inside the caller's transaction. */
+  append(batch: SyncBatch): void {
+    const insBlock = this.db.prepare(
+      `INSERT INTO chain_blocks (number, hash, parent_hash, timestamp, raw) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash,
+         timestamp = excluded.timestamp, raw = COALESCE(excluded.raw, chain_blocks.raw)`,
+    );
+    const insLog = this.db.prepare(
+      'INSERT INTO chain_logs (block_number, log_index, block_hash, transaction_hash, address, topic0, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insReceipt = this.db.prepare('INSERT OR REPLACE INTO chain_receipts (transaction_hash, block_number, raw) VALUES (?, ?, ?)');
+    for (const h of batch.headers) insBlock.run(h.number, h.hash, h.parentHash, h.timestamp, null);
+    for (const b of batch.blocks) {
+      insBlock.run(b.ptr.number, b.ptr.hash, b.ptr.parentHash, b.ptr.timestamp, JSON.stringify(b.block));
+      for (const log of b.logs) {
+        insLog.run(
+          b.ptr.number,
+          Number(BigInt(log.logIndex)),
+          log.blockHash.toLowerCase(),
+          log.transactionHash.toLowerCase(),
+          log.address.toLowerCase(),
+          String(log.topics[0]).toLowerCase(),
+          JSON.stringify(log),
+        );
+      }
+      for (const [hash, r] of b.receipts ?? []) insReceipt.run(hash.toLowerCase(), b.ptr.number, JSON.stringify(r));
+    }
+    const to = batch.to;
+    insBlock.run(to.number, to.hash, to.parentHash, to.timestamp, null);
+    this.setMeta('head', JSON.stringify(to));
+  }
+
+  /** Drops everything after `ptr` (orphaned by a reorg); call inside the caller's transaction. */
+  revertTo(ptr: BlockPtr | null): void {
+    const n = ptr?.number ?? -1;
+    this.db.prepare('DELETE FROM chain_logs WHERE block_number > ?').run(n);
+    this.db.prepare('DELETE FROM chain_receipts WHERE block_number > ?').run(n);
+    this.db.prepare('DELETE FROM chain_blocks WHERE number > ?').run(n);
+    if (ptr) this.db.prepare('INSERT OR IGNORE INTO chain_blocks (number, hash, parent_hash, timestamp, raw) VALUES (?, ?, ?, ?, NULL)').run(ptr.number, ptr.hash, ptr.parentHash, ptr.timestamp);
+    this.setMeta('head', ptr ? JSON.stringify(ptr) : undefined);
+  }
+
+  /** Stored block hashes in [from, to], newest first (sparse below the unfinalised window). */
+  hashesBetween(from: number, to: number): BlockPtr[] {
+    const rows = this.db
+      .prepare('SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE number BETWEEN ? AND ? ORDER BY number DESC')
+      .all(from, to) as BlockRow[];
+    return rows.map(toPtr);
+  }
+
+  /** Headers kept only for reorg detection are dropped once they are final. */
+  prune(belowNumber: number): void {
+    const head = this.head();
+    this.db.prepare('DELETE FROM chain_blocks WHERE raw IS NULL AND number < ? AND number <> ?').run(belowNumber, head?.number ?? -1);
+  }
+
+  /** Blocks with logs in [from, to], ascending, as sync delivered them: for re-indexing. */
+  *blocksWithLogs(from: number, to: number): Generator<SyncedBlock> {
+    const blocks = this.db
+      .prepare('SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL AND number BETWEEN ? AND ? ORDER BY number')
+      .all(from, to) as BlockRow[];
+    const logsOf = this.db.prepare('SELECT raw FROM chain_logs WHERE block_number = ? ORDER BY log_index');
+    const receiptsOf = this.db.prepare('SELECT transaction_hash, raw FROM chain_receipts WHERE block_number = ?');
+    for (const row of blocks) {
+      const logs = (logsOf.all(row.number) as { raw: string }[]).map((r) => JSON.parse(r.raw) as RpcLog);
+      const receiptRows = receiptsOf.all(row.number) as { transaction_hash: string; raw: string }[];
+      const block = JSON.parse(row.raw!) as RpcBlock;
+      yield {
+        block,
+        ptr: blockPtrOf(block),
+        logs,
+        ...(receiptRows.length ? { receipts: new Map(receiptRows.map((r) => [r.transaction_hash, JSON.parse(r.raw) as RpcReceipt])) } : {}),
+      };
+    }
+  }
+
+  counts(): { blocks: number; logs: number; receipts: number } {
+    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    return {
+      blocks: one('SELECT count(*) AS n FROM chain_blocks WHERE raw IS NOT NULL'),
+      logs: one('SELECT count(*) AS n FROM chain_logs'),
+      receipts: one('SELECT count(*) AS n FROM chain_receipts'),
+    };
+  }
+
+  /** Every stored row in a canonical order (tests compare two stores with it). */
+  dump(): { blocks: unknown[]; logs: unknown[]; receipts: unknown[] } {
+    return {
+      blocks: this.db.prepare('SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL ORDER BY number').all(),
+      logs: this.db.prepare('SELECT * FROM chain_logs ORDER BY block_number, log_index').all(),
+      receipts: this.db.prepare('SELECT * FROM chain_receipts ORDER BY block_number, transaction_hash').all(),
+    };
+  }
+
+  clear(): void {
+    this.db.exec('DELETE FROM chain_logs; DELETE FROM chain_receipts; DELETE FROM chain_blocks;');
+    this.setMeta('head', undefined);
+  }
+}
+
+function toPtr(r: BlockRow): BlockPtr {
+  return { number: r.number, hash: r.hash, parentHash: r.parent_hash, timestamp: r.timestamp };
+}

@@ -1,0 +1,277 @@
+// One step of chain sync from the event store's head: fetch the next range, or report a reorg,
+// or report that there is nothing new. Like graph-node's polling block stream, blocks deeper
+// than the reorg window are final: they are fetched by wide eth_getLogs ranges with only the
+// headers of blocks that have logs. Within the window every header is fetched and linked by
+// parent hash, so a fork shows up as a link that does not connect to what was stored.
+import { blockPtrOf, type BlockPtr, type RpcBlock, type RpcLog, type RpcReceipt } from '../types.ts';
+import type { EventStore, SyncBatch, SyncedBlock } from './event-store.ts';
+import { LogRangeFetcher, type LogFilter, type LogRangeOptions } from './log-ranges.ts';
+import type { JsonRpcClient } from './rpc.ts';
+import type { Logger } from '../log.ts';
+import type { IndexerMetrics } from '../metrics.ts';
+
+export interface DataSourceFilter {
+  /** lowercase; null = any address */
+  address: string | null;
+  topic0s: string[];
+  startBlock: number;
+}
+
+export interface SyncOptions {
+  dataSources: DataSourceFilter[];
+  /** blocks behind the head to stay; the head itself is `0` */
+  confirmations?: number;
+  /** deepest reorg handled; deeper is fatal. Blocks deeper than this are treated as final. */
+  maxReorgDepth?: number;
+  /** headers fetched per step within the reorg window */
+  headBatch?: number;
+  needsTransactions?: boolean;
+  needsReceipts?: boolean;
+  logRanges?: LogRangeOptions;
+  logger?: Logger;
+  metrics?: IndexerMetrics;
+}
+
+export type SyncStep =
+  | { kind: 'batch'; batch: SyncBatch; chainHead: number; target: number }
+  /** forkPoint null: every block indexed so far was replaced; start over from the start block */
+  | { kind: 'reorg'; forkPoint: BlockPtr | null; depth: number; chainHead: number }
+  | { kind: 'idle'; chainHead: number; reason: 'synced' | 'unsettled' };
+
+export class ReorgTooDeepError extends Error {
+  override name = 'ReorgTooDeepError';
+}
+
+const hex = (n: number) => '0x' + n.toString(16);
+
+// Hardhat's EDR reports a zero parent hash for blocks made by `hardhat_mine` (it reserves them
+// lazily); such a link cannot be checked, so the parent's own hash is asked for instead.
+const ZERO_HASH = '0x' + '0'.repeat(64);
+
+export class Syncer {
+  readonly startBlock: number;
+  readonly filter: LogFilter;
+  private readonly rpc: JsonRpcClient;
+  private readonly events: EventStore;
+  private readonly dataSources: DataSourceFilter[];
+  private readonly confirmations: number;
+  readonly maxReorgDepth: number;
+  private readonly headBatch: number;
+  private readonly needsTransactions: boolean;
+  private readonly needsReceipts: boolean;
+  private readonly ranges: LogRangeFetcher;
+  private readonly logger?: Logger;
+  private readonly metrics?: IndexerMetrics;
+
+  constructor(rpc: JsonRpcClient, events: EventStore, opts: SyncOptions) {
+    if (opts.dataSources.length === 0) throw new Error('sync: the subgraph has no data sources');
+    this.rpc = rpc;
+    this.events = events;
+    this.dataSources = opts.dataSources.map((d) => ({ ...d, address: d.address?.toLowerCase() ?? null, topic0s: d.topic0s.map((t) => t.toLowerCase()) }));
+    this.startBlock = Math.min(...this.dataSources.map((d) => d.startBlock));
+    const anyAddress = this.dataSources.some((d) => d.address === null);
+    this.filter = {
+      addresses: anyAddress ? null : [...new Set(this.dataSources.map((d) => d.address!))].sort(),
+      topic0s: [...new Set(this.dataSources.flatMap((d) => d.topic0s))].sort(),
+    };
+    this.confirmations = opts.confirmations ?? 0;
+    this.maxReorgDepth = opts.maxReorgDepth ?? 250;
+    this.headBatch = opts.headBatch ?? 100;
+    this.needsTransactions = opts.needsTransactions ?? true;
+    this.needsReceipts = opts.needsReceipts ?? false;
+    this.logger = opts.logger;
+    this.metrics = opts.metrics;
+    this.ranges = new LogRangeFetcher(rpc, this.filter, { logger: opts.logger, ...opts.logRanges });
+    for (const [k, v] of [['confirmations', this.confirmations], ['maxReorgDepth', this.maxReorgDepth], ['headBatch', this.headBatch]] as const) {
+      if (!Number.isSafeInteger(v) || v < (k === 'confirmations' ? 0 : 1)) throw new Error(`sync: invalid ${k} ${v}`);
+    }
+  }
+
+  async chainHead(): Promise<number> {
+    const n = Number(BigInt(await this.rpc.call<string>('eth_blockNumber', [])));
+    this.metrics?.chainHead.set(n);
+    return n;
+  }
+
+  async step(): Promise<SyncStep> {
+    const cursor = this.events.head();
+    const chainHead = await this.chainHead();
+    const target = chainHead - this.confirmations;
+    const from = Math.max(cursor ? cursor.number + 1 : this.startBlock, this.startBlock);
+    if (from > target) {
+      // nothing new: the tip we hold may still have been replaced (a reorg that shortened the chain or kept its length)
+      if (cursor && cursor.number >= chainHead - this.maxReorgDepth) {
+        const now = await this.blockAt(cursor.number, false);
+        if (!now || now.hash.toLowerCase() !== cursor.hash) return this.reorg(cursor, chainHead);
+      }
+      return { kind: 'idle', chainHead, reason: 'synced' };
+    }
+    const finalBoundary = chainHead - this.maxReorgDepth;
+    if (from <= finalBoundary) return this.finalRange(from, Math.min(target, finalBoundary), chainHead, target);
+    return this.nearHead(cursor, from, Math.min(target, from + this.headBatch - 1), chainHead, target);
+  }
+
+  /** Final blocks: wide log ranges, headers only where there are logs (and the range end). */
+  private async finalRange(from: number, to: number, chainHead: number, target: number): Promise<SyncStep> {
+    const { to: end, logs } = await this.ranges.fetch(from, to);
+    const matched = this.match(logs);
+    const byBlock = groupByBlock(matched);
+    const numbers = [...byBlock.keys()];
+    const blocks = await this.blocksAt([...numbers, end], numbers);
+    const synced: SyncedBlock[] = [];
+    for (const n of numbers) {
+      const block = blocks.get(n)!;
+      const logsHere = byBlock.get(n)!;
+      if (logsHere.some((l) => l.blockHash.toLowerCase() !== block.hash.toLowerCase())) {
+        // the logs and the header came from different branches: a reorg beyond the window, or a lagging backend
+        this.logger?.warn('logs and header disagree on a final block, refetching', { block: n });
+        return { kind: 'idle', chainHead, reason: 'unsettled' };
+      }
+      synced.push(await this.synced(block, logsHere));
+    }
+    return { kind: 'batch', batch: { blocks: synced, headers: [], to: blockPtrOf(blocks.get(end)!) }, chainHead, target };
+  }
+
+  /** Unfinalised blocks: every header, linked to the stored head and to each other. */
+  private async nearHead(cursor: BlockPtr | null, from: number, to: number, chainHead: number, target: number): Promise<SyncStep> {
+    const numbers = Array.from({ length: to - from + 1 }, (_, k) => from + k);
+    const headers = await this.rpc.batchResults<RpcBlock | null>(numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), false] })));
+    if (headers.some((h) => !h)) return { kind: 'idle', chainHead, reason: 'unsettled' };
+    const ptrs = headers.map((h) => blockPtrOf(h!));
+    if (cursor) {
+      if (ptrs[0]!.parentHash === ZERO_HASH) {
+        const now = await this.blockAt(cursor.number, false);
+        if (!now || now.hash.toLowerCase() !== cursor.hash) return this.reorg(cursor, chainHead);
+      } else if (ptrs[0]!.parentHash !== cursor.hash) return this.reorg(cursor, chainHead);
+    }
+    for (let k = 1; k < ptrs.length; k++) {
+      const p = ptrs[k]!.parentHash;
+      if (p !== ZERO_HASH && p !== ptrs[k - 1]!.hash) return { kind: 'idle', chainHead, reason: 'unsettled' };
+    }
+    const { to: end, logs } = await this.ranges.fetch(from, to);
+    const used = ptrs.slice(0, end - from + 1);
+    const hashOf = new Map(used.map((p) => [p.number, p.hash]));
+    const matched = this.match(logs);
+    if (matched.some((l) => l.blockHash.toLowerCase() !== hashOf.get(Number(BigInt(l.blockNumber))))) {
+      return { kind: 'idle', chainHead, reason: 'unsettled' };
+    }
+    const byBlock = groupByBlock(matched);
+    const full = this.needsTransactions && byBlock.size ? await this.blocksAt([...byBlock.keys()], [...byBlock.keys()]) : new Map<number, RpcBlock>();
+    // the tip is asked again last: if it still has the hash the logs were checked against, no
+    // block of the range changed while we were reading it
+    const tip = await this.blockAt(end, false);
+    if (!tip || tip.hash.toLowerCase() !== hashOf.get(end)) return { kind: 'idle', chainHead, reason: 'unsettled' };
+    const synced: SyncedBlock[] = [];
+    for (const [n, logsHere] of byBlock) {
+      const block = full.get(n) ?? headers[n - from]!;
+      if (block.hash.toLowerCase() !== hashOf.get(n)) return { kind: 'idle', chainHead, reason: 'unsettled' };
+      synced.push(await this.synced(block, logsHere));
+    }
+    const withLogs = new Set(byBlock.keys());
+    return {
+      kind: 'batch',
+      batch: { blocks: synced, headers: used.filter((p) => !withLogs.has(p.number)), to: used[used.length - 1]! },
+      chainHead,
+      target,
+    };
+  }
+
+  /**
+   * The stored head no longer links to the chain: walk back over stored hashes to the newest one
+   * the node still has. Headers below the reorg window are sparse, which can only make the fork
+   * point older (more re-indexing), never wrong.
+   */
+  private async reorg(cursor: BlockPtr, chainHead: number): Promise<SyncStep> {
+    const lowest = Math.max(this.startBlock - 1, cursor.number - this.maxReorgDepth - 1);
+    const stored = this.events.hashesBetween(lowest, cursor.number);
+    const canonical = await this.rpc.batchResults<RpcBlock | null>(stored.map((p) => ({ method: 'eth_getBlockByNumber', params: [hex(p.number), false] })));
+    for (let k = 0; k < stored.length; k++) {
+      const c = canonical[k];
+      if (c && c.hash.toLowerCase() === stored[k]!.hash) {
+        // the head we hold is still canonical: the mismatch was a node answering mid-reorg
+        if (k === 0) return { kind: 'idle', chainHead, reason: 'unsettled' };
+        const depth = cursor.number - stored[k]!.number;
+        if (depth > this.maxReorgDepth) break;
+        this.logger?.warn('reorg', { from: cursor.number, forkPoint: stored[k]!.number, depth });
+        return { kind: 'reorg', forkPoint: stored[k]!, depth, chainHead };
+      }
+    }
+    const before = this.startBlock - 1;
+    if (cursor.number - before <= this.maxReorgDepth) {
+      // all we hold lies within the window and none of it is still on the chain: start over
+      this.logger?.warn('reorg', { from: cursor.number, forkPoint: null, depth: cursor.number - before });
+      return { kind: 'reorg', forkPoint: null, depth: cursor.number - before, chainHead };
+    }
+    throw new ReorgTooDeepError(
+      `chain reorganisation deeper than the maximum of ${this.maxReorgDepth} blocks: block ${cursor.number} (${cursor.hash}) ` +
+        `and every stored block down to ${lowest} are no longer on the chain; raise --max-reorg-depth or re-index with --rebuild`,
+    );
+  }
+
+  private match(logs: RpcLog[]): RpcLog[] {
+    // one query covers all data sources; a log counts only for a data source whose start it reached
+    return logs.filter((l) => {
+      const n = Number(BigInt(l.blockNumber));
+      const addr = l.address.toLowerCase();
+      const t0 = String(l.topics[0]).toLowerCase();
+      return this.dataSources.some((d) => n >= d.startBlock && (d.address === null || d.address === addr) && d.topic0s.includes(t0));
+    });
+  }
+
+  private async blockAt(n: number, full: boolean): Promise<RpcBlock | null> {
+    return this.rpc.call<RpcBlock | null>('eth_getBlockByNumber', [hex(n), full]);
+  }
+
+  /** Blocks by number; full transactions for `full` ones when the runtime needs them. */
+  private async blocksAt(numbers: number[], full: number[]): Promise<Map<number, RpcBlock>> {
+    const unique = [...new Set(numbers)];
+    const fullSet = new Set(full);
+    const res = await this.rpc.batchResults<RpcBlock | null>(
+      unique.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), this.needsTransactions && fullSet.has(n)] })),
+    );
+    const out = new Map<number, RpcBlock>();
+    unique.forEach((n, k) => {
+      const b = res[k];
+      if (!b) throw new UnsettledError(`eth_getBlockByNumber(${n}) returned null`);
+      out.set(n, b);
+    });
+    return out;
+  }
+
+  private async synced(block: RpcBlock, logs: RpcLog[]): Promise<SyncedBlock> {
+    const txHashes = new Set(logs.map((l) => l.transactionHash.toLowerCase()));
+    // keep only the transactions the handlers can see: a chain's full blocks would dwarf the logs
+    const txs = this.needsTransactions
+      ? (block.transactions as Array<{ hash: string } | string>).filter((t) => typeof t === 'object' && txHashes.has(t.hash.toLowerCase()))
+      : [];
+    const kept = { ...block, transactions: txs } as RpcBlock;
+    const out: SyncedBlock = { block: kept, ptr: blockPtrOf(block), logs };
+    if (this.needsReceipts) {
+      const hashes = [...txHashes];
+      const receipts = await this.rpc.batchResults<RpcReceipt | null>(hashes.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })));
+      out.receipts = new Map();
+      hashes.forEach((h, k) => {
+        const r = receipts[k];
+        if (!r || r.blockHash.toLowerCase() !== out.ptr.hash) throw new UnsettledError(`receipt of ${h} is missing or from another block`);
+        out.receipts!.set(h, r);
+      });
+    }
+    return out;
+  }
+}
+
+/** The node's answers do not fit together yet (a reorg under way); the step is simply retried. */
+export class UnsettledError extends Error {
+  override name = 'UnsettledError';
+}
+
+function groupByBlock(logs: RpcLog[]): Map<number, RpcLog[]> {
+  const m = new Map<number, RpcLog[]>();
+  for (const l of logs) {
+    const n = Number(BigInt(l.blockNumber));
+    let arr = m.get(n);
+    if (!arr) m.set(n, (arr = []));
+    arr.push(l);
+  }
+  return m;
+}

@@ -1,0 +1,135 @@
+// Sync against a real Hardhat node: backfill in final ranges and near the head, reorgs at several
+// depths while following, and the event store always equal to what the canonical chain holds.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { referenceLogs, startTokenChain, TRANSFER, type TokenChain } from './helpers/chain.ts';
+import { syncOnly } from './helpers/sync-loop.ts';
+import { ReorgTooDeepError } from '../../src/sync/syncer.ts';
+
+let c: TokenChain;
+
+before(async () => {
+  c = await startTokenChain();
+});
+after(async () => {
+  await c?.stop();
+});
+
+function storedLogs(s: ReturnType<typeof syncOnly>) {
+  return (s.events.dump().logs as Array<{ raw: string }>).map((r) => JSON.parse(r.raw));
+}
+
+function options(extra: Partial<Parameters<typeof syncOnly>[1]> = {}) {
+  return { dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: c.deployBlock }], ...extra };
+}
+
+describe('sync against a Hardhat node', () => {
+  test('backfills final ranges and the unfinalised window: every Transfer log, headers of their blocks', async () => {
+    for (let i = 0; i < 12; i++) {
+      await c.mint(i, BigInt(i + 1));
+      if (i % 3 === 0) await c.mine(40);
+    }
+    // a small window makes most of the chain final, so both fetch modes run
+    const s = syncOnly({ url: c.chain.url }, options({ maxReorgDepth: 5, logRanges: { initialRange: 7, maxRange: 16 } }));
+    try {
+      await s.run();
+      const ref = await referenceLogs(c);
+      assert.equal(ref.length, 12);
+      assert.deepEqual(storedLogs(s), ref);
+      const head = s.events.head()!;
+      assert.equal(head.number, await c.head());
+      // blocks with logs keep their header and the minting transaction only
+      const blocks = s.events.dump().blocks as Array<{ number: number; raw: string }>;
+      assert.equal(blocks.length, 12);
+      for (const b of blocks) {
+        const raw = JSON.parse(b.raw);
+        assert.equal(raw.transactions.length, 1);
+        assert.equal(typeof raw.transactions[0], 'object');
+      }
+      assert.ok(s.steps.filter((k) => k === 'batch').length > 3, 'several ranges');
+    } finally {
+      s.close();
+    }
+  });
+
+  test('logs before a data source start block are not taken', async () => {
+    const start = await c.head();
+    await c.mint(50, 5n);
+    const s = syncOnly({ url: c.chain.url }, options({ dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: start + 1 }] }));
+    try {
+      await s.run();
+      assert.equal(storedLogs(s).length, 1);
+    } finally {
+      s.close();
+    }
+  });
+
+  for (const depth of [1, 3, 6]) {
+    test(`reorg of depth ${depth} while following: the store equals a fresh sync of the canonical chain`, async () => {
+      const s = syncOnly({ url: c.chain.url }, options({ maxReorgDepth: 10 }));
+      try {
+        await c.mint(100, 1n);
+        await s.run();
+        const snap = await c.send<string>('evm_snapshot');
+        for (let i = 0; i < depth; i++) await c.mint(200 + i, 7n);
+        await s.run();
+        const orphaned = storedLogs(s).at(-1);
+        await c.send('evm_revert', [snap]);
+        // the new branch: other transactions, and one block more so the head moves past the old one
+        await c.mine(1);
+        for (let i = 0; i < depth; i++) await c.mint(300 + i, 9n);
+        await s.run();
+        assert.ok(s.steps.includes('reorg'), 'the reorg was detected');
+        const fresh = syncOnly({ url: c.chain.url }, options({ maxReorgDepth: 10 }));
+        try {
+          await fresh.run();
+          assert.deepEqual(s.events.dump(), fresh.events.dump());
+          assert.deepEqual(storedLogs(s), await referenceLogs(c));
+          assert.ok(!storedLogs(s).some((l) => l.transactionHash === orphaned.transactionHash), 'orphaned log removed');
+        } finally {
+          fresh.close();
+        }
+      } finally {
+        s.close();
+      }
+    });
+  }
+
+  test('a reorg that shortens the chain is detected while idle at the head', async () => {
+    const s = syncOnly({ url: c.chain.url }, options({ maxReorgDepth: 10 }));
+    try {
+      await s.run();
+      const snap = await c.send<string>('evm_snapshot');
+      await c.mint(400, 1n);
+      await c.mint(401, 1n);
+      await s.run();
+      await c.send('evm_revert', [snap]);
+      await c.mint(402, 2n);
+      await s.run();
+      assert.deepEqual(storedLogs(s), await referenceLogs(c));
+      assert.equal(s.events.head()!.hash, (await c.provider.getBlock(await c.head()))!.hash);
+    } finally {
+      s.close();
+    }
+  });
+
+  test('a reorg deeper than the maximum depth is a clear fatal error', async () => {
+    const s = syncOnly({ url: c.chain.url }, options({ maxReorgDepth: 2 }));
+    try {
+      await s.run();
+      const snap = await c.send<string>('evm_snapshot');
+      for (let i = 0; i < 4; i++) await c.mint(500 + i, 1n);
+      await s.run();
+      await c.send('evm_revert', [snap]);
+      for (let i = 0; i < 5; i++) await c.mint(600 + i, 2n);
+      await assert.rejects(s.run(), (err: Error) => {
+        assert.ok(err instanceof ReorgTooDeepError);
+        assert.match(err.message, /deeper than the maximum of 2 blocks/);
+        assert.match(err.message, /--max-reorg-depth/);
+        return true;
+      });
+    } finally {
+      s.close();
+    }
+  });
+});
