@@ -21,10 +21,17 @@ const axisStyle = { stroke: '#475569', grid: { stroke: '#e2e8f0', width: 1 }, ti
 const dateValues: uPlot.Axis.Values = (_u, splits) =>
   splits.map((s) => new Date(s * 1000).toISOString().slice(5, 10));
 
+/** Days are UTC days (DayData ids): ticks fall on whole days, never half days. */
+const dayIncrs = [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY, 91 * DAY, 365 * DAY];
+
+/** Every time axis reads UTC, whatever the viewer's zone, to match the day buckets and tables. */
+const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
+
 export function moneyOptions(symbol: string): Omit<uPlot.Options, 'width' | 'height'> {
   return {
+    tzDate: utc,
     scales: { x: { time: true, range: dayRange } },
-    axes: [{ ...axisStyle, values: dateValues }, { ...axisStyle, label: symbol, size: 64 }],
+    axes: [{ ...axisStyle, values: dateValues, incrs: dayIncrs }, { ...axisStyle, label: symbol, size: 64 }],
     series: [
       { label: 'Day', value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toISOString().slice(0, 10)) },
       { label: 'Escrowed', stroke: COLORS.escrowed, width: 2, points: { show: true, size: 6 } },
@@ -36,8 +43,9 @@ export function moneyOptions(symbol: string): Omit<uPlot.Options, 'width' | 'hei
 export function barsOptions(): Omit<uPlot.Options, 'width' | 'height'> {
   const bars = (align: -1 | 1) => uPlot.paths.bars!({ size: [0.3, 28], align });
   return {
+    tzDate: utc,
     scales: { x: { time: true, range: dayRange }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] } },
-    axes: [{ ...axisStyle, values: dateValues }, { ...axisStyle, label: 'gradients', size: 50 }],
+    axes: [{ ...axisStyle, values: dateValues, incrs: dayIncrs }, { ...axisStyle, label: 'gradients', size: 50 }],
     series: [
       { label: 'Day', value: (_u, v) => (v == null ? '–' : new Date(v * 1000).toISOString().slice(0, 10)) },
       { label: 'Submitted', stroke: COLORS.submitted, fill: 'rgba(100,116,139,0.55)', paths: bars(-1), points: { show: false } },
@@ -55,6 +63,7 @@ const timeValue = (_u: uPlot, v: number | null) =>
 export function scoreOptions(yMin: number, yMax: number): Omit<uPlot.Options, 'width' | 'height'> {
   const pad = Math.max((yMax - yMin) * 0.1, 0.005);
   return {
+    tzDate: utc,
     scales: {
       x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max + (max - min) * 0.02]) },
       y: { range: () => [Math.max(0, yMin - pad), Math.min(1, yMax + pad)] },
@@ -72,6 +81,7 @@ export function scoreOptions(yMin: number, yMax: number): Omit<uPlot.Options, 'w
 
 export function earningsOptions(symbol: string): Omit<uPlot.Options, 'width' | 'height'> {
   return {
+    tzDate: utc,
     scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) } },
     axes: [axisStyle, { ...axisStyle, label: symbol, size: 64 }],
     series: [

@@ -161,8 +161,9 @@ export const MODEL = gql`
       closeReason
       createdAtBlock
       createdTransaction
-      evaluations(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+      evaluations(first: 1000, orderBy: ordinal, orderDirection: asc) {
         id
+        ordinal
         gradient { id }
         contributor { id }
         accepted
@@ -260,7 +261,9 @@ export const CONTRIBUTOR = gql`
         refundsReceived
         stakesReturned
         stakesForfeited
+        stakesReceived
         withdrawn
+        balance
       }
       modelStats(first: 1000) {
         id

@@ -117,7 +117,7 @@ const score = (raw: string) => Number(toBigInt(raw, 'score')) / 1e6;
 
 /**
  * The score curve: the model's initial score at creation, then each evaluation in chain order
- * (block, log index) as an accepted or rejected point with the best score stepping up, extended
+ * (its ordinal) as an accepted or rejected point with the best score stepping up, extended
  * to `untilTimestamp` (the viewed block's time) so the line reaches "now".
  */
 export function scoreCurve(
@@ -126,7 +126,7 @@ export function scoreCurve(
   untilTimestamp?: number,
 ): ScoreCurve {
   const evs = [...evaluations].sort(
-    (a, b) => compareValues(a.blockNumber, b.blockNumber) || compareValues(a.logIndex, b.logIndex),
+    (a, b) => a.ordinal - b.ordinal || compareValues(a.blockNumber, b.blockNumber) || compareValues(a.logIndex, b.logIndex),
   );
   const target = score(model.targetScore);
   const c: ScoreCurve = { x: [], best: [], accepted: [], rejected: [], target: [], evaluation: [] };
@@ -184,6 +184,8 @@ export interface DailyGradients {
   submitted: number[];
   accepted: number[];
   rejected: number[];
+  /** rejected counts with empty days as gaps, so the chart draws no dots at zero */
+  rejectedPoints: (number | null)[];
   cumulative: number[];
 }
 
@@ -194,6 +196,7 @@ export function dailyGradients(rows: readonly DayData[]): DailyGradients {
     submitted: days.map((d) => d.gradientsSubmitted),
     accepted: days.map((d) => d.gradientsAccepted),
     rejected: days.map((d) => d.gradientsRejected),
+    rejectedPoints: days.map((d) => (d.gradientsRejected ? d.gradientsRejected : null)),
     cumulative: days.map((d) => d.cumulativeGradients),
   };
 }

@@ -156,6 +156,8 @@ export interface OverviewData {
 
 export interface EvaluationPoint {
   id: string;
+  /** 1-based position among the model's evaluations */
+  ordinal: number;
   gradient: Ref;
   contributor: Ref;
   accepted: boolean;
@@ -277,7 +279,7 @@ export interface ContributorDetail {
   rewardCount: number;
   firstSeenAt: string;
   lastActivityAt: string;
-  balances: (Balance & { refundsReceived: string; stakesReturned: string; stakesForfeited: string })[];
+  balances: (Balance & { refundsReceived: string; stakesReturned: string; stakesForfeited: string; stakesReceived: string; balance: string })[];
   modelStats: {
     id: string;
     model: { id: string; token: Ref; status: ModelStatus; bestScore: string; targetScore: string; progress: string };

@@ -72,6 +72,7 @@ describe('escrowSegments', () => {
 
 const ev = (p: Partial<EvaluationPoint> & Pick<EvaluationPoint, 'score' | 'bestScore' | 'accepted' | 'blockNumber' | 'timestamp'>): EvaluationPoint => ({
   id: `0x${p.blockNumber}`,
+  ordinal: 0,
   gradient: { id: '1' },
   contributor: { id: ETH },
   previousBestScore: '0',
@@ -85,13 +86,13 @@ const ev = (p: Partial<EvaluationPoint> & Pick<EvaluationPoint, 'score' | 'bestS
 
 describe('scoreCurve', () => {
   const model = { initialScore: '600000', targetScore: '750000', createdAt: '1000' };
-  it('starts at the initial score, orders by block and log index, and steps the best score', () => {
+  it('starts at the initial score, orders by ordinal, and steps the best score', () => {
     const c = scoreCurve(
       model,
       [
-        ev({ score: '640000', bestScore: '650000', accepted: false, blockNumber: '12', timestamp: '1200' }),
-        ev({ score: '650000', bestScore: '650000', accepted: true, blockNumber: '10', timestamp: '1100', logIndex: '3' }),
-        ev({ score: '700000', bestScore: '700000', accepted: true, blockNumber: '14', timestamp: '1300' }),
+        ev({ score: '640000', bestScore: '650000', accepted: false, blockNumber: '12', timestamp: '1200', ordinal: 2 }),
+        ev({ score: '650000', bestScore: '650000', accepted: true, blockNumber: '10', timestamp: '1100', logIndex: '3', ordinal: 1 }),
+        ev({ score: '700000', bestScore: '700000', accepted: true, blockNumber: '14', timestamp: '1300', ordinal: 3 }),
       ],
       1500,
     );
@@ -122,7 +123,7 @@ describe('daily series', () => {
       { id: '2', date: 172800, modelsCreated: 0, gradientsSubmitted: 3, gradientsAccepted: 1, gradientsRejected: 2, evaluations: 3, cumulativeGradients: 7, cumulativeAccepted: 3 },
       { id: '1', date: 86400, modelsCreated: 1, gradientsSubmitted: 4, gradientsAccepted: 2, gradientsRejected: 0, evaluations: 2, cumulativeGradients: 4, cumulativeAccepted: 2 },
     ]);
-    expect(g).toEqual({ x: [86400, 172800], submitted: [4, 3], accepted: [2, 1], rejected: [0, 2], cumulative: [4, 7] });
+    expect(g).toEqual({ x: [86400, 172800], submitted: [4, 3], accepted: [2, 1], rejected: [0, 2], rejectedPoints: [null, 2], cumulative: [4, 7] });
   });
 });
 
