@@ -1,0 +1,335 @@
+// Loading a built subgraph (what `graph build` writes: subgraph.yaml, schema, ABIs, WASM) into
+// a manifest the sync engine can filter logs with and a runtime that runs its handlers.
+// Features this indexer does not implement are refused up front, by name.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { EventFragment, Interface, getAddress } from 'ethers';
+import { parse as parseYaml } from 'yaml';
+import { loadSchema, type SubgraphSchema } from './schema.ts';
+import type { EntityData, Value } from './types.ts';
+import { ManifestError } from './runtime/errors.ts';
+import { SubgraphRuntime, type RuntimeOptions } from './runtime/runtime.ts';
+
+export { ManifestError };
+
+export interface EventHandlerDef {
+  /** the signature as written in the manifest, e.g. `Transfer(indexed address,indexed address,uint256)` */
+  event: string;
+  /** keccak256 of the canonical signature (lowercase 0x-hex) */
+  topic0: string;
+  handler: string;
+  receipt: boolean;
+  /** optional topic filters (specVersion >= 1.2): each a list of accepted 32-byte topics */
+  topic1?: string[];
+  topic2?: string[];
+  topic3?: string[];
+  /** the matching ABI event */
+  fragment: EventFragment;
+}
+
+export interface AbiDef {
+  name: string;
+  file: string;
+  abi: Interface;
+}
+
+export interface DataSourceDef {
+  kind: string;
+  name: string;
+  network: string;
+  /** lowercase; null matches logs from any address */
+  address: string | null;
+  abi: string;
+  startBlock: number;
+  endBlock: number | null;
+  abis: AbiDef[];
+  context: EntityData | null;
+  mapping: {
+    kind: string;
+    apiVersion: string;
+    language: string;
+    /** absolute path of the WASM file */
+    file: string;
+    entities: string[];
+    eventHandlers: EventHandlerDef[];
+  };
+}
+
+export interface SubgraphManifest {
+  specVersion: string;
+  /** absolute path of subgraph.yaml */
+  file: string;
+  dir: string;
+  schemaFile: string;
+  description?: string;
+  dataSources: DataSourceDef[];
+}
+
+export interface LoadedSubgraph {
+  manifest: SubgraphManifest;
+  schema: SubgraphSchema;
+  runtime: SubgraphRuntime;
+}
+
+const SUPPORTED_API_VERSIONS = ['0.0.5', '0.0.6', '0.0.7', '0.0.8', '0.0.9'];
+
+type Yaml = Record<string, unknown>;
+
+function isObject(v: unknown): v is Yaml {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `dir` may be a built subgraph directory, a subgraph project (its `build/` is used) or the yaml file. */
+export function resolveManifestFile(dirOrFile: string): string {
+  const p = resolve(dirOrFile);
+  if (!existsSync(p)) throw new ManifestError(`subgraph not found: ${p} does not exist`);
+  if (statSync(p).isFile()) return p;
+  for (const candidate of [join(p, 'subgraph.yaml'), join(p, 'build', 'subgraph.yaml')]) {
+    if (existsSync(candidate) && isBuilt(candidate)) return candidate;
+  }
+  if (existsSync(join(p, 'subgraph.yaml'))) {
+    throw new ManifestError(
+      `${join(p, 'subgraph.yaml')} is a source manifest (its mappings are not compiled): run \`graph build\` and point at the build directory`,
+    );
+  }
+  throw new ManifestError(`no subgraph.yaml in ${p} or ${join(p, 'build')}`);
+}
+
+function isBuilt(file: string): boolean {
+  try {
+    const doc = parseYaml(readFileSync(file, 'utf8')) as Yaml;
+    const ds = Array.isArray(doc?.dataSources) ? doc.dataSources : [];
+    return ds.every((d) => !isObject(d) || !isObject(d.mapping) || String(d.mapping.file ?? '').endsWith('.wasm'));
+  } catch {
+    return true; // let the real parse report the problem
+  }
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw new ManifestError(`${what} must be a non-empty string`);
+  return v;
+}
+
+function blockNumber(v: unknown, what: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ManifestError(`${what} must be a block number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** graph-node's data source context entries: `{ type, data }` */
+function contextValue(v: unknown, what: string): Value {
+  if (!isObject(v) || typeof v.type !== 'string') throw new ManifestError(`${what}: context entries need \`type\` and \`data\``);
+  const data = v.data;
+  switch (v.type) {
+    case 'Bool':
+    case 'Boolean':
+      return { kind: 'Bool', value: data === true || data === 'true' };
+    case 'String':
+      return { kind: 'String', value: String(data) };
+    case 'Int':
+      return { kind: 'Int', value: Number(data) };
+    case 'Int8':
+      return { kind: 'Int8', value: BigInt(data as string | number) };
+    case 'BigInt':
+      return { kind: 'BigInt', value: BigInt(data as string | number) };
+    case 'BigDecimal':
+      return { kind: 'BigDecimal', value: String(data) };
+    case 'Bytes': {
+      const hex = String(data);
+      if (!/^0x([0-9a-fA-F]{2})*$/.test(hex)) throw new ManifestError(`${what}: Bytes context value must be 0x-hex`);
+      return { kind: 'Bytes', value: Uint8Array.from(Buffer.from(hex.slice(2), 'hex')) };
+    }
+    case 'List':
+      if (!Array.isArray(data)) throw new ManifestError(`${what}: List context value must be a list`);
+      return { kind: 'List', value: data.map((d, i) => contextValue(d, `${what}[${i}]`)) };
+    case 'Null':
+      return { kind: 'Null' };
+    default:
+      throw new ManifestError(`${what}: unsupported context type ${v.type}`);
+  }
+}
+
+/** `Name(indexed type,type)` as graph-node writes event signatures, from an ABI event */
+function manifestSignature(f: EventFragment, withIndexed: boolean): string {
+  return `${f.name}(${f.inputs.map((p) => `${withIndexed && p.indexed ? 'indexed ' : ''}${p.format('sighash')}`).join(',')})`;
+}
+
+function topicList(v: unknown, what: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((t) => {
+    const s = String(t).toLowerCase();
+    if (!/^0x[0-9a-f]{64}$/.test(s)) throw new ManifestError(`${what}: topic filters must be 32-byte 0x-hex values, got ${String(t)}`);
+    return s;
+  });
+}
+
+/** Parse and check a built manifest (no WASM compiled yet). */
+export function readManifest(dirOrFile: string): SubgraphManifest {
+  const file = resolveManifestFile(dirOrFile);
+  const dir = dirname(file);
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ManifestError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  if (!isObject(doc)) throw new ManifestError(`${file}: expected a YAML mapping at the top level`);
+  const where = (s: string) => `${file}: ${s}`;
+
+  const unsupported: string[] = [];
+  const templates = Array.isArray(doc.templates) ? doc.templates : [];
+  if (templates.length > 0) {
+    const names = templates.map((t) => (isObject(t) ? String(t.name) : '?')).join(', ');
+    unsupported.push(`templates (dynamic data sources: ${names})`);
+  }
+  if (isObject(doc.graft)) unsupported.push('grafting (`graft`)');
+
+  if (!isObject(doc.schema)) throw new ManifestError(where('`schema.file` is missing'));
+  const schemaFile = resolve(dir, str(doc.schema.file, where('schema.file')));
+  if (!Array.isArray(doc.dataSources) || doc.dataSources.length === 0) throw new ManifestError(where('`dataSources` must be a non-empty list'));
+
+  const dataSources: DataSourceDef[] = [];
+  const names = new Set<string>();
+  for (const [i, raw] of doc.dataSources.entries()) {
+    if (!isObject(raw)) throw new ManifestError(where(`dataSources[${i}] must be a mapping`));
+    const name = str(raw.name, where(`dataSources[${i}].name`));
+    const at = (s: string) => where(`data source ${name}: ${s}`);
+    if (names.has(name)) throw new ManifestError(at('duplicate data source name'));
+    names.add(name);
+    const kind = str(raw.kind, at('kind'));
+    if (kind !== 'ethereum' && kind !== 'ethereum/contract') {
+      unsupported.push(`data source ${name} of kind \`${kind}\`${kind.startsWith('file/') ? ' (file data sources)' : ''}`);
+      continue;
+    }
+    const source = isObject(raw.source) ? raw.source : {};
+    const mapping = raw.mapping;
+    if (!isObject(mapping)) throw new ManifestError(at('`mapping` is missing'));
+    if (Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (data source ${name})`);
+    if (Array.isArray(mapping.blockHandlers) && mapping.blockHandlers.length > 0) unsupported.push(`block handlers (data source ${name})`);
+
+    let address: string | null = null;
+    if (source.address !== undefined && source.address !== null) {
+      try {
+        address = getAddress(String(source.address)).toLowerCase();
+      } catch {
+        throw new ManifestError(at(`source.address ${JSON.stringify(source.address)} is not an Ethereum address`));
+      }
+    }
+    const apiVersion = String(mapping.apiVersion ?? '');
+    if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
+      throw new ManifestError(at(`mapping.apiVersion ${JSON.stringify(mapping.apiVersion)} is not supported (supported: ${SUPPORTED_API_VERSIONS.join(', ')})`));
+    }
+    const language = String(mapping.language ?? 'wasm/assemblyscript');
+    if (language !== 'wasm/assemblyscript') throw new ManifestError(at(`mapping.language ${language} is not supported`));
+    const wasmFile = resolve(dir, str(mapping.file, at('mapping.file')));
+    if (!wasmFile.endsWith('.wasm')) throw new ManifestError(at(`mapping.file ${wasmFile} is not compiled WASM: point at the \`graph build\` output`));
+
+    const abiName = str(source.abi, at('source.abi'));
+    const abis: AbiDef[] = [];
+    for (const [j, a] of (Array.isArray(mapping.abis) ? mapping.abis : []).entries()) {
+      if (!isObject(a)) throw new ManifestError(at(`mapping.abis[${j}] must be a mapping`));
+      const abiFile = resolve(dir, str(a.file, at(`mapping.abis[${j}].file`)));
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(abiFile, 'utf8'));
+      } catch (err) {
+        throw new ManifestError(at(`cannot read ABI ${abiFile}: ${(err as Error).message}`));
+      }
+      // truffle/hardhat artifacts keep the ABI under `abi`
+      const list = isObject(json) && Array.isArray(json.abi) ? json.abi : json;
+      let iface: Interface;
+      try {
+        iface = new Interface(list as never);
+      } catch (err) {
+        throw new ManifestError(at(`ABI ${abiFile} is not a valid contract ABI: ${(err as Error).message}`));
+      }
+      abis.push({ name: str(a.name, at(`mapping.abis[${j}].name`)), file: abiFile, abi: iface });
+    }
+    const abi = abis.find((a) => a.name === abiName);
+    if (!abi) throw new ManifestError(at(`source.abi ${abiName} is not among mapping.abis (${abis.map((a) => a.name).join(', ') || 'none'})`));
+
+    const eventHandlers: EventHandlerDef[] = [];
+    const events: EventFragment[] = [];
+    abi.abi.forEachEvent((e) => events.push(e));
+    for (const [j, h] of (Array.isArray(mapping.eventHandlers) ? mapping.eventHandlers : []).entries()) {
+      if (!isObject(h)) throw new ManifestError(at(`mapping.eventHandlers[${j}] must be a mapping`));
+      const event = str(h.event, at(`mapping.eventHandlers[${j}].event`));
+      const handler = str(h.handler, at(`mapping.eventHandlers[${j}].handler`));
+      if (Array.isArray(h.calls) || isObject(h.calls)) unsupported.push(`declarative eth_calls (\`calls\` of handler ${handler} in data source ${name})`);
+      const wanted = event.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+      const fragment = events.find((e) => manifestSignature(e, true) === wanted || manifestSignature(e, false) === wanted);
+      if (!fragment) {
+        throw new ManifestError(
+          at(`event \`${event}\` of handler ${handler} does not match any event of ABI ${abiName} (${events.map((e) => manifestSignature(e, true)).join(', ') || 'no events'})`),
+        );
+      }
+      if (fragment.anonymous) unsupported.push(`anonymous event ${fragment.name} (data source ${name})`);
+      eventHandlers.push({
+        event,
+        topic0: fragment.topicHash.toLowerCase(),
+        handler,
+        receipt: h.receipt === true,
+        ...(h.topic1 !== undefined ? { topic1: topicList(h.topic1, at(`${handler}.topic1`)) } : {}),
+        ...(h.topic2 !== undefined ? { topic2: topicList(h.topic2, at(`${handler}.topic2`)) } : {}),
+        ...(h.topic3 !== undefined ? { topic3: topicList(h.topic3, at(`${handler}.topic3`)) } : {}),
+        fragment,
+      });
+    }
+    if (eventHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+
+    let context: EntityData | null = null;
+    if (isObject(raw.context)) {
+      context = {};
+      for (const [k, v] of Object.entries(raw.context)) context[k] = contextValue(v, at(`context.${k}`));
+    }
+
+    dataSources.push({
+      kind,
+      name,
+      network: str(raw.network ?? 'mainnet', at('network')),
+      address,
+      abi: abiName,
+      startBlock: blockNumber(source.startBlock, at('source.startBlock')),
+      endBlock: source.endBlock === undefined || source.endBlock === null ? null : blockNumber(source.endBlock, at('source.endBlock')),
+      abis,
+      context,
+      mapping: {
+        kind: String(mapping.kind ?? 'ethereum/events'),
+        apiVersion,
+        language,
+        file: wasmFile,
+        entities: Array.isArray(mapping.entities) ? mapping.entities.map(String) : [],
+        eventHandlers,
+      },
+    });
+  }
+  if (unsupported.length > 0) {
+    throw new ManifestError(where(`uses features this indexer does not support: ${unsupported.join('; ')}`));
+  }
+  return {
+    specVersion: String(doc.specVersion ?? ''),
+    file,
+    dir,
+    schemaFile,
+    ...(typeof doc.description === 'string' ? { description: doc.description } : {}),
+    dataSources,
+  };
+}
+
+/** Read a built subgraph: manifest, schema and a runtime with its WASM compiled. */
+export function loadSubgraph(dirOrFile: string, options: RuntimeOptions = {}): LoadedSubgraph {
+  const manifest = readManifest(dirOrFile);
+  if (!existsSync(manifest.schemaFile)) throw new ManifestError(`${manifest.file}: schema file ${manifest.schemaFile} does not exist`);
+  const schema = loadSchema(manifest.schemaFile);
+  for (const ds of manifest.dataSources) {
+    for (const e of ds.mapping.entities) {
+      if (!schema.entities.has(e) && !schema.interfaces.has(e)) {
+        throw new ManifestError(`${manifest.file}: data source ${ds.name} lists entity ${e}, which the schema does not define`);
+      }
+    }
+  }
+  const runtime = new SubgraphRuntime(manifest, schema, options);
+  return { manifest, schema, runtime };
+}

@@ -1,0 +1,319 @@
+// One block's entity writes, with graph-node's EntityCache semantics
+// (graph/src/components/store/entity_cache.rs): `set` merges into the existing entity (a Null
+// value removes the field), `get` sees this block's writes over the store, `get_in_block` sees
+// only this block's writes, and the block's result holds only entities that actually changed.
+// Writes are validated against the schema as graph-node's host exports and store do.
+import type { EntityChange, EntityData, EntityReader, Value } from '../types.ts';
+import type { EntityDef, FieldDef, SubgraphSchema } from '../schema.ts';
+import { HostError } from './errors.ts';
+import { hexlify } from 'ethers';
+
+type Op =
+  | { type: 'remove' }
+  | { type: 'update'; data: EntityData }
+  | { type: 'overwrite'; data: EntityData };
+
+/** Reading the store failed: not the mapping's fault, so never a deterministic error. */
+export class StoreReadError extends Error {
+  override name = 'StoreReadError';
+}
+
+function keyOf(entityType: string, id: string): string {
+  return `${entityType}\u0000${id}`;
+}
+
+function withoutNulls(data: EntityData): EntityData {
+  const out: EntityData = {};
+  for (const [k, v] of Object.entries(data)) if (v.kind !== 'Null') out[k] = v;
+  return out;
+}
+
+function merged(base: EntityData, updates: EntityData, removeNulls: boolean): EntityData {
+  const out: EntityData = { ...base };
+  for (const [k, v] of Object.entries(updates)) {
+    if (removeNulls && v.kind === 'Null') delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+export function valuesEqual(a: Value, b: Value): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'Null':
+      return true;
+    case 'Bytes': {
+      const x = a.value;
+      const y = (b as typeof a).value;
+      return x.length === y.length && x.every((byte, i) => byte === y[i]);
+    }
+    case 'List': {
+      const y = (b as typeof a).value;
+      return a.value.length === y.length && a.value.every((item, i) => valuesEqual(item, y[i]!));
+    }
+    default:
+      return a.value === (b as typeof a).value;
+  }
+}
+
+export function entitiesEqual(a: EntityData, b: EntityData): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => k in b && valuesEqual(a[k]!, b[k]!));
+}
+
+/** graph-node's Value Display, for error messages. */
+export function displayValue(v: Value): string {
+  switch (v.kind) {
+    case 'Null':
+      return 'null';
+    case 'Bytes':
+      return hexlify(v.value);
+    case 'List':
+      return `[${v.value.map(displayValue).join(', ')}]`;
+    default:
+      return String(v.value);
+  }
+}
+
+function typeName(v: Value): string {
+  return v.kind === 'Bool' ? 'Boolean' : v.kind;
+}
+
+function fieldTypeText(f: FieldDef): string {
+  const inner = `${f.type.name}${f.list && f.itemNonNull ? '!' : ''}`;
+  return `${f.list ? `[${inner}]` : inner}${f.nonNull ? '!' : ''}`;
+}
+
+/** Entity ids: ID/String as is, Bytes as lowercase 0x-hex, Int8 in decimal. */
+export function parseId(def: EntityDef, id: string): { canonical: string; value: Value } {
+  switch (def.idType) {
+    case 'ID':
+    case 'String':
+      return { canonical: id, value: { kind: 'String', value: id } };
+    case 'Bytes': {
+      const hex = id.startsWith('0x') ? id.slice(2) : id;
+      if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+        throw new HostError(`Entity ${def.name}: id \`${id}\` is not valid hex for a Bytes id`);
+      }
+      const canonical = `0x${hex.toLowerCase()}`;
+      return { canonical, value: { kind: 'Bytes', value: Uint8Array.from(Buffer.from(hex, 'hex')) } };
+    }
+    case 'Int8': {
+      if (!/^-?[0-9]+$/.test(id)) throw new HostError(`Entity ${def.name}: id \`${id}\` is not an Int8`);
+      const n = BigInt(id);
+      if (n < -(2n ** 63n) || n >= 2n ** 63n) throw new HostError(`Entity ${def.name}: id \`${id}\` is out of Int8 range`);
+      return { canonical: n.toString(), value: { kind: 'Int8', value: n } };
+    }
+  }
+}
+
+export class EntityCache {
+  private readonly current = new Map<string, EntityData | null>();
+  private readonly updates = new Map<string, { entityType: string; id: string; op: Op }>();
+  private readonly schema: SubgraphSchema;
+  private readonly reader: EntityReader;
+  /** the block number, for error messages */
+  private readonly block: number;
+
+  constructor(schema: SubgraphSchema, reader: EntityReader, block: number) {
+    this.schema = schema;
+    this.reader = reader;
+    this.block = block;
+  }
+
+  entityDef(entityType: string, op: string): EntityDef {
+    const def = this.schema.entities.get(entityType);
+    if (def) return def;
+    if (this.schema.interfaces.has(entityType)) {
+      throw new HostError(`Cannot ${op} entity of type \`${entityType}\`. The type must be an @entity type`);
+    }
+    throw new HostError(`Entity type \`${entityType}\` is not defined in the schema`);
+  }
+
+  private stored(entityType: string, id: string, key: string): EntityData | null {
+    if (this.current.has(key)) return this.current.get(key)!;
+    let data: EntityData | null;
+    try {
+      const found = this.reader.get(entityType, id);
+      data = found === null ? null : withoutNulls(found);
+    } catch (err) {
+      throw new StoreReadError(`reading ${entityType}[${id}] from the store failed: ${(err as Error).message}`, { cause: err });
+    }
+    this.current.set(key, data);
+    return data;
+  }
+
+  private applyOp(op: Op | undefined, entity: EntityData | null): EntityData | null {
+    if (!op) return entity;
+    if (op.type === 'remove') return null;
+    if (op.type === 'overwrite' || entity === null) return op.data;
+    return merged(entity, op.data, true);
+  }
+
+  /** `store.get` (inBlock false) or `store.get_in_block` (inBlock true). */
+  get(entityType: string, rawId: string, inBlock: boolean): EntityData | null {
+    const def = this.entityDef(entityType, 'get');
+    const { canonical } = parseId(def, rawId);
+    const key = keyOf(entityType, canonical);
+    const base = inBlock ? null : this.stored(entityType, canonical, key);
+    return this.applyOp(this.updates.get(key)?.op, base);
+  }
+
+  /**
+   * `rejectUndefinedFields` (apiVersion >= 0.0.8): setting a field the schema does not define is
+   * an error; older mappings have such fields dropped.
+   */
+  set(entityType: string, rawId: string, data: Map<string, Value>, rejectUndefinedFields: boolean): void {
+    const def = this.entityDef(entityType, 'set');
+    const { canonical, value: idValue } = parseId(def, rawId);
+    const key = keyOf(entityType, canonical);
+
+    const given = data.get('id');
+    if (given === undefined) {
+      data.set('id', idValue);
+    } else if (!valuesEqual(given, idValue)) {
+      if (given.kind !== idValue.kind) {
+        throw new HostError(`Attribute \`${entityType}.id\` has wrong type: expected ${def.idType} but got ${typeName(given)}`);
+      }
+      throw new HostError(
+        `Value of ${entityType} attribute 'id' conflicts with ID passed to \`store.set()\`: ${displayValue(given)} != ${canonical}`,
+      );
+    }
+
+    const undefinedFields = [...data.keys()].filter((f) => !def.fieldMap.has(f)).sort();
+    if (undefinedFields.length > 0) {
+      if (rejectUndefinedFields) {
+        throw new HostError(
+          `Attempted to set undefined fields [${undefinedFields.join(', ')}] for the entity type \`${entityType}\`. ` +
+            'Make sure those fields are defined in the schema.',
+        );
+      }
+      for (const f of undefinedFields) data.delete(f);
+    }
+
+    const entity: EntityData = Object.fromEntries(data);
+    for (const [name, value] of data) this.checkField(def, canonical, def.fieldMap.get(name)!, value);
+
+    const existing = this.updates.get(key);
+    if (def.immutable && existing === undefined && this.stored(entityType, canonical, key) !== null) {
+      throw new HostError(
+        `entity ${entityType}[${canonical}] is immutable; inserting it at block ${this.block} is not possible as it was already inserted in an earlier block`,
+      );
+    }
+    const op: Op = { type: 'update', data: entity };
+    this.updates.set(key, { entityType, id: canonical, op: existing ? accumulate(existing.op, op) : op });
+
+    // required fields are checked on the entity as it now stands (the partial update merged
+    // into what exists), as graph-node's EntityCache::set does
+    const now = this.get(entityType, canonical, false)!;
+    this.checkRequired(def, canonical, now, false);
+  }
+
+  remove(entityType: string, rawId: string): void {
+    const def = this.entityDef(entityType, 'remove');
+    const { canonical } = parseId(def, rawId);
+    const key = keyOf(entityType, canonical);
+    const existing = this.updates.get(key);
+    if (def.immutable && this.stored(entityType, canonical, key) !== null) {
+      throw new HostError(`immutable entity type ${entityType} only allows inserts, not removing ${entityType}[${canonical}]`);
+    }
+    const op: Op = { type: 'remove' };
+    this.updates.set(key, { entityType, id: canonical, op: existing ? accumulate(existing.op, op) : op });
+  }
+
+  private checkField(def: EntityDef, id: string, field: FieldDef, value: Value): void {
+    if (field.derivedFrom !== undefined) {
+      throw new HostError(`Entity ${def.name}[${id}]: field \`${field.name}\` is derived and cannot be set`);
+    }
+    if (value.kind === 'Null') return;
+    if (field.list) {
+      if (value.kind !== 'List') {
+        throw new HostError(
+          `Entity ${def.name}[${id}]: the value \`${displayValue(value)}\` for field \`${field.name}\` must have type ${fieldTypeText(field)} but has type ${typeName(value)}`,
+        );
+      }
+      value.value.forEach((item, index) => {
+        if (!this.assignable(field, item) || (item.kind === 'Null' && field.itemNonNull)) {
+          throw new HostError(
+            `Entity ${def.name}[${id}]: field \`${field.name}\` is of type ${fieldTypeText(field)}, but the value \`${displayValue(value)}\` contains a ${typeName(item)} at index ${index}`,
+          );
+        }
+      });
+      return;
+    }
+    if (!this.assignable(field, value)) {
+      throw new HostError(
+        `Entity ${def.name}[${id}]: the value \`${displayValue(value)}\` for field \`${field.name}\` must have type ${fieldTypeText(field)} but has type ${typeName(value)}`,
+      );
+    }
+  }
+
+  private expectedKind(field: FieldDef): Value['kind'] {
+    const t = field.type;
+    if (t.kind === 'enum') return 'String';
+    if (t.kind === 'entity' || t.kind === 'interface') {
+      const target =
+        t.kind === 'entity'
+          ? this.schema.entities.get(t.name)
+          : this.schema.entities.get(this.schema.interfaces.get(t.name)?.implementedBy[0] ?? '');
+      const idType = target?.idType ?? 'ID';
+      return idType === 'Bytes' ? 'Bytes' : idType === 'Int8' ? 'Int8' : 'String';
+    }
+    switch (t.name) {
+      case 'ID':
+      case 'String':
+        return 'String';
+      case 'Boolean':
+        return 'Bool';
+      default:
+        return t.name;
+    }
+  }
+
+  private assignable(field: FieldDef, value: Value): boolean {
+    if (value.kind === 'Null') return true;
+    if (value.kind !== this.expectedKind(field)) return false;
+    if (field.type.kind === 'enum' && value.kind === 'String') {
+      // graph-node stores enums in Postgres enum types, which reject unknown values
+      return this.schema.enums.get(field.type.name)?.includes(value.value) ?? false;
+    }
+    return true;
+  }
+
+  private checkRequired(def: EntityDef, id: string, entity: EntityData, nullIsMissing: boolean): void {
+    for (const field of def.fields) {
+      if (!field.nonNull || field.derivedFrom !== undefined) continue;
+      const v = entity[field.name];
+      if (v === undefined || (nullIsMissing && v.kind === 'Null')) {
+        throw new HostError(`Entity ${def.name}[${id}]: missing value for non-nullable field \`${field.name}\``);
+      }
+    }
+  }
+
+  /**
+   * The block's net changes against the store, one per entity that actually changed, in the order
+   * the entities were first written. Throws HostError for an entity left without a required field.
+   */
+  changes(): EntityChange[] {
+    const out: EntityChange[] = [];
+    for (const [key, { entityType, id, op }] of this.updates) {
+      const def = this.schema.entities.get(entityType)!;
+      const current = this.stored(entityType, id, key);
+      if (op.type === 'remove') {
+        if (current !== null) out.push({ entityType, id, data: null });
+        continue;
+      }
+      const next = op.type === 'update' && current !== null ? merged(current, op.data, true) : withoutNulls(op.data);
+      this.checkRequired(def, id, next, true);
+      if (current === null || !entitiesEqual(current, next)) out.push({ entityType, id, data: next });
+    }
+    return out;
+  }
+}
+
+function accumulate(current: Op, next: Op): Op {
+  if (next.type !== 'update') return next;
+  if (current.type === 'remove') return { type: 'overwrite', data: next.data };
+  return { type: current.type, data: merged(current.data, next.data, false) };
+}

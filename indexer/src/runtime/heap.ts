@@ -1,0 +1,202 @@
+/// <reference path="./wasm.d.ts" />
+// Reading and writing AssemblyScript 0.19 objects (graph-ts apiVersion >= 0.0.5) in a module
+// instance's linear memory. Every object has a 20-byte header before its pointer; the class id is
+// the u32 at ptr-8 and the payload byte size the u32 at ptr-4. Objects are allocated with the
+// module's own `__new(size, classId)` (the stub runtime: a bump allocator that never frees), so a
+// fresh instance per trigger keeps memory small.
+import { HostError } from './errors.ts';
+import { TypeId, type TypeIdName } from './type-ids.ts';
+
+const utf16 = new TextDecoder('utf-16le', { fatal: true });
+
+export interface AscExports {
+  memory: WebAssembly.Memory;
+  __new: (size: number, classId: number) => number;
+  id_of_type: (typeId: number) => number;
+  _start?: () => void;
+}
+
+/** Class ids per module: they are fixed at compile time, so one cache serves every instance. */
+export class ClassIds {
+  private readonly ids = new Map<number, number>();
+  get(exports: AscExports, name: TypeIdName): number {
+    const index = TypeId[name];
+    let id = this.ids.get(index);
+    if (id === undefined) {
+      id = exports.id_of_type(index) >>> 0;
+      this.ids.set(index, id);
+    }
+    return id;
+  }
+}
+
+export class AscHeap {
+  private buffer: ArrayBuffer;
+  private u8: Uint8Array;
+  private view: DataView;
+  readonly exports: AscExports;
+  private readonly classIds: ClassIds;
+
+  constructor(exports: AscExports, classIds: ClassIds) {
+    this.exports = exports;
+    this.classIds = classIds;
+    this.buffer = exports.memory.buffer;
+    this.u8 = new Uint8Array(this.buffer);
+    this.view = new DataView(this.buffer);
+  }
+
+  // memory.grow detaches the old buffer: refresh the views whenever it changed
+  private sync(): void {
+    if (this.buffer !== this.exports.memory.buffer) {
+      this.buffer = this.exports.memory.buffer;
+      this.u8 = new Uint8Array(this.buffer);
+      this.view = new DataView(this.buffer);
+    }
+  }
+
+  private check(ptr: number, size: number): void {
+    if (ptr < 0 || ptr + size > this.buffer.byteLength) {
+      throw new HostError(`Heap access out of bounds. Offset: ${ptr} Size: ${size}`);
+    }
+  }
+
+  u32(ptr: number): number {
+    this.sync();
+    this.check(ptr, 4);
+    return this.view.getUint32(ptr, true);
+  }
+
+  i32(ptr: number): number {
+    this.sync();
+    this.check(ptr, 4);
+    return this.view.getInt32(ptr, true);
+  }
+
+  i64(ptr: number): bigint {
+    this.sync();
+    this.check(ptr, 8);
+    return this.view.getBigInt64(ptr, true);
+  }
+
+  u8At(ptr: number): number {
+    this.sync();
+    this.check(ptr, 1);
+    return this.u8[ptr]!;
+  }
+
+  /** payload size recorded in the object header */
+  sizeOf(ptr: number): number {
+    return this.u32(ptr - 4);
+  }
+
+  // ---- reading ----
+
+  readString(ptr: number): string {
+    if (ptr === 0) throw new HostError('unexpected null string');
+    const size = this.sizeOf(ptr);
+    this.sync();
+    this.check(ptr, size);
+    let s: string;
+    try {
+      s = utf16.decode(this.u8.subarray(ptr, ptr + size));
+    } catch {
+      throw new HostError('string is not valid UTF-16');
+    }
+    // graph-node strips NUL characters (Postgres rejects them)
+    return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
+  }
+
+  /** Uint8Array / Bytes / Address / BigInt payload: {buffer, dataStart, byteLength} */
+  readBytes(ptr: number): Uint8Array {
+    if (ptr === 0) throw new HostError('unexpected null bytes');
+    const dataStart = this.u32(ptr + 4);
+    const length = this.u32(ptr + 8);
+    this.check(dataStart, length);
+    return this.u8.slice(dataStart, dataStart + length);
+  }
+
+  /** Array<T> of pointers or 32-bit values: {buffer, dataStart, byteLength, length} */
+  readPtrArray(ptr: number): number[] {
+    if (ptr === 0) throw new HostError('unexpected null array');
+    const dataStart = this.u32(ptr + 4);
+    const length = this.i32(ptr + 12);
+    this.check(dataStart, length * 4);
+    const out = new Array<number>(length);
+    for (let i = 0; i < length; i++) out[i] = this.view.getUint32(dataStart + i * 4, true);
+    return out;
+  }
+
+  // ---- writing ----
+
+  alloc(size: number, type: TypeIdName): number {
+    const ptr = this.exports.__new(size, this.classIds.get(this.exports, type)) >>> 0;
+    this.sync();
+    return ptr;
+  }
+
+  setU32(ptr: number, value: number): void {
+    this.view.setUint32(ptr, value >>> 0, true);
+  }
+
+  setI32(ptr: number, value: number): void {
+    this.view.setInt32(ptr, value, true);
+  }
+
+  setI64(ptr: number, value: bigint): void {
+    this.view.setBigInt64(ptr, value, true);
+  }
+
+  writeString(s: string): number {
+    const ptr = this.alloc(s.length * 2, 'String');
+    for (let i = 0; i < s.length; i++) this.view.setUint16(ptr + i * 2, s.charCodeAt(i), true);
+    return ptr;
+  }
+
+  writeArrayBuffer(bytes: Uint8Array): number {
+    const ptr = this.alloc(bytes.length, 'ArrayBuffer');
+    this.u8.set(bytes, ptr);
+    return ptr;
+  }
+
+  /** A Uint8Array (graph-ts Bytes, Address, BigInt all share its layout and class id). */
+  writeBytes(bytes: Uint8Array): number {
+    const buffer = this.writeArrayBuffer(bytes);
+    const ptr = this.alloc(12, 'Uint8Array');
+    this.setU32(ptr, buffer);
+    this.setU32(ptr + 4, buffer);
+    this.setU32(ptr + 8, bytes.length);
+    return ptr;
+  }
+
+  writePtrArray(items: readonly number[], type: TypeIdName): number {
+    const buffer = this.alloc(items.length * 4, 'ArrayBuffer');
+    for (let i = 0; i < items.length; i++) this.setU32(buffer + i * 4, items[i]!);
+    const ptr = this.alloc(16, type);
+    this.setU32(ptr, buffer);
+    this.setU32(ptr + 4, buffer);
+    this.setU32(ptr + 8, items.length * 4);
+    this.setI32(ptr + 12, items.length);
+    return ptr;
+  }
+
+  /** A class whose fields are all pointers, in declaration order. */
+  writeStruct(fields: readonly number[], type: TypeIdName): number {
+    const ptr = this.alloc(fields.length * 4, type);
+    for (let i = 0; i < fields.length; i++) this.setU32(ptr + i * 4, fields[i]!);
+    return ptr;
+  }
+
+  /** graph-ts Value/ethereum.Value/JSONValue: {kind: i32, pad: u32, data: u64} */
+  writeEnum(kind: number, payload: bigint, type: TypeIdName): number {
+    const ptr = this.alloc(16, type);
+    this.setI32(ptr, kind);
+    this.setU32(ptr + 4, 0);
+    this.setI64(ptr + 8, payload);
+    return ptr;
+  }
+
+  readEnum(ptr: number): { kind: number; payload: bigint } {
+    if (ptr === 0) throw new HostError('unexpected null value');
+    return { kind: this.i32(ptr), payload: this.i64(ptr + 8) };
+  }
+}

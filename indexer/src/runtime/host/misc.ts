@@ -1,0 +1,63 @@
+// log.log, abort, dataSource.*, and the host functions this indexer deliberately refuses
+import { HostError } from '../errors.ts';
+import { writeEntity } from '../store-values.ts';
+import type { HostContext, HostFns, LogLevel } from './context.ts';
+
+const LEVELS: LogLevel[] = ['critical', 'error', 'warning', 'info', 'debug'];
+
+export function logHost(ctx: HostContext): HostFns {
+  return {
+    'log.log': (level: number, msg: number) => {
+      const message = ctx.heap.readString(msg);
+      const name = LEVELS[level] ?? 'debug';
+      ctx.log(name, message);
+      if (name === 'critical') throw new HostError(`Critical error logged in mapping with log message: ${message}`);
+    },
+    abort: (msg: number, file: number, line: number, column: number) => {
+      const message = msg === 0 ? 'no message' : `message: ${ctx.heap.readString(msg)}`;
+      let location = 'an unknown location';
+      if (file !== 0) {
+        location = ctx.heap.readString(file);
+        if (line !== 0) location += `, line ${line}`;
+        if (line !== 0 && column !== 0) location += `, column ${column}`;
+      }
+      throw new HostError(`Mapping aborted at ${location}, with ${message}`);
+    },
+  };
+}
+
+export function dataSourceHost(ctx: HostContext): HostFns {
+  const noTemplates = (name: number) => {
+    throw new HostError(
+      `Failed to create data source from name \`${ctx.heap.readString(name)}\`: ` +
+        `No template with this name in parent data source \`${ctx.dataSource.name}\` (templates are not supported by this indexer)`,
+    );
+  };
+  return {
+    'dataSource.address': () => ctx.heap.writeBytes(ctx.dataSource.address),
+    'dataSource.network': () => ctx.heap.writeString(ctx.dataSource.network),
+    'dataSource.context': () => writeEntity(ctx.heap, ctx.dataSource.context ?? {}),
+    'dataSource.create': noTemplates,
+    'dataSource.createWithContext': noTemplates,
+  };
+}
+
+/** Imports graph-node has but this indexer refuses, with the reason. */
+export function refusedHost(): HostFns {
+  const refuse = (name: string, why: string) => () => {
+    throw new HostError(`\`${name}\` is not supported by the embedded indexer: ${why}`);
+  };
+  const noCalls = 'it indexes from logs alone and makes no eth_call/eth_getBalance/eth_getCode requests';
+  const noIpfs = 'graph-node itself rejects it as non-deterministic';
+  return {
+    'ethereum.call': refuse('ethereum.call', noCalls),
+    'ethereum.getBalance': refuse('ethereum.getBalance', noCalls),
+    'ethereum.hasCode': refuse('ethereum.hasCode', noCalls),
+    'ipfs.cat': refuse('ipfs.cat', noIpfs),
+    'ipfs.map': refuse('ipfs.map', noIpfs),
+    'ipfs.getBlock': refuse('ipfs.getBlock', noIpfs),
+    'ens.nameByHash': refuse('ens.nameByHash', 'it has no ENS rainbow table'),
+    'arweave.transactionData': refuse('arweave.transactionData', 'graph-node removed it'),
+    'box.profile': refuse('box.profile', 'graph-node removed it'),
+  };
+}

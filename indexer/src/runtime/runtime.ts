@@ -1,0 +1,317 @@
+/// <reference path="./wasm.d.ts" />
+// Runs a subgraph's compiled WASM handlers over a block's logs, graph-node style: each module is
+// compiled once, each trigger runs in a fresh instance (the AssemblyScript stub runtime never
+// frees memory, and fresh instances keep mapping globals from leaking between triggers), and an
+// entity cache spans the block so the block yields one net change per entity.
+import { readFileSync } from 'node:fs';
+import type { DataSourceDef, EventHandlerDef, SubgraphManifest } from '../manifest.ts';
+import type { SubgraphSchema } from '../schema.ts';
+import type { EntityChange, EntityReader, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from '../types.ts';
+import { EntityCache } from './entity-cache.ts';
+import { HandlerError, HostError, ManifestError } from './errors.ts';
+import { decodeLogParams, layoutFor, writeEvent, type ApiLayout, type DecodedParam } from './ethereum-event.ts';
+import { AscHeap, ClassIds, type AscExports } from './heap.ts';
+import type { DataSourceInfo, HostContext, HostFns, LogLevel } from './host/context.ts';
+import { conversionHost } from './host/conversion.ts';
+import { ethereumHost } from './host/ethereum.ts';
+import { jsonHost } from './host/json.ts';
+import { dataSourceHost, logHost, refusedHost } from './host/misc.ts';
+import { numbersHost } from './host/numbers.ts';
+import { storeHost } from './host/store.ts';
+
+export interface MappingLogEntry {
+  level: LogLevel;
+  message: string;
+  dataSource: string;
+  handler: string;
+  block: number;
+  logIndex: number;
+}
+
+export interface RuntimeOptions {
+  /** where mapping `log.*` output goes; default: JSON lines on stderr for info and above */
+  logger?: (entry: MappingLogEntry) => void;
+}
+
+export interface ProcessBlockOptions {
+  /** receipts by lowercase transaction hash, for handlers declared with `receipt: true` */
+  receipts?: Map<string, RpcReceipt>;
+}
+
+interface Trigger {
+  ds: DataSourceDef;
+  info: DataSourceInfo;
+  handler: EventHandlerDef;
+  module: CompiledModule;
+  layout: ApiLayout;
+}
+
+interface CompiledModule {
+  file: string;
+  module: WebAssembly.Module;
+  classIds: ClassIds;
+  imports: WebAssembly.Imports;
+  unimplemented: string[];
+}
+
+function defaultLogger(entry: MappingLogEntry): void {
+  if (entry.level === 'debug') return;
+  process.stderr.write(`${JSON.stringify({ level: entry.level, msg: entry.message, component: 'mapping', dataSource: entry.dataSource, handler: entry.handler, block: entry.block, logIndex: entry.logIndex })}\n`);
+}
+
+class TriggerContext implements HostContext {
+  heapRef: AscHeap | null = null;
+  cacheRef: EntityCache | null = null;
+  dataSourceRef: DataSourceInfo | null = null;
+  logger: (entry: MappingLogEntry) => void;
+  where = { handler: '', block: 0, logIndex: 0 };
+
+  constructor(logger: (entry: MappingLogEntry) => void) {
+    this.logger = logger;
+  }
+
+  get heap(): AscHeap {
+    if (!this.heapRef) throw new HostError('host function called outside of a handler');
+    return this.heapRef;
+  }
+  get cache(): EntityCache {
+    if (!this.cacheRef) throw new HostError('host function called outside of a handler');
+    return this.cacheRef;
+  }
+  get dataSource(): DataSourceInfo {
+    if (!this.dataSourceRef) throw new HostError('host function called outside of a handler');
+    return this.dataSourceRef;
+  }
+  log(level: LogLevel, message: string): void {
+    this.logger({ level, message, dataSource: this.dataSourceRef?.name ?? '', ...this.where });
+  }
+}
+
+const addressBytes = (address: string | null): Uint8Array =>
+  address === null ? new Uint8Array(0) : Uint8Array.from(Buffer.from(address.slice(2), 'hex'));
+
+export class SubgraphRuntime {
+  readonly manifest: SubgraphManifest;
+  readonly schema: SubgraphSchema;
+  /** some handler declares `receipt: true`: sync must pass receipts for blocks with logs */
+  readonly needsReceipts: boolean;
+  /** handlers see `event.transaction`: blocks must carry full transaction objects */
+  readonly needsTransactions = true;
+  /** host imports the modules declare that this runtime does not implement (they fail when called) */
+  readonly unimplementedImports: string[];
+
+  private readonly ctx: TriggerContext;
+  private readonly host: HostFns;
+  private readonly modules = new Map<string, CompiledModule>();
+  /** `${address}|${topic0}` (address `*` for data sources without one) → triggers in manifest order */
+  private readonly routes = new Map<string, Trigger[]>();
+
+  constructor(manifest: SubgraphManifest, schema: SubgraphSchema, options: RuntimeOptions = {}) {
+    this.manifest = manifest;
+    this.schema = schema;
+    this.ctx = new TriggerContext(options.logger ?? defaultLogger);
+    this.host = {
+      ...storeHost(this.ctx),
+      ...numbersHost(this.ctx),
+      ...conversionHost(this.ctx),
+      ...ethereumHost(this.ctx),
+      ...jsonHost(this.ctx),
+      ...logHost(this.ctx),
+      ...dataSourceHost(this.ctx),
+      ...refusedHost(),
+    };
+    for (const ds of manifest.dataSources) {
+      const module = this.compile(ds.mapping.file);
+      const exported = new Set(WebAssembly.Module.exports(module.module).map((e) => e.name));
+      const layout = layoutFor(ds.mapping.apiVersion);
+      const info: DataSourceInfo = {
+        name: ds.name,
+        network: ds.network,
+        address: addressBytes(ds.address),
+        context: ds.context,
+        rejectUndefinedFields: layout.patch >= 8,
+      };
+      for (const handler of ds.mapping.eventHandlers) {
+        if (!exported.has(handler.handler)) {
+          throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
+        }
+        const key = `${ds.address ?? '*'}|${handler.topic0}`;
+        const list = this.routes.get(key) ?? [];
+        list.push({ ds, info, handler, module, layout });
+        this.routes.set(key, list);
+      }
+    }
+    this.needsReceipts = manifest.dataSources.some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
+    this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
+  }
+
+  private compile(file: string): CompiledModule {
+    const cached = this.modules.get(file);
+    if (cached) return cached;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      throw new ManifestError(`cannot read WASM file ${file}: ${(err as Error).message}`);
+    }
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (err) {
+      throw new ManifestError(`${file} is not a valid WASM module: ${(err as Error).message}`);
+    }
+    const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    for (const needed of ['memory', '__new', 'id_of_type']) {
+      if (!exports.has(needed)) {
+        throw new ManifestError(`${file} does not export \`${needed}\`: it is not a graph-ts (apiVersion >= 0.0.5) mapping`);
+      }
+    }
+    const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+    const unimplemented: string[] = [];
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind !== 'function') throw new ManifestError(`${file} imports a ${imp.kind} (${imp.module}.${imp.name}); only host functions are provided`);
+      const fn = this.host[imp.name];
+      (imports[imp.module] ??= {})[imp.name] =
+        fn ??
+        (() => {
+          throw new HostError(`host function not implemented: ${imp.name}`);
+        });
+      if (!fn) unimplemented.push(imp.name);
+    }
+    const compiled: CompiledModule = { file, module, classIds: new ClassIds(), imports, unimplemented };
+    this.modules.set(file, compiled);
+    return compiled;
+  }
+
+  /** The triggers a log fires, in manifest order (data sources, then handlers). */
+  private triggersFor(log: RpcLog, block: number): Trigger[] {
+    const topic0 = log.topics[0]?.toLowerCase();
+    if (topic0 === undefined) return [];
+    const address = log.address.toLowerCase();
+    const specific = this.routes.get(`${address}|${topic0}`) ?? [];
+    const any = this.routes.get(`*|${topic0}`) ?? [];
+    const all = any.length === 0 ? specific : [...specific, ...any].sort((a, b) => this.dsIndex(a.ds) - this.dsIndex(b.ds));
+    return all.filter((t) => {
+      if (block < t.ds.startBlock || (t.ds.endBlock !== null && block > t.ds.endBlock)) return false;
+      const indexed = t.handler.fragment.inputs.filter((p) => p.indexed).length;
+      if (log.topics.length !== indexed + 1) return false;
+      for (const [i, filter] of [t.handler.topic1, t.handler.topic2, t.handler.topic3].entries()) {
+        if (filter && !filter.includes(log.topics[i + 1]?.toLowerCase() ?? '')) return false;
+      }
+      return true;
+    });
+  }
+
+  private dsIndex(ds: DataSourceDef): number {
+    return this.manifest.dataSources.indexOf(ds);
+  }
+
+  /** Whether any handler would fire for this log (for callers filtering logs themselves). */
+  matches(log: RpcLog, blockNumber: number): boolean {
+    return this.triggersFor(log, blockNumber).length > 0;
+  }
+
+  /**
+   * Run every handler the block's logs trigger, in log order, and return the block's net entity
+   * changes. Deterministic failures throw HandlerError; the block then has no changes at all.
+   */
+  async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
+    const number = Number(BigInt(block.number));
+    const cache = new EntityCache(this.schema, reader, number);
+    const sorted = [...logs].sort((a, b) => Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+    let txByHash: Map<string, RpcTransaction> | null = null;
+    let lastTrigger: { trigger: Trigger; log: RpcLog } | null = null;
+
+    for (const log of sorted) {
+      if (log.removed) continue;
+      if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
+        throw new Error(`log ${log.logIndex} of tx ${log.transactionHash} belongs to block ${log.blockHash}, not ${block.hash}`);
+      }
+      for (const trigger of this.triggersFor(log, number)) {
+        txByHash ??= indexTransactions(block);
+        const txHash = log.transactionHash.toLowerCase();
+        const transaction = txByHash.get(txHash);
+        if (!transaction) {
+          throw new Error(`block ${number} (${block.hash}) does not carry transaction ${txHash} as a full object; fetch blocks with full transactions`);
+        }
+        let receipt: RpcReceipt | null = null;
+        if (trigger.handler.receipt && trigger.layout.eventHasReceipt) {
+          receipt = opts.receipts?.get(txHash) ?? null;
+          if (!receipt) throw new Error(`handler ${trigger.handler.handler} needs the receipt of tx ${txHash} (block ${number}) but none was passed`);
+        }
+        this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
+        lastTrigger = { trigger, log };
+      }
+    }
+    try {
+      return cache.changes();
+    } catch (err) {
+      if (!(err instanceof HostError) || !lastTrigger) throw err;
+      throw this.handlerError(lastTrigger.trigger, block, number, lastTrigger.log, err);
+    }
+  }
+
+  private runTrigger(
+    trigger: Trigger,
+    cache: EntityCache,
+    block: RpcBlock,
+    number: number,
+    log: RpcLog,
+    transaction: RpcTransaction,
+    receipt: RpcReceipt | null,
+  ): void {
+    const ctx = this.ctx;
+    const logIndex = Number(BigInt(log.logIndex));
+    let params: DecodedParam[];
+    try {
+      params = decodeLogParams(trigger.handler.fragment, log);
+    } catch (err) {
+      throw this.handlerError(trigger, block, number, log, new HostError(`failed to decode the log with event ${trigger.handler.event}: ${(err as Error).message}`));
+    }
+    ctx.cacheRef = cache;
+    ctx.dataSourceRef = trigger.info;
+    ctx.where = { handler: trigger.handler.handler, block: number, logIndex };
+    try {
+      const instance = new WebAssembly.Instance(trigger.module.module, trigger.module.imports);
+      const exports = instance.exports as unknown as AscExports & Record<string, (ptr: number) => void>;
+      ctx.heapRef = new AscHeap(exports, trigger.module.classIds);
+      exports._start?.();
+      const event = writeEvent(ctx.heapRef, { log, params, block, transaction, receipt }, trigger.layout);
+      exports[trigger.handler.handler]!(event);
+    } catch (err) {
+      if (err instanceof HostError || err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
+        throw this.handlerError(trigger, block, number, log, err);
+      }
+      throw err;
+    } finally {
+      ctx.heapRef = null;
+      ctx.cacheRef = null;
+      ctx.dataSourceRef = null;
+    }
+  }
+
+  private handlerError(trigger: Trigger, block: RpcBlock, number: number, log: RpcLog, err: Error): HandlerError {
+    const message = err instanceof WebAssembly.RuntimeError ? `wasm trap: ${err.message}` : err.message;
+    return new HandlerError(
+      {
+        handler: trigger.handler.handler,
+        dataSource: trigger.ds.name,
+        block: number,
+        blockHash: block.hash.toLowerCase(),
+        logIndex: Number(BigInt(log.logIndex)),
+        transactionHash: log.transactionHash.toLowerCase(),
+        message,
+      },
+      { cause: err },
+    );
+  }
+}
+
+function indexTransactions(block: RpcBlock): Map<string, RpcTransaction> {
+  const map = new Map<string, RpcTransaction>();
+  for (const tx of block.transactions) {
+    if (typeof tx === 'string') continue;
+    map.set(tx.hash.toLowerCase(), tx);
+  }
+  return map;
+}

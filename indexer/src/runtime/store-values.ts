@@ -1,0 +1,111 @@
+// graph-ts store `Value`s and `Entity` maps <-> the indexer's `Value`/`EntityData`
+// (graph-node runtime/wasm/src/to_from/external.rs).
+import type { EntityData, Value } from '../types.ts';
+import * as bd from './big-decimal.ts';
+import { checkBigIntSize, fromSignedLE, toSignedLE } from './bigint.ts';
+import { HostError } from './errors.ts';
+import type { AscHeap } from './heap.ts';
+import { StoreKind } from './type-ids.ts';
+
+export function readBigInt(heap: AscHeap, ptr: number): bigint {
+  return checkBigIntSize(fromSignedLE(heap.readBytes(ptr)));
+}
+
+// like graph-node, results are size-checked when a host function reads them back, not here
+export function writeBigInt(heap: AscHeap, n: bigint): number {
+  return heap.writeBytes(toSignedLE(n));
+}
+
+/** graph-ts BigDecimal object: {digits: BigInt, exp: BigInt} */
+export function readBigDecimal(heap: AscHeap, ptr: number): bd.BigDecimal {
+  if (ptr === 0) throw new HostError('unexpected null BigDecimal');
+  const digits = readBigInt(heap, heap.u32(ptr));
+  const exp = readBigInt(heap, heap.u32(ptr + 4));
+  if (exp < -(2n ** 63n) || exp >= 2n ** 63n) throw new HostError(`big decimal exponent \`${exp}\` does not fit in 64 bits`);
+  return bd.checkExponent(bd.fromDigitsExp(digits, Number(exp)));
+}
+
+export function writeBigDecimal(heap: AscHeap, x: bd.BigDecimal): number {
+  const digits = writeBigInt(heap, checkBigIntSize(x.digits));
+  const exp = writeBigInt(heap, BigInt(bd.exponent(x)));
+  return heap.writeStruct([digits, exp], 'BigDecimal');
+}
+
+export function readStoreValue(heap: AscHeap, ptr: number, depth = 0): Value {
+  if (depth > 100) throw new HostError('recursion limit reached');
+  const { kind, payload } = heap.readEnum(ptr);
+  const p = Number(payload & 0xffffffffn);
+  switch (kind) {
+    case StoreKind.String:
+      return { kind: 'String', value: heap.readString(p) };
+    case StoreKind.Int:
+      return { kind: 'Int', value: Number(BigInt.asIntN(32, payload)) };
+    case StoreKind.Int8:
+      return { kind: 'Int8', value: BigInt.asIntN(64, payload) };
+    case StoreKind.Timestamp:
+      return { kind: 'Timestamp', value: BigInt.asIntN(64, payload) };
+    case StoreKind.BigDecimal:
+      return { kind: 'BigDecimal', value: bd.toString(readBigDecimal(heap, p)) };
+    case StoreKind.Bool:
+      return { kind: 'Bool', value: payload !== 0n };
+    case StoreKind.Array:
+      return { kind: 'List', value: heap.readPtrArray(p).map((item) => readStoreValue(heap, item, depth + 1)) };
+    case StoreKind.Null:
+      return { kind: 'Null' };
+    case StoreKind.Bytes:
+      return { kind: 'Bytes', value: heap.readBytes(p) };
+    case StoreKind.BigInt:
+      return { kind: 'BigInt', value: readBigInt(heap, p) };
+    default:
+      throw new HostError(`unknown store value kind ${kind}`);
+  }
+}
+
+export function writeStoreValue(heap: AscHeap, v: Value): number {
+  switch (v.kind) {
+    case 'String':
+      return heap.writeEnum(StoreKind.String, BigInt(heap.writeString(v.value)), 'StoreValue');
+    case 'Int':
+      return heap.writeEnum(StoreKind.Int, BigInt(v.value), 'StoreValue');
+    case 'Int8':
+      return heap.writeEnum(StoreKind.Int8, v.value, 'StoreValue');
+    case 'Timestamp':
+      return heap.writeEnum(StoreKind.Timestamp, v.value, 'StoreValue');
+    case 'BigDecimal': {
+      const parsed = bd.parseBigDecimal(v.value);
+      if (!parsed) throw new HostError(`stored BigDecimal is not a decimal: ${v.value}`);
+      return heap.writeEnum(StoreKind.BigDecimal, BigInt(writeBigDecimal(heap, parsed)), 'StoreValue');
+    }
+    case 'Bool':
+      return heap.writeEnum(StoreKind.Bool, v.value ? 1n : 0n, 'StoreValue');
+    case 'List': {
+      const items = v.value.map((item) => writeStoreValue(heap, item));
+      return heap.writeEnum(StoreKind.Array, BigInt(heap.writePtrArray(items, 'ArrayStoreValue')), 'StoreValue');
+    }
+    case 'Null':
+      return heap.writeEnum(StoreKind.Null, 0n, 'StoreValue');
+    case 'Bytes':
+      return heap.writeEnum(StoreKind.Bytes, BigInt(heap.writeBytes(v.value)), 'StoreValue');
+    case 'BigInt':
+      return heap.writeEnum(StoreKind.BigInt, BigInt(writeBigInt(heap, v.value)), 'StoreValue');
+  }
+}
+
+/** graph-ts `Entity` (TypedMap<string, Value>): later entries for a key win, as in graph-node. */
+export function readEntity(heap: AscHeap, ptr: number): Map<string, Value> {
+  if (ptr === 0) throw new HostError('unexpected null entity');
+  const out = new Map<string, Value>();
+  for (const entry of heap.readPtrArray(heap.u32(ptr))) {
+    out.set(heap.readString(heap.u32(entry)), readStoreValue(heap, heap.u32(entry + 4)));
+  }
+  return out;
+}
+
+/** Written with keys sorted, as graph-node hands entities to mappings. */
+export function writeEntity(heap: AscHeap, data: EntityData): number {
+  const keys = Object.keys(data).sort();
+  const entries = keys.map((key) =>
+    heap.writeStruct([heap.writeString(key), writeStoreValue(heap, data[key]!)], 'TypedMapEntryStringStoreValue'),
+  );
+  return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
+}
