@@ -31,14 +31,15 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 async function poll(): Promise<void> {
   const config = app.config!;
   try {
-    const data = await runQuery<{ _meta: Meta }>(getClient(), META, {});
+    const { data, indexingError } = await runQuery<{ _meta: Meta }>(getClient(), META, {});
     const meta = data._meta;
+    const failed = indexingError || meta.hasIndexingErrors === true;
     const wasUp = app.status === 'ok' || app.status === 'failed';
     if (meta.block.number !== app.head || !wasUp) app.tick += 1;
     app.head = meta.block.number;
     app.headTimestamp = meta.block.timestamp ?? null;
-    app.status = meta.hasIndexingErrors ? 'failed' : 'ok';
-    app.error = meta.hasIndexingErrors ? 'the indexer reported an indexing error; data stops at the block shown' : '';
+    app.status = failed ? 'failed' : 'ok';
+    app.error = failed ? 'it hit an error while processing a block, so no newer data will appear until it is fixed' : '';
   } catch (e) {
     app.status = 'down';
     app.error = errorMessage(e);
@@ -80,7 +81,7 @@ export function liveQuery<T>(query: DocumentNode, args: () => { vars: OperationV
     let cancelled = false;
     state.loading = true;
     runQuery<T>(getClient(), query, { ...vars, ...blockVars(block) }).then(
-      (data) => {
+      ({ data }) => {
         if (cancelled) return;
         state.data = data;
         state.error = '';

@@ -14,10 +14,30 @@ export function blockVars(block: number | null): OperationVariables {
   return block === null ? {} : { block: { number: block } };
 }
 
-export async function runQuery<T>(client: ApolloClient, query: DocumentNode, variables: OperationVariables): Promise<T> {
-  const result = await client.query<T>({ query, variables, fetchPolicy: 'no-cache' });
-  if (result.data === undefined) throw new Error('the endpoint returned no data');
-  return result.data as T;
+export interface Answer<T> {
+  data: T;
+  /** graph-node answered from a subgraph that has failed: the data stops at the failed block */
+  indexingError: boolean;
+}
+
+const INDEXING_ERROR = 'indexing_error';
+
+/**
+ * One query. graph-node reports a failed subgraph as an `indexing_error` next to still-valid
+ * data: that is returned (flagged), not thrown. Any other GraphQL error, or no data, throws.
+ */
+export async function runQuery<T>(client: ApolloClient, query: DocumentNode, variables: OperationVariables): Promise<Answer<T>> {
+  const result = await client.query<T>({ query, variables, fetchPolicy: 'no-cache', errorPolicy: 'all' });
+  const messages = graphqlMessages(result.error);
+  const other = messages.filter((m) => m !== INDEXING_ERROR);
+  if (result.error && (other.length || !messages.length)) throw result.error;
+  if (result.data === undefined || result.data === null) throw new Error(messages.length ? messages.join('; ') : 'the endpoint returned no data');
+  return { data: result.data as T, indexingError: messages.includes(INDEXING_ERROR) };
+}
+
+function graphqlMessages(error: unknown): string[] {
+  const errs = (error as { errors?: { message: string }[] } | undefined)?.errors;
+  return Array.isArray(errs) ? errs.map((e) => e.message) : [];
 }
 
 /** A short, human message for a failed request (network down, HTTP status, GraphQL errors). */
