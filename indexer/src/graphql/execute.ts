@@ -34,7 +34,7 @@ export interface QueryLimits {
 export const DEFAULT_LIMITS: QueryLimits = {
   maxFirst: 1000,
   maxSkip: 4294967295,
-  maxComplexity: 1_000_000,
+  maxComplexity: 10_000_000,
   maxDepth: 32,
   maxResultEntities: 100_000,
   timeoutMs: 10_000,

@@ -1,0 +1,276 @@
+// graph-node's query endpoint served by Apollo Server 5 on a plain node:http server:
+// POST/GET at /subgraphs/name/<name> and /graphql, CORS for the dashboard, extra routes for
+// sync's /health and /metrics, and GraphQL subscriptions over graphql-ws on the same paths
+// (an extension: graph-node removed subscriptions; each subscription re-runs its query field
+// after every store commit).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { specifiedRules, validate } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { SubgraphSchema } from '../schema.ts';
+import type { EntityStore } from '../store/entity-store.ts';
+import { buildApiSchema } from './api-schema.ts';
+import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
+import { depthLimitRule } from './limits.ts';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface GraphqlServerOptions {
+  store: EntityStore;
+  schema: SubgraphSchema;
+  /** served at /subgraphs/name/<subgraphName> */
+  subgraphName: string;
+  /** 0 picks a free port */
+  port?: number;
+  host?: string;
+  /** `_meta.deployment` and the id in error messages (graph-node: the manifest's IPFS hash) */
+  deployment?: string;
+  limits?: Partial<QueryLimits>;
+  /** Access-Control-Allow-Origin; default `*` */
+  corsOrigin?: string;
+  /** request bodies above this are refused with 413 */
+  maxBodyBytes?: number;
+  /** Apollo's landing page: local (development) or production flavour; default from NODE_ENV */
+  development?: boolean;
+  /** extra GET routes by exact path, e.g. `/health`, `/metrics` */
+  routes?: Record<string, RouteHandler>;
+}
+
+export interface GraphqlServer {
+  /** the subgraph's query URL: http://host:port/subgraphs/name/<name> */
+  url: string;
+  /** http://host:port */
+  origin: string;
+  /** http://host:port/graphql */
+  graphqlUrl: string;
+  /** ws://host:port/subgraphs/name/<name> (graphql-ws protocol) */
+  wsUrl: string;
+  server: Server;
+  addRoute(path: string, handler: RouteHandler): void;
+  close(): Promise<void>;
+}
+
+const META_KEYS = new Set(['_meta', '__schema', '__type']);
+
+/** graph-node's answers: no partial data next to errors, `indexing_error` when the read saw a failure. */
+function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult as { data?: Record<string, unknown> | null; errors?: unknown[] };
+          if (result.errors?.length) {
+            delete result.data;
+            return;
+          }
+          const seen = contextValue.indexingErrors;
+          if (!result.data) return;
+          // introspection reads the latest block too: graph-node flags it, but keeps its data
+          const introspection = Object.keys(result.data).some((k) => k === '__schema' || k === '__type');
+          const atHead = introspection && contextValue.head !== null && hasIndexingErrors(contextValue, contextValue.head);
+          if (seen.size === 0 && !atHead) return;
+          result.errors = [{ message: 'indexing_error' }];
+          if ([...seen.values()].includes('deny')) {
+            const kept = Object.fromEntries(Object.entries(result.data).filter(([k]) => META_KEYS.has(k)));
+            if (Object.keys(kept).length === 0) delete result.data;
+            else result.data = kept;
+          }
+        },
+      };
+    },
+  };
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<GraphqlServer> {
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const api = buildApiSchema(opts.schema);
+  const meta: ApiMeta = { layout: api.layout, filterKeys: api.filterKeys, deployment: opts.deployment ?? opts.subgraphName, limits };
+  const store = opts.store;
+  const subgraphPath = `/subgraphs/name/${opts.subgraphName}`;
+  const graphqlPaths = new Set([subgraphPath, '/graphql']);
+  const routes = new Map<string, RouteHandler>(Object.entries(opts.routes ?? {}));
+  const development = opts.development ?? process.env.NODE_ENV !== 'production';
+  const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
+  const cors = opts.corsOrigin ?? '*';
+
+  const apollo = new ApolloServer<ExecContext>({
+    schema: api.schema,
+    introspection: true,
+    validationRules: [depthLimitRule(limits.maxDepth)],
+    parseOptions: { maxTokens: 200_000 },
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted) => ({ message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}) }),
+    plugins: [
+      graphNodeResponses(),
+      development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault(),
+    ],
+  });
+  await apollo.start();
+
+  const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string) => {
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return sendJson(res, 413, { errors: [{ message: `request body larger than ${maxBodyBytes} bytes` }] });
+        throw err;
+      }
+      const type = req.headers['content-type'] ?? '';
+      if (type.includes('json')) {
+        try {
+          body = JSON.parse(text);
+        } catch (err) {
+          return sendJson(res, 400, { errors: [{ message: `request body is not valid JSON: ${(err as Error).message}` }] });
+        }
+      } else body = text;
+    }
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: async () => newExecContext(store, meta),
+    });
+    for (const [k, v] of response.headers) res.setHeader(k, v);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  };
+
+  const server = createServer((req, res) => {
+    res.setHeader('access-control-allow-origin', cors);
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-allow-headers', 'content-type, authorization, apollo-require-preflight, x-apollo-operation-name');
+    res.setHeader('access-control-max-age', '600');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const done = (err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: `internal error: ${(err as Error).message}` }] });
+      else res.destroy();
+    };
+    if (req.method === 'OPTIONS') {
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
+    const route = routes.get(path);
+    if (route) {
+      Promise.resolve()
+        .then(() => route(req, res))
+        .catch(done);
+      return;
+    }
+    if (graphqlPaths.has(path)) {
+      handleGraphql(req, res, url.search).catch(done);
+      return;
+    }
+    sendJson(res, 404, { errors: [{ message: `no such endpoint ${path}: query ${subgraphPath} or /graphql` }] });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    if (!graphqlPaths.has(path)) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const wsServer = useServer<Record<string, unknown>, { ctx?: ExecContext }>(
+    {
+      schema: api.schema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, depthLimitRule(limits.maxDepth)]),
+      context: () => {
+        const ctx = newExecContext(store, meta);
+        ctx.heads = () => headEvents(store, ctx);
+        return ctx as never;
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const origin = `http://${host}:${addr.port}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url: origin + subgraphPath,
+    origin,
+    graphqlUrl: origin + '/graphql',
+    wsUrl: `ws://${host}:${addr.port}${subgraphPath}`,
+    server,
+    addRoute: (path, handler) => void routes.set(path, handler),
+    close() {
+      closed ??= (async () => {
+        await wsServer.dispose();
+        wss.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await apollo.stop();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** One event now, then one after each store commit (coalesced while the consumer is busy). */
+async function* headEvents(store: EntityStore, ctx: ExecContext): AsyncGenerator<Record<string, never>> {
+  let pending = true;
+  let wake: (() => void) | null = null;
+  const off = store.onCommit(() => {
+    pending = true;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      if (!pending) await new Promise<void>((resolve) => (wake = resolve));
+      pending = false;
+      wake = null;
+      refreshExecContext(ctx);
+      yield {};
+    }
+  } finally {
+    off();
+  }
+}
