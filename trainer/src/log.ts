@@ -1,7 +1,6 @@
 // Structured JSON-lines logs for the daemons. A daemon handles secret keys and private keys, so
 // every record passes a redaction guard before it is written: fields named like secrets are
 // masked, byte arrays are summarised, and registered secret values are scrubbed from any string.
-import type { Writable } from 'node:stream';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -21,7 +20,7 @@ export interface Logger {
 
 export interface LoggerOptions {
   /** where records go; default process.stderr (stdout stays free for command output) */
-  stream?: Pick<Writable, 'write'>;
+  stream?: { write(s: string): unknown };
   level?: LogLevel;
   name?: string;
   /** overrides the clock in records (tests) */

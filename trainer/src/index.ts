@@ -1,0 +1,23 @@
+// @hessian/trainer's public API: the daemons and the lender's actions (for the CLI and the
+// demo), the chain client, and the core building blocks re-exported from their modules.
+export { openModel, closeModel, lenderJournal, defaultParameterSet } from './roles/lender.ts';
+export type { OpenModelConfig, OpenedModel, LenderModelRecord, LenderJournal } from './roles/lender.ts';
+export { startEvaluator } from './roles/evaluator.ts';
+export type { EvaluatorConfig, EvaluatorHandle, EvaluatorEvents, EvaluatorJournal, EvaluationRecord } from './roles/evaluator.ts';
+export { startOwner, ownerBatches } from './roles/owner.ts';
+export type { OwnerConfig, OwnerHandle, OwnerEvents, OwnerFilter, OwnerJournal, SubmissionRecord } from './roles/owner.ts';
+export { fetchMetadata, fetchWeightsDocument } from './roles/model-io.ts';
+export { ModelRepositoryClient, connectProvider } from './chain/client.ts';
+export type { ChainConfig, CreateModelInput, TxResult } from './chain/client.ts';
+export { ChainError, describeChainError, decodeRevert } from './chain/errors.ts';
+export { LogWatcher, readEvents, headBlock } from './chain/watch.ts';
+export { RepositoryView } from './chain/view.ts';
+export type { ModelState, GradientState } from './chain/view.ts';
+export type { RepositoryEvent } from './chain/events.ts';
+export { Journal } from './state.ts';
+export { loadWallet, walletSourceFromEnv, writeKeystore } from './wallet.ts';
+export { createLogger, silentLogger, parseLogLevel } from './log.ts';
+export type { Logger, LogLevel } from './log.ts';
+export { main } from './cli.ts';
+export { openContentStore } from './ipfs/index.ts';
+export type { ContentStore, ContentStoreConfig } from './ipfs/index.ts';

@@ -1,0 +1,63 @@
+// The daemons' main loop: one tick at a time, a pause between ticks that stop() cuts short,
+// and errors logged without ending the daemon (a bad gradient or a dropped RPC connection must
+// not take down a long-running process).
+import type { Logger } from '../log.ts';
+
+export interface LoopHandle {
+  stop(): Promise<void>;
+  /** settles when the loop has ended (after stop(), or when a tick returns 'done') */
+  done: Promise<void>;
+  readonly stopped: boolean;
+}
+
+export interface LoopOptions {
+  pollMs: number;
+  log: Logger;
+  /** runs after the loop ends, stopped or done (frees resources) */
+  cleanup?: () => void | Promise<void>;
+}
+
+/** tick returns 'done' to end the loop */
+export function runLoop(tick: () => Promise<void | 'done'>, opts: LoopOptions): LoopHandle {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let failures = 0;
+  const done = (async () => {
+    try {
+      while (!stopped) {
+        try {
+          if ((await tick()) === 'done') break;
+          failures = 0;
+        } catch (err) {
+          failures++;
+          opts.log.error('tick failed; retrying', { err, failures });
+        }
+        if (stopped) break;
+        // back off on repeated failures (a node that is down), up to 30 polls
+        const wait = opts.pollMs * Math.min(30, 2 ** Math.max(0, failures - 1));
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, wait);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    } finally {
+      stopped = true;
+      await opts.cleanup?.();
+    }
+  })();
+  return {
+    get stopped() {
+      return stopped;
+    },
+    done,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await done;
+    },
+  };
+}

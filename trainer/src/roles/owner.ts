@@ -1,0 +1,415 @@
+// The data owner's daemon: watches for open models that match its filter, computes an encrypted
+// gradient over a mini-batch of its rows against the current encrypted weights, uploads it and
+// submits it with a commitment to exactly those rows. The journal records intent before each
+// step; on restart the chain is checked for each unfinished commitment before anything is
+// resent, so a submission is never duplicated and never silently dropped.
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { isHexString } from 'ethers';
+import type { ContentStore } from '../ipfs/store.ts';
+import type { ModelRepositoryClient } from '../chain/client.ts';
+import { ChainError } from '../chain/errors.ts';
+import { LogWatcher } from '../chain/watch.ts';
+import { RepositoryView } from '../chain/view.ts';
+import type { ModelState } from '../chain/view.ts';
+import type { RepositoryEvent } from '../chain/events.ts';
+import { readCsvFile } from '../data/csv.ts';
+import type { CsvTable } from '../data/csv.ts';
+import { encodeTable } from '../data/encoding.ts';
+import type { BadRowPolicy, EncodedData } from '../data/encoding.ts';
+import { miniBatches, take } from '../data/split.ts';
+import { dataCommitment } from '../data/commitment.ts';
+import type { HeContext } from '../he/context.ts';
+import { loadRelinKeys, loadGaloisKeys } from '../he/keys.ts';
+import { loadWeights } from '../he/weights.ts';
+import { encryptedGradient, gradientPacking } from '../he/gradient.ts';
+import type { Metric } from '../ml/metrics.ts';
+import { privatizeBatch, PrivacyAccountant, validatePrivacyConfig } from '../he/noise.ts';
+import type { PrivacyConfig } from '../he/noise.ts';
+import type { GaloisKeys, RelinKeys } from 'node-seal';
+import { Journal } from '../state.ts';
+import { silentLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
+import { runLoop } from './loop.ts';
+import { buildGradientDocument } from '../metadata.ts';
+import type { ModelMetadata } from '../metadata.ts';
+import { encodingOf, fetchMetadata, fetchPublicKeys, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from './model-io.ts';
+
+export interface OwnerFilter {
+  /** ignore models with a smaller bounty (wei) */
+  minBounty?: bigint;
+  /** only models scored by one of these metrics */
+  metrics?: Metric[];
+  /** only these model ids */
+  modelIds?: number[];
+}
+
+export interface OwnerConfig {
+  client: ModelRepositoryClient;
+  store: ContentStore;
+  /** the owner's state directory (journal) */
+  stateDir: string;
+  /** the owner's rows: a CSV path or a parsed table */
+  data: string | CsvTable;
+  badRows?: BadRowPolicy;
+  filter?: OwnerFilter;
+  /** rows per gradient; raised to the model's minBatch when smaller */
+  batchSize?: number;
+  /** gradients per model at most (default: until the rows run out) */
+  maxSubmissionsPerModel?: number;
+  /** seeds the batch shuffle */
+  seed?: string;
+  /** clip rows and add calibrated Gaussian noise to each gradient (epsilon, delta per release) */
+  privacy?: PrivacyConfig;
+  pollMs?: number;
+  log?: Logger;
+  /** fault injection for restart tests: called after the upload, right before the transaction */
+  beforeSubmit?: (info: { modelId: number; commitment: string }) => void | Promise<void>;
+  /** fault injection for restart tests: called once the transaction is mined, before the journal records it */
+  afterSubmit?: (info: { modelId: number; commitment: string; gradientId: number }) => void | Promise<void>;
+}
+
+export interface SubmissionRecord {
+  modelId: number;
+  /** index into the model's batch plan */
+  batch: number;
+  rows: number;
+  state: 'intent' | 'uploaded' | 'submitted' | 'abandoned';
+  gradientCid?: string;
+  baseVersion?: number;
+  gradientId?: number;
+  txHash?: string;
+  reason?: string;
+  outcome?: { accepted: boolean; score: number; reward: string };
+}
+
+export interface OwnerJournal {
+  version: 1;
+  account: string;
+  /** salts the data commitments so a lender cannot test guessed rows against them */
+  salt: string;
+  /** keyed by data commitment */
+  submissions: Record<string, SubmissionRecord>;
+  /** next batch index per model id */
+  nextBatch: Record<string, number>;
+}
+
+export interface OwnerEvents {
+  model: [{ modelId: number; eligible: boolean; reason?: string }];
+  progress: [{ modelId: number; stage: string; rowsDone?: number; rowsTotal?: number }];
+  submitted: [{ modelId: number; gradientId: number; commitment: string; rows: number; txHash: string; gradientCid: string }];
+  evaluated: [{ modelId: number; gradientId: number; accepted: boolean; score: number; reward: bigint }];
+  abandoned: [{ modelId: number; commitment: string; reason: string }];
+}
+
+export interface OwnerHandle {
+  address: string;
+  events: EventEmitter<OwnerEvents>;
+  journal: Journal<OwnerJournal>;
+  stop(): Promise<void>;
+  done: Promise<void>;
+  /** withdraws the account's whole ETH credit; returns the amount */
+  withdraw(): Promise<bigint>;
+}
+
+/** the batch plan for a model: deterministic for (seed, model), so a restart picks the same rows */
+export function ownerBatches(rowCount: number, batchSize: number, seed: string, modelId: number): Uint32Array[] {
+  const all = Uint32Array.from({ length: rowCount }, (_, i) => i);
+  // a short last batch would fall under the model's minimum: drop it
+  return miniBatches(all, batchSize, `${seed}/model/${modelId}`).filter((b) => b.length === batchSize);
+}
+
+interface ModelCtx {
+  meta: ModelMetadata;
+  he: HeContext;
+  relinKeys?: RelinKeys;
+  galoisKeys?: GaloisKeys;
+  data: EncodedData;
+  batches: Uint32Array[];
+  privacy: PrivacyAccountant;
+}
+
+type Eligibility = { ok: true; ctx: ModelCtx } | { ok: false; reason: string };
+
+export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
+  const log = (cfg.log ?? silentLogger).child({ role: 'owner' });
+  const client = cfg.client;
+  const address = await client.address();
+  const chainId = (await client.provider.getNetwork()).chainId;
+  if (cfg.privacy) validatePrivacyConfig(cfg.privacy);
+  const table = typeof cfg.data === 'string' ? await readCsvFile(cfg.data) : cfg.data;
+  const seed = cfg.seed ?? 'hessian';
+  const events = new EventEmitter<OwnerEvents>();
+  const journal = new Journal<OwnerJournal>({
+    file: path.join(cfg.stateDir, `owner-${address.toLowerCase()}.json`),
+    initial: () => ({ version: 1, account: address, salt: '0x' + randomBytes(32).toString('hex'), submissions: {}, nextBatch: {} }),
+    validate: (d) => {
+      const doc = d as OwnerJournal;
+      if (doc?.version !== 1 || !isHexString(doc.salt, 32) || typeof doc.submissions !== 'object') throw new Error('expected {version: 1, salt, submissions, nextBatch}');
+      if (doc.account.toLowerCase() !== address.toLowerCase()) throw new Error(`journal belongs to ${doc.account}, not ${address}`);
+      return doc;
+    },
+  });
+  if (!journal.value.nextBatch) journal.update((j) => void (j.nextBatch = {}));
+  const watcher = new LogWatcher({
+    provider: client.provider,
+    address: client.config.address,
+    fromBlock: client.config.startBlock,
+    confirmations: client.config.confirmations,
+  });
+  const view = new RepositoryView();
+  const eligibility = new Map<number, Eligibility>();
+  const retryAt = new Map<string, number>();
+
+  const me = address.toLowerCase();
+  const mine = (g: { contributor: string }) => g.contributor.toLowerCase() === me;
+
+  function onchainSubmission(modelId: number, commitment: string) {
+    const m = view.models.get(modelId);
+    if (!m) return undefined;
+    for (const id of m.gradientIds) {
+      const g = view.gradients.get(id)!;
+      if (mine(g) && g.dataCommitment.toLowerCase() === commitment.toLowerCase()) return g;
+    }
+    return undefined;
+  }
+
+  function markSubmitted(commitment: string, g: { gradientId: number; submittedTx: string; gradientCid: string; modelId: number }, rows: number) {
+    journal.update((j) => {
+      const s = j.submissions[commitment]!;
+      s.state = 'submitted';
+      s.gradientId = g.gradientId;
+      s.txHash = g.submittedTx;
+      s.gradientCid = g.gradientCid;
+    });
+    log.info('gradient submitted', { modelId: g.modelId, gradientId: g.gradientId, rows, tx: g.submittedTx });
+    events.emit('submitted', { modelId: g.modelId, gradientId: g.gradientId, commitment, rows, txHash: g.submittedTx, gradientCid: g.gradientCid });
+  }
+
+  function noteEvents(evs: RepositoryEvent[]) {
+    for (const ev of evs) {
+      if (ev.name !== 'GradientEvaluated' || ev.contributor.toLowerCase() !== me) continue;
+      const entry = Object.entries(journal.value.submissions).find(([, s]) => s.gradientId === ev.gradientId);
+      if (entry && !entry[1].outcome) {
+        journal.update((j) => {
+          j.submissions[entry[0]]!.outcome = { accepted: ev.accepted, score: ev.score, reward: ev.reward.toString() };
+        });
+      }
+      log.info(ev.accepted ? 'gradient accepted' : 'gradient rejected', { modelId: ev.modelId, gradientId: ev.gradientId, score: ev.score, reward: ev.reward });
+      events.emit('evaluated', { modelId: ev.modelId, gradientId: ev.gradientId, accepted: ev.accepted, score: ev.score, reward: ev.reward });
+    }
+  }
+
+  async function checkModel(m: ModelState): Promise<Eligibility> {
+    const f = cfg.filter ?? {};
+    if (f.modelIds && !f.modelIds.includes(m.modelId)) return { ok: false, reason: 'not in the model id filter' };
+    if (f.minBounty !== undefined && m.bounty < f.minBounty) return { ok: false, reason: `bounty ${m.bounty} is under the minimum ${f.minBounty}` };
+    let meta: ModelMetadata;
+    try {
+      meta = await fetchMetadata(cfg.store, m.metadataCid);
+    } catch (err) {
+      return { ok: false, reason: `metadata ${m.metadataCid}: ${(err as Error).message}` };
+    }
+    if (f.metrics && !f.metrics.includes(meta.metric)) return { ok: false, reason: `metric ${meta.metric} is not one of ${f.metrics.join(', ')}` };
+    let data: EncodedData;
+    try {
+      data = encodeTable(table, encodingOf(meta), { badRows: cfg.badRows ?? 'error' });
+    } catch (err) {
+      return { ok: false, reason: `cannot encode the owner's data for this model: ${(err as Error).message}` };
+    }
+    if (data.skipped.length) log.warn('rows skipped', { modelId: m.modelId, count: data.skipped.length, first: data.skipped[0] });
+    const batchSize = Math.max(cfg.batchSize ?? meta.minBatch, meta.minBatch);
+    if (data.x.length < batchSize) return { ok: false, reason: `${data.x.length} usable rows, fewer than a batch of ${batchSize} (the model's minimum is ${meta.minBatch})` };
+    const he = await openHeContext(meta);
+    const d = modelFeatureCount(meta);
+    const packing = gradientPacking(meta.task, he.params, d);
+    const ctx: ModelCtx = { meta, he, data, batches: ownerBatches(data.x.length, batchSize, seed, m.modelId), privacy: new PrivacyAccountant() };
+    try {
+      const keys = await fetchPublicKeys(cfg.store, he, meta, { relin: packing.needsRelin, galois: packing.galoisSteps.length > 0 });
+      if (packing.needsRelin) {
+        if (!keys.relinKeys) throw new Error('the model publishes no relinearization keys');
+        ctx.relinKeys = loadRelinKeys(he, keys.relinKeys);
+      }
+      if (packing.galoisSteps.length) {
+        if (!keys.galoisKeys) throw new Error('the model publishes no rotation keys');
+        ctx.galoisKeys = loadGaloisKeys(he, keys.galoisKeys, packing.galoisSteps);
+      }
+    } catch (err) {
+      freeCtx(ctx);
+      return { ok: false, reason: `keys: ${(err as Error).message}` };
+    }
+    return { ok: true, ctx };
+  }
+
+  function freeCtx(ctx: ModelCtx) {
+    ctx.relinKeys?.delete();
+    ctx.galoisKeys?.delete();
+    ctx.he.delete();
+  }
+
+  async function computeAndUpload(m: ModelState, ctx: ModelCtx, rec: SubmissionRecord): Promise<{ cid: string; baseVersion: number }> {
+    const d = modelFeatureCount(ctx.meta);
+    const baseWeightsCid = m.weightsCid;
+    const baseVersion = m.version;
+    events.emit('progress', { modelId: m.modelId, stage: 'fetching weights' });
+    const manifest = await fetchWeightsDocument(cfg.store, baseWeightsCid, d);
+    const blobs = await fetchWeightBlobs(cfg.store, ctx.he, manifest);
+    const weights = loadWeights(ctx.he, blobs, d);
+    const batch = take(ctx.data.x, ctx.data.y, ctx.batches[rec.batch]!);
+    const priv = cfg.privacy ? privatizeBatch(batch.x, cfg.privacy, { intercept: encodingOf(ctx.meta).intercept }) : undefined;
+    let bytes: Uint8Array;
+    const t0 = performance.now();
+    try {
+      bytes = encryptedGradient(ctx.he, {
+        task: ctx.meta.task,
+        weights,
+        x: priv ? priv.x : batch.x,
+        y: batch.y,
+        ...(priv ? { noise: priv.noise } : {}),
+        ...(ctx.relinKeys ? { relinKeys: ctx.relinKeys } : {}),
+        ...(ctx.galoisKeys ? { galoisKeys: ctx.galoisKeys } : {}),
+        onProgress: (done, total) => events.emit('progress', { modelId: m.modelId, stage: 'encrypted gradient', rowsDone: done, rowsTotal: total }),
+      });
+    } finally {
+      for (const w of weights) w.delete();
+    }
+    log.info('gradient computed', { modelId: m.modelId, rows: batch.x.length, ms: Math.round(performance.now() - t0), bytes: bytes.length });
+    const ciphertext = await cfg.store.put(bytes);
+    if (priv) {
+      ctx.privacy.add(priv.report);
+      log.info('privacy', { modelId: m.modelId, epsilon: priv.report.epsilon, delta: priv.report.delta, sigma: priv.report.sigma, rowsClipped: priv.report.rowsClipped, total: ctx.privacy.total() });
+    }
+    const doc = buildGradientDocument({
+      modelVersion: baseVersion,
+      weightsCid: baseWeightsCid,
+      rows: batch.x.length,
+      ciphertext,
+      ciphertextBytes: bytes.length,
+      privacy: priv ? priv.report : null,
+    });
+    return { cid: await cfg.store.putJson(doc), baseVersion };
+  }
+
+  async function contribute(m: ModelState, ctx: ModelCtx, commitment: string): Promise<void> {
+    let rec = journal.value.submissions[commitment]!;
+    if (rec.state === 'intent') {
+      const { cid, baseVersion } = await computeAndUpload(m, ctx, rec);
+      journal.update((j) => {
+        const s = j.submissions[commitment]!;
+        s.state = 'uploaded';
+        s.gradientCid = cid;
+        s.baseVersion = baseVersion;
+      });
+      rec = journal.value.submissions[commitment]!;
+    }
+    await cfg.beforeSubmit?.({ modelId: m.modelId, commitment });
+    events.emit('progress', { modelId: m.modelId, stage: 'submitting' });
+    try {
+      const res = await client.submitGradient(m.modelId, rec.gradientCid!, commitment, m.submissionStake);
+      await cfg.afterSubmit?.({ modelId: m.modelId, commitment, gradientId: res.gradientId });
+      markSubmitted(commitment, { gradientId: res.gradientId, submittedTx: res.txHash, gradientCid: rec.gradientCid!, modelId: m.modelId }, rec.rows);
+    } catch (err) {
+      if (!(err instanceof ChainError)) throw err;
+      if (err.errorName === 'CommitmentAlreadyUsed') {
+        // our own earlier attempt landed: find it rather than resubmit
+        view.applyAll(await watcher.poll());
+        const g = onchainSubmission(m.modelId, commitment);
+        if (g && mine(g)) return markSubmitted(commitment, g, rec.rows);
+        throw err;
+      }
+      if (!err.transient) {
+        journal.update((j) => {
+          const s = j.submissions[commitment]!;
+          s.state = 'abandoned';
+          s.reason = err.message;
+        });
+        log.warn('submission abandoned', { modelId: m.modelId, reason: err.message });
+        events.emit('abandoned', { modelId: m.modelId, commitment, reason: err.message });
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async function tick(): Promise<void> {
+    const evs = await watcher.poll();
+    view.applyAll(evs);
+    noteEvents(evs);
+    // reconcile unfinished intents with the chain before acting on anything
+    for (const [commitment, s] of Object.entries(journal.value.submissions)) {
+      if (s.state === 'submitted' || s.state === 'abandoned') continue;
+      const g = onchainSubmission(s.modelId, commitment);
+      if (g) markSubmitted(commitment, g, s.rows);
+    }
+    const now = await client.chainTime();
+    for (const m of view.models.values()) {
+      if (!view.acceptsSubmissions(m.modelId, now)) continue;
+      let el = eligibility.get(m.modelId);
+      if (!el) {
+        el = await checkModel(m);
+        eligibility.set(m.modelId, el);
+        if (el.ok) log.info('model eligible', { modelId: m.modelId, metric: el.ctx.meta.metric, batches: el.ctx.batches.length });
+        else log.info('model skipped', { modelId: m.modelId, reason: el.reason });
+        events.emit('model', { modelId: m.modelId, eligible: el.ok, ...(el.ok ? {} : { reason: el.reason }) });
+      }
+      if (!el.ok) continue;
+      const ctx = el.ctx;
+      // one gradient in flight per model: the next one is computed on the updated weights
+      if (m.gradientIds.some((id) => {
+        const g = view.gradients.get(id)!;
+        return mine(g) && g.status === 'Pending';
+      })) continue;
+      const subs = Object.entries(journal.value.submissions).filter(([, s]) => s.modelId === m.modelId);
+      const unfinished = subs.find(([, s]) => s.state === 'intent' || s.state === 'uploaded');
+      let commitment: string;
+      if (unfinished) {
+        commitment = unfinished[0];
+        const at = retryAt.get(commitment) ?? 0;
+        if (Date.now() < at) continue;
+      } else {
+        const done = subs.filter(([, s]) => s.state === 'submitted').length;
+        if (cfg.maxSubmissionsPerModel !== undefined && done >= cfg.maxSubmissionsPerModel) continue;
+        const k = journal.value.nextBatch[m.modelId] ?? 0;
+        if (k >= ctx.batches.length) continue;
+        const idx = ctx.batches[k]!;
+        const batch = take(ctx.data.x, ctx.data.y, idx);
+        commitment = dataCommitment(batch.x, batch.y, { chainId, modelId: m.modelId, contributor: address, salt: journal.value.salt });
+        journal.update((j) => {
+          j.nextBatch[m.modelId] = k + 1;
+          j.submissions[commitment] = { modelId: m.modelId, batch: k, rows: idx.length, state: 'intent' };
+        });
+      }
+      try {
+        await contribute(m, ctx, commitment);
+        retryAt.delete(commitment);
+      } catch (err) {
+        const wait = Math.min(60_000, (cfg.pollMs ?? 1000) * 5);
+        retryAt.set(commitment, Date.now() + wait);
+        log.warn('contribution failed; will retry', { modelId: m.modelId, err });
+      }
+    }
+  }
+
+  const loop = runLoop(tick, {
+    pollMs: cfg.pollMs ?? 1000,
+    log,
+    cleanup: () => {
+      for (const el of eligibility.values()) if (el.ok) freeCtx(el.ctx);
+      eligibility.clear();
+    },
+  });
+  log.info('owner started', { account: address, rows: table.rows.length });
+  return {
+    address,
+    events,
+    journal,
+    stop: () => loop.stop(),
+    done: loop.done,
+    async withdraw() {
+      const res = await client.withdraw();
+      log.info('withdrawn', { amount: res.amount, tx: res.txHash });
+      return res.amount;
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// A full training run through the real contract on a Hardhat node: the lender opens a model on
+// its held-out LendingClub split, three data owners each contribute encrypted gradients over
+// their own shard, the evaluator scores and records every one. The encrypted run must track
+// plaintext training on the same rounds, and the rewards on-chain must match the evaluations.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseEther } from 'ethers';
+import { openModel } from '../../src/roles/lender.ts';
+import { startEvaluator } from '../../src/roles/evaluator.ts';
+import type { EvaluatorEvents } from '../../src/roles/evaluator.ts';
+import { startOwner, ownerBatches } from '../../src/roles/owner.ts';
+import type { OwnerHandle } from '../../src/roles/owner.ts';
+import { readCsvFile } from '../../src/data/csv.ts';
+import { encodeTable } from '../../src/data/encoding.ts';
+import type { EncodingSpec } from '../../src/data/encoding.ts';
+import { take } from '../../src/data/split.ts';
+import { applyGradient, gradient, predict } from '../../src/ml/models.ts';
+import { auc, metricToScore } from '../../src/ml/metrics.ts';
+import { validateGradientDocument } from '../../src/metadata.ts';
+import { fetchMetadata } from '../../src/roles/model-io.ts';
+import type { GradientEvaluated, RewardEarned } from '../../src/chain/events.ts';
+import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import type { Scenario } from './helpers/scenario.ts';
+
+const OWNERS = 3;
+const ROUNDS = 3;
+const BATCH = 512;
+const LEARNING_RATE = 1;
+const STAKE = parseEther('0.001');
+const BOUNTY = parseEther('10');
+
+let sc: Scenario;
+before(async () => {
+  sc = await startScenario({ owners: OWNERS });
+});
+after(async () => {
+  await sc?.cleanup();
+});
+
+test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext within 0.01, rewards match', { timeout: 280_000 }, async (t) => {
+  const lenderClient = await sc.client(1);
+  const opened = await openModel({
+    client: lenderClient,
+    store: sc.store,
+    stateDir: `${sc.dir}/lender`,
+    data: sc.lenderCsv,
+    encoding: { label: LABEL },
+    ckks: 'logistic-8192',
+    learningRate: LEARNING_RATE,
+    minBatch: 256,
+    bounty: BOUNTY,
+    target: 0.72,
+    submissionStake: STAKE,
+    evaluationWindow: 3600,
+    log: sc.log.child({ who: 'lender' }),
+  });
+  assert.equal(opened.initialScore, 500_000, 'zero weights score AUC 0.5');
+
+  const evaluations: EvaluatorEvents['evaluated'][0][] = [];
+  const evaluator = await startEvaluator({ client: lenderClient, store: sc.store, stateDir: `${sc.dir}/lender`, pollMs: 100, log: sc.log.child({ who: 'evaluator' }) });
+  evaluator.events.on('evaluated', (e) => evaluations.push(e));
+  const owners: OwnerHandle[] = [];
+  let progressEvents = 0;
+  for (let i = 0; i < OWNERS; i++) {
+    const h = await startOwner({
+      client: await sc.client(2 + i),
+      store: sc.store,
+      stateDir: `${sc.dir}/owner-${i}`,
+      data: sc.ownerCsvs[i]!,
+      batchSize: BATCH,
+      maxSubmissionsPerModel: ROUNDS,
+      seed: `owner-${i}`,
+      pollMs: 100,
+      log: sc.log.child({ who: `owner-${i}` }),
+    });
+    h.events.on('progress', () => progressEvents++);
+    owners.push(h);
+  }
+  try {
+    await waitFor(`${OWNERS * ROUNDS} evaluations`, () => evaluations.length >= OWNERS * ROUNDS, 240_000);
+  } finally {
+    await Promise.all([...owners.map((o) => o.stop()), evaluator.stop()]);
+  }
+  assert.equal(evaluations.length, OWNERS * ROUNDS);
+  assert.ok(progressEvents > 0, 'owners report progress');
+
+  // ---- the chain's account of the run
+  const evs = (await lenderClient.queryEvents('GradientEvaluated', [null, opened.modelId])) as GradientEvaluated[];
+  const subs = await lenderClient.queryEvents('GradientSubmitted', [null, opened.modelId]);
+  assert.equal(subs.length, OWNERS * ROUNDS, 'no duplicate submissions');
+  assert.equal(evs.length, OWNERS * ROUNDS, 'every gradient evaluated exactly once');
+  assert.equal(new Set(subs.map((s) => (s.name === 'GradientSubmitted' ? s.dataCommitment : ''))).size, OWNERS * ROUNDS, 'one commitment per batch');
+  const accepted = evs.filter((e) => e.accepted);
+  assert.ok(accepted.length >= 2, `at least two improvements (got ${accepted.length})`);
+  const best = evs.at(-1)!.bestScore;
+  assert.ok(best >= 620_000, `AUC rose from 0.5 toward the target (best ${best / 1e6})`);
+  for (let i = 1; i < accepted.length; i++) assert.ok(accepted[i]!.score > accepted[i - 1]!.score, 'accepted scores strictly increase');
+
+  // ---- plaintext training on the same rounds: same batches, same base versions, same rule
+  const meta = await fetchMetadata(sc.store, opened.metadataCid);
+  const spec = meta.encoding as EncodingSpec;
+  const heldOut = encodeTable(await readCsvFile(sc.lenderCsv), spec);
+  const ownerData = await Promise.all(sc.ownerCsvs.map(async (f) => encodeTable(await readCsvFile(f), spec)));
+  const ownerIndex = new Map(owners.map((o, i) => [o.address.toLowerCase(), i]));
+  const history: Float64Array[] = [new Float64Array(heldOut.x[0]!.length)];
+  let bestPlain = opened.initialScore;
+  for (const ev of evs.sort((a, b) => a.gradientId - b.gradientId)) {
+    const sub = subs.find((s) => s.name === 'GradientSubmitted' && s.gradientId === ev.gradientId)!;
+    if (sub.name !== 'GradientSubmitted') throw new Error('unreachable');
+    const i = ownerIndex.get(sub.contributor.toLowerCase())!;
+    const rec = Object.values(owners[i]!.journal.value.submissions).find((s) => s.gradientId === ev.gradientId)!;
+    const doc = validateGradientDocument(await sc.store.getJson(sub.gradientCid, { maxBytes: 65536 }));
+    const batchIdx = ownerBatches(ownerData[i]!.x.length, BATCH, `owner-${i}`, opened.modelId)[rec.batch]!;
+    const b = take(ownerData[i]!.x, ownerData[i]!.y, batchIdx);
+    const g = gradient('logistic', history[Math.min(doc.modelVersion, history.length - 1)]!, b.x, b.y, 'poly');
+    const cand = applyGradient(history.at(-1)!, g, LEARNING_RATE);
+    const score = Number(metricToScore('auc', auc(heldOut.y, predict('logistic', cand, heldOut.x))));
+    // the encrypted run's score for the same step: equal up to CKKS noise
+    assert.ok(Math.abs(score - ev.score) <= 2_000, `gradient ${ev.gradientId}: encrypted score ${ev.score} vs plaintext ${score}`);
+    if (score > bestPlain) {
+      bestPlain = score;
+      history.push(cand);
+    }
+  }
+  t.diagnostic(`AUC ${opened.initialScore / 1e6} -> ${best / 1e6} encrypted, ${bestPlain / 1e6} plaintext; ${accepted.length}/${evs.length} accepted`);
+  assert.ok(Math.abs(best - bestPlain) <= 10_000, `final AUC ${best / 1e6} within 0.01 of plaintext ${bestPlain / 1e6}`);
+
+  // ---- rewards: Improvement rule, bounty * (newBest - prevBest) / (target - initial), capped at target
+  const rewards = (await lenderClient.queryEvents('RewardEarned', [opened.modelId])) as RewardEarned[];
+  let paid = 0n;
+  for (const ev of evs) {
+    const gain = ev.accepted ? BigInt(Math.max(0, Math.min(ev.score, opened.targetScore) - ev.previousBestScore)) : 0n;
+    const expected: bigint = (BOUNTY * gain) / BigInt(opened.targetScore - opened.initialScore);
+    assert.equal(ev.reward, expected, `gradient ${ev.gradientId} reward`);
+    const earned = rewards.filter((r) => r.gradientId === ev.gradientId).reduce((s, r) => s + r.amount, 0n);
+    assert.equal(earned, ev.reward, `RewardEarned for gradient ${ev.gradientId}`);
+    const fromDaemon = evaluations.find((e) => e.gradientId === ev.gradientId)!;
+    assert.equal(fromDaemon.reward, ev.reward);
+    assert.equal(fromDaemon.accepted, ev.accepted);
+    paid += ev.reward;
+  }
+  assert.ok(paid > 0n);
+  for (const [i, o] of owners.entries()) {
+    const mine = evs.filter((e) => e.contributor.toLowerCase() === o.address.toLowerCase());
+    assert.equal(mine.length, ROUNDS, `owner ${i} contributed ${ROUNDS} gradients`);
+    const expectedCredit = mine.reduce((s, e) => s + e.reward + (e.accepted ? STAKE : 0n), 0n);
+    assert.equal(await lenderClient.credit(o.address), expectedCredit, `owner ${i} credit = rewards + returned stakes`);
+    if (expectedCredit > 0n) assert.equal(await o.withdraw(), expectedCredit);
+  }
+
+  // ---- the secret key never left the lender's key file
+  const keyDoc = JSON.parse(await (await import('node:fs/promises')).readFile(opened.secretKeyFile, 'utf8')) as { secretKey: string };
+  const probe = keyDoc.secretKey.slice(100, 164);
+  assert.ok(!sc.logLines.join('').includes(probe), 'secret key in logs');
+  assert.ok(!(await storeContains(sc, Buffer.from(keyDoc.secretKey, 'base64'))), 'secret key in the content store');
+});
+
+/** scans every block in the embedded store for a 64-byte window of the secret */
+async function storeContains(s: Scenario, secret: Uint8Array): Promise<boolean> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const needle = Buffer.from(secret.subarray(40, 104));
+  const walk = async (dir: string): Promise<boolean> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory() ? await walk(p) : (await readFile(p)).includes(needle)) return true;
+    }
+    return false;
+  };
+  return walk(`${s.dir}/ipfs`);
+}

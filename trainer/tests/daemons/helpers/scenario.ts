@@ -1,0 +1,88 @@
+// Shared setup for the daemon tests: a chain with the contracts, one embedded content store, the
+// LendingClub rows split into the lender's held-out CSV and one CSV per data owner, and a log
+// sink that keeps every record so tests can search it (for secrets, reasons, errors).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCsvFile } from '../../../src/data/csv.ts';
+import type { CsvTable } from '../../../src/data/csv.ts';
+import { shards, trainTestSplit } from '../../../src/data/split.ts';
+import { EmbeddedContentStore } from '../../../src/ipfs/embedded.ts';
+import { ModelRepositoryClient } from '../../../src/chain/client.ts';
+import { createLogger } from '../../../src/log.ts';
+import type { Logger } from '../../../src/log.ts';
+import { startTestChain } from './hardhat.ts';
+import type { TestChain } from './hardhat.ts';
+
+export const DATASET = fileURLToPath(new URL('../../../data/lending_club_loan_data.csv', import.meta.url));
+export const LABEL = 'not.fully.paid';
+
+function csvCell(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function writeCsv(file: string, table: CsvTable, rows: ArrayLike<number>): string {
+  const lines = [table.header.map(csvCell).join(',')];
+  for (let k = 0; k < rows.length; k++) lines.push(table.rows[rows[k]!]!.cells.map(csvCell).join(','));
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+export interface Scenario {
+  dir: string;
+  chain: TestChain;
+  store: EmbeddedContentStore;
+  lenderCsv: string;
+  ownerCsvs: string[];
+  table: CsvTable;
+  /** every log record written by any daemon in the scenario, as raw JSON lines */
+  logLines: string[];
+  log: Logger;
+  client(account: number): Promise<ModelRepositoryClient>;
+  cleanup(): Promise<void>;
+}
+
+export async function startScenario(opts: { owners: number; testFraction?: number; seed?: string }): Promise<Scenario> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-daemons-'));
+  const chain = await startTestChain();
+  const store = await EmbeddedContentStore.open(path.join(dir, 'ipfs'));
+  const table = await readCsvFile(DATASET);
+  const seed = opts.seed ?? 'daemon-tests';
+  const split = trainTestSplit(table.rows.length, { testFraction: opts.testFraction ?? 0.2, seed });
+  const lenderCsv = writeCsv(path.join(dir, 'lender.csv'), table, split.test);
+  const ownerCsvs = shards(split.train, opts.owners, seed).map((rows, i) => writeCsv(path.join(dir, `owner-${i}.csv`), table, rows));
+  const logLines: string[] = [];
+  const log = createLogger({ stream: { write: (s: string) => logLines.push(s) }, level: 'debug' });
+  const clients: ModelRepositoryClient[] = [];
+  return {
+    dir,
+    chain,
+    store,
+    lenderCsv,
+    ownerCsvs,
+    table,
+    logLines,
+    log,
+    async client(account) {
+      const c = await ModelRepositoryClient.connect(chain.chain, chain.wallet(account));
+      clients.push(c);
+      return c;
+    },
+    async cleanup() {
+      for (const c of clients) c.destroy();
+      await store.close();
+      await chain.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** resolves when `done()` holds, checking every 100 ms; rejects after `ms` with `what` */
+export async function waitFor(what: string, done: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
