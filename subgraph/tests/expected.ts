@@ -53,19 +53,19 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
   const protocol = {
     hessian: {
       id: 'hessian',
-      modelCount: 3,
-      openModelCount: 0,
-      gradientCount: 9,
-      pendingGradientCount: 0,
-      acceptedGradientCount: 5,
+      modelCount: 5,
+      openModelCount: 2,
+      gradientCount: 11,
+      pendingGradientCount: 1,
+      acceptedGradientCount: 6,
       rejectedGradientCount: 2,
       expiredGradientCount: 2,
-      evaluationCount: 7,
-      rewardCount: 6,
+      evaluationCount: 8,
+      rewardCount: 7,
       lenderCount: 2,
       contributorCount: 3,
-      lastBlockNumber: block('withdraw dave eth'),
-      lastTimestamp: ts('withdraw dave eth'),
+      lastBlockNumber: block('create m5'),
+      lastTimestamp: ts('create m5'),
     },
   };
 
@@ -73,23 +73,25 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     [eth]: {
       id: eth,
       isNative: true,
-      modelCount: 2,
-      totalEscrowed: 1_700_000_000_000_000_001n,
-      totalPaid: 1_500n * FINNEY,
+      modelCount: 3,
+      totalEscrowed: 3_700_000_000_000_000_001n,
+      totalPaid: 2_500n * FINNEY,
       totalRefunded: 200_000_000_000_000_001n,
-      // alice 10 finney + 1 wei, bob 200 finney, carol 920 finney, dave 310 finney
-      totalWithdrawn: 1_440_000_000_000_000_001n,
-      totalLocked: 0n,
+      // alice 10 finney + 1 wei, bob 200 finney, carol 1920 finney, dave 310 finney
+      totalWithdrawn: 2_440_000_000_000_000_001n,
+      // model 4's unearned half
+      totalLocked: 1_000n * FINNEY,
     },
     [htt]: {
       id: htt,
       isNative: false,
-      modelCount: 1,
-      totalEscrowed: 1_200n * E18,
+      modelCount: 2,
+      totalEscrowed: 1_500n * E18,
       totalPaid: 1_200n * E18,
       totalRefunded: 0n,
       totalWithdrawn: 1_200n * E18,
-      totalLocked: 0n,
+      // model 5's bounty
+      totalLocked: 300n * E18,
     },
   };
 
@@ -219,6 +221,84 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       closeReason: 'Deadline',
       lastActivityAt: ts('close m3'),
     },
+    '4': {
+      ...modelCommon(4, 'create m4'),
+      lender: a.alice,
+      evaluator: a.eve,
+      token: eth,
+      rule: 'Improvement',
+      status: 'Open',
+      initialScore: 650_000n,
+      targetScore: 750_000n,
+      bestScore: 700_000n,
+      progress: '0.5',
+      bounty: 2_000n * FINNEY,
+      paid: 1_000n * FINNEY,
+      refunded: 0n,
+      bountyLeft: 1_000n * FINNEY,
+      shared: 0n,
+      shareCount: 0,
+      sharePerGradient: 0n,
+      submissionDeadline: BigInt(r.t0 + 30 * DAY),
+      evaluationWindow: BigInt(2 * DAY),
+      submissionStake: 0n,
+      metadataCid: r.cids.meta4!,
+      initialWeightsCid: r.cids.w4!,
+      weightsCid: r.cids['w4.1']!,
+      version: 1,
+      gradientCount: 2,
+      pendingCount: 1,
+      acceptedCount: 1,
+      rejectedCount: 0,
+      expiredCount: 0,
+      contributorCount: 2,
+      evaluationCount: 1,
+      targetReached: false,
+      targetReachedAt: null,
+      targetReachedBy: null,
+      closedAt: null,
+      closeReason: null,
+      lastActivityAt: ts('submit g11'),
+    },
+    '5': {
+      ...modelCommon(5, 'create m5'),
+      lender: a.bob,
+      evaluator: a.bob,
+      token: htt,
+      rule: 'EqualShare',
+      status: 'Open',
+      initialScore: 400_000n,
+      targetScore: 500_000n,
+      bestScore: 400_000n,
+      progress: '0',
+      bounty: 300n * E18,
+      paid: 0n,
+      refunded: 0n,
+      bountyLeft: 300n * E18,
+      shared: 0n,
+      shareCount: 0,
+      sharePerGradient: 0n,
+      submissionDeadline: BigInt(r.t0 + 10 * DAY),
+      evaluationWindow: BigInt(DAY),
+      submissionStake: 0n,
+      metadataCid: r.cids.meta5!,
+      initialWeightsCid: r.cids.w5!,
+      weightsCid: r.cids.w5!,
+      version: 0,
+      gradientCount: 0,
+      pendingCount: 0,
+      acceptedCount: 0,
+      rejectedCount: 0,
+      expiredCount: 0,
+      contributorCount: 0,
+      evaluationCount: 0,
+      targetReached: false,
+      targetReachedAt: null,
+      targetReachedBy: null,
+      closedAt: null,
+      closeReason: null,
+      lastActivityAt: ts('create m5'),
+    },
   };
 
   const account = (id: string, f: {
@@ -237,13 +317,13 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     lastActivityAt: ts(f.last),
   });
   const accountRows = {
-    [a.alice]: account(a.alice, { modelsCreated: 1, first: 'create m1', last: 'withdraw alice eth' }),
-    [a.bob]: account(a.bob, { modelsCreated: 2, first: 'create m2', last: 'withdraw bob eth' }),
-    [a.eve]: account(a.eve, { first: 'create m2', last: 'evaluate g9' }),
+    [a.alice]: account(a.alice, { modelsCreated: 2, first: 'create m1', last: 'withdraw alice eth' }),
+    [a.bob]: account(a.bob, { modelsCreated: 3, first: 'create m2', last: 'create m5' }),
+    [a.eve]: account(a.eve, { first: 'create m2', last: 'evaluate g10' }),
     [a.frank]: account(a.frank, { first: 'top up m1', last: 'top up m1' }),
-    // g1 +40000, g4 +50000, g6 +20000, g9 +60000
-    [a.carol]: account(a.carol, { submitted: 4, accepted: 4, improvement: 170_000n, rewardCount: 4, first: 'submit g1', last: 'withdraw carol eth' }),
-    [a.dave]: account(a.dave, { submitted: 3, rejected: 2, expired: 1, rewardCount: 1, first: 'submit g2', last: 'withdraw dave eth' }),
+    // g1 +40000, g4 +50000, g6 +20000, g9 +60000, g10 +50000
+    [a.carol]: account(a.carol, { submitted: 5, accepted: 5, improvement: 220_000n, rewardCount: 5, first: 'submit g1', last: 'withdraw carol eth' }),
+    [a.dave]: account(a.dave, { submitted: 4, rejected: 2, expired: 1, rewardCount: 1, first: 'submit g2', last: 'submit g11' }),
     [a.erin]: account(a.erin, { submitted: 2, accepted: 1, expired: 1, rewardCount: 1, first: 'submit g3', last: 'claim g8' }),
   };
 
@@ -265,7 +345,7 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     [
       balance(a.alice, eth, { refunds: 1n, received: 10n * FINNEY, withdrawn: 10n * FINNEY + 1n }),
       balance(a.bob, eth, { refunds: 200n * FINNEY, withdrawn: 200n * FINNEY }),
-      balance(a.carol, eth, { rewards: 900n * FINNEY, returned: 20n * FINNEY, withdrawn: 920n * FINNEY }),
+      balance(a.carol, eth, { rewards: 1_900n * FINNEY, returned: 20n * FINNEY, withdrawn: 1_920n * FINNEY }),
       balance(a.carol, htt, { rewards: 1_200n * E18, withdrawn: 1_200n * E18 }),
       balance(a.dave, eth, { rewards: 300n * FINNEY, returned: 10n * FINNEY, forfeited: 10n * FINNEY, withdrawn: 310n * FINNEY }),
       balance(a.erin, eth, { rewards: 300n * FINNEY, returned: 20n * FINNEY, balance: 320n * FINNEY }),
@@ -273,8 +353,8 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
   );
 
   const contributor = (model: number, who: string, f: {
-    submitted: number; accepted?: number; rejected?: number; expired?: number; rewards?: bigint; improvement?: bigint;
-    best?: bigint; first: string; last: string;
+    submitted: number; accepted?: number; rejected?: number; expired?: number; pending?: number; rewards?: bigint;
+    improvement?: bigint; best?: bigint; first: string; last: string;
   }) => ({
     id: mc(model, who),
     model: String(model),
@@ -283,7 +363,7 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     gradientsAccepted: f.accepted ?? 0,
     gradientsRejected: f.rejected ?? 0,
     gradientsExpired: f.expired ?? 0,
-    pendingCount: 0,
+    pendingCount: f.pending ?? 0,
     rewardsEarned: f.rewards ?? 0n,
     improvementContributed: f.improvement ?? 0n,
     bestScore: f.best ?? null,
@@ -297,6 +377,8 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       contributor(1, a.erin, { submitted: 2, accepted: 1, expired: 1, rewards: 300n * FINNEY, best: 730_000n, first: 'submit g3', last: 'submit g8' }),
       contributor(2, a.carol, { submitted: 2, accepted: 2, rewards: 1_200n * E18, improvement: 110_000n, best: 610_000n, first: 'submit g4', last: 'submit g9' }),
       contributor(2, a.dave, { submitted: 1, rejected: 1, first: 'submit g5', last: 'submit g5' }),
+      contributor(4, a.carol, { submitted: 1, accepted: 1, rewards: 1_000n * FINNEY, improvement: 50_000n, best: 700_000n, first: 'submit g10', last: 'submit g10' }),
+      contributor(4, a.dave, { submitted: 1, pending: 1, first: 'submit g11', last: 'submit g11' }),
     ].map((row) => [row.id, row]),
   );
 
@@ -317,7 +399,8 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       dataCommitment: r.commitments[g]!,
       modelVersion: f.version,
       stake: model === 1 ? 10n * FINNEY : 0n,
-      evaluationDeadline: ts(submitted) + BigInt(DAY),
+      // model 4's evaluation window is two days, the others' one
+      evaluationDeadline: ts(submitted) + BigInt(model === 4 ? 2 * DAY : DAY),
       status: f.status,
       score: f.score ?? null,
       improvement: f.improvement ?? (evaluated ? 0n : null),
@@ -344,6 +427,8 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       gradient(7, 1, a.dave, { version: 2, status: 'Expired', reward: 300n * FINNEY, stakeRefunded: true, shareClaimed: true, expired: true }),
       gradient(8, 1, a.erin, { version: 2, status: 'Expired', reward: 300n * FINNEY, stakeRefunded: true, shareClaimed: true, expired: true }),
       gradient(9, 2, a.carol, { version: 1, status: 'Accepted', score: 610_000n, improvement: 60_000n, reward: 600n * E18, weights: 'w2.2', shareClaimed: true }),
+      gradient(10, 4, a.carol, { version: 0, status: 'Accepted', score: 700_000n, improvement: 50_000n, reward: 1_000n * FINNEY, weights: 'w4.1' }),
+      gradient(11, 4, a.dave, { version: 1, status: 'Pending' }),
     ].map((row) => [row.id, row]),
   );
 
@@ -379,6 +464,7 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       evaluation(4, 2, a.carol, 1, { accepted: true, previous: 500_000n, score: 550_000n, best: 550_000n, version: 1, weights: 'w2.1' }),
       evaluation(5, 2, a.dave, 2, { accepted: false, previous: 550_000n, score: 520_000n, best: 550_000n, version: 1 }),
       evaluation(9, 2, a.carol, 3, { accepted: true, previous: 550_000n, score: 610_000n, best: 610_000n, version: 2, weights: 'w2.2', reachedTarget: true }),
+      evaluation(10, 4, a.carol, 1, { accepted: true, previous: 650_000n, score: 700_000n, best: 700_000n, version: 1, reward: 1_000n * FINNEY, weights: 'w4.1' }),
     ].map((row) => [row.id, row]),
   );
 
@@ -400,6 +486,7 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       reward('claim g9', 0, 2, a.carol, 9, htt, 600n * E18, 'EqualShare'),
       reward('claim g7', 0, 1, a.dave, 7, eth, 300n * FINNEY, 'ExpiredShare'),
       reward('claim g8', 0, 1, a.erin, 8, eth, 300n * FINNEY, 'ExpiredShare'),
+      reward('evaluate g10', 1, 4, a.carol, 10, eth, 1_000n * FINNEY, 'Improvement'),
     ].map((row) => [row.id, row]),
   );
 
@@ -420,6 +507,8 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       deposit('create m3', 3, a.bob, eth, 200n * FINNEY, 200n * FINNEY, true),
       deposit('top up m1', 1, a.frank, eth, 500n * FINNEY + 1n, M1_BOUNTY, false),
       deposit('top up m2', 2, a.bob, htt, 200n * E18, 1_200n * E18, false),
+      deposit('create m4', 4, a.alice, eth, 2_000n * FINNEY, 2_000n * FINNEY, true),
+      deposit('create m5', 5, a.bob, htt, 300n * E18, 300n * E18, true),
     ].map((row) => [row.id, row]),
   );
 
@@ -436,7 +525,7 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       withdrawal('withdraw carol token', a.carol, htt, a.vault, 1_200n * E18),
       withdrawal('withdraw bob eth', a.bob, eth, a.bob, 200n * FINNEY),
       withdrawal('withdraw alice eth', a.alice, eth, a.alice, 10n * FINNEY + 1n),
-      withdrawal('withdraw carol eth', a.carol, eth, a.carol, 920n * FINNEY),
+      withdrawal('withdraw carol eth', a.carol, eth, a.carol, 1_920n * FINNEY),
       withdrawal('withdraw dave eth', a.dave, eth, a.dave, 310n * FINNEY),
     ].map((row) => [row.id, row]),
   );
@@ -473,7 +562,6 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     [refund('close m3', 3, a.bob, 200n * FINNEY), refund('close m1', 1, a.alice, 1n)].map((row) => [row.id, row]),
   );
 
-  // no DayData for day 3: only a close and a withdrawal happened (no model or gradient activity)
   const dayData = (k: number, f: {
     created?: number; submitted?: number; accepted?: number; rejected?: number; expired?: number; evaluations?: number;
     cumulativeGradients: number; cumulativeAccepted: number;
@@ -494,7 +582,8 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       dayData(0, { created: 3, submitted: 4, cumulativeGradients: 4, cumulativeAccepted: 0 }),
       dayData(1, { submitted: 1, accepted: 3, rejected: 2, evaluations: 5, cumulativeGradients: 5, cumulativeAccepted: 3 }),
       dayData(2, { submitted: 4, accepted: 2, evaluations: 2, cumulativeGradients: 9, cumulativeAccepted: 5 }),
-      dayData(4, { expired: 2, cumulativeGradients: 9, cumulativeAccepted: 5 }),
+      dayData(3, { created: 1, submitted: 1, accepted: 1, evaluations: 1, cumulativeGradients: 10, cumulativeAccepted: 6 }),
+      dayData(4, { created: 1, submitted: 1, expired: 2, cumulativeGradients: 11, cumulativeAccepted: 6 }),
     ].map((row) => [row.id, row]),
   );
 
@@ -512,22 +601,32 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     cumulativePaid: f.cumulativePaid,
   });
   const ethEscrowed = 1_700_000_000_000_000_001n;
+  const ethEscrowedWithM4 = ethEscrowed + 2_000n * FINNEY;
   const tokenDayRows = Object.fromEntries(
     [
       tokenDay(eth, 0, { escrowed: ethEscrowed, cumulativeEscrowed: ethEscrowed, cumulativePaid: 0n }),
       tokenDay(eth, 1, { paid: 600n * FINNEY, cumulativeEscrowed: ethEscrowed, cumulativePaid: 600n * FINNEY }),
       tokenDay(eth, 2, { paid: 300n * FINNEY, cumulativeEscrowed: ethEscrowed, cumulativePaid: 900n * FINNEY }),
-      tokenDay(eth, 3, { refunded: 200n * FINNEY, withdrawn: 200n * FINNEY, cumulativeEscrowed: ethEscrowed, cumulativePaid: 900n * FINNEY }),
+      tokenDay(eth, 3, {
+        escrowed: 2_000n * FINNEY,
+        paid: 1_000n * FINNEY,
+        refunded: 200n * FINNEY,
+        withdrawn: 200n * FINNEY,
+        cumulativeEscrowed: ethEscrowedWithM4,
+        cumulativePaid: 1_900n * FINNEY,
+      }),
       tokenDay(eth, 4, {
         paid: 600n * FINNEY,
         refunded: 1n,
-        withdrawn: 1_240_000_000_000_000_001n,
-        cumulativeEscrowed: ethEscrowed,
-        cumulativePaid: 1_500n * FINNEY,
+        // alice 10 finney + 1 wei, carol 1920 finney, dave 310 finney
+        withdrawn: 2_240_000_000_000_000_001n,
+        cumulativeEscrowed: ethEscrowedWithM4,
+        cumulativePaid: 2_500n * FINNEY,
       }),
       tokenDay(htt, 0, { escrowed: 1_000n * E18, cumulativeEscrowed: 1_000n * E18, cumulativePaid: 0n }),
       tokenDay(htt, 1, { escrowed: 200n * E18, cumulativeEscrowed: 1_200n * E18, cumulativePaid: 0n }),
       tokenDay(htt, 2, { paid: 1_200n * E18, withdrawn: 1_200n * E18, cumulativeEscrowed: 1_200n * E18, cumulativePaid: 1_200n * E18 }),
+      tokenDay(htt, 4, { escrowed: 300n * E18, cumulativeEscrowed: 1_500n * E18, cumulativePaid: 1_200n * E18 }),
     ].map((row) => [row.id, row]),
   );
 
@@ -593,7 +692,8 @@ export function expectedCheckpoints(r: HistoryRecord): { after: string; entities
       after: 'close m1',
       entities: {
         Model: { '1': { status: 'Closed', bountyLeft: 600n * FINNEY, shared: 600n * FINNEY, refunded: 1n } },
-        Protocol: { hessian: { openModelCount: 0 } },
+        // model 4 is open by now
+        Protocol: { hessian: { openModelCount: 1 } },
       },
     },
   ];

@@ -1,7 +1,8 @@
-// A scripted, realistic ModelRepository history on a Hardhat node: three models (ETH and ERC-20,
+// A scripted, realistic ModelRepository history on a Hardhat node: five models (ETH and ERC-20,
 // Improvement and EqualShare rules), top-ups, accepted / rejected / no-improvement evaluations
 // (two in one block), a target reached, expiries, closes with refunds, equal-share and
-// expired-share claims, withdrawals, spread over five UTC days with fixed block times.
+// expired-share claims, withdrawals, spread over five UTC days with fixed block times. Models 4
+// and 5 are still open at the end (one with a pending gradient), so "open bounties" has answers.
 // The mapping tests replay it through the subgraph; the indexer and dashboard reuse it to get a
 // chain worth indexing:
 //   node subgraph/tests/history.ts --rpc http://127.0.0.1:8545 [--out record.json]
@@ -21,9 +22,9 @@ export const TOKEN_UNIT = 10n ** 18n;
 /** Who does what: Hardhat's unlocked dev accounts by index. */
 export const ROLES = {
   deployer: 0,
-  alice: 1, // lender of model 1 (ETH, Improvement), also its evaluator
-  bob: 2, // lender of models 2 (token, EqualShare) and 3 (ETH, no submissions)
-  eve: 3, // evaluator of model 2
+  alice: 1, // lender of models 1 (ETH, Improvement; also its evaluator) and 4 (ETH, open)
+  bob: 2, // lender of models 2 (token, EqualShare), 3 (ETH, no submissions) and 5 (token, open)
+  eve: 3, // evaluator of models 2 and 4
   carol: 4, // contributor
   dave: 5, // contributor
   erin: 6, // contributor
@@ -175,8 +176,8 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
     rule: RewardRule.Improvement, deadline: 3 * DAY, window: DAY, evaluator: ETH, stake: ETH_STAKE,
   });
   await at(0, 'create m1', () => repo('alice').createModel(m1, { value: parseEther('1') }));
-  await at(60, 'mint bob', () => token('deployer').mint(accounts.bob, 1_200n * TOKEN_UNIT));
-  await at(120, 'approve bob', () => token('bob').approve(repoAddress, 1_200n * TOKEN_UNIT));
+  await at(60, 'mint bob', () => token('deployer').mint(accounts.bob, 1_500n * TOKEN_UNIT));
+  await at(120, 'approve bob', () => token('bob').approve(repoAddress, 1_500n * TOKEN_UNIT));
   const m2 = await createParams({
     token: tokenAddress, bounty: 1_000n * TOKEN_UNIT, weights: 'w2', meta: 'meta2', initial: 500_000, target: 600_000,
     rule: RewardRule.EqualShare, deadline: 5 * DAY, window: DAY, evaluator: accounts.eve, stake: 0n,
@@ -220,6 +221,13 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   // ------------------------------------------------------------------ day 3
   await at(3 * DAY, 'close m3', () => repo('frank').closeModel(3));
   await at(3 * DAY + 60, 'withdraw bob eth', () => repo('bob').withdraw(ETH, accounts.bob));
+  const m4 = await createParams({
+    token: ETH, bounty: 0n, weights: 'w4', meta: 'meta4', initial: 650_000, target: 750_000,
+    rule: RewardRule.Improvement, deadline: 30 * DAY, window: 2 * DAY, evaluator: accounts.eve, stake: 0n,
+  });
+  await at(3 * DAY + 120, 'create m4', () => repo('alice').createModel(m4, { value: parseEther('2') }));
+  await submit(3 * DAY + 180, 'carol', 4, 'g10');
+  await at(3 * DAY + 240, 'evaluate g10', evaluate('eve', 10, 700_000, true, 'w4.1'));
 
   // ------------------------------------------------------------------ day 4 (model 1's deadline + window passed)
   await at(4 * DAY, 'expire g7', () => repo('erin').expireGradient(7));
@@ -231,6 +239,12 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   await at(4 * DAY + 360, 'withdraw carol eth', () => repo('carol').withdraw(ETH, accounts.carol));
   await at(4 * DAY + 420, 'withdraw dave eth', () => repo('dave').withdraw(ETH, accounts.dave));
   // erin keeps her credit: a non-zero balance to check against credit()
+  await submit(4 * DAY + 480, 'dave', 4, 'g11'); // still pending at the end
+  const m5 = await createParams({
+    token: tokenAddress, bounty: 300n * TOKEN_UNIT, weights: 'w5', meta: 'meta5', initial: 400_000, target: 500_000,
+    rule: RewardRule.EqualShare, deadline: 10 * DAY, window: DAY, evaluator: ETH, stake: 0n,
+  });
+  await at(4 * DAY + 540, 'create m5', () => repo('bob').createModel(m5));
 
   return {
     rpcUrl,
