@@ -1,0 +1,174 @@
+// The compiled mappings (build/ModelRepository/ModelRepository.wasm, as `graph build` wrote it)
+// run through the indexer's runtime over a real history on a real Hardhat node: every entity of
+// every type, every field, intermediate checkpoints, and cross-checks against contract state.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Contract, JsonRpcProvider, id as topicOf } from 'ethers';
+import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
+import { modelRepositoryAbi, ETH, ModelStatus, enumName } from '@hessian/contracts';
+import { loadSubgraph } from '@hessian/indexer/manifest';
+import { HandlerError } from '@hessian/indexer/runtime/errors';
+import type { EntityChange, EntityData } from '@hessian/indexer/types';
+import { runHistory, tx, type HistoryRecord } from './history.ts';
+import { expectedCheckpoints, expectedEntities, type ExpectedEntities } from './expected.ts';
+import { MemoryStore, assertFreshBuild, buildDir, fetchChain, plainEntity, plainValue, type ChainBlock } from './helpers.ts';
+import { retargetBuild } from '../scripts/render-manifest.ts';
+
+type Loaded = Awaited<ReturnType<typeof loadSubgraph>>;
+
+let chain: LocalChain;
+let record: HistoryRecord;
+let blocks: ChainBlock[];
+let workDir: string;
+let subgraph: Loaded;
+const store = new MemoryStore();
+/** the store's state right after each history step's block, for the checkpoints */
+const snapshots = new Map<number, Map<string, Map<string, EntityData>>>();
+const changesPerBlock: EntityChange[][] = [];
+
+function storedFields(entityType: string): string[] {
+  const def = subgraph.schema.entities.get(entityType);
+  if (!def) throw new Error(`schema has no entity type ${entityType}`);
+  return def.fields.filter((f) => !f.derivedFrom).map((f) => f.name);
+}
+
+/** Only the fields a checkpoint names. */
+function compareSome(label: string, entities: ExpectedEntities, get: (type: string, id: string) => EntityData | null) {
+  for (const [entityType, rows] of Object.entries(entities)) {
+    for (const [id, fields] of Object.entries(rows)) {
+      const data = get(entityType, id);
+      assert.ok(data, `${label}: ${entityType} ${id} is missing`);
+      assert.deepStrictEqual(plainEntity(data, Object.keys(fields)), fields, `${label}: ${entityType} ${id}`);
+    }
+  }
+}
+
+before(async () => {
+  assertFreshBuild();
+  chain = await startLocalChain();
+  record = await runHistory(chain.url);
+  const repo = record.deployment.contracts.ModelRepository;
+  workDir = await mkdtemp(path.join(tmpdir(), 'hessian-subgraph-'));
+  await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock }, path.join(workDir, 'build'));
+  subgraph = await loadSubgraph(path.join(workDir, 'build'));
+  blocks = await fetchChain(chain.url, record.repository, repo.startBlock, record.lastBlock);
+  for (const { block, logs } of blocks) {
+    const changes = await subgraph.runtime.processBlock(block, logs, store);
+    store.apply(changes);
+    changesPerBlock.push(changes);
+    const number = Number(BigInt(block.number));
+    snapshots.set(number, new Map([...store.entities].map(([t, rows]) => [t, new Map(rows)])));
+  }
+});
+
+after(async () => {
+  await chain?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('mappings over the scripted history', () => {
+  test('every event handler in the manifest ran', () => {
+    const ds = subgraph.manifest.dataSources[0]!;
+    const seen = new Set(blocks.flatMap((b) => b.logs.map((l) => l.topics[0]!.toLowerCase())));
+    for (const h of ds.mapping.eventHandlers) {
+      const signature = h.event.replace(/indexed /g, '');
+      assert.equal(h.topic0.toLowerCase(), topicOf(signature), `${h.handler}: topic0 matches ${signature}`);
+      assert.ok(seen.has(h.topic0.toLowerCase()), `${h.handler} was never triggered by the history`);
+    }
+    assert.equal(ds.mapping.eventHandlers.length, 11);
+  });
+
+  test('expected data names every stored field of every entity type', () => {
+    const expected = expectedEntities(record);
+    assert.deepStrictEqual(Object.keys(expected).sort(), [...subgraph.schema.entities.keys()].sort());
+    for (const [entityType, rows] of Object.entries(expected)) {
+      for (const [id, fields] of Object.entries(rows)) {
+        assert.deepStrictEqual(Object.keys(fields).sort(), storedFields(entityType).sort(), `${entityType} ${id} lists every field`);
+      }
+    }
+  });
+
+  const expectedTypes = ['Protocol', 'Token', 'Model', 'Account', 'AccountToken', 'ModelContributor', 'Gradient', 'Evaluation', 'Reward', 'Deposit', 'Withdrawal', 'StakeRelease', 'Refund', 'DayData', 'TokenDayData'];
+  for (const entityType of expectedTypes) {
+    test(`${entityType}: exactly the expected entities, every field`, () => {
+      const expected = expectedEntities(record)[entityType]!;
+      assert.deepStrictEqual(store.ids(entityType), Object.keys(expected).sort(), `${entityType} ids`);
+      for (const [id, fields] of Object.entries(expected)) {
+        const data = store.get(entityType, id);
+        assert.ok(data, `${entityType} ${id} missing`);
+        assert.deepStrictEqual(plainEntity(data, storedFields(entityType)), fields, `${entityType} ${id}`);
+      }
+    });
+  }
+
+  test('checkpoints inside the history (same-block evaluations, target reached, closes)', () => {
+    for (const { after: label, entities } of expectedCheckpoints(record)) {
+      const snapshot = snapshots.get(tx(record, label).blockNumber);
+      assert.ok(snapshot, `no snapshot after ${label}`);
+      compareSome(`after ${label}`, entities, (t, id) => snapshot.get(t)?.get(id) ?? null);
+    }
+  });
+
+  test('immutable entities are written once, in the block of their event', () => {
+    const immutables = [...subgraph.schema.entities.values()].filter((e) => e.immutable).map((e) => e.name);
+    const writes = new Map<string, number>();
+    for (const changes of changesPerBlock) {
+      for (const c of changes) if (immutables.includes(c.entityType)) writes.set(`${c.entityType} ${c.id}`, (writes.get(`${c.entityType} ${c.id}`) ?? 0) + 1);
+    }
+    assert.ok(writes.size > 0);
+    for (const [key, n] of writes) assert.equal(n, 1, `${key} written ${n} times`);
+  });
+
+  test('balances and models agree with the contract state', async () => {
+    const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
+    try {
+      const repo = new Contract(record.repository, modelRepositoryAbi, provider);
+      for (const id of store.ids('AccountToken')) {
+        const row = store.get('AccountToken', id)!;
+        const account = plainValue(row.account!) as string;
+        const token = plainValue(row.token!) as string;
+        assert.equal(plainValue(row.balance!), await repo.credit(account, token), `balance of ${account} in ${token}`);
+      }
+      // every account with credit on chain has its AccountToken row
+      for (const account of Object.values(record.accounts)) {
+        for (const token of [ETH, record.token]) {
+          const credit: bigint = await repo.credit(account, token);
+          if (credit > 0n) assert.ok(store.get('AccountToken', account + token.slice(2)), `${account} has credit in ${token}`);
+        }
+      }
+      for (const id of store.ids('Model')) {
+        const m = store.get('Model', id)!;
+        const onChain = await repo.getModel(BigInt(id));
+        assert.equal(plainValue(m.status!), enumName(ModelStatus, onChain.status), `model ${id} status`);
+        assert.equal(plainValue(m.bestScore!), onChain.bestScore, `model ${id} bestScore`);
+        assert.equal(plainValue(m.bounty!), onChain.totalBounty, `model ${id} bounty`);
+        assert.equal(plainValue(m.version!), Number(onChain.version), `model ${id} version`);
+        assert.equal(plainValue(m.pendingCount!), Number(onChain.pendingCount), `model ${id} pendingCount`);
+        assert.equal(plainValue(m.sharePerGradient!), onChain.sharePerGradient, `model ${id} sharePerGradient`);
+      }
+      assert.equal(plainValue(store.get('Protocol', 'hessian')!.modelCount!), Number(await repo.modelCount()));
+      assert.equal(plainValue(store.get('Protocol', 'hessian')!.gradientCount!), Number(await repo.gradientCount()));
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  test('an event for an unknown gradient fails its handler deterministically', async () => {
+    // GradientEvaluated for gradient 1 fed to an empty store: the mapping must abort, naming it
+    const evaluated = blocks.find((b) => b.block.number === `0x${tx(record, 'evaluate g3').blockNumber.toString(16)}`)!;
+    const empty = new MemoryStore();
+    await assert.rejects(
+      () => subgraph.runtime.processBlock(evaluated.block, evaluated.logs.slice(0, 1), empty),
+      (err: unknown) => {
+        assert.ok(err instanceof HandlerError, `expected a HandlerError, got ${String(err)}`);
+        assert.equal(err.handler, 'handleGradientEvaluated');
+        assert.equal(err.block, tx(record, 'evaluate g3').blockNumber);
+        assert.match(err.message, /model 1 not found/);
+        return true;
+      },
+    );
+  });
+});
