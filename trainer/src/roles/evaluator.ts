@@ -44,8 +44,10 @@ export interface EvaluatorConfig {
   /** held-out data overriding the path recorded when the model was opened */
   data?: string | CsvTable;
   pollMs?: number;
-  /** fetch attempts for a gradient whose content cannot be found before rejecting it */
+  /** a gradient whose content cannot be found is rejected after this many attempts (default 5)... */
   fetchAttempts?: number;
+  /** ...spanning at least this long since the first failure (default 120 s; IPFS content may still be propagating) */
+  fetchGraceMs?: number;
   /** close a model once its target is reached (or its deadline passed) with nothing pending */
   autoClose?: boolean;
   log?: Logger;
@@ -121,7 +123,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations });
   const view = new RepositoryView();
   const contexts = new Map<number, ModelCtx | { failed: string }>();
-  const fetchFailures = new Map<number, number>();
+  const fetchFailures = new Map<number, { n: number; since: number }>();
   const closing = new Set<number>();
   let heldOut: CsvTable | undefined = typeof cfg.data === 'object' ? cfg.data : undefined;
 
@@ -168,7 +170,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     } catch (err) {
       if (err instanceof InvalidCidError || err instanceof ContentTooLargeError) throw new BadGradient((err as Error).message);
       if (err instanceof ContentNotFoundError) throw err;
-      throw new BadGradient(`gradient manifest: ${(err as Error).message}`);
+      throw new BadGradient(`gradient document: ${(err as Error).message}`);
     }
     let manifest;
     try {
@@ -202,11 +204,14 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
       if (err instanceof BadGradient) {
         return { modelId: m.modelId, state: 'decided', accepted: false, score: 0, newWeightsCid: '', reason: err.message };
       }
-      const n = (fetchFailures.get(g.gradientId) ?? 0) + 1;
-      fetchFailures.set(g.gradientId, n);
+      const prev = fetchFailures.get(g.gradientId);
+      const n = (prev?.n ?? 0) + 1;
+      const since = prev?.since ?? Date.now();
+      fetchFailures.set(g.gradientId, { n, since });
       const now = await client.chainTime();
       const margin = Math.max(30, Math.ceil(m.evaluationWindow / 10));
-      if (n >= (cfg.fetchAttempts ?? 3) || now + margin >= g.evaluationDeadline) {
+      const gaveUp = n >= (cfg.fetchAttempts ?? 5) && Date.now() - since >= (cfg.fetchGraceMs ?? 120_000);
+      if (gaveUp || now + margin >= g.evaluationDeadline) {
         return { modelId: m.modelId, state: 'decided', accepted: false, score: 0, newWeightsCid: '', reason: `gradient content did not resolve after ${n} attempts: ${(err as Error).message}` };
       }
       log.warn('gradient not retrievable yet; will retry', { gradientId: g.gradientId, attempt: n, err });

@@ -1,0 +1,180 @@
+// A rogue owner submits gradients that are garbage, oversized, made with other CKKS parameters,
+// out of bounds, or point at content that does not exist. Each is rejected on-chain (its stake
+// forfeited) with the reason logged, the evaluator keeps running and still accepts an honest
+// gradient submitted afterwards, and nothing is submitted twice. Malformed CSVs get clear errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { keccak256, parseEther } from 'ethers';
+import { openModel } from '../../src/roles/lender.ts';
+import { startEvaluator } from '../../src/roles/evaluator.ts';
+import type { EvaluatorEvents } from '../../src/roles/evaluator.ts';
+import { startOwner } from '../../src/roles/owner.ts';
+import type { OwnerEvents } from '../../src/roles/owner.ts';
+import { HeContext, parameterSet } from '../../src/he/context.ts';
+import { loadPublicKey } from '../../src/he/keys.ts';
+import { maxCiphertextBytes, serializeCiphertext } from '../../src/he/codec.ts';
+import { buildGradientDocument } from '../../src/metadata.ts';
+import { fetchMetadata } from '../../src/roles/model-io.ts';
+import { EmbeddedContentStore } from '../../src/ipfs/embedded.ts';
+import type { ContentStore } from '../../src/ipfs/store.ts';
+import type { GradientEvaluated } from '../../src/chain/events.ts';
+import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import type { Scenario } from './helpers/scenario.ts';
+
+const STAKE = parseEther('0.001');
+let sc: Scenario;
+before(async () => {
+  sc = await startScenario({ owners: 2 });
+});
+after(async () => {
+  await sc?.cleanup();
+});
+
+/** a ciphertext at the last level (where gradients live) encrypting `value` in every slot */
+function lastLevelCiphertext(he: HeContext, publicKey: Uint8Array, value: number): Uint8Array {
+  const pk = loadPublicKey(he, publicKey);
+  const enc = new he.seal.Encryptor(he.context, pk);
+  const pt = new he.seal.Plaintext();
+  const ct = new he.seal.Ciphertext();
+  const pid = he.parmsIdAt(he.levels());
+  try {
+    he.encoder.encode(new Float64Array(he.slotCount).fill(value), he.scale, pt);
+    he.evaluator.plainModSwitchToInplace(pt, pid);
+    enc.encrypt(pt, ct);
+    return serializeCiphertext(he, ct);
+  } finally {
+    for (const o of [pk, enc, pt, ct, pid]) o.delete();
+  }
+}
+
+async function gradientDoc(store: ContentStore, weightsCid: string, ciphertext: Uint8Array, rows = 512): Promise<string> {
+  const cid = await store.put(ciphertext);
+  return store.putJson(buildGradientDocument({ modelVersion: 0, weightsCid, rows, ciphertext: cid, ciphertextBytes: ciphertext.length, privacy: null }));
+}
+
+test('rogue gradients are rejected with reasons; the daemons keep running; nothing is double-submitted', { timeout: 200_000 }, async (t) => {
+  const lenderClient = await sc.client(1);
+  const opened = await openModel({
+    client: lenderClient,
+    store: sc.store,
+    stateDir: `${sc.dir}/lender`,
+    data: sc.lenderCsv,
+    encoding: { label: LABEL },
+    ckks: 'logistic-8192',
+    minBatch: 256,
+    bounty: parseEther('1'),
+    target: 0.75,
+    submissionStake: STAKE,
+    log: sc.log.child({ who: 'lender' }),
+  });
+  const meta = await fetchMetadata(sc.store, opened.metadataCid);
+  const he = await HeContext.create(parameterSet('logistic-8192'), 'logistic');
+  const other = await HeContext.create(parameterSet('linear-8192'), 'linear');
+  const pkBytes = await sc.store.get(meta.keys.publicKey, { maxBytes: 10 << 20 });
+  const { generateKeys } = await import('../../src/he/keys.ts');
+  const otherKeys = generateKeys(other, { relin: false });
+
+  // content that never reaches the shared store: a valid CID that resolves nowhere
+  const elsewhere = await EmbeddedContentStore.open(path.join(sc.dir, 'elsewhere'));
+  const missingCid = await elsewhere.put(randomBytes(1000));
+  await elsewhere.close();
+
+  const w = opened.weightsCid;
+  const rogueCases: { name: string; cid: string; reason: RegExp }[] = [
+    { name: 'garbage bytes', cid: await gradientDoc(sc.store, w, randomBytes(4000)), reason: /not a SEAL object/ },
+    { name: 'oversized', cid: await gradientDoc(sc.store, w, randomBytes(maxCiphertextBytes(he, he.levels()) + 1)), reason: /over the limit|exceeds the limit/ },
+    { name: 'other CKKS parameters', cid: await gradientDoc(sc.store, w, lastLevelCiphertext(other, otherKeys.publicKey, 0.1)), reason: /different CKKS parameters|level|polynomial degree|parameters/ },
+    { name: 'out of bounds', cid: await gradientDoc(sc.store, w, lastLevelCiphertext(he, pkBytes, 500)), reason: /exceeds the bound 10/ },
+    { name: 'under the minimum batch', cid: await gradientDoc(sc.store, w, lastLevelCiphertext(he, pkBytes, 0.01), 10), reason: /below the model's minimum of 256/ },
+    { name: 'gradient CID does not resolve', cid: missingCid, reason: /did not resolve after 2 attempts/ },
+    { name: 'ciphertext CID does not resolve', cid: await sc.store.putJson(buildGradientDocument({ modelVersion: 0, weightsCid: w, rows: 512, ciphertext: missingCid, ciphertextBytes: 1000, privacy: null })), reason: /did not resolve/ },
+    { name: 'not JSON', cid: await sc.store.put(randomBytes(200)), reason: /not (UTF-8|valid JSON)/ },
+    { name: 'malformed CID string', cid: 'not-a-cid', reason: /malformed CID/ },
+  ];
+  otherKeys.secretKey.delete();
+  other.delete();
+  he.delete();
+
+  const rogue = await sc.client(6);
+  const rogueIds = new Map<number, (typeof rogueCases)[number]>();
+  for (const c of rogueCases) {
+    const res = await rogue.submitGradient(opened.modelId, c.cid, keccak256(Buffer.from(c.name)), STAKE);
+    rogueIds.set(res.gradientId, c);
+  }
+
+  const evaluations: EvaluatorEvents['evaluated'][0][] = [];
+  const evaluator = await startEvaluator({ client: lenderClient, store: sc.store, stateDir: `${sc.dir}/lender`, pollMs: 100, fetchAttempts: 2, fetchGraceMs: 0, log: sc.log.child({ who: 'evaluator' }) });
+  evaluator.events.on('evaluated', (e) => evaluations.push(e));
+  const honestEvents: OwnerEvents['submitted'][0][] = [];
+  const honest = await startOwner({
+    client: await sc.client(2),
+    store: sc.store,
+    stateDir: `${sc.dir}/owner-0`,
+    data: sc.ownerCsvs[0]!,
+    batchSize: 512,
+    maxSubmissionsPerModel: 1,
+    pollMs: 100,
+    log: sc.log.child({ who: 'owner-0' }),
+  });
+  honest.events.on('submitted', (e) => honestEvents.push(e));
+  try {
+    await waitFor('all evaluations', () => evaluations.length >= rogueCases.length + 1, 150_000);
+  } finally {
+    await Promise.all([honest.stop(), evaluator.stop()]);
+  }
+
+  const chainEvals = (await lenderClient.queryEvents('GradientEvaluated', [null, opened.modelId])) as GradientEvaluated[];
+  assert.equal(chainEvals.length, rogueCases.length + 1);
+  for (const [id, c] of rogueIds) {
+    const onChain = chainEvals.find((e) => e.gradientId === id)!;
+    assert.equal(onChain.accepted, false, `${c.name} rejected on-chain`);
+    assert.equal(onChain.score, 0, `${c.name} scored 0`);
+    const fromDaemon = evaluations.find((e) => e.gradientId === id)!;
+    assert.match(fromDaemon.reason ?? '', c.reason, `${c.name}: reason "${fromDaemon.reason}"`);
+    t.diagnostic(`${c.name}: ${fromDaemon.reason}`);
+    assert.ok(sc.logLines.some((l) => l.includes('gradient rejected') && l.includes(`"gradientId":${id}`)), `${c.name}: rejection logged`);
+  }
+  assert.equal(await lenderClient.credit(await rogue.address()), 0n, 'rejected stakes are forfeited');
+  assert.equal(honestEvents.length, 1);
+  const honestEval = chainEvals.find((e) => e.gradientId === honestEvents[0]!.gradientId)!;
+  assert.equal(honestEval.accepted, true, 'the honest gradient after the rogue ones is accepted');
+  const honestSubs = await lenderClient.queryEvents('GradientSubmitted', [null, opened.modelId, honest.address]);
+  assert.equal(honestSubs.length, 1, 'the honest owner submitted once');
+  assert.equal(Object.values(honest.journal.value.submissions).filter((s) => s.state === 'submitted').length, 1);
+});
+
+test('malformed CSVs: a clear error naming the file and line, or a skipped model with the reason', async () => {
+  const client = await sc.client(3);
+  const broken = path.join(sc.dir, 'broken.csv');
+  writeFileSync(broken, 'a,b,not.fully.paid\n1,2,0\n3,"4,1\n');
+  await assert.rejects(
+    startOwner({ client, store: sc.store, stateDir: `${sc.dir}/owner-broken`, data: broken }),
+    /broken\.csv:3: unterminated quoted field/,
+  );
+  const ragged = path.join(sc.dir, 'ragged.csv');
+  writeFileSync(ragged, 'a,b,not.fully.paid\n1,2,0\n3,4\n');
+  await assert.rejects(startOwner({ client, store: sc.store, stateDir: `${sc.dir}/owner-ragged`, data: ragged }), /ragged\.csv:3/);
+
+  // well-formed CSV with a bad value: the model is skipped, with the line and column named
+  const lines = (await import('node:fs')).readFileSync(sc.ownerCsvs[1]!, 'utf8').split('\n');
+  const header = lines[0]!.split(',');
+  const fico = header.indexOf('fico');
+  const row = lines[5]!.split(',');
+  row[fico] = 'seven hundred';
+  lines[5] = row.join(',');
+  const badValue = path.join(sc.dir, 'bad-value.csv');
+  writeFileSync(badValue, lines.join('\n'));
+  const seen: OwnerEvents['model'][0][] = [];
+  const owner = await startOwner({ client, store: sc.store, stateDir: `${sc.dir}/owner-bad-value`, data: badValue, pollMs: 100, log: sc.log.child({ who: 'owner-bad-value' }) });
+  owner.events.on('model', (e) => seen.push(e));
+  try {
+    await waitFor('the model decision', () => seen.length > 0, 30_000);
+  } finally {
+    await owner.stop();
+  }
+  assert.equal(seen[0]!.eligible, false);
+  assert.match(seen[0]!.reason!, /bad-value\.csv:6 column "fico": value "seven hundred" is not a number/);
+});
