@@ -3,7 +3,7 @@
 // The deployer is the node's first unlocked account (Hardhat node), or the key in
 // HESSIAN_DEPLOYER_KEY when set (never printed).
 import { parseArgs } from 'node:util';
-import { JsonRpcProvider, Wallet, type Signer } from 'ethers';
+import { JsonRpcProvider, Network, Wallet, type Signer } from 'ethers';
 import { deployHessian } from '../src/deploy.ts';
 import { deploymentPath, writeDeployment } from '../src/deployment.ts';
 
@@ -31,13 +31,10 @@ async function main(): Promise<void> {
   } catch {
     throw new Error(`--rpc is not a URL: ${values.rpc}`);
   }
-  const provider = new JsonRpcProvider(url.href, undefined, { staticNetwork: true });
+  const chainId = await probeChainId(url.href);
+  // a known network: ethers then never polls a dead node with "failed to detect network" retries
+  const provider = new JsonRpcProvider(url.href, Network.from(chainId), { staticNetwork: true });
   try {
-    try {
-      await provider.send('eth_chainId', []);
-    } catch (err) {
-      throw new Error(`no JSON-RPC node answers at ${url.href}: ${(err as Error).message}`);
-    }
     const signer: Signer = process.env.HESSIAN_DEPLOYER_KEY
       ? new Wallet(process.env.HESSIAN_DEPLOYER_KEY, provider)
       : await provider.getSigner(0);
@@ -51,6 +48,22 @@ async function main(): Promise<void> {
   } finally {
     provider.destroy();
   }
+}
+
+async function probeChainId(url: string): Promise<number> {
+  let body: { result?: string; error?: { message?: string } };
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    });
+    body = (await res.json()) as typeof body;
+  } catch (err) {
+    throw new Error(`no JSON-RPC node answers at ${url}: ${(err as Error).cause ?? (err as Error).message}`);
+  }
+  if (typeof body.result !== 'string') throw new Error(`eth_chainId failed at ${url}: ${body.error?.message ?? JSON.stringify(body)}`);
+  return Number(BigInt(body.result));
 }
 
 main().catch((err: unknown) => {

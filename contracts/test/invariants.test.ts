@@ -157,8 +157,8 @@ class EventLedger {
           assert.equal(this.gradientModel.get(a.gradientId), a.modelId, 'RewardEarned model');
           assert.equal(a.token, this.modelToken.get(a.modelId), 'RewardEarned token');
           this.add(this.rewards, a.modelId, a.amount);
-          this.add(this.modelLeft, a.modelId, -a.amount);
-          this.credit(a.contributor, a.token, a.amount);
+          this.add(this.modelLeft, a.modelId, -(a.amount as bigint));
+          this.credit(a.contributor, a.token as string, a.amount);
           break;
         }
         case 'StakeReleased':
@@ -172,11 +172,11 @@ class EventLedger {
           break;
         case 'Refunded':
           this.add(this.refunds, a.modelId, a.amount);
-          this.add(this.modelLeft, a.modelId, -a.amount);
+          this.add(this.modelLeft, a.modelId, -(a.amount as bigint));
           this.credit(a.lender, a.token, a.amount);
           break;
         case 'Withdrawal':
-          this.credit(a.account, a.token, -a.amount);
+          this.credit(a.account, a.token, -(a.amount as bigint));
           break;
         case 'GradientExpired':
         case 'TargetReached':
@@ -512,7 +512,7 @@ describe('invariants over random call sequences', () => {
     const repoAddr = await env.repo.getAddress();
     for (const s of env.signers.slice(0, ACTORS)) {
       await env.token.mint(s.address, 10n ** 30n);
-      await env.token.connect(s).approve(repoAddr, 2n ** 255n);
+      await (env.token as AnyContract).connect(s).approve(repoAddr, 2n ** 255n);
     }
     startClock = BigInt(await env.helpers.time.latest());
     base = await env.helpers.takeSnapshot();

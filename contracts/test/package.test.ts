@@ -1,0 +1,239 @@
+// The @hessian/contracts package surface other packages import: exported ABIs (must match a
+// fresh compile), enums, scores, the deployment file, deployHessian and the deploy script.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Contract, JsonRpcProvider } from 'ethers';
+import hre from 'hardhat';
+import {
+  CloseReason,
+  GradientStatus,
+  MAX_CID_LENGTH,
+  MAX_SCORE,
+  ModelStatus,
+  RewardKind,
+  RewardRule,
+  SCORE_SCALE,
+  deployHessian,
+  enumName,
+  fromScore,
+  modelRepositoryAbi,
+  modelRepositoryArtifact,
+  modelRepositoryBytecode,
+  parseDeployment,
+  readDeployment,
+  testTokenAbi,
+  testTokenArtifact,
+  testTokenBytecode,
+  toScore,
+  writeDeployment,
+  type Deployment,
+} from '../src/index.ts';
+
+const root = path.join(import.meta.dirname, '..');
+
+describe('exported ABIs', () => {
+  for (const [name, exported] of [
+    ['ModelRepository', modelRepositoryArtifact],
+    ['TestToken', testTokenArtifact],
+  ] as const) {
+    it(`abi/${name}.json matches a fresh compile (run npm run build -w @hessian/contracts)`, async () => {
+      const artifact = await hre.artifacts.readArtifact(name);
+      assert.deepEqual(exported.abi, artifact.abi, `abi/${name}.json ABI is stale`);
+      assert.equal(exported.bytecode, artifact.bytecode, `abi/${name}.json bytecode is stale`);
+      assert.equal(exported.contractName, name);
+    });
+  }
+
+  it('exports ABIs and bytecode under the agreed names', () => {
+    assert.equal(modelRepositoryAbi, modelRepositoryArtifact.abi);
+    assert.equal(testTokenAbi, testTokenArtifact.abi);
+    assert.match(modelRepositoryBytecode, /^0x[0-9a-f]{1000,}$/);
+    assert.match(testTokenBytecode, /^0x[0-9a-f]{1000,}$/);
+  });
+});
+
+describe('enums and scores', () => {
+  it('mirror the Solidity enums in declaration order', async () => {
+    const source = await readFile(path.join(root, 'contracts', 'interfaces', 'IModelRepository.sol'), 'utf8');
+    const declared = new Map<string, string[]>();
+    for (const m of source.matchAll(/enum (\w+) \{([^}]*)\}/g)) {
+      const body = m[2]!.replace(/\/\/.*$/gm, '');
+      declared.set(m[1]!, body.split(',').map((x) => x.trim()).filter(Boolean));
+    }
+    const mirrors: Record<string, Record<string, number>> = { RewardRule, ModelStatus, GradientStatus, RewardKind, CloseReason };
+    assert.deepEqual([...declared.keys()].sort(), Object.keys(mirrors).sort());
+    for (const [name, values] of declared) {
+      assert.deepEqual(mirrors[name], Object.fromEntries(values.map((v, i) => [v, i])), name);
+    }
+    assert.equal(enumName(GradientStatus, 4n), 'Expired');
+    assert.throws(() => enumName(RewardRule, 2), /2 is not one of Improvement=0, EqualShare=1/);
+  });
+
+  it('agree with the contract constants', async () => {
+    const { ethers } = await hre.network.create();
+    const repo = await ethers.deployContract('ModelRepository');
+    assert.equal(await repo.SCORE_SCALE(), SCORE_SCALE);
+    assert.equal(await repo.MAX_SCORE(), MAX_SCORE);
+    assert.equal(await repo.MAX_CID_LENGTH(), BigInt(MAX_CID_LENGTH));
+  });
+
+  it('convert between fractions and fixed point, refusing out-of-range values', () => {
+    assert.equal(toScore(0.75), 750_000n);
+    assert.equal(toScore(1), 1_000_000n);
+    assert.equal(fromScore(812_345n), 0.812345);
+    assert.throws(() => toScore(1.5), /score must be a number in \[0, 1\], got 1.5/);
+    assert.throws(() => toScore(Number.NaN), /got NaN/);
+  });
+});
+
+const ETH_ADDR = '0x0000000000000000000000000000000000000000';
+const sample: Deployment = {
+  network: 'localhost',
+  chainId: 31337,
+  contracts: {
+    ModelRepository: { address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', startBlock: 1, transactionHash: `0x${'ab'.repeat(32)}` },
+    TestToken: { address: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512', startBlock: 2, transactionHash: `0x${'cd'.repeat(32)}` },
+  },
+};
+
+describe('deployment file', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'hessian-deploy-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips through writeDeployment and readDeployment, creating directories', async () => {
+    const file = path.join(dir, 'nested', 'localhost.json');
+    await writeDeployment(file, sample);
+    assert.deepEqual(await readDeployment(file), sample);
+    assert.match(await readFile(file, 'utf8'), /^\{\n {2}"network": "localhost",/);
+  });
+
+  it('names the file and the bad field on invalid input', async () => {
+    await assert.rejects(readDeployment(path.join(dir, 'missing.json')), /cannot read deployment file .*missing\.json/);
+    const bad = path.join(dir, 'bad.json');
+    await writeFile(bad, '{ not json');
+    await assert.rejects(readDeployment(bad), /bad\.json is not JSON/);
+    assert.throws(() => parseDeployment({ ...sample, chainId: '31337' }), /"chainId" must be a positive integer, got "31337"/);
+    assert.throws(() => parseDeployment({ ...sample, network: '' }), /"network" must be a non-empty string/);
+    assert.throws(() => parseDeployment({ ...sample, contracts: {} }), /"contracts.ModelRepository" must be an object/);
+    assert.throws(
+      () => parseDeployment({ ...sample, contracts: { ModelRepository: { ...sample.contracts.ModelRepository, address: '0x123' } } }, 'x.json'),
+      /^Error: x\.json: "contracts.ModelRepository.address" is not an address: "0x123"$/,
+    );
+    assert.throws(() => parseDeployment({ ...sample, contracts: { ModelRepository: { ...sample.contracts.ModelRepository, startBlock: -1 } } }), /startBlock" must be a block number, got -1/);
+    assert.throws(() => parseDeployment({ ...sample, contracts: { ...sample.contracts, TestToken: { ...sample.contracts.TestToken, transactionHash: '0x12' } } }), /"contracts.TestToken.transactionHash" is not a 32-byte hex string/);
+    await assert.rejects(writeDeployment(path.join(dir, 'w.json'), { ...sample, chainId: 0 }), /"chainId" must be a positive integer/);
+  });
+});
+
+describe('deployHessian', () => {
+  it('deploys ModelRepository and TestToken with plain ethers and records where', async () => {
+    const { ethers } = await hre.network.create();
+    const [signer] = await ethers.getSigners();
+    const d = await deployHessian(signer!, { token: true });
+    assert.equal(d.network, 'localhost');
+    assert.equal(d.chainId, 31337);
+    assert.equal(d.contracts.ModelRepository.startBlock, 1);
+    assert.equal(d.contracts.TestToken!.startBlock, 2);
+    const receipt = await ethers.provider.getTransactionReceipt(d.contracts.ModelRepository.transactionHash);
+    assert.equal(receipt?.contractAddress, d.contracts.ModelRepository.address);
+    const repo = new Contract(d.contracts.ModelRepository.address, modelRepositoryAbi, signer);
+    assert.equal(await repo.getFunction('modelCount')(), 0n);
+    const token = new Contract(d.contracts.TestToken!.address, testTokenAbi, signer);
+    assert.equal(await token.getFunction('symbol')(), 'HTT');
+    const only = await deployHessian(signer!, { network: 'dev' });
+    assert.equal(only.network, 'dev');
+    assert.equal(only.contracts.TestToken, undefined);
+  });
+});
+
+describe('scripts/deploy.ts against a Hardhat node', () => {
+  let node: ChildProcess | undefined;
+  let url = '';
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'hessian-node-'));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const hardhat = path.join(root, '..', 'node_modules', 'hardhat', 'dist', 'src', 'cli.js');
+    node = spawn(process.execPath, [hardhat, 'node', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    node.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+    node.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    const started = Date.now();
+    for (;;) {
+      const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (node.exitCode !== null || Date.now() - started > 60_000) throw new Error(`hardhat node did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+  after(async () => {
+    if (node && node.exitCode === null) {
+      const exited = new Promise((r) => node!.once('exit', r));
+      node.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('deploys over JSON-RPC, writes the file and prints the same deployment', async () => {
+    const out = path.join(dir, 'localhost.json');
+    const { code, stdout, stderr } = await runScript(['--rpc', url, '--token', '--out', out]);
+    assert.equal(code, 0, stderr);
+    const printed = parseDeployment(JSON.parse(stdout));
+    assert.deepEqual(await readDeployment(out), printed);
+    assert.equal(printed.chainId, 31337);
+    const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+    try {
+      assert.notEqual(await provider.getCode(printed.contracts.ModelRepository.address), '0x');
+      assert.notEqual(await provider.getCode(printed.contracts.TestToken!.address), '0x');
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  it('fails clearly when no node answers or the URL is bad', async () => {
+    const port = await freePort();
+    const down = await runScript(['--rpc', `http://127.0.0.1:${port}`, '--no-write']);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /no JSON-RPC node answers at http:\/\/127\.0\.0\.1:\d+/);
+    const bad = await runScript(['--rpc', 'not a url', '--no-write']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--rpc is not a URL: not a url/);
+  });
+});
+
+function runScript(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, 'scripts', 'deploy.ts'), ...args], { cwd: root, env: { ...process.env, HESSIAN_DEPLOYER_KEY: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
