@@ -94,8 +94,10 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > max) {
+        // stop buffering but keep draining, so the client still reads the 413
+        req.removeAllListeners('data');
+        req.resume();
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -144,6 +146,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       try {
         text = await readBody(req, maxBodyBytes);
       } catch (err) {
+        if (err instanceof BodyTooLarge) res.setHeader('connection', 'close');
         if (err instanceof BodyTooLarge) return sendJson(res, 413, { errors: [{ message: `request body larger than ${maxBodyBytes} bytes` }] });
         throw err;
       }
