@@ -14,11 +14,23 @@ interface Step {
   build?: boolean;
 }
 
+const npm = (...args: string[]) => ['npm', ...args];
 const steps: Step[] = [
-  { name: 'typecheck', cmd: ['npm', 'run', 'typecheck', '--workspaces', '--if-present'], build: true },
-  { name: 'contracts: build', cmd: ['npm', 'run', 'build', '-w', '@hessian/contracts'], build: true },
-  { name: 'contracts: lint', cmd: ['npm', 'run', 'lint', '-w', '@hessian/contracts'], build: true },
-  { name: 'contracts', cmd: ['npm', 'test', '-w', '@hessian/contracts'] },
+  { name: 'cli: typecheck', cmd: ['npx', 'tsc', '-p', 'tsconfig.json'], build: true },
+  { name: 'contracts: build', cmd: npm('run', 'build', '-w', '@hessian/contracts'), build: true },
+  { name: 'contracts: lint', cmd: npm('run', 'lint', '-w', '@hessian/contracts'), build: true },
+  { name: 'contracts: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/contracts'), build: true },
+  { name: 'contracts', cmd: npm('test', '-w', '@hessian/contracts') },
+  { name: 'subgraph: build', cmd: npm('run', 'build', '-w', '@hessian/subgraph'), build: true },
+  { name: 'subgraph: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/subgraph'), build: true },
+  { name: 'subgraph', cmd: npm('test', '-w', '@hessian/subgraph') },
+  { name: 'indexer: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/indexer'), build: true },
+  { name: 'indexer', cmd: npm('test', '-w', '@hessian/indexer') },
+  { name: 'trainer: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/trainer'), build: true },
+  { name: 'trainer', cmd: npm('test', '-w', '@hessian/trainer') },
+  { name: 'dashboard: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/dashboard'), build: true },
+  { name: 'dashboard: unit', cmd: npm('test', '-w', '@hessian/dashboard') },
+  { name: 'dashboard: browser', cmd: npm('run', 'test:browser', '-w', '@hessian/dashboard') },
 ];
 
 const only = process.argv.slice(2);
