@@ -2,10 +2,16 @@
 // JSON-RPC (in the shape sync hands the runtime), a small in-memory entity store, and entity
 // values in a form `assert.deepStrictEqual` can compare with expected.ts.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hexlify } from 'ethers';
+import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
+import { loadSubgraph, type LoadedSubgraph } from '@hessian/indexer/manifest';
 import type { EntityChange, EntityData, EntityReader, RpcBlock, RpcLog, Value } from '@hessian/indexer/types';
 import type { Expected } from './expected.ts';
+import { runHistory, type HistoryRecord } from './history.ts';
+import { retargetBuild } from '../scripts/render-manifest.ts';
 
 export const subgraphDir = path.dirname(import.meta.dirname);
 export const buildDir = path.join(subgraphDir, 'build');
@@ -103,4 +109,40 @@ export function plainEntity(data: EntityData, fields: string[]): Record<string, 
   const out: Record<string, Expected | Expected[]> = {};
   for (const f of fields) out[f] = data[f] === undefined ? null : plainValue(data[f]);
   return out;
+}
+
+export interface IndexedHistory {
+  chain: LocalChain;
+  record: HistoryRecord;
+  blocks: ChainBlock[];
+  subgraph: LoadedSubgraph;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Hardhat node, plays the scripted history, and feeds its blocks one by one through the
+ * runtime running the compiled mappings (retargeted at the fresh deployment); `onBlock` receives
+ * each block's changes (apply them to a store). Call `stop()` when done.
+ */
+export async function indexHistory(reader: EntityReader, onBlock: (chainBlock: ChainBlock, changes: EntityChange[]) => void): Promise<IndexedHistory> {
+  assertFreshBuild();
+  const chain = await startLocalChain();
+  let workDir: string | undefined;
+  const stop = async () => {
+    await chain.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  };
+  try {
+    const record = await runHistory(chain.url);
+    const repo = record.deployment.contracts.ModelRepository;
+    workDir = await mkdtemp(path.join(tmpdir(), 'hessian-subgraph-'));
+    await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock }, path.join(workDir, 'build'));
+    const subgraph = loadSubgraph(path.join(workDir, 'build'));
+    const blocks = await fetchChain(chain.url, record.repository, repo.startBlock, record.lastBlock);
+    for (const chainBlock of blocks) onBlock(chainBlock, await subgraph.runtime.processBlock(chainBlock.block, chainBlock.logs, reader));
+    return { chain, record, blocks, subgraph, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -3,29 +3,21 @@
 // every type, every field, intermediate checkpoints, and cross-checks against contract state.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Contract, JsonRpcProvider, id as topicOf } from 'ethers';
-import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { modelRepositoryAbi, ETH, ModelStatus, enumName } from '@hessian/contracts';
-import { loadSubgraph } from '@hessian/indexer/manifest';
+import type { LoadedSubgraph } from '@hessian/indexer/manifest';
 import { HandlerError } from '@hessian/indexer/runtime/errors';
 import type { EntityChange, EntityData } from '@hessian/indexer/types';
-import { runHistory, tx, type HistoryRecord } from './history.ts';
+import { tx, type HistoryRecord } from './history.ts';
 import { expectedCheckpoints, expectedEntities, type ExpectedEntities } from './expected.ts';
-import { MemoryStore, assertFreshBuild, buildDir, fetchChain, plainEntity, plainValue, type ChainBlock } from './helpers.ts';
-import { retargetBuild } from '../scripts/render-manifest.ts';
+import { MemoryStore, indexHistory, plainEntity, plainValue, type ChainBlock, type IndexedHistory } from './helpers.ts';
 
-type Loaded = Awaited<ReturnType<typeof loadSubgraph>>;
-
-let chain: LocalChain;
+let indexed: IndexedHistory;
 let record: HistoryRecord;
 let blocks: ChainBlock[];
-let workDir: string;
-let subgraph: Loaded;
+let subgraph: LoadedSubgraph;
 const store = new MemoryStore();
-/** the store's state right after each history step's block, for the checkpoints */
+/** the store's state right after each block, for the checkpoints */
 const snapshots = new Map<number, Map<string, Map<string, EntityData>>>();
 const changesPerBlock: EntityChange[][] = [];
 
@@ -47,26 +39,16 @@ function compareSome(label: string, entities: ExpectedEntities, get: (type: stri
 }
 
 before(async () => {
-  assertFreshBuild();
-  chain = await startLocalChain();
-  record = await runHistory(chain.url);
-  const repo = record.deployment.contracts.ModelRepository;
-  workDir = await mkdtemp(path.join(tmpdir(), 'hessian-subgraph-'));
-  await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock }, path.join(workDir, 'build'));
-  subgraph = await loadSubgraph(path.join(workDir, 'build'));
-  blocks = await fetchChain(chain.url, record.repository, repo.startBlock, record.lastBlock);
-  for (const { block, logs } of blocks) {
-    const changes = await subgraph.runtime.processBlock(block, logs, store);
+  indexed = await indexHistory(store, ({ block }, changes) => {
     store.apply(changes);
     changesPerBlock.push(changes);
-    const number = Number(BigInt(block.number));
-    snapshots.set(number, new Map([...store.entities].map(([t, rows]) => [t, new Map(rows)])));
-  }
+    snapshots.set(Number(BigInt(block.number)), new Map([...store.entities].map(([t, rows]) => [t, new Map(rows)])));
+  });
+  ({ record, blocks, subgraph } = indexed);
 });
 
 after(async () => {
-  await chain?.stop();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await indexed?.stop();
 });
 
 describe('mappings over the scripted history', () => {
@@ -123,7 +105,7 @@ describe('mappings over the scripted history', () => {
   });
 
   test('balances and models agree with the contract state', async () => {
-    const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
+    const provider = new JsonRpcProvider(indexed.chain.url, undefined, { staticNetwork: true });
     try {
       const repo = new Contract(record.repository, modelRepositoryAbi, provider);
       for (const id of store.ids('AccountToken')) {

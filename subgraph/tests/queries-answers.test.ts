@@ -1,0 +1,160 @@
+// The six example queries answer their questions on real indexed data: the scripted history,
+// run through the compiled mappings into the indexer's SQLite entity store and served by its
+// graph-node compatible GraphQL API.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openDatabase, type Db } from '@hessian/indexer/db';
+import { EntityStore } from '@hessian/indexer/store/entity-store';
+import { createGraphqlServer, type GraphqlServer } from '@hessian/indexer/graphql/server';
+import { loadSchema } from '@hessian/indexer/schema';
+import { blockPtrOf } from '@hessian/indexer/types';
+import { ETH } from '@hessian/contracts';
+import { DAY, tx, type HistoryRecord } from './history.ts';
+import { indexHistory, subgraphDir, type IndexedHistory } from './helpers.ts';
+
+let db: Db;
+let indexed: IndexedHistory;
+let server: GraphqlServer;
+let record: HistoryRecord;
+
+before(async () => {
+  db = openDatabase(':memory:');
+  const store = new EntityStore(db, loadSchema(path.join(subgraphDir, '..', 'schema.graphql')));
+  indexed = await indexHistory(store, ({ block }, changes) => store.applyBlock(blockPtrOf(block), changes));
+  record = indexed.record;
+  server = await createGraphqlServer({ store, schema: indexed.subgraph.schema, subgraphName: 'hessian', port: 0, host: '127.0.0.1' });
+});
+
+after(async () => {
+  await server?.close();
+  await indexed?.stop();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function run(name: string, variables: Record<string, unknown> = {}): Promise<Json> {
+  const query = await readFile(path.join(subgraphDir, 'queries', `${name}.graphql`), 'utf8');
+  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: Json; errors?: { message: string }[] };
+  assert.deepStrictEqual(body.errors ?? [], [], `${name}: no errors`);
+  return body.data;
+}
+
+test('1. open bounties, by bounty left, deadline and progress', async () => {
+  const byLeft = await run('open-bounties', { orderBy: 'bountyLeft', orderDirection: 'desc' });
+  assert.deepStrictEqual(byLeft.models.map((m: Json) => [m.id, m.bountyLeft, m.progress]), [
+    ['5', '300000000000000000000', '0'],
+    ['4', '1000000000000000000', '0.5'],
+  ]);
+  const byDeadline = await run('open-bounties', { orderBy: 'submissionDeadline', orderDirection: 'asc' });
+  assert.deepStrictEqual(byDeadline.models.map((m: Json) => m.id), ['5', '4']);
+  const byProgress = await run('open-bounties', { orderBy: 'progress', orderDirection: 'desc' });
+  assert.deepStrictEqual(byProgress.models.map((m: Json) => m.id), ['4', '5']);
+  // model 5's deadline (t0 + 10 days) has passed 20 days in: only model 4 is still open for submissions
+  const later = await run('open-bounties', { now: String(record.t0 + 20 * DAY) });
+  assert.deepStrictEqual(later.models.map((m: Json) => [m.id, m.pendingCount, m.contributorCount, m.token.isNative]), [['4', 1, 2, true]]);
+});
+
+test('2. a model\'s score history against its target', async () => {
+  const { model } = await run('score-history', { model: '1' });
+  assert.equal(model.targetScore, '800000');
+  assert.deepStrictEqual(
+    model.evaluations.map((e: Json) => [e.ordinal, e.previousBestScore, e.score, e.bestScore, e.accepted, e.blockNumber === String(tx(record, `evaluate g${e.gradient.id}`).blockNumber)]),
+    [
+      [1, '700000', '740000', '740000', true, true],
+      [2, '740000', '690000', '740000', false, true],
+      [3, '740000', '730000', '740000', true, true],
+      [4, '740000', '760000', '760000', true, true],
+    ],
+  );
+  const m2 = (await run('score-history', { model: '2' })).model;
+  assert.deepStrictEqual(m2.evaluations.map((e: Json) => e.reachedTarget), [false, false, true]);
+  assert.equal(m2.targetReachedAt, String(tx(record, 'evaluate g9').timestamp));
+});
+
+test('3. leaderboards per model and overall', async () => {
+  const a = record.accounts;
+  const board = await run('leaderboard', { model: '1', token: ETH });
+  assert.deepStrictEqual(board.perModel[0], {
+    contributor: { id: a.carol },
+    rewardsEarned: '900000000000000000',
+    improvementContributed: '60000',
+    gradientsSubmitted: 2,
+    gradientsAccepted: 2,
+    gradientsRejected: 0,
+    gradientsExpired: 0,
+    pendingCount: 0,
+    bestScore: '760000',
+    lastSubmittedAt: String(tx(record, 'submit g6').timestamp),
+  });
+  assert.deepStrictEqual(board.perModel.slice(1).map((r: Json) => [r.contributor.id, r.rewardsEarned]).sort(), [[a.dave, '300000000000000000'], [a.erin, '300000000000000000']].sort());
+  assert.deepStrictEqual(board.overallByRewards[0], { account: { id: a.carol, gradientsAccepted: 5, gradientsRejected: 0, improvementContributed: '220000' }, rewardsEarned: '1900000000000000000' });
+  assert.equal(board.overallByRewards.length, 3);
+  assert.deepStrictEqual(board.overallByImprovement.map((r: Json) => r.id).slice(0, 1), [a.carol]);
+  assert.equal(board.overallByImprovement.length, 3);
+  const byImprovement = await run('leaderboard', { model: '2', token: record.token, orderBy: 'improvementContributed' });
+  assert.deepStrictEqual(byImprovement.perModel.map((r: Json) => [r.contributor.id, r.improvementContributed]), [[a.carol, '110000'], [a.dave, '0']]);
+  assert.deepStrictEqual(byImprovement.overallByRewards.map((r: Json) => [r.account.id, r.rewardsEarned]), [[a.carol, '1200000000000000000000']]);
+});
+
+test('4. a contributor\'s whole history', async () => {
+  const { account } = await run('contributor-history', { account: record.accounts.dave });
+  assert.deepStrictEqual(account.gradients.map((g: Json) => [g.id, g.status, g.stakeRefunded]), [
+    ['2', 'Rejected', false],
+    ['5', 'Rejected', null],
+    ['7', 'Expired', true],
+    ['11', 'Pending', null],
+  ]);
+  assert.deepStrictEqual(account.evaluations.map((e: Json) => [e.gradient.id, e.accepted, e.score]), [['2', false, '690000'], ['5', false, '520000']]);
+  assert.deepStrictEqual(account.rewards.map((r: Json) => [r.gradient.id, r.kind, r.amount]), [['7', 'ExpiredShare', '300000000000000000']]);
+  assert.deepStrictEqual(account.stakeReleases.map((s: Json) => [s.gradient.id, s.refunded]), [['7', true]]);
+  assert.deepStrictEqual(account.withdrawals.map((w: Json) => [w.token.id, w.to, w.amount]), [[ETH, record.accounts.dave, '310000000000000000']]);
+  assert.deepStrictEqual(account.balances.map((b: Json) => [b.token.id, b.rewardsEarned, b.stakesReturned, b.stakesForfeited, b.withdrawn, b.balance]), [
+    [ETH, '300000000000000000', '10000000000000000', '10000000000000000', '310000000000000000', '0'],
+  ]);
+  assert.deepStrictEqual(account.modelStats.map((s: Json) => s.model.id).sort(), ['1', '2', '4']);
+});
+
+test('5. protocol totals and the daily series', async () => {
+  const data = await run('protocol-totals');
+  assert.deepStrictEqual(
+    [data.protocol.modelCount, data.protocol.openModelCount, data.protocol.gradientCount, data.protocol.acceptedGradientCount, data.protocol.rewardCount],
+    [5, 2, 11, 6, 7],
+  );
+  assert.deepStrictEqual(data.tokens.map((t: Json) => [t.id, t.totalEscrowed, t.totalPaid, t.totalLocked]), [
+    [record.token, '1500000000000000000000', '1200000000000000000000', '300000000000000000000'],
+    [ETH, '3700000000000000001', '2500000000000000000', '1000000000000000000'],
+  ]);
+  assert.deepStrictEqual(data.dayDatas.map((d: Json) => [d.date - record.day0 * DAY, d.gradientsSubmitted, d.gradientsAccepted, d.cumulativeGradients]), [
+    [0, 4, 0, 4],
+    [DAY, 1, 3, 5],
+    [2 * DAY, 4, 2, 9],
+    [3 * DAY, 1, 1, 10],
+    [4 * DAY, 1, 0, 11],
+  ]);
+  const ethDays = data.tokenDayDatas.filter((d: Json) => d.token.id === ETH);
+  assert.deepStrictEqual(ethDays.map((d: Json) => d.cumulativePaid), ['0', '600000000000000000', '900000000000000000', '1900000000000000000', '2500000000000000000']);
+  const since = await run('protocol-totals', { since: (record.day0 + 3) * DAY });
+  assert.equal(since.dayDatas.length, 2);
+});
+
+test('6. any of it as of a past block', async () => {
+  const at = tx(record, 'evaluate g2');
+  const data = await run('time-travel', { block: at.blockNumber, model: '1' });
+  assert.equal(data._meta.block.number, at.blockNumber);
+  assert.equal(data._meta.hasIndexingErrors, false);
+  assert.deepStrictEqual(data.protocol, { modelCount: 3, gradientCount: 4, acceptedGradientCount: 1, rewardCount: 1, lastBlockNumber: String(at.blockNumber) });
+  assert.deepStrictEqual(
+    [data.model.status, data.model.bestScore, data.model.progress, data.model.version, data.model.bountyLeft],
+    ['Open', '740000', '0.4', 1, '900000000000000001'],
+  );
+  assert.deepStrictEqual(data.model.evaluations.map((e: Json) => e.ordinal), [1, 2]);
+  // model 2 (1000 tokens) > model 1 (0.9 ETH + 1 wei) > model 3 (0.2 ETH), all open then
+  assert.deepStrictEqual(data.models.map((m: Json) => m.id), ['2', '1', '3']);
+  const now = await run('time-travel', { block: record.lastBlock, model: '1' });
+  assert.equal(now.model.status, 'Closed');
+  assert.deepStrictEqual(now.models.map((m: Json) => m.id), ['5', '4']);
+});
