@@ -58,6 +58,11 @@ export interface GradientInput {
   noise?: Float64Array;
   /** called after each chunk of `slots` rows */
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
+  /**
+   * divide by this instead of x.length: a part of a larger batch computed separately (worker
+   * pool) is scaled by the whole batch's size, so the parts' ciphertexts simply add up
+   */
+  meanOver?: number;
 }
 
 /**
@@ -84,6 +89,9 @@ function checkInput(he: HeContext, input: GradientInput): Packing {
   });
   for (const v of input.y) if (!Number.isFinite(v)) throw new Error('a label is not finite');
   if (input.noise && input.noise.length !== d) throw new Error(`noise vector has ${input.noise.length} values for ${d} weights`);
+  if (input.meanOver !== undefined && !(Number.isInteger(input.meanOver) && input.meanOver >= input.x.length)) {
+    throw new Error(`meanOver must be an integer >= the ${input.x.length} rows, got ${input.meanOver}`);
+  }
   const levels = he.levels();
   if (levels !== LEVELS_NEEDED[input.task]) {
     throw new Error(`${input.task} regression needs parameters with exactly ${LEVELS_NEEDED[input.task]} rescales, these have ${levels}`);
@@ -118,6 +126,7 @@ function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciph
   const G = p.giantSteps;
   const d = p.featureCount;
   const n = input.x.length;
+  const denom = input.meanOver ?? n;
   const rk = input.relinKeys!;
   const gk = input.galoisKeys!;
   const outer = new Scope();
@@ -178,7 +187,7 @@ function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciph
           ev.rotateVector(r, a, gk, t);
           rots.push(t);
         }
-        // diagonals Q_{a,b}[u] = x[u+a][(u - bB) mod D] / n
+        // diagonals Q_{a,b}[u] = x[u+a][(u - bB) mod D] / denom
         const Q = new Float64Array(S);
         const prod = scope.add(new seal.Ciphertext());
         for (let b = 0; b < G; b++) {
@@ -187,7 +196,7 @@ function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciph
             for (let u = 0; u < S; u++) {
               const i = (u + a) % S;
               const j = (((u - b * B) % D) + D) % D;
-              const v = i < m && j < d ? rows[i][j] / n : 0;
+              const v = i < m && j < d ? rows[i][j] / denom : 0;
               Q[u] = v;
               if (v !== 0) any = true;
             }
@@ -242,6 +251,7 @@ function linearGradient(he: HeContext, input: GradientInput): Ciphertext {
   const S = he.slotCount;
   const d = input.weights.length;
   const n = input.x.length;
+  const denom = input.meanOver ?? n;
   // sufficient statistics in plaintext: A = X^T X / n, b = X^T y / n
   const A = new Float64Array(d * d);
   const bv = new Float64Array(d);
@@ -259,7 +269,7 @@ function linearGradient(he: HeContext, input: GradientInput): Ciphertext {
     const colv = new Float64Array(S);
     for (let k = 0; k < d; k++) {
       let any = false;
-      for (let j = 0; j < d; j++) { colv[j] = A[j * d + k] / n; if (colv[j] !== 0) any = true; }
+      for (let j = 0; j < d; j++) { colv[j] = A[j * d + k] / denom; if (colv[j] !== 0) any = true; }
       if (!any) continue;
       const t = scope.add(new seal.Ciphertext());
       ev.multiplyPlain(input.weights[k], encodeAt(he, scope, colv, he.scale, 0), t);
@@ -268,7 +278,7 @@ function linearGradient(he: HeContext, input: GradientInput): Ciphertext {
     if (!out) throw new Error('every feature value in the batch is zero');
     ev.rescaleToNextInplace(out);
     const off = new Float64Array(S);
-    for (let j = 0; j < d; j++) off[j] = -bv[j] / n + (input.noise ? input.noise[j] : 0);
+    for (let j = 0; j < d; j++) off[j] = -bv[j] / denom + (input.noise ? input.noise[j] : 0);
     ev.addPlainInplace(out, encodeAt(he, scope, off, out.scale(), 1));
     input.onProgress?.(n, n);
     return scope.release(out);
@@ -316,3 +326,19 @@ export function gradientRejection(g: ArrayLike<number>, maxAbs: number): string 
 }
 
 export { CiphertextError };
+
+/** Adds gradient ciphertexts of parts of one batch (each computed with meanOver = whole batch). */
+export function sumGradientParts(he: HeContext, parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 0) throw new Error('no gradient parts to add');
+  if (parts.length === 1) return parts[0];
+  const cts: Ciphertext[] = [];
+  try {
+    for (const [i, b] of parts.entries()) {
+      cts.push(deserializeCiphertext(he, b, { level: he.levels(), maxBytes: maxCiphertextBytes(he, he.levels()), what: `gradient part ${i}` }));
+    }
+    for (let i = 1; i < cts.length; i++) he.evaluator.addInplace(cts[0], cts[i]);
+    return serializeCiphertext(he, cts[0]);
+  } finally {
+    for (const c of cts) c.delete();
+  }
+}
