@@ -314,8 +314,24 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     }
   }
 
+  /** decisions whose transaction landed while the journal update was lost: the chain says done */
+  function reconcile(): void {
+    for (const [key, rec] of Object.entries(journal.value.evaluations)) {
+      if (rec.state !== 'decided') continue;
+      const g = view.gradients.get(Number(key));
+      if (!g || g.status === 'Pending') continue;
+      journal.update((j) => {
+        const e = j.evaluations[key]!;
+        e.state = 'done';
+        if (g.evaluatedTx) e.txHash = g.evaluatedTx;
+      });
+      log.info('evaluation found on-chain', { gradientId: g.gradientId, status: g.status, tx: g.evaluatedTx });
+    }
+  }
+
   async function tick(): Promise<void> {
     view.applyAll(await watcher.poll());
+    reconcile();
     const records = lenderJournal(cfg.stateDir).value.models;
     for (const m of view.models.values()) {
       if (m.evaluator.toLowerCase() !== me) continue;

@@ -1,0 +1,188 @@
+// Restart safety with real crashes injected at the worst moments: an owner killed after its
+// transaction was mined but before its journal said so, and again after the upload but before
+// the transaction; an evaluator killed after journaling a decision but before sending it, and
+// after sending it but before journaling that. Nothing is submitted or evaluated twice and
+// nothing is skipped.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseEther } from 'ethers';
+import { openModel } from '../../src/roles/lender.ts';
+import type { OpenedModel } from '../../src/roles/lender.ts';
+import { startEvaluator } from '../../src/roles/evaluator.ts';
+import type { EvaluatorConfig, EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
+import { startOwner } from '../../src/roles/owner.ts';
+import type { OwnerConfig, OwnerHandle } from '../../src/roles/owner.ts';
+import type { GradientEvaluated, GradientSubmitted } from '../../src/chain/events.ts';
+import type { ModelRepositoryClient } from '../../src/chain/client.ts';
+import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import type { Scenario } from './helpers/scenario.ts';
+
+let sc: Scenario;
+before(async () => {
+  sc = await startScenario({ owners: 2 });
+});
+after(async () => {
+  await sc?.cleanup();
+});
+
+async function open(lender: ModelRepositoryClient, stateDir: string): Promise<OpenedModel> {
+  return openModel({
+    client: lender,
+    store: sc.store,
+    stateDir,
+    data: sc.lenderCsv,
+    encoding: { label: LABEL },
+    ckks: 'logistic-8192',
+    minBatch: 256,
+    bounty: parseEther('1'),
+    target: 0.75,
+    log: sc.log.child({ who: 'lender' }),
+  });
+}
+
+class Crash extends Error {}
+
+/** runs an owner until a hook crashes it (the hook stops the daemon and throws) */
+async function ownerUntilCrash(cfg: OwnerConfig, hook: 'beforeSubmit' | 'afterSubmit'): Promise<void> {
+  let handle: OwnerHandle | undefined;
+  let crashed = false;
+  handle = await startOwner({
+    ...cfg,
+    [hook]: () => {
+      crashed = true;
+      void handle!.stop();
+      throw new Crash(`simulated crash ${hook}`);
+    },
+  });
+  await handle.done;
+  assert.ok(crashed, `the owner reached ${hook}`);
+}
+
+async function evaluatorUntilCrash(cfg: EvaluatorConfig, hook: 'beforeEvaluate' | 'afterEvaluate'): Promise<EvaluatorEvents['evaluated'][0][]> {
+  let handle: EvaluatorHandle | undefined;
+  let crashed = false;
+  const seen: EvaluatorEvents['evaluated'][0][] = [];
+  handle = await startEvaluator({
+    ...cfg,
+    [hook]: () => {
+      crashed = true;
+      void handle!.stop();
+      throw new Crash(`simulated crash ${hook}`);
+    },
+  });
+  handle.events.on('evaluated', (e) => seen.push(e));
+  await handle.done;
+  assert.ok(crashed, `the evaluator reached ${hook}`);
+  return seen;
+}
+
+test('owner killed after its transaction, then before it: no duplicate, nothing skipped', { timeout: 200_000 }, async () => {
+  const lender = await sc.client(1);
+  const model = await open(lender, `${sc.dir}/lender-a`);
+  const evaluator = await startEvaluator({ client: lender, store: sc.store, stateDir: `${sc.dir}/lender-a`, pollMs: 100, log: sc.log.child({ who: 'evaluator-a' }) });
+  const ownerClient = await sc.client(2);
+  const me = await ownerClient.address();
+  const cfg: OwnerConfig = {
+    client: ownerClient,
+    store: sc.store,
+    stateDir: `${sc.dir}/owner-a`,
+    data: sc.ownerCsvs[0]!,
+    batchSize: 512,
+    maxSubmissionsPerModel: 3,
+    filter: { modelIds: [model.modelId] },
+    pollMs: 100,
+    log: sc.log.child({ who: 'owner-a' }),
+  };
+  const submitted = async () => (await lender.queryEvents('GradientSubmitted', [null, model.modelId, me])) as GradientSubmitted[];
+  try {
+    // 1: mined, journal not updated
+    await ownerUntilCrash(cfg, 'afterSubmit');
+    assert.equal((await submitted()).length, 1);
+    // 2: restarts, finds gradient 1 on-chain, waits for its evaluation, crashes before sending batch 2
+    await ownerUntilCrash(cfg, 'beforeSubmit');
+    assert.equal((await submitted()).length, 1, 'the crash before sending sent nothing');
+    // 3: finishes: batch 2 resent from its upload, batch 3 computed
+    const h = await startOwner(cfg);
+    try {
+      await waitFor('three submissions', async () => (await submitted()).length >= 3 && Object.values(h.journal.value.submissions).every((s) => s.state === 'submitted'), 120_000);
+      await waitFor('three evaluations', async () => (await lender.queryEvents('GradientEvaluated', [null, model.modelId])).length >= 3, 120_000);
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await h.stop();
+    }
+    const subs = await submitted();
+    assert.equal(subs.length, 3, 'exactly three submissions on-chain');
+    assert.equal(new Set(subs.map((s) => s.dataCommitment)).size, 3);
+    const journal = new (await import('../../src/state.ts')).Journal<{ submissions: Record<string, { batch: number; state: string; gradientId?: number }> }>({
+      file: `${sc.dir}/owner-a/owner-${me.toLowerCase()}.json`,
+      initial: () => ({ submissions: {} }),
+    });
+    const recs = Object.entries(journal.value.submissions);
+    assert.deepEqual(recs.map(([, r]) => r.batch).sort(), [0, 1, 2], 'batches 0, 1, 2: none skipped, none repeated');
+    for (const [commitment, r] of recs) {
+      assert.equal(r.state, 'submitted');
+      assert.equal(subs.find((s) => s.gradientId === r.gradientId)?.dataCommitment, commitment);
+    }
+    assert.ok(sc.logLines.some((l) => l.includes('simulated crash afterSubmit')), 'the crash was logged');
+  } finally {
+    await evaluator.stop();
+  }
+});
+
+test('evaluator killed before and after sending a decision: each gradient evaluated once, none skipped', { timeout: 200_000 }, async () => {
+  const lender = await sc.client(7);
+  const stateDir = `${sc.dir}/lender-b`;
+  const model = await open(lender, stateDir);
+  const owner = await startOwner({
+    client: await sc.client(3),
+    store: sc.store,
+    stateDir: `${sc.dir}/owner-b`,
+    data: sc.ownerCsvs[1]!,
+    batchSize: 512,
+    maxSubmissionsPerModel: 3,
+    filter: { modelIds: [model.modelId] },
+    pollMs: 100,
+    log: sc.log.child({ who: 'owner-b' }),
+  });
+  const evals = async () => (await lender.queryEvents('GradientEvaluated', [null, model.modelId])) as GradientEvaluated[];
+  const cfg: EvaluatorConfig = { client: lender, store: sc.store, stateDir, pollMs: 100, log: sc.log.child({ who: 'evaluator-b' }) };
+  try {
+    await waitFor('a first submission', async () => (await lender.queryEvents('GradientSubmitted', [null, model.modelId])).length >= 1, 60_000);
+    // 1: decision journaled, transaction never sent
+    await evaluatorUntilCrash(cfg, 'beforeEvaluate');
+    assert.equal((await evals()).length, 0);
+    const journalFile = `${stateDir}/evaluator-${(await lender.address()).toLowerCase()}.json`;
+    const { readFileSync } = await import('node:fs');
+    const decided = JSON.parse(readFileSync(journalFile, 'utf8')).evaluations as Record<string, { state: string; newWeightsCid: string; score: number }>;
+    const [firstId, first] = Object.entries(decided)[0]!;
+    assert.equal(first.state, 'decided');
+    // 2: resends the journaled decision (not a new one), crashes before journaling the receipt
+    await evaluatorUntilCrash(cfg, 'afterEvaluate');
+    const afterTwo = await evals();
+    assert.equal(afterTwo.length, 1);
+    assert.equal(afterTwo[0]!.gradientId, Number(firstId));
+    assert.equal(afterTwo[0]!.score, first.score, 'the journaled score was sent');
+    // encryption is randomized: an identical weights CID proves the decision was not recomputed
+    assert.equal(afterTwo[0]!.newWeightsCid, first.newWeightsCid);
+    // 3: runs normally: gradient 1 is found evaluated on-chain; 2 and 3 are evaluated
+    const h = await startEvaluator(cfg);
+    const seen: number[] = [];
+    h.events.on('evaluated', (e) => seen.push(e.gradientId));
+    try {
+      await waitFor('three evaluations', async () => (await evals()).length >= 3, 150_000);
+    } finally {
+      await h.stop();
+    }
+    const all = await evals();
+    assert.equal(all.length, 3);
+    assert.equal(new Set(all.map((e) => e.gradientId)).size, 3, 'each gradient evaluated once');
+    assert.ok(!seen.includes(Number(firstId)), 'the restarted evaluator did not act on gradient 1 again');
+    assert.ok(!sc.logLines.some((l) => l.includes('GradientNotPending')), 'no second evaluation was even attempted');
+    const subs = await lender.queryEvents('GradientSubmitted', [null, model.modelId]);
+    assert.deepEqual(all.map((e) => e.gradientId).sort(), subs.map((s) => (s as GradientSubmitted).gradientId).sort(), 'none skipped');
+    const final = JSON.parse(readFileSync(journalFile, 'utf8')).evaluations as Record<string, { state: string }>;
+    assert.ok(Object.values(final).every((e) => e.state === 'done'));
+  } finally {
+    await owner.stop();
+  }
+});
