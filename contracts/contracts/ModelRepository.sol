@@ -63,8 +63,10 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     }
 
     mapping(address account => mapping(address token => uint256 amount)) public credit;
-    uint256 public modelCount;
-    uint256 public gradientCount;
+    /// @dev One slot: once the first model exists it is non-zero, so no submission ever pays
+    /// for a fresh storage slot to count gradients.
+    uint128 private _modelCount;
+    uint128 private _gradientCount;
     mapping(uint256 modelId => mapping(bytes32 dataCommitment => bool used)) public commitmentUsed;
 
     mapping(uint256 modelId => Model) private _models;
@@ -94,7 +96,7 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         }
         if (bounty > type(uint128).max) revert AmountTooLarge(bounty);
 
-        modelId = ++modelCount;
+        modelId = ++_modelCount;
         address evaluator = p.evaluator == address(0) ? msg.sender : p.evaluator;
         Model storage m = _models[modelId];
         m.lender = msg.sender;
@@ -165,7 +167,7 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
 
         commitmentUsed[modelId][dataCommitment] = true;
         ++m.pendingCount;
-        gradientId = ++gradientCount;
+        gradientId = ++_gradientCount;
         uint40 evaluationDeadline = SafeCast.toUint40(block.timestamp + m.evaluationWindow);
         _gradients[gradientId] = Gradient({
             contributor: msg.sender,
@@ -349,6 +351,16 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IModelRepository
+    function modelCount() external view returns (uint256) {
+        return _modelCount;
+    }
+
+    /// @inheritdoc IModelRepository
+    function gradientCount() external view returns (uint256) {
+        return _gradientCount;
+    }
 
     /// @notice The stored state of a model (reverts for unknown ids). Indexers need not call it.
     function getModel(uint256 modelId) external view returns (Model memory) {
