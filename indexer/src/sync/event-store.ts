@@ -34,6 +34,15 @@ interface BlockRow {
 
 export class EventStore {
   private readonly db: Database.Database;
+  // Prepared once: better-sqlite3 statements finalised by the GC can abort Node 24 (env cleanup
+  // hook assertion), and re-preparing per call is slower anyway.
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  private sql(text: string): Database.Statement {
+    let st = this.stmts.get(text);
+    if (!st) this.stmts.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -67,13 +76,13 @@ export class EventStore {
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM chain_meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.sql('SELECT value FROM chain_meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string | undefined): void {
-    if (value === undefined) this.db.prepare('DELETE FROM chain_meta WHERE key = ?').run(key);
-    else this.db.prepare('INSERT INTO chain_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    if (value === undefined) this.sql('DELETE FROM chain_meta WHERE key = ?').run(key);
+    else this.sql('INSERT INTO chain_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /** The last block whose whole range has been fetched and stored. */
@@ -84,15 +93,15 @@ export class EventStore {
 
   /** Writes a batch and moves the head; call inside the caller's transaction. */
   append(batch: SyncBatch): void {
-    const insBlock = this.db.prepare(
+    const insBlock = this.sql(
       `INSERT INTO chain_blocks (number, hash, parent_hash, timestamp, raw) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, parent_hash = excluded.parent_hash,
          timestamp = excluded.timestamp, raw = COALESCE(excluded.raw, chain_blocks.raw)`,
     );
-    const insLog = this.db.prepare(
+    const insLog = this.sql(
       'INSERT INTO chain_logs (block_number, log_index, block_hash, transaction_hash, address, topic0, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    const insReceipt = this.db.prepare('INSERT OR REPLACE INTO chain_receipts (transaction_hash, block_number, raw) VALUES (?, ?, ?)');
+    const insReceipt = this.sql('INSERT OR REPLACE INTO chain_receipts (transaction_hash, block_number, raw) VALUES (?, ?, ?)');
     for (const h of batch.headers) insBlock.run(h.number, h.hash, h.parentHash, h.timestamp, null);
     for (const b of batch.blocks) {
       insBlock.run(b.ptr.number, b.ptr.hash, b.ptr.parentHash, b.ptr.timestamp, JSON.stringify(b.block));
@@ -117,17 +126,16 @@ export class EventStore {
   /** Drops everything after `ptr` (orphaned by a reorg); call inside the caller's transaction. */
   revertTo(ptr: BlockPtr | null): void {
     const n = ptr?.number ?? -1;
-    this.db.prepare('DELETE FROM chain_logs WHERE block_number > ?').run(n);
-    this.db.prepare('DELETE FROM chain_receipts WHERE block_number > ?').run(n);
-    this.db.prepare('DELETE FROM chain_blocks WHERE number > ?').run(n);
-    if (ptr) this.db.prepare('INSERT OR IGNORE INTO chain_blocks (number, hash, parent_hash, timestamp, raw) VALUES (?, ?, ?, ?, NULL)').run(ptr.number, ptr.hash, ptr.parentHash, ptr.timestamp);
+    this.sql('DELETE FROM chain_logs WHERE block_number > ?').run(n);
+    this.sql('DELETE FROM chain_receipts WHERE block_number > ?').run(n);
+    this.sql('DELETE FROM chain_blocks WHERE number > ?').run(n);
+    if (ptr) this.sql('INSERT OR IGNORE INTO chain_blocks (number, hash, parent_hash, timestamp, raw) VALUES (?, ?, ?, ?, NULL)').run(ptr.number, ptr.hash, ptr.parentHash, ptr.timestamp);
     this.setMeta('head', ptr ? JSON.stringify(ptr) : undefined);
   }
 
   /** Stored block hashes in [from, to], newest first (sparse below the unfinalised window). */
   hashesBetween(from: number, to: number): BlockPtr[] {
-    const rows = this.db
-      .prepare('SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE number BETWEEN ? AND ? ORDER BY number DESC')
+    const rows = this.sql('SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE number BETWEEN ? AND ? ORDER BY number DESC')
       .all(from, to) as BlockRow[];
     return rows.map(toPtr);
   }
@@ -135,16 +143,15 @@ export class EventStore {
   /** Headers kept only for reorg detection are dropped once they are final. */
   prune(belowNumber: number): void {
     const head = this.head();
-    this.db.prepare('DELETE FROM chain_blocks WHERE raw IS NULL AND number < ? AND number <> ?').run(belowNumber, head?.number ?? -1);
+    this.sql('DELETE FROM chain_blocks WHERE raw IS NULL AND number < ? AND number <> ?').run(belowNumber, head?.number ?? -1);
   }
 
   /** Blocks with logs in [from, to], ascending, as sync delivered them: for re-indexing. */
   *blocksWithLogs(from: number, to: number): Generator<SyncedBlock> {
-    const blocks = this.db
-      .prepare('SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL AND number BETWEEN ? AND ? ORDER BY number')
+    const blocks = this.sql('SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL AND number BETWEEN ? AND ? ORDER BY number')
       .all(from, to) as BlockRow[];
-    const logsOf = this.db.prepare('SELECT raw FROM chain_logs WHERE block_number = ? ORDER BY log_index');
-    const receiptsOf = this.db.prepare('SELECT transaction_hash, raw FROM chain_receipts WHERE block_number = ?');
+    const logsOf = this.sql('SELECT raw FROM chain_logs WHERE block_number = ? ORDER BY log_index');
+    const receiptsOf = this.sql('SELECT transaction_hash, raw FROM chain_receipts WHERE block_number = ?');
     for (const row of blocks) {
       const logs = (logsOf.all(row.number) as { raw: string }[]).map((r) => JSON.parse(r.raw) as RpcLog);
       const receiptRows = receiptsOf.all(row.number) as { transaction_hash: string; raw: string }[];
@@ -159,7 +166,7 @@ export class EventStore {
   }
 
   counts(): { blocks: number; logs: number; receipts: number } {
-    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const one = (sql: string) => (this.sql(sql).get() as { n: number }).n;
     return {
       blocks: one('SELECT count(*) AS n FROM chain_blocks WHERE raw IS NOT NULL'),
       logs: one('SELECT count(*) AS n FROM chain_logs'),
@@ -170,9 +177,9 @@ export class EventStore {
   /** Every stored row in a canonical order (tests compare two stores with it). */
   dump(): { blocks: unknown[]; logs: unknown[]; receipts: unknown[] } {
     return {
-      blocks: this.db.prepare('SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL ORDER BY number').all(),
-      logs: this.db.prepare('SELECT * FROM chain_logs ORDER BY block_number, log_index').all(),
-      receipts: this.db.prepare('SELECT * FROM chain_receipts ORDER BY block_number, transaction_hash').all(),
+      blocks: this.sql('SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL ORDER BY number').all(),
+      logs: this.sql('SELECT * FROM chain_logs ORDER BY block_number, log_index').all(),
+      receipts: this.sql('SELECT * FROM chain_receipts ORDER BY block_number, transaction_hash').all(),
     };
   }
 

@@ -15,6 +15,8 @@ export interface DataSourceFilter {
   address: string | null;
   topic0s: string[];
   startBlock: number;
+  /** last block the data source covers; null/undefined = no end */
+  endBlock?: number | null;
 }
 
 export interface SyncOptions {
@@ -28,6 +30,8 @@ export interface SyncOptions {
   needsTransactions?: boolean;
   needsReceipts?: boolean;
   logRanges?: LogRangeOptions;
+  /** a finer match than address + topic0 (the runtime's topic1-3 filters); logs it rejects are not stored */
+  matches?: (log: RpcLog, blockNumber: number) => boolean;
   logger?: Logger;
   metrics?: IndexerMetrics;
 }
@@ -60,6 +64,7 @@ export class Syncer {
   private readonly needsTransactions: boolean;
   private readonly needsReceipts: boolean;
   private readonly ranges: LogRangeFetcher;
+  private readonly matches?: (log: RpcLog, blockNumber: number) => boolean;
   private readonly logger?: Logger;
   private readonly metrics?: IndexerMetrics;
 
@@ -81,6 +86,7 @@ export class Syncer {
     this.needsReceipts = opts.needsReceipts ?? false;
     this.logger = opts.logger;
     this.metrics = opts.metrics;
+    this.matches = opts.matches;
     this.ranges = new LogRangeFetcher(rpc, this.filter, { logger: opts.logger, ...opts.logRanges });
     for (const [k, v] of [['confirmations', this.confirmations], ['maxReorgDepth', this.maxReorgDepth], ['headBatch', this.headBatch]] as const) {
       if (!Number.isSafeInteger(v) || v < (k === 'confirmations' ? 0 : 1)) throw new Error(`sync: invalid ${k} ${v}`);
@@ -214,7 +220,10 @@ export class Syncer {
       const n = Number(BigInt(l.blockNumber));
       const addr = l.address.toLowerCase();
       const t0 = String(l.topics[0]).toLowerCase();
-      return this.dataSources.some((d) => n >= d.startBlock && (d.address === null || d.address === addr) && d.topic0s.includes(t0));
+      const ds = this.dataSources.some(
+        (d) => n >= d.startBlock && (d.endBlock == null || n <= d.endBlock) && (d.address === null || d.address === addr) && d.topic0s.includes(t0),
+      );
+      return ds && (!this.matches || this.matches(l, n));
     });
   }
 

@@ -1,0 +1,192 @@
+// `hessian index`: flags with env-var fallbacks → startIndexer, until SIGINT/SIGTERM. Runnable on
+// its own too: `node indexer/src/cli.ts --rpc URL --subgraph DIR --db FILE`.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, startIndexer, type IndexerConfig } from './indexer.ts';
+import { createLogger, parseLogLevel } from './log.ts';
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  env: string;
+  default?: string;
+  arg?: string;
+  description: string;
+}
+
+export const INDEX_OPTIONS = {
+  rpc: { type: 'string', env: 'HESSIAN_RPC_URL', arg: 'URL', description: 'JSON-RPC endpoint of the chain (http or https)' },
+  subgraph: { type: 'string', env: 'HESSIAN_SUBGRAPH', default: 'subgraph/build', arg: 'DIR', description: 'built subgraph: the `graph build` output directory or its subgraph.yaml' },
+  db: { type: 'string', env: 'HESSIAN_DB', default: '.hessian/index.sqlite', arg: 'FILE', description: 'SQLite file of the store (created if missing)' },
+  port: { type: 'string', env: 'HESSIAN_INDEXER_PORT', default: '8000', arg: 'N', description: 'HTTP port of the GraphQL API, /health and /metrics (0 = any free port)' },
+  host: { type: 'string', env: 'HESSIAN_INDEXER_HOST', default: '127.0.0.1', arg: 'HOST', description: 'address to listen on' },
+  name: { type: 'string', env: 'HESSIAN_SUBGRAPH_NAME', default: 'hessian', arg: 'NAME', description: 'queries are served at /subgraphs/name/NAME (and /graphql)' },
+  confirmations: { type: 'string', env: 'HESSIAN_CONFIRMATIONS', default: '0', arg: 'N', description: 'stay N blocks behind the chain head' },
+  'poll-interval': { type: 'string', env: 'HESSIAN_POLL_INTERVAL', default: '1000', arg: 'MS', description: 'how often to poll for new blocks once synced' },
+  'max-reorg-depth': { type: 'string', env: 'HESSIAN_MAX_REORG_DEPTH', default: '250', arg: 'N', description: 'deepest reorg handled (deeper is fatal); older blocks are final' },
+  rebuild: { type: 'boolean', env: 'HESSIAN_REBUILD', description: 're-index every entity from the stored chain data (after changing the subgraph)' },
+  'rpc-timeout': { type: 'string', env: 'HESSIAN_RPC_TIMEOUT', default: '30000', arg: 'MS', description: 'timeout of one JSON-RPC request' },
+  'rpc-batch-size': { type: 'string', env: 'HESSIAN_RPC_BATCH_SIZE', default: '50', arg: 'N', description: 'calls per JSON-RPC batch (1 = no batching)' },
+  'log-range': { type: 'string', env: 'HESSIAN_LOG_RANGE', default: '2000', arg: 'N', description: 'first eth_getLogs block span (adapts to the provider)' },
+  'max-log-range': { type: 'string', env: 'HESSIAN_MAX_LOG_RANGE', default: '100000', arg: 'N', description: 'largest eth_getLogs block span' },
+  'log-level': { type: 'string', env: 'HESSIAN_LOG_LEVEL', default: 'info', arg: 'LEVEL', description: 'debug | info | warn | error (JSON lines on stderr)' },
+  'exit-when-synced': { type: 'boolean', env: 'HESSIAN_EXIT_WHEN_SYNCED', description: 'exit once caught up with the head (scripts, benchmarks); exit code 1 if the subgraph failed' },
+} as const satisfies Record<string, OptionSpec>;
+
+type Key = keyof typeof INDEX_OPTIONS;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function usage(): string {
+  const rows = Object.entries(INDEX_OPTIONS).map(([k, s]) => {
+    const spec = s as OptionSpec;
+    const flag = `--${k}${spec.arg ? ' ' + spec.arg : ''}`;
+    const dflt = spec.default !== undefined ? ` (default ${spec.default})` : '';
+    return `  ${flag.padEnd(24)} ${spec.description}${dflt}\n  ${''.padEnd(24)} env ${spec.env}`;
+  });
+  return ['Usage: hessian index --rpc URL [--subgraph DIR] [--db FILE] [--port N] [options]', '', 'Options (flags win over environment variables):', ...rows, '  -h, --help'].join('\n');
+}
+
+function int(key: Key, raw: string, min: number): number {
+  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`--${key}: expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${key}: must be at least ${min}, got ${raw}`);
+  return n;
+}
+
+function bool(key: Key, raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off|)$/i.test(raw)) return false;
+  throw new UsageError(`${INDEX_OPTIONS[key].env}: expected true or false, got "${raw}"`);
+}
+
+export interface ParsedArgs {
+  help: boolean;
+  config: IndexerConfig;
+  exitWhenSynced: boolean;
+}
+
+/** Flags, then env vars, then defaults. Throws UsageError naming the bad flag. */
+export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(Object.entries(INDEX_OPTIONS).map(([k, s]) => [k, { type: s.type }])),
+      },
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage()}`);
+  }
+  const get = (k: Key): string | undefined => {
+    const v = values[k];
+    if (typeof v === 'string') return v;
+    const e = env[INDEX_OPTIONS[k].env];
+    if (e !== undefined && e !== '') return e;
+    return (INDEX_OPTIONS[k] as OptionSpec).default;
+  };
+  const flag = (k: Key): boolean => {
+    if (values[k] === true) return true;
+    const e = env[INDEX_OPTIONS[k].env];
+    return e !== undefined ? bool(k, e) : false;
+  };
+  if (values.help) return { help: true, config: {} as IndexerConfig, exitWhenSynced: false };
+  const rpcUrl = get('rpc');
+  if (!rpcUrl) throw new UsageError(`--rpc is required (or set HESSIAN_RPC_URL)\n\n${usage()}`);
+  let logLevel;
+  try {
+    logLevel = parseLogLevel(get('log-level'));
+  } catch (err) {
+    throw new UsageError(`--log-level: ${(err as Error).message}`);
+  }
+  const logInitial = int('log-range', get('log-range')!, 1);
+  const logMax = int('max-log-range', get('max-log-range')!, 1);
+  if (logMax < logInitial) throw new UsageError(`--max-log-range (${logMax}) is below --log-range (${logInitial})`);
+  return {
+    help: false,
+    exitWhenSynced: flag('exit-when-synced'),
+    config: {
+      rpcUrl,
+      subgraph: get('subgraph')!,
+      db: get('db')!,
+      port: int('port', get('port')!, 0),
+      host: get('host')!,
+      subgraphName: get('name')!,
+      confirmations: int('confirmations', get('confirmations')!, 0),
+      pollIntervalMs: int('poll-interval', get('poll-interval')!, 1),
+      maxReorgDepth: int('max-reorg-depth', get('max-reorg-depth')!, 1),
+      rebuild: flag('rebuild'),
+      rpcTimeoutMs: int('rpc-timeout', get('rpc-timeout')!, 1),
+      rpcBatchSize: int('rpc-batch-size', get('rpc-batch-size')!, 1),
+      logRange: { initial: logInitial, max: logMax },
+      logLevel,
+    },
+  };
+}
+
+/**
+ * Runs the indexer until a signal (or until synced with --exit-when-synced). Resolves with the
+ * exit code; bad input throws UsageError / ConfigError / ManifestError with a clear message.
+ */
+export async function runIndexCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const args = parseIndexArgs(argv, env);
+  if (args.help) {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  const { config } = args;
+  if (config.db !== ':memory:') mkdirSync(path.dirname(path.resolve(config.db)), { recursive: true });
+  const logger = createLogger({ level: config.logLevel, fields: { component: 'indexer' } });
+  const indexer = await startIndexer({ ...config, logger, port: args.exitWhenSynced ? null : config.port });
+  if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nhealth: ${indexer.origin}/health  metrics: ${indexer.origin}/metrics\n`);
+
+  return await new Promise<number>((resolve) => {
+    let finished = false;
+    const finish = async (code: number) => {
+      if (finished) return;
+      finished = true;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await indexer.stop();
+      resolve(code);
+    };
+    const onSignal = () => {
+      logger.info('stopping');
+      void finish(0);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (args.exitWhenSynced) {
+      indexer.ready.then(
+        () => finish(0),
+        (err: Error) => {
+          logger.error('not synced', { error: err.message });
+          void finish(1);
+        },
+      );
+    }
+    // a fatal error ends the process; a failed subgraph keeps serving what it indexed, as graph-node does
+    indexer.done.catch(() => finish(1));
+  });
+}
+
+const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  runIndexCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: Error) => {
+      const known = err instanceof UsageError || err instanceof ConfigError || err.name === 'ManifestError' || err.name === 'StoreError' || err.name === 'SchemaError';
+      process.stderr.write(`hessian index: ${known ? err.message : (err.stack ?? err.message)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,495 @@
+// The indexer as one running thing: sync feeds blocks, the runtime turns each block's logs into
+// entity changes, and every batch (event-store rows, entity versions, cursor) commits in one
+// SQLite transaction, so a kill -9 at any moment leaves the store at a batch boundary and a
+// restart continues from there to the same result. Deterministic handler errors stop indexing at
+// their block and mark the subgraph failed, as graph-node does; RPC trouble is retried forever.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { openDatabase, type Db } from './db.ts';
+import { loadSubgraph, type LoadedSubgraph } from './manifest.ts';
+import { HandlerError } from './runtime/errors.ts';
+import type { MappingLogEntry } from './runtime/runtime.ts';
+import { EntityStore } from './store/entity-store.ts';
+import { createGraphqlServer, type GraphqlServer } from './graphql/server.ts';
+import { EventStore, type SyncBatch, type SyncedBlock } from './sync/event-store.ts';
+import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sleep } from './sync/rpc.ts';
+import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter } from './sync/syncer.ts';
+import { Progress } from './sync/progress.ts';
+import { createLogger, type Logger, type LogLevel } from './log.ts';
+import { createMetrics, type IndexerMetrics } from './metrics.ts';
+import type { BlockPtr, EntityData, EntityReader } from './types.ts';
+
+export interface IndexerConfig {
+  /** JSON-RPC endpoint (http/https) */
+  rpcUrl: string;
+  /** a built subgraph: the directory `graph build` wrote (or its subgraph.yaml) */
+  subgraph: string;
+  /** SQLite file; `:memory:` for a throwaway store */
+  db: string;
+  /** HTTP port of the GraphQL API, /health and /metrics; 0 = a free port; null = no server */
+  port?: number | null;
+  host?: string;
+  /** served at /subgraphs/name/<name> */
+  subgraphName?: string;
+  /** stay this many blocks behind the head */
+  confirmations?: number;
+  pollIntervalMs?: number;
+  /** deepest reorg handled; blocks deeper than this are final */
+  maxReorgDepth?: number;
+  /** re-index from the event store: a changed subgraph without refetching the chain */
+  rebuild?: boolean;
+  rpcTimeoutMs?: number;
+  rpcBatchSize?: number;
+  /** first eth_getLogs span and its ceiling */
+  logRange?: { initial?: number; max?: number };
+  /** headers fetched per step near the head */
+  headBatch?: number;
+  /** seconds between progress lines during backfill; 0 = none */
+  progressIntervalSeconds?: number;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** process-level Prometheus metrics (CPU, memory, event loop) next to the indexer's own */
+  defaultMetrics?: boolean;
+}
+
+export interface IndexerStatus {
+  /** caught up with the head (minus confirmations) at least once and not failed */
+  synced: boolean;
+  failed: { message: string; block: number; handler: string | null } | null;
+  /** the store's cursor */
+  block: BlockPtr | null;
+  chainHead: number | null;
+  lag: number | null;
+  /** a fatal error stopped indexing (other than a handler failure) */
+  error: string | null;
+}
+
+export interface RunningIndexer {
+  /** the subgraph's GraphQL URL (null without a server) */
+  url: string | null;
+  /** http://host:port (null without a server) */
+  origin: string | null;
+  /** resolves once the store has caught up with the chain head; rejects if indexing stops before */
+  ready: Promise<void>;
+  /** resolves when the indexing loop ends (stop(), a handler failure); rejects on a fatal error */
+  done: Promise<void>;
+  status(): IndexerStatus;
+  store: EntityStore;
+  events: EventStore;
+  db: Db;
+  subgraph: LoadedSubgraph;
+  metrics: IndexerMetrics;
+  deployment: string;
+  stop(): Promise<void>;
+}
+
+/** Configuration mistakes and unusable inputs, reported before anything runs. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A content hash of the build (manifest, schema, ABIs by content, WASM): what the store was indexed with. */
+export function deploymentId(sub: LoadedSubgraph): string {
+  const h = createHash('sha256');
+  const add = (label: string, data: string | Buffer) => {
+    h.update(label + '\0');
+    h.update(data);
+    h.update('\0');
+  };
+  add('manifest', readFileSync(sub.manifest.file));
+  add('schema', sub.schema.source);
+  for (const ds of sub.manifest.dataSources) {
+    add('wasm', readFileSync(ds.mapping.file));
+    for (const abi of ds.abis) add('abi', readFileSync(abi.file));
+  }
+  return '0x' + h.digest('hex');
+}
+
+function filtersOf(sub: LoadedSubgraph): DataSourceFilter[] {
+  return sub.manifest.dataSources.map((ds) => ({
+    address: ds.address,
+    topic0s: [...new Set(ds.mapping.eventHandlers.map((h) => h.topic0.toLowerCase()))].sort(),
+    startBlock: ds.startBlock,
+    endBlock: ds.endBlock,
+  }));
+}
+
+/** Whether chain data fetched for `stored` contains every log `wanted` needs. */
+function covers(stored: DataSourceFilter[], wanted: DataSourceFilter[]): boolean {
+  return wanted.every((w) =>
+    stored.some(
+      (s) =>
+        (s.address === null || s.address === w.address) &&
+        w.topic0s.every((t) => s.topic0s.includes(t)) &&
+        s.startBlock <= w.startBlock &&
+        (s.endBlock == null || (w.endBlock != null && w.endBlock <= s.endBlock)),
+    ),
+  );
+}
+
+const FAILED_MSG = 'indexing stopped: the subgraph failed';
+
+export async function startIndexer(config: IndexerConfig): Promise<RunningIndexer> {
+  const logger = config.logger ?? createLogger({ level: config.logLevel ?? 'info', fields: { component: 'indexer' } });
+  const metrics = createMetrics({ defaultMetrics: config.defaultMetrics });
+  const pollIntervalMs = config.pollIntervalMs ?? 1000;
+  for (const [k, v, min] of [
+    ['confirmations', config.confirmations ?? 0, 0],
+    ['pollIntervalMs', pollIntervalMs, 1],
+    ['maxReorgDepth', config.maxReorgDepth ?? 250, 1],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`invalid ${k}: ${v} (expected an integer >= ${min})`);
+  }
+  if (!config.rpcUrl) throw new ConfigError('no JSON-RPC URL given (--rpc or HESSIAN_RPC_URL)');
+  if (!config.subgraph) throw new ConfigError('no subgraph given (--subgraph or HESSIAN_SUBGRAPH)');
+  if (!config.db) throw new ConfigError('no database file given (--db or HESSIAN_DB)');
+
+  const mappingLog = logger.child({ component: 'mapping' });
+  const sub = loadSubgraph(config.subgraph, {
+    logger: (e: MappingLogEntry) => {
+      const fields = { dataSource: e.dataSource, handler: e.handler, block: e.block, logIndex: e.logIndex };
+      if (e.level === 'debug') mappingLog.debug(e.message, fields);
+      else if (e.level === 'info') mappingLog.info(e.message, fields);
+      else if (e.level === 'warning') mappingLog.warn(e.message, fields);
+      else mappingLog.error(e.message, fields);
+    },
+  });
+  const { runtime } = sub;
+  if (sub.runtime.unimplementedImports.length) {
+    logger.warn('the mappings import host functions this indexer does not implement; a handler calling one fails', {
+      imports: sub.runtime.unimplementedImports,
+    });
+  }
+  const deployment = deploymentId(sub);
+  const filters = filtersOf(sub);
+
+  const stop = new AbortController();
+  const rpc = new JsonRpcClient({
+    url: config.rpcUrl,
+    timeoutMs: config.rpcTimeoutMs,
+    maxBatchSize: config.rpcBatchSize,
+    metrics,
+    logger: logger.child({ component: 'rpc' }),
+    signal: stop.signal,
+  });
+  // an endpoint that does not answer now is most likely a wrong URL: say so instead of retrying forever
+  try {
+    await rpc.call<string>('eth_chainId', [], { retries: 2 });
+  } catch (err) {
+    throw new ConfigError(`cannot reach the JSON-RPC endpoint ${rpc.displayUrl}: ${(err as Error).message}`);
+  }
+
+  const db = openDatabase(config.db);
+  let server: GraphqlServer | null = null;
+  try {
+    const events = new EventStore(db);
+    const storedDeployment = events.getMeta('deployment');
+    if (storedDeployment && storedDeployment !== deployment && !config.rebuild) {
+      throw new ConfigError(
+        `${config.db} was indexed with a different build of the subgraph (${storedDeployment.slice(0, 18)}…, now ${deployment.slice(0, 18)}…): ` +
+          're-index it from the stored chain data with --rebuild, or use another --db',
+      );
+    }
+    const store = new EntityStore(db, sub.schema, { reset: config.rebuild === true });
+    store.transaction(() => {
+      const storedFilters = events.getMeta('filters');
+      if (storedFilters && !covers(JSON.parse(storedFilters) as DataSourceFilter[], filters)) {
+        logger.warn('the data sources changed: the stored chain data does not cover them and is fetched again');
+        events.clear();
+        store.revertTo(null);
+      }
+      events.setMeta('filters', JSON.stringify(filters));
+      events.setMeta('deployment', deployment);
+    });
+
+    const syncer = new Syncer(rpc, events, {
+      dataSources: filters,
+      confirmations: config.confirmations,
+      maxReorgDepth: config.maxReorgDepth,
+      headBatch: config.headBatch,
+      needsTransactions: runtime.needsTransactions,
+      needsReceipts: runtime.needsReceipts,
+      matches: (log, n) => runtime.matches(log, n),
+      logRanges: { initialRange: config.logRange?.initial, maxRange: config.logRange?.max, signal: stop.signal },
+      logger: logger.child({ component: 'sync' }),
+      metrics,
+    });
+
+    const state = {
+      synced: false,
+      chainHead: null as number | null,
+      error: null as string | null,
+    };
+    const status = (): IndexerStatus => {
+      const block = store.getCursor();
+      const f = store.getFailed();
+      return {
+        synced: state.synced && !f,
+        failed: f ? { message: f.message, block: f.blockNumber, handler: f.handler } : null,
+        block,
+        chainHead: state.chainHead,
+        lag: state.chainHead !== null ? Math.max(0, state.chainHead - (block?.number ?? syncer.startBlock - 1)) : null,
+        error: state.error,
+      };
+    };
+    const refreshGauges = () => {
+      const s = status();
+      if (s.block) metrics.indexedBlock.set(s.block.number);
+      if (s.lag !== null) metrics.lagBlocks.set(s.lag);
+      metrics.failed.set(s.failed ? 1 : 0);
+    };
+
+    if (config.port !== null) {
+      server = await createGraphqlServer({
+        store,
+        schema: sub.schema,
+        subgraphName: config.subgraphName ?? 'hessian',
+        port: config.port ?? 0,
+        host: config.host ?? '127.0.0.1',
+        deployment,
+        routes: {
+          '/health': (_req: IncomingMessage, res: ServerResponse) => {
+            const s = status();
+            const healthy = s.synced && !s.failed && !s.error;
+            res.statusCode = healthy ? 200 : 503;
+            res.setHeader('content-type', 'application/json; charset=utf-8');
+            res.end(JSON.stringify({ ...s, healthy, deployment }));
+          },
+          '/metrics': async (_req: IncomingMessage, res: ServerResponse) => {
+            refreshGauges();
+            res.setHeader('content-type', metrics.registry.contentType);
+            res.end(await metrics.registry.metrics());
+          },
+        },
+      });
+      logger.info('serving', { url: server.url, health: server.origin + '/health', metrics: server.origin + '/metrics' });
+    }
+
+    const progress = new Progress(syncer.startBlock);
+    let lastProgressLog = Date.now();
+    const progressEvery = (config.progressIntervalSeconds ?? 10) * 1000;
+
+    /** Runs the handlers of `blocks` in order; stops at the first deterministic failure. */
+    const runBlocks = async (blocks: SyncedBlock[]) => {
+      const overlay = new Map<string, EntityData | null>();
+      // blocks of a batch commit together, so a block must see the changes of the ones before it
+      const reader: EntityReader = {
+        get: (type, id) => {
+          const k = type + '\0' + id;
+          return overlay.has(k) ? overlay.get(k)! : store.get(type, id);
+        },
+      };
+      const done: Array<{ b: SyncedBlock; changes: Awaited<ReturnType<typeof runtime.processBlock>> }> = [];
+      let failure: { b: SyncedBlock; err: HandlerError } | null = null;
+      for (const b of blocks) {
+        const t0 = performance.now();
+        try {
+          const changes = await runtime.processBlock(b.block, b.logs, reader, b.receipts ? { receipts: b.receipts } : {});
+          for (const c of changes) overlay.set(c.entityType + '\0' + c.id, c.data);
+          done.push({ b, changes });
+          metrics.eventsProcessed.inc(b.logs.length);
+        } catch (err) {
+          if (!(err instanceof HandlerError)) throw err;
+          failure = { b, err };
+          break;
+        } finally {
+          metrics.handlerSeconds.observe((performance.now() - t0) / 1000);
+        }
+      }
+      return { done, failure };
+    };
+
+    const markFailed = (failure: { b: SyncedBlock; err: HandlerError }) => {
+      store.setFailed({ message: failure.err.message, block: failure.b.ptr, handler: `${failure.err.dataSource}.${failure.err.handler}` });
+      metrics.failed.set(1);
+      logger.error('subgraph failed: indexing stopped at the failing block', {
+        block: failure.b.ptr.number,
+        handler: failure.err.handler,
+        logIndex: failure.err.logIndex,
+        error: failure.err.reason,
+      });
+    };
+
+    /** One sync batch: handlers, then event-store rows + entity versions + cursor in one transaction. */
+    const applyBatch = async (batch: SyncBatch): Promise<boolean> => {
+      const before = events.head();
+      const { done, failure } = await runBlocks(batch.blocks);
+      store.transaction(() => {
+        if (failure) {
+          const n = failure.b.ptr.number;
+          const known = [...done.map((d) => d.b.ptr), ...batch.headers.filter((h) => h.number < n)].sort((a, b) => a.number - b.number);
+          const to = known.at(-1);
+          if (to) {
+            events.append({ blocks: done.map((d) => d.b), headers: batch.headers.filter((h) => h.number < n), to });
+            for (const d of done) store.applyBlock(d.b.ptr, d.changes);
+            if (to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(to);
+          }
+          markFailed(failure);
+          return;
+        }
+        events.append(batch);
+        for (const d of done) store.applyBlock(d.b.ptr, d.changes);
+        if (batch.to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(batch.to);
+        events.prune((state.chainHead ?? batch.to.number) - (config.maxReorgDepth ?? 250));
+      });
+      const to = store.getCursor();
+      const covered = (to?.number ?? 0) - (before?.number ?? syncer.startBlock - 1);
+      if (covered > 0) metrics.blocksProcessed.inc(covered);
+      progress.record(to?.number ?? 0, done.reduce((n, d) => n + d.b.logs.length, 0));
+      refreshGauges();
+      return failure === null;
+    };
+
+    /** Entity state behind the event store (a rebuild, or a crash between the two): replay locally. */
+    const replay = async () => {
+      const head = events.head();
+      const cursor = store.getCursor();
+      if (!head) return true;
+      if (cursor && cursor.number > head.number) {
+        store.transaction(() => store.revertTo(head));
+        return true;
+      }
+      if (cursor && cursor.number === head.number) return true;
+      const from = cursor ? cursor.number + 1 : 0;
+      logger.info('re-indexing from the stored chain data', { from, to: head.number, blocks: events.counts().blocks });
+      const t0 = Date.now();
+      let chunk: SyncedBlock[] = [];
+      let eventsDone = 0;
+      const flush = async () => {
+        const { done, failure } = await runBlocks(chunk);
+        store.transaction(() => {
+          for (const d of done) store.applyBlock(d.b.ptr, d.changes);
+          if (failure) markFailed(failure);
+        });
+        eventsDone += done.reduce((n, d) => n + d.b.logs.length, 0);
+        chunk = [];
+        return !failure;
+      };
+      for (const b of events.blocksWithLogs(from, head.number)) {
+        if (stop.signal.aborted) return false;
+        chunk.push(b);
+        if (chunk.length >= 500 && !(await flush())) return false;
+      }
+      if (chunk.length && !(await flush())) return false;
+      store.transaction(() => {
+        if (head.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(head);
+      });
+      logger.info('re-indexed from the stored chain data', { to: head.number, events: eventsDone, seconds: (Date.now() - t0) / 1000 });
+      return true;
+    };
+
+    let resolveReady!: () => void;
+    let rejectReady!: (err: Error) => void;
+    const ready = new Promise<void>((res, rej) => {
+      resolveReady = res;
+      rejectReady = rej;
+    });
+    ready.catch(() => {});
+
+    const loop = async (): Promise<void> => {
+      if (store.getFailed()) {
+        const f = store.getFailed()!;
+        logger.error('the subgraph has failed before; not indexing (fix the subgraph and run with --rebuild)', { block: f.blockNumber, error: f.message });
+        rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
+        return;
+      }
+      if (!(await replay())) {
+        const f = store.getFailed();
+        if (f) rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
+        return;
+      }
+      let attempt = 0;
+      while (!stop.signal.aborted) {
+        try {
+          const step = await syncer.step();
+          attempt = 0;
+          state.chainHead = step.chainHead;
+          if (step.kind === 'batch') {
+            if (!(await applyBatch(step.batch))) {
+              const f = store.getFailed()!;
+              rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
+              return;
+            }
+            if (!state.synced && step.batch.to.number >= step.target) markSynced();
+            else maybeLogProgress(step.chainHead);
+          } else if (step.kind === 'reorg') {
+            store.transaction(() => {
+              events.revertTo(step.forkPoint);
+              store.revertTo(step.forkPoint);
+            });
+            metrics.reorgs.inc();
+            metrics.reorgDepth.observe(step.depth);
+            logger.warn('reverted a chain reorganisation', { forkPoint: step.forkPoint?.number ?? null, depth: step.depth });
+            refreshGauges();
+          } else {
+            if (step.reason === 'synced' && !state.synced) markSynced();
+            refreshGauges();
+            await sleep(step.reason === 'synced' ? pollIntervalMs : Math.min(pollIntervalMs, 250), stop.signal);
+          }
+        } catch (err) {
+          if (err instanceof AbortedError || stop.signal.aborted) break;
+          if (err instanceof ReorgTooDeepError || (err instanceof RpcError && !isTransient(err))) throw err;
+          if (!(err instanceof UnsettledError || err instanceof TransportError || isTransient(err))) throw err;
+          const wait = rpc.backoff(Math.min(attempt++, 6));
+          logger.warn('sync step failed, retrying', { error: (err as Error).message, attempt, waitMs: Math.round(wait) });
+          await sleep(wait, stop.signal).catch(() => {});
+        }
+      }
+    };
+
+    const markSynced = () => {
+      state.synced = true;
+      const c = store.getCursor();
+      logger.info('caught up with the chain head', { block: c?.number ?? null, chainHead: state.chainHead });
+      resolveReady();
+    };
+    const maybeLogProgress = (chainHead: number) => {
+      if (!progressEvery || Date.now() - lastProgressLog < progressEvery) return;
+      lastProgressLog = Date.now();
+      logger.info('backfill progress', { ...progress.report(chainHead - (config.confirmations ?? 0)) });
+    };
+
+    const done = loop().then(
+      () => {
+        rejectReady(new Error('indexer stopped before it caught up with the chain head'));
+      },
+      (err: Error) => {
+        state.error = err.message;
+        logger.error('indexing stopped', { error: err.message });
+        rejectReady(err);
+        throw err;
+      },
+    );
+    done.catch(() => {});
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: server?.url ?? null,
+      origin: server?.origin ?? null,
+      ready,
+      done,
+      status,
+      store,
+      events,
+      db,
+      subgraph: sub,
+      metrics,
+      deployment,
+      stop() {
+        stopping ??= (async () => {
+          stop.abort();
+          await done.catch(() => {});
+          await server?.close();
+          db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    stop.abort();
+    await server?.close();
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,186 @@
+// startIndexer end to end: real Hardhat node, real ModelRepository history, the compiled subgraph,
+// the SQLite store. Parity with the mapping tests' expectations, the HTTP surface, reorgs while
+// following the head, --rebuild from local history, and a deterministic handler failure.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expectedEntities } from '@hessian/subgraph/tests/expected';
+import { plainEntity } from '@hessian/subgraph/tests/helpers';
+import { startIndexer, type IndexerConfig, type RunningIndexer } from '../../src/indexer.ts';
+import { silentLogger } from '../../src/log.ts';
+import { dumpOf, startHessianChain, waitFor, type HessianChain } from './helpers/hessian.ts';
+
+let h: HessianChain;
+const running: RunningIndexer[] = [];
+
+before(async () => {
+  h = await startHessianChain();
+});
+after(async () => {
+  for (const r of running) await r.stop();
+  await h?.stop();
+});
+
+async function start(extra: Partial<IndexerConfig> = {}): Promise<RunningIndexer> {
+  const r = await startIndexer({
+    rpcUrl: h.chain.url,
+    subgraph: h.subgraphDir,
+    db: ':memory:',
+    port: null,
+    pollIntervalMs: 20,
+    logger: silentLogger,
+    ...extra,
+  });
+  running.push(r);
+  return r;
+}
+
+async function stop(r: RunningIndexer) {
+  await r.stop();
+  running.splice(running.indexOf(r), 1);
+}
+
+async function synced(r: RunningIndexer) {
+  const head = await h.head();
+  const hash = ((await h.send<{ hash: string }>('eth_getBlockByNumber', ['0x' + head.toString(16), false])).hash).toLowerCase();
+  await waitFor(`indexer at block ${head}`, () => r.status().block?.hash === hash);
+}
+
+describe('startIndexer over the scripted history', () => {
+  test('handler parity: every entity equals what the mapping tests expect', async () => {
+    const r = await start();
+    await r.ready;
+    const expected = expectedEntities(h.record);
+    for (const [entityType, rows] of Object.entries(expected)) {
+      const def = r.subgraph.schema.entities.get(entityType)!;
+      const fields = def.fields.filter((f) => !f.derivedFrom).map((f) => f.name);
+      const current = r.store.dump().filter((d) => d.entityType === entityType && d.blockEnd === null);
+      assert.deepEqual(current.map((d) => d.id).sort(), Object.keys(rows).sort(), `${entityType} ids`);
+      for (const [id, want] of Object.entries(rows)) {
+        const got = r.store.get(entityType, id);
+        assert.ok(got, `${entityType} ${id} missing`);
+        assert.deepStrictEqual(plainEntity(got, fields), want, `${entityType} ${id}`);
+      }
+    }
+    const s = r.status();
+    assert.equal(s.synced, true);
+    assert.equal(s.block!.number, await h.head());
+    assert.equal(s.failed, null);
+    await stop(r);
+  });
+
+  test('serves GraphQL, /health and /metrics', async () => {
+    const r = await start({ port: 0 });
+    await r.ready;
+    const res = await fetch(r.url!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ _meta { block { number } hasIndexingErrors } models(orderBy: id) { id } }' }),
+    });
+    const body = (await res.json()) as { data: { _meta: { block: { number: number }; hasIndexingErrors: boolean }; models: { id: string }[] } };
+    assert.equal(body.data._meta.block.number, await h.head());
+    assert.equal(body.data._meta.hasIndexingErrors, false);
+    assert.deepEqual(body.data.models.map((m) => m.id).sort(), Object.keys(expectedEntities(h.record).Model!).sort());
+
+    const health = await fetch(r.origin + '/health');
+    assert.equal(health.status, 200);
+    const hb = (await health.json()) as { synced: boolean; lag: number; healthy: boolean };
+    assert.equal(hb.synced, true);
+    assert.equal(hb.healthy, true);
+    assert.equal(hb.lag, 0);
+
+    const metrics = await (await fetch(r.origin + '/metrics')).text();
+    const value = (name: string) => Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1]);
+    const events = h.record.txs.reduce((n, t) => n + t.logIndexes.length, 0);
+    assert.equal(value('hessian_indexer_events_processed_total'), events);
+    assert.equal(value('hessian_indexer_indexed_block'), await h.head());
+    assert.equal(value('hessian_indexer_head_lag_blocks'), 0);
+    assert.ok(value('hessian_indexer_rpc_requests_total') > 0);
+    assert.match(metrics, /hessian_indexer_block_handler_seconds_bucket/);
+    await stop(r);
+  });
+
+  for (const depth of [1, 3, 5]) {
+    test(`reorg of depth ${depth} while following the head: the store equals a fresh index of the canonical chain`, async () => {
+      const r = await start({ maxReorgDepth: 10 });
+      await r.ready;
+      const snap = await h.send<string>('evm_snapshot');
+      for (let i = 0; i < depth; i++) await h.createModel(`orphan${depth}x${i}`);
+      await synced(r);
+      const orphanedModels = r.store.dump().filter((d) => d.entityType === 'Model').length;
+      await h.send('evm_revert', [snap]);
+      // the new branch: other transactions from another lender, one block longer
+      await h.send('evm_mine');
+      for (let i = 0; i < depth; i++) await h.createModel(`canon${depth}x${i}`, 2);
+      await synced(r);
+      assert.ok(((await r.metrics.reorgs.get()).values[0]?.value ?? 0) >= 1, 'a reorg was handled');
+      const fresh = await start({ maxReorgDepth: 10 });
+      await fresh.ready;
+      await synced(fresh);
+      assert.deepEqual(dumpOf(r.store, r.events), dumpOf(fresh.store, fresh.events));
+      const cids = r.store.dump().filter((d) => d.entityType === 'Model').map((d) => String(d.data.weightsCid ?? d.data.initialWeightsCid ?? ''));
+      assert.ok(!cids.some((c) => c.includes('orphan')), 'no entity of the orphaned branch survives');
+      assert.ok(orphanedModels > 0);
+      await stop(fresh);
+      await stop(r);
+    });
+  }
+
+  test('--rebuild re-indexes from the stored chain data to the same store', async () => {
+    const file = path.join(h.workDir, 'rebuild.sqlite');
+    const first = await start({ db: file });
+    await first.ready;
+    const before = dumpOf(first.store, first.events);
+    await stop(first);
+    const again = await start({ db: file, rebuild: true });
+    await again.ready;
+    assert.deepEqual(dumpOf(again.store, again.events), before);
+    // every block was re-run through the handlers, not copied
+    const stored = again.events.counts().logs;
+    assert.ok(stored >= h.record.txs.reduce((n, t) => n + t.logIndexes.length, 0));
+    assert.equal((await again.metrics.eventsProcessed.get()).values[0]!.value, stored);
+    await stop(again);
+  });
+
+  test('a changed subgraph build is refused without --rebuild, with a clear message', async () => {
+    const file = path.join(h.workDir, 'changed.sqlite');
+    const first = await start({ db: file });
+    await first.ready;
+    await stop(first);
+    const manifest = path.join(h.subgraphDir, 'subgraph.yaml');
+    const original = readFileSync(manifest, 'utf8');
+    try {
+      writeFileSync(manifest, original.replace('description:', 'description: changed'));
+      await assert.rejects(start({ db: file }), /different build of the subgraph.*--rebuild/s);
+    } finally {
+      writeFileSync(manifest, original);
+    }
+  });
+
+  test('a deterministic handler error stops indexing at its block and marks the subgraph failed', async () => {
+    // route ModelCreated to the handler of another event: its params do not fit, the handler aborts
+    const manifest = path.join(h.subgraphDir, 'subgraph.yaml');
+    const original = readFileSync(manifest, 'utf8');
+    const broken = original.replace(/(event: BountyAdded\([^)]*\)\s*\n\s*handler: )(\w+)/, '$1handleModelCreated');
+    assert.notEqual(broken, original, 'the manifest was rewritten');
+    writeFileSync(manifest, broken);
+    try {
+      const r = await start({ port: 0 });
+      await assert.rejects(r.ready, /the subgraph failed at block \d+/);
+      const failed = r.store.getFailed()!;
+      assert.ok(failed, 'failure recorded');
+      const firstTopUp = h.record.txs.find((t) => t.label.startsWith('top up') || t.label.includes('addBounty') || t.label.includes('top-up'));
+      if (firstTopUp) assert.equal(failed.blockNumber, firstTopUp.blockNumber);
+      assert.equal(r.store.getCursor()!.number < failed.blockNumber, true, 'the failing block is not indexed');
+      assert.match(failed.handler ?? '', /handleModelCreated/);
+      const health = await fetch(r.origin + '/health');
+      assert.equal(health.status, 503);
+      assert.equal(((await health.json()) as { failed: unknown }).failed !== null, true);
+      await r.done;
+      await stop(r);
+    } finally {
+      writeFileSync(manifest, original);
+    }
+  });
+});
