@@ -29,7 +29,15 @@ function be32(n: number): string {
   return b.toString('hex');
 }
 
+/** The expected data counts from an empty contract: model and gradient ids starting at 1. */
+function assertFresh(r: HistoryRecord): void {
+  if (r.firstModelId !== 1 || r.firstGradientId !== 1) {
+    throw new Error(`expected entities need the history on a fresh deployment (it started at model ${r.firstModelId}, gradient ${r.firstGradientId})`);
+  }
+}
+
 export function expectedEntities(r: HistoryRecord): ExpectedEntities {
+  assertFresh(r);
   const a = r.accounts;
   const eth = ETH;
   const htt = r.token;
@@ -654,6 +662,7 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
  * handlers whose intermediate state is wrong even when the final state comes out right.
  */
 export function expectedCheckpoints(r: HistoryRecord): { after: string; entities: ExpectedEntities }[] {
+  assertFresh(r);
   const a = r.accounts;
   return [
     {

@@ -50,6 +50,9 @@ export interface HistoryRecord {
   repository: string;
   token: string;
   accounts: Record<Role, string>;
+  /** on-chain id of the script's model 1 / gradient 1 (1 on a fresh deployment; k-th = first + k - 1) */
+  firstModelId: number;
+  firstGradientId: number;
   /** 01:00 UTC of the first day the history uses (unix seconds) */
   t0: number;
   /** t0's day number (unix seconds / 86400): DayData ids are day0 .. day0 + 4 */
@@ -103,6 +106,13 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   if (!tokenAddress) throw new Error('runHistory: the deployment has no TestToken');
   const repo = (who: Role) => new Contract(repoAddress, modelRepositoryAbi, signers[who]);
   const token = (who: Role) => new Contract(tokenAddress, testTokenAbi, signers[who]);
+
+  // Ids continue from what the contract already holds (ids of a fresh deployment start at 1):
+  // model k of this script is M(k), gradient k is G(k).
+  const modelBase: bigint = await repo('deployer').modelCount();
+  const gradientBase: bigint = await repo('deployer').gradientCount();
+  const M = (k: number) => modelBase + BigInt(k);
+  const G = (k: number) => gradientBase + BigInt(k);
 
   // Fixed block times: day boundaries (DayData) and deadlines come out the same on every run.
   const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
@@ -166,8 +176,8 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
     submissionStake: p.stake,
   });
   const submit = async (offset: number, who: Role, model: number, g: string) =>
-    at(offset, `submit ${g}`, async () => repo(who).submitGradient(model, await cid(g), commit(g), { value: model === 1 ? ETH_STAKE : 0n }));
-  const evaluate = (who: Role, gradientId: number, score: number, accepted: boolean, weights: string) =>
+    at(offset, `submit ${g}`, async () => repo(who).submitGradient(M(model), await cid(g), commit(g), { value: model === 1 ? ETH_STAKE : 0n }));
+  const evaluate = (who: Role, gradientId: bigint, score: number, accepted: boolean, weights: string) =>
     async () => repo(who).evaluateGradient(gradientId, score, accepted, accepted ? await cid(weights) : '');
 
   // ------------------------------------------------------------------ day 0
@@ -189,7 +199,7 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   });
   await at(240, 'create m3', () => repo('bob').createModel(m3, { value: parseEther('0.2') }));
   // 0.5 ETH + 1 wei: the odd wei is the rounding dust refunded when model 1 closes
-  await at(300, 'top up m1', () => repo('frank').addBounty(1, parseEther('0.5') + 1n, { value: parseEther('0.5') + 1n }));
+  await at(300, 'top up m1', () => repo('frank').addBounty(M(1), parseEther('0.5') + 1n, { value: parseEther('0.5') + 1n }));
   await submit(3600, 'carol', 1, 'g1');
   await submit(3660, 'dave', 1, 'g2');
   await submit(3720, 'erin', 1, 'g3');
@@ -197,29 +207,29 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
 
   // ------------------------------------------------------------------ day 1
   await together(DAY, [
-    ['evaluate g1', evaluate('alice', 1, 740_000, true, 'w1.1')],
-    ['evaluate g2', evaluate('alice', 2, 690_000, false, '')],
+    ['evaluate g1', evaluate('alice', G(1), 740_000, true, 'w1.1')],
+    ['evaluate g2', evaluate('alice', G(2), 690_000, false, '')],
   ]);
-  await at(DAY + 60, 'evaluate g3', evaluate('alice', 3, 730_000, true, 'w1.2'));
-  await at(DAY + 120, 'top up m2', () => repo('bob').addBounty(2, 200n * TOKEN_UNIT));
+  await at(DAY + 60, 'evaluate g3', evaluate('alice', G(3), 730_000, true, 'w1.2'));
+  await at(DAY + 120, 'top up m2', () => repo('bob').addBounty(M(2), 200n * TOKEN_UNIT));
   await submit(DAY + 180, 'dave', 2, 'g5');
-  await at(DAY + 240, 'evaluate g4', evaluate('eve', 4, 550_000, true, 'w2.1'));
-  await at(DAY + 300, 'evaluate g5', evaluate('eve', 5, 520_000, false, ''));
+  await at(DAY + 240, 'evaluate g4', evaluate('eve', G(4), 550_000, true, 'w2.1'));
+  await at(DAY + 300, 'evaluate g5', evaluate('eve', G(5), 520_000, false, ''));
 
   // ------------------------------------------------------------------ day 2
   await submit(2 * DAY, 'carol', 1, 'g6');
   await submit(2 * DAY + 60, 'dave', 1, 'g7');
   await submit(2 * DAY + 120, 'erin', 1, 'g8');
-  await at(2 * DAY + 180, 'evaluate g6', evaluate('alice', 6, 760_000, true, 'w1.3'));
+  await at(2 * DAY + 180, 'evaluate g6', evaluate('alice', G(6), 760_000, true, 'w1.3'));
   await submit(2 * DAY + 240, 'carol', 2, 'g9');
-  await at(2 * DAY + 300, 'evaluate g9', evaluate('eve', 9, 610_000, true, 'w2.2'));
-  await at(2 * DAY + 360, 'close m2', () => repo('bob').closeModel(2));
-  await at(2 * DAY + 420, 'claim g4', () => repo('carol').claimShare(4));
-  await at(2 * DAY + 480, 'claim g9', () => repo('carol').claimShare(9));
+  await at(2 * DAY + 300, 'evaluate g9', evaluate('eve', G(9), 610_000, true, 'w2.2'));
+  await at(2 * DAY + 360, 'close m2', () => repo('bob').closeModel(M(2)));
+  await at(2 * DAY + 420, 'claim g4', () => repo('carol').claimShare(G(4)));
+  await at(2 * DAY + 480, 'claim g9', () => repo('carol').claimShare(G(9)));
   await at(2 * DAY + 540, 'withdraw carol token', () => repo('carol').withdraw(tokenAddress, accounts.vault));
 
   // ------------------------------------------------------------------ day 3
-  await at(3 * DAY, 'close m3', () => repo('frank').closeModel(3));
+  await at(3 * DAY, 'close m3', () => repo('frank').closeModel(M(3)));
   await at(3 * DAY + 60, 'withdraw bob eth', () => repo('bob').withdraw(ETH, accounts.bob));
   const m4 = await createParams({
     token: ETH, bounty: 0n, weights: 'w4', meta: 'meta4', initial: 650_000, target: 750_000,
@@ -227,14 +237,14 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   });
   await at(3 * DAY + 120, 'create m4', () => repo('alice').createModel(m4, { value: parseEther('2') }));
   await submit(3 * DAY + 180, 'carol', 4, 'g10');
-  await at(3 * DAY + 240, 'evaluate g10', evaluate('eve', 10, 700_000, true, 'w4.1'));
+  await at(3 * DAY + 240, 'evaluate g10', evaluate('eve', G(10), 700_000, true, 'w4.1'));
 
   // ------------------------------------------------------------------ day 4 (model 1's deadline + window passed)
-  await at(4 * DAY, 'expire g7', () => repo('erin').expireGradient(7));
-  await at(4 * DAY + 60, 'expire g8', () => repo('erin').expireGradient(8));
-  await at(4 * DAY + 120, 'close m1', () => repo('frank').closeModel(1));
-  await at(4 * DAY + 180, 'claim g7', () => repo('dave').claimShare(7));
-  await at(4 * DAY + 240, 'claim g8', () => repo('erin').claimShare(8));
+  await at(4 * DAY, 'expire g7', () => repo('erin').expireGradient(G(7)));
+  await at(4 * DAY + 60, 'expire g8', () => repo('erin').expireGradient(G(8)));
+  await at(4 * DAY + 120, 'close m1', () => repo('frank').closeModel(M(1)));
+  await at(4 * DAY + 180, 'claim g7', () => repo('dave').claimShare(G(7)));
+  await at(4 * DAY + 240, 'claim g8', () => repo('erin').claimShare(G(8)));
   await at(4 * DAY + 300, 'withdraw alice eth', () => repo('alice').withdraw(ETH, accounts.alice));
   await at(4 * DAY + 360, 'withdraw carol eth', () => repo('carol').withdraw(ETH, accounts.carol));
   await at(4 * DAY + 420, 'withdraw dave eth', () => repo('dave').withdraw(ETH, accounts.dave));
@@ -252,6 +262,8 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
     repository: repoAddress.toLowerCase(),
     token: tokenAddress.toLowerCase(),
     accounts,
+    firstModelId: Number(M(1)),
+    firstGradientId: Number(G(1)),
     t0,
     day0: Math.floor(t0 / DAY),
     cids,
