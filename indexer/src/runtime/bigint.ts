@@ -7,7 +7,9 @@ export const MAX_BIGINT_BITS = 435_412;
 
 export function bitLength(n: bigint): number {
   const abs = n < 0n ? -n : n;
-  return abs === 0n ? 0 : abs.toString(2).length;
+  if (abs === 0n) return 0;
+  const hex = abs.toString(16);
+  return (hex.length - 1) * 4 + (32 - Math.clz32(parseInt(hex[0]!, 16)));
 }
 
 /** graph-node's `BigInt::new` check: the magnitude's bits plus a sign bit. */
@@ -17,33 +19,34 @@ export function checkBigIntSize(n: bigint): bigint {
   return n;
 }
 
+function hexOfLE(bytes: Uint8Array): string {
+  const be = Buffer.from(bytes).reverse();
+  return be.toString('hex');
+}
+
 export function fromSignedLE(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n;
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
-  if (bytes[bytes.length - 1]! & 0x80) n -= 1n << BigInt(bytes.length * 8);
-  return n;
+  const n = BigInt(`0x${hexOfLE(bytes)}`);
+  return bytes[bytes.length - 1]! & 0x80 ? n - (1n << BigInt(bytes.length * 8)) : n;
 }
 
 export function fromUnsignedLE(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
-  return n;
+  return bytes.length === 0 ? 0n : BigInt(`0x${hexOfLE(bytes)}`);
 }
 
 /** Minimal two's complement little-endian encoding (num-bigint's `to_signed_bytes_le`). */
 export function toSignedLE(n: bigint): Uint8Array {
-  if (n === 0n) return new Uint8Array([0]);
-  const out: number[] = [];
-  let x = n;
-  // emit bytes until the remaining value is pure sign extension of the last byte's top bit
-  for (;;) {
-    const byte = Number(x & 0xffn);
-    out.push(byte);
-    x >>= 8n;
-    if ((x === 0n && (byte & 0x80) === 0) || (x === -1n && (byte & 0x80) !== 0)) break;
+  let hex: string;
+  if (n >= 0n) {
+    hex = n.toString(16);
+    if (hex.length % 2) hex = `0${hex}`;
+    // a set top bit would read as negative: add a zero byte
+    if (parseInt(hex[0]!, 16) >= 8) hex = `00${hex}`;
+  } else {
+    const bytes = Math.floor(bitLength(-n - 1n) / 8) + 1;
+    hex = (n + (1n << BigInt(bytes * 8))).toString(16).padStart(bytes * 2, '0');
   }
-  return Uint8Array.from(out);
+  return Buffer.from(hex, 'hex').reverse();
 }
 
 /**

@@ -2,11 +2,12 @@
 // WASM memory from JSON-RPC data, with graph-node's layouts per apiVersion
 // (chain/ethereum/src/runtime/abi.rs): Event has a `receipt` field from 0.0.7, Block a
 // `baseFeePerGas` and Transaction a `nonce` from 0.0.6.
-import { getBytes, type EventFragment } from 'ethers';
+import type { EventFragment, ParamType } from 'ethers';
 import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from '../types.ts';
 import { toSignedLE } from './bigint.ts';
 import type { AscHeap } from './heap.ts';
-import { coder, fromEthers, writeEthValue, type EthValue } from './ethereum-values.ts';
+import { decodeParams, decodeTopic, isDynamicType } from './abi-decode.ts';
+import { writeEthValue, type EthValue } from './ethereum-values.ts';
 
 export interface ApiLayout {
   /** the apiVersion's last component (all supported versions are 0.0.x) */
@@ -26,13 +27,24 @@ export interface DecodedParam {
   value: EthValue;
 }
 
+/** JSON-RPC hex data to bytes (no validation beyond what Buffer does: the node produced it) */
+export function hexBytes(hex: string): Uint8Array {
+  return Buffer.from(hex.startsWith('0x') ? hex.slice(2) : hex, 'hex');
+}
+
+const dataTypesOf = new WeakMap<EventFragment, ParamType[]>();
+
 /**
  * Decode a log's parameters for an ABI event: indexed static values from their topics, indexed
  * dynamic values (strings, bytes, arrays, tuples) as the 32-byte topic hash, as graph-node does.
  */
 export function decodeLogParams(event: EventFragment, log: RpcLog): DecodedParam[] {
-  const dataTypes = event.inputs.filter((p) => !p.indexed);
-  const data = coder.decode(dataTypes, log.data);
+  let dataTypes = dataTypesOf.get(event);
+  if (!dataTypes) {
+    dataTypes = event.inputs.filter((p) => !p.indexed);
+    dataTypesOf.set(event, dataTypes);
+  }
+  const data = decodeParams(dataTypes, hexBytes(log.data));
   let topic = 1;
   let dataIndex = 0;
   return event.inputs.map((input, i) => {
@@ -40,13 +52,12 @@ export function decodeLogParams(event: EventFragment, log: RpcLog): DecodedParam
     if (input.indexed) {
       const t = log.topics[topic++];
       if (t === undefined) throw new Error(`log has ${log.topics.length} topics but event ${event.format('sighash')} needs more`);
-      const dynamic = input.isTuple() || input.isArray() || input.baseType === 'string' || input.baseType === 'bytes';
-      const value: EthValue = dynamic
-        ? { kind: 'fixedBytes', value: getBytes(t) }
-        : fromEthers(input, coder.decode([input], t)[0]);
+      const bytes = hexBytes(t);
+      if (bytes.length !== 32) throw new Error(`topic ${t} is not 32 bytes`);
+      const value: EthValue = isDynamicType(input) ? { kind: 'fixedBytes', value: bytes } : decodeTopic(input, bytes);
       return { name, value };
     }
-    return { name, value: fromEthers(input, data[dataIndex++]) };
+    return { name, value: data[dataIndex++]! };
   });
 }
 
@@ -61,35 +72,57 @@ function writeOptionalQuantity(heap: AscHeap, hex: string | undefined | null): n
 }
 
 function writeHex(heap: AscHeap, hex: string): number {
-  return heap.writeBytes(getBytes(hex));
+  return heap.writeBytes(hexBytes(hex));
 }
 
 function writeOptionalHex(heap: AscHeap, hex: string | undefined | null): number {
   return hex === undefined || hex === null ? 0 : writeHex(heap, hex);
 }
 
-// what ethers/nodes call these fields differs from graph-ts's names
 const ZERO_HASH = `0x${'00'.repeat(32)}`;
 
+/** A struct of Bytes/BigInt fields, converted from hex once and copied into each trigger's memory. */
+type Prepared = (Uint8Array | null)[];
+
+const bytesOf = (hex: string): Uint8Array => hexBytes(hex);
+const optionalBytesOf = (hex: string | undefined | null): Uint8Array | null => (hex === undefined || hex === null ? null : hexBytes(hex));
+const bigOf = (hex: string | undefined | null): Uint8Array => toSignedLE(quantity(hex));
+const optionalBigOf = (hex: string | undefined | null): Uint8Array | null => (hex === undefined || hex === null ? null : bigOf(hex));
+
+function writePrepared(heap: AscHeap, fields: Prepared, type: 'EthereumBlock' | 'EthereumTransaction'): number {
+  const ptrs = new Array<number>(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    ptrs[i] = f ? heap.writeBytes(f) : 0;
+  }
+  return heap.writeStruct(ptrs, type);
+}
+
+const preparedBlocks = new WeakMap<RpcBlock, Prepared>();
+
 export function writeBlock(heap: AscHeap, block: RpcBlock, layout: ApiLayout): number {
-  const fields = [
-    writeHex(heap, block.hash),
-    writeHex(heap, block.parentHash),
-    writeHex(heap, block.sha3Uncles ?? ZERO_HASH),
-    writeHex(heap, block.miner),
-    writeHex(heap, block.stateRoot),
-    writeHex(heap, block.transactionsRoot),
-    writeHex(heap, block.receiptsRoot),
-    writeQuantity(heap, block.number),
-    writeQuantity(heap, block.gasUsed),
-    writeQuantity(heap, block.gasLimit),
-    writeQuantity(heap, block.timestamp),
-    writeQuantity(heap, block.difficulty),
-    writeQuantity(heap, block.totalDifficulty),
-    writeOptionalQuantity(heap, block.size),
-  ];
-  if (layout.blockHasBaseFee) fields.push(writeOptionalQuantity(heap, block.baseFeePerGas));
-  return heap.writeStruct(fields, 'EthereumBlock');
+  let fields = preparedBlocks.get(block);
+  if (!fields) {
+    fields = [
+      bytesOf(block.hash),
+      bytesOf(block.parentHash),
+      bytesOf(block.sha3Uncles ?? ZERO_HASH),
+      bytesOf(block.miner),
+      bytesOf(block.stateRoot),
+      bytesOf(block.transactionsRoot),
+      bytesOf(block.receiptsRoot),
+      bigOf(block.number),
+      bigOf(block.gasUsed),
+      bigOf(block.gasLimit),
+      bigOf(block.timestamp),
+      bigOf(block.difficulty),
+      bigOf(block.totalDifficulty),
+      optionalBigOf(block.size),
+      optionalBigOf(block.baseFeePerGas),
+    ];
+    preparedBlocks.set(block, fields);
+  }
+  return writePrepared(heap, layout.blockHasBaseFee ? fields : fields.slice(0, 14), 'EthereumBlock');
 }
 
 type TxWithFees = RpcTransaction & { maxFeePerGas?: string; maxPriorityFeePerGas?: string };
@@ -104,19 +137,25 @@ function gasPrice(tx: TxWithFees, baseFee: string | undefined): bigint {
   return quantity(tx.gasPrice);
 }
 
+const preparedTxs = new WeakMap<RpcTransaction, Prepared>();
+
 export function writeTransaction(heap: AscHeap, tx: RpcTransaction, block: RpcBlock, layout: ApiLayout): number {
-  const fields = [
-    writeHex(heap, tx.hash),
-    writeQuantity(heap, tx.transactionIndex),
-    writeHex(heap, tx.from),
-    writeOptionalHex(heap, tx.to),
-    writeQuantity(heap, tx.value),
-    writeQuantity(heap, tx.gas),
-    heap.writeBytes(toSignedLE(gasPrice(tx as TxWithFees, block.baseFeePerGas))),
-    writeHex(heap, tx.input),
-  ];
-  if (layout.txHasNonce) fields.push(writeQuantity(heap, tx.nonce));
-  return heap.writeStruct(fields, 'EthereumTransaction');
+  let fields = preparedTxs.get(tx);
+  if (!fields) {
+    fields = [
+      bytesOf(tx.hash),
+      bigOf(tx.transactionIndex),
+      bytesOf(tx.from),
+      optionalBytesOf(tx.to),
+      bigOf(tx.value),
+      bigOf(tx.gas),
+      toSignedLE(gasPrice(tx as TxWithFees, block.baseFeePerGas)),
+      bytesOf(tx.input),
+      bigOf(tx.nonce),
+    ];
+    preparedTxs.set(tx, fields);
+  }
+  return writePrepared(heap, layout.txHasNonce ? fields : fields.slice(0, 8), 'EthereumTransaction');
 }
 
 function writeLog(heap: AscHeap, log: RpcLog): number {

@@ -10,8 +10,11 @@ import type { EntityChange, EntityReader, RpcBlock, RpcLog, RpcReceipt, RpcTrans
 import { EntityCache } from './entity-cache.ts';
 import { HandlerError, HostError, ManifestError } from './errors.ts';
 import { decodeLogParams, layoutFor, writeEvent, type ApiLayout, type DecodedParam } from './ethereum-event.ts';
-import { AscHeap, ClassIds, type AscExports } from './heap.ts';
+import { ClassIds } from './heap.ts';
+import { ModuleInstance } from './instance.ts';
+import { exportMutableGlobals } from './wasm-globals.ts';
 import type { DataSourceInfo, HostContext, HostFns, LogLevel } from './host/context.ts';
+import type { AscHeap } from './heap.ts';
 import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
 import { jsonHost } from './host/json.ts';
@@ -52,6 +55,10 @@ interface CompiledModule {
   classIds: ClassIds;
   imports: WebAssembly.Imports;
   unimplemented: string[];
+  /** the mutable globals exported for resets, or null when the binary could not be rewritten */
+  globalNames: string[] | null;
+  /** the instance triggers run in, reset between them when possible */
+  instance: ModuleInstance | null;
 }
 
 function defaultLogger(entry: MappingLogEntry): void {
@@ -63,6 +70,9 @@ class TriggerContext implements HostContext {
   heapRef: AscHeap | null = null;
   cacheRef: EntityCache | null = null;
   dataSourceRef: DataSourceInfo | null = null;
+  /** `_start` is running: what it reads from the trigger must not be baked into a snapshot */
+  starting = false;
+  touchedTriggerDuringStart = false;
   logger: (entry: MappingLogEntry) => void;
   where = { handler: '', block: 0, logIndex: 0 };
 
@@ -75,10 +85,12 @@ class TriggerContext implements HostContext {
     return this.heapRef;
   }
   get cache(): EntityCache {
+    if (this.starting) this.touchedTriggerDuringStart = true;
     if (!this.cacheRef) throw new HostError('host function called outside of a handler');
     return this.cacheRef;
   }
   get dataSource(): DataSourceInfo {
+    if (this.starting) this.touchedTriggerDuringStart = true;
     if (!this.dataSourceRef) throw new HostError('host function called outside of a handler');
     return this.dataSourceRef;
   }
@@ -155,10 +167,18 @@ export class SubgraphRuntime {
       throw new ManifestError(`cannot read WASM file ${file}: ${(err as Error).message}`);
     }
     let module: WebAssembly.Module;
+    let globalNames: string[] | null = null;
     try {
       module = new WebAssembly.Module(bytes);
     } catch (err) {
       throw new ManifestError(`${file} is not a valid WASM module: ${(err as Error).message}`);
+    }
+    try {
+      const rewritten = exportMutableGlobals(bytes);
+      module = new WebAssembly.Module(rewritten.bytes);
+      globalNames = rewritten.names;
+    } catch {
+      // fall back to a fresh instance per trigger
     }
     const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
     for (const needed of ['memory', '__new', 'id_of_type']) {
@@ -178,7 +198,7 @@ export class SubgraphRuntime {
         });
       if (!fn) unimplemented.push(imp.name);
     }
-    const compiled: CompiledModule = { file, module, classIds: new ClassIds(), imports, unimplemented };
+    const compiled: CompiledModule = { file, module, classIds: new ClassIds(), imports, unimplemented, globalNames, instance: null };
     this.modules.set(file, compiled);
     return compiled;
   }
@@ -271,14 +291,30 @@ export class SubgraphRuntime {
     ctx.cacheRef = cache;
     ctx.dataSourceRef = trigger.info;
     ctx.where = { handler: trigger.handler.handler, block: number, logIndex };
+    const compiled = trigger.module;
     try {
-      const instance = new WebAssembly.Instance(trigger.module.module, trigger.module.imports);
-      const exports = instance.exports as unknown as AscExports & Record<string, (ptr: number) => void>;
-      ctx.heapRef = new AscHeap(exports, trigger.module.classIds);
-      exports._start?.();
-      const event = writeEvent(ctx.heapRef, { log, params, block, transaction, receipt }, trigger.layout);
-      exports[trigger.handler.handler]!(event);
+      let instance = compiled.instance;
+      if (instance?.resettable) {
+        ctx.heapRef = instance.heap;
+        instance.reset();
+      } else {
+        instance = new ModuleInstance(compiled.module, compiled.imports, compiled.classIds, compiled.globalNames ?? []);
+        ctx.heapRef = instance.heap;
+        ctx.starting = true;
+        ctx.touchedTriggerDuringStart = false;
+        try {
+          instance.start(() => compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
+        } finally {
+          ctx.starting = false;
+        }
+        compiled.instance = instance;
+      }
+      const event = writeEvent(instance.heap, { log, params, block, transaction, receipt }, trigger.layout);
+      (instance.exports[trigger.handler.handler] as (ptr: number) => void)(event);
+      instance.afterTrigger();
     } catch (err) {
+      // whatever state the failed trigger left behind, the next one starts from a new instance
+      compiled.instance = null;
       if (err instanceof HostError || err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
         throw this.handlerError(trigger, block, number, log, err);
       }
