@@ -55,6 +55,13 @@ export function barsOptions(): Omit<uPlot.Options, 'width' | 'height'> {
   };
 }
 
+/** 24-hour UTC ticks: the date at midnight, the time otherwise. */
+const timeTicks: uPlot.Axis.Values = (_u, splits) =>
+  splits.map((s) => {
+    const iso = new Date(s * 1000).toISOString();
+    return iso.slice(11, 16) === '00:00' ? iso.slice(5, 10) : iso.slice(11, 16);
+  });
+
 const fmtScore = (_u: uPlot, v: number | null) => (v == null ? '–' : v.toFixed(4));
 const timeValue = (_u: uPlot, v: number | null) =>
   v == null ? '–' : new Date(v * 1000).toISOString().slice(0, 19).replace('T', ' ');
@@ -68,7 +75,7 @@ export function scoreOptions(yMin: number, yMax: number): Omit<uPlot.Options, 'w
       x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max + (max - min) * 0.02]) },
       y: { range: () => [Math.max(0, yMin - pad), Math.min(1, yMax + pad)] },
     },
-    axes: [axisStyle, { ...axisStyle, label: 'score', size: 60, values: (_u, s) => s.map((v) => v.toFixed(3)) }],
+    axes: [{ ...axisStyle, values: timeTicks }, { ...axisStyle, label: 'score', size: 60, values: (_u, s) => s.map((v) => v.toFixed(3)) }],
     series: [
       { label: 'Time (UTC)', value: timeValue },
       { label: 'Best score', stroke: COLORS.best, width: 2, paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false }, value: fmtScore },
@@ -83,7 +90,7 @@ export function earningsOptions(symbol: string): Omit<uPlot.Options, 'width' | '
   return {
     tzDate: utc,
     scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) } },
-    axes: [axisStyle, { ...axisStyle, label: symbol, size: 64 }],
+    axes: [{ ...axisStyle, values: timeTicks }, { ...axisStyle, label: symbol, size: 64 }],
     series: [
       { label: 'Time (UTC)', value: timeValue },
       { label: `Earned (${symbol})`, stroke: COLORS.paid, width: 2, fill: 'rgba(22,163,74,0.1)', paths: uPlot.paths.stepped!({ align: 1 }), points: { show: true, size: 6 } },

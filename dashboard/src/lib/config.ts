@@ -117,7 +117,8 @@ export function cidUrl(config: Pick<DashboardConfig, 'ipfsGateway'>, cid: string
   return config.ipfsGateway && cid ? `${config.ipfsGateway}/ipfs/${encodeURIComponent(cid)}` : undefined;
 }
 
-export async function loadConfig(location: Location, fetchFn: typeof fetch = fetch): Promise<DashboardConfig> {
+/** `location` is the page's (window.location), or any URL-like with href and search. */
+export async function loadConfig(location: { href: string; search: string }, fetchFn: typeof fetch = fetch): Promise<DashboardConfig> {
   const url = new URL('config.json', location.href);
   url.search = '';
   url.hash = '';

@@ -49,14 +49,14 @@ describe('overrides and tokens', () => {
       seen.push(url);
       return new Response(JSON.stringify({ endpoint: 'http://a/x', tokens: {} }), { status: 200 });
     }) as unknown as typeof fetch;
-    const loc = new URL('http://host:9/dash/index.html?endpoint=http://c/q#/model/1') as unknown as Location;
+    const loc = new URL('http://host:9/dash/index.html?endpoint=http://c/q#/model/1');
     const c = await loadConfig(loc, fakeFetch);
     expect(seen).toEqual(['http://host:9/dash/config.json']);
     expect(c.endpoint).toBe('http://c/q');
   });
   it('loadConfig reports an unreadable config with its URL', async () => {
     const notFound = (async () => new Response('nope', { status: 500 })) as unknown as typeof fetch;
-    await expect(loadConfig(new URL('http://h/') as unknown as Location, notFound)).rejects.toThrow('could not load http://h/config.json: HTTP 500');
+    await expect(loadConfig(new URL('http://h/'), notFound)).rejects.toThrow('could not load http://h/config.json: HTTP 500');
   });
 });
 

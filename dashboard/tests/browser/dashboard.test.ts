@@ -1,0 +1,304 @@
+// The dashboard in real Chromium against the real stack (Hardhat history → embedded indexer →
+// graph-node API): every page shows the numbers the API returns, time travel changes them, a new
+// on-chain event appears without reload, and the endpoint-down banner comes and goes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Contract, JsonRpcProvider, parseEther } from 'ethers';
+import type { Page } from 'playwright-core';
+import { ETH, RewardRule, modelRepositoryAbi } from '@hessian/contracts';
+import { tx } from '@hessian/subgraph/tests/history';
+import { ETH as ETH_INFO, formatAmount, formatInt, formatScore, type TokenInfo } from '../../src/lib/format.ts';
+import { openPage, screenshot, startStack, type Stack } from './harness.ts';
+
+let stack: Stack;
+let page: Page;
+let errors: string[];
+const HSN: TokenInfo = { symbol: 'HSN', decimals: 18 };
+const info = (token: string) => (token === ETH ? ETH_INFO : HSN);
+
+before(async () => {
+  stack = await startStack();
+  ({ page, errors } = await openPage(stack));
+}, { timeout: 240_000 });
+
+after(async () => {
+  await stack?.stop();
+});
+
+const text = async (selector: string) => (await page.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim();
+const go = async (hash: string, ready: string) => {
+  await page.goto(`${stack.dashboard.url}${hash}`);
+  await page.locator(ready).first().waitFor({ timeout: 15_000 });
+};
+/** raw base units and the shown text of the Amount inside `cell` */
+const amountIn = async (cell: string) => {
+  const el = page.locator(`${cell} .amount`).first();
+  return { raw: await el.getAttribute('data-raw'), text: (await el.innerText()).trim() };
+};
+
+describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
+  test('overview shows the totals, money and bounties the API returns', async () => {
+    const expected = await stack.gql<{
+      protocol: { modelCount: number; gradientCount: number; acceptedGradientCount: number; evaluationCount: number; contributorCount: number };
+      tokens: { id: string; totalEscrowed: string; totalPaid: string; totalRefunded: string; totalLocked: string }[];
+      models: { id: string; token: { id: string }; bounty: string; bountyLeft: string; status: string; bestScore: string; targetScore: string }[];
+    }>(`{
+      protocol(id: "hessian") { modelCount gradientCount acceptedGradientCount evaluationCount contributorCount }
+      tokens { id totalEscrowed totalPaid totalRefunded totalLocked }
+      models(first: 100) { id token { id } bounty bountyLeft status bestScore targetScore }
+    }`);
+    await go('#/', '[data-testid="modelCount"]');
+    await page.locator('[data-testid="sync"]', { hasText: 'Synced to block' }).waitFor();
+
+    const p = expected.protocol;
+    const created = stack.history.txs.filter((t) => /^create m\d+$/.test(t.label)).length;
+    assert.equal(p.modelCount, created, 'one Model per createModel in the history');
+    for (const key of ['modelCount', 'gradientCount', 'acceptedGradientCount', 'evaluationCount', 'contributorCount'] as const) {
+      assert.equal(await text(`[data-testid="${key}"]`), formatInt(p[key]), key);
+    }
+    assert.equal(expected.tokens.length, 2);
+    for (const t of expected.tokens) {
+      for (const field of ['totalEscrowed', 'totalPaid', 'totalRefunded', 'totalLocked'] as const) {
+        const shown = await amountIn(`[data-testid="token-totals"] tr[data-token="${t.id}"] [data-field="${field}"]`);
+        assert.equal(shown.raw, t[field], `${t.id} ${field}`);
+        assert.equal(shown.text, formatAmount(t[field], info(t.id)), `${t.id} ${field} text`);
+      }
+    }
+    // escrow from the script: models 1 (1 + 0.5 ETH + 1 wei), 3 (0.2) and 4 (2); models 2 (1,000 + 200 HSN) and 5 (300)
+    assert.equal((await amountIn(`tr[data-token="${ETH}"] [data-field="totalEscrowed"]`)).text, '3.7 ETH');
+    assert.equal((await amountIn(`tr[data-token="${stack.history.token}"] [data-field="totalEscrowed"]`)).text, '1,500 HSN');
+
+    const rows = page.locator('[data-testid="models-table"] tbody tr');
+    assert.equal(await rows.count(), expected.models.length);
+    for (const m of expected.models) {
+      const row = `[data-testid="models-table"] tr[data-model="${m.id}"]`;
+      assert.equal((await amountIn(`${row} [data-field="bounty"]`)).raw, m.bounty, `model ${m.id} bounty`);
+      assert.equal((await amountIn(`${row} [data-field="bountyLeft"]`)).raw, m.bountyLeft, `model ${m.id} left`);
+      assert.equal(await text(`${row} [data-field="scores"]`), `${formatScore(m.bestScore)} / ${formatScore(m.targetScore)}`);
+    }
+    // sort by model id with the keyboard, ascending then descending
+    const sortButton = page.locator('[data-testid="models-table"] thead button', { hasText: 'Model' });
+    await sortButton.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="models-table"] th[aria-sort="descending"]').waitFor();
+    const ids = expected.models.map((m) => m.id).sort((a, b) => Number(a) - Number(b));
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model'))), [...ids].reverse());
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="models-table"] th[aria-sort="ascending"]').waitFor();
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model'))), ids);
+    // filter by token
+    await page.locator('[data-testid="filter-token"]').selectOption(stack.history.token);
+    const hsnModels = expected.models.filter((m) => m.token.id === stack.history.token).map((m) => m.id).sort((a, b) => Number(a) - Number(b));
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model'))), hsnModels);
+    await page.locator('[data-testid="filter-token"]').selectOption('');
+    assert.ok((await page.locator('[data-testid="activity"] li').count()) > 0, 'recent activity is listed');
+    assert.ok((await page.locator('.chart canvas').count()) >= 2, 'both daily charts draw');
+    await screenshot(page, 'overview');
+    assert.deepEqual(errors, []);
+  });
+
+  test('model page shows status, escrow, score curve, gradients and the model leaderboard', async () => {
+    const { model: m } = await stack.gql<{
+      model: {
+        status: string; bestScore: string; targetScore: string; bounty: string; paid: string; refunded: string; bountyLeft: string;
+        gradients: { id: string; status: string; score: string | null; reward: string; contributor: { id: string } }[];
+        evaluations: { id: string; accepted: boolean }[];
+        contributors: { contributor: { id: string }; rewardsEarned: string; gradientsAccepted: number; gradientsSubmitted: number }[];
+      };
+    }>(`{ model(id: "1") {
+      status bestScore targetScore bounty paid refunded bountyLeft
+      gradients(first: 100) { id status score reward contributor { id } }
+      evaluations(first: 100) { id accepted }
+      contributors(first: 100) { contributor { id } rewardsEarned gradientsAccepted gradientsSubmitted }
+    } }`);
+    await go('#/model/1', '[data-testid="bestScore"]');
+    assert.equal(await text('[data-testid="bestScore"]'), formatScore(m.bestScore));
+    assert.equal(formatScore(m.bestScore), '0.76', 'g6 raised model 1 to 0.76');
+    assert.equal(await text('[data-testid="targetScore"]'), formatScore(m.targetScore));
+    assert.equal((await amountIn('[data-testid="bounty"]')).raw, m.bounty);
+    assert.equal((await amountIn('[data-testid="escrow"] [data-segment="paid"]')).raw, m.paid);
+    assert.equal((await amountIn('[data-testid="escrow"] [data-segment="refunded"]')).raw, m.refunded);
+    assert.match(await text('h1'), new RegExp(m.status === 'TargetReached' ? 'Target reached' : m.status));
+
+    const rows = page.locator('[data-testid="gradients-table"] tbody tr');
+    assert.equal(await rows.count(), m.gradients.length);
+    for (const g of m.gradients) {
+      const row = page.locator(`[data-testid="gradients-table"] tr[data-gradient="${g.id}"]`);
+      assert.equal((await row.locator('.badge').innerText()).trim().toLowerCase(), g.status.toLowerCase(), `g${g.id} status`);
+      assert.equal((await row.locator('[data-field="score"]').innerText()).trim(), formatScore(g.score), `g${g.id} score`);
+      assert.equal(await row.locator('[data-field="reward"] .amount').getAttribute('data-raw'), g.reward, `g${g.id} reward`);
+      assert.equal(await row.locator('a[data-address]').getAttribute('data-address'), g.contributor.id);
+    }
+    // the curve's data table: one row per evaluation, accepted ones marked
+    assert.equal(await page.locator('[data-testid="evaluations-table"] tbody tr').count(), m.evaluations.length);
+    assert.ok(await page.locator('.chart canvas').count(), 'score curve drawn');
+    const board = page.locator('[data-testid="model-leaderboard"] tbody tr');
+    assert.equal(await board.count(), m.contributors.length);
+    for (const c of m.contributors) {
+      const row = `[data-testid="model-leaderboard"] tr[data-contributor="${c.contributor.id}"]`;
+      assert.equal((await amountIn(`${row} [data-field="rewardsEarned"]`)).raw, c.rewardsEarned);
+      assert.equal(await text(`${row} [data-field="accepted"]`), `${c.gradientsAccepted} / ${c.gradientsSubmitted}`);
+    }
+    await screenshot(page, 'model');
+    assert.deepEqual(errors, []);
+  });
+
+  test('leaderboard ranks contributors as the API numbers say', async () => {
+    const { accounts } = await stack.gql<{
+      accounts: { id: string; gradientsAccepted: number; improvementContributed: string; balances: { token: { id: string }; rewardsEarned: string }[] }[];
+    }>(`{ accounts(where: { gradientsSubmitted_gt: 0 }) { id gradientsAccepted improvementContributed balances { token { id } rewardsEarned } } }`);
+    await go('#/leaderboard', '[data-testid="leaderboard"]');
+    const ids = () => page.locator('[data-testid="leaderboard"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-contributor')));
+    assert.equal((await ids()).length, accounts.length);
+
+    await page.locator('[data-testid="rank-by"]').selectOption('improvement');
+    const byImprovement = [...accounts].sort((a, b) => Number(BigInt(b.improvementContributed) - BigInt(a.improvementContributed)));
+    const shownImp = await ids();
+    for (let i = 0; i < accounts.length - 1; i++) {
+      const a = accounts.find((x) => x.id === shownImp[i])!;
+      const b = accounts.find((x) => x.id === shownImp[i + 1])!;
+      assert.ok(BigInt(a.improvementContributed) >= BigInt(b.improvementContributed), 'ordered by improvement');
+    }
+    assert.equal(shownImp[0], byImprovement[0]!.id);
+
+    await page.locator('[data-testid="rank-by"]').selectOption('rewards');
+    if (await page.locator('[data-testid="rank-token"]').count()) await page.locator('[data-testid="rank-token"]').selectOption(ETH);
+    const ethRewards = (id: string) => accounts.find((a) => a.id === id)!.balances.filter((b) => b.token.id === ETH).reduce((s, b) => s + BigInt(b.rewardsEarned), 0n);
+    const shown = await ids();
+    for (const id of shown) {
+      const cell = await amountIn(`[data-testid="leaderboard"] tr[data-contributor="${id}"] [data-field="rewards"]`);
+      assert.equal(cell.raw, ethRewards(id!).toString(), `${id} ETH rewards`);
+    }
+    for (let i = 0; i < shown.length - 1; i++) assert.ok(ethRewards(shown[i]!) >= ethRewards(shown[i + 1]!), 'ordered by ETH rewards');
+    assert.ok(ethRewards(shown[0]!) > 0n);
+    await screenshot(page, 'leaderboard');
+
+    // a contributor page from the leaderboard link
+    const top = shown[0]!;
+    await page.locator(`[data-testid="leaderboard"] tr[data-contributor="${top}"] a[data-address]`).click();
+    await page.locator('[data-testid="contributor-stats"]').waitFor();
+    const { account } = await stack.gql<{
+      account: { gradientsSubmitted: number; gradientsAccepted: number; balances: { token: { id: string }; rewardsEarned: string; withdrawn: string; balance: string }[] };
+    }>(`query($id: ID!) { account(id: $id) { gradientsSubmitted gradientsAccepted balances { token { id } rewardsEarned withdrawn balance } } }`, { id: top });
+    assert.equal(await text('[data-testid="gradientsSubmitted"]'), String(account.gradientsSubmitted));
+    assert.equal(await text('[data-testid="gradientsAccepted"]'), String(account.gradientsAccepted));
+    for (const b of account.balances) {
+      for (const f of ['rewardsEarned', 'withdrawn', 'balance'] as const) {
+        assert.equal((await amountIn(`[data-testid="balances"] tr[data-token="${b.token.id}"] [data-field="${f}"]`)).raw, b[f], `${f} in ${b.token.id}`);
+      }
+    }
+    assert.equal(await page.locator('[data-testid="contributor-gradients"] tbody tr').count(), account.gradientsSubmitted);
+    await screenshot(page, 'contributor');
+    assert.deepEqual(errors, []);
+  });
+
+  test('time travel shows the history as of a block and back to live', async () => {
+    const block = tx(stack.history, 'evaluate g3').blockNumber;
+    const past = await stack.gql<{ model: { bestScore: string; gradientCount: number } }>(
+      `query($b: Int!) { model(id: "1", block: { number: $b }) { bestScore gradientCount } }`,
+      { b: block },
+    );
+    await go(`#/model/1?block=${block}`, '[data-testid="bestScore"]');
+    await page.locator('[data-testid="viewing"]', { hasText: `as of block ${block.toLocaleString('en-US')}` }).waitFor();
+    assert.equal(await text('[data-testid="bestScore"]'), formatScore(past.model.bestScore));
+    assert.equal(formatScore(past.model.bestScore), '0.74', 'before g6, model 1 stood at 0.74');
+    assert.equal(await text('[data-testid="gradientCount"]'), String(past.model.gradientCount));
+    assert.equal(await page.locator('[data-testid="gradients-table"] tbody tr').count(), past.model.gradientCount);
+    await screenshot(page, 'model-time-travel');
+
+    // the block input: back to the block that created model 1, where nothing was submitted yet
+    const created = tx(stack.history, 'create m1').blockNumber;
+    await page.locator('#tt-block').fill(String(created));
+    await page.locator('.timebar-form button[type="submit"]').click();
+    await page.waitForURL((u) => u.hash.endsWith(`?block=${created}`));
+    await page.locator('[data-testid="gradientCount"]', { hasText: /^0$/ }).waitFor();
+    assert.equal(await text('[data-testid="bestScore"]'), '0.7');
+
+    // links keep the viewed block: the overview then had one model
+    await page.locator('nav a', { hasText: 'Overview' }).click();
+    await page.locator('[data-testid="modelCount"]', { hasText: /^1$/ }).waitFor();
+
+    const live = await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
+    await page.locator('button', { hasText: 'Back to live' }).click();
+    await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${live.protocol.modelCount}$`) }).waitFor();
+    assert.doesNotMatch(new URL(page.url()).hash, /block=/);
+    assert.deepEqual(errors, []);
+  });
+
+  test('a new on-chain event appears without a reload', async () => {
+    await go('#/', '[data-testid="modelCount"]');
+    const before = await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
+    const next = String(before.protocol.modelCount + 1);
+    await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount}$`) }).waitFor();
+    const provider = new JsonRpcProvider(stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const alice = await provider.getSigner(stack.history.accounts.alice);
+      const repo = new Contract(stack.history.deployment.contracts.ModelRepository.address, modelRepositoryAbi, alice);
+      const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
+      const now = Number(BigInt(latest.timestamp));
+      const sent = await repo.createModel!(
+        {
+          token: ETH, bounty: 0n, weightsCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
+          metadataCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', initialScore: 650_000, targetScore: 820_000,
+          rule: RewardRule.Improvement, submissionDeadline: now + 10 * 86_400, evaluationWindow: 86_400, evaluator: ETH, submissionStake: 0n,
+        },
+        { value: parseEther('0.3') },
+      );
+      const receipt = await sent.wait();
+      const block = receipt!.blockNumber as number;
+      // no navigation from here on: the page must notice by itself
+      await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${next}$`) }).waitFor({ timeout: 20_000 });
+      await page.locator(`[data-testid="models-table"] tr[data-model="${next}"]`).waitFor();
+      assert.equal((await amountIn(`tr[data-model="${next}"] [data-field="bounty"]`)).text, '0.3 ETH');
+      const synced = Number(await page.locator('[data-testid="sync"]').getAttribute('data-block'));
+      assert.ok(synced >= block, `sync indicator ${synced} >= ${block}`);
+      assert.match(await text('[data-testid="sync"]'), new RegExp(`Synced to block ${synced.toLocaleString('en-US')}`));
+      await page.locator('[data-testid="activity"] li[data-kind="deposit"]', { hasText: `model #${next}` }).first().waitFor();
+    } finally {
+      provider.destroy();
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  test('the endpoint-down banner appears and clears when the endpoint returns', async () => {
+    await go('#/model/1', '[data-testid="bestScore"]');
+    assert.equal(await page.locator('[data-testid="banner-down"]').count(), 0);
+    await stack.proxy.down();
+    try {
+      await page.locator('[data-testid="banner-down"]').waitFor({ timeout: 15_000 });
+      assert.match(await text('[data-testid="banner-down"]'), /unreachable/);
+      assert.match(await text('[data-testid="sync"]'), /Offline/);
+      // the last numbers stay on screen
+      assert.equal(await text('[data-testid="bestScore"]'), '0.76');
+      await screenshot(page, 'endpoint-down');
+    } finally {
+      await stack.proxy.up();
+    }
+    await page.locator('[data-testid="banner-down"]').waitFor({ state: 'detached', timeout: 15_000 });
+    await page.locator('[data-testid="sync"]', { hasText: 'Synced to block' }).waitFor();
+    assert.deepEqual(errors, []);
+  });
+
+  test('every page fits a narrow screen', async () => {
+    const narrow = await openPage(stack, 390, 844);
+    try {
+      for (const [name, hash, ready] of [
+        ['overview', '#/', '[data-testid="modelCount"]'],
+        ['model', '#/model/1', '[data-testid="bestScore"]'],
+        ['leaderboard', '#/leaderboard', '[data-testid="leaderboard"]'],
+        ['contributor', `#/contributor/${stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
+      ] as const) {
+        await narrow.page.goto(`${stack.dashboard.url}${hash}`);
+        await narrow.page.locator(ready).first().waitFor({ timeout: 15_000 });
+        await narrow.page.waitForTimeout(300);
+        // wide tables scroll inside their own box; the page itself never scrolls sideways
+        const overflow = await narrow.page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+        assert.ok(overflow <= 0, `${name} overflows a 390 px screen by ${overflow} px`);
+        await screenshot(narrow.page, `${name}-narrow`);
+      }
+      assert.deepEqual(narrow.errors, []);
+    } finally {
+      await narrow.page.close();
+    }
+  });
+});

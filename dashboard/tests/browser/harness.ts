@@ -1,0 +1,172 @@
+// The real stack the browser tests run against: a Hardhat node with the subgraph's scripted
+// history, the embedded indexer serving graph-node's API over it, the built dashboard, and a
+// pass-through proxy in front of the API that the tests can take down and bring back.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
+import { runHistory, type HistoryRecord } from '@hessian/subgraph/tests/history';
+import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
+import { startIndexer, type RunningIndexer } from '@hessian/indexer/indexer';
+import { serveDashboard, type DashboardServer } from '../../serve.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const RESULTS_DIR = path.join(here, '..', '..', 'test-results');
+const SUBGRAPH_BUILD = path.join(here, '..', '..', '..', 'subgraph', 'build');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Proxy {
+  /** the proxied GraphQL URL */
+  url: string;
+  /** refuse connections (and cut open ones) until up() */
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A plain HTTP pass-through on a port of its own, so "endpoint down" is a real refused connection. */
+export async function startProxy(target: string): Promise<Proxy> {
+  const t = new URL(target);
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const listen = async () => {
+    const s = createServer((req, res) => {
+      const upstream = request(
+        { host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    s.on('connection', (sock) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (s.address() as AddressInfo).port;
+    server = s;
+  };
+  const stop = async () => {
+    const s = server;
+    server = null;
+    if (!s) return;
+    for (const sock of sockets) sock.destroy();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await listen();
+  return { url: `http://127.0.0.1:${port}${t.pathname}`, down: stop, up: listen, close: stop };
+}
+
+export interface Stack {
+  chain: LocalChain;
+  history: HistoryRecord;
+  indexer: RunningIndexer;
+  proxy: Proxy;
+  dashboard: DashboardServer;
+  browser: Browser;
+  /** the indexer's own GraphQL URL (not through the proxy): the source of expected values */
+  api: string;
+  gql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  waitForBlock(n: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hessian-dashboard-'));
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+  try {
+    const chain = await startLocalChain();
+    cleanups.push(() => chain.stop());
+    const history = await runHistory(chain.url);
+    const repo = history.deployment.contracts.ModelRepository;
+    const indexer = await startIndexer({
+      rpcUrl: chain.url,
+      subgraph: await retargetBuild(SUBGRAPH_BUILD, { address: repo.address, startBlock: repo.startBlock }, path.join(dir, 'subgraph')),
+      db: ':memory:',
+      port: 0,
+      subgraphName: 'hessian',
+      pollIntervalMs: 200,
+      logLevel: 'warn',
+    });
+    cleanups.push(() => indexer.stop());
+    await indexer.ready;
+    const api = indexer.url!;
+    const proxy = await startProxy(api);
+    cleanups.push(() => proxy.close());
+    const dashboard = await serveDashboard({
+      config: {
+        endpoint: proxy.url,
+        tokens: { [history.token]: { symbol: 'HSN', decimals: 18 } },
+        ipfsGateway: 'https://ipfs.io',
+        pollInterval: 500,
+      },
+    });
+    cleanups.push(() => dashboard.close());
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    cleanups.push(() => browser.close());
+    await mkdir(RESULTS_DIR, { recursive: true });
+
+    const gql = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+      const res = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+      if (body.errors?.length || !body.data) throw new Error(`GraphQL: ${body.errors?.map((e) => e.message).join('; ') ?? 'no data'}`);
+      return body.data;
+    };
+    const waitForBlock = async (n: number) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const d = await gql<{ _meta: { block: { number: number } } }>('{ _meta { block { number } } }');
+        if (d._meta.block.number >= n) return;
+        if (Date.now() > deadline) throw new Error(`indexer did not reach block ${n} (at ${d._meta.block.number})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await waitForBlock(history.lastBlock);
+    return { chain, history, indexer, proxy, dashboard, browser, api, gql, waitForBlock, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** A page that fails the test on any uncaught error or console error. */
+export async function openPage(stack: Stack, width = 1280, height = 900): Promise<{ page: Page; errors: string[] }> {
+  const page = await stack.browser.newPage({ viewport: { width, height } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    // the endpoint-down test causes refused connections on purpose
+    if (m.type() === 'error' && !/ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to load resource/.test(m.text())) {
+      errors.push(`console: ${m.text()}`);
+    }
+  });
+  return { page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
