@@ -1,0 +1,39 @@
+// `hessian dashboard`: serve the built dashboard, pointed at any indexer or graph-node endpoint.
+import { readFileSync } from 'node:fs';
+import { parseOptions, intOption } from '../args.ts';
+import { CliError } from '../errors.ts';
+
+export async function dashboard(argv: string[]): Promise<void> {
+  const opts = parseOptions(
+    'dashboard',
+    'Serve the built dashboard (npm run build -w @hessian/dashboard) with a config.json pointing at a GraphQL endpoint: the embedded indexer or any graph-node serving the Hessian subgraph.',
+    {
+      endpoint: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', default: 'http://127.0.0.1:4350/subgraphs/name/hessian', description: 'GraphQL endpoint the browser queries' },
+      config: { type: 'string', env: 'HESSIAN_DASHBOARD_CONFIG', description: 'a config.json file (endpoint, tokens, explorer, ipfsGateway); flags override its endpoint' },
+      host: { type: 'string', env: 'HESSIAN_DASHBOARD_HOST', default: '127.0.0.1', description: 'address to bind' },
+      port: { type: 'string', env: 'HESSIAN_DASHBOARD_PORT', default: '5173', description: 'HTTP port (0 = a free one)' },
+    },
+    argv,
+  );
+  if (!opts) return;
+  let base: Record<string, unknown> = {};
+  if (opts.config) {
+    try {
+      base = JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new CliError(`--config ${opts.config}: ${(err as Error).message}`);
+    }
+  }
+  const { serveDashboard } = await import('@hessian/dashboard');
+  const server = await serveDashboard({
+    host: opts.host!,
+    port: intOption('port', opts.port) ?? 0,
+    config: { ...base, endpoint: argv.includes('--endpoint') || !base.endpoint ? opts.endpoint! : String(base.endpoint) },
+  });
+  process.stdout.write(`dashboard: ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+}

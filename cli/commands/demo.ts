@@ -1,0 +1,211 @@
+// `hessian demo`: the whole system on embedded defaults, in one process tree. A fresh Hardhat
+// chain, the contracts, the embedded indexer serving the subgraph, the dashboard, a lender with its
+// evaluator and N data owners training on disjoint shards of the LendingClub loans. Each run starts
+// from a new chain, so its state directory (<data-dir>/demo) is recreated.
+import { rmSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HDNodeWallet, Mnemonic, Wallet, formatEther, parseEther } from 'ethers';
+import { parseOptions, intOption } from '../args.ts';
+import { CliError } from '../errors.ts';
+import { DEFAULT_DATA_DIR } from '../data-dir.ts';
+import { writeShardCsvs } from '../demo/shards.ts';
+import { Progress } from '../demo/progress.ts';
+
+const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+export const DEFAULT_DATASET = path.join(repo, 'trainer', 'data', 'lending_club_loan_data.csv');
+
+function numberOption(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new CliError(`--${name} must be a number, got '${v}'`);
+  return n;
+}
+
+export async function demo(argv: string[]): Promise<void> {
+  const opts = parseOptions(
+    'demo',
+    'Run the whole system on embedded defaults: a local chain, the contracts, the indexer and its GraphQL API, the dashboard, a lender with its evaluator, and several data owners training a credit-risk model under CKKS encryption.',
+    {
+      owners: { type: 'string', env: 'HESSIAN_DEMO_OWNERS', default: '5', description: 'data-owner daemons, each with a disjoint shard' },
+      rounds: { type: 'string', env: 'HESSIAN_DEMO_ROUNDS', default: '3', description: 'gradients each owner submits' },
+      data: { type: 'string', env: 'HESSIAN_DEMO_DATA', default: DEFAULT_DATASET, description: 'CSV with a header and a binary label column' },
+      label: { type: 'string', env: 'HESSIAN_DEMO_LABEL', default: 'not.fully.paid', description: 'label column (1 = default)' },
+      target: { type: 'string', default: '0.69', description: 'target AUC of the model' },
+      bounty: { type: 'string', default: '10', description: 'bounty in ETH' },
+      batch: { type: 'string', default: '512', description: 'rows per gradient' },
+      ckks: { type: 'string', default: 'logistic-16384', description: 'CKKS parameter set (logistic-16384 is 128-bit secure; logistic-8192 is faster)' },
+      'test-fraction': { type: 'string', default: '0.2', description: "share of rows the lender holds out for evaluation" },
+      'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'state directory (the demo uses <data-dir>/demo, recreated each run)' },
+      host: { type: 'string', default: '127.0.0.1', description: 'address every service binds' },
+      'chain-port': { type: 'string', default: '0', description: 'JSON-RPC port (0 = a free one)' },
+      'graphql-port': { type: 'string', default: '4350', description: 'GraphQL port (0 = a free one)' },
+      'dashboard-port': { type: 'string', default: '5173', description: 'dashboard port (0 = a free one)' },
+      exit: { type: 'boolean', description: 'stop once every owner has submitted its rounds and all are evaluated' },
+      quiet: { type: 'boolean', description: 'print only the URLs and the summary' },
+    },
+    argv,
+  );
+  if (!opts) return;
+  const owners = intOption('owners', opts.owners, 1)!;
+  const rounds = intOption('rounds', opts.rounds, 1)!;
+  const batch = intOption('batch', opts.batch, 1)!;
+  const target = numberOption('target', opts.target)!;
+  const testFraction = numberOption('test-fraction', opts['test-fraction'])!;
+  if (!existsSync(opts.data!)) throw new CliError(`--data ${opts.data}: file not found`);
+
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const dir = path.resolve(opts['data-dir']!, 'demo');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  // Everything started is stopped in reverse order, on Ctrl-C, on --exit and on failure.
+  const stops: (() => Promise<unknown> | unknown)[] = [];
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      for (const stop of stops.reverse()) {
+        try {
+          await stop();
+        } catch (err) {
+          process.stderr.write(`demo: while stopping: ${(err as Error).message}\n`);
+        }
+      }
+    })());
+  let interrupted!: () => void;
+  const interruptedP = new Promise<void>((r) => (interrupted = r));
+  const onSignal = () => {
+    out('\nstopping...');
+    interrupted();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const [{ startLocalChain, HARDHAT_MNEMONIC }, contracts, { retargetBuild }, { startIndexer }, { serveDashboard }, trainer] = await Promise.all([
+      import('@hessian/contracts/local-chain'),
+      import('@hessian/contracts'),
+      import('@hessian/subgraph/scripts/render-manifest'),
+      import('@hessian/indexer'),
+      import('@hessian/dashboard'),
+      import('@hessian/trainer'),
+    ]);
+
+    // ---- chain and contracts
+    const chain = await startLocalChain({ host: opts.host!, port: intOption('chain-port', opts['chain-port']) ?? 0 });
+    stops.push(() => chain.stop());
+    const mnemonic = Mnemonic.fromPhrase(HARDHAT_MNEMONIC);
+    const key = (i: number) => HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${i}`).privateKey;
+    const deployProvider = await trainer.connectProvider(chain.url, 200);
+    const deployment = await contracts.deployHessian(new Wallet(key(0), deployProvider), { token: true, network: 'localhost' });
+    deployProvider.destroy();
+    contracts.writeDeployment(path.join(dir, 'deployment.json'), deployment);
+    const repoContract = deployment.contracts.ModelRepository;
+    out(`chain       ${chain.url} (chain id ${chain.chainId}); ModelRepository at ${repoContract.address}`);
+
+    // ---- indexer over the subgraph build, retargeted at this deployment (no second graph build)
+    const built = path.join(repo, 'subgraph', 'build');
+    if (!existsSync(path.join(built, 'subgraph.yaml'))) {
+      throw new CliError('the subgraph is not built: run `npm run build` first (npm start does)');
+    }
+    const subgraphDir = await retargetBuild(built, { address: repoContract.address, startBlock: repoContract.startBlock, network: 'localhost' }, path.join(dir, 'subgraph'));
+    const indexer = await startIndexer({
+      rpcUrl: chain.url,
+      subgraph: subgraphDir,
+      db: path.join(dir, 'indexer.sqlite'),
+      host: opts.host!,
+      port: intOption('graphql-port', opts['graphql-port']) ?? 0,
+      subgraphName: 'hessian',
+      pollIntervalMs: 500,
+      logLevel: 'warn',
+      progressIntervalSeconds: 0,
+    });
+    stops.push(() => indexer.stop());
+    out(`graphql     ${indexer.url}`);
+
+    // ---- dashboard
+    const tokens: Record<string, { symbol: string; decimals: number }> = {};
+    if (deployment.contracts.TestToken) tokens[deployment.contracts.TestToken.address] = { symbol: 'HSN', decimals: 18 };
+    const dash = await serveDashboard({
+      host: opts.host!,
+      port: intOption('dashboard-port', opts['dashboard-port']) ?? 0,
+      config: { endpoint: indexer.url!, tokens, pollInterval: 1000 },
+    });
+    stops.push(() => dash.close());
+    out(`dashboard   ${dash.url}`);
+
+    // ---- data: the lender's held-out split and one shard file per owner, as each would hold them
+    const files = await writeShardCsvs(opts.data!, dir, { owners, testFraction, seed: 'hessian-demo' });
+    out(`data        ${files.rows} rows from ${opts.data}: ${files.testRows} held out by the lender, ${owners} owners x ~${files.shardRows} rows`);
+
+    const store = await trainer.openContentStore({ path: path.join(dir, 'ipfs') });
+    stops.push(() => store.close());
+    const log = trainer.createLogger({ level: 'warn', stream: process.stderr });
+    const chainConfig = { rpcUrl: chain.url, address: repoContract.address, startBlock: repoContract.startBlock, pollMs: 250 };
+    const connect = (i: number) => trainer.ModelRepositoryClient.connect(chainConfig, new Wallet(key(i)));
+    const clients: { destroy(): void }[] = [];
+    stops.push(() => clients.forEach((c) => c.destroy()));
+
+    // ---- the lender opens the model
+    const lender = await connect(1);
+    clients.push(lender);
+    out(`lender      ${await lender.address()}: generating CKKS keys (${opts.ckks}) and opening the model...`);
+    const opened = await trainer.openModel({
+      client: lender,
+      store,
+      stateDir: path.join(dir, 'lender'),
+      data: files.lender,
+      encoding: { label: opts.label! },
+      ckks: opts.ckks!,
+      learningRate: 1,
+      minBatch: Math.min(256, batch),
+      bounty: parseEther(opts.bounty!),
+      target,
+      submissionStake: parseEther('0.001'),
+      duration: 24 * 3600,
+      evaluationWindow: 3600,
+      log,
+    });
+    const progress = new Progress({ out: opts.quiet ? () => {} : out, initial: opened.initialScore, target: opened.targetScore, expected: owners * rounds, amount: (wei) => `${formatEther(wei)} ETH` });
+    out(`model #${opened.modelId}   AUC ${(opened.initialScore / 1e6).toFixed(3)} -> target ${(opened.targetScore / 1e6).toFixed(3)}, bounty ${opts.bounty} ETH, ${opened.features} features`);
+
+    const evaluator = await trainer.startEvaluator({ client: lender, store, stateDir: path.join(dir, 'lender'), pollMs: 250, autoClose: false, log });
+    stops.push(() => evaluator.stop());
+    evaluator.events.on('evaluated', (e) => progress.evaluated(e));
+
+    for (let i = 0; i < owners; i++) {
+      const client = await connect(2 + i);
+      clients.push(client);
+      const owner = await trainer.startOwner({
+        client,
+        store,
+        stateDir: path.join(dir, `owner-${i}`),
+        data: files.owners[i]!,
+        batchSize: batch,
+        maxSubmissionsPerModel: rounds,
+        seed: `owner-${i}`,
+        pollMs: 250,
+        log,
+      });
+      stops.push(() => owner.stop());
+      progress.owner(i, owner.address);
+      owner.events.on('submitted', (e) => progress.submitted(i, e.gradientId));
+    }
+    out(`running     ${owners} owners x ${rounds} rounds; Ctrl-C to stop${opts.exit ? '' : ' (the services keep running after training)'}`);
+
+    const finished = progress.done.then(() => 'done' as const);
+    const why = await Promise.race([finished, interruptedP.then(() => 'interrupted' as const)]);
+    if (why === 'done') {
+      out(progress.summary());
+      out(`dashboard   ${dash.url}#/model/${opened.modelId}`);
+      if (!opts.exit) {
+        out('training done; serving the dashboard and GraphQL until Ctrl-C');
+        await interruptedP;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await shutdown();
+  }
+}
