@@ -70,6 +70,8 @@ export async function startScenario(opts: { owners: number; testFraction?: numbe
       return c;
     },
     async cleanup() {
+      // HESSIAN_TEST_LOGS=<file> keeps every daemon log line for a post-mortem
+      if (process.env.HESSIAN_TEST_LOGS) writeFileSync(process.env.HESSIAN_TEST_LOGS, logLines.join(''));
       for (const c of clients) c.destroy();
       await store.close();
       await chain.stop();

@@ -1,0 +1,122 @@
+// The CLI end to end with real processes: the lender opens a model from flags, the evaluator
+// and an owner (account from an encrypted keystore) run as child daemons until SIGTERM and shut
+// down cleanly; withdraw and close print results or readable errors; bad flags are usage errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatEther } from 'ethers';
+import { writeDeployment } from '@hessian/contracts';
+import { main } from '../../src/cli.ts';
+import { writeKeystore } from '../../src/wallet.ts';
+import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import type { Scenario } from './helpers/scenario.ts';
+
+const runCli = fileURLToPath(new URL('./helpers/run-cli.ts', import.meta.url));
+let sc: Scenario;
+let common: string[];
+before(async () => {
+  sc = await startScenario({ owners: 1 });
+  const dep = path.join(sc.dir, 'deployment.json');
+  await writeDeployment(dep, sc.chain.deployment);
+  common = ['--rpc', sc.chain.url, '--deployment', dep, '--ipfs-dir', path.join(sc.dir, 'ipfs-cli'), '--poll-ms', '100'];
+});
+after(async () => {
+  await sc?.cleanup();
+});
+
+function capture() {
+  let text = '';
+  return { stream: { write: (s: string) => ((text += s), true) }, get text() { return text; } };
+}
+
+function daemon(args: string[], env: Record<string, string>): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [runCli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, out: () => out, exit };
+}
+
+test('lender, evaluate and owner from the command line; SIGTERM shuts the daemons down cleanly', { timeout: 200_000 }, async () => {
+  const lenderKey = sc.chain.keys[1]!;
+  const lenderDir = path.join(sc.dir, 'cli-lender');
+  const stdout = capture();
+  const stderr = capture();
+  const code = await main(
+    ['lender', '--data', sc.lenderCsv, '--label', LABEL, '--ckks', 'logistic-8192', '--bounty', '1', '--target', '0.75', '--min-batch', '256', '--state-dir', lenderDir, ...common],
+    { stdout: stdout.stream, stderr: stderr.stream, env: { HESSIAN_PRIVATE_KEY: lenderKey } },
+  );
+  assert.equal(code, 0, stderr.text);
+  const opened = JSON.parse(stdout.text) as { modelId: number; secretKeyFile: string };
+  assert.ok(opened.modelId >= 1);
+
+  const ownerKey = sc.chain.keys[4]!;
+  const keystore = path.join(sc.dir, 'owner-keystore.json');
+  await writeKeystore(keystore, ownerKey, 'correct horse');
+  const evaluator = daemon(['evaluate', '--state-dir', lenderDir, ...common], { HESSIAN_PRIVATE_KEY: lenderKey });
+  const owner = daemon(['owner', '--data', sc.ownerCsvs[0]!, '--batch-size', '512', '--max-submissions', '1', '--state-dir', path.join(sc.dir, 'cli-owner'), ...common], {
+    HESSIAN_KEYSTORE: keystore,
+    HESSIAN_KEYSTORE_PASSWORD: 'correct horse',
+  });
+  const client = await sc.client(0);
+  try {
+    await waitFor('the owner\'s gradient to be evaluated', async () => (await client.queryEvents('GradientEvaluated', [null, opened.modelId])).length >= 1, 150_000);
+  } finally {
+    evaluator.child.kill('SIGTERM');
+    owner.child.kill('SIGTERM');
+  }
+  assert.equal(await evaluator.exit, 0, evaluator.out());
+  assert.equal(await owner.exit, 0, owner.out());
+  for (const d of [evaluator, owner]) {
+    assert.match(d.out(), /"msg":"shutting down","why":"signal SIGTERM"/);
+    for (const line of d.out().trim().split('\n')) JSON.parse(line);
+  }
+  assert.match(owner.out(), /"msg":"gradient submitted"/);
+  assert.match(evaluator.out(), /"msg":"gradient (accepted|rejected)"/);
+
+  const secret = (JSON.parse(readFileSync(opened.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey;
+  const all = stdout.text + stderr.text + evaluator.out() + owner.out();
+  assert.ok(!all.includes(secret.slice(200, 260)), 'the CKKS secret key is not in any output');
+  for (const k of [lenderKey, ownerKey]) assert.ok(!all.toLowerCase().includes(k.slice(2).toLowerCase()), 'no private key in any output');
+
+  // withdraw what the owner earned, with the keystore account
+  const w = capture();
+  const wCode = await main(['withdraw', ...common], { stdout: w.stream, stderr: capture().stream, env: { HESSIAN_KEYSTORE: keystore, HESSIAN_KEYSTORE_PASSWORD: 'correct horse' } });
+  assert.equal(wCode, 0);
+  const ev = (await client.queryEvents('GradientEvaluated', [null, opened.modelId]))[0]!;
+  const reward = ev.name === 'GradientEvaluated' ? ev.reward : 0n;
+  assert.ok(reward > 0n, 'the first gradient improved on AUC 0.5 and earned a reward');
+  assert.equal(JSON.parse(w.text).amount, formatEther(reward));
+
+  // closing an open model early is refused with the contract's reason, readable
+  const c = capture();
+  const cCode = await main(['close', '--model', String(opened.modelId), ...common], { stdout: capture().stream, stderr: c.stream, env: { HESSIAN_PRIVATE_KEY: lenderKey } });
+  assert.equal(cCode, 1);
+  assert.match(c.text, /closeModel\(model \d+\) reverted: NotClosable\(modelId=\d+, status=Open/);
+});
+
+test('usage errors and help', async () => {
+  const out = capture();
+  const err = capture();
+  assert.equal(await main([], { stdout: out.stream, stderr: err.stream }), 0);
+  assert.match(out.text, /hessian train <command>/);
+  assert.equal(await main(['bogus'], { stdout: out.stream, stderr: err.stream }), 2);
+  assert.match(err.text, /unknown command 'bogus'/);
+  const help = capture();
+  assert.equal(await main(['owner', '--help'], { stdout: help.stream, stderr: err.stream }), 0);
+  assert.match(help.text, /--min-bounty <v>/);
+  const e2 = capture();
+  assert.equal(await main(['owner', '--nope'], { stdout: out.stream, stderr: e2.stream }), 2);
+  assert.match(e2.text, /Unknown option '--nope'/);
+  const e3 = capture();
+  assert.equal(await main(['lender', '--bounty', 'lots', '--data', sc.lenderCsv, '--label', LABEL, '--target', '0.7', ...common], { stdout: out.stream, stderr: e3.stream, env: { HESSIAN_PRIVATE_KEY: sc.chain.keys[1]! } }), 2);
+  assert.match(e3.text, /--bounty must be an amount of ETH like 1.5, got 'lots'/);
+  const e4 = capture();
+  assert.equal(await main(['withdraw', ...common], { stdout: out.stream, stderr: e4.stream, env: {} }), 1);
+  assert.match(e4.text, /no Ethereum account: set HESSIAN_KEYSTORE/);
+});
