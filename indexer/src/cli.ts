@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, startIndexer, type IndexerConfig } from './indexer.ts';
+import type { IndexerConfig } from './indexer.ts';
 import { createLogger, parseLogLevel } from './log.ts';
 
 interface OptionSpec {
@@ -144,6 +144,8 @@ export async function runIndexCli(argv: string[], env: NodeJS.ProcessEnv = proce
   const { config } = args;
   if (config.db !== ':memory:') mkdirSync(path.dirname(path.resolve(config.db)), { recursive: true });
   const logger = createLogger({ level: config.logLevel, fields: { component: 'indexer' } });
+  // loaded here so --help and flag errors answer without loading the runtime, store and server
+  const { startIndexer } = await import('./indexer.ts');
   const indexer = await startIndexer({ ...config, logger, port: args.exitWhenSynced ? null : config.port });
   if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nhealth: ${indexer.origin}/health  metrics: ${indexer.origin}/metrics\n`);
 
@@ -184,7 +186,7 @@ if (isMain) {
       process.exitCode = code;
     },
     (err: Error) => {
-      const known = err instanceof UsageError || err instanceof ConfigError || err.name === 'ManifestError' || err.name === 'StoreError' || err.name === 'SchemaError';
+      const known = err instanceof UsageError || err.name === 'ConfigError' || err.name === 'ManifestError' || err.name === 'StoreError' || err.name === 'SchemaError';
       process.stderr.write(`hessian index: ${known ? err.message : (err.stack ?? err.message)}\n`);
       process.exitCode = 2;
     },

@@ -1,0 +1,70 @@
+// An indexer behind a misbehaving RPC (errors, timeouts, truncated bodies, dropped connections,
+// range limits) ends with exactly the store of one talking to the node directly, without crashing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startIndexer, type IndexerConfig, type RunningIndexer } from '../../src/indexer.ts';
+import { silentLogger } from '../../src/log.ts';
+import { dumpOf, startHessianChain, waitFor, type HessianChain } from './helpers/hessian.ts';
+import { startFaultyProxy, type FaultyProxy } from './helpers/faulty-proxy.ts';
+
+let h: HessianChain;
+let proxy: FaultyProxy;
+const running: RunningIndexer[] = [];
+
+before(async () => {
+  h = await startHessianChain();
+  // a longer chain, so final ranges and the head window both run
+  for (let i = 0; i < 30; i++) await h.send('evm_mine');
+  proxy = await startFaultyProxy(h.chain.url, 20261121);
+});
+after(async () => {
+  for (const r of running) await r.stop();
+  await proxy?.close();
+  await h?.stop();
+});
+
+async function start(extra: Partial<IndexerConfig>): Promise<RunningIndexer> {
+  const r = await startIndexer({
+    rpcUrl: h.chain.url,
+    subgraph: h.subgraphDir,
+    db: ':memory:',
+    port: null,
+    pollIntervalMs: 20,
+    maxReorgDepth: 6,
+    headBatch: 8,
+    logger: silentLogger,
+    ...extra,
+  });
+  running.push(r);
+  return r;
+}
+
+async function atHead(r: RunningIndexer) {
+  const head = await h.head();
+  await waitFor(`indexer at block ${head}`, () => (r.status().block?.number ?? -1) >= head, 120_000);
+}
+
+describe('faulty RPC', () => {
+  test('errors, timeouts, truncated and dropped responses, range limits: same final store, no crash', async () => {
+    const clean = await start({});
+    await clean.ready;
+    const faulty = await start({ rpcUrl: proxy.url, rpcTimeoutMs: 400, rpcBatchSize: 5, logRange: { initial: 50, max: 200 } });
+    await faulty.ready;
+    await atHead(faulty);
+
+    // following the head through the same proxy
+    await h.createModel('faulty1');
+    await h.createModel('faulty2');
+    await atHead(clean);
+    await atHead(faulty);
+
+    assert.deepEqual(dumpOf(faulty.store, faulty.events), dumpOf(clean.store, clean.events));
+    assert.equal(faulty.status().error, null);
+    for (const kind of ['http503', 'hang', 'truncate', 'reset', 'rpcError', 'range']) {
+      assert.ok((proxy.injected[kind] ?? 0) > 0, `the proxy injected ${kind} (${JSON.stringify(proxy.injected)})`);
+    }
+    const errors = await faulty.metrics.rpcErrors.get();
+    const kinds = new Set(errors.values.map((v) => v.labels.kind));
+    for (const k of ['http', 'timeout', 'invalid-response', 'rpc']) assert.ok(kinds.has(k as never), `rpc errors of kind ${k} counted`);
+  });
+});
