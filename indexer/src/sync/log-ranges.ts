@@ -50,11 +50,11 @@ export function rangeHint(err: RpcError, from: number): number | undefined {
     const b = Number(dec[2]);
     if (a === from && b >= a) return b - a + 1;
   }
-  if (/results|logs/i.test(text) && !/block range/i.test(text)) return undefined;
-  const span =
-    text.match(/(?:block range|range)[^\d]{0,40}?(\d[\d,]*)/i) ?? text.match(/(\d[\d,]*)\s*blocks?\b/i);
+  if (/\b(?:results|logs)\b/i.test(text) && !/block range/i.test(text)) return undefined;
+  // "up to a 2K block range", "limited to a 10,000 range", then "maximum block range: 2000"
+  const span = text.match(/(\d[\d,]*)\s*(k)?\s*(?:block\s+)?range/i) ?? text.match(/range[^\d]{0,40}?(\d[\d,]*)\s*(k)?/i);
   if (span) {
-    const n = Number(span[1]!.replace(/,/g, ''));
+    const n = Number(span[1]!.replace(/,/g, '')) * (span[2] ? 1000 : 1);
     if (Number.isSafeInteger(n) && n > 0) return n;
   }
   return undefined;
