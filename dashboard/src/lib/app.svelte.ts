@@ -28,16 +28,21 @@ export function getClient(): ApolloClient {
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 
+/** A new head seen (by poll or subscription): pages viewing live data refetch. */
+function sawHead(meta: Meta): void {
+  if (meta.block.number !== app.head) app.tick += 1;
+  app.head = meta.block.number;
+  if (meta.block.timestamp !== null && meta.block.timestamp !== undefined) app.headTimestamp = Number(meta.block.timestamp);
+}
+
+// The poll alone decides up/down/failed: a subscription socket can outlive a dead HTTP endpoint.
 async function poll(): Promise<void> {
   const config = app.config!;
   try {
     const { data, indexingError } = await runQuery<{ _meta: Meta }>(getClient(), META, {});
-    const meta = data._meta;
-    const failed = indexingError || meta.hasIndexingErrors === true;
-    const wasUp = app.status === 'ok' || app.status === 'failed';
-    if (meta.block.number !== app.head || !wasUp) app.tick += 1;
-    app.head = meta.block.number;
-    app.headTimestamp = meta.block.timestamp ?? null;
+    const failed = indexingError || data._meta.hasIndexingErrors === true;
+    if (app.status !== 'ok' && app.status !== 'failed') app.tick += 1; // recovered: reload what failed
+    sawHead(data._meta);
     app.status = failed ? 'failed' : 'ok';
     app.error = failed ? 'it hit an error while processing a block, so no newer data will appear until it is fixed' : '';
   } catch (e) {
@@ -48,11 +53,44 @@ async function poll(): Promise<void> {
   }
 }
 
+const HEADS = 'subscription Heads { _meta { block { number timestamp } hasIndexingErrors } }';
+
+/**
+ * With a graphql-ws endpoint, new heads arrive as pushed events instead of waiting for the next
+ * poll. Loaded on demand so endpoints without subscriptions (graph-node) cost nothing.
+ */
+async function subscribeHeads(url: string): Promise<void> {
+  const { createClient: createWsClient } = await import('graphql-ws');
+  const ws = createWsClient({ url, retryAttempts: Number.MAX_SAFE_INTEGER, shouldRetry: () => true });
+  ws.subscribe<{ _meta: Meta }>(
+    { query: HEADS },
+    {
+      next: (result) => {
+        if (result.data?._meta && app.status !== 'down') sawHead(result.data._meta);
+      },
+      // polling carries on regardless; a failed socket only loses the shortcut
+      error: () => {},
+      complete: () => {},
+    },
+  );
+}
+
 export function start(config: DashboardConfig): void {
   app.config = config;
   client = createClient(config.endpoint);
   clearTimeout(timer);
   void poll();
+  if (config.wsEndpoint) void subscribeHeads(config.wsEndpoint).catch(() => {});
+}
+
+/**
+ * The chain time of the data on screen: the answer's block timestamp, else (live) the head's;
+ * null when viewing a past block whose time the endpoint did not give.
+ */
+export function viewedTime(meta: Meta | undefined, block: number | null): number | null {
+  const t = meta?.block.timestamp;
+  if (t !== null && t !== undefined && Number.isFinite(Number(t))) return Number(t);
+  return block === null ? (app.headTimestamp ?? Math.floor(Date.now() / 1000)) : null;
 }
 
 export interface QueryState<T> {

@@ -108,8 +108,12 @@ export function formatDate(seconds: string | number | bigint): string {
   return formatTimestamp(seconds).slice(0, 10);
 }
 
-/** "3 min ago" / "in 2 days", relative to `nowSeconds`. */
-export function formatRelative(seconds: string | number | bigint, nowSeconds: number): string {
+/**
+ * "3 min ago" / "in 2 days", relative to `nowSeconds` (the viewed block's time). With no known
+ * "now" (graph-node gives no timestamp for a block asked by number) the absolute time is shown.
+ */
+export function formatRelative(seconds: string | number | bigint, nowSeconds: number | null): string {
+  if (nowSeconds === null) return formatTimestamp(seconds);
   const delta = Number(toBigInt(seconds, 'timestamp')) - nowSeconds;
   const abs = Math.abs(delta);
   const units: [number, string][] = [

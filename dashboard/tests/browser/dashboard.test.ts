@@ -204,6 +204,8 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     assert.equal(formatScore(past.model.bestScore), '0.74', 'before g6, model 1 stood at 0.74');
     assert.equal(await text('[data-testid="gradientCount"]'), String(past.model.gradientCount));
     assert.equal(await page.locator('[data-testid="gradients-table"] tbody tr').count(), past.model.gradientCount);
+    // nothing on a past page may be dated after that block
+    assert.doesNotMatch(await text('[data-testid="gradients-table"] tbody'), /\bin \d/);
     await screenshot(page, 'model-time-travel');
 
     // the block input: back to the block that created model 1, where nothing was submitted yet
@@ -254,6 +256,32 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       assert.ok(synced >= block, `sync indicator ${synced} >= ${block}`);
       assert.match(await text('[data-testid="sync"]'), new RegExp(`Synced to block ${synced.toLocaleString('en-US')}`));
       await page.locator('[data-testid="activity"] li[data-kind="deposit"]', { hasText: `model #${next}` }).first().waitFor();
+    } finally {
+      provider.destroy();
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  test('with a graphql-ws endpoint, new heads are pushed (no waiting for the one-minute poll)', async () => {
+    const before = await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
+    await page.goto(`${stack.dashboardWs.url}#/`);
+    await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount}$`) }).waitFor({ timeout: 15_000 });
+    const provider = new JsonRpcProvider(stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const bob = await provider.getSigner(stack.history.accounts.bob);
+      const repo = new Contract(stack.history.deployment.contracts.ModelRepository.address, modelRepositoryAbi, bob);
+      const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
+      const sent = await repo.createModel!(
+        {
+          token: ETH, bounty: 0n, weightsCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
+          metadataCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', initialScore: 100_000, targetScore: 200_000,
+          rule: RewardRule.EqualShare, submissionDeadline: Number(BigInt(latest.timestamp)) + 86_400, evaluationWindow: 3600,
+          evaluator: ETH, submissionStake: 0n,
+        },
+        { value: parseEther('0.05') },
+      );
+      await sent.wait();
+      await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount + 1}$`) }).waitFor({ timeout: 15_000 });
     } finally {
       provider.destroy();
     }

@@ -84,6 +84,8 @@ export interface Stack {
   indexer: RunningIndexer;
   proxy: Proxy;
   dashboard: DashboardServer;
+  /** the same app configured with the indexer's graphql-ws endpoint and a one-minute poll */
+  dashboardWs: DashboardServer;
   browser: Browser;
   /** the indexer's own GraphQL URL (not through the proxy): the source of expected values */
   api: string;
@@ -126,6 +128,15 @@ export async function startStack(): Promise<Stack> {
       },
     });
     cleanups.push(() => dashboard.close());
+    const dashboardWs = await serveDashboard({
+      config: {
+        endpoint: api,
+        wsEndpoint: api.replace(/^http/, 'ws'),
+        tokens: { [history.token]: { symbol: 'HSN', decimals: 18 } },
+        pollInterval: 60_000,
+      },
+    });
+    cleanups.push(() => dashboardWs.close());
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     cleanups.push(() => browser.close());
     await mkdir(RESULTS_DIR, { recursive: true });
@@ -146,7 +157,7 @@ export async function startStack(): Promise<Stack> {
       }
     };
     await waitForBlock(history.lastBlock);
-    return { chain, history, indexer, proxy, dashboard, browser, api, gql, waitForBlock, stop };
+    return { chain, history, indexer, proxy, dashboard, dashboardWs, browser, api, gql, waitForBlock, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -101,3 +101,9 @@ describe('time', () => {
     expect(formatDuration(0)).toBe('0 s');
   });
 });
+
+describe('relative time without a known now', () => {
+  it('falls back to the absolute UTC time', () => {
+    expect(formatRelative(0, null)).toBe('1970-01-01 00:00 UTC');
+  });
+});
