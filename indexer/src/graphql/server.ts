@@ -131,6 +131,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     validationRules: [depthLimitRule(limits.maxDepth)],
     parseOptions: { maxTokens: 200_000 },
     includeStacktraceInErrorResponses: false,
+    // The host (hessian index, the demo) owns shutdown: Apollo's own handlers would stop the
+    // server and then re-raise SIGINT/SIGTERM, killing the process before it closes the store.
+    stopOnTerminationSignals: false,
     formatError: (formatted) => ({ message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}) }),
     plugins: [
       graphNodeResponses(),
