@@ -49,6 +49,9 @@ export interface EntityStoreOptions {
 
 type CommitListener = (cursor: BlockPtr | null) => void;
 
+/** Bumped whenever tables or indexes change shape: older files must be rebuilt. */
+const LAYOUT_VERSION = '2';
+
 export function valueToPlain(v: Value): unknown {
   switch (v.kind) {
     case 'Null':
@@ -89,6 +92,9 @@ export class EntityStore implements EntityReader {
   #getMeta;
   #setMeta;
   #deleteMeta;
+  #insertBlock;
+  #blockByNumber;
+  #blockByHash;
 
   constructor(db: Db, schema: SubgraphSchema, opts: EntityStoreOptions = {}) {
     this.db = db;
@@ -102,15 +108,23 @@ export class EntityStore implements EntityReader {
     this.#getMeta = db.prepare<[string], { value: string }>(`SELECT value FROM store_meta WHERE key = ?`);
     this.#setMeta = db.prepare(`INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     this.#deleteMeta = db.prepare(`DELETE FROM store_meta WHERE key = ?`);
+    this.#insertBlock = db.prepare(`INSERT OR REPLACE INTO indexed_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)`);
+    type BlockRow = { number: number; hash: string; parent_hash: string; timestamp: number };
+    this.#blockByNumber = db.prepare<[number], BlockRow>(`SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE number = ?`);
+    this.#blockByHash = db.prepare<[string], BlockRow>(`SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE hash = ?`);
 
     db.transaction(() => {
       const stored = this.#getMeta.get('schema')?.value;
+      const layout = this.#getMeta.get('layout')?.value;
       if (opts.reset) this.#dropAll();
       else if (stored !== undefined && stored !== schema.source) {
         throw new StoreError('the database was indexed with a different schema.graphql: re-index from scratch (hessian index --rebuild)');
+      } else if (stored !== undefined && layout !== LAYOUT_VERSION) {
+        throw new StoreError(`the database was written by an older entity store (layout ${layout ?? 1}, now ${LAYOUT_VERSION}): re-index from scratch (hessian index --rebuild)`);
       }
       for (const t of this.layout.tables.values()) for (const sql of tableDdl(t)) db.exec(sql);
       this.#setMeta.run('schema', schema.source);
+      this.#setMeta.run('layout', LAYOUT_VERSION);
     })();
     for (const t of this.layout.tables.values()) this.#stmts.set(t.entity.name, this.#prepare(t));
   }
@@ -217,9 +231,7 @@ export class EntityStore implements EntityReader {
   }
 
   #recordBlock(ptr: BlockPtr): void {
-    this.db
-      .prepare(`INSERT OR REPLACE INTO indexed_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)`)
-      .run(ptr.number, ptr.hash.toLowerCase(), ptr.parentHash.toLowerCase(), ptr.timestamp);
+    this.#insertBlock.run(ptr.number, ptr.hash.toLowerCase(), ptr.parentHash.toLowerCase(), ptr.timestamp);
     this.#setMeta.run('cursor', JSON.stringify(ptr));
     this.#cursor = { ...ptr, hash: ptr.hash.toLowerCase(), parentHash: ptr.parentHash.toLowerCase() };
     this.#dirty = true;
@@ -342,20 +354,12 @@ export class EntityStore implements EntityReader {
 
   /** A block this store indexed (or moved its cursor over), by number. */
   blockByNumber(number: number): BlockPtr | null {
-    const row = this.db
-      .prepare<[number], { number: number; hash: string; parent_hash: string; timestamp: number }>(
-        `SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE number = ?`,
-      )
-      .get(number);
+    const row = this.#blockByNumber.get(number);
     return row ? { number: row.number, hash: row.hash, parentHash: row.parent_hash, timestamp: row.timestamp } : null;
   }
 
   blockByHash(hash: string): BlockPtr | null {
-    const row = this.db
-      .prepare<[string], { number: number; hash: string; parent_hash: string; timestamp: number }>(
-        `SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE hash = ?`,
-      )
-      .get(hash.toLowerCase());
+    const row = this.#blockByHash.get(hash.toLowerCase());
     return row ? { number: row.number, hash: row.hash, parentHash: row.parent_hash, timestamp: row.timestamp } : null;
   }
 

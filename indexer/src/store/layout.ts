@@ -137,11 +137,15 @@ export function tableDdl(t: Table): string[] {
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(name + '__to')} ON ${t.sql} (__to, id)`,
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(name + '__from')} ON ${t.sql} (__from)`,
   ];
-  // references (derived-field lookups, nested filters), enums and flags: the dashboard's filters
+  // references: derived-field lookups and nested filters for many parents at once. Without
+  // `__to` in the key, closing a version (the most common write) leaves these indexes alone.
+  // Immutable types are the append-only histories (read newest-first by block or time): their
+  // numeric columns are indexed too, which costs one insert each and no updates ever.
+  const ordered = new Set<ColumnKind>(['int', 'int8', 'timestamp', 'bigint', 'bigdecimal']);
   for (const c of t.columns) {
     if (c.field.name === 'id' || c.list) continue;
-    if (c.ref || c.field.type.kind === 'enum' || c.kind === 'bool') {
-      ddl.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name + '_' + c.field.name)} ON ${t.sql} (${c.sql}, __to)`);
+    if (c.ref || (t.entity.immutable && ordered.has(c.kind))) {
+      ddl.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name + '_' + c.field.name)} ON ${t.sql} (${c.sql})`);
     }
   }
   return ddl;

@@ -189,6 +189,8 @@ test('cursor, failure and data persist across reopening a file database', () => 
     db.close();
 
     db = openDatabase(file);
+    db.prepare(`UPDATE store_meta SET value = '1' WHERE key = 'layout'`).run();
+    assert.throws(() => new EntityStore(db, schema), /older entity store \(layout 1, now 2\).*--rebuild/);
     assert.throws(() => new EntityStore(db, parseSchema(SCHEMA + '\ntype Extra @entity { id: ID! }')), /different schema\.graphql.*--rebuild/);
     store = new EntityStore(db, parseSchema(SCHEMA + '\ntype Extra @entity { id: ID! }'), { reset: true });
     assert.equal(store.getCursor(), null);
