@@ -1,0 +1,112 @@
+// Loading a built subgraph: what the manifest yields for sync, and clear errors for bad builds
+// and for features this indexer does not implement.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { id as keccakText } from 'ethers';
+import { loadSubgraph, ManifestError, readManifest } from '../../src/manifest.ts';
+import { buildFixture, OTHER_ADDRESS, PROBE_ADDRESS } from './fixture.ts';
+
+const built = buildFixture();
+const temps: string[] = [];
+after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** a copy of the built fixture with its manifest edited */
+function variant(edit: (yaml: string) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hessian-manifest-'));
+  temps.push(dir);
+  cpSync(built, dir, { recursive: true });
+  const file = join(dir, 'subgraph.yaml');
+  writeFileSync(file, edit(readFileSync(file, 'utf8')));
+  return dir;
+}
+
+const rejects = (dir: string, pattern: RegExp) =>
+  assert.throws(() => loadSubgraph(dir), (err: unknown) => err instanceof ManifestError && pattern.test(err.message));
+
+describe('manifest', () => {
+  it('describes data sources, handlers and topics for sync', () => {
+    const { manifest, runtime, schema } = loadSubgraph(built);
+    assert.equal(manifest.dataSources.length, 2);
+    const [probe, other] = manifest.dataSources;
+    assert.equal(probe!.address, PROBE_ADDRESS);
+    assert.equal(other!.address, OTHER_ADDRESS);
+    assert.equal(probe!.startBlock, 1);
+    assert.equal(other!.startBlock, 5);
+    assert.equal(probe!.network, 'hardhat');
+    assert.deepEqual(
+      probe!.mapping.eventHandlers.map((h) => [h.handler, h.receipt, h.topic0]),
+      [
+        ['handleTransfer', true, keccakText('Transfer(address,address,uint256)')],
+        ['handleArith', false, keccakText('Arith(int256,int256,uint8)')],
+        ['handleDecimal', false, keccakText('Decimal(string,string)')],
+        ['handleSample', false, keccakText('Sample(uint256,string,bytes,int64,bytes32,(uint256,address),uint8[],bool)')],
+        ['handleAction', false, keccakText('Action(uint8,string)')],
+      ],
+    );
+    assert.equal(probe!.mapping.eventHandlers[0]!.event, 'Transfer(indexed address,indexed address,uint256)');
+    assert.deepEqual(probe!.context, { note: { kind: 'String', value: 'from the manifest' } });
+    assert.ok(runtime.needsReceipts);
+    assert.ok(runtime.needsTransactions);
+    assert.deepEqual(runtime.unimplementedImports, []);
+    assert.ok(schema.entities.has('Transfer'));
+    // the project directory works too: its build/ is used
+    assert.equal(readManifest(join(built, '..')).file, join(built, 'subgraph.yaml'));
+  });
+
+  it('refuses malformed YAML and missing pieces with the file named', () => {
+    rejects(variant(() => 'dataSources: [\n  - kind: ethereum\n   bad'), /subgraph\.yaml: not valid YAML/);
+    rejects(variant((y) => y.replace(/^schema:\n  file: schema.graphql\n/m, '')), /`schema\.file` is missing/);
+    rejects(variant((y) => y.replace('file: schema.graphql', 'file: nope.graphql')), /schema file .*nope\.graphql does not exist/);
+    rejects(variant((y) => y.replace('address: "0x5FbDB2315678afecb367f032d93F642f64180aa3"', 'address: "0x1234"')), /data source Probe: source\.address "0x1234" is not an Ethereum address/);
+    rejects(variant((y) => y.replace('startBlock: 1', 'startBlock: -3')), /startBlock must be a block number/);
+    rejects(variant((y) => y.replace('apiVersion: 0.0.9', 'apiVersion: 0.0.4')), /apiVersion "0\.0\.4" is not supported/);
+    assert.throws(() => readManifest(join(tmpdir(), 'no-such-subgraph-dir')), /does not exist/);
+  });
+
+  it('refuses a missing or invalid WASM file', () => {
+    const dir = variant((y) => y);
+    unlinkSync(join(dir, 'Probe', 'Probe.wasm'));
+    rejects(dir, /cannot read WASM file .*Probe\.wasm/);
+    const bad = variant((y) => y);
+    writeFileSync(join(bad, 'Probe', 'Probe.wasm'), 'not wasm');
+    rejects(bad, /Probe\.wasm is not a valid WASM module/);
+    rejects(variant((y) => y.replace('handler: handleArith', 'handler: handleNothing')), /handler `handleNothing` is not exported by .*Probe\.wasm/);
+  });
+
+  it('refuses a source (unbuilt) manifest', () => {
+    rejects(variant((y) => y.replaceAll('file: Probe/Probe.wasm', 'file: ./src/mapping.ts')), /is a source manifest|not compiled WASM/);
+  });
+
+  it('refuses an ABI that does not match the handlers', () => {
+    rejects(
+      variant((y) => y.replace('event: Arith(int256,int256,uint8)', 'event: Arith(int256,int256)')),
+      /event `Arith\(int256,int256\)` of handler handleArith does not match any event of ABI Probe \(.*Arith\(int256,int256,uint8\).*Transfer\(indexed address,indexed address,uint256\)\)/,
+    );
+    const dir = variant((y) => y);
+    writeFileSync(join(dir, 'Probe', 'Probe.json'), '{"oops": true');
+    rejects(dir, /cannot read ABI .*Probe\.json/);
+    rejects(variant((y) => y.replace('abi: Probe\n      startBlock: 1', 'abi: Missing\n      startBlock: 1')), /source\.abi Missing is not among mapping\.abis \(Probe\)/);
+  });
+
+  it('refuses unsupported features by name', () => {
+    rejects(
+      variant((y) => `${y}templates:\n  - kind: ethereum\n    name: Pool\n    network: hardhat\n    source:\n      abi: Probe\n    mapping: {}\n`),
+      /does not support: templates \(dynamic data sources: Pool\)/,
+    );
+    rejects(
+      variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      callHandlers:\n        - function: foo(uint256)\n          handler: handleCall\n      eventHandlers:\n        - event: Transfer')),
+      /call handlers \(data source Probe\)/,
+    );
+    rejects(
+      variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      blockHandlers:\n        - handler: handleBlock\n      eventHandlers:\n        - event: Transfer')),
+      /block handlers \(data source Probe\)/,
+    );
+    rejects(
+      variant((y) => y.replace('  - kind: ethereum\n    name: Other', '  - kind: file/ipfs\n    name: Other')),
+      /data source Other of kind `file\/ipfs` \(file data sources\)/,
+    );
+  });
+});
