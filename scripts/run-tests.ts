@@ -31,6 +31,8 @@ const steps: Step[] = [
   { name: 'dashboard: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/dashboard'), build: true },
   { name: 'dashboard: unit', cmd: npm('test', '-w', '@hessian/dashboard') },
   { name: 'dashboard: browser', cmd: npm('run', 'test:browser', '-w', '@hessian/dashboard') },
+  { name: 'e2e: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/test'), build: true },
+  { name: 'e2e', cmd: npm('test', '-w', '@hessian/test') },
 ];
 
 const only = process.argv.slice(2);

@@ -33,6 +33,7 @@ export async function deploy(argv: string[]): Promise<void> {
       'graph-node': { type: 'string', env: 'GRAPH_NODE_ADMIN', description: "graph-node admin URL (e.g. http://localhost:8020): deploy the subgraph there" },
       ipfs: { type: 'string', env: 'IPFS_API', default: 'http://127.0.0.1:5001', description: 'Kubo RPC URL graph-node reads subgraph files from' },
       name: { type: 'string', default: 'hessian', description: 'subgraph name' },
+      'subgraph-out': { type: 'string', env: 'HESSIAN_SUBGRAPH', description: 'also write the built subgraph, pointed at this deployment, here (for `hessian index`)' },
     },
     argv,
   );
@@ -51,6 +52,12 @@ export async function deploy(argv: string[]): Promise<void> {
     provider.destroy();
   }
   process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
+  if (opts['subgraph-out']) {
+    const { retargetBuild } = await import('@hessian/subgraph/scripts/render-manifest');
+    const repoContract = deployment.contracts.ModelRepository;
+    const out = await retargetBuild(path.join(repo, 'subgraph', 'build'), { address: repoContract.address, startBlock: repoContract.startBlock, network: opts.network! }, path.resolve(opts['subgraph-out']));
+    process.stdout.write(`subgraph for the embedded indexer: ${out}\n`);
+  }
   if (!opts['graph-node']) return;
   const subgraph = path.join(repo, 'subgraph');
   const graph = path.join(repo, 'node_modules', '.bin', 'graph');

@@ -1,0 +1,61 @@
+// docker-compose.yml cannot be run here (no Docker engine, no image pulls), so check what can be:
+// the file is valid compose, and every Hessian service's command line is one the CLI accepts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const file = path.join(repo, 'docker-compose.yml');
+
+interface Service {
+  image?: string;
+  command?: string[];
+  profiles?: string[];
+  depends_on?: Record<string, unknown> | string[];
+}
+const compose = parse(readFileSync(file, 'utf8'), { merge: true }) as { services: Record<string, Service> };
+/** `${VAR:-default}` as compose would expand it with VAR unset */
+const expand = (s: string) => s.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+
+function hasDockerCompose(): boolean {
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('docker-compose.yml is valid compose', { skip: hasDockerCompose() ? false : 'docker-compose is not installed' }, () => {
+  const r = spawnSync('docker-compose', ['-f', file, '--profile', 'embedded', 'config', '-q'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('the stack has the services the README promises', () => {
+  const names = Object.keys(compose.services);
+  for (const s of ['chain', 'ipfs', 'postgres', 'graph-node', 'deploy', 'dashboard', 'lender', 'evaluator', 'owner-1', 'indexer']) {
+    assert.ok(names.includes(s), `service ${s}`);
+  }
+  assert.deepEqual(compose.services.indexer!.profiles, ['embedded'], 'the embedded indexer is an optional profile');
+  for (const [name, s] of Object.entries(compose.services)) {
+    const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+    for (const d of deps) assert.ok(names.includes(d), `${name} depends on unknown service ${d}`);
+  }
+});
+
+test('every Hessian service runs a command line the hessian CLI accepts', { timeout: 120_000 }, () => {
+  const hessianServices = Object.entries(compose.services).filter(([, s]) => s.image === 'hessian:local');
+  assert.ok(hessianServices.length >= 8);
+  for (const [name, s] of hessianServices) {
+    assert.ok(Array.isArray(s.command), `${name} has a command`);
+    const args = s.command.map(expand);
+    // strict flag parsing happens before --help is honoured, so an unknown flag fails here
+    const r = spawnSync(process.execPath, [path.join(repo, 'cli', 'hessian.ts'), ...args, '--help'], { encoding: 'utf8', cwd: repo });
+    assert.equal(r.status, 0, `${name}: hessian ${args.join(' ')}\n${r.stderr}`);
+    assert.match(r.stdout, /Usage/, `${name} prints its usage`);
+  }
+});

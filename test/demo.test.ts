@@ -1,0 +1,194 @@
+// End to end, as a user meets Hessian: `hessian demo` with a few owners and rounds, then the
+// history it produced is checked three ways: GraphQL (the embedded indexer) against on-chain state
+// read with ethers, and the dashboard in real Chromium against GraphQL. Ctrl-C must stop it all.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Contract, JsonRpcProvider, ZeroAddress } from 'ethers';
+import { chromium, type Browser } from 'playwright-core';
+import { modelRepositoryAbi } from '@hessian/contracts';
+
+const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const RESULTS = path.join(repo, 'test', 'test-results');
+const OWNERS = 3;
+const ROUNDS = 2;
+
+let demo: ChildProcess;
+let output = '';
+let dataDir: string;
+let urls: { chain: string; graphql: string; dashboard: string; repository: string };
+let provider: JsonRpcProvider;
+let browser: Browser | undefined;
+
+function waitForOutput(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = output.match(re);
+      if (m) {
+        clearInterval(timer);
+        clearTimeout(timeout);
+        resolve(m);
+      } else if (demo.exitCode !== null) {
+        clearInterval(timer);
+        clearTimeout(timeout);
+        reject(new Error(`hessian demo exited with ${demo.exitCode} before printing ${re}:\n${output}`));
+      }
+    };
+    const timer = setInterval(check, 200);
+    const timeout = setTimeout(() => {
+      clearInterval(timer);
+      reject(new Error(`timed out waiting for ${re} in the demo's output:\n${output}`));
+    }, timeoutMs);
+  });
+}
+
+async function gql<T>(query: string): Promise<T> {
+  const res = await fetch(urls.graphql, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length) throw new Error(`GraphQL: ${body.errors.map((e) => e.message).join('; ')}`);
+  return body.data!;
+}
+
+before(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'hessian-e2e-'));
+  demo = spawn(
+    process.execPath,
+    [
+      path.join(repo, 'cli', 'hessian.ts'), 'demo',
+      '--owners', String(OWNERS), '--rounds', String(ROUNDS),
+      // unreachable target: every round runs, so the history has several evaluations per owner
+      '--target', '0.99', '--ckks', 'logistic-8192',
+      '--graphql-port', '0', '--dashboard-port', '0', '--data-dir', dataDir,
+    ],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  demo.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  demo.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const chain = await waitForOutput(/^chain\s+(\S+) .*ModelRepository at (0x[0-9a-fA-F]{40})/m, 120_000);
+  const graphql = await waitForOutput(/^graphql\s+(\S+)/m, 60_000);
+  const dashboard = await waitForOutput(/^dashboard\s+(\S+)/m, 60_000);
+  urls = { chain: chain[1]!, repository: chain[2]!, graphql: graphql[1]!, dashboard: dashboard[1]! };
+  await waitForOutput(/^done\s+best AUC/m, 400_000);
+  provider = new JsonRpcProvider(urls.chain, undefined, { staticNetwork: true });
+  // the indexer follows the head by polling: wait until it has the last block
+  const head = Number(await provider.send('eth_blockNumber', []));
+  for (let i = 0; ; i++) {
+    const { _meta } = await gql<{ _meta: { block: { number: number } } }>('{ _meta { block { number } } }');
+    if (_meta.block.number >= head) break;
+    if (i > 150) throw new Error(`indexer stuck at block ${_meta.block.number}, chain head ${head}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}, { timeout: 600_000 });
+
+after(async () => {
+  await browser?.close();
+  provider?.destroy();
+  if (demo && demo.exitCode === null) demo.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Evaluation {
+  gradient: { id: string };
+  contributor: { id: string };
+  accepted: boolean;
+  score: string;
+  previousBestScore: string;
+  reward: string;
+}
+
+test('GraphQL history matches the chain: evaluations, rewards, credits, escrow', { timeout: 120_000 }, async () => {
+  const { model, accountTokens } = await gql<{
+    model: { bounty: string; paid: string; refunded: string; bestScore: string; gradientCount: number; evaluations: Evaluation[] };
+    accountTokens: { account: { id: string }; token: { id: string }; rewardsEarned: string; stakesReturned: string; stakesReceived: string; refundsReceived: string; withdrawn: string; balance: string }[];
+  }>(`{
+    model(id: "1") { bounty paid refunded bestScore gradientCount
+      evaluations(first: 1000, orderBy: blockNumber) { gradient { id } contributor { id } accepted score previousBestScore reward } }
+    accountTokens(first: 1000) { account { id } token { id } rewardsEarned stakesReturned stakesReceived refundsReceived withdrawn balance }
+  }`);
+  assert.equal(model.gradientCount, OWNERS * ROUNDS, 'every owner submitted every round, once');
+  assert.equal(model.evaluations.length, OWNERS * ROUNDS, 'every gradient evaluated once');
+
+  const repository = new Contract(urls.repository, modelRepositoryAbi, provider);
+  const onChain = await repository.queryFilter(repository.filters.GradientEvaluated!(null, 1n));
+  assert.equal(onChain.length, OWNERS * ROUNDS);
+  for (const log of onChain) {
+    const args = (log as unknown as { args: { gradientId: bigint; contributor: string; accepted: boolean; score: bigint; previousBestScore: bigint; reward: bigint } }).args;
+    const e = model.evaluations.find((x) => x.gradient.id === args.gradientId.toString());
+    assert.ok(e, `gradient ${args.gradientId} evaluated in GraphQL`);
+    assert.equal(e.contributor.id, args.contributor.toLowerCase());
+    assert.equal(e.accepted, args.accepted);
+    assert.equal(e.score, args.score.toString());
+    assert.equal(e.previousBestScore, args.previousBestScore.toString());
+    assert.equal(e.reward, args.reward.toString());
+  }
+  const paid = model.evaluations.reduce((s, e) => s + BigInt(e.reward), 0n);
+  assert.equal(model.paid, paid.toString(), 'model.paid is the sum of evaluation rewards');
+  assert.ok(paid > 0n, 'somebody earned something');
+
+  // every account's pull-payment credit on-chain equals what GraphQL says it was owed and took
+  let credits = 0n;
+  for (const at of accountTokens.filter((a) => a.token.id === ZeroAddress)) {
+    const credit = (await repository.credit!(at.account.id, ZeroAddress)) as bigint;
+    const owed = BigInt(at.rewardsEarned) + BigInt(at.stakesReturned) + BigInt(at.stakesReceived) + BigInt(at.refundsReceived) - BigInt(at.withdrawn);
+    assert.equal(credit, owed, `credit of ${at.account.id} from its history`);
+    assert.equal(credit.toString(), at.balance, `balance of ${at.account.id}`);
+    credits += credit;
+  }
+  // the contract holds exactly the escrow left plus everyone's credits (no stake is pending)
+  const balance = await provider.getBalance(urls.repository);
+  assert.equal(balance, BigInt(model.bounty) - BigInt(model.paid) - BigInt(model.refunded) + credits, 'contract balance = escrow left + credits');
+});
+
+test('the model leaderboard ranks owners by on-chain rewards, and the dashboard shows it', { timeout: 120_000 }, async () => {
+  const { model } = await gql<{ model: { contributors: { contributor: { id: string }; rewardsEarned: string; gradientsAccepted: number; gradientsSubmitted: number }[] } }>(
+    '{ model(id: "1") { contributors(orderBy: rewardsEarned, orderDirection: desc) { contributor { id } rewardsEarned gradientsAccepted gradientsSubmitted } } }',
+  );
+  assert.equal(model.contributors.length, OWNERS);
+  const repository = new Contract(urls.repository, modelRepositoryAbi, provider);
+  const rewards = await repository.queryFilter(repository.filters.RewardEarned!(1n));
+  const byOwner = new Map<string, bigint>();
+  for (const log of rewards) {
+    const a = (log as unknown as { args: { contributor: string; amount: bigint } }).args;
+    byOwner.set(a.contributor.toLowerCase(), (byOwner.get(a.contributor.toLowerCase()) ?? 0n) + a.amount);
+  }
+  for (const c of model.contributors) {
+    assert.equal(c.rewardsEarned, (byOwner.get(c.contributor.id) ?? 0n).toString(), `rewards of ${c.contributor.id}`);
+    assert.equal(c.gradientsSubmitted, ROUNDS);
+  }
+  for (let i = 1; i < model.contributors.length; i++) {
+    assert.ok(BigInt(model.contributors[i - 1]!.rewardsEarned) >= BigInt(model.contributors[i]!.rewardsEarned), 'ordered by rewards');
+  }
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${urls.dashboard}#/model/1`);
+  const rows = page.locator('[data-testid="model-leaderboard"] tbody tr');
+  await rows.first().waitFor({ timeout: 30_000 });
+  assert.equal(await rows.count(), OWNERS);
+  const shownOrder = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-contributor')));
+  for (const c of model.contributors) {
+    const raw = await page.locator(`[data-testid="model-leaderboard"] tr[data-contributor="${c.contributor.id}"] [data-field="rewardsEarned"] .amount`).first().getAttribute('data-raw');
+    assert.equal(raw, c.rewardsEarned, `dashboard reward of ${c.contributor.id}`);
+  }
+  assert.deepEqual(new Set(shownOrder), new Set(model.contributors.map((c) => c.contributor.id)));
+  mkdirSync(RESULTS, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS, 'demo-model.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no page errors');
+});
+
+test('Ctrl-C stops every service and exits 0', { timeout: 60_000 }, async () => {
+  const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+  demo.kill('SIGINT');
+  assert.equal(await exited, 0, `demo exit code\n${output.slice(-2000)}`);
+  await assert.rejects(fetch(urls.graphql, { method: 'POST', body: '{}' }), 'GraphQL is down');
+  await assert.rejects(provider.send('eth_blockNumber', []), 'the chain is down');
+});
