@@ -1,5 +1,7 @@
 // GraphQL documents, one per page: each page is one round trip. Every document takes an optional
 // $block (graph-node's Block_height) for time travel; when it is absent the latest block answers.
+// `subgraphError: allow`: after an indexing failure graph-node still answers with the data up to
+// the failed block (flagged `indexing_error`) instead of no data; the app shows it under a banner.
 import { gql } from '@apollo/client';
 
 export const META = gql`
@@ -43,7 +45,7 @@ const MODEL_ROW = `
 export const OVERVIEW = gql`
   query Overview($block: Block_height) {
     _meta(block: $block) { block { number timestamp } }
-    protocol(id: "hessian", block: $block) {
+    protocol(id: "hessian", block: $block, subgraphError: allow) {
       modelCount
       openModelCount
       gradientCount
@@ -57,7 +59,7 @@ export const OVERVIEW = gql`
       contributorCount
       lastBlockNumber
     }
-    tokens(first: 100, block: $block) {
+    tokens(first: 100, block: $block, subgraphError: allow) {
       id
       isNative
       modelCount
@@ -67,8 +69,8 @@ export const OVERVIEW = gql`
       totalWithdrawn
       totalLocked
     }
-    models(first: 1000, orderBy: createdAt, orderDirection: desc, block: $block) { ${MODEL_ROW} }
-    dayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block) {
+    models(first: 1000, orderBy: createdAt, orderDirection: desc, block: $block, subgraphError: allow) { ${MODEL_ROW} }
+    dayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block, subgraphError: allow) {
       id
       date
       modelsCreated
@@ -79,7 +81,7 @@ export const OVERVIEW = gql`
       cumulativeGradients
       cumulativeAccepted
     }
-    tokenDayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block) {
+    tokenDayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block, subgraphError: allow) {
       id
       token { id }
       date
@@ -89,7 +91,7 @@ export const OVERVIEW = gql`
       cumulativeEscrowed
       cumulativePaid
     }
-    gradients(first: 10, orderBy: submittedAtBlock, orderDirection: desc, block: $block) {
+    gradients(first: 10, orderBy: submittedAtBlock, orderDirection: desc, block: $block, subgraphError: allow) {
       id
       model { id }
       contributor { id }
@@ -99,7 +101,7 @@ export const OVERVIEW = gql`
       submittedAtBlock
       transactionHash
     }
-    evaluations(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block) {
+    evaluations(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block, subgraphError: allow) {
       id
       gradient { id }
       model { id token { id } }
@@ -113,7 +115,7 @@ export const OVERVIEW = gql`
       timestamp
       transactionHash
     }
-    deposits(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block) {
+    deposits(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block, subgraphError: allow) {
       id
       model { id }
       funder { id }
@@ -124,7 +126,7 @@ export const OVERVIEW = gql`
       timestamp
       transactionHash
     }
-    refunds(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block) {
+    refunds(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block, subgraphError: allow) {
       id
       model { id }
       lender { id }
@@ -140,7 +142,7 @@ export const OVERVIEW = gql`
 export const MODEL = gql`
   query Model($id: ID!, $block: Block_height) {
     _meta(block: $block) { block { number timestamp } }
-    model(id: $id, block: $block) {
+    model(id: $id, block: $block, subgraphError: allow) {
       ${MODEL_ROW}
       evaluator
       shared
@@ -223,7 +225,7 @@ export const MODEL = gql`
 export const LEADERBOARD = gql`
   query Leaderboard($block: Block_height) {
     _meta(block: $block) { block { number timestamp } }
-    accounts(first: 1000, where: { gradientsSubmitted_gt: 0 }, orderBy: improvementContributed, orderDirection: desc, block: $block) {
+    accounts(first: 1000, where: { gradientsSubmitted_gt: 0 }, orderBy: improvementContributed, orderDirection: desc, block: $block, subgraphError: allow) {
       id
       gradientsSubmitted
       gradientsAccepted
@@ -244,7 +246,7 @@ export const LEADERBOARD = gql`
 export const CONTRIBUTOR = gql`
   query Contributor($id: ID!, $block: Block_height) {
     _meta(block: $block) { block { number timestamp } }
-    account(id: $id, block: $block) {
+    account(id: $id, block: $block, subgraphError: allow) {
       id
       modelsCreated
       gradientsSubmitted

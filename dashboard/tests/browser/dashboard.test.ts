@@ -307,6 +307,28 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     assert.deepEqual(errors, []);
   });
 
+  test('an indexer failure shows its banner over the data up to the failed block, and clears', async () => {
+    await go('#/model/1', '[data-testid="bestScore"]');
+    const head = (await stack.gql<{ _meta: { block: { number: number } } }>('{ _meta { block { number } } }'))._meta.block.number;
+    // the store state a deterministic handler error leaves behind, served by the real API
+    stack.indexer.store.setFailed({ message: 'handler failed (test)', block: head });
+    try {
+      await page.locator('[data-testid="banner-failed"]').waitFor({ timeout: 15_000 });
+      assert.match(await text('[data-testid="banner-failed"]'), new RegExp(`The indexer has failed.*last good block ${head}`));
+      assert.match(await text('[data-testid="sync"]'), new RegExp(`Indexing stopped at block ${head.toLocaleString('en-US')}`));
+      // graph-node answers `subgraphError: allow` queries with data plus indexing_error: still shown
+      await page.reload();
+      await page.locator('[data-testid="bestScore"]').waitFor({ timeout: 15_000 });
+      assert.equal(await text('[data-testid="bestScore"]'), '0.76');
+      await page.locator('[data-testid="banner-failed"]').waitFor({ timeout: 15_000 });
+      await screenshot(page, 'indexer-failed');
+    } finally {
+      stack.indexer.store.clearFailed();
+    }
+    await page.locator('[data-testid="banner-failed"]').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.deepEqual(errors, []);
+  });
+
   test('every page fits a narrow screen', async () => {
     const narrow = await openPage(stack, 390, 844);
     try {
