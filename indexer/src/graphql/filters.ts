@@ -166,8 +166,17 @@ function listValues(key: string, value: unknown): unknown[] {
   return value;
 }
 
+const MAX_FILTER_DEPTH = 50;
+
+/** `a OP b OP c ...` as a balanced tree: SQLite refuses expression trees deeper than 1000. */
+function balanced(items: string[], op: string): string {
+  if (items.length === 1) return items[0]!;
+  const mid = items.length >> 1;
+  return `(${balanced(items.slice(0, mid), op)}${op}${balanced(items.slice(mid), op)})`;
+}
+
 /** SQL for one `where` object on table `t` aliased `alias`. */
-export function filterSql(ctx: FilterContext, t: Table, alias: string, where: Record<string, unknown>, nested: boolean): string {
+export function filterSql(ctx: FilterContext, t: Table, alias: string, where: Record<string, unknown>, nested: boolean, depth = 0): string {
   const keys = ctx.keys.get(t.entity.name)!;
   if ('or' in where && where.or !== undefined) {
     const columnFilters = Object.keys(where)
@@ -181,6 +190,7 @@ export function filterSql(ctx: FilterContext, t: Table, alias: string, where: Re
       );
     }
   }
+  if (depth > MAX_FILTER_DEPTH) throw new QueryError(`filter is nested more than ${MAX_FILTER_DEPTH} levels deep (and/or)`);
   const parts: string[] = [];
   for (const [key, value] of Object.entries(where)) {
     if (value === undefined) continue;
@@ -188,10 +198,10 @@ export function filterSql(ctx: FilterContext, t: Table, alias: string, where: Re
       if (value === null) continue;
       const items = listValues(key, value).map((item) => {
         if (item === null || typeof item !== 'object') throw new QueryError('Filter must by an object');
-        return `(${filterSql(ctx, t, alias, item as Record<string, unknown>, nested) || '1'})`;
+        return `(${filterSql(ctx, t, alias, item as Record<string, unknown>, nested, depth + 1) || '1'})`;
       });
       if (items.length === 0) parts.push(key === 'and' ? '1' : '0');
-      else parts.push('(' + items.join(key === 'and' ? ' AND ' : ' OR ') + ')');
+      else parts.push(balanced(items, key === 'and' ? ' AND ' : ' OR '));
       continue;
     }
     if (key === '_change_block') {

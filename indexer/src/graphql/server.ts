@@ -134,7 +134,11 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     // The host (hessian index, the demo) owns shutdown: Apollo's own handlers would stop the
     // server and then re-raise SIGINT/SIGTERM, killing the process before it closes the store.
     stopOnTerminationSignals: false,
-    formatError: (formatted) => ({ message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}) }),
+    formatError: (formatted) => ({
+      // graphql-js recursion on absurdly nested documents
+      message: formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+    }),
     plugins: [
       graphNodeResponses(),
       development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault(),

@@ -125,6 +125,19 @@ describe('abuse', () => {
     assert.deepEqual(r.body, { data: { musicians: ['m1', 'm2', 'm3', 'm4', 'm5'].map((id) => ({ id })) } });
   });
 
+  test('deeply nested and very wide filters', async () => {
+    const nest = (n: number) => {
+      let w = '{ name: "John" }';
+      for (let i = 0; i < n; i++) w = `{ and: [${w}] }`;
+      return `{ musicians(where: ${w}) { id } }`;
+    };
+    assert.deepEqual(await data(server.url, nest(20)), { musicians: [{ id: 'm1' }] });
+    assert.deepEqual(await errors(server.url, nest(60)), ['filter is nested more than 50 levels deep (and/or)']);
+    assert.deepEqual(await errors(server.url, nest(3000)), ['the query is nested too deeply']);
+    const ors = Array.from({ length: 5000 }, (_, i) => `{ name: "n${i}" }`).concat('{ name: "Lisa" }').join(', ');
+    assert.deepEqual(await data(server.url, `{ musicians(where: { or: [${ors}] }) { id } }`), { musicians: [{ id: 'm2' }] });
+  });
+
   test('malformed and oversized bodies', async () => {
     const bad = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     assert.equal(bad.status, 400);
