@@ -157,3 +157,23 @@ export async function startKuboStandin(opts: KuboStandinOptions): Promise<KuboSt
     },
   };
 }
+
+/** `node src/ipfs/kubo-standin.ts [--dir DIR] [--port N]`: serve until SIGINT/SIGTERM. */
+async function main(argv: string[]): Promise<void> {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' }, port: { type: 'string' } } });
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const s = await startKuboStandin({ path: values.dir ?? '.hessian/ipfs-standin', port });
+  process.stdout.write(JSON.stringify({ msg: 'kubo stand-in listening', url: s.url, dir: values.dir ?? '.hessian/ipfs-standin' }) + '\n');
+  const stop = (): void => { void s.close().then(() => process.exit(0)); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && (await import('node:url')).fileURLToPath(import.meta.url) === (await import('node:path')).resolve(process.argv[1])) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`kubo-standin: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
