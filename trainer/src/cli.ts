@@ -85,6 +85,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       delta: { type: 'string', default: '1e-6', help: 'differential privacy delta per gradient' },
       clip: { type: 'string', default: '6', help: 'L2 bound on each encoded row when noise is on' },
       'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
+      indexer: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', help: "read models from the indexer's GraphQL URL instead of scanning logs" },
     },
   },
   withdraw: {
@@ -315,6 +316,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
                   ...(o['batch-size'] ? { batchSize: num(o, 'batch-size', { int: true, min: 1 }) } : {}),
                   ...(o['max-submissions'] ? { maxSubmissionsPerModel: num(o, 'max-submissions', { int: true, min: 1 }) } : {}),
                   seed: String(o.seed),
+                  ...(o.indexer ? { indexerUrl: String(o.indexer) } : {}),
                   ...(o.epsilon ? { privacy: { epsilon: num(o, 'epsilon')!, delta: num(o, 'delta')!, clipNorm: num(o, 'clip')! } } : {}),
                   pollMs,
                   log,

@@ -12,6 +12,8 @@ export type { ChainConfig, CreateModelInput, TxResult } from './chain/client.ts'
 export { ChainError, describeChainError, decodeRevert } from './chain/errors.ts';
 export { LogWatcher, readEvents, headBlock } from './chain/watch.ts';
 export { RepositoryView } from './chain/view.ts';
+export { chainSource, indexerSource } from './chain/source.ts';
+export type { ViewSource, IndexerSourceOptions } from './chain/source.ts';
 export type { ModelState, GradientState } from './chain/view.ts';
 export type { RepositoryEvent } from './chain/events.ts';
 export { Journal } from './state.ts';

@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { isHexString } from 'ethers';
 import type { ContentStore } from '../ipfs/store.ts';
+import { ContentNotFoundError } from '../ipfs/store.ts';
 import type { ModelRepositoryClient } from '../chain/client.ts';
 import { ChainError } from '../chain/errors.ts';
-import { LogWatcher } from '../chain/watch.ts';
-import { RepositoryView } from '../chain/view.ts';
+import { chainSource, indexerSource } from '../chain/source.ts';
 import type { ModelState } from '../chain/view.ts';
-import type { RepositoryEvent } from '../chain/events.ts';
+import type { GradientSubmitted } from '../chain/events.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable } from '../data/encoding.ts';
@@ -62,6 +62,8 @@ export interface OwnerConfig {
   seed?: string;
   /** clip rows and add calibrated Gaussian noise to each gradient (epsilon, delta per release) */
   privacy?: PrivacyConfig;
+  /** read models from an indexer's GraphQL API instead of scanning chain logs */
+  indexerUrl?: string;
   pollMs?: number;
   log?: Logger;
   /** fault injection for restart tests: called after the upload, right before the transaction */
@@ -130,7 +132,15 @@ interface ModelCtx {
   privacy: PrivacyAccountant;
 }
 
-type Eligibility = { ok: true; ctx: ModelCtx } | { ok: false; reason: string };
+/** retryAt: the failure may be transient (content not reachable yet), look again after it */
+type Eligibility = { ok: true; ctx: ModelCtx } | { ok: false; reason: string; retryAt?: number };
+
+const RECHECK_MS = 30_000;
+
+/** a fetch that may work later, as opposed to content that is wrong */
+function transient(err: unknown): boolean {
+  return err instanceof ContentNotFoundError || /timeout|timed out|ECONN|fetch failed|aborted/i.test(String((err as Error)?.message));
+}
 
 export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const log = (cfg.log ?? silentLogger).child({ role: 'owner' });
@@ -152,52 +162,43 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     },
   });
   if (!journal.value.nextBatch) journal.update((j) => void (j.nextBatch = {}));
-  const watcher = new LogWatcher({
-    provider: client.provider,
-    address: client.config.address,
-    fromBlock: client.config.startBlock,
-    confirmations: client.config.confirmations,
-  });
-  const view = new RepositoryView();
+  const source = cfg.indexerUrl ? indexerSource({ url: cfg.indexerUrl, contributor: address }) : chainSource(client);
   const eligibility = new Map<number, Eligibility>();
   const retryAt = new Map<string, number>();
 
   const me = address.toLowerCase();
   const mine = (g: { contributor: string }) => g.contributor.toLowerCase() === me;
 
-  function onchainSubmission(modelId: number, commitment: string) {
-    const m = view.models.get(modelId);
-    if (!m) return undefined;
-    for (const id of m.gradientIds) {
-      const g = view.gradients.get(id)!;
-      if (mine(g) && g.dataCommitment.toLowerCase() === commitment.toLowerCase()) return g;
-    }
-    return undefined;
+  /** our submission with this commitment, straight from the chain's logs (exact, even when the view lags) */
+  async function onchainSubmission(modelId: number, commitment: string): Promise<GradientSubmitted | undefined> {
+    const found = await client.queryEvents('GradientSubmitted', [null, modelId, address]);
+    return found.find((e): e is GradientSubmitted => e.name === 'GradientSubmitted' && e.dataCommitment.toLowerCase() === commitment.toLowerCase());
   }
 
-  function markSubmitted(commitment: string, g: { gradientId: number; submittedTx: string; gradientCid: string; modelId: number }, rows: number) {
+  function markSubmitted(commitment: string, g: { gradientId: number; txHash: string; gradientCid: string; modelId: number }, rows: number) {
     journal.update((j) => {
       const s = j.submissions[commitment]!;
       s.state = 'submitted';
       s.gradientId = g.gradientId;
-      s.txHash = g.submittedTx;
+      s.txHash = g.txHash;
       s.gradientCid = g.gradientCid;
     });
-    log.info('gradient submitted', { modelId: g.modelId, gradientId: g.gradientId, rows, tx: g.submittedTx });
-    events.emit('submitted', { modelId: g.modelId, gradientId: g.gradientId, commitment, rows, txHash: g.submittedTx, gradientCid: g.gradientCid });
+    log.info('gradient submitted', { modelId: g.modelId, gradientId: g.gradientId, rows, tx: g.txHash });
+    events.emit('submitted', { modelId: g.modelId, gradientId: g.gradientId, commitment, rows, txHash: g.txHash, gradientCid: g.gradientCid });
   }
 
-  function noteEvents(evs: RepositoryEvent[]) {
-    for (const ev of evs) {
-      if (ev.name !== 'GradientEvaluated' || ev.contributor.toLowerCase() !== me) continue;
-      const entry = Object.entries(journal.value.submissions).find(([, s]) => s.gradientId === ev.gradientId);
-      if (entry && !entry[1].outcome) {
-        journal.update((j) => {
-          j.submissions[entry[0]]!.outcome = { accepted: ev.accepted, score: ev.score, reward: ev.reward.toString() };
-        });
-      }
-      log.info(ev.accepted ? 'gradient accepted' : 'gradient rejected', { modelId: ev.modelId, gradientId: ev.gradientId, score: ev.score, reward: ev.reward });
-      events.emit('evaluated', { modelId: ev.modelId, gradientId: ev.gradientId, accepted: ev.accepted, score: ev.score, reward: ev.reward });
+  /** records the outcome of our gradients the view shows as judged */
+  function noteOutcomes() {
+    for (const [commitment, sub] of Object.entries(journal.value.submissions)) {
+      if (sub.state !== 'submitted' || sub.outcome || sub.gradientId === undefined) continue;
+      const g = source.view.gradients.get(sub.gradientId);
+      if (!g || g.status === 'Pending') continue;
+      const accepted = g.status === 'Accepted';
+      const score = g.score ?? 0;
+      journal.update((j) => void (j.submissions[commitment]!.outcome = { accepted, score, reward: g.reward.toString() }));
+      if (g.status === 'Expired') log.warn('gradient expired unevaluated', { modelId: g.modelId, gradientId: g.gradientId });
+      else log.info(accepted ? 'gradient accepted' : 'gradient rejected', { modelId: g.modelId, gradientId: g.gradientId, score, reward: g.reward });
+      events.emit('evaluated', { modelId: g.modelId, gradientId: g.gradientId, accepted, score, reward: g.reward });
     }
   }
 
@@ -209,7 +210,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     try {
       meta = await fetchMetadata(cfg.store, m.metadataCid);
     } catch (err) {
-      return { ok: false, reason: `metadata ${m.metadataCid}: ${(err as Error).message}` };
+      return { ok: false, reason: `metadata ${m.metadataCid}: ${(err as Error).message}`, ...(transient(err) ? { retryAt: Date.now() + RECHECK_MS } : {}) };
     }
     if (f.metrics && !f.metrics.includes(meta.metric)) return { ok: false, reason: `metric ${meta.metric} is not one of ${f.metrics.join(', ')}` };
     let data: EncodedData;
@@ -237,7 +238,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       }
     } catch (err) {
       freeCtx(ctx);
-      return { ok: false, reason: `keys: ${(err as Error).message}` };
+      return { ok: false, reason: `keys: ${(err as Error).message}`, ...(transient(err) ? { retryAt: Date.now() + RECHECK_MS } : {}) };
     }
     return { ok: true, ctx };
   }
@@ -308,14 +309,13 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     try {
       const res = await client.submitGradient(m.modelId, rec.gradientCid!, commitment, m.submissionStake);
       await cfg.afterSubmit?.({ modelId: m.modelId, commitment, gradientId: res.gradientId });
-      markSubmitted(commitment, { gradientId: res.gradientId, submittedTx: res.txHash, gradientCid: rec.gradientCid!, modelId: m.modelId }, rec.rows);
+      markSubmitted(commitment, { gradientId: res.gradientId, txHash: res.txHash, gradientCid: rec.gradientCid!, modelId: m.modelId }, rec.rows);
     } catch (err) {
       if (!(err instanceof ChainError)) throw err;
       if (err.errorName === 'CommitmentAlreadyUsed') {
         // our own earlier attempt landed: find it rather than resubmit
-        view.applyAll(await watcher.poll());
-        const g = onchainSubmission(m.modelId, commitment);
-        if (g && mine(g)) return markSubmitted(commitment, g, rec.rows);
+        const g = await onchainSubmission(m.modelId, commitment);
+        if (g) return markSubmitted(commitment, g, rec.rows);
         throw err;
       }
       if (!err.transient) {
@@ -333,19 +333,20 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   }
 
   async function tick(): Promise<void> {
-    const evs = await watcher.poll();
-    view.applyAll(evs);
-    noteEvents(evs);
+    await source.refresh();
+    const view = source.view;
+    noteOutcomes();
     // reconcile unfinished intents with the chain before acting on anything
     for (const [commitment, s] of Object.entries(journal.value.submissions)) {
-      if (s.state === 'submitted' || s.state === 'abandoned') continue;
-      const g = onchainSubmission(s.modelId, commitment);
+      if (s.state !== 'intent' && s.state !== 'uploaded') continue;
+      const g = await onchainSubmission(s.modelId, commitment);
       if (g) markSubmitted(commitment, g, s.rows);
     }
     const now = await client.chainTime();
     for (const m of view.models.values()) {
       if (!view.acceptsSubmissions(m.modelId, now)) continue;
       let el = eligibility.get(m.modelId);
+      if (el && !el.ok && el.retryAt !== undefined && Date.now() >= el.retryAt) el = undefined;
       if (!el) {
         el = await checkModel(m);
         eligibility.set(m.modelId, el);
@@ -356,11 +357,15 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       if (!el.ok) continue;
       const ctx = el.ctx;
       // one gradient in flight per model: the next one is computed on the updated weights
-      if (m.gradientIds.some((id) => {
-        const g = view.gradients.get(id)!;
-        return mine(g) && g.status === 'Pending';
-      })) continue;
       const subs = Object.entries(journal.value.submissions).filter(([, s]) => s.modelId === m.modelId);
+      // a view that lags (an indexer) may not show our last submission yet: the journal does
+      const inFlight =
+        subs.some(([, s]) => s.state === 'submitted' && !s.outcome && (view.gradients.get(s.gradientId!)?.status ?? 'Pending') === 'Pending') ||
+        m.gradientIds.some((id) => {
+          const g = view.gradients.get(id)!;
+          return mine(g) && g.status === 'Pending';
+        });
+      if (inFlight) continue;
       const unfinished = subs.find(([, s]) => s.state === 'intent' || s.state === 'uploaded');
       let commitment: string;
       if (unfinished) {

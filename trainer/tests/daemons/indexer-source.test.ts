@@ -1,0 +1,100 @@
+// The optional GraphQL path: an owner may read models and its own gradients from the indexer
+// (graph-node's API, here the embedded indexer running the real subgraph) instead of scanning
+// logs. The view it builds must equal the one rebuilt from the chain's logs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
+import { ModelRepositoryClient } from '../../src/chain/client.ts';
+import { chainSource, indexerSource } from '../../src/chain/source.ts';
+import { startTestChain } from './helpers/hardhat.ts';
+import type { TestChain } from './helpers/hardhat.ts';
+import { waitFor } from './helpers/scenario.ts';
+
+const built = fileURLToPath(new URL('../../../subgraph/build', import.meta.url));
+const haveBuild = existsSync(path.join(built, 'subgraph.yaml'));
+const CID = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+
+let chain: TestChain;
+let dir: string;
+let indexer: { url: string | null; stop(): Promise<void> } | undefined;
+const clients: ModelRepositoryClient[] = [];
+
+before(async () => {
+  if (!haveBuild) return;
+  dir = mkdtempSync(path.join(tmpdir(), 'hessian-indexer-source-'));
+  chain = await startTestChain();
+  const repo = chain.deployment.contracts.ModelRepository;
+  const { retargetBuild } = await import('@hessian/subgraph/scripts/render-manifest');
+  const { startIndexer } = await import('@hessian/indexer');
+  const subgraph = await retargetBuild(built, { address: repo.address, startBlock: repo.startBlock, network: 'localhost' }, path.join(dir, 'subgraph'));
+  indexer = await startIndexer({
+    rpcUrl: chain.url,
+    subgraph,
+    db: path.join(dir, 'indexer.sqlite'),
+    host: '127.0.0.1',
+    port: 0,
+    subgraphName: 'hessian',
+    pollIntervalMs: 100,
+    logLevel: 'warn',
+    progressIntervalSeconds: 0,
+  });
+});
+after(async () => {
+  for (const c of clients) c.destroy();
+  await indexer?.stop();
+  await chain?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('models and an owner\'s gradients read through GraphQL equal the view rebuilt from logs', { skip: haveBuild ? false : 'subgraph/build missing: run npm run build -w @hessian/subgraph' }, async () => {
+  const lender = await ModelRepositoryClient.connect(chain.chain, chain.wallet(1));
+  const owner = await ModelRepositoryClient.connect(chain.chain, chain.wallet(2));
+  const other = await ModelRepositoryClient.connect(chain.chain, chain.wallet(3));
+  clients.push(lender, owner, other);
+  const now = await lender.chainTime();
+  const terms = { weightsCid: CID, metadataCid: CID, bounty: parseEther('2'), initialScore: 500_000, targetScore: 700_000, submissionDeadline: now + 3600, evaluationWindow: 600, submissionStake: parseEther('0.01') };
+  const a = await lender.createModel({ ...terms, rule: 'Improvement' });
+  const b = await lender.createModel({ ...terms, rule: 'EqualShare' });
+  const g1 = await owner.submitGradient(a.modelId, CID, keccak256(toUtf8Bytes('1')), parseEther('0.01'));
+  const g2 = await owner.submitGradient(a.modelId, CID, keccak256(toUtf8Bytes('2')), parseEther('0.01'));
+  await other.submitGradient(b.modelId, CID, keccak256(toUtf8Bytes('3')), parseEther('0.01'));
+  await lender.evaluateGradient(g1.gradientId, 650_000, true, CID);
+  await lender.evaluateGradient(g2.gradientId, 600_000, false, '');
+
+  const fromChain = chainSource(owner);
+  await fromChain.refresh();
+  const fromIndexer = indexerSource({ url: indexer!.url!, contributor: await owner.address(), pageSize: 1 });
+  assert.equal(fromIndexer.kind, 'indexer');
+  await waitFor('the indexer to catch up', async () => {
+    await fromIndexer.refresh();
+    return fromIndexer.view.gradients.get(g2.gradientId)?.status === 'Rejected';
+  }, 60_000);
+
+  for (const id of [a.modelId, b.modelId]) {
+    const c = fromChain.view.models.get(id)!;
+    const i = fromIndexer.view.models.get(id)!;
+    assert.ok(i, `model ${id} from the indexer`);
+    for (const k of ['status', 'bestScore', 'version', 'weightsCid', 'metadataCid', 'bounty', 'paid', 'rule', 'submissionDeadline', 'evaluationWindow', 'submissionStake', 'initialScore', 'targetScore', 'token'] as const) {
+      assert.equal(String(i[k]).toLowerCase(), String(c[k]).toLowerCase(), `model ${id} ${k}`);
+    }
+    assert.equal(i.lender.toLowerCase(), c.lender.toLowerCase());
+    assert.equal(i.evaluator.toLowerCase(), c.evaluator.toLowerCase());
+  }
+  // only the owner's own gradients are read: two of the three (paged one at a time)
+  assert.deepEqual([...fromIndexer.view.gradients.keys()].sort(), [g1.gradientId, g2.gradientId]);
+  for (const id of [g1.gradientId, g2.gradientId]) {
+    const c = fromChain.view.gradients.get(id)!;
+    const i = fromIndexer.view.gradients.get(id)!;
+    for (const k of ['modelId', 'status', 'score', 'reward', 'stake', 'dataCommitment', 'modelVersion', 'evaluationDeadline', 'gradientCid', 'submittedTx', 'evaluatedTx'] as const) {
+      assert.equal(String(i[k]).toLowerCase(), String(c[k]).toLowerCase(), `gradient ${id} ${k}`);
+    }
+  }
+  assert.equal(fromIndexer.view.pendingGradients(a.modelId).length, 0);
+
+  await assert.rejects(indexerSource({ url: 'http://127.0.0.1:1/graphql' }).refresh(), /indexer GraphQL at http:\/\/127\.0\.0\.1:1\/graphql unreachable/);
+  assert.throws(() => indexerSource({ url: 'nope' }), /invalid indexer GraphQL URL "nope"/);
+});
