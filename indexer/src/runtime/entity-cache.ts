@@ -108,6 +108,17 @@ export function parseId(def: EntityDef, id: string): { canonical: string; value:
   }
 }
 
+const required = new WeakMap<EntityDef, string[]>();
+
+function requiredFields(def: EntityDef): string[] {
+  let list = required.get(def);
+  if (!list) {
+    list = def.fields.filter((f) => f.nonNull && f.derivedFrom === undefined).map((f) => f.name);
+    required.set(def, list);
+  }
+  return list;
+}
+
 export class EntityCache {
   private readonly current = new Map<string, EntityData | null>();
   private readonly updates = new Map<string, { entityType: string; id: string; op: Op }>();
@@ -181,19 +192,23 @@ export class EntityCache {
       );
     }
 
-    const undefinedFields = [...data.keys()].filter((f) => !def.fieldMap.has(f)).sort();
-    if (undefinedFields.length > 0) {
-      if (rejectUndefinedFields) {
-        throw new HostError(
-          `Attempted to set undefined fields [${undefinedFields.join(', ')}] for the entity type \`${entityType}\`. ` +
-            'Make sure those fields are defined in the schema.',
-        );
+    const entity: EntityData = {};
+    let undefinedFields: string[] | null = null;
+    for (const [name, value] of data) {
+      const field = def.fieldMap.get(name);
+      if (!field) {
+        (undefinedFields ??= []).push(name);
+        continue;
       }
-      for (const f of undefinedFields) data.delete(f);
+      this.checkField(def, canonical, field, value);
+      entity[name] = value;
     }
-
-    const entity: EntityData = Object.fromEntries(data);
-    for (const [name, value] of data) this.checkField(def, canonical, def.fieldMap.get(name)!, value);
+    if (undefinedFields && rejectUndefinedFields) {
+      throw new HostError(
+        `Attempted to set undefined fields [${undefinedFields.sort().join(', ')}] for the entity type \`${entityType}\`. ` +
+          'Make sure those fields are defined in the schema.',
+      );
+    }
 
     const existing = this.updates.get(key);
     if (def.immutable && existing === undefined && this.stored(entityType, canonical, key) !== null) {
@@ -201,13 +216,25 @@ export class EntityCache {
         `entity ${entityType}[${canonical}] is immutable; inserting it at block ${this.block} is not possible as it was already inserted in an earlier block`,
       );
     }
-    const op: Op = { type: 'update', data: entity };
-    this.updates.set(key, { entityType, id: canonical, op: existing ? accumulate(existing.op, op) : op });
+    let op: Op;
+    if (!existing) op = { type: 'update', data: entity };
+    else if (existing.op.type === 'remove') op = { type: 'overwrite', data: entity };
+    else {
+      // the cache owns op data: merge in place rather than copying the entity on every set
+      Object.assign(existing.op.data, entity);
+      op = existing.op;
+    }
+    this.updates.set(key, { entityType, id: canonical, op });
 
     // required fields are checked on the entity as it now stands (the partial update merged
     // into what exists), as graph-node's EntityCache::set does
-    const now = this.get(entityType, canonical, false)!;
-    this.checkRequired(def, canonical, now, false);
+    const base = op.type === 'update' ? this.stored(entityType, canonical, key) : null;
+    for (const field of requiredFields(def)) {
+      const set = op.data[field];
+      // merged onto a stored entity, a Null removes the field; on its own it stays (graph-node)
+      const present = base === null ? set !== undefined : set === undefined ? field in base : set.kind !== 'Null';
+      if (!present) throw new HostError(`Entity ${def.name}[${canonical}]: missing value for non-nullable field \`${field}\``);
+    }
   }
 
   remove(entityType: string, rawId: string): void {
@@ -312,8 +339,7 @@ export class EntityCache {
   }
 }
 
-function accumulate(current: Op, next: Op): Op {
-  if (next.type !== 'update') return next;
-  if (current.type === 'remove') return { type: 'overwrite', data: next.data };
-  return { type: current.type, data: merged(current.data, next.data, false) };
+function accumulate(_current: Op, next: Op): Op {
+  // a removal replaces whatever this block did before; updates are merged by `set` itself
+  return next;
 }

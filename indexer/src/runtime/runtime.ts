@@ -236,6 +236,11 @@ export class SubgraphRuntime {
    * changes. Deterministic failures throw HandlerError; the block then has no changes at all.
    */
   async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
+    return this.processBlockSync(block, logs, reader, opts);
+  }
+
+  /** processBlock without the promise: handlers run synchronously (usable inside a SQLite transaction). */
+  processBlockSync(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): EntityChange[] {
     const number = Number(BigInt(block.number));
     const cache = new EntityCache(this.schema, reader, number);
     const sorted = [...logs].sort((a, b) => Number(BigInt(a.logIndex) - BigInt(b.logIndex)));

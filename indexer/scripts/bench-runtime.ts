@@ -1,0 +1,113 @@
+// Handler throughput of the WASM runtime: replays a synthetic event stream through the real
+// compiled Hessian subgraph (subgraph/build; `npm run build -w @hessian/subgraph` first) into a
+// real SQLite EntityStore, and reports events/s for the handlers alone and with the store.
+//
+//   node indexer/scripts/bench-runtime.ts [--models 50] [--rounds 400] [--per-block 20] [--subgraph DIR]
+//
+// The stream: ModelCreated for each model, then per round one GradientSubmitted and one
+// GradientEvaluated per model (alternately accepted/rejected), `--per-block` events per block.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { keccak256, toBeHex, toUtf8Bytes, type Interface } from 'ethers';
+import { openDatabase } from '../src/db.ts';
+import { loadSubgraph } from '../src/manifest.ts';
+import { EntityStore } from '../src/store/entity-store.ts';
+import { blockPtrOf, type RpcBlock, type RpcLog, type RpcTransaction } from '../src/types.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '400' },
+    'per-block': { type: 'string', default: '20' },
+    subgraph: { type: 'string', default: resolve(dirname(fileURLToPath(import.meta.url)), '../../subgraph/build') },
+  },
+});
+const models = Number(args.models);
+const rounds = Number(args.rounds);
+const perBlock = Number(args['per-block']);
+
+const sub = loadSubgraph(args.subgraph, { logger: () => {} });
+const ds = sub.manifest.dataSources[0]!;
+const address = ds.address ?? '0x5fbdb2315678afecb367f032d93f642f64180aa3';
+const abi: Interface = ds.abis.find((a) => a.name === ds.abi)!.abi;
+
+const h = (...parts: (string | number)[]) => keccak256(toUtf8Bytes(parts.join(':')));
+const addr = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}`;
+const cid = (i: number) => `bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52z${i}`;
+
+const events: [string, unknown[]][] = [];
+for (let m = 1; m <= models; m++) {
+  events.push(['ModelCreated', [m, addr(m), addr(m), '0x0000000000000000000000000000000000000000', 10n ** 18n, 0, 500_000, 900_000, 2_000_000_000, 3600, 10n ** 15n, cid(m), cid(m + 1000)]]);
+}
+let gradient = 0;
+for (let r = 0; r < rounds; r++) {
+  for (let m = 1; m <= models; m++) {
+    gradient++;
+    const contributor = addr(10_000 + (gradient % 97));
+    events.push(['GradientSubmitted', [gradient, m, contributor, h('commit', gradient), r, 10n ** 15n, 2_000_000_000, cid(gradient)]]);
+    const accepted = gradient % 2 === 0;
+    events.push(['GradientEvaluated', [gradient, m, contributor, accepted, 500_000 + r, 500_000 + r + (accepted ? 1 : 0), 500_000 + r + (accepted ? 1 : 0), r + 1, accepted ? 10n ** 14n : 0n, accepted ? cid(gradient + 1) : '']]);
+  }
+}
+
+const blocks: { block: RpcBlock; logs: RpcLog[] }[] = [];
+for (let i = 0; i < events.length; i += perBlock) {
+  const number = blocks.length + 1;
+  const hash = h('block', number);
+  const transactions: RpcTransaction[] = [];
+  const logs: RpcLog[] = [];
+  events.slice(i, i + perBlock).forEach(([name, values], j) => {
+    const txHash = h('tx', number, j);
+    transactions.push({ hash: txHash, from: addr(j), to: address, value: '0x0', gas: '0x5208', gasPrice: '0x1', input: '0x', nonce: toBeHex(number), transactionIndex: toBeHex(j), blockNumber: toBeHex(number), blockHash: hash });
+    const { data, topics } = abi.encodeEventLog(name, values);
+    logs.push({ address, topics, data, blockNumber: toBeHex(number), blockHash: hash, transactionHash: txHash, transactionIndex: toBeHex(j), logIndex: toBeHex(j), removed: false });
+  });
+  const block: RpcBlock = {
+    number: toBeHex(number), hash, parentHash: blocks.at(-1)?.block.hash ?? h('genesis'), timestamp: toBeHex(1_700_000_000 + number * 12),
+    miner: addr(0), stateRoot: h('s', number), transactionsRoot: h('t', number), receiptsRoot: h('r', number), sha3Uncles: h('u'),
+    gasUsed: '0x0', gasLimit: '0x1c9c380', difficulty: '0x0', totalDifficulty: '0x0', size: '0x100', baseFeePerGas: '0x7', transactions,
+  };
+  blocks.push({ block, logs });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hessian-bench-'));
+const store = new EntityStore(openDatabase(join(dir, 'bench.db')), sub.schema);
+let handlerMs = 0;
+let storeMs = 0;
+let changes = 0;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+for (let i = 0; i < blocks.length; i += 100) {
+  const batch = blocks.slice(i, i + 100);
+  store.transaction(() => {
+    for (const { block, logs } of batch) {
+      const a = performance.now();
+      const result = sub.runtime.processBlockSync(block, logs, store);
+      const b = performance.now();
+      store.applyBlock(blockPtrOf(block), result);
+      storeMs += performance.now() - b;
+      handlerMs += b - a;
+      changes += result.length;
+    }
+  });
+}
+const wallMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+rmSync(dir, { recursive: true, force: true });
+
+const n = events.length;
+const out = {
+  events: n,
+  blocks: blocks.length,
+  entityChanges: changes,
+  handlerEventsPerSec: Math.round((n / handlerMs) * 1000),
+  totalEventsPerSec: Math.round((n / wallMs) * 1000),
+  handlerMs: Math.round(handlerMs),
+  storeMs: Math.round(storeMs),
+  wallMs: Math.round(wallMs),
+  cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+};
+console.log(JSON.stringify(out, null, 2));
