@@ -22,6 +22,8 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     uint64 public constant MAX_SCORE = SCORE_SCALE;
     /// @notice CIDv1 base32 sha2-256 strings are 59 bytes; this leaves room for longer hashes.
     uint256 public constant MAX_CID_LENGTH = 128;
+    /// @notice Longest evaluation window: a lender cannot park gradients (and their stakes) for years.
+    uint32 public constant MAX_EVALUATION_WINDOW = 30 days;
 
     struct Model {
         // slot 0
@@ -81,6 +83,9 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         }
         if (p.submissionDeadline <= block.timestamp) revert DeadlineInPast(p.submissionDeadline, block.timestamp);
         if (p.evaluationWindow == 0) revert ZeroEvaluationWindow();
+        if (p.evaluationWindow > MAX_EVALUATION_WINDOW) {
+            revert EvaluationWindowTooLong(p.evaluationWindow, MAX_EVALUATION_WINDOW);
+        }
         _checkCid(p.weightsCid);
         _checkCid(p.metadataCid);
 

@@ -8,7 +8,7 @@ export {
 } from './artifacts.ts';
 export type { ContractArtifact } from './artifacts.ts';
 export { RewardRule, ModelStatus, GradientStatus, RewardKind, CloseReason, enumName } from './enums.ts';
-export { SCORE_SCALE, MAX_SCORE, MAX_CID_LENGTH, toScore, fromScore } from './scores.ts';
+export { SCORE_SCALE, MAX_SCORE, MAX_CID_LENGTH, MAX_EVALUATION_WINDOW, toScore, fromScore } from './scores.ts';
 export { readDeployment, writeDeployment, parseDeployment, deploymentPath } from './deployment.ts';
 export type { Deployment, DeployedContract } from './deployment.ts';
 export { deployHessian } from './deploy.ts';

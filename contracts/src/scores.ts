@@ -6,6 +6,9 @@ export const MAX_SCORE = SCORE_SCALE;
 /** Longest CID string the contract accepts (CIDv1 base32 sha2-256 is 59). */
 export const MAX_CID_LENGTH = 128;
 
+/** Longest evaluation window a model may set, in seconds (30 days). */
+export const MAX_EVALUATION_WINDOW = 30 * 24 * 3600;
+
 /** 0.75 -> 750000n (rounded to the nearest unit). */
 export function toScore(value: number): bigint {
   if (!Number.isFinite(value) || value < 0 || value > 1) {

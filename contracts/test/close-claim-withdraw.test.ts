@@ -241,3 +241,18 @@ chainSuite('withdraw', (get) => {
     assert.equal(await env.repo.credit(env.alice.address, ETH), ONE / 4n + STAKE);
   });
 });
+
+chainSuite('views', (get) => {
+  it('getModel and getGradient revert for unknown ids; counters start at 0', async () => {
+    const env = get();
+    assert.equal(await env.repo.modelCount(), 0n);
+    assert.equal(await env.repo.gradientCount(), 0n);
+    await expectRevert(env.repo.getModel(1n), env.repo.interface, 'UnknownModel', [1n]);
+    await expectRevert(env.repo.getGradient(1n), env.repo.interface, 'UnknownGradient', [1n]);
+    const id = await createModel(env);
+    const g = await submit(env, id);
+    assert.equal((await env.repo.getGradient(g)).contributor, env.alice.address);
+    await expectRevert(env.repo.getGradient(g + 1n), env.repo.interface, 'UnknownGradient', [g + 1n]);
+    assert.equal(await env.repo.credit(env.alice.address, ETH), 0n);
+  });
+});

@@ -99,8 +99,11 @@ describe('createModel', () => {
     );
   });
 
-  it('reverts ZeroEvaluationWindow', async () => {
+  it('reverts ZeroEvaluationWindow and EvaluationWindowTooLong (over 30 days)', async () => {
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { evaluationWindow: 0 }), { value: ONE }), env.repo.interface, 'ZeroEvaluationWindow');
+    const max = 30 * DAY;
+    await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { evaluationWindow: max + 1 }), { value: ONE }), env.repo.interface, 'EvaluationWindowTooLong', [BigInt(max + 1), BigInt(max)]);
+    await createModel(env, { evaluationWindow: max });
   });
 
   it('reverts EmptyCid and CidTooLong for either CID', async () => {

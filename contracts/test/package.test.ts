@@ -13,6 +13,7 @@ import {
   CloseReason,
   GradientStatus,
   MAX_CID_LENGTH,
+  MAX_EVALUATION_WINDOW,
   MAX_SCORE,
   ModelStatus,
   RewardKind,
@@ -80,6 +81,7 @@ describe('enums and scores', () => {
     assert.equal(await repo.SCORE_SCALE(), SCORE_SCALE);
     assert.equal(await repo.MAX_SCORE(), MAX_SCORE);
     assert.equal(await repo.MAX_CID_LENGTH(), BigInt(MAX_CID_LENGTH));
+    assert.equal(await repo.MAX_EVALUATION_WINDOW(), BigInt(MAX_EVALUATION_WINDOW));
   });
 
   it('convert between fractions and fixed point, refusing out-of-range values', () => {

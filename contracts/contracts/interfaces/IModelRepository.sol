@@ -65,7 +65,7 @@ interface IModelRepository {
         RewardRule rule;
         /// unix seconds; submissions are accepted strictly before it
         uint64 submissionDeadline;
-        /// seconds the evaluator has to evaluate each gradient after its submission
+        /// seconds the evaluator has to evaluate each gradient after its submission (1 s .. 30 days)
         uint32 evaluationWindow;
         /// address(0) means the lender itself
         address evaluator;
@@ -163,6 +163,8 @@ interface IModelRepository {
     error InvalidScores(uint64 initialScore, uint64 targetScore);
     error DeadlineInPast(uint64 deadline, uint256 nowTimestamp);
     error ZeroEvaluationWindow();
+    /// @notice The window bounds how long a contributor's stake and gradient can be left waiting.
+    error EvaluationWindowTooLong(uint32 evaluationWindow, uint32 max);
     error EmptyCid();
     error CidTooLong(uint256 length, uint256 max);
     error EthValueMismatch(uint256 expected, uint256 sent);
