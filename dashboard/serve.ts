@@ -104,8 +104,9 @@ export async function serveDashboard(options: ServeOptions = {}): Promise<Dashbo
 }
 
 function toJson(config: NonNullable<ServeOptions['config']>): unknown {
-  const parsed = parseConfig({ tokens: {}, ...config }, 'serveDashboard config');
-  return { ...config, endpoint: parsed.endpoint, tokens: parsed.tokens };
+  // a relative endpoint is fine: the browser resolves it against the page
+  const parsed = parseConfig({ tokens: {}, ...config }, 'serveDashboard config', 'http://dashboard.invalid/');
+  return { ...config, tokens: parsed.tokens };
 }
 
 // `node serve.ts --endpoint <url> [--port N] [--host H]`: serve dist/ for a quick look
