@@ -10,6 +10,7 @@ import type { EntityStore, StoredFailure } from '../store/entity-store.ts';
 import { idToSql, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
 import type { BlockPtr } from '../types.ts';
 import { collectFields, subSelections, type CollectEnv } from './collect.ts';
+import { parseBytes } from './scalars.ts';
 import { blockCondition, filterSql, idAsJsonItem, idSetSql, QueryError, type BlockRef, type FilterContext, type FilterKey } from './filters.ts';
 
 /** Where nested entity values live on a parent object: REF + response key (aliases differ). */
@@ -147,7 +148,8 @@ function toObject(t: Table, row: Record<string, unknown>): Obj {
 // ---- block constraints ----
 
 export interface BlockHeightArg {
-  hash?: { hex: string } | null;
+  /** Bytes input (or a plain string when a variable was declared `String`) */
+  hash?: { hex: string } | string | null;
   number?: number | null;
   number_gte?: number | null;
 }
@@ -169,12 +171,14 @@ export function resolveBlock(ctx: ExecContext, block: BlockHeightArg | null | un
     throw new QueryError(`Subgraph \`${ctx.api.deployment}\` has not started syncing yet. Wait for it to ingest a few blocks before querying it`);
   }
   if (block?.hash) {
-    const ptr = ctx.store.blockByHash(block.hash.hex);
+    const hash = typeof block.hash === 'string' ? parseBytes(block.hash) : block.hash;
+    const ptr = ctx.store.blockByHash(hash.hex);
     if (!ptr) throw new QueryError('Failed to decode `block.hash` value: `no block with that hash found`');
     if (ptr.number > head.number) throw notYet(ctx, 'block.number', head.number, ptr.number);
     return { number: ptr.number, hash: ptr.hash };
   }
   if (block?.number !== undefined && block.number !== null) {
+    if (!Number.isInteger(block.number)) throw new QueryError(`Failed to decode \`block.number\` value: \`${String(block.number)}\``);
     if (block.number > head.number) throw notYet(ctx, 'block.number', head.number, block.number);
     if (block.number < 0) throw new QueryError(`Failed to decode \`block.number\` value: \`block number ${block.number} is negative\``);
     return { number: block.number, hash: null };
@@ -330,7 +334,7 @@ export function resolveSingle(typeName: string) {
     chargeComplexity(ctx, 1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1));
     let id: unknown;
     try {
-      id = idToSql(t, args.id);
+      id = idToSql(t, String(args.id));
     } catch (err) {
       throw new QueryError((err as Error).message);
     }
@@ -423,7 +427,8 @@ function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, o
 }
 
 function windowed(ctx: ExecContext, child: Table, inner: string, params: unknown[], args: CollectionArgs, single: boolean): Map<string, Obj[]> {
-  const { first, skip } = single ? { first: 1, skip: 0 } : range(ctx, args);
+  // a single derived value fetches two rows to notice ambiguity, as graph-node reports it
+  const { first, skip } = single ? { first: 2, skip: 0 } : range(ctx, args);
   params.push(skip, skip + first);
   const rows = run(ctx, `SELECT * FROM (${inner}) WHERE __rn > ? AND __rn <= ? ORDER BY __parent, __rn`, params);
   const out = new Map<string, Obj[]>();
@@ -477,6 +482,9 @@ function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, 
   const byParent = windowed(ctx, child, inner, params, args, single);
   return objs.map((o) => {
     const list = byParent.get(parentKey(t, o[RAW]!.id)) ?? [];
+    if (single && list.length > 1) {
+      throw new QueryError(`Ambiguous result for derived field \`${f.name}\`: Multiple \`${child.entity.name}\` entities refer back via \`${back.field.name}\``);
+    }
     return single ? (list[0] ?? null) : list;
   });
 }

@@ -5,9 +5,9 @@
 // `_not_contains` means "shares no element", and child filters cannot nest.
 import { GraphQLError } from 'graphql';
 import type { FieldDef } from '../schema.ts';
-import { encodeBigDecimal, encodeBigInt } from '../store/encoding.ts';
+import { encodeBigDecimal, encodeBigInt, normalizeDecimal } from '../store/encoding.ts';
 import { OPEN, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
-import type { BytesInput } from './scalars.ts';
+import { parseBytes, type BytesInput } from './scalars.ts';
 
 export type FilterOp =
   | ''
@@ -93,8 +93,37 @@ function show(v: unknown): string {
   return String(v);
 }
 
+/**
+ * Values reach filters already coerced by their GraphQL input type, except through variables
+ * declared with another type (graph-node tolerates `$id: String!` where `ID!` or `Bytes` is
+ * expected, and so do we): bring those to the column's kind here, with a clear error.
+ */
+function normalize(kind: ColumnKind, v: unknown, key: string): unknown {
+  try {
+    switch (kind) {
+      case 'bytes':
+        return typeof v === 'string' ? parseBytes(v) : v;
+      case 'bigint':
+      case 'int8':
+      case 'timestamp':
+        if (typeof v === 'bigint') return v;
+        if ((typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v.trim()))) return BigInt(String(v).trim());
+        throw new Error('not an integer');
+      case 'bigdecimal':
+        if (typeof v === 'number' || typeof v === 'string') return normalizeDecimal(String(v));
+        throw new Error('not a decimal');
+      default:
+        return v;
+    }
+  } catch (err) {
+    if (err instanceof GraphQLError) throw err;
+    throw new QueryError(`Failed to decode \`${kind}\` value: \`${show(v)}\` passed to filter \`${key}\``);
+  }
+}
+
 /** A filter value → the column's storage form. */
 function scalarParam(kind: ColumnKind, isRef: boolean, v: unknown, key: string): unknown {
+  if (!isRef) v = normalize(kind, v, key);
   if (isRef) {
     // references are filtered with the target's id spelled as a string (Int for Int8 ids)
     if (kind === 'bytes') {
@@ -126,7 +155,8 @@ function scalarParam(kind: ColumnKind, isRef: boolean, v: unknown, key: string):
 }
 
 /** A filter value → how the item is spelled in a JSON list column. */
-function jsonItem(kind: ColumnKind, isRef: boolean, v: unknown): unknown {
+function jsonItem(kind: ColumnKind, isRef: boolean, v: unknown, key: string): unknown {
+  if (!isRef && v !== null) v = normalize(kind, v, key);
   if (typeof v === 'object' && v !== null && (v as BytesInput).kind === 'bytes') return (v as BytesInput).hex;
   if (isRef && kind === 'bytes') return String(v).toLowerCase();
   if (typeof v === 'bigint') return v.toString();
@@ -261,6 +291,7 @@ function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string
       return clauses.length === 1 ? clauses[0]! : `(${clauses.join(' OR ')})`;
     }
     default: {
+      if (c.kind === 'bytes' && !isRef) value = normalize('bytes', value, key);
       if (typeof value === 'object' && (value as BytesInput).kind === 'bytes') {
         if (op !== 'contains' && op !== 'not_contains') throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
         p.push((value as BytesInput).bytes);
@@ -307,7 +338,7 @@ function listFilterSql(ctx: FilterContext, c: Column, col: string, key: string, 
     if (op === 'not') return `${col} IS NOT NULL`;
     throw new QueryError(`Filter not supported by value \`null\`: \`${key}\``);
   }
-  const items = listValues(key, value).map((v) => jsonItem(c.kind, isRef, v));
+  const items = listValues(key, value).map((v) => jsonItem(c.kind, isRef, v, key));
   p.push(JSON.stringify(items));
   switch (op) {
     case '':

@@ -1,6 +1,40 @@
 // Static protection applied before any resolver runs: selection depth (fragments expanded,
 // cycles left to graphql-js's own NoFragmentCycles rule).
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  KnownArgumentNamesRule,
+  Kind,
+  NoUndefinedVariablesRule,
+  NoUnusedFragmentsRule,
+  NoUnusedVariablesRule,
+  ScalarLeafsRule,
+  specifiedRules,
+  VariablesInAllowedPositionRule,
+  type ASTVisitor,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+
+// graph-node runs without GraphQL validation by default (ENABLE_GRAPHQL_VALIDATIONS=false, its
+// "graphql-bug-compat" tests): it ignores unknown arguments and sub-selections of scalars, gives
+// undefined variables their defaults, accepts `$id: String!` where `ID!` is expected and unused
+// variables or fragments.
+// Queries written against it rely on that, so those rules are left out; every other rule of the
+// spec still applies, plus the depth limit.
+const LENIENT = new Set<ValidationRule>([
+  KnownArgumentNamesRule,
+  NoUndefinedVariablesRule,
+  NoUnusedVariablesRule,
+  NoUnusedFragmentsRule,
+  ScalarLeafsRule,
+  VariablesInAllowedPositionRule,
+]);
+
+export function queryRules(maxDepth: number): ValidationRule[] {
+  return [...specifiedRules.filter((r) => !LENIENT.has(r)), depthLimitRule(maxDepth)];
+}
 
 export function depthLimitRule(maxDepth: number) {
   return (context: ValidationContext): ASTVisitor => {

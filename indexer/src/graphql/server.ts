@@ -7,14 +7,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { specifiedRules, validate } from 'graphql';
+import { validate } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
 import type { EntityStore } from '../store/entity-store.ts';
 import { buildApiSchema } from './api-schema.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
-import { depthLimitRule } from './limits.ts';
+import { queryRules } from './limits.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -85,6 +85,25 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
   };
 }
 
+/** Runs `queryRules` where Apollo would run all of graphql-js's rules; every error is reported. */
+function lenientValidation(maxDepth: number): ApolloServerPlugin<ExecContext> {
+  const rules = queryRules(maxDepth);
+  return {
+    async requestDidStart() {
+      return {
+        async responseForOperation({ document, schema }) {
+          const errors = validate(schema, document, rules);
+          if (errors.length === 0) return null;
+          return {
+            http: { status: 400, headers: new HeaderMap() },
+            body: { kind: 'single', singleResult: { errors: errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) })) } },
+          };
+        },
+      };
+    },
+  };
+}
+
 class BodyTooLarge extends Error {}
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {
@@ -128,7 +147,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
   const apollo = new ApolloServer<ExecContext>({
     schema: api.schema,
     introspection: true,
-    validationRules: [depthLimitRule(limits.maxDepth)],
+    // graph-node's validation is lenient (see limits.ts): Apollo's strict pass is replaced by ours
+    dangerouslyDisableValidation: true,
     parseOptions: { maxTokens: 200_000 },
     includeStacktraceInErrorResponses: false,
     // The host (hessian index, the demo) owns shutdown: Apollo's own handlers would stop the
@@ -141,6 +161,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     }),
     plugins: [
       graphNodeResponses(),
+      lenientValidation(limits.maxDepth),
       development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault(),
     ],
   });
@@ -226,7 +247,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
   const wsServer = useServer<Record<string, unknown>, { ctx?: ExecContext }>(
     {
       schema: api.schema,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, depthLimitRule(limits.maxDepth)]),
+      validate: (schema, document) => validate(schema, document, queryRules(limits.maxDepth)),
       context: () => {
         const ctx = newExecContext(store, meta);
         ctx.heads = () => headEvents(store, ctx);

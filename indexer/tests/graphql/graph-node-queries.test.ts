@@ -399,6 +399,46 @@ describe('pagination', () => {
   });
 });
 
+describe('graph-node`s lenient validation (its graphql-bug-compat tests)', () => {
+  const all = { musicians: ALL.map((id) => ({ id })) };
+  test('unknown arguments are ignored', async () => {
+    assert.deepEqual(await data(url, `query { musicians(id: "m1") { id } }`), all);
+  });
+  test('undefined variables take the argument`s default', async () => {
+    assert.deepEqual(await data(url, `query { musicians(first: $first) { id } }`), all);
+    assert.deepEqual(await data(url, `query { musicians(where: $where) { id } }`), all);
+  });
+  test('variable defaults, and null meaning the argument`s default', async () => {
+    const q = `query musicians($orderDir: OrderDirection = desc) { bands(first: 2, orderBy: id, orderDirection: $orderDir) { id } }`;
+    assert.deepEqual(await data(url, q, {}), { bands: [{ id: 'b2' }, { id: 'b1' }] });
+    assert.deepEqual(await data(url, q, { orderDir: null }), { bands: [{ id: 'b1' }, { id: 'b2' }] });
+    assert.deepEqual(await data(url, `query musicians($name: String) { musicians(first: 100, where: { name: $name }) { name } }`, { name: 'Lisa' }), {
+      musicians: [{ name: 'Lisa' }],
+    });
+  });
+  test('sub-selections of scalar fields are ignored', async () => {
+    assert.deepEqual(await data(url, `query { musician(id: "m1") { id name { wat } } }`), { musician: { id: 'm1', name: 'John' } });
+  });
+  test('variables declared with a looser type still work', async () => {
+    assert.deepEqual(await data(url, `query q($id: String!) { musician(id: $id) { name } }`, { id: 'm2' }), { musician: { name: 'Lisa' } });
+    assert.deepEqual(await data(url, `query q($h: String!) { musicians(block: { hash: $h }) { id } }`, { h: ptr(0).hash }), { musicians: [{ id: 'm1' }, { id: 'm2' }] });
+    assert.deepEqual(await data(url, `query q($b: String, $x: String) { things(where: { big_gt: $b, bytes: $x }) { id } }`, { b: '-1000000000000000000000000000001', x: '0xDEADBEEF' }), {
+      things: [{ id: 't1' }],
+    });
+    assert.deepEqual(await errors(url, `query q($b: String) { things(where: { big_gt: $b }) { id } }`, { b: 'lots' }), [
+      'Failed to decode `bigint` value: `"lots"` passed to filter `big_gt`',
+    ]);
+  });
+  test('fields that cannot be merged are still an error', async () => {
+    assert.equal((await errors(url, `query { musicians { t: id t: mainBand { id } } }`)).length, 1);
+  });
+  test('an ambiguous derived single value is an error', async () => {
+    assert.deepEqual(await errors(url, `{ songs(first: 100, orderBy: id) { id band { id } } }`), [
+      'Ambiguous result for derived field `band`: Multiple `Band` entities refer back via `originalSongs`',
+    ]);
+  });
+});
+
 describe('complexity', () => {
   test('a query exactly at the limit passes, one above fails', async () => {
     const s = await createGraphqlServer({
