@@ -287,9 +287,13 @@ function linearGradient(he: HeContext, input: GradientInput): Ciphertext {
   }
 }
 
+/** relative disagreement allowed between the copies of a logistic gradient component */
+export const REPLICA_TOLERANCE = 1e-2;
+
 /**
  * Lender side: loads a gradient ciphertext (checked: size, SEAL header, parameters, last level)
- * and decrypts it to d values. Logistic gradients are averaged over their replicas.
+ * and decrypts it to d values. Logistic gradients are averaged over their replicas, which must
+ * agree (REPLICA_TOLERANCE), so a well-formed ciphertext of something else is refused too.
  */
 export function decryptGradient(he: HeContext, bytes: Uint8Array, sk: SecretKeyHandle, task: HeTask, featureCount: number): Float64Array {
   const p = gradientPacking(task, he.params, featureCount);
@@ -304,6 +308,16 @@ export function decryptGradient(he: HeContext, bytes: Uint8Array, sk: SecretKeyH
       for (let s = 0; s < p.slots; s++) {
         const j = s % p.featureSlots;
         if (j < featureCount) g[j] += v[s] / reps;
+      }
+      // an honest gradient repeats every featureSlots slots up to CKKS noise (~1e-4 at worst);
+      // anything else was not computed with this model's packing
+      for (let s = 0; s < p.slots; s++) {
+        const j = s % p.featureSlots;
+        if (j >= featureCount) continue;
+        const spread = Math.abs(v[s] - g[j]);
+        if (!(spread <= REPLICA_TOLERANCE * Math.max(1, Math.abs(g[j])))) {
+          throw new CiphertextError(`gradient ciphertext: slot ${s} (${v[s].toPrecision(4)}) disagrees with the other copies of component ${j} (${g[j].toPrecision(4)}): not a gradient in this model's packing`);
+        }
       }
     }
     return g;

@@ -87,6 +87,24 @@ test('a ciphertext at the wrong modulus level is refused', () => {
   assert.throws(() => deserializeCiphertext(he, fresh, { level: 4, maxBytes: 10_000_000, what: 'gradient' }), /gradient: at modulus level 0, expected 4/);
 });
 
+test('a valid last-level ciphertext that is not a gradient in this packing is refused on decryption', () => {
+  const pk = loadPublicKey(he, keys.publicKey);
+  const enc = new he.seal.Encryptor(he.context, pk);
+  const pt = new he.seal.Plaintext();
+  const ct = new he.seal.Ciphertext();
+  try {
+    he.encoder.encode(Float64Array.from({ length: he.slotCount }, (_, i) => Math.sin(i)), he.scale, pt);
+    enc.encrypt(pt, ct);
+    const last = he.parmsIdAt(he.levels());
+    he.evaluator.cipherModSwitchToInplace(ct, last);
+    last.delete();
+    const bytes = serializeCiphertext(he, ct);
+    assert.throws(() => decryptGradient(he, bytes, keys.secretKey, 'logistic', 3), /gradient ciphertext: slot \d+ .* disagrees with the other copies of component \d/);
+  } finally {
+    ct.delete(); pt.delete(); enc.delete(); pk.delete();
+  }
+});
+
 test('keys: garbage, truncated and foreign keys are refused with the key named', () => {
   assert.throws(() => loadPublicKey(he, randomBytes(1000)), /public key: not a SEAL object/);
   assert.throws(() => loadRelinKeys(he, keys.relinKeys!.subarray(0, 500)), /relinearization keys: truncated/);
