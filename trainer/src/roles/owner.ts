@@ -24,6 +24,7 @@ import type { HeContext } from '../he/context.ts';
 import { loadRelinKeys, loadGaloisKeys } from '../he/keys.ts';
 import { loadWeights } from '../he/weights.ts';
 import { encryptedGradient, gradientPacking } from '../he/gradient.ts';
+import { GradientPool } from '../he/pool.ts';
 import type { Metric } from '../ml/metrics.ts';
 import { privatizeBatch, PrivacyAccountant, validatePrivacyConfig } from '../he/noise.ts';
 import type { PrivacyConfig } from '../he/noise.ts';
@@ -62,6 +63,8 @@ export interface OwnerConfig {
   seed?: string;
   /** clip rows and add calibrated Gaussian noise to each gradient (epsilon, delta per release) */
   privacy?: PrivacyConfig;
+  /** compute gradients in this many worker threads (0: on the main thread, blocking the event loop) */
+  workers?: number;
   /** read models from an indexer's GraphQL API instead of scanning chain logs */
   indexerUrl?: string;
   pollMs?: number;
@@ -127,6 +130,8 @@ interface ModelCtx {
   he: HeContext;
   relinKeys?: RelinKeys;
   galoisKeys?: GaloisKeys;
+  /** the same key bytes for the worker pool (cached per worker by identity) */
+  keyBytes: { relinKeys?: Uint8Array; galoisKeys?: Uint8Array };
   data: EncodedData;
   batches: Uint32Array[];
   privacy: PrivacyAccountant;
@@ -162,6 +167,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     },
   });
   if (!journal.value.nextBatch) journal.update((j) => void (j.nextBatch = {}));
+  const pool = cfg.workers ? new GradientPool(cfg.workers) : undefined;
   const source = cfg.indexerUrl ? indexerSource({ url: cfg.indexerUrl, contributor: address }) : chainSource(client);
   const eligibility = new Map<number, Eligibility>();
   const retryAt = new Map<string, number>();
@@ -225,16 +231,25 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     const he = await openHeContext(meta);
     const d = modelFeatureCount(meta);
     const packing = gradientPacking(meta.task, he.params, d);
-    const ctx: ModelCtx = { meta, he, data, batches: ownerBatches(data.x.length, batchSize, seed, m.modelId), privacy: new PrivacyAccountant() };
+    const ctx: ModelCtx = { meta, he, data, batches: ownerBatches(data.x.length, batchSize, seed, m.modelId), privacy: new PrivacyAccountant(), keyBytes: {} };
     try {
       const keys = await fetchPublicKeys(cfg.store, he, meta, { relin: packing.needsRelin, galois: packing.galoisSteps.length > 0 });
       if (packing.needsRelin) {
         if (!keys.relinKeys) throw new Error('the model publishes no relinearization keys');
         ctx.relinKeys = loadRelinKeys(he, keys.relinKeys);
+        ctx.keyBytes.relinKeys = keys.relinKeys;
       }
       if (packing.galoisSteps.length) {
         if (!keys.galoisKeys) throw new Error('the model publishes no rotation keys');
         ctx.galoisKeys = loadGaloisKeys(he, keys.galoisKeys, packing.galoisSteps);
+        ctx.keyBytes.galoisKeys = keys.galoisKeys;
+      }
+      if (pool) {
+        // checked above; the workers load their own copies
+        ctx.relinKeys?.delete();
+        ctx.galoisKeys?.delete();
+        delete ctx.relinKeys;
+        delete ctx.galoisKeys;
       }
     } catch (err) {
       freeCtx(ctx);
@@ -256,24 +271,39 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     events.emit('progress', { modelId: m.modelId, stage: 'fetching weights' });
     const manifest = await fetchWeightsDocument(cfg.store, baseWeightsCid, d);
     const blobs = await fetchWeightBlobs(cfg.store, ctx.he, manifest);
-    const weights = loadWeights(ctx.he, blobs, d);
     const batch = take(ctx.data.x, ctx.data.y, ctx.batches[rec.batch]!);
     const priv = cfg.privacy ? privatizeBatch(batch.x, cfg.privacy, { intercept: encodingOf(ctx.meta).intercept }) : undefined;
+    const onProgress = (done: number, total: number) => events.emit('progress', { modelId: m.modelId, stage: 'encrypted gradient', rowsDone: done, rowsTotal: total });
+    const x = priv ? priv.x : batch.x;
     let bytes: Uint8Array;
     const t0 = performance.now();
-    try {
-      bytes = encryptedGradient(ctx.he, {
+    if (pool) {
+      bytes = await pool.gradient({
+        params: ctx.he.params,
         task: ctx.meta.task,
-        weights,
-        x: priv ? priv.x : batch.x,
+        weights: blobs,
+        ...ctx.keyBytes,
+        x,
         y: batch.y,
         ...(priv ? { noise: priv.noise } : {}),
-        ...(ctx.relinKeys ? { relinKeys: ctx.relinKeys } : {}),
-        ...(ctx.galoisKeys ? { galoisKeys: ctx.galoisKeys } : {}),
-        onProgress: (done, total) => events.emit('progress', { modelId: m.modelId, stage: 'encrypted gradient', rowsDone: done, rowsTotal: total }),
+        onProgress,
       });
-    } finally {
-      for (const w of weights) w.delete();
+    } else {
+      const weights = loadWeights(ctx.he, blobs, d);
+      try {
+        bytes = encryptedGradient(ctx.he, {
+          task: ctx.meta.task,
+          weights,
+          x,
+          y: batch.y,
+          ...(priv ? { noise: priv.noise } : {}),
+          ...(ctx.relinKeys ? { relinKeys: ctx.relinKeys } : {}),
+          ...(ctx.galoisKeys ? { galoisKeys: ctx.galoisKeys } : {}),
+          onProgress,
+        });
+      } finally {
+        for (const w of weights) w.delete();
+      }
     }
     log.info('gradient computed', { modelId: m.modelId, rows: batch.x.length, ms: Math.round(performance.now() - t0), bytes: bytes.length });
     const ciphertext = await cfg.store.put(bytes);
@@ -399,9 +429,10 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const loop = runLoop(tick, {
     pollMs: cfg.pollMs ?? 1000,
     log,
-    cleanup: () => {
+    cleanup: async () => {
       for (const el of eligibility.values()) if (el.ok) freeCtx(el.ctx);
       eligibility.clear();
+      await pool?.close();
     },
   });
   log.info('owner started', { account: address, rows: table.rows.length });

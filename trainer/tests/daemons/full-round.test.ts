@@ -70,6 +70,8 @@ test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext 
       batchSize: BATCH,
       maxSubmissionsPerModel: ROUNDS,
       seed: `owner-${i}`,
+      // one owner computes in a worker thread: the pool must give the same gradients
+      workers: i === 0 ? 1 : 0,
       pollMs: 100,
       log: sc.log.child({ who: `owner-${i}` }),
     });

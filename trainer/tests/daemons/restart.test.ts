@@ -14,6 +14,7 @@ import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerConfig, OwnerHandle } from '../../src/roles/owner.ts';
 import type { GradientEvaluated, GradientSubmitted } from '../../src/chain/events.ts';
 import type { ModelRepositoryClient } from '../../src/chain/client.ts';
+import { validateGradientDocument } from '../../src/metadata.ts';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
@@ -141,6 +142,8 @@ test('evaluator killed before and after sending a decision: each gradient evalua
     batchSize: 512,
     maxSubmissionsPerModel: 3,
     filter: { modelIds: [model.modelId] },
+    // this owner adds calibrated noise: its gradient documents must say so
+    privacy: { epsilon: 4, delta: 1e-6, clipNorm: 6 },
     pollMs: 100,
     log: sc.log.child({ who: 'owner-b' }),
   });
@@ -180,6 +183,13 @@ test('evaluator killed before and after sending a decision: each gradient evalua
     assert.ok(!sc.logLines.some((l) => l.includes('GradientNotPending')), 'no second evaluation was even attempted');
     const subs = await lender.queryEvents('GradientSubmitted', [null, model.modelId]);
     assert.deepEqual(all.map((e) => e.gradientId).sort(), subs.map((s) => (s as GradientSubmitted).gradientId).sort(), 'none skipped');
+    for (const sub of subs) {
+      const doc = validateGradientDocument(await sc.store.getJson((sub as GradientSubmitted).gradientCid, { maxBytes: 65536 }));
+      assert.equal(doc.privacy?.epsilon, 4);
+      assert.equal(doc.privacy?.rows, 512);
+      assert.ok(doc.privacy!.sigma > 0);
+    }
+    assert.ok(sc.logLines.some((l) => l.includes('"msg":"privacy"') && l.includes('"epsilon":4')), 'the privacy spend is logged');
     const final = JSON.parse(readFileSync(journalFile, 'utf8')).evaluations as Record<string, { state: string }>;
     assert.ok(Object.values(final).every((e) => e.state === 'done'));
   } finally {
