@@ -91,17 +91,45 @@ type Obj = Record<string, unknown> & { [RAW]?: Record<string, unknown> };
 
 const stmtCache = new WeakMap<object, Map<string, Statement<unknown[]>>>();
 
+// better-sqlite3 cannot interrupt a running statement, so every query's WHERE also calls
+// `hessian_deadline()`, a SQL function that fails once the running request's deadline passed:
+// a long scan stops within a few hundred rows of it. (Statements run synchronously, one at a
+// time, so one module-level deadline is enough.)
+let runningDeadline = Infinity;
+let deadlineCalls = 0;
+const TIMED_OUT = 'Query timed out';
+export const DEADLINE = 'hessian_deadline()';
+
+function registerDeadline(db: EntityStore['db']): void {
+  db.function('hessian_deadline', { deterministic: false, directOnly: true }, () => {
+    if ((++deadlineCalls & 255) === 0 && Date.now() > runningDeadline) throw new Error(TIMED_OUT);
+    return 1;
+  });
+}
+
 function run(ctx: ExecContext, sql: string, params: unknown[]): Record<string, unknown>[] {
-  if (Date.now() > ctx.deadline) throw new QueryError('Query timed out');
+  if (Date.now() > ctx.deadline) throw new QueryError(TIMED_OUT);
   let cache = stmtCache.get(ctx.store.db);
-  if (!cache) stmtCache.set(ctx.store.db, (cache = new Map()));
+  if (!cache) {
+    registerDeadline(ctx.store.db);
+    stmtCache.set(ctx.store.db, (cache = new Map()));
+  }
   let stmt = cache.get(sql);
   if (!stmt) {
     stmt = ctx.store.db.prepare<unknown[]>(sql).safeIntegers(true);
     if (cache.size > 500) cache.clear();
     cache.set(sql, stmt);
   }
-  const rows = stmt.all(...params) as Record<string, unknown>[];
+  let rows: Record<string, unknown>[];
+  runningDeadline = ctx.deadline;
+  try {
+    rows = stmt.all(...params) as Record<string, unknown>[];
+  } catch (err) {
+    if ((err as Error).message === TIMED_OUT) throw new QueryError(TIMED_OUT);
+    throw err;
+  } finally {
+    runningDeadline = Infinity;
+  }
   ctx.entities += rows.length;
   if (ctx.entities > ctx.api.limits.maxResultEntities) {
     throw new QueryError(
@@ -319,7 +347,7 @@ export function resolveCollection(typeName: string) {
     const where = args.where ? filterSql(filterCtx(ctx, block, params, counter), t, 'a', args.where, false) : '';
     const order = orderSql(ctx, t, 'a', args, block);
     params.push(first, skip);
-    const sql = `SELECT a.* FROM ${t.sql} a WHERE ${blockCondition('a', block)}${where ? ` AND (${where})` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    const sql = `SELECT a.* FROM ${t.sql} a WHERE ${blockCondition('a', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
     const objs = run(ctx, sql, params).map((r) => toObject(t, r));
     prefetch(ctx, info, t, objs, info.fieldNodes, block);
     return objs;
@@ -453,7 +481,7 @@ function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, obj
   const inner =
     `SELECT c.*, p.key AS __parent, ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY ${order}) AS __rn ` +
     `FROM json_each(?) p JOIN ${child.sql} c ON c.id IN (SELECT ${conv} FROM json_each(p.value) e) ` +
-    `WHERE ${blockCondition('c', block)}${where ? ` AND (${where})` : ''}`;
+    `WHERE ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   // the JSON parameter comes first in the text, then the filter's parameters
   const byParent = windowed(ctx, child, inner, params, args, false);
   void t;
@@ -473,11 +501,11 @@ function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, 
   if (back.list) {
     inner =
       `SELECT c.*, e.value AS __parent, ROW_NUMBER() OVER (PARTITION BY e.value ORDER BY ${order}) AS __rn ` +
-      `FROM ${child.sql} c, json_each(c.${back.sql}) e WHERE e.value IN (SELECT value FROM json_each(?)) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''}`;
+      `FROM ${child.sql} c, json_each(c.${back.sql}) e WHERE e.value IN (SELECT value FROM json_each(?)) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   } else {
     inner =
       `SELECT c.*, ${idAsJsonItem(`c.${back.sql}`, t.idKind)} AS __parent, ROW_NUMBER() OVER (PARTITION BY c.${back.sql} ORDER BY ${order}) AS __rn ` +
-      `FROM ${child.sql} c WHERE c.${back.sql} IN (${idSetSql(t.idKind)}) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''}`;
+      `FROM ${child.sql} c WHERE c.${back.sql} IN (${idSetSql(t.idKind)}) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   }
   const byParent = windowed(ctx, child, inner, params, args, single);
   return objs.map((o) => {
