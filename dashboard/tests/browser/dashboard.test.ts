@@ -8,7 +8,10 @@ import type { Page } from 'playwright-core';
 import { ETH, RewardRule, modelRepositoryAbi } from '@hessian/contracts';
 import { tx } from '@hessian/subgraph/tests/history';
 import { ETH as ETH_INFO, formatAmount, formatInt, formatScore, type TokenInfo } from '../../src/lib/format.ts';
+import { createRequire } from 'node:module';
 import { openPage, screenshot, startStack, type Stack } from './harness.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let stack: Stack;
 let page: Page;
@@ -326,6 +329,27 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       stack.indexer.store.clearFailed();
     }
     await page.locator('[data-testid="banner-failed"]').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.deepEqual(errors, []);
+  });
+
+  test('no page has serious accessibility violations (axe-core, WCAG 2 A/AA)', async () => {
+    for (const [hash, ready] of [
+      ['#/', '[data-testid="modelCount"]'],
+      ['#/model/1', '[data-testid="bestScore"]'],
+      ['#/leaderboard', '[data-testid="leaderboard"]'],
+      [`#/contributor/${stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
+    ] as const) {
+      await go(hash, ready);
+      await page.locator('.chart canvas').first().waitFor({ timeout: 5_000 }).catch(() => {});
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate<{ id: string; impact: string; help: string; nodes: string[] }[]>(`
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) =>
+          r.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))
+      `);
+      assert.deepEqual(violations, [], `${hash}: ${JSON.stringify(violations, null, 1)}`);
+    }
     assert.deepEqual(errors, []);
   });
 
