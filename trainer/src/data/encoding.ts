@@ -42,7 +42,10 @@ export interface FitEncodingOptions {
   labelKind?: 'binary' | 'numeric';
   /** feature columns; default: every column except the label */
   features?: string[];
-  /** columns to treat as categorical; default: columns with a non-numeric cell */
+  /**
+   * columns to treat as categorical; default: columns where fewer than 90% of the non-empty
+   * cells are numbers. When given, every other feature must be fully numeric.
+   */
   categorical?: string[];
   /** columns to drop from the default feature list */
   exclude?: string[];
@@ -52,6 +55,9 @@ export interface FitEncodingOptions {
 }
 
 export const INTERCEPT_NAME = '(intercept)';
+
+/** share of non-empty cells that must parse as numbers for a column to be fitted as numeric */
+export const NUMERIC_SHARE = 0.9;
 
 export function featureNames(spec: EncodingSpec): string[] {
   const names: string[] = spec.intercept ? [INTERCEPT_NAME] : [];
@@ -88,11 +94,13 @@ export function fitEncoding(table: CsvTable, opts: FitEncodingOptions): Encoding
   const labelKind = opts.labelKind ?? 'binary';
   if (labelKind === 'numeric') {
     for (const r of table.rows) {
-      if (parseNumber(r.cells[labelIdx]) === undefined) throw new CsvError(table.source, r.line, `label ${JSON.stringify(r.cells[labelIdx])} is not a number`, opts.label);
+      const cell = r.cells[labelIdx];
+      if (cell.trim() !== '' && parseNumber(cell) === undefined) throw new CsvError(table.source, r.line, `label ${JSON.stringify(cell)} is not a number`, opts.label);
     }
     label = { column: opts.label, kind: 'numeric' };
   } else {
-    const values = new Set(table.rows.map((r) => r.cells[labelIdx].trim()));
+    // empty label cells are bad rows for encodeTable, not a third class
+    const values = new Set(table.rows.map((r) => r.cells[labelIdx].trim()).filter((v) => v !== ''));
     if (values.size !== 2) {
       throw new Error(`${table.source}: label column "${opts.label}" must have exactly 2 distinct values for a binary label, found ${values.size}: ${[...values].slice(0, 10).join(', ')}`);
     }
@@ -113,15 +121,20 @@ export function fitEncoding(table: CsvTable, opts: FitEncodingOptions): Encoding
     const nums: number[] = [];
     let numeric = !forcedCategorical.has(col);
     if (numeric) {
+      // missing or stray non-numeric cells do not turn a numeric column categorical: they are
+      // left out of the fit and reported as bad rows when encoding
+      let nonEmpty = 0;
+      let firstBad: { line: number; cell: string } | undefined;
       for (const r of table.rows) {
-        const v = parseNumber(r.cells[k]);
-        if (v === undefined) {
-          if (opts.categorical !== undefined) throw new CsvError(table.source, r.line, `value ${JSON.stringify(r.cells[k])} is not a number`, col);
-          numeric = false;
-          break;
-        }
-        nums.push(v);
+        const cell = r.cells[k];
+        if (cell.trim() === '') continue;
+        nonEmpty++;
+        const v = parseNumber(cell);
+        if (v === undefined) firstBad ??= { line: r.line, cell };
+        else nums.push(v);
       }
+      if (firstBad && opts.categorical !== undefined) throw new CsvError(table.source, firstBad.line, `value ${JSON.stringify(firstBad.cell)} is not a number`, col);
+      if (nums.length === 0 || nums.length < NUMERIC_SHARE * nonEmpty) numeric = false;
     }
     if (numeric) {
       let mean = 0;
@@ -133,7 +146,8 @@ export function fitEncoding(table: CsvTable, opts: FitEncodingOptions): Encoding
       // a constant column carries no signal; std 1 keeps it finite instead of dividing by zero
       return { column: col, kind: 'numeric', mean, std: std > 0 ? std : 1 };
     }
-    const cats = [...new Set(table.rows.map((r) => r.cells[k].trim()))].sort();
+    const cats = [...new Set(table.rows.map((r) => r.cells[k].trim()).filter((c) => c !== ''))].sort();
+    if (cats.length === 0) throw new Error(`${table.source}: column "${col}" is empty`);
     if (cats.length > maxCategories) throw new Error(`column "${col}" has ${cats.length} distinct values, over maxCategories=${maxCategories}: exclude it or raise the limit`);
     return { column: col, kind: 'categorical', categories: cats };
   });

@@ -85,6 +85,26 @@ test('bad rows: error mode names line and column; skip mode counts them', () => 
   assert.deepEqual(Array.from(r.y), [0, 1, 0, 1]);
 });
 
+test('missing cells: fitting ignores them (no third class, numeric stays numeric), encoding reports their lines', () => {
+  const rows = ['score,region,label'];
+  for (let i = 0; i < 30; i++) rows.push(`${i},${i % 2 ? 'north' : 'south'},${i % 3 === 0 ? 1 : 0}`);
+  rows.push(',north,1'); // line 32: missing score
+  rows.push('7,south,'); // line 33: missing label
+  rows.push('n/a,south,0'); // line 34: one stray text cell in a numeric column
+  const t = parseCsv(rows.join('\n'), { source: 'gaps.csv' });
+  const spec = fitEncoding(t, { label: 'label' });
+  assert.deepEqual(spec.features.map((f) => f.kind), ['numeric', 'categorical']);
+  assert.deepEqual(spec.label, { column: 'label', kind: 'binary', positive: '1', negative: '0' });
+  const score = spec.features[0];
+  assert.ok(score.kind === 'numeric' && Math.abs(score.mean - (435 + 7) / 31) < 1e-12);
+  assert.throws(() => encodeTable(t, spec), /gaps\.csv:32 column "score": missing value/);
+  const r = encodeTable(t, spec, { badRows: 'skip' });
+  assert.equal(r.x.length, 30);
+  assert.deepEqual(r.skipped.map((s) => s.line), [32, 33, 34]);
+  assert.match(r.skipped[1].reason, /column "label": label "" is neither "1" nor "0"/);
+  assert.throws(() => fitEncoding(t, { label: 'label', categorical: ['region'] }), /gaps\.csv:34 column "score": value "n\/a" is not a number/);
+});
+
 test('a non-LendingClub CSV works: semicolons, text label, auto-detected categorical, explicit features', () => {
   const csv = ['id;colour;weight;bought', '1;red;1.5;Y', '2;blue;2.5;N', '3;red;3.5;N', '4;green;0.5;Y'].join('\n');
   const t = parseCsv(csv, { delimiter: ';', source: 'shop.csv' });
