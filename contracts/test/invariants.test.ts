@@ -21,6 +21,7 @@ const SEED = process.env.INVARIANT_SEED === undefined ? undefined : Number(proce
 const MAX_SCORE = 1_000_000;
 const HOUR = 3600;
 const ACTORS = 5;
+const MAX_WINDOW = 30 * 24 * HOUR;
 const GAS = { gasLimit: 1_000_000 };
 
 // ------------------------------------------------------------------ actions
@@ -57,8 +58,8 @@ function createArb(valid: boolean): fc.Arbitrary<Action> {
     initial: fc.constantFrom(0, 500_000, 600_000),
     // offset of the target from the initial score: 0 is invalid, 500_001 can exceed the scale
     target: pick(fc.integer({ min: 1, max: 300_000 }), fc.constantFrom(0, 500_001)),
-    deadline: pick(fc.integer({ min: 1, max: 48 * HOUR }), fc.integer({ min: -HOUR, max: 0 })),
-    window: pick(fc.integer({ min: 1, max: 24 * HOUR }), fc.constant(0)),
+    deadline: pick(fc.oneof(fc.integer({ min: 1, max: 6 * HOUR }), fc.integer({ min: 1, max: 48 * HOUR })), fc.integer({ min: -HOUR, max: 0 })),
+    window: pick(fc.oneof(fc.integer({ min: 1, max: 2 * HOUR }), fc.integer({ min: 1, max: 24 * HOUR })), fc.constantFrom(0, MAX_WINDOW + 1)),
   });
 }
 
@@ -225,13 +226,14 @@ function creditKey(account: number, token: string) {
 function predict(w: World, a: Action, now: bigint): Outcome {
   const err = (error: string): Outcome => ({ error });
   const pickModel = (i: number) => w.models[i % Math.max(1, w.models.length)];
-  const pickGradient = (i: number) => w.gradients[i % Math.max(1, w.gradients.length)];
+  const pickGradient = (_i: number) => gradientFor(w, a);
   switch (a.kind) {
     case 'create': {
       const target = a.initial + a.target;
       if (target <= a.initial || target > MAX_SCORE) return err('InvalidScores');
       if (now + BigInt(a.deadline) <= now) return err('DeadlineInPast');
       if (a.window === 0) return err('ZeroEvaluationWindow');
+      if (a.window > MAX_WINDOW) return err('EvaluationWindowTooLong');
       if (a.bounty === 0n) return err('ZeroBounty');
       return { ok: true };
     }
@@ -289,6 +291,17 @@ function predict(w: World, a: Action, now: bigint): Outcome {
   }
 }
 
+/** The gradient an action targets; claims aim at closed models' gradients when there are any,
+ * or random sequences would hardly ever reach a successful claim. */
+function gradientFor(w: World, a: Action): RefGradient | undefined {
+  if (!('gradient' in a) || w.gradients.length === 0) return undefined;
+  if (a.kind === 'claim') {
+    const closed = w.gradients.filter((g) => g.model.status === 3);
+    if (closed.length) return closed[a.gradient % closed.length];
+  }
+  return w.gradients[a.gradient % w.gradients.length];
+}
+
 function commitmentOf(n: number): string {
   return `0x${(n + 1).toString(16).padStart(64, 'c')}`;
 }
@@ -305,7 +318,7 @@ function applyRef(w: World, a: Action, now: bigint): void {
     w.credits.set(k, (w.credits.get(k) ?? 0n) + v);
   };
   const pickModel = (i: number) => w.models[i % w.models.length]!;
-  const pickGradient = (i: number) => w.gradients[i % w.gradients.length]!;
+  const pickGradient = (_i: number) => gradientFor(w, a)!;
   switch (a.kind) {
     case 'create':
       w.models.push({
@@ -404,7 +417,7 @@ function applyRef(w: World, a: Action, now: bigint): void {
 async function send(w: World, a: Action): Promise<{ events: LogDescription[]; sender: string } | { error: string }> {
   const repo: AnyContract = w.env.repo;
   const pickModelId = (i: number) => (w.models.length ? w.models[i % w.models.length]!.id : 1n);
-  const pickGradient = (i: number) => (w.gradients.length ? w.gradients[i % w.gradients.length] : undefined);
+  const pickGradient = (_i: number) => gradientFor(w, a);
   let signer = w.signers[a.kind === 'travel' ? 0 : a.actor]!;
   let call: () => Promise<{ wait(): Promise<{ logs: never[] } | null> }>;
   switch (a.kind) {
