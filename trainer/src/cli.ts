@@ -44,6 +44,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       data: { type: 'string', help: "the lender's held-out CSV (fits the encoding; scores gradients)" },
       label: { type: 'string', help: 'label column' },
       positive: { type: 'string', help: 'label value meaning 1 (when the column is not 0/1)' },
+      'label-kind': { type: 'string', default: 'binary', help: 'binary | numeric (numeric: linear regression scored by r2)' },
       features: { type: 'string', help: 'comma-separated feature columns (default: all but the label)' },
       categorical: { type: 'string', help: 'comma-separated categorical columns (default: non-numeric ones)' },
       exclude: { type: 'string', help: 'comma-separated columns to leave out' },
@@ -158,6 +159,10 @@ function eth(o: Record<string, unknown>, k: string): bigint | undefined {
   } catch {
     throw new UsageError(`--${k} must be an amount of ETH like 1.5, got '${String(v)}'`);
   }
+}
+function labelKind(v: string): 'binary' | 'numeric' {
+  if (v !== 'binary' && v !== 'numeric') throw new UsageError(`--label-kind must be binary or numeric, got '${v}'`);
+  return v;
 }
 function list(o: Record<string, unknown>, k: string): string[] | undefined {
   const v = o[k];
@@ -274,7 +279,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
             ...(list(o, 'features') ? { features: list(o, 'features') } : {}),
             ...(list(o, 'categorical') ? { categorical: list(o, 'categorical') } : {}),
             ...(list(o, 'exclude') ? { exclude: list(o, 'exclude') } : {}),
-            ...(task === 'linear' ? { labelKind: 'numeric' as const } : {}),
+            labelKind: labelKind(String(o['label-kind'])),
           },
           badRows: o['skip-bad-rows'] ? 'skip' : 'error',
           task,

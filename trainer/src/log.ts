@@ -36,7 +36,11 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** long secrets (serialized keys) are also matched by aligned chunks: any leaked run of 2x this many characters contains one */
+const CHUNK = 64;
+
 class Redactor {
+  /** lower-cased secret strings */
   readonly secrets = new Set<string>();
 
   add(secret: string | Uint8Array): void {
@@ -47,20 +51,24 @@ class Redactor {
     }
     const buf = Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
     this.addString(buf.toString('hex'));
-    // base64 of a prefix catches a secret serialised inside a longer base64 string
-    this.addString(buf.subarray(0, Math.min(buf.length, 48)).toString('base64'));
+    this.addString(buf.toString('base64'));
   }
 
   private addString(s: string): void {
-    if (s.length >= MIN_SECRET_CHARS) this.secrets.add(s);
+    if (s.length < MIN_SECRET_CHARS) return;
+    this.secrets.add(s.toLowerCase());
+    if (s.length > 2 * CHUNK) for (let i = 0; i + CHUNK <= s.length; i += CHUNK) this.secrets.add(s.slice(i, i + CHUNK).toLowerCase());
   }
 
   scrubString(s: string): string {
+    if (s.length < MIN_SECRET_CHARS) return s;
     let out = s;
-    const lower = s.toLowerCase();
+    let lower = s.toLowerCase();
     for (const secret of this.secrets) {
       // hex may be printed in either case, so match without regard to case
-      if (lower.includes(secret.toLowerCase())) out = out.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
+      if (!lower.includes(secret)) continue;
+      out = out.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
+      lower = out.toLowerCase();
     }
     return out;
   }

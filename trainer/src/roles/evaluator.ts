@@ -6,6 +6,7 @@
 // the journal keeps each decision so a restart re-sends it rather than evaluating again.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { PublicKey } from 'node-seal';
 import type { ContentStore } from '../ipfs/store.ts';
 import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from '../ipfs/store.ts';
@@ -122,7 +123,8 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   });
   const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations });
   const view = new RepositoryView();
-  const contexts = new Map<number, ModelCtx | { failed: string }>();
+  /** retryAt: a model that could not be loaded (content unreachable, data missing) is tried again later */
+  const contexts = new Map<number, ModelCtx | { failed: string; retryAt: number }>();
   const fetchFailures = new Map<number, { n: number; since: number }>();
   const closing = new Set<number>();
   let heldOut: CsvTable | undefined = typeof cfg.data === 'object' ? cfg.data : undefined;
@@ -134,6 +136,8 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     let pk: PublicKey | undefined;
     try {
       sk = await loadSecretKeyFile(record.secretKeyFile, he);
+      // the key's text, registered so that no log line can carry it
+      log.addSecret((JSON.parse(await readFile(record.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey);
       const keyBytes = await fetchPublicKeys(cfg.store, he, meta, { relin: false, galois: false });
       pk = loadPublicKey(he, keyBytes.publicKey);
       if (!heldOut) {
@@ -338,11 +342,12 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
       const record = records[m.metadataCid];
       if (!record) continue;
       let ctx = contexts.get(m.modelId);
+      if (ctx && 'failed' in ctx && Date.now() >= ctx.retryAt) ctx = undefined;
       if (!ctx) {
         try {
           ctx = await openCtx(m, record);
         } catch (err) {
-          ctx = { failed: (err as Error).message };
+          ctx = { failed: (err as Error).message, retryAt: Date.now() + 30_000 };
           log.error('cannot evaluate this model', { modelId: m.modelId, err });
         }
         contexts.set(m.modelId, ctx);

@@ -56,6 +56,17 @@ test('log: secret-named fields, registered secrets and byte arrays never reach t
   assert.match(rec.msg, /key is \[redacted\]/);
 });
 
+test('log: a fragment of a long registered secret (a serialized key) is scrubbed too', () => {
+  const s = sink();
+  const log = createLogger({ stream: s.stream });
+  const key = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff)).toString('base64');
+  log.addSecret(key);
+  const fragment = key.slice(1234, 1234 + 130);
+  log.error('loading failed', { detail: `bad bytes near ${fragment} in file` });
+  assert.ok(!s.lines.join('').includes(fragment.slice(0, 64)) && !s.lines.join('').includes(fragment.slice(-64)), 'no 64-char run of the fragment survives');
+  assert.match(s.lines[0]!, /\[redacted\]/);
+});
+
 test('journal: atomic updates survive a reopen; a torn temp file is ignored; bad JSON is a clear error', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hessian-journal-'));
   try {
