@@ -18,7 +18,7 @@ import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter } from
 import { Progress } from './sync/progress.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics } from './metrics.ts';
-import type { BlockPtr, EntityData, EntityReader } from './types.ts';
+import type { BlockPtr, EntityChange, EntityData, EntityReader } from './types.ts';
 
 export interface IndexerConfig {
   /** JSON-RPC endpoint (http/https) */
@@ -300,22 +300,43 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       return { done, failure };
     };
 
-    const markFailed = (failure: { b: SyncedBlock; err: HandlerError }) => {
-      store.setFailed({ message: failure.err.message, block: failure.b.ptr, handler: `${failure.err.dataSource}.${failure.err.handler}` });
+    const markFailed = (ptr: BlockPtr, message: string, handler: string | null, fields: Record<string, unknown> = {}) => {
+      store.setFailed({ message, block: ptr, ...(handler ? { handler } : {}) });
       metrics.failed.set(1);
-      logger.error('subgraph failed: indexing stopped at the failing block', {
-        block: failure.b.ptr.number,
-        handler: failure.err.handler,
-        logIndex: failure.err.logIndex,
-        error: failure.err.reason,
-      });
+      logger.error('subgraph failed: indexing stopped at the failing block', { block: ptr.number, handler, error: message, ...fields });
+    };
+    const markHandlerFailed = (failure: { b: SyncedBlock; err: HandlerError }) =>
+      markFailed(failure.b.ptr, failure.err.message, `${failure.err.dataSource}.${failure.err.handler}`, { logIndex: failure.err.logIndex, reason: failure.err.reason });
+
+    /**
+     * The store refused a block's changes (a schema rule the runtime let through): deterministic
+     * like a handler error. The batch rolled back as a whole, so its blocks are committed one by
+     * one to stop exactly at the refused one.
+     */
+    const commitOneByOne = (batch: SyncBatch, done: Array<{ b: SyncedBlock; changes: EntityChange[] }>, original: Error): false => {
+      let prev = events.head()?.number ?? -1;
+      for (const d of done) {
+        const headers = batch.headers.filter((h) => h.number > prev && h.number < d.b.ptr.number);
+        try {
+          store.transaction(() => {
+            events.append({ blocks: [d.b], headers, to: d.b.ptr });
+            store.applyBlock(d.b.ptr, d.changes);
+          });
+        } catch (err) {
+          if ((err as Error).name !== 'StoreError') throw err;
+          markFailed(d.b.ptr, (err as Error).message, null);
+          return false;
+        }
+        prev = d.b.ptr.number;
+      }
+      throw original;
     };
 
     /** One sync batch: handlers, then event-store rows + entity versions + cursor in one transaction. */
     const applyBatch = async (batch: SyncBatch): Promise<boolean> => {
       const before = events.head();
       const { done, failure } = await runBlocks(batch.blocks);
-      store.transaction(() => {
+      const commit = () => store.transaction(() => {
         if (failure) {
           const n = failure.b.ptr.number;
           const known = [...done.map((d) => d.b.ptr), ...batch.headers.filter((h) => h.number < n)].sort((a, b) => a.number - b.number);
@@ -325,7 +346,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
             for (const d of done) store.applyBlock(d.b.ptr, d.changes);
             if (to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(to);
           }
-          markFailed(failure);
+          markHandlerFailed(failure);
           return;
         }
         events.append(batch);
@@ -333,6 +354,12 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         if (batch.to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(batch.to);
         events.prune((state.chainHead ?? batch.to.number) - (config.maxReorgDepth ?? 250));
       });
+      try {
+        commit();
+      } catch (err) {
+        if ((err as Error).name !== 'StoreError') throw err;
+        return commitOneByOne(batch, done, err as Error);
+      }
       const to = store.getCursor();
       const covered = (to?.number ?? 0) - (before?.number ?? syncer.startBlock - 1);
       if (covered > 0) metrics.blocksProcessed.inc(covered);
@@ -358,10 +385,24 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       let eventsDone = 0;
       const flush = async () => {
         const { done, failure } = await runBlocks(chunk);
-        store.transaction(() => {
-          for (const d of done) store.applyBlock(d.b.ptr, d.changes);
-          if (failure) markFailed(failure);
-        });
+        try {
+          store.transaction(() => {
+            for (const d of done) store.applyBlock(d.b.ptr, d.changes);
+            if (failure) markHandlerFailed(failure);
+          });
+        } catch (err) {
+          if ((err as Error).name !== 'StoreError') throw err;
+          for (const d of done) {
+            try {
+              store.transaction(() => store.applyBlock(d.b.ptr, d.changes));
+            } catch (e) {
+              if ((e as Error).name !== 'StoreError') throw e;
+              markFailed(d.b.ptr, (e as Error).message, null);
+              return false;
+            }
+          }
+          throw err;
+        }
         eventsDone += done.reduce((n, d) => n + d.b.logs.length, 0);
         chunk = [];
         return !failure;
