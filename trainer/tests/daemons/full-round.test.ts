@@ -170,3 +170,63 @@ async function storeContains(s: Scenario, secret: Uint8Array): Promise<boolean> 
   };
   return walk(`${s.dir}/ipfs`);
 }
+
+test('linear regression through the same daemons: one owner, two rounds, matches plaintext', { timeout: 200_000 }, async () => {
+  const lenderClient = await sc.client(8);
+  const opened = await openModel({
+    client: lenderClient,
+    store: sc.store,
+    stateDir: `${sc.dir}/lender-linear`,
+    data: sc.lenderCsv,
+    encoding: { label: LABEL },
+    task: 'linear',
+    ckks: 'linear-8192',
+    learningRate: 0.5,
+    minBatch: 256,
+    bounty: BOUNTY,
+    target: 0.72,
+    log: sc.log.child({ who: 'lender-linear' }),
+  });
+  const meta = await fetchMetadata(sc.store, opened.metadataCid);
+  assert.equal(meta.keys.relinKeys, null, 'linear regression publishes no relinearization keys');
+  assert.equal(meta.keys.galoisKeys, null, 'nor rotation keys');
+  const evaluations: EvaluatorEvents['evaluated'][0][] = [];
+  const evaluator = await startEvaluator({ client: lenderClient, store: sc.store, stateDir: `${sc.dir}/lender-linear`, pollMs: 100, log: sc.log.child({ who: 'evaluator-linear' }) });
+  evaluator.events.on('evaluated', (e) => evaluations.push(e));
+  const owner = await startOwner({
+    client: await sc.client(9),
+    store: sc.store,
+    stateDir: `${sc.dir}/owner-linear`,
+    data: sc.ownerCsvs[0]!,
+    batchSize: BATCH,
+    maxSubmissionsPerModel: 2,
+    filter: { modelIds: [opened.modelId] },
+    seed: 'linear',
+    pollMs: 100,
+    log: sc.log.child({ who: 'owner-linear' }),
+  });
+  try {
+    await waitFor('two evaluations', () => evaluations.length >= 2, 150_000);
+  } finally {
+    await Promise.all([owner.stop(), evaluator.stop()]);
+  }
+  const spec = meta.encoding as EncodingSpec;
+  const heldOut = encodeTable(await readCsvFile(sc.lenderCsv), spec);
+  const data = encodeTable(await readCsvFile(sc.ownerCsvs[0]!), spec);
+  const batches = ownerBatches(data.x.length, BATCH, 'linear', opened.modelId);
+  let w: Float64Array<ArrayBufferLike> = new Float64Array(heldOut.x[0]!.length);
+  let best = opened.initialScore;
+  const evs = ((await lenderClient.queryEvents('GradientEvaluated', [null, opened.modelId])) as GradientEvaluated[]).sort((a, b) => a.gradientId - b.gradientId);
+  assert.equal(evs.length, 2);
+  for (const [k, ev] of evs.entries()) {
+    const b = take(data.x, data.y, batches[k]!);
+    const cand = applyGradient(w, gradient('linear', w, b.x, b.y), 0.5);
+    const score = Number(metricToScore('auc', auc(heldOut.y, predict('linear', cand, heldOut.x))));
+    assert.ok(Math.abs(score - ev.score) <= 1_000, `linear step ${k}: encrypted ${ev.score} vs plaintext ${score}`);
+    if (score > best) {
+      best = score;
+      w = cand;
+    }
+  }
+  assert.ok(evs[0]!.accepted && evs[0]!.score > 600_000, `the first linear step improves AUC (${evs[0]!.score / 1e6})`);
+});
