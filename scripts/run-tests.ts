@@ -56,6 +56,12 @@ function parseCounts(out: string): Counts | undefined {
   if (pass !== undefined) {
     return { passed: pass, failed: node('fail') ?? 0, skipped: (node('skipped') ?? 0) + (node('todo') ?? 0) };
   }
+  // hardhat's node:test reporter closes mocha-style: "72 passing", "1 failing", "2 pending"
+  const mocha = text.match(/^\s*(\d+) passing\b/m);
+  if (mocha) {
+    const n = (k: string) => Number(text.match(new RegExp(`^\\s*(\\d+) ${k}\\b`, 'm'))?.[1] ?? 0);
+    return { passed: Number(mocha[1]), failed: n('failing'), skipped: n('pending') + n('skipped') + n('todo') };
+  }
   const vt = text.match(/^\s*Tests\s+(.*)$/m);
   if (vt) {
     const n = (k: string) => Number(vt[1]!.match(new RegExp(`(\\d+) ${k}`))?.[1] ?? 0);
