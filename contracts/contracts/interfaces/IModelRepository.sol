@@ -126,6 +126,8 @@ interface IModelRepository {
 
     event GradientExpired(uint256 indexed gradientId, uint256 indexed modelId, address indexed contributor);
 
+    /// @notice A credit to a contributor: an Improvement reward (only when > 0) at evaluation, or a
+    /// share claimed after close (may be 0 when the leftover was smaller than the share count).
     event RewardEarned(
         uint256 indexed modelId,
         address indexed contributor,
@@ -136,8 +138,10 @@ interface IModelRepository {
     );
 
     /// @notice A submission stake released: to the contributor (refunded) or forfeited to the lender.
+    /// Emitted only for a non-zero stake.
     event StakeReleased(uint256 indexed gradientId, uint256 indexed modelId, address indexed to, uint96 amount, bool refunded);
 
+    /// @notice Emitted once per model, by the evaluation that first brings the best score to the target.
     event TargetReached(uint256 indexed modelId, uint256 indexed gradientId, uint64 score);
 
     event ModelClosed(
@@ -154,6 +158,7 @@ interface IModelRepository {
         uint256 refund
     );
 
+    /// @notice The lender's refund credited at close; emitted only when non-zero (ModelClosed.refund).
     event Refunded(uint256 indexed modelId, address indexed lender, address token, uint256 amount);
 
     event Withdrawal(address indexed account, address indexed token, address indexed to, uint256 amount);
@@ -210,7 +215,8 @@ interface IModelRepository {
     // ---------------------------------------------------------------- evaluator
     /// @notice Once per gradient, in any order, before its evaluation deadline. Accepted gradients
     /// return their stake and (Improvement rule) earn immediately if they raise the best score;
-    /// rejected ones forfeit their stake to the lender.
+    /// rejected ones forfeit their stake to the lender. `newWeightsCid` is required when accepted
+    /// and ignored (the event carries "") when rejected. `score` is at most SCORE_SCALE.
     function evaluateGradient(uint256 gradientId, uint64 score, bool accepted, string calldata newWeightsCid) external;
 
     // ---------------------------------------------------------------- anyone
