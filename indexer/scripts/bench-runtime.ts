@@ -2,7 +2,9 @@
 // compiled Hessian subgraph (subgraph/build; `npm run build -w @hessian/subgraph` first) into a
 // real SQLite EntityStore, and reports events/s for the handlers alone and with the store.
 //
-//   node indexer/scripts/bench-runtime.ts [--models 50] [--rounds 400] [--per-block 20] [--subgraph DIR]
+//   node indexer/scripts/bench-runtime.ts [--models 50] [--rounds 400] [--per-block 20] [--subgraph DIR] [--store sqlite|memory]
+//
+// `--store memory` keeps the latest entities in a Map instead, to see the runtime's own cost.
 //
 // The stream: ModelCreated for each model, then per round one GradientSubmitted and one
 // GradientEvaluated per model (alternately accepted/rejected), `--per-block` events per block.
@@ -15,13 +17,14 @@ import { keccak256, toBeHex, toUtf8Bytes, type Interface } from 'ethers';
 import { openDatabase } from '../src/db.ts';
 import { loadSubgraph } from '../src/manifest.ts';
 import { EntityStore } from '../src/store/entity-store.ts';
-import { blockPtrOf, type RpcBlock, type RpcLog, type RpcTransaction } from '../src/types.ts';
+import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type RpcBlock, type RpcLog, type RpcTransaction } from '../src/types.ts';
 
 const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '400' },
     'per-block': { type: 'string', default: '20' },
+    store: { type: 'string', default: 'sqlite' },
     subgraph: { type: 'string', default: resolve(dirname(fileURLToPath(import.meta.url)), '../../subgraph/build') },
   },
 });
@@ -73,8 +76,25 @@ for (let i = 0; i < events.length; i += perBlock) {
   blocks.push({ block, logs });
 }
 
+/** the latest entities in a Map, for measuring the runtime without SQLite */
+class MemoryStore {
+  private readonly rows = new Map<string, EntityData>();
+  get(entityType: string, id: string): EntityData | null {
+    return this.rows.get(`${entityType}|${id}`) ?? null;
+  }
+  applyBlock(_ptr: BlockPtr, changes: EntityChange[]): void {
+    for (const c of changes) {
+      if (c.data) this.rows.set(`${c.entityType}|${c.id}`, c.data);
+      else this.rows.delete(`${c.entityType}|${c.id}`);
+    }
+  }
+  transaction(fn: () => void): void {
+    fn();
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'hessian-bench-'));
-const store = new EntityStore(openDatabase(join(dir, 'bench.db')), sub.schema);
+const store = args.store === 'memory' ? new MemoryStore() : new EntityStore(openDatabase(join(dir, 'bench.db')), sub.schema);
 let handlerMs = 0;
 let storeMs = 0;
 let changes = 0;
@@ -100,6 +120,7 @@ rmSync(dir, { recursive: true, force: true });
 
 const n = events.length;
 const out = {
+  store: args.store,
   events: n,
   blocks: blocks.length,
   entityChanges: changes,

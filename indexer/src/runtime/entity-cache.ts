@@ -23,6 +23,14 @@ function keyOf(entityType: string, id: string): string {
 }
 
 function withoutNulls(data: EntityData): EntityData {
+  let hasNull = false;
+  for (const k in data) {
+    if (data[k]!.kind === 'Null') {
+      hasNull = true;
+      break;
+    }
+  }
+  if (!hasNull) return data;
   const out: EntityData = {};
   for (const [k, v] of Object.entries(data)) if (v.kind !== 'Null') out[k] = v;
   return out;
