@@ -7,7 +7,7 @@ import type { Statement } from 'better-sqlite3';
 import type { FieldDef } from '../schema.ts';
 import { bytesToHex, decodeBigDecimal, decodeBigInt } from '../store/encoding.ts';
 import type { EntityStore, StoredFailure } from '../store/entity-store.ts';
-import { idToSql, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
+import { idToSql, OPEN, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
 import type { BlockPtr } from '../types.ts';
 import { collectFields, subSelections, type CollectEnv } from './collect.ts';
 import { parseBytes } from './scalars.ts';
@@ -166,11 +166,34 @@ function outValue(c: Column, raw: unknown): unknown {
   return outScalar(c.kind, raw);
 }
 
+// One class per entity table whose prototype getters convert a column only when graphql-js reads
+// the field: a query selecting two fields of a 30-column entity converts two values per row.
+const rowClasses = new WeakMap<Table, new (row: Record<string, unknown>) => Obj>();
+
+function rowClass(t: Table): new (row: Record<string, unknown>) => Obj {
+  let cls = rowClasses.get(t);
+  if (!cls) {
+    cls = class {
+      constructor(row: Record<string, unknown>) {
+        (this as unknown as Obj)[RAW] = row;
+      }
+    } as unknown as new (row: Record<string, unknown>) => Obj;
+    Object.defineProperty(cls.prototype, '__typename', { value: t.entity.name, enumerable: true });
+    for (const c of t.columns) {
+      Object.defineProperty(cls.prototype, c.field.name, {
+        enumerable: true,
+        get(this: Obj) {
+          return outValue(c, this[RAW]![c.field.name]);
+        },
+      });
+    }
+    rowClasses.set(t, cls);
+  }
+  return cls;
+}
+
 function toObject(t: Table, row: Record<string, unknown>): Obj {
-  const obj: Obj = { __typename: t.entity.name };
-  for (const c of t.columns) obj[c.field.name] = outValue(c, row[c.field.name]);
-  obj[RAW] = row;
-  return obj;
+  return new (rowClass(t))(row);
 }
 
 // ---- block constraints ----
@@ -191,6 +214,15 @@ function notYet(ctx: ExecContext, arg: string, head: number, wanted: number): Qu
   return new QueryError(
     `Failed to decode \`${arg}\` value: \`subgraph ${ctx.api.deployment} has only indexed up to block number ${head} and data for block number ${wanted} is therefore not yet available\``,
   );
+}
+
+/**
+ * The block condition to put in SQL right now: while the store's cursor is still the block being
+ * read, "valid at that block" is exactly "current" (`__to = OPEN`), an equality the `(__to, id)`
+ * index serves in id order. Once a commit has moved the cursor past it, the general range applies.
+ */
+function sqlBlock(ctx: ExecContext, block: ResolvedBlock): BlockRef {
+  return ctx.store.getCursor()?.number === block.number ? { number: OPEN } : block;
 }
 
 export function resolveBlock(ctx: ExecContext, block: BlockHeightArg | null | undefined): ResolvedBlock {
@@ -342,14 +374,15 @@ export function resolveCollection(typeName: string) {
     noteErrors(ctx, info, block, args.subgraphError);
     const { first, skip } = range(ctx, args);
     chargeComplexity(ctx, first * (1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1)));
+    const at = sqlBlock(ctx, block);
     const params: unknown[] = [];
     const counter = { n: 0 };
-    const where = args.where ? filterSql(filterCtx(ctx, block, params, counter), t, 'a', args.where, false) : '';
-    const order = orderSql(ctx, t, 'a', args, block);
+    const where = args.where ? filterSql(filterCtx(ctx, at, params, counter), t, 'a', args.where, false) : '';
+    const order = orderSql(ctx, t, 'a', args, at);
     params.push(first, skip);
-    const sql = `SELECT a.* FROM ${t.sql} a WHERE ${blockCondition('a', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    const sql = `SELECT ${columnsFor(info, t, info.fieldNodes, 'a')} FROM ${t.sql} a WHERE ${blockCondition('a', at)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
     const objs = run(ctx, sql, params).map((r) => toObject(t, r));
-    prefetch(ctx, info, t, objs, info.fieldNodes, block);
+    prefetch(ctx, info, t, objs, info.fieldNodes, at);
     return objs;
   };
 }
@@ -366,10 +399,11 @@ export function resolveSingle(typeName: string) {
     } catch (err) {
       throw new QueryError((err as Error).message);
     }
-    const rows = run(ctx, `SELECT a.* FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', block)} LIMIT 1`, [id]);
+    const at = sqlBlock(ctx, block);
+    const rows = run(ctx, `SELECT ${columnsFor(info, t, info.fieldNodes, 'a')} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', at)} LIMIT 1`, [id]);
     if (rows.length === 0) return null;
     const objs = [toObject(t, rows[0]!)];
-    prefetch(ctx, info, t, objs, info.fieldNodes, block);
+    prefetch(ctx, info, t, objs, info.fieldNodes, at);
     return objs[0];
   };
 }
@@ -397,6 +431,20 @@ export function resolveNested(src: Record<string, unknown>, _args: unknown, _ctx
   return v === undefined ? null : v;
 }
 
+/**
+ * The columns a level's selection reads (plus `id`, which nested levels key on): rows become JS
+ * objects column by column, so a query naming 3 fields of a 30-column entity reads 4 columns.
+ */
+function columnsFor(info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[], alias: string): string {
+  const fields = collectFields(env(info), t.entity.name, t.entity.interfaces, subSelections(nodes));
+  const names = new Set(['id']);
+  for (const fieldNodes of fields.values()) {
+    const name = fieldNodes[0]!.name.value;
+    if (t.columnMap.has(name)) names.add(name);
+  }
+  return [...names].map((n) => `${alias}.${t.columnMap.get(n)!.sql}`).join(', ');
+}
+
 // ---- nested levels ----
 
 function parentKey(t: Table, raw: unknown): string {
@@ -414,11 +462,12 @@ function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, objs: Ob
     if (!f || (f.type.kind !== 'entity' && f.type.kind !== 'interface')) continue;
     const child = tableOf(ctx, f.type.name);
     const args = getArgumentValues(gqlType.getFields()[f.name]!, childNodes[0]!, info.variableValues) as CollectionArgs;
+    const cols = columnsFor(info, child, childNodes, 'c');
     const children = f.derivedFrom
-      ? derivedChildren(ctx, t, f, child, objs, args, block)
+      ? derivedChildren(ctx, t, f, child, objs, args, block, cols)
       : f.list
-        ? listChildren(ctx, t, f, child, objs, args, block)
-        : singleChildren(ctx, t, f, child, objs, block);
+        ? listChildren(ctx, t, f, child, objs, args, block, cols)
+        : singleChildren(ctx, t, f, child, objs, block, cols);
     const level: Obj[] = [];
     const seen = new Set<Obj>();
     for (let i = 0; i < objs.length; i++) {
@@ -436,7 +485,7 @@ function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, objs: Ob
 }
 
 /** `field: Child` stored as the child's id. */
-function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], block: BlockRef): (Obj | null)[] {
+function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], block: BlockRef, cols: string): (Obj | null)[] {
   const c = t.columnMap.get(f.name)!;
   const ids = new Set<string>();
   for (const o of objs) {
@@ -445,7 +494,7 @@ function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, o
   }
   const byId = new Map<string, Obj>();
   if (ids.size > 0) {
-    const rows = run(ctx, `SELECT c.* FROM ${child.sql} c WHERE c.id IN (${idSetSql(child.idKind)}) AND ${blockCondition('c', block)}`, [
+    const rows = run(ctx, `SELECT ${cols} FROM ${child.sql} c WHERE c.id IN (${idSetSql(child.idKind)}) AND ${blockCondition('c', block)}`, [
       JSON.stringify([...ids]),
     ]);
     for (const r of rows) byId.set(parentKey(child, r.id), toObject(child, r));
@@ -454,11 +503,16 @@ function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, o
   return objs.map((o) => byId.get(parentKey(child, o[RAW]![f.name])) ?? null);
 }
 
-function windowed(ctx: ExecContext, child: Table, inner: string, params: unknown[], args: CollectionArgs, single: boolean): Map<string, Obj[]> {
+function windowed(ctx: ExecContext, child: Table, inner: string, params: unknown[], args: CollectionArgs, single: boolean, cols: string): Map<string, Obj[]> {
   // a single derived value fetches two rows to notice ambiguity, as graph-node reports it
   const { first, skip } = single ? { first: 2, skip: 0 } : range(ctx, args);
   params.push(skip, skip + first);
-  const rows = run(ctx, `SELECT * FROM (${inner}) WHERE __rn > ? AND __rn <= ? ORDER BY __parent, __rn`, params);
+  // the window runs over version ids only; full rows are read for the page that survives it
+  const rows = run(
+    ctx,
+    `SELECT ${cols}, w.__parent AS __parent FROM (${inner}) w JOIN ${child.sql} c ON c.__vid = w.__v WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`,
+    params,
+  );
   const out = new Map<string, Obj[]>();
   for (const r of rows) {
     const k = String(r.__parent);
@@ -471,7 +525,7 @@ function windowed(ctx: ExecContext, child: Table, inner: string, params: unknown
 }
 
 /** `[Child]` stored on the parent as a JSON list of ids. */
-function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef): Obj[][] {
+function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef, cols: string): Obj[][] {
   const lists = objs.map((o) => (o[RAW]![f.name] === null || o[RAW]![f.name] === undefined ? [] : JSON.parse(o[RAW]![f.name] as string)));
   const params: unknown[] = [JSON.stringify(lists)];
   const counter = { n: 0 };
@@ -479,17 +533,17 @@ function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, obj
   const order = orderSql(ctx, child, 'c', args, block);
   const conv = child.idKind === 'bytes' ? 'unhex(substr(e.value, 3))' : child.idKind === 'int8' ? 'CAST(e.value AS INTEGER)' : 'e.value';
   const inner =
-    `SELECT c.*, p.key AS __parent, ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY ${order}) AS __rn ` +
+    `SELECT c.__vid AS __v, p.key AS __parent, ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY ${order}) AS __rn ` +
     `FROM json_each(?) p JOIN ${child.sql} c ON c.id IN (SELECT ${conv} FROM json_each(p.value) e) ` +
     `WHERE ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   // the JSON parameter comes first in the text, then the filter's parameters
-  const byParent = windowed(ctx, child, inner, params, args, false);
+  const byParent = windowed(ctx, child, inner, params, args, false, cols);
   void t;
   return objs.map((_, i) => byParent.get(String(i)) ?? []);
 }
 
 /** `@derivedFrom(field: back)`: children whose `back` points at the parent. */
-function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef): (Obj[] | Obj | null)[] {
+function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef, cols: string): (Obj[] | Obj | null)[] {
   const back = child.columnMap.get(f.derivedFrom!)!;
   const ids = [...new Set(objs.map((o) => parentKey(t, o[RAW]!.id)))];
   const params: unknown[] = [JSON.stringify(ids)];
@@ -500,14 +554,14 @@ function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, 
   let inner: string;
   if (back.list) {
     inner =
-      `SELECT c.*, e.value AS __parent, ROW_NUMBER() OVER (PARTITION BY e.value ORDER BY ${order}) AS __rn ` +
+      `SELECT c.__vid AS __v, e.value AS __parent, ROW_NUMBER() OVER (PARTITION BY e.value ORDER BY ${order}) AS __rn ` +
       `FROM ${child.sql} c, json_each(c.${back.sql}) e WHERE e.value IN (SELECT value FROM json_each(?)) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   } else {
     inner =
-      `SELECT c.*, ${idAsJsonItem(`c.${back.sql}`, t.idKind)} AS __parent, ROW_NUMBER() OVER (PARTITION BY c.${back.sql} ORDER BY ${order}) AS __rn ` +
+      `SELECT c.__vid AS __v, ${idAsJsonItem(`c.${back.sql}`, t.idKind)} AS __parent, ROW_NUMBER() OVER (PARTITION BY c.${back.sql} ORDER BY ${order}) AS __rn ` +
       `FROM ${child.sql} c WHERE c.${back.sql} IN (${idSetSql(t.idKind)}) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   }
-  const byParent = windowed(ctx, child, inner, params, args, single);
+  const byParent = windowed(ctx, child, inner, params, args, single, cols);
   return objs.map((o) => {
     const list = byParent.get(parentKey(t, o[RAW]!.id)) ?? [];
     if (single && list.length > 1) {
