@@ -14,7 +14,7 @@ import { EntityStore } from './store/entity-store.ts';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.ts';
 import { EventStore, type SyncBatch, type SyncedBlock } from './sync/event-store.ts';
 import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sleep } from './sync/rpc.ts';
-import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter } from './sync/syncer.ts';
+import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type SyncStep } from './sync/syncer.ts';
 import { Progress } from './sync/progress.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics } from './metrics.ts';
@@ -441,12 +441,27 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         return;
       }
       let attempt = 0;
+      // the next final range is fetched while this one runs through the handlers: backfill
+      // speed is then the slower of the two, not their sum
+      let prefetched: Promise<SyncStep> | null = null;
       while (!stop.signal.aborted) {
         try {
-          const step = await syncer.step();
+          let step: SyncStep;
+          if (prefetched) {
+            const p = prefetched;
+            prefetched = null;
+            step = await p.catch(() => syncer.step());
+            // it was fetched from the head just committed; a reorg or idle verdict is asked again
+            if (step.kind !== 'batch') step = await syncer.step();
+          } else step = await syncer.step();
           attempt = 0;
           state.chainHead = step.chainHead;
           if (step.kind === 'batch') {
+            const final = step.batch.headers.length === 0 && step.batch.to.number < step.target && step.batch.to.number <= step.chainHead - syncer.maxReorgDepth;
+            if (final) {
+              prefetched = syncer.step(step.batch.to);
+              prefetched.catch(() => {});
+            }
             if (!(await applyBatch(step.batch))) {
               const f = store.getFailed()!;
               rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));

@@ -99,12 +99,16 @@ export class Syncer {
     return n;
   }
 
-  async step(): Promise<SyncStep> {
-    const cursor = this.events.head();
+  /**
+   * `from`: fetch as if the head were this block (a prefetch while the previous batch is still
+   * being committed); by default the event store's head.
+   */
+  async step(from?: BlockPtr): Promise<SyncStep> {
+    const cursor = from ?? this.events.head();
     const chainHead = await this.chainHead();
     const target = chainHead - this.confirmations;
-    const from = Math.max(cursor ? cursor.number + 1 : this.startBlock, this.startBlock);
-    if (from > target) {
+    const first = Math.max(cursor ? cursor.number + 1 : this.startBlock, this.startBlock);
+    if (first > target) {
       // nothing new: the tip we hold may still have been replaced (a reorg that shortened the chain or kept its length)
       if (cursor && cursor.number >= chainHead - this.maxReorgDepth) {
         const now = await this.blockAt(cursor.number, false);
@@ -113,8 +117,8 @@ export class Syncer {
       return { kind: 'idle', chainHead, reason: 'synced' };
     }
     const finalBoundary = chainHead - this.maxReorgDepth;
-    if (from <= finalBoundary) return this.finalRange(from, Math.min(target, finalBoundary), chainHead, target);
-    return this.nearHead(cursor, from, Math.min(target, from + this.headBatch - 1), chainHead, target);
+    if (first <= finalBoundary) return this.finalRange(first, Math.min(target, finalBoundary), chainHead, target);
+    return this.nearHead(cursor, first, Math.min(target, first + this.headBatch - 1), chainHead, target);
   }
 
   /** Final blocks: wide log ranges, headers only where there are logs (and the range end). */
