@@ -54,7 +54,7 @@ export interface IndexerConfig {
 }
 
 export interface IndexerStatus {
-  /** caught up with the head (minus confirmations) at least once and not failed */
+  /** at the head (minus confirmations) as of the last sync step, and not failed */
   synced: boolean;
   failed: { message: string; block: number; handler: string | null } | null;
   /** the store's cursor */
@@ -217,7 +217,10 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     });
 
     const state = {
+      /** caught up once: `ready` resolved */
       synced: false,
+      /** the last step left nothing to fetch (false again while catching up after falling behind) */
+      atHead: false,
       chainHead: null as number | null,
       error: null as string | null,
     };
@@ -225,7 +228,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       const block = store.getCursor();
       const f = store.getFailed();
       return {
-        synced: state.synced && !f,
+        synced: state.atHead && !f,
         failed: f ? { message: f.message, block: f.blockNumber, handler: f.handler } : null,
         block,
         chainHead: state.chainHead,
@@ -467,8 +470,9 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
               rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
               return;
             }
-            if (!state.synced && step.batch.to.number >= step.target) markSynced();
-            else maybeLogProgress(step.chainHead);
+            state.atHead = step.batch.to.number >= step.target;
+            if (!state.synced && state.atHead) markSynced();
+            else if (!state.atHead) maybeLogProgress(step.chainHead);
           } else if (step.kind === 'reorg') {
             store.transaction(() => {
               events.revertTo(step.forkPoint);
@@ -479,6 +483,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
             logger.warn('reverted a chain reorganisation', { forkPoint: step.forkPoint?.number ?? null, depth: step.depth });
             refreshGauges();
           } else {
+            if (step.reason === 'synced') state.atHead = true;
             if (step.reason === 'synced' && !state.synced) markSynced();
             refreshGauges();
             await sleep(step.reason === 'synced' ? pollIntervalMs : Math.min(pollIntervalMs, 250), stop.signal);

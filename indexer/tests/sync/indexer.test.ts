@@ -127,6 +127,24 @@ describe('startIndexer over the scripted history', () => {
     });
   }
 
+  test('confirmations: blocks are indexed only once that many blocks sit on top of them', async () => {
+    const r = await start({ confirmations: 3 });
+    await r.ready;
+    assert.equal(r.status().block!.number, (await h.head()) - 3);
+    assert.equal(r.status().lag, 3);
+    await h.createModel('confirm');
+    const created = await h.head();
+    const models = () => r.store.dump().filter((d) => d.entityType === 'Model' && d.data.initialWeightsCid === 'bafkreiweightsconfirm');
+    await h.send('evm_mine');
+    await h.send('evm_mine');
+    await waitFor('cursor two blocks below the new model', () => r.status().block!.number === created - 1);
+    assert.equal(models().length, 0, 'not indexed with two confirmations');
+    await h.send('evm_mine');
+    await waitFor('the new model', () => models().length === 1);
+    assert.equal(r.status().block!.number, created);
+    await stop(r);
+  });
+
   test('--rebuild re-indexes from the stored chain data to the same store', async () => {
     const file = path.join(h.workDir, 'rebuild.sqlite');
     const first = await start({ db: file });

@@ -64,6 +64,27 @@ describe('sync against a Hardhat node', () => {
     }
   });
 
+  test('receipts are fetched only when a handler needs them; transactions only when the runtime does', async () => {
+    await c.mint(60, 3n);
+    const withReceipts = syncOnly({ url: c.chain.url }, options({ needsReceipts: true }));
+    const bare = syncOnly({ url: c.chain.url }, options({ needsTransactions: false }));
+    try {
+      await withReceipts.run();
+      await bare.run();
+      const logs = storedLogs(withReceipts);
+      const receipts = withReceipts.events.dump().receipts as Array<{ transaction_hash: string; block_number: number; raw: string }>;
+      assert.deepEqual(receipts.map((r) => r.transaction_hash).sort(), [...new Set(logs.map((l) => l.transactionHash.toLowerCase()))].sort());
+      for (const r of receipts) assert.equal(Number(BigInt(JSON.parse(r.raw).blockNumber)), r.block_number);
+      const replayed = [...withReceipts.events.blocksWithLogs(0, Number.MAX_SAFE_INTEGER)];
+      assert.ok(replayed.every((b) => b.receipts?.get(b.logs[0]!.transactionHash.toLowerCase())?.status === '0x1'));
+      assert.equal(bare.events.dump().receipts.length, 0);
+      for (const b of bare.events.dump().blocks as Array<{ raw: string }>) assert.deepEqual(JSON.parse(b.raw).transactions, []);
+    } finally {
+      withReceipts.close();
+      bare.close();
+    }
+  });
+
   for (const depth of [1, 3, 6]) {
     test(`reorg of depth ${depth} while following: the store equals a fresh sync of the canonical chain`, async () => {
       const s = syncOnly({ url: c.chain.url }, options({ maxReorgDepth: 10 }));
