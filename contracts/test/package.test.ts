@@ -1,9 +1,8 @@
 // The @hessian/contracts package surface other packages import: exported ABIs (must match a
 // fresh compile), enums, scores, the deployment file, deployHessian and the deploy script.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -34,6 +33,7 @@ import {
   writeDeployment,
   type Deployment,
 } from '../src/index.ts';
+import { freePort, startLocalChain, type LocalChain } from '../src/local-chain.ts';
 
 const root = path.join(import.meta.dirname, '..');
 
@@ -159,35 +159,16 @@ describe('deployHessian', () => {
 });
 
 describe('scripts/deploy.ts against a Hardhat node', () => {
-  let node: ChildProcess | undefined;
+  let chain: LocalChain | undefined;
   let url = '';
   let dir = '';
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'hessian-node-'));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const hardhat = path.join(root, '..', 'node_modules', 'hardhat', 'dist', 'src', 'cli.js');
-    node = spawn(process.execPath, [hardhat, 'node', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    node.stdout!.on('data', (c: Buffer) => (log += c.toString()));
-    node.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-    const started = Date.now();
-    for (;;) {
-      const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (node.exitCode !== null || Date.now() - started > 60_000) throw new Error(`hardhat node did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    chain = await startLocalChain();
+    url = chain.url;
   });
   after(async () => {
-    if (node && node.exitCode === null) {
-      const exited = new Promise((r) => node!.once('exit', r));
-      node.kill('SIGTERM');
-      await exited;
-    }
+    await chain?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -226,16 +207,5 @@ function runScript(args: string[]): Promise<{ code: number; stdout: string; stde
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
