@@ -2,7 +2,7 @@
 // cache semantics within a block, and ethereum.Event fields built from JSON-RPC data.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChainBuilder, PROBE_ADDRESS } from './fixture.ts';
+import { ChainBuilder, OTHER_ADDRESS, PROBE_ADDRESS } from './fixture.ts';
 import { harness, plain } from './harness.ts';
 
 const A = '0x1111111111111111111111111111111111111111';
@@ -72,5 +72,39 @@ describe('event handlers', () => {
     ]);
     const changes = await h.run(b1);
     assert.deepEqual(changes.map((c) => `${c.entityType}:${c.id}`), ['Counter:probe-ds']);
+  });
+});
+
+describe('inputs from sync', () => {
+  it('demands the receipts and full transactions its handlers need', async () => {
+    const h = harness();
+    const chain = new ChainBuilder();
+    const entry = chain.addBlock([[PROBE_ADDRESS, 'Transfer', [A, B, 1n]]]);
+    await assert.rejects(
+      h.runtime.processBlock(entry.block, entry.logs, h.store),
+      /handler handleTransfer needs the receipt of tx 0x[0-9a-f]{64} \(block 1\) but none was passed/,
+    );
+    const hashesOnly = { ...entry.block, transactions: entry.block.transactions.map((t) => (t as { hash: string }).hash) };
+    await assert.rejects(
+      h.runtime.processBlock(hashesOnly, entry.logs, h.store, { receipts: entry.receipts }),
+      /does not carry transaction 0x[0-9a-f]{64} as a full object/,
+    );
+    const other = new ChainBuilder('other').addBlock([[PROBE_ADDRESS, 'Action', [0, 'x']]]);
+    await assert.rejects(h.runtime.processBlock(entry.block, other.logs, h.store), /belongs to block/);
+    // none of these is a deterministic handler failure
+    await h.runtime.processBlock(entry.block, entry.logs, h.store, { receipts: entry.receipts }).catch(() => assert.fail());
+  });
+
+  it('tells which logs trigger handlers', () => {
+    const h = harness();
+    const chain = new ChainBuilder();
+    const entry = chain.addBlock([
+      [PROBE_ADDRESS, 'Action', [0, 'x']],
+      ['0x3333333333333333333333333333333333333333', 'Action', [0, 'x']],
+      [OTHER_ADDRESS, 'Action', [0, 'x']],
+      [OTHER_ADDRESS, 'Transfer', [A, B, 1n]],
+    ]);
+    assert.deepEqual(entry.logs.map((l) => h.runtime.matches(l, 1)), [true, false, false, false]);
+    assert.deepEqual(entry.logs.map((l) => h.runtime.matches(l, 5)), [true, false, true, false]);
   });
 });

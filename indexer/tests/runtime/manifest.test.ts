@@ -5,9 +5,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, unlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { id as keccakText } from 'ethers';
+import { id as keccakText, zeroPadValue } from 'ethers';
 import { loadSubgraph, ManifestError, readManifest } from '../../src/manifest.ts';
-import { buildFixture, OTHER_ADDRESS, PROBE_ADDRESS } from './fixture.ts';
+import { buildFixture, ChainBuilder, OTHER_ADDRESS, PROBE_ADDRESS } from './fixture.ts';
 
 const built = buildFixture();
 const temps: string[] = [];
@@ -54,6 +54,19 @@ describe('manifest', () => {
     assert.ok(schema.entities.has('Transfer'));
     // the project directory works too: its build/ is used
     assert.equal(readManifest(join(built, '..')).file, join(built, 'subgraph.yaml'));
+  });
+
+  it('applies topic filters of event handlers', () => {
+    const wanted = '0x1111111111111111111111111111111111111111';
+    const dir = variant((y) => y.replace('          receipt: true\n', `          receipt: true\n          topic1: ["${zeroPadValue(wanted, 32)}"]\n`));
+    const { runtime, manifest } = loadSubgraph(dir);
+    assert.deepEqual(manifest.dataSources[0]!.mapping.eventHandlers[0]!.topic1, [zeroPadValue(wanted, 32)]);
+    const chain = new ChainBuilder();
+    const entry = chain.addBlock([
+      [PROBE_ADDRESS, 'Transfer', [wanted, '0x2222222222222222222222222222222222222222', 1n]],
+      [PROBE_ADDRESS, 'Transfer', ['0x2222222222222222222222222222222222222222', wanted, 1n]],
+    ]);
+    assert.deepEqual(entry.logs.map((l) => runtime.matches(l, 1)), [true, false]);
   });
 
   it('refuses malformed YAML and missing pieces with the file named', () => {
