@@ -223,6 +223,12 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     await page.locator('nav a', { hasText: 'Overview' }).click();
     await page.locator('[data-testid="modelCount"]', { hasText: /^1$/ }).waitFor();
 
+    // before the first model: empty states, not errors
+    await go(`#/?block=${stack.history.deployment.contracts.ModelRepository.startBlock}`, '[data-testid="modelCount"]');
+    await page.locator('p.empty', { hasText: 'No bounties yet' }).waitFor();
+    assert.equal(await text('[data-testid="modelCount"]'), '0');
+    await screenshot(page, 'overview-empty');
+
     const live = await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
     await page.locator('button', { hasText: 'Back to live' }).click();
     await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${live.protocol.modelCount}$`) }).waitFor();
