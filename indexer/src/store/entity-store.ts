@@ -88,7 +88,6 @@ export class EntityStore implements EntityReader {
   #listeners = new Set<CommitListener>();
   #depth = 0;
   #dirty = false;
-  #cursor: BlockPtr | null | undefined;
   #getMeta;
   #setMeta;
   #deleteMeta;
@@ -136,7 +135,6 @@ export class EntityStore implements EntityReader {
     for (const r of rows) this.db.exec(`DROP TABLE "${r.name.replace(/"/g, '""')}"`);
     this.db.exec(`DELETE FROM indexed_blocks`);
     this.db.exec(`DELETE FROM store_meta`);
-    this.#cursor = undefined;
   }
 
   #prepare(t: Table): TableStatements {
@@ -196,8 +194,6 @@ export class EntityStore implements EntityReader {
     } finally {
       this.#depth--;
       if (!ok) {
-        // a rolled-back batch may have moved the cached cursor
-        this.#cursor = undefined;
         if (this.#depth === 0) this.#dirty = false;
       } else if (this.#depth === 0 && this.#dirty) {
         this.#dirty = false;
@@ -232,8 +228,7 @@ export class EntityStore implements EntityReader {
 
   #recordBlock(ptr: BlockPtr): void {
     this.#insertBlock.run(ptr.number, ptr.hash.toLowerCase(), ptr.parentHash.toLowerCase(), ptr.timestamp);
-    this.#setMeta.run('cursor', JSON.stringify(ptr));
-    this.#cursor = { ...ptr, hash: ptr.hash.toLowerCase(), parentHash: ptr.parentHash.toLowerCase() };
+    this.#setMeta.run('cursor', JSON.stringify({ ...ptr, hash: ptr.hash.toLowerCase(), parentHash: ptr.parentHash.toLowerCase() }));
     this.#dirty = true;
   }
 
@@ -311,18 +306,22 @@ export class EntityStore implements EntityReader {
       if (ptr) this.#recordBlock(ptr);
       else {
         this.#deleteMeta.run('cursor');
-        this.#cursor = null;
         this.#dirty = true;
       }
     });
   }
 
+  /**
+   * Read from the database each time (a prepared point read): another connection or process may
+   * be the writer, and a rolled-back batch must not leave a stale value behind.
+   */
+  /**
+   * Read from the database each time (a prepared point read): another connection or process may
+   * be the writer, and a rolled-back batch must not leave a stale value behind.
+   */
   getCursor(): BlockPtr | null {
-    if (this.#cursor === undefined) {
-      const raw = this.#getMeta.get('cursor')?.value;
-      this.#cursor = raw ? (JSON.parse(raw) as BlockPtr) : null;
-    }
-    return this.#cursor;
+    const raw = this.#getMeta.get('cursor')?.value;
+    return raw ? (JSON.parse(raw) as BlockPtr) : null;
   }
 
   /** Marks the subgraph failed (a deterministic handler error), as graph-node's `fatalError`. */

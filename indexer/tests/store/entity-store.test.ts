@@ -201,6 +201,28 @@ test('cursor, failure and data persist across reopening a file database', () => 
   }
 });
 
+test('a second connection (another process serving queries) sees each commit', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-store-'));
+  try {
+    const file = path.join(dir, 'index.db');
+    const schema = parseSchema(SCHEMA);
+    const writer = new EntityStore(openDatabase(file), schema);
+    const reader = new EntityStore(openDatabase(file), schema);
+    assert.equal(reader.getCursor(), null);
+    writer.applyBlock(ptr(1), [pet('a', 1)]);
+    assert.deepEqual(reader.getCursor(), ptr(1));
+    writer.applyBlock(ptr(2), [pet('a', 2)]);
+    assert.equal(val(reader.get('Pet', 'a'), 'age'), 2);
+    writer.revertTo(ptr(1));
+    assert.deepEqual(reader.getCursor(), ptr(1));
+    assert.equal(val(reader.get('Pet', 'a'), 'age'), 1);
+    writer.db.close();
+    reader.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("the project's schema.graphql builds a store", () => {
   const store = new EntityStore(openDatabase(':memory:'), loadSchema(path.join(root, 'schema.graphql')));
   store.applyBlock(ptr(1), [
