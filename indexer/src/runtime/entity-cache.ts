@@ -36,10 +36,11 @@ function withoutNulls(data: EntityData): EntityData {
   return out;
 }
 
-function merged(base: EntityData, updates: EntityData, removeNulls: boolean): EntityData {
+/** graph-node's merge_remove_null_fields: updates win, a Null removes the field */
+function merged(base: EntityData, updates: EntityData): EntityData {
   const out: EntityData = { ...base };
   for (const [k, v] of Object.entries(updates)) {
-    if (removeNulls && v.kind === 'Null') delete out[k];
+    if (v.kind === 'Null') delete out[k];
     else out[k] = v;
   }
   return out;
@@ -167,7 +168,7 @@ export class EntityCache {
     if (!op) return entity;
     if (op.type === 'remove') return null;
     if (op.type === 'overwrite' || entity === null) return op.data;
-    return merged(entity, op.data, true);
+    return merged(entity, op.data);
   }
 
   /** `store.get` (inBlock false) or `store.get_in_block` (inBlock true). */
@@ -249,12 +250,11 @@ export class EntityCache {
     const def = this.entityDef(entityType, 'remove');
     const { canonical } = parseId(def, rawId);
     const key = keyOf(entityType, canonical);
-    const existing = this.updates.get(key);
     if (def.immutable && this.stored(entityType, canonical, key) !== null) {
       throw new HostError(`immutable entity type ${entityType} only allows inserts, not removing ${entityType}[${canonical}]`);
     }
-    const op: Op = { type: 'remove' };
-    this.updates.set(key, { entityType, id: canonical, op: existing ? accumulate(existing.op, op) : op });
+    // a removal replaces whatever this block did to the entity before
+    this.updates.set(key, { entityType, id: canonical, op: { type: 'remove' } });
   }
 
   private checkField(def: EntityDef, id: string, field: FieldDef, value: Value): void {
@@ -339,15 +339,10 @@ export class EntityCache {
         if (current !== null) out.push({ entityType, id, data: null });
         continue;
       }
-      const next = op.type === 'update' && current !== null ? merged(current, op.data, true) : withoutNulls(op.data);
+      const next = op.type === 'update' && current !== null ? merged(current, op.data) : withoutNulls(op.data);
       this.checkRequired(def, id, next, true);
       if (current === null || !entitiesEqual(current, next)) out.push({ entityType, id, data: next });
     }
     return out;
   }
-}
-
-function accumulate(_current: Op, next: Op): Op {
-  // a removal replaces whatever this block did before; updates are merged by `set` itself
-  return next;
 }
