@@ -447,6 +447,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       // the next final range is fetched while this one runs through the handlers: backfill
       // speed is then the slower of the two, not their sum
       let prefetched: Promise<SyncStep> | null = null;
+      let announced = false;
       while (!stop.signal.aborted) {
         try {
           let step: SyncStep;
@@ -460,6 +461,10 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           attempt = 0;
           state.chainHead = step.chainHead;
           if (step.kind === 'batch') {
+            if (!state.synced && !announced) {
+              announced = true;
+              logger.info('indexing', { from: (store.getCursor()?.number ?? syncer.startBlock - 1) + 1, chainHead: step.chainHead, target: step.target });
+            }
             const final = step.batch.headers.length === 0 && step.batch.to.number < step.target && step.batch.to.number <= step.chainHead - syncer.maxReorgDepth;
             if (final) {
               prefetched = syncer.step(step.batch.to);

@@ -171,6 +171,14 @@ describe('startIndexer over the scripted history', () => {
     try {
       writeFileSync(manifest, original.replace('description:', 'description: changed'));
       await assert.rejects(start({ db: file }), /different build of the subgraph.*--rebuild/s);
+      // with --rebuild the changed build re-indexes from the stored logs: no eth_getLogs at all
+      const rebuilt = await start({ db: file, rebuild: true });
+      await rebuilt.ready;
+      const getLogs = (await rebuilt.metrics.rpcRequests.get()).values.find((v) => v.labels.method === 'eth_getLogs')?.value ?? 0;
+      assert.equal(getLogs, 0);
+      assert.equal(rebuilt.status().block!.number, await h.head());
+      assert.ok(rebuilt.store.dump().length > 0);
+      await stop(rebuilt);
     } finally {
       writeFileSync(manifest, original);
     }
