@@ -34,6 +34,11 @@ export interface MappingLogEntry {
 export interface RuntimeOptions {
   /** where mapping `log.*` output goes; default: JSON lines on stderr for info and above */
   logger?: (entry: MappingLogEntry) => void;
+  /**
+   * false: instantiate every trigger anew, as graph-node literally does (slow here); default true:
+   * reset one instance to its post-`_start` state between triggers, with the same result
+   */
+  reuseInstances?: boolean;
 }
 
 export interface ProcessBlockOptions {
@@ -113,6 +118,7 @@ export class SubgraphRuntime {
   readonly unimplementedImports: string[];
 
   private readonly ctx: TriggerContext;
+  private readonly reuseInstances: boolean;
   private readonly host: HostFns;
   private readonly modules = new Map<string, CompiledModule>();
   /** `${address}|${topic0}` (address `*` for data sources without one) → triggers in manifest order */
@@ -122,6 +128,7 @@ export class SubgraphRuntime {
     this.manifest = manifest;
     this.schema = schema;
     this.ctx = new TriggerContext(options.logger ?? defaultLogger);
+    this.reuseInstances = options.reuseInstances ?? true;
     this.host = {
       ...storeHost(this.ctx),
       ...numbersHost(this.ctx),
@@ -308,7 +315,7 @@ export class SubgraphRuntime {
         ctx.starting = true;
         ctx.touchedTriggerDuringStart = false;
         try {
-          instance.start(() => compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
+          instance.start(() => this.reuseInstances && compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
         } finally {
           ctx.starting = false;
         }

@@ -13,9 +13,9 @@ export interface Harness extends LoadedSubgraph {
   get(entityType: string, id: string): EntityData | null;
 }
 
-export function harness(fixture = 'host-subgraph'): Harness {
+export function harness(fixture = 'host-subgraph', options: { reuseInstances?: boolean } = {}): Harness {
   const logs: MappingLogEntry[] = [];
-  const loaded = loadSubgraph(buildFixture(fixture), { logger: (e) => logs.push(e) });
+  const loaded = loadSubgraph(buildFixture(fixture), { logger: (e) => logs.push(e), ...options });
   const store = new EntityStore(openDatabase(':memory:'), loaded.schema);
   return {
     ...loaded,

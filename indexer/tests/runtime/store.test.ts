@@ -55,6 +55,28 @@ describe('store host functions', () => {
     for (const id of ['g1', 'g2', 'g3', 'g4']) assert.equal(plain(h.get('Counter', id))?.count, 1, id);
   });
 
+  it('gives the same store with instances reset between triggers as with a new instance per trigger', async () => {
+    const reused = harness();
+    const fresh = harness('host-subgraph', { reuseInstances: false });
+    const chain = new ChainBuilder();
+    const A = '0x1111111111111111111111111111111111111111';
+    const B = '0x2222222222222222222222222222222222222222';
+    for (let i = 0; i < 6; i++) {
+      chain.addBlock([
+        [PROBE_ADDRESS, 'Transfer', [A, B, BigInt(i * 1000 + 1)]],
+        action(0, `c${i % 3}`),
+        action(15, `g${i}`),
+        [PROBE_ADDRESS, 'Sample', [BigInt(i), `text ${'x'.repeat(i * 50)}`, '0x01', -1n, `0x${'11'.repeat(32)}`, [5n, A], [i], i % 2 === 0]],
+        [PROBE_ADDRESS, 'Decimal', [`${i}.5`, '3']],
+        action(i % 2 ? 1 : 14, `c${(i + 1) % 3}`),
+      ]);
+    }
+    for (const entry of chain.blocks) {
+      assert.deepEqual(await reused.run(entry), await fresh.run(entry));
+    }
+    assert.deepEqual(reused.store.dump(), fresh.store.dump());
+  });
+
   it('lets an immutable entity be set again within its block, and keeps it written once', async () => {
     const h = harness();
     const chain = new ChainBuilder();
