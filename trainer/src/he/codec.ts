@@ -1,3 +1,4 @@
+import { inflateSync, zstdDecompressSync } from 'node:zlib';
 import type { Ciphertext } from 'node-seal';
 import type { HeContext } from './context.ts';
 import { sealErrorMessage } from './seal.ts';
@@ -46,6 +47,29 @@ export function readSealHeader(bytes: Uint8Array, what = 'ciphertext'): SealHead
   return { versionMajor, versionMinor, comprMode, size };
 }
 
+/**
+ * SEAL inflates a compressed body without a size limit (a 64 KiB zstd bomb made it allocate
+ * 2 GiB in the wasm heap, which never shrinks), so compressed bodies are first inflated here
+ * with a bound on the output: the uncompressed size a real object of these parameters has.
+ */
+export function checkInflatedSize(bytes: Uint8Array, header: SealHeader, maxUncompressed: number, what: string): void {
+  if (header.comprMode === 'none') {
+    if (bytes.length > maxUncompressed) throw new CiphertextError(`${what}: ${bytes.length} bytes exceeds the limit of ${maxUncompressed}`);
+    return;
+  }
+  const body = bytes.subarray(SEAL_HEADER_SIZE);
+  try {
+    if (header.comprMode === 'zstd') zstdDecompressSync(body, { maxOutputLength: maxUncompressed });
+    else inflateSync(body, { maxOutputLength: maxUncompressed });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new CiphertextError(`${what}: decompresses to more than ${maxUncompressed} bytes (compression bomb or wrong parameters)`);
+    }
+    throw new CiphertextError(`${what}: corrupt ${header.comprMode} body (${(e as Error).message})`);
+  }
+}
+
 /** Largest serialized ciphertext of these parameters at a level (uncompressed worst case + slack). */
 export function maxCiphertextBytes(he: HeContext, level = 0): number {
   const primes = he.dataPrimes().length - level;
@@ -70,7 +94,8 @@ export function deserializeCiphertext(he: HeContext, bytes: Uint8Array, opts: Lo
   const what = opts.what ?? 'ciphertext';
   const maxBytes = opts.maxBytes ?? maxCiphertextBytes(he, opts.level ?? 0);
   if (bytes.length > maxBytes) throw new CiphertextError(`${what}: ${bytes.length} bytes exceeds the limit of ${maxBytes} for these parameters`);
-  readSealHeader(bytes, what);
+  const header = readSealHeader(bytes, what);
+  checkInflatedSize(bytes, header, maxCiphertextBytes(he, 0), what);
   const ct = new he.seal.Ciphertext();
   try {
     try {

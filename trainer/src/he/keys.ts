@@ -2,7 +2,7 @@ import { chmod, open, readFile, stat } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import type { GaloisKeys, PublicKey, RelinKeys, SecretKey } from 'node-seal';
 import { sameParams, type CkksParams, type HeContext } from './context.ts';
-import { readSealHeader } from './codec.ts';
+import { checkInflatedSize, readSealHeader } from './codec.ts';
 import { sealErrorMessage } from './seal.ts';
 
 /**
@@ -87,7 +87,7 @@ function loadWith<T extends { delete(): void; loadFromArray(ctx: HeContext['cont
   he: HeContext, make: () => T, bytes: Uint8Array, what: string, maxBytes: number,
 ): T {
   if (bytes.length > maxBytes) throw new Error(`${what}: ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
-  readSealHeader(bytes, what);
+  checkInflatedSize(bytes, readSealHeader(bytes, what), maxBytes, what);
   const obj = make();
   try {
     obj.loadFromArray(he.context, bytes);

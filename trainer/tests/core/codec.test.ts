@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { zstdCompressSync } from 'node:zlib';
 import type { Ciphertext } from 'node-seal';
 import { HeContext, parameterSet } from '../../src/he/context.ts';
 import { CiphertextError, deserializeCiphertext, maxCiphertextBytes, readSealHeader, serializeCiphertext } from '../../src/he/codec.ts';
@@ -64,7 +65,7 @@ test('truncated and padded ciphertexts are refused', () => {
 test('a corrupted body with a valid header is reported as malformed, not a crash', () => {
   const corrupt = Uint8Array.from(fresh);
   for (let i = 16; i < corrupt.length; i += 7) corrupt[i] ^= 0x5a;
-  rejects(corrupt, /malformed|does not match/);
+  rejects(corrupt, /corrupt zstd body|malformed|does not match/);
   // and the context still works afterwards
   deserializeCiphertext(he, fresh, { level: 0 }).delete();
 });
@@ -76,6 +77,19 @@ test('oversized ciphertexts are refused by size before parsing', () => {
   rejects(huge, new RegExp(`${limit + 1} bytes exceeds the limit of ${limit}`));
   // a gradient must be at the last level, so its limit is far smaller than a fresh ciphertext
   assert.throws(() => decryptGradient(he, fresh, keys.secretKey, 'logistic', 1), /gradient ciphertext: \d+ bytes exceeds the limit/);
+});
+
+test('a compression bomb is refused before SEAL inflates it', () => {
+  // 64 KiB of zstd that inflates to 1 GiB: SEAL alone would fill the (never shrinking) wasm heap
+  const body = zstdCompressSync(Buffer.alloc(1024 * 1024 * 1024));
+  const bytes = new Uint8Array(16 + body.length);
+  bytes.set(fresh.subarray(0, 16));
+  new DataView(bytes.buffer).setBigUint64(8, BigInt(bytes.length), true);
+  bytes.set(body, 16);
+  const t = performance.now();
+  rejects(bytes, /decompresses to more than \d+ bytes \(compression bomb or wrong parameters\)/);
+  assert.ok(performance.now() - t < 5000);
+  assert.throws(() => loadPublicKey(he, bytes), /public key: decompresses to more than/);
 });
 
 test('a ciphertext made with other CKKS parameters is refused', () => {
