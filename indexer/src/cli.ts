@@ -131,11 +131,25 @@ export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   };
 }
 
+// errors a user can fix: reported as one line, without a stack
+const USER_ERRORS = new Set(['UsageError', 'ConfigError', 'ManifestError', 'StoreError', 'SchemaError']);
+
 /**
- * Runs the indexer until a signal (or until synced with --exit-when-synced). Resolves with the
- * exit code; bad input throws UsageError / ConfigError / ManifestError with a clear message.
+ * Runs the indexer until a signal (or until synced with --exit-when-synced) and resolves with the
+ * exit code. Bad input (flags, subgraph, database, unreachable RPC) is reported on stderr as one
+ * line naming the problem, with exit code 2; anything else is thrown.
  */
 export async function runIndexCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    return await run(argv, env);
+  } catch (err) {
+    if (!(err instanceof Error) || !USER_ERRORS.has(err.name)) throw err;
+    process.stderr.write(`hessian index: ${err.message}\n`);
+    return 2;
+  }
+}
+
+async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const args = parseIndexArgs(argv, env);
   if (args.help) {
     process.stdout.write(usage() + '\n');
@@ -186,9 +200,8 @@ if (isMain) {
       process.exitCode = code;
     },
     (err: Error) => {
-      const known = err instanceof UsageError || err.name === 'ConfigError' || err.name === 'ManifestError' || err.name === 'StoreError' || err.name === 'SchemaError';
-      process.stderr.write(`hessian index: ${known ? err.message : (err.stack ?? err.message)}\n`);
-      process.exitCode = 2;
+      process.stderr.write(`hessian index: ${err.stack ?? err.message}\n`);
+      process.exitCode = 1;
     },
   );
 }
