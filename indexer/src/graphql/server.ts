@@ -149,6 +149,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     introspection: true,
     // graph-node's validation is lenient (see limits.ts): Apollo's strict pass is replaced by ours
     dangerouslyDisableValidation: true,
+    // read-only, no cookies or auth: nothing for a cross-site request to abuse, and graph-node
+    // answers plain GET requests (`curl '…?query={…}'`) too
+    csrfPrevention: false,
     parseOptions: { maxTokens: 200_000 },
     includeStacktraceInErrorResponses: false,
     // The host (hessian index, the demo) owns shutdown: Apollo's own handlers would stop the
