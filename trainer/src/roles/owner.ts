@@ -4,9 +4,8 @@
 // step; on restart the chain is checked for each unfinished commitment before anything is
 // resent, so a submission is never duplicated and never silently dropped.
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { isHexString } from 'ethers';
+import { isHexString, keccak256 } from 'ethers';
 import type { ContentStore } from '../ipfs/store.ts';
 import { ContentNotFoundError } from '../ipfs/store.ts';
 import type { ModelRepositoryClient } from '../chain/client.ts';
@@ -147,6 +146,8 @@ function transient(err: unknown): boolean {
   return err instanceof ContentNotFoundError || /timeout|timed out|ECONN|fetch failed|aborted/i.test(String((err as Error)?.message));
 }
 
+export const COMMITMENT_SALT_MESSAGE = 'Hessian data-commitment salt v1';
+
 export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const log = (cfg.log ?? silentLogger).child({ role: 'owner' });
   const client = cfg.client;
@@ -156,9 +157,13 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const table = typeof cfg.data === 'string' ? await readCsvFile(cfg.data) : cfg.data;
   const seed = cfg.seed ?? 'hessian';
   const events = new EventEmitter<OwnerEvents>();
+  // the commitment salt comes from the account itself (a deterministic signature), so the same
+  // rows give the same commitment even if the journal is lost, and the contract's
+  // one-use-per-commitment rule still stops a resubmission
+  const salt = keccak256(await client.signer!.signMessage(COMMITMENT_SALT_MESSAGE));
   const journal = new Journal<OwnerJournal>({
     file: path.join(cfg.stateDir, `owner-${address.toLowerCase()}.json`),
-    initial: () => ({ version: 1, account: address, salt: '0x' + randomBytes(32).toString('hex'), submissions: {}, nextBatch: {} }),
+    initial: () => ({ version: 1, account: address, salt, submissions: {}, nextBatch: {} }),
     validate: (d) => {
       const doc = d as OwnerJournal;
       if (doc?.version !== 1 || !isHexString(doc.salt, 32) || typeof doc.submissions !== 'object') throw new Error('expected {version: 1, salt, submissions, nextBatch}');
@@ -325,6 +330,9 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   async function contribute(m: ModelState, ctx: ModelCtx, commitment: string): Promise<void> {
     let rec = journal.value.submissions[commitment]!;
     if (rec.state === 'intent') {
+      // a batch already on-chain (a journal lost or restored from backup) is not recomputed
+      const earlier = await onchainSubmission(m.modelId, commitment);
+      if (earlier) return markSubmitted(commitment, earlier, rec.rows);
       const { cid, baseVersion } = await computeAndUpload(m, ctx, rec);
       journal.update((j) => {
         const s = j.submissions[commitment]!;

@@ -125,6 +125,21 @@ test('owner killed after its transaction, then before it: no duplicate, nothing 
       assert.equal(subs.find((s) => s.gradientId === r.gradientId)?.dataCommitment, commitment);
     }
     assert.ok(sc.logLines.some((l) => l.includes('simulated crash afterSubmit')), 'the crash was logged');
+
+    // 4: the journal is lost entirely: the same account derives the same commitments, finds
+    // batches 0-2 on-chain without recomputing them, and submits only batch 3
+    const computedBefore = sc.logLines.filter((l) => l.includes('"who":"owner-a"') && l.includes('"msg":"gradient computed"')).length;
+    const fresh = await startOwner({ ...cfg, stateDir: `${sc.dir}/owner-a-fresh`, maxSubmissionsPerModel: 4 });
+    try {
+      await waitFor('a fourth submission', async () => Object.values(fresh.journal.value.submissions).filter((s) => s.state === 'submitted').length >= 4, 120_000);
+    } finally {
+      await fresh.stop();
+    }
+    const after = await submitted();
+    assert.equal(after.length, 4, 'one new submission, no duplicates');
+    assert.equal(new Set(after.map((s) => s.dataCommitment)).size, 4);
+    const computedAfter = sc.logLines.filter((l) => l.includes('"who":"owner-a"') && l.includes('"msg":"gradient computed"')).length;
+    assert.equal(computedAfter - computedBefore, 1, 'only the new batch was computed');
   } finally {
     await evaluator.stop();
   }
