@@ -303,6 +303,14 @@ export function decryptGradient(he: HeContext, bytes: Uint8Array, sk: SecretKeyH
     const g = new Float64Array(featureCount);
     if (task === 'linear') {
       for (let j = 0; j < featureCount; j++) g[j] = v[j];
+      // an honest linear gradient leaves every other slot at zero up to CKKS noise
+      let scale = 1;
+      for (let j = 0; j < featureCount; j++) scale = Math.max(scale, Math.abs(g[j]));
+      for (let s = featureCount; s < v.length; s++) {
+        if (!(Math.abs(v[s]) <= REPLICA_TOLERANCE * scale)) {
+          throw new CiphertextError(`gradient ciphertext: slot ${s} holds ${v[s].toPrecision(4)} where a linear gradient has 0: not a gradient in this model's packing`);
+        }
+      }
     } else {
       const reps = p.slots / p.featureSlots;
       for (let s = 0; s < p.slots; s++) {

@@ -117,6 +117,22 @@ test('a valid last-level ciphertext that is not a gradient in this packing is re
   } finally {
     ct.delete(); pt.delete(); enc.delete(); pk.delete();
   }
+  // the same for linear regression, whose gradient leaves the slots past the features at zero
+  const lk = generateKeys(other, { relin: false });
+  const lpk = loadPublicKey(other, lk.publicKey);
+  const lenc = new other.seal.Encryptor(other.context, lpk);
+  const lpt = new other.seal.Plaintext();
+  const lct = new other.seal.Ciphertext();
+  try {
+    other.encoder.encode(Float64Array.from({ length: other.slotCount }, (_, i) => Math.cos(i)), other.scale, lpt);
+    lenc.encrypt(lpt, lct);
+    const last = other.parmsIdAt(other.levels());
+    other.evaluator.cipherModSwitchToInplace(lct, last);
+    last.delete();
+    assert.throws(() => decryptGradient(other, serializeCiphertext(other, lct), lk.secretKey, 'linear', 3), /slot 3 holds .* where a linear gradient has 0/);
+  } finally {
+    lct.delete(); lpt.delete(); lenc.delete(); lpk.delete(); lk.secretKey.delete();
+  }
 });
 
 test('keys: garbage, truncated and foreign keys are refused with the key named', () => {
