@@ -1,0 +1,72 @@
+// `npm run bench`: runs every suite, each in its own process, and writes BENCHMARKS.md from what
+// this one run measured. `--smoke` runs each suite at a tiny size to check it still executes (no
+// timing judged, BENCHMARKS.md untouched) and exits non-zero if one breaks.
+//
+//   node bench/run.ts [--smoke] [--only mapping,graphql,...] [--out FILE]
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchDir, machineInfo, rootDir } from './lib/machine.ts';
+import { runNode } from './lib/proc.ts';
+import { RESULT_MARK, type SuiteResult } from './lib/result.ts';
+import { renderMarkdown } from './lib/markdown.ts';
+
+export const SUITES = ['mapping', 'graphql', 'training', 'gas', 'demo', 'backfill'] as const;
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(`usage: node bench/run.ts [--smoke] [--only ${SUITES.join(',')}] [--out FILE]\n`);
+  process.exit(0);
+}
+const only = args.only ? args.only.split(',').map((s) => s.trim()) : [...SUITES];
+for (const s of only) {
+  if (!(SUITES as readonly string[]).includes(s)) {
+    process.stderr.write(`--only: unknown suite "${s}" (known: ${SUITES.join(', ')})\n`);
+    process.exit(2);
+  }
+}
+
+const started = new Date();
+const machine = machineInfo();
+const results: SuiteResult[] = [];
+const broken: string[] = [];
+for (const suite of only) {
+  const load = os.loadavg()[0]!;
+  process.stderr.write(`[bench] ${suite}${args.smoke ? ' (smoke)' : ''}: running (load average ${load.toFixed(1)})\n`);
+  const out = await runNode([path.join(benchDir, 'suites', `${suite}.ts`), ...(args.smoke ? ['--smoke'] : [])], {
+    cwd: rootDir,
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: 'true' },
+    timeoutMs: args.smoke ? 120_000 : 3_600_000,
+  });
+  const line = out.stdout.split('\n').findLast((l) => l.startsWith(RESULT_MARK));
+  if (out.code !== 0 || !line) {
+    broken.push(suite);
+    process.stderr.write(`[bench] ${suite}: FAILED (exit ${out.code}${out.code === null ? ', killed at the time limit' : ''})\n${out.stderr.slice(-4000)}\n`);
+    continue;
+  }
+  const result = JSON.parse(line.slice(RESULT_MARK.length)) as SuiteResult;
+  (result.figures as Record<string, unknown>).loadAverageAtStart = load;
+  results.push(result);
+  const skippedParts = result.notes.filter((n) => n.startsWith('Skipped'));
+  process.stderr.write(`[bench] ${suite}: ${result.skipped ? `skipped: ${result.skipped}` : `ok in ${(out.ms / 1000).toFixed(1)} s`}${skippedParts.length ? ` (${skippedParts.join(' ')})` : ''}\n`);
+}
+
+if (args.smoke) {
+  process.stderr.write(`[bench] smoke: ${results.length} suite(s) executed, ${broken.length} broken${broken.length ? `: ${broken.join(', ')}` : ''}\n`);
+  process.exit(broken.length ? 1 : 0);
+}
+
+const command = `npm run bench${args.only ? ` -- --only ${args.only}` : ''}`;
+const file = args.out ?? path.join(rootDir, 'BENCHMARKS.md');
+writeFileSync(file, renderMarkdown({ machine, command, started, finished: new Date(), results, broken, loadAtEnd: os.loadavg() }));
+if (!args.out) writeFileSync(path.join(benchDir, 'results.json'), JSON.stringify({ machine, command, started, results, broken }, null, 2) + '\n');
+process.stderr.write(`[bench] wrote ${path.relative(process.cwd(), file) || file}${broken.length ? `; broken: ${broken.join(', ')}` : ''}\n`);
+process.exit(broken.length ? 1 : 0);
