@@ -112,6 +112,8 @@ export class Syncer {
       // nothing new: the tip we hold may still have been replaced (a reorg that shortened the chain or kept its length)
       if (cursor && cursor.number >= chainHead - this.maxReorgDepth) {
         const now = await this.blockAt(cursor.number, false);
+        // no block at a height the node says it has: a lagging backend, not a fork
+        if (!now && cursor.number <= chainHead) return { kind: 'idle', chainHead, reason: 'unsettled' };
         if (!now || now.hash.toLowerCase() !== cursor.hash) return this.reorg(cursor, chainHead);
       }
       return { kind: 'idle', chainHead, reason: 'synced' };
@@ -151,7 +153,8 @@ export class Syncer {
     if (cursor) {
       if (ptrs[0]!.parentHash === ZERO_HASH) {
         const now = await this.blockAt(cursor.number, false);
-        if (!now || now.hash.toLowerCase() !== cursor.hash) return this.reorg(cursor, chainHead);
+        if (!now) return { kind: 'idle', chainHead, reason: 'unsettled' };
+        if (now.hash.toLowerCase() !== cursor.hash) return this.reorg(cursor, chainHead);
       } else if (ptrs[0]!.parentHash !== cursor.hash) return this.reorg(cursor, chainHead);
     }
     for (let k = 1; k < ptrs.length; k++) {
@@ -197,6 +200,7 @@ export class Syncer {
     const canonical = await this.rpc.batchResults<RpcBlock | null>(stored.map((p) => ({ method: 'eth_getBlockByNumber', params: [hex(p.number), false] })));
     for (let k = 0; k < stored.length; k++) {
       const c = canonical[k];
+      if (!c && stored[k]!.number <= chainHead) return { kind: 'idle', chainHead, reason: 'unsettled' };
       if (c && c.hash.toLowerCase() === stored[k]!.hash) {
         // the head we hold is still canonical: the mismatch was a node answering mid-reorg
         if (k === 0) return { kind: 'idle', chainHead, reason: 'unsettled' };

@@ -1,5 +1,5 @@
 // An indexer behind a misbehaving RPC (errors, timeouts, truncated bodies, dropped connections,
-// range limits) ends with exactly the store of one talking to the node directly, without crashing.
+// null blocks, range limits) ends with exactly the store of one talking to the node directly, without crashing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startIndexer, type IndexerConfig, type RunningIndexer } from '../../src/indexer.ts';
@@ -15,7 +15,7 @@ before(async () => {
   h = await startHessianChain();
   // a longer chain, so final ranges and the head window both run
   for (let i = 0; i < 30; i++) await h.send('evm_mine');
-  proxy = await startFaultyProxy(h.chain.url, 20261121);
+  proxy = await startFaultyProxy(h.chain.url, Number(process.env.FAULT_SEED ?? 20261121));
 });
 after(async () => {
   for (const r of running) await r.stop();
@@ -60,7 +60,7 @@ describe('faulty RPC', () => {
 
     assert.deepEqual(dumpOf(faulty.store, faulty.events), dumpOf(clean.store, clean.events));
     assert.equal(faulty.status().error, null);
-    for (const kind of ['http503', 'hang', 'truncate', 'reset', 'rpcError', 'range']) {
+    for (const kind of ['http503', 'hang', 'truncate', 'reset', 'rpcError', 'nullBlock', 'range']) {
       assert.ok((proxy.injected[kind] ?? 0) > 0, `the proxy injected ${kind} (${JSON.stringify(proxy.injected)})`);
     }
     const errors = await faulty.metrics.rpcErrors.get();

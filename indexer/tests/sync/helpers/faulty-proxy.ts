@@ -1,6 +1,6 @@
 // A JSON-RPC proxy in front of a real node that misbehaves like public endpoints do: 5xx
 // answers, requests that hang past the client's timeout, bodies cut short, dropped connections,
-// internal errors on single calls of a batch, and eth_getLogs range limits with each provider's
+// internal errors on single calls of a batch, null blocks from a lagging backend, and eth_getLogs range limits with each provider's
 // own wording. Seeded, so a failing run can be replayed.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,8 @@ export interface FaultRates {
   reset: number;
   /** per call, JSON-RPC -32603 */
   rpcError: number;
+  /** per eth_getBlockByNumber, `null` as a lagging load-balanced backend answers */
+  nullBlock: number;
   /** eth_getLogs wider than this many blocks is refused */
   logRangeLimit: number;
 }
@@ -51,7 +53,7 @@ const RANGE_MESSAGES = [
 ];
 
 export async function startFaultyProxy(upstream: string, seed: number, rates: Partial<FaultRates> = {}): Promise<FaultyProxy> {
-  const r: FaultRates = { http503: 0.06, hang: 0.03, truncate: 0.06, reset: 0.03, rpcError: 0.04, logRangeLimit: 4, ...rates };
+  const r: FaultRates = { http503: 0.06, hang: 0.03, truncate: 0.06, reset: 0.03, rpcError: 0.04, nullBlock: 0.03, logRangeLimit: 4, ...rates };
   const random = prng(seed);
   const injected: Record<string, number> = {};
   const calls: Record<string, number> = {};
@@ -102,6 +104,11 @@ export async function startFaultyProxy(upstream: string, seed: number, rates: Pa
           local.set(c.id, { jsonrpc: '2.0', id: c.id, error: msg });
           continue;
         }
+      }
+      if (c.method === 'eth_getBlockByNumber' && random() < r.nullBlock) {
+        count('nullBlock');
+        local.set(c.id, { jsonrpc: '2.0', id: c.id, result: null });
+        continue;
       }
       if (random() < r.rpcError) {
         count('rpcError');
