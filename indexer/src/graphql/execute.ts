@@ -280,7 +280,7 @@ function range(ctx: ExecContext, args: CollectionArgs): { first: number; skip: n
 }
 
 function filterCtx(ctx: ExecContext, block: BlockRef, params: unknown[], counter: { n: number }): FilterContext {
-  return { layout: ctx.api.layout, block, params, aliasCounter: counter, keys: ctx.api.filterKeys };
+  return { layout: ctx.api.layout, block, params, aliasCounter: counter, keys: ctx.api.filterKeys, source: (name) => sourceOf(ctx.api.layout, name) };
 }
 
 function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
@@ -295,15 +295,16 @@ function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArg
     const childName = orderBy.slice(sep + 2);
     const f = t.entity.fieldMap.get(parentName);
     if (!f) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${parentName}\``);
-    const child = ctx.api.layout.tables.get(f.type.name);
-    if (!child) throw new QueryError(`Feature \`sorting by interface field ${t.entity.name}.${parentName}\` is not yet implemented`);
+    const child = sourceOf(ctx.api.layout, f.type.name);
     const cc = child.columnMap.get(childName);
     if (!cc || cc.list) throw new QueryError(`Ordering by \`${childName}\` is not supported for type \`${child.entity.name}\``);
     const x = `o_${alias}`;
     let expr: string;
     if (f.derivedFrom) {
       const back = child.columnMap.get(f.derivedFrom)!;
-      expr = `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.${back.sql} = ${alias}.id AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`;
+      expr = back.list
+        ? `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x}, json_each(${x}.${back.sql}) e WHERE e.value = ${idAsJsonItem(`${alias}.id`, t.idKind)} AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`
+        : `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.${back.sql} = ${alias}.id AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`;
     } else {
       const c = t.columnMap.get(parentName)!;
       expr = `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.id = ${alias}.${c.sql} AND ${blockCondition(x, block)})`;
@@ -333,8 +334,7 @@ function subtreeComplexity(ctx: ExecContext, info: GraphQLResolveInfo, t: Table,
   for (const childNodes of fields.values()) {
     const f = t.entity.fieldMap.get(childNodes[0]!.name.value);
     if (!f || (f.type.kind !== 'entity' && f.type.kind !== 'interface')) continue;
-    const child = ctx.api.layout.tables.get(f.type.name);
-    if (!child) continue;
+    const child = sourceOf(ctx.api.layout, f.type.name);
     let n = 1;
     if (f.list) {
       const args = getArgumentValues(gqlType.getFields()[f.name]!, childNodes[0]!, info.variableValues) as CollectionArgs;
@@ -357,10 +357,79 @@ function chargeComplexity(ctx: ExecContext, amount: number): void {
 
 // ---- root fields ----
 
-function tableOf(ctx: ExecContext, name: string): Table {
-  const t = ctx.api.layout.tables.get(name);
-  if (!t) throw new QueryError(`Feature \`querying interface ${name}\` is not yet implemented`);
-  return t;
+/** An entity table, or for an interface the UNION ALL of its implementers' tables. */
+export interface Source extends Table {
+  /** set for interfaces: rows carry `__typename` and `__vid` of the implementer they come from */
+  implementers?: Table[];
+}
+
+const unions = new WeakMap<Layout, Map<string, Source>>();
+
+export function sourceOf(layout: Layout, name: string): Source {
+  const t = layout.tables.get(name);
+  if (t) return t;
+  let cache = unions.get(layout);
+  if (!cache) unions.set(layout, (cache = new Map()));
+  const cached = cache.get(name);
+  if (cached) return cached;
+  const i = layout.schema.interfaces.get(name);
+  if (!i) throw new QueryError(`Type \`${name}\` is neither an entity nor an interface`);
+  const impls = i.implementedBy.map((n) => layout.tables.get(n)!);
+  const first = impls[0];
+  if (!first) throw new QueryError(`no entity type implements interface \`${name}\``);
+  // an interface field stored by its implementers is a column of the union; one they derive
+  // (`@derivedFrom` on the implementer) is derived here too
+  const fields: FieldDef[] = i.fields.map((f) => {
+    const impl = first.entity.fieldMap.get(f.name);
+    return impl?.derivedFrom ? { ...f, derivedFrom: impl.derivedFrom } : f;
+  });
+  const columns = fields.filter((f) => !f.derivedFrom).map((f) => ({ ...first.columnMap.get(f.name)!, field: f }));
+  const sql =
+    '(' +
+    impls
+      .map((t) => `SELECT '${t.entity.name.replace(/'/g, "''")}' AS __typename, __vid, __from, __to, ${columns.map((c) => c.sql).join(', ')} FROM ${t.sql}`)
+      .join(' UNION ALL ') +
+    ')';
+  const src: Source = {
+    entity: { name, immutable: false, idType: first.entity.idType, fields, fieldMap: new Map(fields.map((f) => [f.name, f])), interfaces: [] },
+    sql,
+    idKind: first.idKind,
+    columns,
+    columnMap: new Map(columns.map((c) => [c.field.name, c])),
+    implementers: impls,
+  };
+  cache.set(name, src);
+  return src;
+}
+
+function tableOf(ctx: ExecContext, name: string): Source {
+  return sourceOf(ctx.api.layout, name);
+}
+
+const UNION_COLUMNS = (alias: string) => `${alias}.__typename AS __typename, ${alias}.__vid AS __vid, ${alias}.id AS id`;
+
+/**
+ * Rows of an interface query name (type, version); read each implementer's selected columns
+ * for them, one statement per implementer, keeping the rows' order.
+ */
+function materialize(ctx: ExecContext, info: GraphQLResolveInfo, src: Source, rows: Record<string, unknown>[], nodes: readonly FieldNode[]): Obj[] {
+  if (!src.implementers) return rows.map((r) => toObject(src, r));
+  const byType = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const type = String(r.__typename);
+    let set = byType.get(type);
+    if (!set) byType.set(type, (set = new Set()));
+    set.add(String(r.__vid));
+  }
+  const objects = new Map<string, Obj>();
+  for (const [type, vids] of byType) {
+    const t = ctx.api.layout.tables.get(type)!;
+    const found = run(ctx, `SELECT ${columnsFor(info, t, nodes, 'c')}, c.__vid AS __vid FROM ${t.sql} c WHERE c.__vid IN (SELECT value FROM json_each(?))`, [
+      JSON.stringify([...vids].map(Number)),
+    ]);
+    for (const r of found) objects.set(`${type}:${String(r.__vid)}`, toObject(t, r));
+  }
+  return rows.map((r) => objects.get(`${String(r.__typename)}:${String(r.__vid)}`)!);
 }
 
 function noteErrors(ctx: ExecContext, info: GraphQLResolveInfo, block: BlockRef, policy: unknown): void {
@@ -380,8 +449,9 @@ export function resolveCollection(typeName: string) {
     const where = args.where ? filterSql(filterCtx(ctx, at, params, counter), t, 'a', args.where, false) : '';
     const order = orderSql(ctx, t, 'a', args, at);
     params.push(first, skip);
-    const sql = `SELECT ${columnsFor(info, t, info.fieldNodes, 'a')} FROM ${t.sql} a WHERE ${blockCondition('a', at)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    const objs = run(ctx, sql, params).map((r) => toObject(t, r));
+    const select = t.implementers ? UNION_COLUMNS('a') : columnsFor(info, t, info.fieldNodes, 'a');
+    const sql = `SELECT ${select} FROM ${t.sql} a WHERE ${blockCondition('a', at)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    const objs = materialize(ctx, info, t, run(ctx, sql, params), info.fieldNodes);
     prefetch(ctx, info, t, objs, info.fieldNodes, at);
     return objs;
   };
@@ -400,9 +470,10 @@ export function resolveSingle(typeName: string) {
       throw new QueryError((err as Error).message);
     }
     const at = sqlBlock(ctx, block);
-    const rows = run(ctx, `SELECT ${columnsFor(info, t, info.fieldNodes, 'a')} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', at)} LIMIT 1`, [id]);
+    const select = t.implementers ? UNION_COLUMNS('a') : columnsFor(info, t, info.fieldNodes, 'a');
+    const rows = run(ctx, `SELECT ${select} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', at)} LIMIT 1`, [id]);
     if (rows.length === 0) return null;
-    const objs = [toObject(t, rows[0]!)];
+    const objs = materialize(ctx, info, t, rows, info.fieldNodes);
     prefetch(ctx, info, t, objs, info.fieldNodes, at);
     return objs[0];
   };
@@ -453,8 +524,16 @@ function parentKey(t: Table, raw: unknown): string {
   return String(raw);
 }
 
-function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, objs: Obj[], nodes: readonly FieldNode[], block: BlockRef): void {
+function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Source, objs: Obj[], nodes: readonly FieldNode[], block: BlockRef): void {
   if (objs.length === 0) return;
+  if (t.implementers) {
+    // a level of interface values holds objects of several entity types: plan each type's fields
+    for (const impl of t.implementers) {
+      const group = objs.filter((o) => o.__typename === impl.entity.name);
+      if (group.length) prefetch(ctx, info, impl, group, nodes, block);
+    }
+    return;
+  }
   const fields = collectFields(env(info), t.entity.name, t.entity.interfaces, subSelections(nodes));
   const gqlType = typeOf(info, t.entity.name);
   for (const [key, childNodes] of fields) {
@@ -462,12 +541,13 @@ function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, objs: Ob
     if (!f || (f.type.kind !== 'entity' && f.type.kind !== 'interface')) continue;
     const child = tableOf(ctx, f.type.name);
     const args = getArgumentValues(gqlType.getFields()[f.name]!, childNodes[0]!, info.variableValues) as CollectionArgs;
-    const cols = columnsFor(info, child, childNodes, 'c');
+    const cols = child.implementers ? UNION_COLUMNS('c') : columnsFor(info, child, childNodes, 'c');
+    const load = (rows: Record<string, unknown>[]) => materialize(ctx, info, child, rows, childNodes);
     const children = f.derivedFrom
-      ? derivedChildren(ctx, t, f, child, objs, args, block, cols)
+      ? derivedChildren(ctx, t, f, child, objs, args, block, cols, load)
       : f.list
-        ? listChildren(ctx, t, f, child, objs, args, block, cols)
-        : singleChildren(ctx, t, f, child, objs, block, cols);
+        ? listChildren(ctx, t, f, child, objs, args, block, cols, load)
+        : singleChildren(ctx, t, f, child, objs, block, cols, load);
     const level: Obj[] = [];
     const seen = new Set<Obj>();
     for (let i = 0; i < objs.length; i++) {
@@ -485,8 +565,11 @@ function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, objs: Ob
 }
 
 /** `field: Child` stored as the child's id. */
-function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], block: BlockRef, cols: string): (Obj | null)[] {
-  const c = t.columnMap.get(f.name)!;
+const typeCol = (child: Source) => (child.implementers ? 'c.__typename AS __t, ' : '');
+
+type Loader = (rows: Record<string, unknown>[]) => Obj[];
+
+function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Source, objs: Obj[], block: BlockRef, cols: string, load: Loader): (Obj | null)[] {
   const ids = new Set<string>();
   for (const o of objs) {
     const k = parentKey(child, o[RAW]![f.name]);
@@ -497,35 +580,35 @@ function singleChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, o
     const rows = run(ctx, `SELECT ${cols} FROM ${child.sql} c WHERE c.id IN (${idSetSql(child.idKind)}) AND ${blockCondition('c', block)}`, [
       JSON.stringify([...ids]),
     ]);
-    for (const r of rows) byId.set(parentKey(child, r.id), toObject(child, r));
+    const loaded = load(rows);
+    rows.forEach((r, i) => byId.set(parentKey(child, r.id), loaded[i]!));
   }
-  void c;
+  void t;
   return objs.map((o) => byId.get(parentKey(child, o[RAW]![f.name])) ?? null);
 }
 
-function windowed(ctx: ExecContext, child: Table, inner: string, params: unknown[], args: CollectionArgs, single: boolean, cols: string): Map<string, Obj[]> {
+function windowed(ctx: ExecContext, child: Source, inner: string, params: unknown[], args: CollectionArgs, single: boolean, cols: string, load: Loader): Map<string, Obj[]> {
   // a single derived value fetches two rows to notice ambiguity, as graph-node reports it
   const { first, skip } = single ? { first: 2, skip: 0 } : range(ctx, args);
   params.push(skip, skip + first);
   // the window runs over version ids only; full rows are read for the page that survives it
-  const rows = run(
-    ctx,
-    `SELECT ${cols}, w.__parent AS __parent FROM (${inner}) w JOIN ${child.sql} c ON c.__vid = w.__v WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`,
-    params,
-  );
+  const sql = child.implementers
+    ? `SELECT w.__t AS __typename, w.__v AS __vid, w.__parent AS __parent FROM (${inner}) w WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`
+    : `SELECT ${cols}, w.__parent AS __parent FROM (${inner}) w JOIN ${child.sql} c ON c.__vid = w.__v WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`;
+  const rows = run(ctx, sql, params);
+  const objs = load(rows);
   const out = new Map<string, Obj[]>();
-  for (const r of rows) {
+  rows.forEach((r, i) => {
     const k = String(r.__parent);
     const list = out.get(k);
-    const o = toObject(child, r);
-    if (list) list.push(o);
-    else out.set(k, [o]);
-  }
+    if (list) list.push(objs[i]!);
+    else out.set(k, [objs[i]!]);
+  });
   return out;
 }
 
 /** `[Child]` stored on the parent as a JSON list of ids. */
-function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef, cols: string): Obj[][] {
+function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Source, objs: Obj[], args: CollectionArgs, block: BlockRef, cols: string, load: Loader): Obj[][] {
   const lists = objs.map((o) => (o[RAW]![f.name] === null || o[RAW]![f.name] === undefined ? [] : JSON.parse(o[RAW]![f.name] as string)));
   const params: unknown[] = [JSON.stringify(lists)];
   const counter = { n: 0 };
@@ -533,17 +616,17 @@ function listChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, obj
   const order = orderSql(ctx, child, 'c', args, block);
   const conv = child.idKind === 'bytes' ? 'unhex(substr(e.value, 3))' : child.idKind === 'int8' ? 'CAST(e.value AS INTEGER)' : 'e.value';
   const inner =
-    `SELECT c.__vid AS __v, p.key AS __parent, ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY ${order}) AS __rn ` +
+    `SELECT ${typeCol(child)}c.__vid AS __v, p.key AS __parent, ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY ${order}) AS __rn ` +
     `FROM json_each(?) p JOIN ${child.sql} c ON c.id IN (SELECT ${conv} FROM json_each(p.value) e) ` +
     `WHERE ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   // the JSON parameter comes first in the text, then the filter's parameters
-  const byParent = windowed(ctx, child, inner, params, args, false, cols);
+  const byParent = windowed(ctx, child, inner, params, args, false, cols, load);
   void t;
   return objs.map((_, i) => byParent.get(String(i)) ?? []);
 }
 
 /** `@derivedFrom(field: back)`: children whose `back` points at the parent. */
-function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, objs: Obj[], args: CollectionArgs, block: BlockRef, cols: string): (Obj[] | Obj | null)[] {
+function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Source, objs: Obj[], args: CollectionArgs, block: BlockRef, cols: string, load: Loader): (Obj[] | Obj | null)[] {
   const back = child.columnMap.get(f.derivedFrom!)!;
   const ids = [...new Set(objs.map((o) => parentKey(t, o[RAW]!.id)))];
   const params: unknown[] = [JSON.stringify(ids)];
@@ -554,14 +637,14 @@ function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Table, 
   let inner: string;
   if (back.list) {
     inner =
-      `SELECT c.__vid AS __v, e.value AS __parent, ROW_NUMBER() OVER (PARTITION BY e.value ORDER BY ${order}) AS __rn ` +
+      `SELECT ${typeCol(child)}c.__vid AS __v, e.value AS __parent, ROW_NUMBER() OVER (PARTITION BY e.value ORDER BY ${order}) AS __rn ` +
       `FROM ${child.sql} c, json_each(c.${back.sql}) e WHERE e.value IN (SELECT value FROM json_each(?)) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   } else {
     inner =
-      `SELECT c.__vid AS __v, ${idAsJsonItem(`c.${back.sql}`, t.idKind)} AS __parent, ROW_NUMBER() OVER (PARTITION BY c.${back.sql} ORDER BY ${order}) AS __rn ` +
+      `SELECT ${typeCol(child)}c.__vid AS __v, ${idAsJsonItem(`c.${back.sql}`, t.idKind)} AS __parent, ROW_NUMBER() OVER (PARTITION BY c.${back.sql} ORDER BY ${order}) AS __rn ` +
       `FROM ${child.sql} c WHERE c.${back.sql} IN (${idSetSql(t.idKind)}) AND ${blockCondition('c', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
   }
-  const byParent = windowed(ctx, child, inner, params, args, single, cols);
+  const byParent = windowed(ctx, child, inner, params, args, single, cols, load);
   return objs.map((o) => {
     const list = byParent.get(parentKey(t, o[RAW]!.id)) ?? [];
     if (single && list.length > 1) {

@@ -77,6 +77,8 @@ export interface FilterContext {
   aliasCounter: { n: number };
   /** key → field/op, per entity type (from the generated schema) */
   keys: Map<string, Map<string, FilterKey>>;
+  /** an entity's table, or an interface's union of them */
+  source(name: string): Table;
 }
 
 function nextAlias(ctx: FilterContext): string {
@@ -242,7 +244,9 @@ export function filterSql(ctx: FilterContext, t: Table, alias: string, where: Re
     }
     const fk = keys.get(key);
     if (!fk) throw new QueryError(`Type \`${t.entity.name}_filter\` has no field \`${key}\``);
-    parts.push(fieldFilterSql(ctx, t, alias, key, fk, value, nested));
+    // an interface's own field definitions do not say which fields its implementers derive
+    const field = t.entity.fieldMap.get(fk.field.name) ?? fk.field;
+    parts.push(fieldFilterSql(ctx, t, alias, key, { field, op: fk.op }, value, nested));
   }
   return parts.join(' AND ');
 }
@@ -362,8 +366,7 @@ function childFilterSql(ctx: FilterContext, t: Table, alias: string, key: string
   if (nested) throw new QueryError(`Child filter nesting not supported by value \`${field.name}\`: \`${key}\``);
   if (value === null || typeof value !== 'object') throw new QueryError(`Query contains value with invalid type \`${field.name}\`: \`${show(value)}\``);
   const childName = field.type.name;
-  const child = ctx.layout.tables.get(childName);
-  if (!child) throw new QueryError(`Feature \`filtering on interface field ${t.entity.name}.${field.name}\` is not yet implemented`);
+  const child = ctx.source(childName);
   const ca = nextAlias(ctx);
   const block = blockCondition(ca, ctx.block);
   if (field.derivedFrom) {
