@@ -141,15 +141,21 @@ function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciph
         // z = sum_j w_j * column_j
         let z: Ciphertext | undefined;
         const col = new Float64Array(S);
+        const t = scope.add(new seal.Ciphertext());
         for (let j = 0; j < d; j++) {
           let any = false;
           for (let i = 0; i < m; i++) { col[i] = rows[i][j]; if (col[i] !== 0) any = true; }
           for (let i = m; i < S; i++) col[i] = 0;
           if (!any) continue;
           const pt = encodeAt(he, scope, col, he.scale, 0);
-          const t = scope.add(new seal.Ciphertext());
-          ev.multiplyPlain(input.weights[j], pt, t);
-          if (z) ev.addInplace(z, t); else z = t;
+          if (z) {
+            ev.multiplyPlain(input.weights[j], pt, t);
+            ev.addInplace(z, t);
+          } else {
+            z = scope.add(new seal.Ciphertext());
+            ev.multiplyPlain(input.weights[j], pt, z);
+          }
+          pt.delete();
         }
         if (!z) throw new Error('every feature value in the batch is zero');
         ev.rescaleToNextInplace(z);
@@ -266,14 +272,21 @@ function linearGradient(he: HeContext, input: GradientInput): Ciphertext {
   const scope = new Scope();
   try {
     let out: Ciphertext | undefined;
+    const tmp = scope.add(new seal.Ciphertext());
     const colv = new Float64Array(S);
     for (let k = 0; k < d; k++) {
       let any = false;
       for (let j = 0; j < d; j++) { colv[j] = A[j * d + k] / denom; if (colv[j] !== 0) any = true; }
       if (!any) continue;
-      const t = scope.add(new seal.Ciphertext());
-      ev.multiplyPlain(input.weights[k], encodeAt(he, scope, colv, he.scale, 0), t);
-      if (out) ev.addInplace(out, t); else out = t;
+      const pt = encodeAt(he, scope, colv, he.scale, 0);
+      if (out) {
+        ev.multiplyPlain(input.weights[k], pt, tmp);
+        ev.addInplace(out, tmp);
+      } else {
+        out = scope.add(new seal.Ciphertext());
+        ev.multiplyPlain(input.weights[k], pt, out);
+      }
+      pt.delete();
     }
     if (!out) throw new Error('every feature value in the batch is zero');
     ev.rescaleToNextInplace(out);
