@@ -17,6 +17,8 @@ export const app = $state({
   error: '',
   /** bumps when the head moves or the endpoint recovers: live queries refetch */
   tick: 0,
+  /** bumps when the endpoint recovers: every query refetches, pinned ones too (they may have failed) */
+  epoch: 0,
 });
 
 let client: ApolloClient | null = null;
@@ -41,7 +43,8 @@ async function poll(): Promise<void> {
   try {
     const { data, indexingError } = await runQuery<{ _meta: Meta }>(getClient(), META, {});
     const failed = indexingError || data._meta.hasIndexingErrors === true;
-    if (app.status !== 'ok' && app.status !== 'failed') app.tick += 1; // recovered: reload what failed
+    if (app.status === 'down') app.epoch += 1; // recovered: reload what failed meanwhile
+    if (app.status !== 'ok' && app.status !== 'failed') app.tick += 1;
     sawHead(data._meta);
     app.status = failed ? 'failed' : 'ok';
     app.error = failed ? 'it hit an error while processing a block, so no newer data will appear until it is fixed' : '';
@@ -106,27 +109,34 @@ export interface QueryState<T> {
 export function liveQuery<T>(query: DocumentNode, args: () => { vars: OperationVariables; block: number | null }): QueryState<T> {
   const state = $state<QueryState<T>>({ data: undefined, error: '', loading: true });
   let lastKey = '';
+  // the view (vars + block) the data on screen belongs to
+  let shownView = '';
   $effect(() => {
     const { vars, block } = args();
     const tick = block === null ? app.tick : 0;
+    void app.epoch;
+    void tick;
     // a new page (other vars) clears; a new block keeps the old numbers until the new ones land
     const key = JSON.stringify(vars);
+    const view = JSON.stringify([vars, block]);
     if (key !== lastKey) {
       state.data = undefined;
       lastKey = key;
     }
-    void tick;
     let cancelled = false;
     state.loading = true;
     runQuery<T>(getClient(), query, { ...vars, ...blockVars(block) }).then(
       ({ data }) => {
         if (cancelled) return;
         state.data = data;
+        shownView = view;
         state.error = '';
         state.loading = false;
       },
       (e: unknown) => {
         if (cancelled) return;
+        // stale numbers of this same view may stay; another block's numbers must not
+        if (shownView !== view) state.data = undefined;
         state.error = errorMessage(e);
         state.loading = false;
       },

@@ -308,10 +308,14 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       // the last numbers stay on screen
       assert.equal(await text('[data-testid="bestScore"]'), '0.76');
       await screenshot(page, 'endpoint-down');
+      // a page opened while down says so, and loads by itself once the endpoint is back
+      await page.evaluate(`location.hash = '#/model/1?block=${tx(stack.history, 'evaluate g3').blockNumber}'`);
+      await page.locator('p.error', { hasText: 'Could not load model #1' }).waitFor({ timeout: 15_000 });
     } finally {
       await stack.proxy.up();
     }
     await page.locator('[data-testid="banner-down"]').waitFor({ state: 'detached', timeout: 15_000 });
+    await page.locator('[data-testid="bestScore"]', { hasText: '0.74' }).waitFor({ timeout: 15_000 });
     await page.locator('[data-testid="sync"]', { hasText: 'Synced to block' }).waitFor();
     assert.deepEqual(errors, []);
   });
