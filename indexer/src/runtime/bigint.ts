@@ -25,7 +25,15 @@ function hexOfLE(bytes: Uint8Array): string {
 }
 
 export function fromSignedLE(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
+  const len = bytes.length;
+  if (len === 0) return 0n;
+  if (len <= 6) {
+    // fits a double exactly: skip the hex round trip
+    let n = 0;
+    for (let i = len - 1; i >= 0; i--) n = n * 256 + bytes[i]!;
+    if (bytes[len - 1]! & 0x80) n -= 2 ** (len * 8);
+    return BigInt(n);
+  }
   const n = BigInt(`0x${hexOfLE(bytes)}`);
   return bytes[bytes.length - 1]! & 0x80 ? n - (1n << BigInt(bytes.length * 8)) : n;
 }

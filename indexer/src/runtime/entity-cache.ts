@@ -118,6 +118,7 @@ export function parseId(def: EntityDef, id: string): { canonical: string; value:
 }
 
 const required = new WeakMap<EntityDef, string[]>();
+const expectedKinds = new WeakMap<FieldDef, Value['kind']>();
 
 function requiredFields(def: EntityDef): string[] {
   let list = required.get(def);
@@ -130,7 +131,7 @@ function requiredFields(def: EntityDef): string[] {
 
 export class EntityCache {
   private readonly current = new Map<string, EntityData | null>();
-  private readonly updates = new Map<string, { entityType: string; id: string; op: Op }>();
+  private readonly updates = new Map<string, { entityType: string; id: string; op: Op; view?: EntityData }>();
   private readonly schema: SubgraphSchema;
   private readonly reader: EntityReader;
   /** the block number, for error messages */
@@ -177,7 +178,11 @@ export class EntityCache {
     const { canonical } = parseId(def, rawId);
     const key = keyOf(entityType, canonical);
     const base = inBlock ? null : this.stored(entityType, canonical, key);
-    return this.applyOp(this.updates.get(key)?.op, base);
+    const entry = this.updates.get(key);
+    if (!entry || inBlock) return this.applyOp(entry?.op, base);
+    // entities are loaded again and again within a block (handlers reload what others saved):
+    // keep the merged view until the next write
+    return (entry.view ??= this.applyOp(entry.op, base) ?? undefined) ?? null;
   }
 
   /**
@@ -285,6 +290,15 @@ export class EntityCache {
   }
 
   private expectedKind(field: FieldDef): Value['kind'] {
+    let kind = expectedKinds.get(field);
+    if (kind === undefined) {
+      kind = this.computeExpectedKind(field);
+      expectedKinds.set(field, kind);
+    }
+    return kind;
+  }
+
+  private computeExpectedKind(field: FieldDef): Value['kind'] {
     const t = field.type;
     if (t.kind === 'enum') return 'String';
     if (t.kind === 'entity' || t.kind === 'interface') {

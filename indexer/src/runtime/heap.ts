@@ -36,6 +36,14 @@ export class AscHeap {
   private view: DataView;
   readonly exports: AscExports;
   private readonly classIds: ClassIds;
+  /**
+   * Memory below this address is what `_start` left, restored before every trigger: strings
+   * there (literals, mostly entity and field names) are decoded once.
+   */
+  stableBelow = 0;
+  private readonly stableStrings = new Map<number, string>();
+  /** strings written during the current trigger, reused for repeated keys (cleared by `forget`) */
+  private interned = new Map<string, number>();
 
   constructor(exports: AscExports, classIds: ClassIds) {
     this.exports = exports;
@@ -93,6 +101,18 @@ export class AscHeap {
   // ---- reading ----
 
   readString(ptr: number): string {
+    if (ptr !== 0 && ptr < this.stableBelow) {
+      let cached = this.stableStrings.get(ptr);
+      if (cached === undefined) {
+        cached = this.decodeString(ptr);
+        this.stableStrings.set(ptr, cached);
+      }
+      return cached;
+    }
+    return this.decodeString(ptr);
+  }
+
+  private decodeString(ptr: number): string {
     if (ptr === 0) throw new HostError('unexpected null string');
     const size = this.sizeOf(ptr);
     this.sync();
@@ -163,6 +183,24 @@ export class AscHeap {
 
   setI64(ptr: number, value: bigint): void {
     this.view.setBigInt64(ptr, value, true);
+  }
+
+  /**
+   * A string for the mapping to read but not keep (entity keys): written once per trigger. AS
+   * strings are immutable and compared by content, so sharing one object is invisible.
+   */
+  writeKey(s: string): number {
+    let ptr = this.interned.get(s);
+    if (ptr === undefined) {
+      ptr = this.writeString(s);
+      this.interned.set(s, ptr);
+    }
+    return ptr;
+  }
+
+  /** The instance was reset: objects written before are gone. */
+  forget(): void {
+    if (this.interned.size > 0) this.interned = new Map();
   }
 
   writeString(s: string): number {

@@ -31,6 +31,7 @@ export class ModuleInstance {
     const top = this.exports.__new(0, 0) - HEADER;
     this.snapshot = new Uint8Array(this.exports.memory.buffer, 0, top).slice();
     this.highWater = top + HEADER;
+    this.heap.stableBelow = top;
   }
 
   get resettable(): boolean {
@@ -54,5 +55,6 @@ export class ModuleInstance {
     // the stub allocator hands out memory as it finds it: make it as zeroed as fresh memory
     memory.fill(0, snapshot.length, Math.min(this.highWater, memory.length));
     this.highWater = snapshot.length + HEADER;
+    this.heap.forget();
   }
 }

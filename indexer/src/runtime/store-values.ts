@@ -105,7 +105,7 @@ export function readEntity(heap: AscHeap, ptr: number): Map<string, Value> {
 export function writeEntity(heap: AscHeap, data: EntityData): number {
   const keys = Object.keys(data).sort();
   const entries = keys.map((key) =>
-    heap.writeStruct([heap.writeString(key), writeStoreValue(heap, data[key]!)], 'TypedMapEntryStringStoreValue'),
+    heap.writeStruct([heap.writeKey(key), writeStoreValue(heap, data[key]!)], 'TypedMapEntryStringStoreValue'),
   );
   return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
 }
