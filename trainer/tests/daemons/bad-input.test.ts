@@ -68,6 +68,7 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
     bounty: parseEther('1'),
     target: 0.75,
     submissionStake: STAKE,
+    evaluationWindow: 600,
     log: sc.log.child({ who: 'lender' }),
   });
   const meta = await fetchMetadata(sc.store, opened.metadataCid);
@@ -97,6 +98,12 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
   otherKeys.secretKey.delete();
   other.delete();
   he.delete();
+
+  // a gradient whose evaluation window has passed before the evaluator sees it: left to expire
+  const late = await sc.client(7);
+  const lateSub = await late.submitGradient(opened.modelId, opened.weightsCid, keccak256(Buffer.from('late')), STAKE);
+  await late.provider.send('evm_increaseTime', [601]);
+  await late.provider.send('evm_mine', []);
 
   const rogue = await sc.client(6);
   const rogueIds = new Map<number, (typeof rogueCases)[number]>();
@@ -138,6 +145,11 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
     assert.ok(sc.logLines.some((l) => l.includes('gradient rejected') && l.includes(`"gradientId":${id}`)), `${c.name}: rejection logged`);
   }
   assert.equal(await lenderClient.credit(await rogue.address()), 0n, 'rejected stakes are forfeited');
+  assert.ok(!chainEvals.some((e) => e.gradientId === lateSub.gradientId), 'no evaluation after the deadline');
+  assert.equal(evaluator.journal.value.evaluations[String(lateSub.gradientId)]?.state, 'missed');
+  assert.ok(sc.logLines.some((l) => l.includes('evaluation deadline passed') && l.includes(`"gradientId":${lateSub.gradientId}`)));
+  await late.expireGradient(lateSub.gradientId);
+  assert.equal(await lenderClient.credit(await late.address()), STAKE, 'an expired gradient\'s stake comes back');
   assert.equal(honestEvents.length, 1);
   const honestEval = chainEvals.find((e) => e.gradientId === honestEvents[0]!.gradientId)!;
   assert.equal(honestEval.accepted, true, 'the honest gradient after the rogue ones is accepted');

@@ -93,6 +93,33 @@ test('create, submit, evaluate: events decoded, view folded, watcher follows, re
   await assert.rejects(owner.withdraw(), /NothingToWithdraw/);
 });
 
+test('the watcher reads only blocks `confirmations` deep', async () => {
+  const head = Number(await lender.provider.send('eth_blockNumber', []));
+  const watcher = new LogWatcher({ provider: lender.provider, address: chain.chain.address, fromBlock: head + 1, confirmations: 2, maxRange: 1 });
+  const now = await lender.chainTime();
+  const created = await lender.createModel({
+    weightsCid: CID,
+    metadataCid: CID,
+    bounty: parseEther('0.1'),
+    initialScore: 0,
+    targetScore: 1_000_000,
+    rule: 'EqualShare',
+    submissionDeadline: now + 3600,
+    evaluationWindow: 60,
+    submissionStake: 0n,
+  });
+  assert.deepEqual(await watcher.poll(), [], 'a log 0 blocks deep is not read');
+  await lender.provider.send('hardhat_mine', ['0x1']);
+  assert.deepEqual(await watcher.poll(), [], 'nor 1 block deep');
+  await lender.provider.send('hardhat_mine', ['0x1']);
+  const evs = await watcher.poll();
+  assert.equal(evs.length, 1);
+  assert.equal(evs[0]!.name, 'ModelCreated');
+  assert.equal(evs[0]!.name === 'ModelCreated' && evs[0]!.modelId, created.modelId);
+  assert.equal(evs[0]!.name === 'ModelCreated' && evs[0]!.rule, 'EqualShare');
+  assert.equal(watcher.cursor, created.blockNumber + 1, 'the cursor moved past the confirmed block, one block per request');
+});
+
 test('an unreachable node is a clear error', async () => {
   await assert.rejects(
     ModelRepositoryClient.connect({ rpcUrl: 'http://127.0.0.1:1', address: chain.chain.address }),
