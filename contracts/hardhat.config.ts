@@ -16,6 +16,8 @@ export default defineConfig({
       optimizer: { enabled: true, runs: 10_000 },
       evmVersion: 'cancun',
       viaIR: true,
+      // bytecode independent of comments and paths, so abi/*.json changes only when code does
+      metadata: { bytecodeHash: 'none' },
     },
   },
   paths: {

@@ -11,8 +11,8 @@ import {IModelRepository} from "./interfaces/IModelRepository.sol";
 /// @notice See IModelRepository. Escrow accounting per model: totalBounty = paid + (escrow left);
 /// at close the escrow left is split into shares (held until claimed) and a refund (credited).
 /// @dev Storage is packed so that submitGradient writes one new gradient slot plus the
-/// commitment flag, and evaluateGradient touches the gradient slot and two model slots
-/// (three with an Improvement reward). CIDs live only in events.
+/// commitment flag, and evaluateGradient rewrites the gradient slot and two model slots (three
+/// with an Improvement reward) plus the contributor's credit. CIDs live only in events.
 contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
