@@ -9,6 +9,7 @@ export async function dashboard(argv: string[]): Promise<void> {
     'Serve the built dashboard (npm run build -w @hessian/dashboard) with a config.json pointing at a GraphQL endpoint: the embedded indexer or any graph-node serving the Hessian subgraph.',
     {
       endpoint: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', default: 'http://127.0.0.1:4350/subgraphs/name/hessian', description: 'GraphQL endpoint the browser queries' },
+      ws: { type: 'string', env: 'HESSIAN_GRAPHQL_WS_URL', description: 'graphql-ws endpoint for pushed updates (the embedded indexer offers one; graph-node does not)' },
       config: { type: 'string', env: 'HESSIAN_DASHBOARD_CONFIG', description: 'a config.json file (endpoint, tokens, explorer, ipfsGateway); flags override its endpoint' },
       host: { type: 'string', env: 'HESSIAN_DASHBOARD_HOST', default: '127.0.0.1', description: 'address to bind' },
       port: { type: 'string', env: 'HESSIAN_DASHBOARD_PORT', default: '5173', description: 'HTTP port (0 = a free one)' },
@@ -28,7 +29,11 @@ export async function dashboard(argv: string[]): Promise<void> {
   const server = await serveDashboard({
     host: opts.host!,
     port: intOption('port', opts.port) ?? 0,
-    config: { ...base, endpoint: argv.includes('--endpoint') || !base.endpoint ? opts.endpoint! : String(base.endpoint) },
+    config: {
+      ...base,
+      endpoint: argv.includes('--endpoint') || !base.endpoint ? opts.endpoint! : String(base.endpoint),
+      ...(opts.ws ? { wsEndpoint: opts.ws } : {}),
+    },
   });
   process.stdout.write(`dashboard: ${server.url}\n`);
   await new Promise<void>((resolve) => {

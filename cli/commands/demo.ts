@@ -129,7 +129,7 @@ export async function demo(argv: string[]): Promise<void> {
     const dash = await serveDashboard({
       host: opts.host!,
       port: intOption('dashboard-port', opts['dashboard-port']) ?? 0,
-      config: { endpoint: indexer.url!, tokens, pollInterval: 1000 },
+      config: { endpoint: indexer.url!, wsEndpoint: indexer.url!.replace(/^http/, 'ws'), tokens, pollInterval: 1000 },
     });
     stops.push(() => dash.close());
     out(`dashboard   ${dash.url}`);
