@@ -10,8 +10,14 @@ import { hexlify } from 'ethers';
 
 type Op =
   | { type: 'remove' }
-  | { type: 'update'; data: EntityData }
-  | { type: 'overwrite'; data: EntityData };
+  | { type: 'update'; data: Fields }
+  | { type: 'overwrite'; data: Fields };
+
+/**
+ * An entity inside the cache. A Map, not EntityData: entities have dozens of fields and are
+ * merged on every write, which plain objects with that many keys make slow.
+ */
+export type Fields = Map<string, Value>;
 
 /** Reading the store failed: not the mapping's fault, so never a deterministic error. */
 export class StoreReadError extends Error {
@@ -37,12 +43,22 @@ function withoutNulls(data: EntityData): EntityData {
 }
 
 /** graph-node's merge_remove_null_fields: updates win, a Null removes the field */
-function merged(base: EntityData, updates: EntityData): EntityData {
-  const out: EntityData = { ...base };
-  for (const [k, v] of Object.entries(updates)) {
-    if (v.kind === 'Null') delete out[k];
-    else out[k] = v;
+function merged(base: EntityData, updates: Fields): Fields {
+  const out: Fields = new Map(Object.entries(base));
+  for (const [k, v] of updates) {
+    if (v.kind === 'Null') out.delete(k);
+    else out.set(k, v);
   }
+  return out;
+}
+
+function toFields(data: EntityData): Fields {
+  return new Map(Object.entries(data));
+}
+
+function toData(fields: Fields): EntityData {
+  const out: EntityData = {};
+  for (const [k, v] of fields) if (v.kind !== 'Null') out[k] = v;
   return out;
 }
 
@@ -131,7 +147,7 @@ function requiredFields(def: EntityDef): string[] {
 
 export class EntityCache {
   private readonly current = new Map<string, EntityData | null>();
-  private readonly updates = new Map<string, { entityType: string; id: string; op: Op; view?: EntityData }>();
+  private readonly updates = new Map<string, { entityType: string; id: string; op: Op; view?: Fields }>();
   private readonly schema: SubgraphSchema;
   private readonly reader: EntityReader;
   /** the block number, for error messages */
@@ -165,7 +181,7 @@ export class EntityCache {
     return data;
   }
 
-  private applyOp(op: Op | undefined, entity: EntityData | null): EntityData | null {
+  private applyOp(op: Op | undefined, entity: EntityData | null): Fields | EntityData | null {
     if (!op) return entity;
     if (op.type === 'remove') return null;
     if (op.type === 'overwrite' || entity === null) return op.data;
@@ -173,7 +189,7 @@ export class EntityCache {
   }
 
   /** `store.get` (inBlock false) or `store.get_in_block` (inBlock true). */
-  get(entityType: string, rawId: string, inBlock: boolean): EntityData | null {
+  get(entityType: string, rawId: string, inBlock: boolean): Fields | EntityData | null {
     const def = this.entityDef(entityType, 'get');
     const { canonical } = parseId(def, rawId);
     const key = keyOf(entityType, canonical);
@@ -182,7 +198,12 @@ export class EntityCache {
     if (!entry || inBlock) return this.applyOp(entry?.op, base);
     // entities are loaded again and again within a block (handlers reload what others saved):
     // keep the merged view until the next write
-    return (entry.view ??= this.applyOp(entry.op, base) ?? undefined) ?? null;
+    if (entry.view) return entry.view;
+    const view = this.applyOp(entry.op, base);
+    if (view === null) return null;
+    const fields = view instanceof Map ? view : toFields(view);
+    entry.view = fields;
+    return fields;
   }
 
   /**
@@ -206,7 +227,8 @@ export class EntityCache {
       );
     }
 
-    const entity: EntityData = {};
+    // the Map read from the mapping becomes the cache's own copy of the update
+    const entity: Fields = data;
     let undefinedFields: string[] | null = null;
     for (const [name, value] of data) {
       const field = def.fieldMap.get(name);
@@ -215,8 +237,8 @@ export class EntityCache {
         continue;
       }
       this.checkField(def, canonical, field, value);
-      entity[name] = value;
     }
+    if (undefinedFields) for (const name of undefinedFields) entity.delete(name);
     if (undefinedFields && rejectUndefinedFields) {
       throw new HostError(
         `Attempted to set undefined fields [${undefinedFields.sort().join(', ')}] for the entity type \`${entityType}\`. ` +
@@ -235,7 +257,7 @@ export class EntityCache {
     else if (existing.op.type === 'remove') op = { type: 'overwrite', data: entity };
     else {
       // the cache owns op data: merge in place rather than copying the entity on every set
-      Object.assign(existing.op.data, entity);
+      for (const [k, v] of entity) existing.op.data.set(k, v);
       op = existing.op;
     }
     this.updates.set(key, { entityType, id: canonical, op });
@@ -244,7 +266,7 @@ export class EntityCache {
     // into what exists), as graph-node's EntityCache::set does
     const base = op.type === 'update' ? this.stored(entityType, canonical, key) : null;
     for (const field of requiredFields(def)) {
-      const set = op.data[field];
+      const set = op.data.get(field);
       // merged onto a stored entity, a Null removes the field; on its own it stays (graph-node)
       const present = base === null ? set !== undefined : set === undefined ? field in base : set.kind !== 'Null';
       if (!present) throw new HostError(`Entity ${def.name}[${canonical}]: missing value for non-nullable field \`${field}\``);
@@ -353,7 +375,7 @@ export class EntityCache {
         if (current !== null) out.push({ entityType, id, data: null });
         continue;
       }
-      const next = op.type === 'update' && current !== null ? merged(current, op.data) : withoutNulls(op.data);
+      const next = toData(op.type === 'update' && current !== null ? merged(current, op.data) : op.data);
       this.checkRequired(def, id, next, true);
       if (current === null || !entitiesEqual(current, next)) out.push({ entityType, id, data: next });
     }

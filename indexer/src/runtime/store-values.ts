@@ -102,10 +102,11 @@ export function readEntity(heap: AscHeap, ptr: number): Map<string, Value> {
 }
 
 /** Written with keys sorted, as graph-node hands entities to mappings. */
-export function writeEntity(heap: AscHeap, data: EntityData): number {
-  const keys = Object.keys(data).sort();
-  const entries = keys.map((key) =>
-    heap.writeStruct([heap.writeKey(key), writeStoreValue(heap, data[key]!)], 'TypedMapEntryStringStoreValue'),
+export function writeEntity(heap: AscHeap, data: EntityData | Map<string, Value>): number {
+  const fields = data instanceof Map ? [...data] : Object.entries(data);
+  fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = fields.map(([key, value]) =>
+    heap.writeStruct([heap.writeKey(key), writeStoreValue(heap, value)], 'TypedMapEntryStringStoreValue'),
   );
   return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
 }
