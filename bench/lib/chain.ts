@@ -4,6 +4,9 @@
 import { Interface, JsonRpcProvider, keccak256, parseEther, toBeHex, toUtf8Bytes } from 'ethers';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { deployHessian, modelRepositoryAbi, RewardRule, type Deployment } from '@hessian/contracts';
+import { rpc, rpcBatch } from './jsonrpc.ts';
+
+export { rpc, rpcBatch };
 
 export interface BenchChain {
   chain: LocalChain;
@@ -14,27 +17,6 @@ export interface BenchChain {
   accounts: string[];
   iface: Interface;
   stop(): Promise<void>;
-}
-
-let nextId = 1;
-export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }) });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
-
-export async function rpcBatch(url: string, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
-  const payload = calls.map((c) => ({ jsonrpc: '2.0', id: nextId++, method: c.method, params: c.params }));
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-  const body = (await res.json()) as { id: number; result?: unknown; error?: { message: string } }[];
-  if (!Array.isArray(body)) throw new Error(`batch answered with ${JSON.stringify(body).slice(0, 300)}`);
-  const byId = new Map(body.map((b) => [b.id, b]));
-  return payload.map((p, i) => {
-    const b = byId.get(p.id);
-    if (!b || b.error) throw new Error(`${calls[i]!.method}: ${b?.error?.message ?? 'no answer'}`);
-    return b.result;
-  });
 }
 
 export async function startBenchChain(): Promise<BenchChain> {
@@ -68,6 +50,8 @@ export interface Generated {
   events: number;
   blocks: number;
   transactions: number;
+  /** gradients submitted (GradientSubmitted events) */
+  gradients: number;
   fromBlock: number;
   toBlock: number;
   models: number;
@@ -99,6 +83,7 @@ export async function generateEvents(c: BenchChain, set: EventSet, opts: { model
   const now = Number((await rpc<{ timestamp: string }>(url, 'eth_getBlockByNumber', ['latest', false])).timestamp);
   const firstModel = Number(await rpc<string>(url, 'eth_call', [{ to: c.address, data: c.iface.encodeFunctionData('modelCount') }, 'latest'])) + 1;
   let gradient = Number(await rpc<string>(url, 'eth_call', [{ to: c.address, data: c.iface.encodeFunctionData('gradientCount') }, 'latest']));
+  const firstGradient = gradient;
   await rpc(url, 'evm_setAutomine', [false]);
   try {
     const create = [];
@@ -142,7 +127,7 @@ export async function generateEvents(c: BenchChain, set: EventSet, opts: { model
     const logs = await rpc<unknown[]>(url, 'eth_getLogs', [{ address: c.address, fromBlock: toBeHex(fromBlock), toBlock: toBeHex(toBlock) }]);
     const expectedAtLeast = transactions;
     if (logs.length < expectedAtLeast) throw new Error(`the driver sent ${transactions} transactions but only ${logs.length} events are on chain: some reverted`);
-    return { events: logs.length, blocks: toBlock - fromBlock + 1, transactions, fromBlock, toBlock, models, ms: performance.now() - t0 };
+    return { events: logs.length, blocks: toBlock - fromBlock + 1, transactions, gradients: gradient - firstGradient, fromBlock, toBlock, models, ms: performance.now() - t0 };
   } finally {
     await rpc(url, 'evm_setAutomine', [true]);
   }

@@ -1,0 +1,123 @@
+// Indexer backfill, side by side on one Hardhat chain per event set: the floor (plain batched
+// JSON-RPC fetching the same logs and blocks), Hessian's embedded indexer, and Ponder (a bench-only
+// peer, when installed) with one RPC URL and with several. Each engine runs in its own process
+// against a counting proxy; wall time is from process start to "all events queryable".
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { emptyResult, fmt, runSuite, suiteArgs, type Table } from '../lib/result.ts';
+import { benchDir, isInstalled } from '../lib/machine.ts';
+import { generateEvents, startBenchChain, type Generated } from '../lib/chain.ts';
+import { retargetedBuild } from '../lib/indexer.ts';
+import { runNode } from '../lib/proc.ts';
+import { startRpcProxy, type RpcCounter } from '../lib/rpc-proxy.ts';
+import { runPonder } from '../lib/ponder.ts';
+
+interface EngineRun {
+  engine: string;
+  ms: number;
+  maxRss: number;
+  calls: number;
+  httpRequests: number;
+  byMethod: Record<string, number>;
+  error?: string;
+}
+
+const SETS = {
+  B: { events: 20_000, blocks: 200, label: 'B: 20,000 events in 200 blocks' },
+  C: { events: 2_000, blocks: 2_000, label: 'C: 2,000 events in 2,000 blocks (one per block)' },
+  D: { events: 200_000, blocks: 1_000, label: 'D: 200,000 events in 1,000 blocks' },
+} as const;
+const SMOKE_SETS = {
+  B: { events: 100, blocks: 2, label: 'B (smoke): 100 events in 2 blocks' },
+  C: { events: 20, blocks: 20, label: 'C (smoke): 20 events in 20 blocks' },
+} as const;
+
+const engines = path.join(benchDir, 'engines');
+const copy = (c: RpcCounter) => ({ calls: c.calls, httpRequests: c.httpRequests, byMethod: { ...c.byMethod } });
+
+await runSuite(async () => {
+  const args = suiteArgs();
+  const smoke = args.smoke;
+  const wanted = (args.get('sets') ?? process.env.BENCH_BACKFILL_SETS ?? 'B,C').split(',');
+  const sets = smoke ? SMOKE_SETS : SETS;
+  const ponder = isInstalled('ponder') && isInstalled('viem');
+  const ponderUrls = Number(process.env.BENCH_PONDER_URLS ?? 4);
+  const r = emptyResult('backfill', 'Indexer backfill: Hessian vs the JSON-RPC floor vs Ponder');
+  if (!ponder) r.notes.push(`Skipped Ponder: ${smoke ? 'bench-only peers are not installed (smoke run)' : 'ponder/viem are not installed in bench/node_modules (`cd bench && npm ci`)'}.`);
+  const summary: Record<string, unknown> = {};
+  for (const key of Object.keys(sets) as (keyof typeof sets)[]) {
+    if (!wanted.includes(key)) continue;
+    const set = sets[key];
+    const chain = await startBenchChain();
+    const proxy = await startRpcProxy(chain.chain.url, Math.max(1, ponderUrls));
+    const work = await retargetedBuild({ address: chain.address, startBlock: chain.startBlock });
+    const runs: EngineRun[] = [];
+    let gen: Generated;
+    try {
+      gen = await generateEvents(chain, set);
+      process.stderr.write(`[backfill] ${set.label}: generated ${gen.events} events in ${gen.blocks} blocks in ${(gen.ms / 1000).toFixed(0)} s\n`);
+      const head = gen.toBlock;
+
+      proxy.reset();
+      const floor = await runNode([path.join(engines, 'floor.ts'), '--rpc', proxy.urls[0]!, '--address', chain.address, '--from', String(chain.startBlock), '--to', String(head)]);
+      if (floor.code !== 0) throw new Error(`floor exited ${floor.code}: ${floor.stderr.slice(-1500)}`);
+      const f = JSON.parse(floor.stdout.trim().split('\n').at(-1)!) as { logs: number; sinceStartMs: number; maxRss: number };
+      if (f.logs < gen.events) throw new Error(`the floor fetched ${f.logs} logs, the chain has ${gen.events}`);
+      runs.push({ engine: 'floor: batched JSON-RPC (eth_getLogs + blocks with logs, 50 per batch)', ms: f.sinceStartMs, maxRss: f.maxRss, ...copy(proxy.counter) });
+
+      proxy.reset();
+      const h = await runNode([path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', work.db, '--gradients', String(gen.gradients)]);
+      if (h.code !== 0) throw new Error(`Hessian's indexer exited ${h.code}: ${h.stderr.slice(-1500)}`);
+      const hr = JSON.parse(h.stdout.trim().split('\n').at(-1)!) as { sinceStartMs: number; maxRss: number };
+      runs.push({ engine: 'Hessian embedded indexer (SQLite)', ms: hr.sinceStartMs, maxRss: hr.maxRss, ...copy(proxy.counter) });
+
+      if (ponder) {
+        for (const urls of [1, ponderUrls]) {
+          proxy.reset();
+          const dir = mkdtempSync(path.join(os.tmpdir(), 'hessian-ponder-'));
+          try {
+            const p = await runPonder({ dir, rpcUrls: proxy.urls.slice(0, urls), address: chain.address, startBlock: chain.startBlock, chainId: chain.chain.chainId, gradients: gen.gradients, timeoutMs: smoke ? 90_000 : 1_800_000 });
+            runs.push({ engine: `Ponder ${p.version} (PGlite), ${urls} RPC URL${urls > 1 ? 's' : ''}`, ms: p.ms, maxRss: p.maxRss, ...copy(proxy.counter) });
+          } catch (e) {
+            runs.push({ engine: `Ponder, ${urls} RPC URL${urls > 1 ? 's' : ''}`, ms: NaN, maxRss: NaN, ...copy(proxy.counter), error: e instanceof Error ? e.message : String(e) });
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+          if (urls === ponderUrls) break;
+        }
+      }
+    } finally {
+      work.remove();
+      await proxy.close();
+      await chain.stop();
+    }
+    const floorMs = runs[0]!.ms;
+    const hessianMs = runs[1]!.ms;
+    const t: Table = {
+      title: `${set.label}: ${fmt.int(gen.events)} events actually emitted in ${fmt.int(gen.blocks)} blocks (${fmt.int(gen.transactions)} transactions)`,
+      columns: ['engine', 'wall ms to all queryable', 'events/s', 'x the floor', 'Hessian faster by', 'peak RSS', 'RPC calls (HTTP requests)', 'calls by method'],
+      rows: runs.map((e) => e.error
+        ? [e.engine, `failed: ${e.error.slice(0, 300)}`, '', '', '', '', `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, '']
+        : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] ? '' : fmt.x(e.ms / hessianMs), fmt.mib(e.maxRss), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
+    };
+    r.tables.push(t);
+    const judged = !smoke;
+    r.aims.push({ aim: `set ${key}: Hessian within 2x of the floor`, measured: `${fmt.x(hessianMs / floorMs)} the floor (${fmt.int(hessianMs)} vs ${fmt.int(floorMs)} ms)`, met: judged ? hessianMs / floorMs <= 2 : null });
+    if (key !== 'D') {
+      const ponders = runs.filter((e) => e.engine.startsWith('Ponder'));
+      const best = ponders.filter((e) => !e.error).sort((a, b) => a.ms - b.ms)[0];
+      r.aims.push({
+        aim: `set ${key}: at least 5x faster than Ponder`,
+        measured: best ? `${fmt.x(best.ms / hessianMs)} faster than Ponder's best setting (${best.engine})` : ponders.length ? `Ponder failed: ${ponders[0]!.error?.slice(0, 200)}` : 'Ponder not run',
+        met: judged && best ? best.ms / hessianMs >= 5 : null,
+      });
+    }
+    summary[key] = { generated: gen, runs };
+  }
+  r.notes.push('Every engine runs in its own process and reads the same Hardhat node through a counting JSON-RPC proxy on 127.0.0.1 (the proxy\'s cost is in every figure). Wall time runs from the engine\'s process start (Node startup, WASM and schema loading included) to a GraphQL answer that shows every gradient (Hessian: `protocol.gradientCount`; Ponder: its `protocol` row, after `/ready`). The floor stops once the last block is fetched.');
+  r.notes.push('Hessian\'s indexer runs with its defaults (`--max-reorg-depth 250`: blocks deeper than that are fetched as final ranges, nearer ones header by header with reorg checks; RPC batches of 50).');
+  if (!wanted.includes('D')) r.notes.push('Set D (200,000 events) is not in the default run: generating it takes the Hardhat node long on this shared machine. Run it with `BENCH_BACKFILL_SETS=B,C,D npm run bench -- --only backfill`.');
+  r.figures = summary;
+  return r;
+});
