@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const provider = new JsonRpcProvider(url.href, Network.from(chainId), { staticNetwork: true });
   try {
     const signer: Signer = process.env.HESSIAN_DEPLOYER_KEY
-      ? new Wallet(process.env.HESSIAN_DEPLOYER_KEY, provider)
+      ? deployerWallet(process.env.HESSIAN_DEPLOYER_KEY, provider)
       : await provider.getSigner(0);
     const deployment = await deployHessian(signer, { token: values.token, network: values.network });
     if (!values['no-write']) {
@@ -47,6 +47,15 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(deployment, null, 2));
   } finally {
     provider.destroy();
+  }
+}
+
+/** ethers echoes a malformed key in its error: replace the message so the secret never reaches a log. */
+function deployerWallet(key: string, provider: JsonRpcProvider): Wallet {
+  try {
+    return new Wallet(key, provider);
+  } catch {
+    throw new Error('HESSIAN_DEPLOYER_KEY is not a valid private key (expected 32 bytes of hex)');
   }
 }
 

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Contract, JsonRpcProvider } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import hre from 'hardhat';
 import {
   CloseReason,
@@ -188,6 +188,26 @@ describe('scripts/deploy.ts against a Hardhat node', () => {
     }
   });
 
+  it('deploys with HESSIAN_DEPLOYER_KEY and never prints a malformed key', async () => {
+    // the second funded account of the public Hardhat test mnemonic
+    const key = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+    const ok = await runScript(['--rpc', url, '--no-write'], { HESSIAN_DEPLOYER_KEY: key });
+    assert.equal(ok.code, 0, ok.stderr);
+    const d = parseDeployment(JSON.parse(ok.stdout));
+    const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true });
+    try {
+      const tx = await provider.getTransaction(d.contracts.ModelRepository.transactionHash);
+      assert.equal(tx?.from, new Wallet(key).address);
+    } finally {
+      provider.destroy();
+    }
+    const secret = '0x1234deadbeefsecret';
+    const bad = await runScript(['--rpc', url, '--no-write'], { HESSIAN_DEPLOYER_KEY: secret });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /HESSIAN_DEPLOYER_KEY is not a valid private key/);
+    assert.ok(!bad.stderr.includes('deadbeef') && !bad.stdout.includes('deadbeef'), 'the key leaked into the output');
+  });
+
   it('fails clearly when no node answers or the URL is bad', async () => {
     const port = await freePort();
     const down = await runScript(['--rpc', `http://127.0.0.1:${port}`, '--no-write']);
@@ -199,9 +219,9 @@ describe('scripts/deploy.ts against a Hardhat node', () => {
   });
 });
 
-function runScript(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runScript(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts', 'deploy.ts'), ...args], { cwd: root, env: { ...process.env, HESSIAN_DEPLOYER_KEY: '' } });
+    const child = spawn(process.execPath, [path.join(root, 'scripts', 'deploy.ts'), ...args], { cwd: root, env: { ...process.env, HESSIAN_DEPLOYER_KEY: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
