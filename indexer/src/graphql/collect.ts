@@ -56,6 +56,10 @@ export function collectFields(
   return out;
 }
 
+export function collectEnv(info: { fragments: Record<string, FragmentDefinitionNode>; variableValues: Record<string, unknown> }): CollectEnv {
+  return { fragments: info.fragments, variableValues: info.variableValues };
+}
+
 export function subSelections(nodes: readonly FieldNode[]): (SelectionSetNode | undefined)[] {
   return nodes.map((n) => n.selectionSet);
 }

@@ -1,0 +1,59 @@
+// Collection arguments: graph-node's `first`/`skip` ranges, `where` and `orderBy` in SQL.
+import type { ExecContext } from './context.ts';
+import { blockCondition, idAsJsonItem, QueryError, type BlockRef, type FilterContext } from './filters.ts';
+import { sourceOf } from './rows.ts';
+import type { Table } from '../store/layout.ts';
+
+export interface CollectionArgs {
+  first?: number | null;
+  skip?: number | null;
+  orderBy?: string | null;
+  orderDirection?: 'asc' | 'desc' | null;
+  where?: Record<string, unknown> | null;
+}
+
+export function range(ctx: ExecContext, args: CollectionArgs): { first: number; skip: number } {
+  const { maxFirst, maxSkip } = ctx.api.limits;
+  const first = args.first ?? 100;
+  if (!(first > 0 && first <= maxFirst)) throw new QueryError(`The \`first\` argument must be between 0 and ${maxFirst}, but is ${first}`);
+  const skip = args.skip ?? 0;
+  if (!(skip >= 0 && skip <= maxSkip)) throw new QueryError(`The \`skip\` argument must be between 0 and ${maxSkip}, but is ${skip}`);
+  return { first, skip };
+}
+
+export function filterCtx(ctx: ExecContext, block: BlockRef, params: unknown[], counter: { n: number }): FilterContext {
+  return { layout: ctx.api.layout, block, params, aliasCounter: counter, keys: ctx.api.filterKeys, source: (name) => sourceOf(ctx.api.layout, name) };
+}
+
+export function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
+  const desc = args.orderDirection === 'desc';
+  const dir = desc ? ' DESC' : '';
+  const nulls = desc ? ' NULLS FIRST' : ' NULLS LAST';
+  const orderBy = args.orderBy;
+  if (!orderBy || orderBy === 'id') return `${alias}.id${dir}`;
+  const sep = orderBy.indexOf('__');
+  if (sep > 0) {
+    const parentName = orderBy.slice(0, sep);
+    const childName = orderBy.slice(sep + 2);
+    const f = t.entity.fieldMap.get(parentName);
+    if (!f) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${parentName}\``);
+    const child = sourceOf(ctx.api.layout, f.type.name);
+    const cc = child.columnMap.get(childName);
+    if (!cc || cc.list) throw new QueryError(`Ordering by \`${childName}\` is not supported for type \`${child.entity.name}\``);
+    const x = `o_${alias}`;
+    let expr: string;
+    if (f.derivedFrom) {
+      const back = child.columnMap.get(f.derivedFrom)!;
+      expr = back.list
+        ? `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x}, json_each(${x}.${back.sql}) e WHERE e.value = ${idAsJsonItem(`${alias}.id`, t.idKind)} AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`
+        : `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.${back.sql} = ${alias}.id AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`;
+    } else {
+      const c = t.columnMap.get(parentName)!;
+      expr = `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.id = ${alias}.${c.sql} AND ${blockCondition(x, block)})`;
+    }
+    return `${expr}${dir}${nulls}, ${alias}.id${dir}`;
+  }
+  const c = t.columnMap.get(orderBy);
+  if (!c || c.list) throw new QueryError(`Ordering by \`${orderBy}\` is not supported for type \`${t.entity.name}\``);
+  return `${alias}.${c.sql}${dir}${nulls}, ${alias}.id${dir}`;
+}

@@ -1,0 +1,68 @@
+// `block: { number | hash | number_gte }` as graph-node resolves it against the store's cursor,
+// and whether a read at a block sees indexing errors.
+import { OPEN } from '../store/layout.ts';
+import type { ExecContext } from './context.ts';
+import { QueryError, type BlockRef } from './filters.ts';
+import { parseBytes } from './scalars.ts';
+
+export interface BlockHeightArg {
+  /** Bytes input (or a plain string when a variable was declared `String`) */
+  hash?: { hex: string } | string | null;
+  number?: number | null;
+  number_gte?: number | null;
+}
+
+export interface ResolvedBlock extends BlockRef {
+  /** null when the query named a block by number (graph-node does not look the hash up) */
+  hash: string | null;
+}
+
+function notYet(ctx: ExecContext, arg: string, head: number, wanted: number): QueryError {
+  return new QueryError(
+    `Failed to decode \`${arg}\` value: \`subgraph ${ctx.api.deployment} has only indexed up to block number ${head} and data for block number ${wanted} is therefore not yet available\``,
+  );
+}
+
+/**
+ * The block condition to put in SQL right now: while the store's cursor is still the block being
+ * read, "valid at that block" is exactly "current" (`__to = OPEN`), an equality the `(__to, id)`
+ * index serves in id order. Once a commit has moved the cursor past it, the general range applies.
+ */
+export function sqlBlock(ctx: ExecContext, block: ResolvedBlock): BlockRef {
+  return ctx.store.getCursor()?.number === block.number ? { number: OPEN } : block;
+}
+
+export function resolveBlock(ctx: ExecContext, block: BlockHeightArg | null | undefined): ResolvedBlock {
+  const head = ctx.head;
+  if (!head) {
+    throw new QueryError(`Subgraph \`${ctx.api.deployment}\` has not started syncing yet. Wait for it to ingest a few blocks before querying it`);
+  }
+  if (block?.hash) {
+    const hash = typeof block.hash === 'string' ? parseBytes(block.hash) : block.hash;
+    const ptr = ctx.store.blockByHash(hash.hex);
+    if (!ptr) throw new QueryError('Failed to decode `block.hash` value: `no block with that hash found`');
+    if (ptr.number > head.number) throw notYet(ctx, 'block.number', head.number, ptr.number);
+    return { number: ptr.number, hash: ptr.hash };
+  }
+  if (block?.number !== undefined && block.number !== null) {
+    if (!Number.isInteger(block.number)) throw new QueryError(`Failed to decode \`block.number\` value: \`${String(block.number)}\``);
+    if (block.number > head.number) throw notYet(ctx, 'block.number', head.number, block.number);
+    if (block.number < 0) throw new QueryError(`Failed to decode \`block.number\` value: \`block number ${block.number} is negative\``);
+    return { number: block.number, hash: null };
+  }
+  if (block?.number_gte !== undefined && block.number_gte !== null) {
+    if (head.number < block.number_gte) throw notYet(ctx, 'block.number_gte', head.number, block.number_gte);
+  }
+  return { number: head.number, hash: head.hash };
+}
+
+/**
+ * Whether a read at `block` sees indexing errors. The embedded indexer stops at a failing block
+ * (its cursor stays before it), so a failure is visible at the head and at or after its block.
+ */
+export function hasIndexingErrors(ctx: ExecContext, block: BlockRef): boolean {
+  const f = ctx.failure;
+  if (!f) return false;
+  const head = ctx.head?.number ?? -1;
+  return block.number >= Math.min(f.blockNumber, head);
+}

@@ -1,0 +1,127 @@
+// Per-request state and SQL execution under the request's budgets: one snapshot of the head for
+// every root field, the deadline (also enforced inside long scans), and the result-size bound.
+import type { Statement } from 'better-sqlite3';
+import type { EntityStore, StoredFailure } from '../store/entity-store.ts';
+import type { Layout } from '../store/layout.ts';
+import type { BlockPtr } from '../types.ts';
+import { QueryError, type FilterKey } from './filters.ts';
+
+export interface QueryLimits {
+  /** graph-node's GRAPH_GRAPHQL_MAX_FIRST */
+  maxFirst: number;
+  /** graph-node's GRAPH_GRAPHQL_MAX_SKIP */
+  maxSkip: number;
+  /** graph-node's GRAPH_GRAPHQL_MAX_COMPLEXITY: sum over fields of the product of `first`s above */
+  maxComplexity: number;
+  /** selection depth */
+  maxDepth: number;
+  /** entities in one response */
+  maxResultEntities: number;
+  /** wall time per query, checked between SQL statements */
+  timeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxFirst: 1000,
+  maxSkip: 4294967295,
+  maxComplexity: 10_000_000,
+  maxDepth: 32,
+  maxResultEntities: 100_000,
+  timeoutMs: 10_000,
+};
+
+export interface ApiMeta {
+  layout: Layout;
+  /** filter keys per entity type, from the generated `X_filter` inputs */
+  filterKeys: Map<string, Map<string, FilterKey>>;
+  deployment: string;
+  limits: QueryLimits;
+}
+
+/** Per request: one snapshot of the head so every root field reads the same state. */
+export interface ExecContext {
+  store: EntityStore;
+  api: ApiMeta;
+  head: BlockPtr | null;
+  failure: StoredFailure | null;
+  deadline: number;
+  entities: number;
+  complexity: number;
+  /** response keys of root fields that read a block with indexing errors, and their policy */
+  indexingErrors: Map<string, 'allow' | 'deny'>;
+  /** subscriptions: yields now and after each store commit, refreshing this context's head */
+  heads?: () => AsyncIterable<unknown>;
+}
+
+/** Re-reads the head and restarts the budgets: once per request, and per subscription event. */
+export function refreshExecContext(ctx: ExecContext): void {
+  ctx.head = ctx.store.getCursor();
+  ctx.failure = ctx.store.getFailed();
+  ctx.deadline = Date.now() + ctx.api.limits.timeoutMs;
+  ctx.entities = 0;
+  ctx.complexity = 0;
+  ctx.indexingErrors.clear();
+}
+
+export function newExecContext(store: EntityStore, api: ApiMeta): ExecContext {
+  return {
+    store,
+    api,
+    head: store.getCursor(),
+    failure: store.getFailed(),
+    deadline: Date.now() + api.limits.timeoutMs,
+    entities: 0,
+    complexity: 0,
+    indexingErrors: new Map(),
+  };
+}
+
+const stmtCache = new WeakMap<object, Map<string, Statement<unknown[]>>>();
+
+// better-sqlite3 cannot interrupt a running statement, so every query's WHERE also calls
+// `hessian_deadline()`, a SQL function that fails once the running request's deadline passed:
+// a long scan stops within a few hundred rows of it. (Statements run synchronously, one at a
+// time, so one module-level deadline is enough.)
+let runningDeadline = Infinity;
+let deadlineCalls = 0;
+const TIMED_OUT = 'Query timed out';
+export const DEADLINE = 'hessian_deadline()';
+
+function registerDeadline(db: EntityStore['db']): void {
+  db.function('hessian_deadline', { deterministic: false, directOnly: true }, () => {
+    if ((++deadlineCalls & 255) === 0 && Date.now() > runningDeadline) throw new Error(TIMED_OUT);
+    return 1;
+  });
+}
+
+export function run(ctx: ExecContext, sql: string, params: unknown[]): Record<string, unknown>[] {
+  if (Date.now() > ctx.deadline) throw new QueryError(TIMED_OUT);
+  let cache = stmtCache.get(ctx.store.db);
+  if (!cache) {
+    registerDeadline(ctx.store.db);
+    stmtCache.set(ctx.store.db, (cache = new Map()));
+  }
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    stmt = ctx.store.db.prepare<unknown[]>(sql).safeIntegers(true);
+    if (cache.size > 500) cache.clear();
+    cache.set(sql, stmt);
+  }
+  let rows: Record<string, unknown>[];
+  runningDeadline = ctx.deadline;
+  try {
+    rows = stmt.all(...params) as Record<string, unknown>[];
+  } catch (err) {
+    if ((err as Error).message === TIMED_OUT) throw new QueryError(TIMED_OUT);
+    throw err;
+  } finally {
+    runningDeadline = Infinity;
+  }
+  ctx.entities += rows.length;
+  if (ctx.entities > ctx.api.limits.maxResultEntities) {
+    throw new QueryError(
+      `the result size of more than ${ctx.api.limits.maxResultEntities} entities is larger than the allowed limit of ${ctx.api.limits.maxResultEntities}; query fewer entities (smaller \`first\`, fewer nested collections)`,
+    );
+  }
+  return rows;
+}
