@@ -18,7 +18,7 @@ import { applyGradient, gradient, predict } from '../../src/ml/models.ts';
 import { auc, metricToScore } from '../../src/ml/metrics.ts';
 import { validateGradientDocument } from '../../src/metadata.ts';
 import { fetchMetadata } from '../../src/roles/model-io.ts';
-import type { GradientEvaluated, RewardEarned } from '../../src/chain/events.ts';
+import type { GradientEvaluated, ModelClosed, RewardEarned } from '../../src/chain/events.ts';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
@@ -171,7 +171,7 @@ async function storeContains(s: Scenario, secret: Uint8Array): Promise<boolean> 
   return walk(`${s.dir}/ipfs`);
 }
 
-test('linear regression through the same daemons: one owner, two rounds, matches plaintext', { timeout: 200_000 }, async () => {
+test('linear regression through the same daemons: matches plaintext; reaching the target stops the owner and closes the model', { timeout: 200_000 }, async (t) => {
   const lenderClient = await sc.client(8);
   const opened = await openModel({
     client: lenderClient,
@@ -184,7 +184,8 @@ test('linear regression through the same daemons: one owner, two rounds, matches
     learningRate: 0.5,
     minBatch: 256,
     bounty: BOUNTY,
-    target: 0.72,
+    // the second linear step reaches it (AUC ~0.625 then ~0.637)
+    target: 0.63,
     log: sc.log.child({ who: 'lender-linear' }),
   });
   const meta = await fetchMetadata(sc.store, opened.metadataCid);
@@ -193,20 +194,24 @@ test('linear regression through the same daemons: one owner, two rounds, matches
   const evaluations: EvaluatorEvents['evaluated'][0][] = [];
   const evaluator = await startEvaluator({ client: lenderClient, store: sc.store, stateDir: `${sc.dir}/lender-linear`, pollMs: 100, log: sc.log.child({ who: 'evaluator-linear' }) });
   evaluator.events.on('evaluated', (e) => evaluations.push(e));
+  const closed: number[] = [];
+  evaluator.events.on('closed', (e) => closed.push(e.modelId));
   const owner = await startOwner({
     client: await sc.client(9),
     store: sc.store,
     stateDir: `${sc.dir}/owner-linear`,
     data: sc.ownerCsvs[0]!,
     batchSize: BATCH,
-    maxSubmissionsPerModel: 2,
+    maxSubmissionsPerModel: 3,
     filter: { modelIds: [opened.modelId] },
     seed: 'linear',
     pollMs: 100,
     log: sc.log.child({ who: 'owner-linear' }),
   });
   try {
-    await waitFor('two evaluations', () => evaluations.length >= 2, 150_000);
+    await waitFor('the model to close at its target', () => closed.includes(opened.modelId), 150_000);
+    // give the owner a few polls to (wrongly) submit a third gradient
+    await new Promise((r) => setTimeout(r, 1000));
   } finally {
     await Promise.all([owner.stop(), evaluator.stop()]);
   }
@@ -228,5 +233,16 @@ test('linear regression through the same daemons: one owner, two rounds, matches
       w = cand;
     }
   }
+  t.diagnostic(`linear AUC ${evs.map((e) => e.score / 1e6).join(', ')}`);
   assert.ok(evs[0]!.accepted && evs[0]!.score > 600_000, `the first linear step improves AUC (${evs[0]!.score / 1e6})`);
+  assert.ok(evs[1]!.bestScore >= opened.targetScore, 'the second reaches the target');
+  assert.equal((await lenderClient.queryEvents('GradientSubmitted', [null, opened.modelId])).length, 2, 'no submission once the target is reached');
+  const paid = evs.reduce((sum, e) => sum + e.reward, 0n);
+  const span = BigInt(opened.targetScore - opened.initialScore);
+  const capped = evs.reduce((sum, e) => sum + (BOUNTY * BigInt(Math.min(e.bestScore, opened.targetScore) - e.previousBestScore)) / span, 0n);
+  assert.equal(paid, capped, 'overshoot past the target is not paid');
+  assert.ok(BOUNTY - paid <= 2n, 'reaching the target pays (all but rounding of) the bounty');
+  const [closedEv] = (await lenderClient.queryEvents('ModelClosed', [opened.modelId])) as ModelClosed[];
+  assert.equal(closedEv!.reason, 'TargetReached');
+  assert.equal(closedEv!.refund, BOUNTY - paid);
 });
