@@ -328,6 +328,16 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
                   pollMs,
                   log,
                 });
+          if ('withdraw' in handle) {
+            // long work gets progress lines: a gradient over many rows takes a while
+            let last = 0;
+            handle.events.on('progress', (e) => {
+              const now = Date.now();
+              if (e.rowsDone !== undefined && e.rowsDone !== e.rowsTotal && now - last < 2000) return;
+              last = now;
+              log.info('progress', e);
+            });
+          }
           const why = await Promise.race([stop.promise.then((s) => `signal ${String(s)}`), handle.done.then(() => 'finished')]);
           log.info('shutting down', { why });
           await handle.stop();

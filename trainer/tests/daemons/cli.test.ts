@@ -77,6 +77,7 @@ test('lender, evaluate and owner from the command line; SIGTERM shuts the daemon
     for (const line of d.out().trim().split('\n')) JSON.parse(line);
   }
   assert.match(owner.out(), /"msg":"gradient submitted"/);
+  assert.match(owner.out(), /"msg":"progress".*"stage":"encrypted gradient","rowsDone":512,"rowsTotal":512/);
   assert.match(evaluator.out(), /"msg":"gradient (accepted|rejected)"/);
 
   const secret = (JSON.parse(readFileSync(opened.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey;
