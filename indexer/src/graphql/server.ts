@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { validate } from 'graphql';
+import { validate, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
@@ -62,8 +62,12 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
       return {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult as { data?: Record<string, unknown> | null; errors?: unknown[] };
+          const result = response.body.singleResult as { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] };
           if (result.errors?.length) {
+            // graph-node answers every GraphQL result (syntax, validation and execution errors
+            // included) with 200; only a malformed request is a 400
+            if (!result.errors.some((e) => e.extensions?.code === 'BAD_REQUEST')) response.http.status = 200;
+            result.errors = result.errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) }));
             delete result.data;
             return;
           }
@@ -95,7 +99,7 @@ function lenientValidation(maxDepth: number): ApolloServerPlugin<ExecContext> {
           const errors = validate(schema, document, rules);
           if (errors.length === 0) return null;
           return {
-            http: { status: 400, headers: new HeaderMap() },
+            http: { status: 200, headers: new HeaderMap() },
             body: { kind: 'single', singleResult: { errors: errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) })) } },
           };
         },
@@ -157,10 +161,12 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     // The host (hessian index, the demo) owns shutdown: Apollo's own handlers would stop the
     // server and then re-raise SIGINT/SIGTERM, killing the process before it closes the store.
     stopOnTerminationSignals: false,
+    // only message and locations reach the client (graphNodeResponses drops the code it keeps)
     formatError: (formatted) => ({
       // graphql-js recursion on absurdly nested documents
       message: formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.extensions?.code ? { extensions: { code: formatted.extensions.code } } : {}),
     }),
     plugins: [
       graphNodeResponses(),

@@ -144,8 +144,13 @@ describe('abuse', () => {
     assert.match(((await bad.json()) as { errors: { message: string }[] }).errors[0]!.message, /not valid JSON/);
     const big = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: Q, pad: 'x'.repeat(2_000_000) }) });
     assert.equal(big.status, 413);
+    // graph-node answers GraphQL errors with 200 and only malformed requests with 400
     const syntax = await post(server.url, `{ musicians { id }`);
-    assert.equal(syntax.status, 400);
+    assert.equal(syntax.status, 200);
+    assert.deepEqual(Object.keys(syntax.body), ['errors']);
+    assert.equal((await post(server.url, `{ musicians { nope } }`)).status, 200);
+    const noQuery = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(noQuery.status, 400);
     assert.match(syntax.body.errors![0]!.message, /Syntax Error/);
   });
 
