@@ -13,8 +13,13 @@ export interface AscExports {
   memory: WebAssembly.Memory;
   __new: (size: number, classId: number) => number;
   id_of_type: (typeId: number) => number;
+  /** the stub runtime's raw `__alloc` */
+  allocate?: (size: number) => number;
   _start?: () => void;
 }
+
+/** graph-node asks the module for arenas of at least this size and carves objects from them */
+const MIN_ARENA = 10_000;
 
 /** Class ids per module: they are fixed at compile time, so one cache serves every instance. */
 export class ClassIds {
@@ -44,6 +49,8 @@ export class AscHeap {
   private readonly stableStrings = new Map<number, string>();
   /** strings written during the current trigger, reused for repeated keys (cleared by `forget`) */
   private interned = new Map<string, number>();
+  private arenaPtr = 0;
+  private arenaFree = 0;
 
   constructor(exports: AscExports, classIds: ClassIds) {
     this.exports = exports;
@@ -167,10 +174,41 @@ export class AscHeap {
 
   // ---- writing ----
 
+  /**
+   * A new object of `size` payload bytes. Like graph-node (runtime/wasm/src/module/mod.rs
+   * `raw_new`, graph/src/runtime/asc_ptr.rs `alloc_obj`), objects are carved out of arenas the
+   * module's allocator hands out, each with the 20-byte AssemblyScript header and padding to a
+   * multiple of 16 bytes: one call into WASM per arena instead of one per object.
+   */
   alloc(size: number, type: TypeIdName): number {
-    const ptr = this.exports.__new(size, this.classIds.get(this.exports, type)) >>> 0;
-    this.sync();
-    return ptr;
+    const classId = this.classIds.get(this.exports, type);
+    const allocate = this.exports.allocate;
+    if (!allocate) {
+      const ptr = this.exports.__new(size, classId) >>> 0;
+      this.sync();
+      return ptr;
+    }
+    // header + payload + padding is a multiple of 16, so every payload stays 16-byte aligned
+    // (the allocator's realloc asserts it)
+    const padded = size + ((16 - ((20 + size) % 16)) % 16);
+    const total = 20 + padded;
+    if (total > this.arenaFree) {
+      const arenaSize = Math.max(total + 12, MIN_ARENA);
+      // __alloc returns a 16-byte aligned block; graph-node skips 12 bytes so payloads align
+      this.arenaPtr = (allocate(arenaSize) >>> 0) + 12;
+      this.arenaFree = arenaSize - 12;
+      this.sync();
+    }
+    const start = this.arenaPtr;
+    this.arenaPtr += total;
+    this.arenaFree -= total;
+    const view = this.view;
+    view.setUint32(start, 16 + padded, true); // mmInfo
+    view.setUint32(start + 4, 0, true); // gcInfo
+    view.setUint32(start + 8, 0, true); // gcInfo2
+    view.setUint32(start + 12, classId, true); // rtId
+    view.setUint32(start + 16, size, true); // rtSize
+    return start + 20;
   }
 
   setU32(ptr: number, value: number): void {
@@ -201,6 +239,8 @@ export class AscHeap {
   /** The instance was reset: objects written before are gone. */
   forget(): void {
     if (this.interned.size > 0) this.interned = new Map();
+    this.arenaPtr = 0;
+    this.arenaFree = 0;
   }
 
   writeString(s: string): number {
