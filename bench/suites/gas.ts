@@ -1,0 +1,71 @@
+// Gas per external function of ModelRepository, measured directly: one scripted life of two models
+// (ETH with a stake and the Improvement rule; ERC-20 with the EqualShare rule) on a Hardhat node,
+// reading gasUsed from each receipt.
+import { Contract, JsonRpcProvider, keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from 'ethers';
+import { ETH, RewardRule, modelRepositoryAbi, testTokenAbi, deployHessian } from '@hessian/contracts';
+import { startLocalChain } from '@hessian/contracts/local-chain';
+import { emptyResult, fmt, runSuite } from '../lib/result.ts';
+
+await runSuite(async () => {
+  const r = emptyResult('gas', 'Gas per external function');
+  const chain = await startLocalChain();
+  const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true, pollingInterval: 50 });
+  try {
+    const [lender, a, b, c, funder] = await Promise.all([0, 1, 2, 3, 4].map((i) => provider.getSigner(i))) as JsonRpcSigner[];
+    const d = await deployHessian(lender!, { token: true });
+    const repoAt = (s: JsonRpcSigner) => new Contract(d.contracts.ModelRepository.address, modelRepositoryAbi, s);
+    const tokenAt = (s: JsonRpcSigner) => new Contract(d.contracts.TestToken!.address, testTokenAbi, s);
+    const rows: [string, string, bigint][] = [];
+    const gas = async (fn: string, caseName: string, send: () => Promise<ContractTransactionResponse>) => {
+      const tx = await send();
+      const receipt = await tx.wait();
+      if (!receipt || receipt.status !== 1) throw new Error(`${fn} (${caseName}) failed`);
+      rows.push([fn, caseName, receipt.gasUsed]);
+    };
+    const now = (await provider.getBlock('latest'))!.timestamp;
+    const cid = (s: string) => `bafkrei${keccak256(toUtf8Bytes(s)).slice(2, 54)}`;
+    const params = (token: string, bounty: bigint, rule: number, stake: bigint, tag: string) => ({
+      token, bounty, weightsCid: cid(`w-${tag}`), metadataCid: cid(`m-${tag}`), initialScore: 500_000, targetScore: 900_000, rule,
+      submissionDeadline: now + 7200, evaluationWindow: 3600, evaluator: ETH, submissionStake: stake,
+    });
+    const stake = parseEther('0.01');
+    const lenderAddr = await lender!.getAddress();
+    const aAddr = await a!.getAddress();
+    await (await tokenAt(lender!).mint!(lenderAddr, parseEther('1000'))).wait();
+    await (await tokenAt(lender!).approve!(d.contracts.ModelRepository.address, parseEther('1000'))).wait();
+    await (await tokenAt(funder!).mint!(await funder!.getAddress(), parseEther('100'))).wait();
+    await (await tokenAt(funder!).approve!(d.contracts.ModelRepository.address, parseEther('100'))).wait();
+
+    await gas('createModel', 'ETH bounty, Improvement rule, with stake', () => repoAt(lender!).createModel!(params(ETH, 0n, RewardRule.Improvement, stake, '1'), { value: parseEther('10') }));
+    await gas('createModel', 'ERC-20 bounty, EqualShare rule', () => repoAt(lender!).createModel!(params(d.contracts.TestToken!.address, parseEther('500'), RewardRule.EqualShare, 0n, '2')));
+    await gas('addBounty', 'ETH', () => repoAt(funder!).addBounty!(1, parseEther('1'), { value: parseEther('1') }));
+    await gas('addBounty', 'ERC-20', () => repoAt(funder!).addBounty!(2, parseEther('50')));
+    await gas('submitGradient', 'with a stake', () => repoAt(a!).submitGradient!(1, cid('g1'), keccak256(toUtf8Bytes('g1')), { value: stake }));
+    await (await repoAt(b!).submitGradient!(1, cid('g2'), keccak256(toUtf8Bytes('g2')), { value: stake })).wait();
+    await (await repoAt(c!).submitGradient!(1, cid('g3'), keccak256(toUtf8Bytes('g3')), { value: stake })).wait();
+    await gas('submitGradient', 'no stake', () => repoAt(a!).submitGradient!(2, cid('g4'), keccak256(toUtf8Bytes('g4'))));
+    await (await repoAt(b!).submitGradient!(2, cid('g5'), keccak256(toUtf8Bytes('g5')))).wait();
+    await gas('evaluateGradient', 'accepted, improves the best score (Improvement reward, stake back)', () => repoAt(lender!).evaluateGradient!(1, 600_000, true, cid('w1.1')));
+    await gas('evaluateGradient', 'accepted without improvement (stake back)', () => repoAt(lender!).evaluateGradient!(2, 550_000, true, cid('w1.2')));
+    await gas('evaluateGradient', 'rejected (stake forfeited)', () => repoAt(lender!).evaluateGradient!(3, 400_000, false, ''));
+    await gas('evaluateGradient', 'accepted, EqualShare (no stake)', () => repoAt(lender!).evaluateGradient!(4, 650_000, true, cid('w2.1')));
+    await provider.send('evm_increaseTime', [7200 + 3600 + 10]);
+    await provider.send('evm_mine', []);
+    await gas('expireGradient', 'unevaluated past its window', () => repoAt(c!).expireGradient!(5));
+    await gas('closeModel', 'ERC-20, EqualShare, one accepted + one expired share', () => repoAt(c!).closeModel!(2));
+    await gas('closeModel', 'ETH, Improvement, leftover refunded', () => repoAt(c!).closeModel!(1));
+    await gas('claimShare', 'accepted gradient (EqualShare)', () => repoAt(c!).claimShare!(4));
+    await gas('claimShare', 'expired gradient', () => repoAt(c!).claimShare!(5));
+    await gas('withdraw', 'ETH (reward + stake)', () => repoAt(a!).withdraw!(ETH, aAddr));
+    await gas('withdraw', 'ERC-20 (share)', () => repoAt(a!).withdraw!(d.contracts.TestToken!.address, aAddr));
+    await gas('withdraw', 'ETH (lender: forfeited stake + refund)', () => repoAt(lender!).withdraw!(ETH, lenderAddr));
+
+    r.tables.push({ title: 'gasUsed from receipts (Solidity 0.8.37, viaIR, cancun)', columns: ['function', 'case', 'gas'], rows: rows.map(([f, k, g]) => [f, k, fmt.int(Number(g))]) });
+    r.notes.push('Gas is deterministic: these figures do not depend on the machine. `npm run gas -w @hessian/contracts` gives the same functions from the contract tests.');
+    r.figures = { gas: rows.map(([f, k, g]) => ({ function: f, case: k, gas: Number(g) })) };
+    return r;
+  } finally {
+    provider.destroy();
+    await chain.stop();
+  }
+});
