@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { validate, type GraphQLFormattedError } from 'graphql';
+import { subscribe, validate, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
@@ -257,6 +257,10 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     {
       schema: api.schema,
       validate: (schema, document) => validate(schema, document, queryRules(limits.maxDepth)),
+      subscribe: async (args) => {
+        const result = await subscribe(args);
+        return Symbol.asyncIterator in result ? distinct(result) : result;
+      },
       context: () => {
         const ctx = newExecContext(store, meta);
         ctx.heads = () => headEvents(store, ctx);
@@ -292,6 +296,17 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       return closed;
     },
   };
+}
+
+/** Drops results equal to the one sent before: a commit that does not touch a subscription's answer sends nothing. */
+async function* distinct(results: AsyncIterable<ExecutionResult>): AsyncGenerator<ExecutionResult> {
+  let last: string | undefined;
+  for await (const r of results) {
+    const json = JSON.stringify(r);
+    if (json === last) continue;
+    last = json;
+    yield r;
+  }
 }
 
 /** One event now, then one after each store commit (coalesced while the consumer is busy). */

@@ -76,6 +76,11 @@ describe('subscriptions over graphql-ws', () => {
       store.applyBlock(ptr(3), [{ entityType: 'Thing', id: 'big', data: { id: str('big'), int: int(500) } }]);
       assert.deepEqual((await it.next()).value, { data: { things: [{ id: 'big', int: 500 }] } });
       assert.deepEqual((await head.next()).value, { data: { _meta: { block: { number: 3 } } } });
+      // a commit that leaves the answer unchanged sends nothing: the next message is the next change
+      store.applyBlock(ptr(4), [{ entityType: 'Thing', id: 'small', data: { id: str('small'), int: int(5) } }]);
+      assert.deepEqual((await head.next()).value, { data: { _meta: { block: { number: 4 } } } });
+      store.applyBlock(ptr(5), [{ entityType: 'Thing', id: 'bigger', data: { id: str('bigger'), int: int(900) } }]);
+      assert.deepEqual((await it.next()).value, { data: { things: [{ id: 'big', int: 500 }, { id: 'bigger', int: 900 }] } });
       await it.return?.();
       await head.return?.();
     } finally {
