@@ -71,6 +71,7 @@ export function valueToPlain(v: Value): unknown {
 
 interface TableStatements {
   current: Statement<unknown[]>;
+  latest: Statement<unknown[]>;
   at: Statement<unknown[]>;
   insert: Statement<unknown[]>;
   close: Statement<unknown[]>;
@@ -142,7 +143,10 @@ export class EntityStore implements EntityReader {
     const s = (sql: string) => this.db.prepare<unknown[]>(sql).safeIntegers(true);
     return {
       current: s(`SELECT __vid, __from FROM ${t.sql} WHERE id = ? AND __to = ${OPEN}`),
-      at: s(`SELECT * FROM ${t.sql} WHERE id = ? AND __from <= ? AND __to > ? LIMIT 1`),
+      // latest: the (__to, id) index finds the current version directly, however many versions
+      // an entity has; at a block: the newest version started at or before it, if still valid
+      latest: s(`SELECT * FROM ${t.sql} WHERE __to = ${OPEN} AND id = ?`),
+      at: s(`SELECT * FROM (SELECT * FROM ${t.sql} WHERE id = ? AND __from <= ? ORDER BY __from DESC LIMIT 1) WHERE __to > ?`),
       insert: s(`INSERT INTO ${t.sql} (__from, __to, ${cols.join(', ')}) VALUES (?, ${OPEN}, ${cols.map(() => '?').join(', ')})`),
       close: s(`UPDATE ${t.sql} SET __to = ? WHERE __vid = ?`),
       deleteVid: s(`DELETE FROM ${t.sql} WHERE __vid = ?`),
@@ -178,8 +182,8 @@ export class EntityStore implements EntityReader {
   /** The entity as of `block` (default: the latest indexed state); null if absent. */
   get(entityType: string, id: string, block?: number): EntityData | null {
     const t = this.#table(entityType);
-    const b = block ?? OPEN - 1;
-    const row = this.#stmt(entityType).at.get(idToSql(t, id), b, b) as Record<string, unknown> | undefined;
+    const st = this.#stmt(entityType);
+    const row = (block === undefined ? st.latest.get(idToSql(t, id)) : st.at.get(idToSql(t, id), block, block)) as Record<string, unknown> | undefined;
     return row ? this.rowToEntity(t, row) : null;
   }
 
