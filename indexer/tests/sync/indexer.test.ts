@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expectedEntities } from '@hessian/subgraph/tests/expected';
 import { plainEntity } from '@hessian/subgraph/tests/helpers';
 import { startIndexer, type IndexerConfig, type RunningIndexer } from '../../src/indexer.ts';
-import { silentLogger } from '../../src/log.ts';
+import { createLogger, silentLogger } from '../../src/log.ts';
 import { dumpOf, startHessianChain, waitFor, type HessianChain } from './helpers/hessian.ts';
 
 let h: HessianChain;
@@ -68,6 +68,30 @@ describe('startIndexer over the scripted history', () => {
     assert.equal(s.block!.number, await h.head());
     assert.equal(s.failed, null);
     await stop(r);
+  });
+
+  test('structured JSON logs with backfill progress (blocks/s, events/s, ETA)', async () => {
+    const lines: string[] = [];
+    const r = await start({
+      logger: createLogger({ level: 'info', write: (l) => lines.push(l) }),
+      progressIntervalSeconds: 0.001,
+      logRange: { initial: 1, max: 1 },
+      maxReorgDepth: 3,
+    });
+    await r.ready;
+    await stop(r);
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(entries.every((e) => typeof e.time === 'string' && typeof e.level === 'string' && typeof e.msg === 'string'));
+    const progress = entries.filter((e) => e.msg === 'backfill progress');
+    assert.ok(progress.length > 3, `${progress.length} progress lines`);
+    for (const p of progress) {
+      assert.equal(typeof p.blocksPerSecond, 'number');
+      assert.equal(typeof p.eventsPerSecond, 'number');
+      assert.ok(p.etaSeconds === null || typeof p.etaSeconds === 'number');
+      assert.ok((p.block as number) < (p.chainHead as number));
+    }
+    assert.ok(progress.some((p) => (p.blocksPerSecond as number) > 0 && (p.etaSeconds as number) > 0));
+    assert.ok(entries.some((e) => e.msg === 'caught up with the chain head'));
   });
 
   test('serves GraphQL, /health and /metrics', async () => {
