@@ -51,7 +51,7 @@ await runSuite(async () => {
     }
     const firstMs = performance.now() - t0;
     r.tables.push({
-      title: `\`hessian demo --exit ${flags.join(' ')}\`${smoke ? '' : ' (defaults: 5 owners, CKKS logistic-16384, LendingClub, 512-row batches)'}`,
+      title: `\`hessian demo ${flags.join(' ')}\`${smoke ? '' : ' (defaults: 5 owners, CKKS logistic-16384, LendingClub, 512-row batches)'}`,
       columns: ['milestone', 'seconds from start'],
       rows: [
         ['GraphQL URL printed (chain up, contracts deployed, indexer serving)', (graphqlMs / 1000).toFixed(1)],
