@@ -298,12 +298,22 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
 
   async function maybeClose(m: ModelState): Promise<void> {
     if (!(cfg.autoClose ?? true) || m.status === 'Closed' || closing.has(m.modelId)) return;
-    if (view.pendingGradients(m.modelId).some((g) => journal.value.evaluations[String(g.gradientId)]?.state !== 'done')) return;
+    const open = view.pendingGradients(m.modelId).filter((g) => journal.value.evaluations[String(g.gradientId)]?.state !== 'done');
     const now = await client.chainTime();
     const due = m.status === 'TargetReached' || now >= m.submissionDeadline + m.evaluationWindow;
     if (!due) return;
+    // gradients that can no longer be evaluated block the close: expire them (their stakes go back)
+    if (open.some((g) => now < g.evaluationDeadline)) return;
     closing.add(m.modelId);
     try {
+      for (const g of open) {
+        try {
+          const res = await client.expireGradient(g.gradientId);
+          log.info('gradient expired', { modelId: m.modelId, gradientId: g.gradientId, tx: res.txHash });
+        } catch (err) {
+          if (!(err instanceof ChainError && err.errorName === 'GradientNotPending')) throw err;
+        }
+      }
       const res = await client.closeModel(m.modelId);
       log.info('model closed', { modelId: m.modelId, tx: res.txHash });
       events.emit('closed', { modelId: m.modelId, txHash: res.txHash });

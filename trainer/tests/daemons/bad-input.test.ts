@@ -26,6 +26,8 @@ import type { Scenario } from './helpers/scenario.ts';
 
 const STAKE = parseEther('0.001');
 let sc: Scenario;
+/** the first test's published model material, reused for a fresh model by the CSV test */
+let published: { metadataCid: string; weightsCid: string } | undefined;
 before(async () => {
   sc = await startScenario({ owners: 2 });
 });
@@ -71,6 +73,7 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
     evaluationWindow: 600,
     log: sc.log.child({ who: 'lender' }),
   });
+  published = { metadataCid: opened.metadataCid, weightsCid: opened.weightsCid };
   const meta = await fetchMetadata(sc.store, opened.metadataCid);
   const he = await HeContext.create(parameterSet('logistic-8192'), 'logistic');
   const other = await HeContext.create(parameterSet('linear-8192'), 'linear');
@@ -127,8 +130,16 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
     log: sc.log.child({ who: 'owner-0' }),
   });
   honest.events.on('submitted', (e) => honestEvents.push(e));
+  const closed: number[] = [];
+  evaluator.events.on('closed', (e) => closed.push(e.modelId));
   try {
     await waitFor('all evaluations', () => evaluations.length >= rogueCases.length + 1, 150_000);
+    await honest.stop();
+    // past the submission deadline and the evaluation window: the evaluator expires the gradient
+    // it missed (which would otherwise block closing) and closes the model
+    await late.provider.send('evm_increaseTime', [24 * 3600 + 601]);
+    await late.provider.send('evm_mine', []);
+    await waitFor('the model to close', () => closed.includes(opened.modelId), 60_000);
   } finally {
     await Promise.all([honest.stop(), evaluator.stop()]);
   }
@@ -148,8 +159,12 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
   assert.ok(!chainEvals.some((e) => e.gradientId === lateSub.gradientId), 'no evaluation after the deadline');
   assert.equal(evaluator.journal.value.evaluations[String(lateSub.gradientId)]?.state, 'missed');
   assert.ok(sc.logLines.some((l) => l.includes('evaluation deadline passed') && l.includes(`"gradientId":${lateSub.gradientId}`)));
-  await late.expireGradient(lateSub.gradientId);
-  assert.equal(await lenderClient.credit(await late.address()), STAKE, 'an expired gradient\'s stake comes back');
+  const expired = await lenderClient.queryEvents('GradientExpired', [lateSub.gradientId]);
+  assert.equal(expired.length, 1, 'the missed gradient was expired');
+  const closedEvs = await lenderClient.queryEvents('ModelClosed', [opened.modelId]);
+  assert.equal(closedEvs.length, 1);
+  assert.equal(closedEvs[0]!.name === 'ModelClosed' && closedEvs[0]!.reason, 'Deadline');
+  assert.ok((await lenderClient.credit(await late.address())) >= STAKE, 'an expired gradient\'s stake comes back (plus its share of the leftover)');
   assert.equal(honestEvents.length, 1);
   const honestEval = chainEvals.find((e) => e.gradientId === honestEvents[0]!.gradientId)!;
   assert.equal(honestEval.accepted, true, 'the honest gradient after the rogue ones is accepted');
@@ -179,9 +194,22 @@ test('malformed CSVs: a clear error naming the file and line, or a skipped model
   lines[5] = row.join(',');
   const badValue = path.join(sc.dir, 'bad-value.csv');
   writeFileSync(badValue, lines.join('\n'));
+  // an open model (the first test's material; its own model is closed by now)
+  assert.ok(published, 'the first test published a model');
+  const lender = await sc.client(1);
+  const fresh = await lender.createModel({
+    ...published,
+    bounty: parseEther('1'),
+    initialScore: 500_000,
+    targetScore: 750_000,
+    rule: 'Improvement',
+    submissionDeadline: (await lender.chainTime()) + 3600,
+    evaluationWindow: 600,
+    submissionStake: 0n,
+  });
   const seen: OwnerEvents['model'][0][] = [];
-  const owner = await startOwner({ client, store: sc.store, stateDir: `${sc.dir}/owner-bad-value`, data: badValue, pollMs: 100, log: sc.log.child({ who: 'owner-bad-value' }) });
-  owner.events.on('model', (e) => seen.push(e));
+  const owner = await startOwner({ client, store: sc.store, stateDir: `${sc.dir}/owner-bad-value`, data: badValue, filter: { modelIds: [fresh.modelId] }, pollMs: 100, log: sc.log.child({ who: 'owner-bad-value' }) });
+  owner.events.on('model', (e) => e.modelId === fresh.modelId && seen.push(e));
   try {
     await waitFor('the model decision', () => seen.length > 0, 30_000);
   } finally {
