@@ -208,6 +208,41 @@ describe('startIndexer over the scripted history', () => {
     }
   });
 
+  test('--rebuild after a data source change: refetches only when the stored logs do not cover it', async () => {
+    const file = path.join(h.workDir, 'sources.sqlite');
+    const first = await start({ db: file });
+    await first.ready;
+    await stop(first);
+    const manifest = path.join(h.subgraphDir, 'subgraph.yaml');
+    const original = readFileSync(manifest, 'utf8');
+    const getLogs = async (r: RunningIndexer) => (await r.metrics.rpcRequests.get()).values.find((v) => v.labels.method === 'eth_getLogs')?.value ?? 0;
+    // after the history: handlers would (rightly) fail on gradients of models created before the start
+    const afterHistory = h.record.lastBlock + 1;
+    try {
+      // a later start block: the stored logs still cover it
+      writeFileSync(manifest, original.replace(/startBlock: \d+/, `startBlock: ${afterHistory}`));
+      const later = await start({ db: file, rebuild: true });
+      await later.ready;
+      assert.equal(await getLogs(later), 0);
+      const historyModels = Object.keys(expectedEntities(h.record).Model!);
+      assert.ok(!later.store.dump().some((d) => d.entityType === 'Model' && historyModels.includes(d.id)), 'the history is before the new start block');
+      await stop(later);
+      // another address: the stored logs say nothing about it
+      const token = h.record.deployment.contracts.TestToken!.address.toLowerCase();
+      writeFileSync(manifest, original.replace(/address: "?0x[0-9a-fA-F]{40}"?/, `address: "${token}"`));
+      const lines: string[] = [];
+      const other = await start({ db: file, rebuild: true, logger: createLogger({ level: 'warn', write: (l) => lines.push(l) }) });
+      await other.ready;
+      assert.ok((await getLogs(other)) > 0, 'chain data fetched again');
+      assert.ok(lines.some((l) => l.includes('the data sources changed')));
+      assert.equal(other.events.counts().logs, 0);
+      assert.equal(other.store.dump().length, 0);
+      await stop(other);
+    } finally {
+      writeFileSync(manifest, original);
+    }
+  });
+
   test('a deterministic handler error stops indexing at its block and marks the subgraph failed', async () => {
     // route ModelCreated to the handler of another event: its params do not fit, the handler aborts
     const manifest = path.join(h.subgraphDir, 'subgraph.yaml');
