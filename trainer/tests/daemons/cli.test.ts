@@ -1,6 +1,7 @@
 // The CLI end to end with real processes: the lender opens a model from flags, the evaluator
 // and an owner (account from an encrypted keystore) run as child daemons until SIGTERM and shut
 // down cleanly; withdraw and close print results or readable errors; bad flags are usage errors.
+// All content goes through a Kubo RPC endpoint (IPFS_API mode; Kubo's local stand-in).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,19 +13,24 @@ import { formatEther } from 'ethers';
 import { writeDeployment } from '@hessian/contracts';
 import { main } from '../../src/cli.ts';
 import { writeKeystore } from '../../src/wallet.ts';
+import { startKuboStandin } from '../../src/ipfs/kubo-standin.ts';
+import type { KuboStandin } from '../../src/ipfs/kubo-standin.ts';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
 const runCli = fileURLToPath(new URL('./helpers/run-cli.ts', import.meta.url));
 let sc: Scenario;
+let kubo: KuboStandin;
 let common: string[];
 before(async () => {
   sc = await startScenario({ owners: 1 });
+  kubo = await startKuboStandin({ path: path.join(sc.dir, 'kubo') });
   const dep = path.join(sc.dir, 'deployment.json');
   await writeDeployment(dep, sc.chain.deployment);
-  common = ['--rpc', sc.chain.url, '--deployment', dep, '--ipfs-dir', path.join(sc.dir, 'ipfs-cli'), '--poll-ms', '100'];
+  common = ['--rpc', sc.chain.url, '--deployment', dep, '--ipfs-api', kubo.url, '--poll-ms', '100'];
 });
 after(async () => {
+  await kubo?.close();
   await sc?.cleanup();
 });
 
@@ -52,8 +58,9 @@ test('lender, evaluate and owner from the command line; SIGTERM shuts the daemon
     { stdout: stdout.stream, stderr: stderr.stream, env: { HESSIAN_PRIVATE_KEY: lenderKey } },
   );
   assert.equal(code, 0, stderr.text);
-  const opened = JSON.parse(stdout.text) as { modelId: number; secretKeyFile: string };
+  const opened = JSON.parse(stdout.text) as { modelId: number; secretKeyFile: string; metadataCid: string };
   assert.ok(opened.modelId >= 1);
+  assert.ok(await kubo.store.has(opened.metadataCid), 'published through the Kubo RPC');
 
   const ownerKey = sc.chain.keys[4]!;
   const keystore = path.join(sc.dir, 'owner-keystore.json');
