@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectedEntities } from '@hessian/subgraph/tests/expected';
+import { tx } from '@hessian/subgraph/tests/history';
 import { plainEntity } from '@hessian/subgraph/tests/helpers';
 import { startIndexer, type IndexerConfig, type RunningIndexer } from '../../src/indexer.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
@@ -250,20 +251,29 @@ describe('startIndexer over the scripted history', () => {
     const broken = original.replace(/(event: BountyAdded\([^)]*\)\s*\n\s*handler: )(\w+)/, '$1handleModelCreated');
     assert.notEqual(broken, original, 'the manifest was rewritten');
     writeFileSync(manifest, broken);
+    const file = path.join(h.workDir, 'failed.sqlite');
     try {
-      const r = await start({ port: 0 });
+      const r = await start({ port: 0, db: file });
       await assert.rejects(r.ready, /the subgraph failed at block \d+/);
       const failed = r.store.getFailed()!;
       assert.ok(failed, 'failure recorded');
-      const firstTopUp = h.record.txs.find((t) => t.label.startsWith('top up') || t.label.includes('addBounty') || t.label.includes('top-up'));
-      if (firstTopUp) assert.equal(failed.blockNumber, firstTopUp.blockNumber);
-      assert.equal(r.store.getCursor()!.number < failed.blockNumber, true, 'the failing block is not indexed');
+      const firstTopUp = tx(h.record, 'top up m1');
+      assert.equal(failed.blockNumber, firstTopUp.blockNumber);
+      assert.equal(r.store.getCursor()!.number, firstTopUp.blockNumber - 1, 'indexed up to the block before, not beyond');
+      // the blocks before the failure are all there
+      assert.ok(r.store.get('Model', '1'), 'model 1, created before the failure');
       assert.match(failed.handler ?? '', /handleModelCreated/);
       const health = await fetch(r.origin + '/health');
       assert.equal(health.status, 503);
       assert.equal(((await health.json()) as { failed: unknown }).failed !== null, true);
       await r.done;
+      const dump = dumpOf(r.store, r.events);
       await stop(r);
+      // a restart does not retry a deterministic failure, and changes nothing
+      const again = await start({ db: file });
+      await assert.rejects(again.ready, /the subgraph failed at block/);
+      assert.deepEqual(dumpOf(again.store, again.events), dump);
+      await stop(again);
     } finally {
       writeFileSync(manifest, original);
     }
