@@ -3,12 +3,12 @@
 // collection, then one per nested entity field for all parents at once (nested.ts), so a query
 // costs O(depth) statements, never N+1.
 import { getArgumentValues, GraphQLObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
-import { idToSql, type Table } from '../store/layout.ts';
+import { idToSql, OPEN, type Table } from '../store/layout.ts';
 import { filterCtx, orderSql, range, type CollectionArgs } from './arguments.ts';
 import { hasIndexingErrors, resolveBlock, sqlBlock, type BlockHeightArg } from './blocks.ts';
 import { collectEnv, collectFields, subSelections } from './collect.ts';
 import { DEADLINE, run, type ExecContext } from './context.ts';
-import { blockCondition, filterSql, QueryError, type BlockRef } from './filters.ts';
+import { blockCondition, filterSql, QueryError, versionsAt, type BlockRef } from './filters.ts';
 import { prefetch } from './nested.ts';
 import { columnsFor, materialize, REF, sourceOf, UNION_COLUMNS, type Source } from './rows.ts';
 
@@ -96,7 +96,10 @@ export function resolveSingle(typeName: string) {
     }
     const at = sqlBlock(ctx, block);
     const select = t.implementers ? UNION_COLUMNS('a') : columnsFor(info, t, info.fieldNodes, 'a');
-    const rows = run(ctx, `SELECT ${select} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', at)} LIMIT 1`, [id]);
+    const past = at.number < OPEN && !t.implementers;
+    const rows = past
+      ? run(ctx, `SELECT ${select} FROM ${t.sql} a WHERE a.__vid IN (${versionsAt(t, 'SELECT ? AS v', at)}) AND a.__to > ${at.number}`, [id])
+      : run(ctx, `SELECT ${select} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', at)} LIMIT 1`, [id]);
     if (rows.length === 0) return null;
     const objs = materialize(ctx, info, t, rows, info.fieldNodes);
     prefetch(ctx, info, t, objs, info.fieldNodes, at);

@@ -54,12 +54,22 @@ export function blockCondition(alias: string, block: BlockRef): string {
 export function idSetSql(kind: ColumnKind): string {
   switch (kind) {
     case 'bytes':
-      return `SELECT unhex(substr(value, 3)) FROM json_each(?)`;
+      return `SELECT unhex(substr(value, 3)) AS v FROM json_each(?)`;
     case 'int8':
-      return `SELECT CAST(value AS INTEGER) FROM json_each(?)`;
+      return `SELECT CAST(value AS INTEGER) AS v FROM json_each(?)`;
     default:
-      return `SELECT value FROM json_each(?)`;
+      return `SELECT value AS v FROM json_each(?)`;
   }
+}
+
+/**
+ * `__vid`s of the versions of the given ids (a subquery yielding ids) valid at `block`, found as
+ * each id's newest version started at or before it: one index probe per id on `(id, __from)`,
+ * however long the entity's history. `__to` still has to be checked by the caller.
+ */
+export function versionsAt(table: Table, ids: string, block: BlockRef): string {
+  const b = Math.trunc(block.number);
+  return `SELECT (SELECT x.__vid FROM ${table.sql} x WHERE x.id = ids.v AND x.__from <= ${b} ORDER BY x.__from DESC LIMIT 1) FROM (${ids}) ids`;
 }
 
 /** How a stored id is spelled inside a JSON list column (and in GraphQL output). */

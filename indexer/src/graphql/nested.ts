@@ -3,11 +3,11 @@
 import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { FieldDef } from '../schema.ts';
 import { bytesToHex } from '../store/encoding.ts';
-import type { Table } from '../store/layout.ts';
+import { OPEN, type Table } from '../store/layout.ts';
 import { filterCtx, orderSql, range, type CollectionArgs } from './arguments.ts';
 import { collectEnv, collectFields, subSelections } from './collect.ts';
 import { DEADLINE, run, type ExecContext } from './context.ts';
-import { blockCondition, filterSql, idAsJsonItem, idSetSql, QueryError, type BlockRef } from './filters.ts';
+import { blockCondition, filterSql, idAsJsonItem, idSetSql, QueryError, versionsAt, type BlockRef } from './filters.ts';
 import { columnsFor, materialize, RAW, REF, sourceOf, UNION_COLUMNS, type Obj, type Source } from './rows.ts';
 
 function parentKey(t: Table, raw: unknown): string {
@@ -69,7 +69,11 @@ function singleChildren(ctx: ExecContext, f: FieldDef, child: Source, objs: Obj[
   }
   const byId = new Map<string, Obj>();
   if (ids.size > 0) {
-    const rows = run(ctx, `SELECT ${cols} FROM ${child.sql} c WHERE c.id IN (${idSetSql(child.idKind)}) AND ${blockCondition('c', block)}`, [
+    const where =
+      block.number < OPEN && !child.implementers
+        ? `c.__vid IN (${versionsAt(child, idSetSql(child.idKind), block)}) AND c.__to > ${block.number}`
+        : `c.id IN (${idSetSql(child.idKind)}) AND ${blockCondition('c', block)}`;
+    const rows = run(ctx, `SELECT ${cols} FROM ${child.sql} c WHERE ${where}`, [
       JSON.stringify([...ids]),
     ]);
     const loaded = load(rows);

@@ -46,6 +46,12 @@ describe('time travel and _change_block', () => {
     assert.deepEqual(await data(server.url, `{ things(block: { number: 0 }, where: { int_gt: 5 }) { id int } }`), rows());
     assert.deepEqual(await data(server.url, `{ things(block: { number: 1 }, where: { int_gt: 5 }) { id int } }`), rows(['a', 10]));
     assert.deepEqual(await data(server.url, `{ b2: thing(id: "b", block: { number: 2 }) { int } b: thing(id: "b") { int } }`), { b2: { int: 2 }, b: null });
+    // the newest version at or before block 3 ended there (removed): nothing, not the old value
+    assert.deepEqual(await data(server.url, `{ b3: thing(id: "b", block: { number: 3 }) { int } a0: thing(id: "a", block: { number: 0 }) { int } c0: thing(id: "c", block: { number: 0 }) { int } }`), {
+      b3: null,
+      a0: { int: 1 },
+      c0: null,
+    });
   });
 
   test('_change_block selects versions written at or after a block', async () => {
@@ -57,8 +63,32 @@ describe('time travel and _change_block', () => {
     });
   });
 
+  test('references resolve to the version valid at the queried block', async () => {
+    assert.deepEqual(await data(server.url, `{ txes(block: { number: 3 }) { thing { id int } } }`), { txes: [{ thing: { id: 'a', int: 10 } }] });
+    assert.deepEqual(await data(server.url, `{ txes(block: { number: 2 }) { id } }`), { txes: [] });
+  });
+
   test('_meta follows the head', async () => {
     assert.deepEqual(await data(server.url, `{ _meta { block { number hash } } }`), { _meta: { block: { number: 3, hash: ptr(3).hash } } });
+  });
+});
+
+describe('nested references at a past block', () => {
+  test('a reference resolves to the version valid at the queried block, not the newest', async () => {
+    const store = new EntityStore(openDatabase(':memory:'), parseSchema(MUSIC_SCHEMA));
+    store.applyBlock(ptr(0), [thing('a', 1), { entityType: 'Tx', id: TX, data: { id: bytes(TX), thing: str('a'), amount: big(5) } }]);
+    for (let b = 1; b <= 50; b++) store.applyBlock(ptr(b), [thing('a', 100 + b)]);
+    store.applyBlock(ptr(51), [{ entityType: 'Thing', id: 'a', data: null }]);
+    const server = await createGraphqlServer({ store, schema: parseSchema(MUSIC_SCHEMA), subgraphName: 'n' });
+    try {
+      const at = (n: number) => data(server.url, `{ txes(block: { number: ${n} }) { thing { int } } thing(id: "a", block: { number: ${n} }) { int } }`);
+      assert.deepEqual(await at(0), { txes: [{ thing: { int: 1 } }], thing: { int: 1 } });
+      assert.deepEqual(await at(17), { txes: [{ thing: { int: 117 } }], thing: { int: 117 } });
+      assert.deepEqual(await at(50), { txes: [{ thing: { int: 150 } }], thing: { int: 150 } });
+      assert.deepEqual(await data(server.url, `{ thing(id: "a", block: { number: 51 }) { int } }`), { thing: null });
+    } finally {
+      await server.close();
+    }
   });
 });
 
