@@ -1,4 +1,5 @@
 // Timings and sizes for trainer/README.md (not a test: run `node tests/core/measure.ts`).
+// Single-thread figures are CPU time; the worker-pool comparison is wall time.
 import { HeContext, parameterSet, type ParameterSetName } from '../../src/he/context.ts';
 import { generateKeys, loadGaloisKeys, loadPublicKey, loadRelinKeys } from '../../src/he/keys.ts';
 import { encryptWeights, loadWeights, decryptWeights } from '../../src/he/weights.ts';
@@ -9,11 +10,23 @@ import { syntheticData } from './helpers.ts';
 const KiB = 1024;
 const fmt = (b: number): string => (b >= 1024 * KiB ? `${(b / 1024 / KiB).toFixed(1)} MiB` : `${(b / KiB).toFixed(0)} KiB`);
 
-async function time<T>(f: () => T | Promise<T>, reps = 1): Promise<{ ms: number; value: T }> {
+/** median of `reps` runs (the machine is shared: the median is less sensitive to other load) */
+// `ms` is process CPU time (user + system): SEAL is single-threaded, so on a shared machine it
+// is the compute cost without the time spent waiting for a core; `wall` is elapsed time.
+async function time<T>(f: () => T | Promise<T>, reps = 1): Promise<{ ms: number; wall: number; value: T }> {
   let value!: T;
-  const t = performance.now();
-  for (let i = 0; i < reps; i++) value = await f();
-  return { ms: (performance.now() - t) / reps, value };
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    value = await f();
+    const dc = process.cpuUsage(c);
+    cpu.push((dc.user + dc.system) / 1000);
+    wall.push(performance.now() - t);
+  }
+  const median = (v: number[]): number => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  return { ms: median(cpu), wall: median(wall), value };
 }
 
 const d = 21;
@@ -28,9 +41,9 @@ for (const [set, task, sizes] of [
   const keys = kg.value;
   const pk = loadPublicKey(he, keys.publicKey);
   const w = Float64Array.from({ length: d }, (_, j) => Math.sin(j) * 0.3);
-  const encSk = await time(() => encryptWeights(he, w, { publicKey: pk, secretKey: keys.secretKey }));
-  const encPk = await time(() => encryptWeights(he, w, { publicKey: pk }));
-  const dec = await time(() => decryptWeights(he, encSk.value, keys.secretKey));
+  const encSk = await time(() => encryptWeights(he, w, { publicKey: pk, secretKey: keys.secretKey }), 3);
+  const encPk = await time(() => encryptWeights(he, w, { publicKey: pk }), 3);
+  const dec = await time(() => decryptWeights(he, encSk.value, keys.secretKey), 3);
   const wc = loadWeights(he, encSk.value);
   const rk = keys.relinKeys ? loadRelinKeys(he, keys.relinKeys) : undefined;
   const gkLoad = await time(() => (keys.galoisKeys ? loadGaloisKeys(he, keys.galoisKeys, p.galoisSteps) : undefined));
@@ -41,7 +54,7 @@ for (const [set, task, sizes] of [
   console.log(`encrypt weights: ${(encSk.ms / d).toFixed(1)} ms/weight symmetric (${fmt(encSk.value[0].length)} each), ${(encPk.ms / d).toFixed(1)} ms/weight public-key (${fmt(encPk.value[0].length)} each); decrypt ${(dec.ms / d).toFixed(1)} ms/weight`);
   for (const n of sizes) {
     const { x, y } = syntheticData(n, d, `m${n}`);
-    const g = await time(() => encryptedGradient(he, { task, weights: wc, x, y, relinKeys: rk, galoisKeys: gk }));
+    const g = await time(() => encryptedGradient(he, { task, weights: wc, x, y, relinKeys: rk, galoisKeys: gk }), 3);
     const plain = await time(() => gradient(task, w, x, y, 'poly'), 20);
     const dg = await time(() => decryptGradient(he, g.value, keys.secretKey, task, d));
     console.log(`gradient over ${n} rows: ${g.ms.toFixed(0)} ms = ${((g.ms / n) * 1000).toFixed(0)} ms per 1000 rows (plaintext ${plain.ms.toFixed(2)} ms); ciphertext ${fmt(g.value.length)}; decrypt ${dg.ms.toFixed(1)} ms`);
@@ -49,6 +62,8 @@ for (const [set, task, sizes] of [
   for (const c of wc) c.delete();
   rk?.delete(); gk?.delete(); pk.delete(); keys.secretKey.delete(); he.delete();
 }
+
+console.log(`\nload average during the run: ${(await import('node:os')).loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 
 // worker pool: a 4-chunk batch at N=16384 in the main thread, 1 worker, 2 workers
 {
@@ -66,13 +81,13 @@ for (const [set, task, sizes] of [
   const gk = loadGaloisKeys(he, keys.galoisKeys!, p.galoisSteps);
   const main = await time(() => encryptedGradient(he, { task: 'logistic', weights: wc, x, y, relinKeys: rk, galoisKeys: gk }));
   console.log(`\n## worker pool, logistic-16384, ${n} rows`);
-  console.log(`main thread: ${main.ms.toFixed(0)} ms (${((main.ms / n) * 1000).toFixed(0)} ms per 1000 rows)`);
+  console.log(`main thread: ${main.wall.toFixed(0)} ms wall (${((main.wall / n) * 1000).toFixed(0)} ms per 1000 rows; cpu ${main.ms.toFixed(0)} ms)`);
   for (const size of [1, 2]) {
     const pool = new GradientPool(size);
     const input = { params, task: 'logistic' as const, weights, relinKeys: keys.relinKeys, galoisKeys: keys.galoisKeys, x, y };
     const first = await time(() => pool.gradient(input));
     const warm = await time(() => pool.gradient(input));
-    console.log(`pool of ${size}: first call ${first.ms.toFixed(0)} ms (ships keys), warm ${warm.ms.toFixed(0)} ms (${((warm.ms / n) * 1000).toFixed(0)} ms per 1000 rows)`);
+    console.log(`pool of ${size}: first call ${first.wall.toFixed(0)} ms wall (ships keys), warm ${warm.wall.toFixed(0)} ms wall (${((warm.wall / n) * 1000).toFixed(0)} ms per 1000 rows)`);
     await pool.close();
   }
   for (const c of wc) c.delete();
