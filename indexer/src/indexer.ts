@@ -41,6 +41,8 @@ export interface IndexerConfig {
   rebuild?: boolean;
   rpcTimeoutMs?: number;
   rpcBatchSize?: number;
+  /** retries of a failed request before the sync step fails (and is itself retried) */
+  rpcRetries?: number;
   /** first eth_getLogs span and its ceiling */
   logRange?: { initial?: number; max?: number };
   /** headers fetched per step near the head */
@@ -63,6 +65,8 @@ export interface IndexerStatus {
   lag: number | null;
   /** a fatal error stopped indexing (other than a handler failure) */
   error: string | null;
+  /** sync has been failing for several attempts in a row (an RPC outage); cleared by the next success */
+  syncError: string | null;
 }
 
 export interface RunningIndexer {
@@ -169,6 +173,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     url: config.rpcUrl,
     timeoutMs: config.rpcTimeoutMs,
     maxBatchSize: config.rpcBatchSize,
+    retries: config.rpcRetries,
     metrics,
     logger: logger.child({ component: 'rpc' }),
     signal: stop.signal,
@@ -223,6 +228,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       atHead: false,
       chainHead: null as number | null,
       error: null as string | null,
+      syncError: null as string | null,
     };
     const status = (): IndexerStatus => {
       const block = store.getCursor();
@@ -234,6 +240,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         chainHead: state.chainHead,
         lag: state.chainHead !== null ? Math.max(0, state.chainHead - (block?.number ?? syncer.startBlock - 1)) : null,
         error: state.error,
+        syncError: state.syncError,
       };
     };
     const refreshGauges = () => {
@@ -254,7 +261,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         routes: {
           '/health': (_req: IncomingMessage, res: ServerResponse) => {
             const s = status();
-            const healthy = s.synced && !s.failed && !s.error;
+            const healthy = s.synced && !s.failed && !s.error && !s.syncError;
             res.statusCode = healthy ? 200 : 503;
             res.setHeader('content-type', 'application/json; charset=utf-8');
             res.end(JSON.stringify({ ...s, healthy, deployment }));
@@ -459,6 +466,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
             if (step.kind !== 'batch') step = await syncer.step();
           } else step = await syncer.step();
           attempt = 0;
+          state.syncError = null;
           state.chainHead = step.chainHead;
           if (step.kind === 'batch') {
             if (!state.synced && !announced) {
@@ -498,6 +506,8 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           if (err instanceof ReorgTooDeepError || (err instanceof RpcError && !isTransient(err))) throw err;
           if (!(err instanceof UnsettledError || err instanceof TransportError || isTransient(err))) throw err;
           const wait = rpc.backoff(Math.min(attempt++, 6));
+          // one failed step is routine with public endpoints; several in a row are an outage
+          if (attempt >= 3) state.syncError = (err as Error).message;
           logger.warn('sync step failed, retrying', { error: (err as Error).message, attempt, waitMs: Math.round(wait) });
           await sleep(wait, stop.signal).catch(() => {});
         }

@@ -67,4 +67,30 @@ describe('faulty RPC', () => {
     const kinds = new Set(errors.values.map((v) => v.labels.kind));
     for (const k of ['http', 'timeout', 'invalid-response', 'rpc']) assert.ok(kinds.has(k as never), `rpc errors of kind ${k} counted`);
   });
+
+  test('an RPC outage shows in /health (503, syncError) and indexing resumes when it ends', async () => {
+    const down = await startFaultyProxy(h.chain.url, 5, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0 });
+    try {
+      const r = await start({ rpcUrl: down.url, port: 0, rpcRetries: 1 });
+      await r.ready;
+      const health = async () => {
+        const res = await fetch(r.origin + '/health');
+        return { status: res.status, body: (await res.json()) as { syncError: string | null; synced: boolean } };
+      };
+      assert.equal((await health()).status, 200);
+      down.setRates({ http503: 1 });
+      await waitFor('the outage to show', () => r.status().syncError !== null, 60_000);
+      const during = await health();
+      assert.equal(during.status, 503);
+      assert.match(during.body.syncError!, /HTTP 503/);
+      down.setRates({ http503: 0 });
+      await h.createModel('afterOutage');
+      await atHead(r);
+      await waitFor('health to recover', async () => (await health()).status === 200, 60_000);
+      assert.equal(r.status().syncError, null);
+      assert.equal(r.status().error, null);
+    } finally {
+      await down.close();
+    }
+  });
 });

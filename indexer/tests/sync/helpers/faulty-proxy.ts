@@ -24,6 +24,8 @@ export interface FaultyProxy {
   injected: Record<string, number>;
   /** calls forwarded by method */
   calls: Record<string, number>;
+  /** change the fault rates from now on (e.g. `{ http503: 1 }`: the endpoint is down) */
+  setRates(rates: Partial<FaultRates>): void;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,9 @@ export async function startFaultyProxy(upstream: string, seed: number, rates: Pa
     url: `http://127.0.0.1:${port}`,
     injected,
     calls,
+    setRates(rates) {
+      Object.assign(r, rates);
+    },
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
