@@ -260,11 +260,22 @@ export class EntityCache {
       for (const [k, v] of entity) existing.op.data.set(k, v);
       op = existing.op;
     }
-    this.updates.set(key, { entityType, id: canonical, op });
+    const base = op.type === 'update' ? this.stored(entityType, canonical, key) : null;
+
+    // keep the view `get` returns current instead of merging again on the next read
+    let view: Fields | undefined;
+    if (base === null) view = op.data;
+    else if (existing?.op.type === 'update' && existing.view && existing.view !== existing.op.data) {
+      view = existing.view;
+      for (const [k, v] of entity) {
+        if (v.kind === 'Null') view.delete(k);
+        else view.set(k, v);
+      }
+    }
+    this.updates.set(key, view ? { entityType, id: canonical, op, view } : { entityType, id: canonical, op });
 
     // required fields are checked on the entity as it now stands (the partial update merged
     // into what exists), as graph-node's EntityCache::set does
-    const base = op.type === 'update' ? this.stored(entityType, canonical, key) : null;
     for (const field of requiredFields(def)) {
       const set = op.data.get(field);
       // merged onto a stored entity, a Null removes the field; on its own it stays (graph-node)
