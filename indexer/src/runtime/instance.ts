@@ -32,6 +32,8 @@ export class ModuleInstance {
     this.snapshot = new Uint8Array(this.exports.memory.buffer, 0, top).slice();
     this.highWater = top + HEADER;
     this.heap.stableBelow = top;
+    // the first trigger must not carve objects from an arena `_start` left below the snapshot top
+    this.heap.forget();
   }
 
   get resettable(): boolean {
