@@ -455,6 +455,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       // speed is then the slower of the two, not their sum
       let prefetched: Promise<SyncStep> | null = null;
       let announced = false;
+      let unsettled = 0;
       while (!stop.signal.aborted) {
         try {
           let step: SyncStep;
@@ -466,7 +467,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
             if (step.kind !== 'batch') step = await syncer.step();
           } else step = await syncer.step();
           attempt = 0;
-          state.syncError = null;
+          if (step.kind !== 'idle' || step.reason === 'synced') state.syncError = null;
           state.chainHead = step.chainHead;
           if (step.kind === 'batch') {
             if (!state.synced && !announced) {
@@ -496,6 +497,12 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
             logger.warn('reverted a chain reorganisation', { forkPoint: step.forkPoint?.number ?? null, depth: step.depth });
             refreshGauges();
           } else {
+            unsettled = step.reason === 'unsettled' ? unsettled + 1 : 0;
+            if (unsettled > 0 && unsettled % 20 === 0) {
+              // a node whose headers never link up (or whose logs name other blocks) would loop here silently
+              state.syncError = `the node's answers keep disagreeing (parent hashes or log block hashes) after ${unsettled} attempts`;
+              logger.warn('the node keeps answering inconsistently; retrying', { attempts: unsettled });
+            }
             if (step.reason === 'synced') state.atHead = true;
             if (step.reason === 'synced' && !state.synced) markSynced();
             refreshGauges();
