@@ -1,8 +1,9 @@
 /// <reference path="./wasm.d.ts" />
 // Runs a subgraph's compiled WASM handlers over a block's logs, graph-node style: each module is
-// compiled once, each trigger runs in a fresh instance (the AssemblyScript stub runtime never
-// frees memory, and fresh instances keep mapping globals from leaking between triggers), and an
-// entity cache spans the block so the block yields one net change per entity.
+// compiled once, each trigger starts from a fresh instance state (the AssemblyScript stub runtime
+// never frees memory, and fresh state keeps mapping globals from leaking between triggers; see
+// instance.ts for how that is made cheap), and an entity cache spans the block so the block
+// yields one net change per entity.
 import { readFileSync } from 'node:fs';
 import type { DataSourceDef, EventHandlerDef, SubgraphManifest } from '../manifest.ts';
 import type { SubgraphSchema } from '../schema.ts';
@@ -10,11 +11,10 @@ import type { EntityChange, EntityReader, RpcBlock, RpcLog, RpcReceipt, RpcTrans
 import { EntityCache } from './entity-cache.ts';
 import { HandlerError, HostError, ManifestError } from './errors.ts';
 import { decodeLogParams, layoutFor, writeEvent, type ApiLayout, type DecodedParam } from './ethereum-event.ts';
-import { ClassIds } from './heap.ts';
+import { ClassIds, type AscHeap } from './heap.ts';
 import { ModuleInstance } from './instance.ts';
 import { exportMutableGlobals } from './wasm-globals.ts';
 import type { DataSourceInfo, HostContext, HostFns, LogLevel } from './host/context.ts';
-import type { AscHeap } from './heap.ts';
 import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
 import { jsonHost } from './host/json.ts';
