@@ -150,8 +150,9 @@ export class EntityCache {
   private readonly updates = new Map<string, { entityType: string; id: string; op: Op; view?: Fields }>();
   private readonly schema: SubgraphSchema;
   private readonly reader: EntityReader;
-  /** the block number, for error messages */
+  /** the block number, for error messages and generated ids */
   private readonly block: number;
+  private idSeq = 0;
 
   constructor(schema: SubgraphSchema, reader: EntityReader, block: number) {
     this.schema = schema;
@@ -212,6 +213,10 @@ export class EntityCache {
    */
   set(entityType: string, rawId: string, data: Map<string, Value>, rejectUndefinedFields: boolean): void {
     const def = this.entityDef(entityType, 'set');
+    if (rawId === 'auto') {
+      rawId = this.autoId(def);
+      data.delete('id');
+    }
     const { canonical, value: idValue } = parseId(def, rawId);
     const key = keyOf(entityType, canonical);
 
@@ -282,6 +287,22 @@ export class EntityCache {
       const present = base === null ? set !== undefined : set === undefined ? field in base : set.kind !== 'Null';
       if (!present) throw new HostError(`Entity ${def.name}[${canonical}]: missing value for non-nullable field \`${field}\``);
     }
+  }
+
+  /**
+   * graph-node's generated ids (`store.set(type, "auto", ...)`): the block number in the upper 32
+   * bits and a per-block sequence in the lower ones; Bytes ids as those 8 bytes big-endian.
+   */
+  private autoId(def: EntityDef): string {
+    const seq = this.idSeq++;
+    if (def.idType === 'Int8') return ((BigInt(this.block) << 32n) + BigInt(seq)).toString();
+    if (def.idType === 'Bytes') {
+      const bytes = Buffer.alloc(8);
+      bytes.writeUInt32BE(this.block, 0);
+      bytes.writeUInt32BE(seq, 4);
+      return `0x${bytes.toString('hex')}`;
+    }
+    throw new HostError(`${def.idType} does not support generating ids (entity type ${def.name} asked for an "auto" id)`);
   }
 
   remove(entityType: string, rawId: string): void {

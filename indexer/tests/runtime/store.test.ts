@@ -77,6 +77,17 @@ describe('store host functions', () => {
     assert.deepEqual(reused.store.dump(), fresh.store.dump());
   });
 
+  it('generates "auto" ids from the block number and a per-block sequence, as graph-node does', async () => {
+    const h = harness();
+    const chain = new ChainBuilder();
+    chain.addBlock([]);
+    await h.run(chain.blocks[0]!);
+    const changes = await h.run(chain.addBlock([action(16, '')]));
+    assert.deepEqual(changes.map((c) => c.id), ['0x0000000200000000', '0x0000000200000001']);
+    assert.equal(plain(h.get('Account', '0x0000000200000001'))?.balance, 16n);
+    await assert.rejects(h.run(chain.addBlock([action(17, '')])), /ID does not support generating ids/);
+  });
+
   it('lets an immutable entity be set again within its block, and keeps it written once', async () => {
     const h = harness();
     const chain = new ChainBuilder();
