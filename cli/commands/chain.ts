@@ -25,7 +25,7 @@ export async function chain(argv: string[]): Promise<void> {
   if (!opts['no-deploy']) {
     const deployer = await provider.getSigner(0);
     const deployment = await deployHessian(deployer, { token: !opts['no-token'], network: 'localhost' });
-    writeDeployment(paths.deployment, deployment);
+    await writeDeployment(paths.deployment, deployment);
     process.stdout.write(`${JSON.stringify({ rpc: node.url, deploymentFile: paths.deployment, ...deployment }, null, 2)}\n`);
   }
   process.stdout.write(`Hardhat node at ${node.url}; Ctrl-C to stop.\n`);

@@ -99,7 +99,7 @@ export async function demo(argv: string[]): Promise<void> {
     const deployProvider = await trainer.connectProvider(chain.url, 200);
     const deployment = await contracts.deployHessian(new Wallet(key(0), deployProvider), { token: true, network: 'localhost' });
     deployProvider.destroy();
-    contracts.writeDeployment(path.join(dir, 'deployment.json'), deployment);
+    await contracts.writeDeployment(path.join(dir, 'deployment.json'), deployment);
     const repoContract = deployment.contracts.ModelRepository;
     out(`chain       ${chain.url} (chain id ${chain.chainId}); ModelRepository at ${repoContract.address}`);
 

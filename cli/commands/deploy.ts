@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JsonRpcProvider, Wallet, type Signer } from 'ethers';
+import { Wallet, type Signer } from 'ethers';
 import { parseOptions } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { dataPaths, DEFAULT_DATA_DIR } from '../data-dir.ts';
@@ -42,13 +42,15 @@ export async function deploy(argv: string[]): Promise<void> {
   const file = path.resolve(opts.deployment ?? dataPaths(opts['data-dir']!).deployment);
   let deployment;
   if (existsSync(file)) {
-    deployment = readDeployment(file);
+    deployment = await readDeployment(file);
     process.stdout.write(`using the existing deployment ${file}\n`);
   } else {
-    const provider = new JsonRpcProvider(opts.rpc, undefined, { staticNetwork: false });
+    // fails fast with the URL in the message; a bare JsonRpcProvider retries a dead node forever
+    const { connectProvider } = await import('@hessian/trainer');
+    const provider = await connectProvider(opts.rpc!);
     const signer: Signer = opts['private-key'] ? new Wallet(opts['private-key'], provider) : await provider.getSigner(0);
     deployment = await deployHessian(signer, { token: !opts['no-token'], network: opts.network! });
-    writeDeployment(file, deployment);
+    await writeDeployment(file, deployment);
     provider.destroy();
   }
   process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
