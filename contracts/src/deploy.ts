@@ -1,6 +1,6 @@
 // Deploys with plain ethers, so the CLI, trainer and tests can deploy to any JSON-RPC node
 // without the Hardhat runtime.
-import { ContractFactory, type Signer } from 'ethers';
+import { ContractFactory, NonceManager, type Signer } from 'ethers';
 import { modelRepositoryArtifact, testTokenArtifact, type ContractArtifact } from './artifacts.ts';
 import type { DeployedContract, Deployment } from './deployment.ts';
 
@@ -15,10 +15,13 @@ export async function deployHessian(signer: Signer, opts: DeployOptions = {}): P
   const provider = signer.provider;
   if (!provider) throw new Error('deployHessian: the signer must be connected to a provider');
   const chainId = Number((await provider.getNetwork()).chainId);
+  // Back-to-back deployments from one account: ethers briefly caches identical requests, so a
+  // second getTransactionCount can return the first one's nonce. Count nonces locally instead.
+  const sender = signer instanceof NonceManager ? signer : new NonceManager(signer);
   const contracts: Deployment['contracts'] = {
-    ModelRepository: await deployOne(modelRepositoryArtifact, signer),
+    ModelRepository: await deployOne(modelRepositoryArtifact, sender),
   };
-  if (opts.token) contracts.TestToken = await deployOne(testTokenArtifact, signer);
+  if (opts.token) contracts.TestToken = await deployOne(testTokenArtifact, sender);
   return {
     network: opts.network ?? (chainId === 31337 ? 'localhost' : `chain-${chainId}`),
     chainId,
