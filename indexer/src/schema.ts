@@ -153,10 +153,16 @@ export function parseSchema(source: string): SubgraphSchema {
   for (const e of entities.values()) {
     for (const f of e.fields) {
       if (!f.derivedFrom) continue;
-      const target = f.type.kind === 'entity' ? entities.get(f.type.name) : undefined;
-      if (!target) throw new SchemaError(`${e.name}.${f.name}: @derivedFrom needs an entity type`);
-      if (!target.fieldMap.has(f.derivedFrom)) {
-        throw new SchemaError(`${e.name}.${f.name}: @derivedFrom(field: "${f.derivedFrom}") but ${target.name} has no such field`);
+      // graph-node derives from an entity type or an interface (every implementer has the field)
+      const targetFields =
+        f.type.kind === 'entity'
+          ? entities.get(f.type.name)?.fields
+          : f.type.kind === 'interface'
+            ? interfaces.get(f.type.name)?.fields
+            : undefined;
+      if (!targetFields) throw new SchemaError(`${e.name}.${f.name}: @derivedFrom needs an entity or interface type`);
+      if (!targetFields.some((t) => t.name === f.derivedFrom)) {
+        throw new SchemaError(`${e.name}.${f.name}: @derivedFrom(field: "${f.derivedFrom}") but ${f.type.name} has no such field`);
       }
     }
   }
