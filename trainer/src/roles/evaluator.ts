@@ -127,7 +127,8 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   const contexts = new Map<number, ModelCtx | { failed: string; retryAt: number }>();
   const fetchFailures = new Map<number, { n: number; since: number }>();
   const closing = new Set<number>();
-  let heldOut: CsvTable | undefined = typeof cfg.data === 'object' ? cfg.data : undefined;
+  /** held-out tables by file (models opened from different files score on their own data) */
+  const heldOutFiles = new Map<string, CsvTable>();
 
   async function openCtx(m: ModelState, record: LenderModelRecord): Promise<ModelCtx> {
     const meta = await fetchMetadata(cfg.store, m.metadataCid);
@@ -140,10 +141,12 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
       log.addSecret((JSON.parse(await readFile(record.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey);
       const keyBytes = await fetchPublicKeys(cfg.store, he, meta, { relin: false, galois: false });
       pk = loadPublicKey(he, keyBytes.publicKey);
+      let heldOut = typeof cfg.data === 'object' ? cfg.data : undefined;
       if (!heldOut) {
         const file = typeof cfg.data === 'string' ? cfg.data : record.dataPath;
         if (!file) throw new Error(`model ${m.modelId}: no held-out data (pass data, or open the model from a CSV file)`);
-        heldOut = await readCsvFile(file);
+        heldOut = heldOutFiles.get(file) ?? (await readCsvFile(file));
+        heldOutFiles.set(file, heldOut);
       }
       const test = encodeTable(heldOut, encodingOf(meta), { badRows: record.badRows });
       const d = modelFeatureCount(meta);

@@ -28,8 +28,16 @@ before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'hessian-indexer-source-'));
   chain = await startTestChain();
   const repo = chain.deployment.contracts.ModelRepository;
-  const { retargetBuild } = await import('@hessian/subgraph/scripts/render-manifest');
-  const { startIndexer } = await import('@hessian/indexer');
+  // loaded by name, not type-checked here: the trainer's typecheck must not depend on the state
+  // of other packages' sources (only their runtime behaviour is under test)
+  const subgraphScripts: string = '@hessian/subgraph/scripts/render-manifest';
+  const indexerPackage: string = '@hessian/indexer';
+  const { retargetBuild } = (await import(subgraphScripts)) as {
+    retargetBuild(dir: string, target: { address: string; startBlock: number; network: string }, out: string): Promise<string>;
+  };
+  const { startIndexer } = (await import(indexerPackage)) as {
+    startIndexer(config: Record<string, unknown>): Promise<{ url: string | null; stop(): Promise<void> }>;
+  };
   const subgraph = await retargetBuild(built, { address: repo.address, startBlock: repo.startBlock, network: 'localhost' }, path.join(dir, 'subgraph'));
   indexer = await startIndexer({
     rpcUrl: chain.url,
