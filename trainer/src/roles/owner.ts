@@ -54,8 +54,13 @@ export interface OwnerConfig {
   data: string | CsvTable;
   badRows?: BadRowPolicy;
   filter?: OwnerFilter;
-  /** rows per gradient; raised to the model's minBatch when smaller */
+  /** rows per gradient; raised to the model's minBatch (and the owner's own minBatch) when smaller */
   batchSize?: number;
+  /**
+   * the owner's own floor on rows per gradient (default 256), whatever the lender asks: a small
+   * batch's gradient reveals its rows to the lender who decrypts it
+   */
+  minBatch?: number;
   /** gradients per model at most (default: until the rows run out) */
   maxSubmissionsPerModel?: number;
   /** seeds the batch shuffle */
@@ -146,6 +151,8 @@ function transient(err: unknown): boolean {
   return err instanceof ContentNotFoundError || /timeout|timed out|ECONN|fetch failed|aborted/i.test(String((err as Error)?.message));
 }
 
+export const DEFAULT_OWNER_MIN_BATCH = 256;
+
 export const COMMITMENT_SALT_MESSAGE = 'Hessian data-commitment salt v1';
 
 export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
@@ -231,7 +238,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       return { ok: false, reason: `cannot encode the owner's data for this model: ${(err as Error).message}` };
     }
     if (data.skipped.length) log.warn('rows skipped', { modelId: m.modelId, count: data.skipped.length, first: data.skipped[0] });
-    const batchSize = Math.max(cfg.batchSize ?? meta.minBatch, meta.minBatch);
+    const batchSize = Math.max(cfg.batchSize ?? meta.minBatch, meta.minBatch, cfg.minBatch ?? DEFAULT_OWNER_MIN_BATCH);
     if (data.x.length < batchSize) return { ok: false, reason: `${data.x.length} usable rows, fewer than a batch of ${batchSize} (the model's minimum is ${meta.minBatch})` };
     const he = await openHeContext(meta);
     const d = modelFeatureCount(meta);

@@ -217,4 +217,16 @@ test('malformed CSVs: a clear error naming the file and line, or a skipped model
   }
   assert.equal(seen[0]!.eligible, false);
   assert.match(seen[0]!.reason!, /bad-value\.csv:6 column "fico": value "seven hundred" is not a number/);
+
+  // the owner's own minimum batch holds whatever the model asks: too few rows, no gradient
+  const floor: OwnerEvents['model'][0][] = [];
+  const careful = await startOwner({ client, store: sc.store, stateDir: `${sc.dir}/owner-floor`, data: sc.ownerCsvs[1]!, minBatch: 5000, filter: { modelIds: [fresh.modelId] }, pollMs: 100 });
+  careful.events.on('model', (e) => e.modelId === fresh.modelId && floor.push(e));
+  try {
+    await waitFor('the model decision', () => floor.length > 0, 30_000);
+  } finally {
+    await careful.stop();
+  }
+  assert.equal(floor[0]!.eligible, false);
+  assert.match(floor[0]!.reason!, /fewer than a batch of 5000/);
 });
