@@ -4,6 +4,7 @@
 // plaintext training on the same rounds, and the rewards on-chain must match the evaluations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { parseEther } from 'ethers';
 import { openModel } from '../../src/roles/lender.ts';
 import { startEvaluator } from '../../src/roles/evaluator.ts';
@@ -154,6 +155,10 @@ test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext 
   const keyDoc = JSON.parse(await (await import('node:fs/promises')).readFile(opened.secretKeyFile, 'utf8')) as { secretKey: string };
   const probe = keyDoc.secretKey.slice(100, 164);
   assert.ok(!sc.logLines.join('').includes(probe), 'secret key in logs');
+  const { statSync, readFileSync } = await import('node:fs');
+  assert.equal(statSync(opened.secretKeyFile).mode & 0o777, 0o600, 'secret key file mode 0600');
+  assert.equal(statSync(path.dirname(opened.secretKeyFile)).mode & 0o077, 0, 'key directory closed to group and others');
+  assert.ok(!readFileSync(`${sc.dir}/lender/lender.json`, 'utf8').includes(probe), 'the lender journal holds the key file path, not the key');
   assert.ok(!(await storeContains(sc, Buffer.from(keyDoc.secretKey, 'base64'))), 'secret key in the content store');
 });
 
