@@ -6,6 +6,10 @@ import { parseArgs } from 'node:util';
 import { rpcBatch } from '../lib/jsonrpc.ts';
 
 const toBeHex = (n: number) => `0x${n.toString(16)}`;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 const { values: a } = parseArgs({ options: { rpc: { type: 'string' }, address: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, batch: { type: 'string', default: '50' }, range: { type: 'string', default: '10000' } } });
 if (!a.rpc || !a.address || !a.from || !a.to) throw new Error('floor: --rpc, --address, --from and --to are required');
@@ -30,4 +34,4 @@ for (let i = 0; i < numbers.length; i += batch) {
   blocks += got.filter(Boolean).length;
 }
 const fetchMs = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ logs, blocks, fetchMs, sinceStartMs: performance.now(), maxRss: process.resourceUsage().maxRSS * 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ logs, blocks, fetchMs, sinceStartMs: performance.now(), maxRss: process.resourceUsage().maxRSS * 1024, cpuMs: cpuMs() })}\n`);

@@ -16,7 +16,7 @@ try {
   const queryableMs = performance.now();
   const gradients = Number(data.protocol?.gradientCount ?? 0);
   if (gradients !== Number(a.gradients)) throw new Error(`Hessian serves ${gradients} gradients, the chain has ${a.gradients}`);
-  process.stdout.write(`${JSON.stringify({ startMs, readyMs, queryableMs, sinceStartMs: queryableMs, block: data._meta.block.number, gradients, maxRss: process.resourceUsage().maxRSS * 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ startMs, readyMs, queryableMs, sinceStartMs: queryableMs, block: data._meta.block.number, gradients, maxRss: process.resourceUsage().maxRSS * 1024, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 })}\n`);
 } finally {
   await indexer.stop();
 }

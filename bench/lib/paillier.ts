@@ -4,6 +4,23 @@
 
 const SCALE = 1n << 16n;
 
+// module names in variables: the project typechecks without bench/node_modules installed
+const PAILLIER = 'paillier-bigint';
+const BIGINT_UTILS = 'bigint-crypto-utils';
+
+interface PaillierPublicKey {
+  n: bigint;
+  encrypt(m: bigint): bigint;
+  addition(...c: bigint[]): bigint;
+}
+interface PaillierModule {
+  generateRandomKeys(bits: number): Promise<{ publicKey: PaillierPublicKey; privateKey: { decrypt(c: bigint): bigint } }>;
+}
+interface BigintUtils {
+  modInv(a: bigint, n: bigint): bigint;
+  modPow(b: bigint, e: bigint, n: bigint): bigint;
+}
+
 export interface PaillierResult {
   bits: number;
   rows: number;
@@ -17,8 +34,8 @@ export interface PaillierResult {
 }
 
 export async function paillierPerRowGradient(opts: { bits: number; rows: number; x: readonly Float64Array[]; y: Float64Array; w: Float64Array }): Promise<PaillierResult> {
-  const paillier = await import('paillier-bigint');
-  const { modInv, modPow } = await import('bigint-crypto-utils');
+  const paillier = (await import(PAILLIER)) as PaillierModule;
+  const { modInv, modPow } = (await import(BIGINT_UTILS)) as BigintUtils;
   const t0 = performance.now();
   const { publicKey, privateKey } = await paillier.generateRandomKeys(opts.bits);
   const keygenMs = performance.now() - t0;

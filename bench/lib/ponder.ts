@@ -14,6 +14,7 @@ export interface PonderRun {
   version: string;
   ms: number;
   maxRss: number;
+  cpuMs: number;
   log: string;
 }
 
@@ -96,6 +97,16 @@ export default createConfig({
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'bundler', target: 'ES2022', strict: false, skipLibCheck: true, allowImportingTsExtensions: true, noEmit: true } }));
 }
 
+/** user + system CPU of a live process (clock ticks of 10 ms), threads included */
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function peakRss(pid: number): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -149,7 +160,7 @@ export async function runPonder(o: { dir: string; rpcUrls: string[]; address: st
     }
     const ms = performance.now() - t0;
     rss = Math.max(Number.isNaN(rss) ? 0 : rss, peakRss(child.pid!) || 0);
-    return { version: packageVersion('ponder', benchDir), ms, maxRss: rss, log };
+    return { version: packageVersion('ponder', benchDir), ms, maxRss: rss, cpuMs: cpuOf(child.pid!), log };
   } finally {
     clearInterval(rssTimer);
     await stopChild(child, 5000);

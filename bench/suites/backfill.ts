@@ -17,6 +17,7 @@ interface EngineRun {
   engine: string;
   ms: number;
   maxRss: number;
+  cpuMs: number;
   calls: number;
   httpRequests: number;
   byMethod: Record<string, number>;
@@ -63,15 +64,15 @@ await runSuite(async () => {
       proxy.reset();
       const floor = await runNode([path.join(engines, 'floor.ts'), '--rpc', proxy.urls[0]!, '--address', chain.address, '--from', String(chain.startBlock), '--to', String(head)]);
       if (floor.code !== 0) throw new Error(`floor exited ${floor.code}: ${floor.stderr.slice(-1500)}`);
-      const f = JSON.parse(floor.stdout.trim().split('\n').at(-1)!) as { logs: number; sinceStartMs: number; maxRss: number };
+      const f = JSON.parse(floor.stdout.trim().split('\n').at(-1)!) as { logs: number; sinceStartMs: number; maxRss: number; cpuMs: number };
       if (f.logs < gen.events) throw new Error(`the floor fetched ${f.logs} logs, the chain has ${gen.events}`);
-      runs.push({ engine: 'floor: batched JSON-RPC (eth_getLogs + blocks with logs, 50 per batch)', ms: f.sinceStartMs, maxRss: f.maxRss, ...copy(proxy.counter) });
+      runs.push({ engine: 'floor: batched JSON-RPC (eth_getLogs + blocks with logs, 50 per batch)', ms: f.sinceStartMs, maxRss: f.maxRss, cpuMs: f.cpuMs, ...copy(proxy.counter) });
 
       proxy.reset();
       const h = await runNode([path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', work.db, '--gradients', String(gen.gradients)]);
       if (h.code !== 0) throw new Error(`Hessian's indexer exited ${h.code}: ${h.stderr.slice(-1500)}`);
-      const hr = JSON.parse(h.stdout.trim().split('\n').at(-1)!) as { sinceStartMs: number; maxRss: number };
-      runs.push({ engine: 'Hessian embedded indexer (SQLite)', ms: hr.sinceStartMs, maxRss: hr.maxRss, ...copy(proxy.counter) });
+      const hr = JSON.parse(h.stdout.trim().split('\n').at(-1)!) as { sinceStartMs: number; maxRss: number; cpuMs: number };
+      runs.push({ engine: 'Hessian embedded indexer (SQLite)', ms: hr.sinceStartMs, maxRss: hr.maxRss, cpuMs: hr.cpuMs, ...copy(proxy.counter) });
 
       if (ponder) {
         for (const urls of [1, ponderUrls]) {
@@ -79,9 +80,9 @@ await runSuite(async () => {
           const dir = mkdtempSync(path.join(os.tmpdir(), 'hessian-ponder-'));
           try {
             const p = await runPonder({ dir, rpcUrls: proxy.urls.slice(0, urls), address: chain.address, startBlock: chain.startBlock, chainId: chain.chain.chainId, gradients: gen.gradients, timeoutMs: smoke ? 90_000 : 1_800_000 });
-            runs.push({ engine: `Ponder ${p.version} (PGlite), ${urls} RPC URL${urls > 1 ? 's' : ''}`, ms: p.ms, maxRss: p.maxRss, ...copy(proxy.counter) });
+            runs.push({ engine: `Ponder ${p.version} (PGlite), ${urls} RPC URL${urls > 1 ? 's' : ''}`, ms: p.ms, maxRss: p.maxRss, cpuMs: p.cpuMs, ...copy(proxy.counter) });
           } catch (e) {
-            runs.push({ engine: `Ponder, ${urls} RPC URL${urls > 1 ? 's' : ''}`, ms: NaN, maxRss: NaN, ...copy(proxy.counter), error: e instanceof Error ? e.message : String(e) });
+            runs.push({ engine: `Ponder, ${urls} RPC URL${urls > 1 ? 's' : ''}`, ms: NaN, maxRss: NaN, cpuMs: NaN, ...copy(proxy.counter), error: e instanceof Error ? e.message : String(e) });
           } finally {
             rmSync(dir, { recursive: true, force: true });
           }
@@ -97,10 +98,10 @@ await runSuite(async () => {
     const hessianMs = runs[1]!.ms;
     const t: Table = {
       title: `${set.label}: ${fmt.int(gen.events)} events actually emitted in ${fmt.int(gen.blocks)} blocks (${fmt.int(gen.transactions)} transactions)`,
-      columns: ['engine', 'wall ms to all queryable', 'events/s', 'x the floor', 'Hessian faster by', 'peak RSS', 'RPC calls (HTTP requests)', 'calls by method'],
+      columns: ['engine', 'wall ms to all queryable', 'events/s', 'x the floor', 'Hessian faster by', 'CPU s (user+sys)', 'peak RSS', 'RPC calls (HTTP requests)', 'calls by method'],
       rows: runs.map((e) => e.error
-        ? [e.engine, `failed: ${e.error.slice(0, 300)}`, '', '', '', '', `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, '']
-        : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] ? '' : fmt.x(e.ms / hessianMs), fmt.mib(e.maxRss), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
+        ? [e.engine, `failed: ${e.error.slice(0, 300)}`, '', '', '', '', '', `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, '']
+        : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] ? '' : fmt.x(e.ms / hessianMs), (e.cpuMs / 1000).toFixed(1), fmt.mib(e.maxRss), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
     };
     r.tables.push(t);
     const judged = !smoke;
