@@ -17,6 +17,8 @@ interface Step {
 const npm = (...args: string[]) => ['npm', ...args];
 const steps: Step[] = [
   { name: 'cli: typecheck', cmd: ['npx', 'tsc', '-p', 'tsconfig.json'], build: true },
+  { name: 'common: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/common'), build: true },
+  { name: 'common', cmd: npm('test', '-w', '@hessian/common') },
   { name: 'contracts: build', cmd: npm('run', 'build', '-w', '@hessian/contracts'), build: true },
   { name: 'contracts: lint', cmd: npm('run', 'lint', '-w', '@hessian/contracts'), build: true },
   { name: 'contracts: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/contracts'), build: true },
