@@ -6,6 +6,7 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY common/package.json common/
 COPY contracts/package.json contracts/
 COPY subgraph/package.json subgraph/
 COPY indexer/package.json indexer/
