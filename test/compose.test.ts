@@ -59,3 +59,14 @@ test('every Hessian service runs a command line the hessian CLI accepts', { time
     assert.match(r.stdout, /Usage/, `${name} prints its usage`);
   }
 });
+
+test('the image installs every workspace: the Dockerfile copies each package.json before npm ci', () => {
+  const dockerfile = readFileSync(path.join(repo, 'Dockerfile'), 'utf8');
+  const { workspaces } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { workspaces: string[] };
+  const npmCi = dockerfile.indexOf('RUN npm ci');
+  assert.ok(npmCi > 0, 'the image runs npm ci');
+  for (const ws of workspaces) {
+    const copy = dockerfile.indexOf(`COPY ${ws}/package.json ${ws}/`);
+    assert.ok(copy > 0 && copy < npmCi, `Dockerfile copies ${ws}/package.json before npm ci`);
+  }
+});
