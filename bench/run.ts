@@ -50,7 +50,7 @@ for (const suite of only) {
   if (out.code !== 0 || !line) {
     broken.push(suite);
     process.stderr.write(`[bench] ${suite}: FAILED (exit ${out.code}${out.code === null ? ', killed at the time limit' : ''})\n${out.stderr.slice(-4000)}\n`);
-    continue;
+    if (!line) continue;
   }
   const result = JSON.parse(line.slice(RESULT_MARK.length)) as SuiteResult;
   (result.figures as Record<string, unknown>).loadAverageAtStart = load;

@@ -65,7 +65,7 @@ export function renderMarkdown(r: Report): string {
     }
     for (const t of s.tables) {
       out.push('');
-      out.push(`**${t.title}** (this machine)`);
+      out.push(t.portable ? `**${t.title}**` : `**${t.title}** (this machine)`);
       out.push('');
       out.push(table(t));
     }

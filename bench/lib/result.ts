@@ -5,6 +5,8 @@ export interface Table {
   title: string;
   columns: string[];
   rows: (string | number)[][];
+  /** figures that do not depend on the machine (gas): not labelled as this machine's */
+  portable?: boolean;
 }
 
 export interface Aim {
@@ -45,7 +47,7 @@ export const fmt = {
   ms: (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n >= 10 ? n.toFixed(1) : n.toFixed(2)),
   x: (n: number): string => (n >= 100 ? `${Math.round(n).toLocaleString('en-US')}x` : n >= 10 ? `${n.toFixed(1)}x` : `${n.toFixed(2)}x`),
   mib: (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`,
-  kib: (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`,
+  kib: (bytes: number): string => (bytes >= 10 * 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.round(bytes / 1024).toLocaleString('en-US')} KiB`),
   s: (ms: number): string => `${(ms / 1000).toFixed(ms >= 10_000 ? 1 : 2)} s`,
 };
 
@@ -67,7 +69,8 @@ export async function runSuite(main: () => Promise<SuiteResult>): Promise<void> 
     const r = await main();
     r.seconds = (performance.now() - t0) / 1000;
     emit(r);
-    process.exit(0);
+    // a suite may report figures and still mark a part as failed (process.exitCode)
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);

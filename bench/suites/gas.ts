@@ -60,7 +60,7 @@ await runSuite(async () => {
     await gas('withdraw', 'ERC-20 (share)', () => repoAt(a!).withdraw!(d.contracts.TestToken!.address, aAddr));
     await gas('withdraw', 'ETH (lender: forfeited stake + refund)', () => repoAt(lender!).withdraw!(ETH, lenderAddr));
 
-    r.tables.push({ title: 'gasUsed from receipts (Solidity 0.8.37, viaIR, cancun)', columns: ['function', 'case', 'gas'], rows: rows.map(([f, k, g]) => [f, k, fmt.int(Number(g))]) });
+    r.tables.push({ title: 'gasUsed from receipts (Solidity 0.8.37, viaIR, cancun)', columns: ['function', 'case', 'gas'], portable: true, rows: rows.map(([f, k, g]) => [f, k, fmt.int(Number(g))]) });
     r.notes.push('Gas is deterministic: these figures do not depend on the machine. `npm run gas -w @hessian/contracts` gives the same functions from the contract tests.');
     r.figures = { gas: rows.map(([f, k, g]) => ({ function: f, case: k, gas: Number(g) })) };
     return r;
