@@ -35,6 +35,8 @@ const steps: Step[] = [
   { name: 'dashboard: browser', cmd: npm('run', 'test:browser', '-w', '@hessian/dashboard') },
   { name: 'e2e: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/test'), build: true },
   { name: 'e2e', cmd: npm('test', '-w', '@hessian/test') },
+  // benchmarks are not tests: this only checks every suite still runs, at a tiny size
+  { name: 'bench: smoke', cmd: ['node', 'bench/run.ts', '--smoke'], build: true },
 ];
 
 const only = process.argv.slice(2);
