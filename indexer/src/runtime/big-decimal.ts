@@ -6,6 +6,7 @@
 //   counts the digits of negative values from their bit length alone;
 // - division computes up to 100 digits (rounding the last on the next digit) before normalizing.
 import { HostError } from './errors.ts';
+import { parseBigInt } from './bigint.ts';
 
 export const MAX_SIGNIFICANT_DIGITS = 34;
 export const MIN_EXP = -6143;
@@ -105,26 +106,6 @@ export function checkExponent(x: BigDecimal): BigDecimal {
   return x;
 }
 
-// num-bigint's BigInt::from_str_radix(10) rules: one leading sign, `_` separators not first
-function parseDigits(s: string): bigint | null {
-  let body = s;
-  let negative = false;
-  if (body.startsWith('-')) {
-    const tail = body.slice(1);
-    if (!tail.startsWith('+')) body = tail;
-    negative = true;
-  }
-  if (body.startsWith('+')) {
-    const tail = body.slice(1);
-    if (!tail.startsWith('+')) body = tail;
-  }
-  if (body.length === 0 || body.startsWith('_')) return null;
-  const clean = body.replaceAll('_', '');
-  if (!/^[0-9]+$/.test(clean)) return null;
-  const n = BigInt(clean);
-  return negative ? -n : n;
-}
-
 /** The crate's `FromStr`: `[sign]digits[.digits][(e|E)[sign]digits]`, then normalized. */
 export function parseBigDecimal(s: string): BigDecimal | null {
   let base = s;
@@ -147,7 +128,8 @@ export function parseBigDecimal(s: string): BigDecimal | null {
     digitText = base.slice(0, dot) + trail;
     decimals = trail.length;
   }
-  const digits = parseDigits(digitText);
+  // the digits follow num-bigint's BigInt::from_str rules, as graph-node's BigDecimal parser does
+  const digits = parseBigInt(digitText);
   if (digits === null) return null;
   return normalize({ digits, scale: decimals - exp });
 }
