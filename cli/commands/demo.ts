@@ -6,21 +6,14 @@ import { rmSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HDNodeWallet, Mnemonic, Wallet, formatEther, parseEther } from 'ethers';
-import { parseOptions, intOption } from '../args.ts';
+import { parseOptions, intOption, numberOption } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
-import { writeShardCsvs } from '../demo/shards.ts';
+import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
 import { Progress } from '../demo/progress.ts';
 
 const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const DEFAULT_DATASET = path.join(repo, 'trainer', 'data', 'lending_club_loan_data.csv');
-
-function numberOption(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new CliError(`--${name} must be a number, got '${v}'`);
-  return n;
-}
 
 export async function demo(argv: string[]): Promise<void> {
   const opts = parseOptions(
@@ -136,7 +129,7 @@ export async function demo(argv: string[]): Promise<void> {
 
     // ---- data: the lender's held-out split and one shard file per owner, as each would hold them
     const files = await writeShardCsvs(opts.data!, dir, { owners, testFraction, seed: 'hessian-demo' });
-    out(`data        ${files.rows} rows from ${opts.data}: ${files.testRows} held out by the lender, ${owners} owners x ~${files.shardRows} rows`);
+    out(`data        ${files.table.rows.length} rows from ${opts.data}: ${files.testRows} held out by the lender, ${owners} owners x ~${files.shardRows} rows`);
 
     const store = await trainer.openContentStore({ path: path.join(dir, 'ipfs') });
     stops.push(() => store.close());

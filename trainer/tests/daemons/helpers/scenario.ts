@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCsvFile } from '../../../src/data/csv.ts';
 import type { CsvTable } from '../../../src/data/csv.ts';
-import { shards, trainTestSplit } from '../../../src/data/split.ts';
+import { writeShardCsvs } from '../../../src/data/shard-files.ts';
 import { EmbeddedContentStore } from '../../../src/ipfs/embedded.ts';
 import { ModelRepositoryClient } from '../../../src/chain/client.ts';
 import { createLogger } from '../../../src/log.ts';
@@ -17,17 +16,6 @@ import type { TestChain } from './hardhat.ts';
 
 export const DATASET = fileURLToPath(new URL('../../../data/lending_club_loan_data.csv', import.meta.url));
 export const LABEL = 'not.fully.paid';
-
-function csvCell(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function writeCsv(file: string, table: CsvTable, rows: ArrayLike<number>): string {
-  const lines = [table.header.map(csvCell).join(',')];
-  for (let k = 0; k < rows.length; k++) lines.push(table.rows[rows[k]!]!.cells.map(csvCell).join(','));
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
 
 export interface Scenario {
   dir: string;
@@ -47,11 +35,11 @@ export async function startScenario(opts: { owners: number; testFraction?: numbe
   const dir = mkdtempSync(path.join(tmpdir(), 'hessian-daemons-'));
   const chain = await startTestChain();
   const store = await EmbeddedContentStore.open(path.join(dir, 'ipfs'));
-  const table = await readCsvFile(DATASET);
-  const seed = opts.seed ?? 'daemon-tests';
-  const split = trainTestSplit(table.rows.length, { testFraction: opts.testFraction ?? 0.2, seed });
-  const lenderCsv = writeCsv(path.join(dir, 'lender.csv'), table, split.test);
-  const ownerCsvs = shards(split.train, opts.owners, seed).map((rows, i) => writeCsv(path.join(dir, `owner-${i}.csv`), table, rows));
+  const { table, lender: lenderCsv, owners: ownerCsvs } = await writeShardCsvs(DATASET, dir, {
+    owners: opts.owners,
+    testFraction: opts.testFraction ?? 0.2,
+    seed: opts.seed ?? 'daemon-tests',
+  });
   const logLines: string[] = [];
   const log = createLogger({ stream: { write: (s: string) => logLines.push(s) }, level: 'debug' });
   const clients: ModelRepositoryClient[] = [];
