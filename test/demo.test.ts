@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, JsonRpcProvider, ZeroAddress } from 'ethers';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '@hessian/dashboard/chromium';
 import { modelRepositoryAbi } from '@hessian/contracts';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -163,10 +164,7 @@ test('the model leaderboard ranks owners by on-chain rewards, and the dashboard 
     assert.ok(BigInt(model.contributors[i - 1]!.rewardsEarned) >= BigInt(model.contributors[i]!.rewardsEarned), 'ordered by rewards');
   }
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -180,6 +178,9 @@ test('the model leaderboard ranks owners by on-chain rewards, and the dashboard 
     assert.equal(raw, c.rewardsEarned, `dashboard reward of ${c.contributor.id}`);
   }
   assert.deepEqual(new Set(shownOrder), new Set(model.contributors.map((c) => c.contributor.id)));
+  // a leaderboard: the page ranks by reward, top first
+  const shownRewards = shownOrder.map((id) => BigInt(model.contributors.find((c) => c.contributor.id === id)!.rewardsEarned));
+  for (let i = 1; i < shownRewards.length; i++) assert.ok(shownRewards[i - 1]! >= shownRewards[i]!, `row ${i + 1} earned no more than row ${i}`);
   mkdirSync(RESULTS, { recursive: true });
   await page.screenshot({ path: path.join(RESULTS, 'demo-model.png'), fullPage: true });
   assert.deepEqual(errors, [], 'no page errors');

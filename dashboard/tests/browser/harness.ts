@@ -7,7 +7,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { runHistory, type HistoryRecord } from '@hessian/subgraph/tests/history';
 import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
@@ -17,17 +18,6 @@ import { serveDashboard, type DashboardServer } from '../../serve.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = path.join(here, '..', '..', 'test-results');
 const SUBGRAPH_BUILD = path.join(here, '..', '..', '..', 'subgraph', 'build');
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export interface Proxy {
   /** the proxied GraphQL URL */
@@ -137,7 +127,7 @@ export async function startStack(): Promise<Stack> {
       },
     });
     cleanups.push(() => dashboardWs.close());
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
     await mkdir(RESULTS_DIR, { recursive: true });
 
