@@ -1,7 +1,7 @@
 // `hessian chain`: a local Hardhat node with Hessian deployed, for development and the demo.
 import { JsonRpcProvider } from 'ethers';
 import { parseOptions, intOption } from '../args.ts';
-import { dataPaths, DEFAULT_DATA_DIR } from '../data-dir.ts';
+import { deploymentFile, DEFAULT_DATA_DIR } from '../data-dir.ts';
 
 export async function chain(argv: string[]): Promise<void> {
   const opts = parseOptions(
@@ -19,14 +19,14 @@ export async function chain(argv: string[]): Promise<void> {
   if (!opts) return;
   const { startLocalChain } = await import('@hessian/contracts/local-chain');
   const { deployHessian, writeDeployment } = await import('@hessian/contracts');
-  const paths = dataPaths(opts['data-dir']!);
+  const file = deploymentFile(opts['data-dir']!);
   const node = await startLocalChain({ host: opts.host!, port: intOption('port', opts.port) ?? 0 });
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
   if (!opts['no-deploy']) {
     const deployer = await provider.getSigner(0);
     const deployment = await deployHessian(deployer, { token: !opts['no-token'], network: 'localhost' });
-    await writeDeployment(paths.deployment, deployment);
-    process.stdout.write(`${JSON.stringify({ rpc: node.url, deploymentFile: paths.deployment, ...deployment }, null, 2)}\n`);
+    await writeDeployment(file, deployment);
+    process.stdout.write(`${JSON.stringify({ rpc: node.url, deploymentFile: file, ...deployment }, null, 2)}\n`);
   }
   process.stdout.write(`Hardhat node at ${node.url}; Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {

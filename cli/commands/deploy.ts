@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Wallet, type Signer } from 'ethers';
 import { parseOptions } from '../args.ts';
 import { CliError } from '../errors.ts';
-import { dataPaths, DEFAULT_DATA_DIR } from '../data-dir.ts';
+import { deploymentFile, DEFAULT_DATA_DIR } from '../data-dir.ts';
 
 const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 
@@ -39,7 +39,7 @@ export async function deploy(argv: string[]): Promise<void> {
   );
   if (!opts) return;
   const { deployHessian, writeDeployment, readDeployment } = await import('@hessian/contracts');
-  const file = path.resolve(opts.deployment ?? dataPaths(opts['data-dir']!).deployment);
+  const file = path.resolve(opts.deployment ?? deploymentFile(opts['data-dir']!));
   let deployment;
   if (existsSync(file)) {
     deployment = await readDeployment(file);
@@ -61,11 +61,10 @@ export async function deploy(argv: string[]): Promise<void> {
     process.stdout.write(`subgraph for the embedded indexer: ${out}\n`);
   }
   if (!opts['graph-node']) return;
+  // the subgraph package's own build (render the manifest for this deployment, codegen, build)
   const subgraph = path.join(repo, 'subgraph');
   const graph = path.join(repo, 'node_modules', '.bin', 'graph');
-  await run(process.execPath, ['scripts/render-manifest.ts', '--deployment', file, '--network', opts.network!], subgraph);
-  await run(graph, ['codegen'], subgraph);
-  await run(graph, ['build'], subgraph);
+  await run('npm', ['run', 'build', '-w', '@hessian/subgraph'], repo, { HESSIAN_DEPLOYMENT: file, GRAPH_NETWORK: opts.network! });
   await run(graph, ['create', '--node', opts['graph-node'], opts.name!], subgraph);
   await run(graph, ['deploy', '--node', opts['graph-node'], '--ipfs', opts.ipfs!, '--version-label', 'v0.1.0', opts.name!], subgraph);
 }

@@ -1,7 +1,7 @@
 // Renders subgraph.yaml from subgraph.template.yaml and a contract deployment file, so the
 // network, address and start block are never hand-edited, and writes the ABI graph-cli reads.
 //   node scripts/render-manifest.ts [--deployment FILE] [--network NAME] [--out FILE]
-// Env: HESSIAN_DEPLOYMENT (same as --deployment). With no flag, no env and no
+// Env: HESSIAN_DEPLOYMENT (same as --deployment), GRAPH_NETWORK (same as --network). With no flag, no env and no
 // contracts/deployments/localhost.json, it renders a placeholder (address 0x0…0, start block 0):
 // enough for `graph build` and the mapping tests, which feed logs regardless of the address.
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -91,7 +91,8 @@ if (import.meta.main) {
   });
   const deployment = values.deployment ?? (process.env.HESSIAN_DEPLOYMENT || undefined);
   try {
-    const r = await renderManifest({ deployment, network: values.network, out: values.out });
+    const network = values.network ?? (process.env.GRAPH_NETWORK || undefined);
+    const r = await renderManifest({ deployment, network, out: values.out });
     const where = r.placeholder ? 'placeholder address (no deployment file; fine for build and mapping tests)' : `${r.address} from block ${r.startBlock}`;
     console.error(`subgraph.yaml: network ${r.network}, ${where}`);
   } catch (err) {
