@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { CID, DAY, ETH, as, balance, connect, createModel, evaluate, expectEvents, expectRevert, modelParams, now, submit, type Env } from './helpers/chain.ts';
+import { it } from 'node:test';
+import { chainSuite } from './helpers/suite.ts';
+import { CID, DAY, ETH, as, balance, createModel, evaluate, expectEvents, expectRevert, modelParams, now, submit } from './helpers/chain.ts';
 
 const ONE = 10n ** 18n;
 
-describe('createModel', () => {
-  let env: Env;
-  let snap: { restore(): Promise<void> };
-  before(async () => {
-    env = await connect();
-  });
-  after(async () => {
-    await env.conn.close();
-  });
-  beforeEach(async () => {
-    snap = await env.helpers.takeSnapshot();
-  });
-  afterEach(async () => {
-    await snap.restore();
-  });
+chainSuite('createModel', (get) => {
 
   it('escrows an ETH bounty and emits ModelCreated with every parameter', async () => {
+    const env = get();
     const p = await modelParams(env, { submissionStake: 5n });
     const tx = await as(env.repo, env.lender).createModel(p, { value: ONE });
     await expectEvents(tx, env.repo.interface, [
@@ -38,17 +26,20 @@ describe('createModel', () => {
   });
 
   it('numbers models from 1 and accepts params.bounty equal to msg.value', async () => {
+    const env = get();
     assert.equal(await createModel(env), 1n);
     assert.equal(await createModel(env, { bounty: ONE, value: ONE }), 2n);
     assert.equal(await env.repo.modelCount(), 2n);
   });
 
   it('defaults the evaluator to the lender', async () => {
+    const env = get();
     const id = await createModel(env, { evaluator: ETH });
     assert.equal((await env.repo.getModel(id)).evaluator, env.lender.address);
   });
 
   it('pulls an ERC-20 bounty with transferFrom', async () => {
+    const env = get();
     const tokenAddr = await env.token.getAddress();
     await env.token.mint(env.lender.address, 1000n);
     await as(env.token, env.lender).approve(await env.repo.getAddress(), 1000n);
@@ -62,16 +53,19 @@ describe('createModel', () => {
   });
 
   it('reverts ZeroBounty for ETH without value and for a zero token amount', async () => {
+    const env = get();
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env), { value: 0n }), env.repo.interface, 'ZeroBounty');
     const p = await modelParams(env, { token: await env.token.getAddress(), bounty: 0n });
     await expectRevert(as(env.repo, env.lender).createModel(p), env.repo.interface, 'ZeroBounty');
   });
 
   it('reverts EthValueMismatch when params.bounty disagrees with msg.value', async () => {
+    const env = get();
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { bounty: 2n }), { value: 1n }), env.repo.interface, 'EthValueMismatch', [2n, 1n]);
   });
 
   it('reverts InvalidScores for target <= initial and target above the scale', async () => {
+    const env = get();
     for (const [initialScore, targetScore] of [
       [700_000n, 700_000n],
       [700_000n, 600_000n],
@@ -89,6 +83,7 @@ describe('createModel', () => {
   });
 
   it('reverts DeadlineInPast for a deadline at or before the block time', async () => {
+    const env = get();
     const t = await now(env);
     await env.helpers.time.setNextBlockTimestamp(t + 10n);
     await expectRevert(
@@ -100,6 +95,7 @@ describe('createModel', () => {
   });
 
   it('reverts ZeroEvaluationWindow and EvaluationWindowTooLong (over 30 days)', async () => {
+    const env = get();
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { evaluationWindow: 0 }), { value: ONE }), env.repo.interface, 'ZeroEvaluationWindow');
     const max = 30 * DAY;
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { evaluationWindow: max + 1 }), { value: ONE }), env.repo.interface, 'EvaluationWindowTooLong', [BigInt(max + 1), BigInt(max)]);
@@ -107,6 +103,7 @@ describe('createModel', () => {
   });
 
   it('reverts EmptyCid and CidTooLong for either CID', async () => {
+    const env = get();
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { weightsCid: '' }), { value: ONE }), env.repo.interface, 'EmptyCid');
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { metadataCid: '' }), { value: ONE }), env.repo.interface, 'EmptyCid');
     await expectRevert(as(env.repo, env.lender).createModel(await modelParams(env, { weightsCid: 'b'.repeat(129) }), { value: ONE }), env.repo.interface, 'CidTooLong', [129n, 128n]);
@@ -115,17 +112,20 @@ describe('createModel', () => {
   });
 
   it('reverts UnexpectedEth when ETH is sent with a token bounty', async () => {
+    const env = get();
     const p = await modelParams(env, { token: await env.token.getAddress(), bounty: 1n });
     await expectRevert(as(env.repo, env.lender).createModel(p, { value: 3n }), env.repo.interface, 'UnexpectedEth', [3n]);
   });
 
   it('reverts with the token error when the allowance is missing', async () => {
+    const env = get();
     await env.token.mint(env.lender.address, 10n);
     const p = await modelParams(env, { token: await env.token.getAddress(), bounty: 10n });
     await expectRevert(as(env.repo, env.lender).createModel(p), env.token.interface, 'ERC20InsufficientAllowance', [await env.repo.getAddress(), 0n, 10n]);
   });
 
   it('refuses fee-on-transfer tokens with FeeOnTransferToken(token, expected, received)', async () => {
+    const env = get();
     const fee = await env.ethers.deployContract('FeeOnTransferToken');
     const feeAddr = await fee.getAddress();
     await fee.mint(env.lender.address, 10_000n);
@@ -139,6 +139,7 @@ describe('createModel', () => {
   });
 
   it('reverts AmountTooLarge for a bounty beyond uint128', async () => {
+    const env = get();
     const big = 2n ** 128n;
     await env.token.mint(env.lender.address, big);
     await as(env.token, env.lender).approve(await env.repo.getAddress(), big);
@@ -147,23 +148,10 @@ describe('createModel', () => {
   });
 });
 
-describe('addBounty', () => {
-  let env: Env;
-  let snap: { restore(): Promise<void> };
-  before(async () => {
-    env = await connect();
-  });
-  after(async () => {
-    await env.conn.close();
-  });
-  beforeEach(async () => {
-    snap = await env.helpers.takeSnapshot();
-  });
-  afterEach(async () => {
-    await snap.restore();
-  });
+chainSuite('addBounty', (get) => {
 
   it('lets anyone top up an ETH bounty and reports the new total', async () => {
+    const env = get();
     const id = await createModel(env);
     const tx = await as(env.repo, env.stranger).addBounty(id, 5n, { value: 5n });
     await expectEvents(tx, env.repo.interface, [['BountyAdded', [id, env.stranger.address, ETH, 5n, ONE + 5n]]]);
@@ -172,6 +160,7 @@ describe('addBounty', () => {
   });
 
   it('tops up a token bounty with transferFrom', async () => {
+    const env = get();
     const tokenAddr = await env.token.getAddress();
     await env.token.mint(env.lender.address, 100n);
     await env.token.mint(env.bob.address, 50n);
@@ -184,6 +173,7 @@ describe('addBounty', () => {
   });
 
   it('accepts top-ups once the target is reached', async () => {
+    const env = get();
     const id = await createModel(env);
     const g = await submit(env, id);
     await evaluate(env, g, 900_000n);
@@ -193,6 +183,7 @@ describe('addBounty', () => {
   });
 
   it('reverts UnknownModel, ModelNotOpen (closed), ZeroBounty, EthValueMismatch, UnexpectedEth', async () => {
+    const env = get();
     await expectRevert(as(env.repo, env.stranger).addBounty(0n, 1n, { value: 1n }), env.repo.interface, 'UnknownModel', [0n]);
     await expectRevert(as(env.repo, env.stranger).addBounty(9n, 1n, { value: 1n }), env.repo.interface, 'UnknownModel', [9n]);
     const id = await createModel(env);
@@ -209,6 +200,7 @@ describe('addBounty', () => {
   });
 
   it('refuses a token that starts charging a fee after the model was created', async () => {
+    const env = get();
     const fee = await env.ethers.deployContract('FeeOnTransferToken');
     const feeAddr = await fee.getAddress();
     await fee.setFeeBps(0n);
@@ -220,6 +212,7 @@ describe('addBounty', () => {
   });
 
   it('reverts AmountTooLarge when the total would exceed uint128', async () => {
+    const env = get();
     const max = 2n ** 128n - 1n;
     await env.token.mint(env.lender.address, max + 1n);
     await as(env.token, env.lender).approve(await env.repo.getAddress(), max + 1n);
