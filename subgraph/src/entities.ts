@@ -26,6 +26,13 @@ export function loadProtocol(event: ethereum.Event): Protocol {
     protocol.rewardCount = 0;
     protocol.lenderCount = 0;
     protocol.contributorCount = 0;
+    protocol.deploymentCount = 0;
+    protocol.activeDeploymentCount = 0;
+    protocol.quoteCount = 0;
+    protocol.answeredQuoteCount = 0;
+    protocol.loanRequestCount = 0;
+    protocol.approvedLoanCount = 0;
+    protocol.declinedLoanCount = 0;
   }
   protocol.lastBlockNumber = event.block.number;
   protocol.lastTimestamp = event.block.timestamp;

@@ -72,6 +72,13 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       rewardCount: 7,
       lenderCount: 2,
       contributorCount: 3,
+      deploymentCount: 0,
+      activeDeploymentCount: 0,
+      quoteCount: 0,
+      answeredQuoteCount: 0,
+      loanRequestCount: 0,
+      approvedLoanCount: 0,
+      declinedLoanCount: 0,
       lastBlockNumber: block('create m5'),
       lastTimestamp: ts('create m5'),
     },
@@ -654,6 +661,10 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     Refund: refundRows,
     DayData: dayRows,
     TokenDayData: tokenDayRows,
+    // LoanDesk entities: the history does not use the loan desk yet
+    Deployment: {},
+    Quote: {},
+    LoanRequest: {},
   };
 }
 
