@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const contractsDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -73,9 +73,11 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
   }
   const require = createRequire(path.join(contractsDir, 'package.json'));
   const hardhatCli = path.join(path.dirname(require.resolve('hardhat/package.json')), 'dist', 'src', 'cli.js');
-  const child = spawn(process.execPath, [hardhatCli, 'node', '--hostname', host, '--port', String(port)], {
+  const guard = path.join(contractsDir, 'src', 'exit-with-parent.ts');
+  const child = spawn(process.execPath, ['--import', pathToFileURL(guard).href, hardhatCli, 'node', '--hostname', host, '--port', String(port)], {
     cwd: contractsDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open as a lifeline: the child exits when it closes (see exit-with-parent.ts)
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' },
   });
   let output = '';

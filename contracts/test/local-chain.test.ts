@@ -1,6 +1,8 @@
 // startLocalChain: the throwaway Hardhat node the CLI, the demo and other packages' tests use.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Contract, JsonRpcProvider, Network } from 'ethers';
 import { deployHessian, modelRepositoryAbi } from '../src/index.ts';
@@ -49,6 +51,38 @@ describe('startLocalChain', () => {
     assert.ok(other.process.exitCode !== null || other.process.signalCode !== null, 'process still running');
     await other.stop();
     const answered = await fetch(other.url, { method: 'POST', body: '{}' }).then(() => true, () => false);
+    assert.equal(answered, false);
+  });
+
+  it('dies with its parent, even a parent killed with SIGKILL', async () => {
+    // a parent process that starts a chain, reports the node's pid, then waits forever
+    const script = `import { startLocalChain } from ${JSON.stringify(new URL('../src/local-chain.ts', import.meta.url).href)};
+const c = await startLocalChain();
+process.stdout.write(JSON.stringify({ pid: c.process.pid, url: c.url }) + '\\n');
+setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    for await (const chunk of parent.stdout!) {
+      text += String(chunk);
+      if (text.includes('\n')) break;
+    }
+    const { pid, url } = JSON.parse(text) as { pid: number; url: string };
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    assert.equal(alive(pid), true, 'the chain runs while its parent lives');
+    const exited = once(parent, 'exit');
+    parent.kill('SIGKILL');
+    await exited;
+    // liveness bound, not a speed target: the node needs a moment to notice and exit
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(pid), false, `hardhat node ${pid} outlived its SIGKILLed parent`);
+    const answered = await fetch(url, { method: 'POST', body: '{}' }).then(() => true, () => false);
     assert.equal(answered, false);
   });
 });
