@@ -1,5 +1,6 @@
 // node contracts/scripts/deploy.ts --rpc http://127.0.0.1:8545 [--token] [--out file] [--network name]
-// Deploys ModelRepository (and TestToken with --token) over JSON-RPC and prints the deployment.
+// Deploys ModelRepository, then LoanDesk reading it (and TestToken with --token) over JSON-RPC and
+// prints the deployment.
 // The deployer is the node's first unlocked account (Hardhat node), or the key in
 // HESSIAN_DEPLOYER_KEY when set (never printed).
 import { parseArgs } from 'node:util';

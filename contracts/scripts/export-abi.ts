@@ -5,9 +5,10 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 const root = path.join(import.meta.dirname, '..');
-const contracts = ['ModelRepository', 'TestToken'] as const;
+const contracts = ['ModelRepository', 'LoanDesk', 'TestToken'] as const;
 const sources: Record<(typeof contracts)[number], string> = {
   ModelRepository: 'contracts/ModelRepository.sol',
+  LoanDesk: 'contracts/LoanDesk.sol',
   TestToken: 'contracts/test/TestToken.sol',
 };
 

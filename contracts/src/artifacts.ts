@@ -2,6 +2,7 @@
 // importing this package never needs the Solidity compiler.
 import type { InterfaceAbi } from 'ethers';
 import modelRepository from '../abi/ModelRepository.json' with { type: 'json' };
+import loanDesk from '../abi/LoanDesk.json' with { type: 'json' };
 import testToken from '../abi/TestToken.json' with { type: 'json' };
 
 export interface ContractArtifact {
@@ -11,10 +12,13 @@ export interface ContractArtifact {
 }
 
 export const modelRepositoryArtifact: ContractArtifact = modelRepository;
+export const loanDeskArtifact: ContractArtifact = loanDesk;
 export const testTokenArtifact: ContractArtifact = testToken;
 
 export const modelRepositoryAbi: InterfaceAbi = modelRepository.abi;
 export const modelRepositoryBytecode: string = modelRepository.bytecode;
+export const loanDeskAbi: InterfaceAbi = loanDesk.abi;
+export const loanDeskBytecode: string = loanDesk.bytecode;
 export const testTokenAbi: InterfaceAbi = testToken.abi;
 export const testTokenBytecode: string = testToken.bytecode;
 

@@ -1,7 +1,7 @@
 // Deploys with plain ethers, so the CLI, trainer and tests can deploy to any JSON-RPC node
 // without the Hardhat runtime.
 import { ContractFactory, NonceManager, type Signer } from 'ethers';
-import { modelRepositoryArtifact, testTokenArtifact, type ContractArtifact } from './artifacts.ts';
+import { loanDeskArtifact, modelRepositoryArtifact, testTokenArtifact, type ContractArtifact } from './artifacts.ts';
 import type { DeployedContract, Deployment } from './deployment.ts';
 
 export interface DeployOptions {
@@ -18,8 +18,10 @@ export async function deployHessian(signer: Signer, opts: DeployOptions = {}): P
   // Back-to-back deployments from one account: ethers briefly caches identical requests, so a
   // second getTransactionCount can return the first one's nonce. Count nonces locally instead.
   const sender = signer instanceof NonceManager ? signer : new NonceManager(signer);
+  const repository = await deployOne(modelRepositoryArtifact, sender);
   const contracts: Deployment['contracts'] = {
-    ModelRepository: await deployOne(modelRepositoryArtifact, sender),
+    ModelRepository: repository,
+    LoanDesk: await deployOne(loanDeskArtifact, sender, [repository.address]),
   };
   if (opts.token) contracts.TestToken = await deployOne(testTokenArtifact, sender);
   return {
@@ -29,9 +31,9 @@ export async function deployHessian(signer: Signer, opts: DeployOptions = {}): P
   };
 }
 
-async function deployOne(artifact: ContractArtifact, signer: Signer): Promise<DeployedContract> {
+async function deployOne(artifact: ContractArtifact, signer: Signer, args: unknown[] = []): Promise<DeployedContract> {
   const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer);
-  const contract = await factory.deploy();
+  const contract = await factory.deploy(...args);
   const tx = contract.deploymentTransaction();
   if (!tx) throw new Error(`deploying ${artifact.contractName}: no deployment transaction`);
   const receipt = await tx.wait();

@@ -16,6 +16,8 @@ export interface Deployment {
   chainId: number;
   contracts: {
     ModelRepository: DeployedContract;
+    /** always deployed by deployHessian; optional so deployment files written before it still load */
+    LoanDesk?: DeployedContract;
     TestToken?: DeployedContract;
   };
 }
@@ -70,6 +72,7 @@ export function parseDeployment(value: unknown, source = 'deployment'): Deployme
     chainId: chainId as number,
     contracts: { ModelRepository: contract('ModelRepository') },
   };
+  if (contracts.LoanDesk !== undefined) out.contracts.LoanDesk = contract('LoanDesk');
   if (contracts.TestToken !== undefined) out.contracts.TestToken = contract('TestToken');
   return out;
 }

@@ -1,4 +1,4 @@
-// Mirrors of the Solidity enums in IModelRepository.sol, as const objects (erasable syntax).
+// Mirrors of the Solidity enums in IModelRepository.sol and ILoanDesk.sol, as const objects (erasable syntax).
 // Values are the uint8 the ABI carries; keep the order identical to the Solidity declarations.
 
 export const RewardRule = { Improvement: 0, EqualShare: 1 } as const;
@@ -15,6 +15,19 @@ export type RewardKind = (typeof RewardKind)[keyof typeof RewardKind];
 
 export const CloseReason = { Deadline: 0, TargetReached: 1 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+// ILoanDesk.sol
+export const DeploymentStatus = { None: 0, Active: 1, Retired: 2 } as const;
+export type DeploymentStatus = (typeof DeploymentStatus)[keyof typeof DeploymentStatus];
+
+export const QuoteStatus = { None: 0, Requested: 1, Answered: 2 } as const;
+export type QuoteStatus = (typeof QuoteStatus)[keyof typeof QuoteStatus];
+
+export const LoanStatus = { None: 0, Pending: 1, Approved: 2, Declined: 3, Cancelled: 4 } as const;
+export type LoanStatus = (typeof LoanStatus)[keyof typeof LoanStatus];
+
+export const DecisionReason = { Priced: 0, RiskTooHigh: 1, RateAboveCap: 2, AmountAboveLimit: 3, InvalidDisclosure: 4, Manual: 5 } as const;
+export type DecisionReason = (typeof DecisionReason)[keyof typeof DecisionReason];
 
 /** The name of an enum value, e.g. `enumName(GradientStatus, 2) === 'Accepted'`. */
 export function enumName<T extends Record<string, number>>(enumObject: T, value: number | bigint): keyof T & string {

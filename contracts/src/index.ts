@@ -2,15 +2,29 @@ export {
   modelRepositoryAbi,
   modelRepositoryBytecode,
   modelRepositoryArtifact,
+  loanDeskAbi,
+  loanDeskBytecode,
+  loanDeskArtifact,
   testTokenAbi,
   testTokenBytecode,
   testTokenArtifact,
 } from './artifacts.ts';
 export type { ContractArtifact } from './artifacts.ts';
-export { RewardRule, ModelStatus, GradientStatus, RewardKind, CloseReason, enumName } from './enums.ts';
+export {
+  RewardRule,
+  ModelStatus,
+  GradientStatus,
+  RewardKind,
+  CloseReason,
+  DeploymentStatus,
+  QuoteStatus,
+  LoanStatus,
+  DecisionReason,
+  enumName,
+} from './enums.ts';
 export { SCORE_SCALE, MAX_SCORE, MAX_CID_LENGTH, MAX_EVALUATION_WINDOW, toScore, fromScore } from './scores.ts';
 export { readDeployment, writeDeployment, parseDeployment, deploymentPath } from './deployment.ts';
 export type { Deployment, DeployedContract } from './deployment.ts';
 export { deployHessian } from './deploy.ts';
 export type { DeployOptions } from './deploy.ts';
-export { ETH } from './constants.ts';
+export { ETH, MAX_METRIC_LENGTH, MAX_TERM_DAYS, MAX_RATE_BPS } from './constants.ts';

@@ -10,17 +10,27 @@ import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import hre from 'hardhat';
 import {
   CloseReason,
+  DecisionReason,
+  DeploymentStatus,
   GradientStatus,
+  LoanStatus,
   MAX_CID_LENGTH,
   MAX_EVALUATION_WINDOW,
+  MAX_METRIC_LENGTH,
+  MAX_RATE_BPS,
   MAX_SCORE,
+  MAX_TERM_DAYS,
   ModelStatus,
+  QuoteStatus,
   RewardKind,
   RewardRule,
   SCORE_SCALE,
   deployHessian,
   enumName,
   fromScore,
+  loanDeskAbi,
+  loanDeskArtifact,
+  loanDeskBytecode,
   modelRepositoryAbi,
   modelRepositoryArtifact,
   modelRepositoryBytecode,
@@ -40,6 +50,7 @@ const root = path.join(import.meta.dirname, '..');
 describe('exported ABIs', () => {
   for (const [name, exported] of [
     ['ModelRepository', modelRepositoryArtifact],
+    ['LoanDesk', loanDeskArtifact],
     ['TestToken', testTokenArtifact],
   ] as const) {
     it(`abi/${name}.json matches a fresh compile (run npm run build -w @hessian/contracts)`, async () => {
@@ -52,21 +63,35 @@ describe('exported ABIs', () => {
 
   it('exports ABIs and bytecode under the agreed names', () => {
     assert.equal(modelRepositoryAbi, modelRepositoryArtifact.abi);
+    assert.equal(loanDeskAbi, loanDeskArtifact.abi);
     assert.equal(testTokenAbi, testTokenArtifact.abi);
     assert.match(modelRepositoryBytecode, /^0x[0-9a-f]{1000,}$/);
+    assert.match(loanDeskBytecode, /^0x[0-9a-f]{1000,}$/);
     assert.match(testTokenBytecode, /^0x[0-9a-f]{1000,}$/);
   });
 });
 
 describe('enums and scores', () => {
   it('mirror the Solidity enums in declaration order', async () => {
-    const source = await readFile(path.join(root, 'contracts', 'interfaces', 'IModelRepository.sol'), 'utf8');
     const declared = new Map<string, string[]>();
-    for (const m of source.matchAll(/enum (\w+) \{([^}]*)\}/g)) {
-      const body = m[2]!.replace(/\/\/.*$/gm, '');
-      declared.set(m[1]!, body.split(',').map((x) => x.trim()).filter(Boolean));
+    for (const file of ['IModelRepository.sol', 'ILoanDesk.sol']) {
+      const source = await readFile(path.join(root, 'contracts', 'interfaces', file), 'utf8');
+      for (const m of source.matchAll(/enum (\w+) \{([^}]*)\}/g)) {
+        const body = m[2]!.replace(/\/\/.*$/gm, '');
+        declared.set(m[1]!, body.split(',').map((x) => x.trim()).filter(Boolean));
+      }
     }
-    const mirrors: Record<string, Record<string, number>> = { RewardRule, ModelStatus, GradientStatus, RewardKind, CloseReason };
+    const mirrors: Record<string, Record<string, number>> = {
+      RewardRule,
+      ModelStatus,
+      GradientStatus,
+      RewardKind,
+      CloseReason,
+      DeploymentStatus,
+      QuoteStatus,
+      LoanStatus,
+      DecisionReason,
+    };
     assert.deepEqual([...declared.keys()].sort(), Object.keys(mirrors).sort());
     for (const [name, values] of declared) {
       assert.deepEqual(mirrors[name], Object.fromEntries(values.map((v, i) => [v, i])), name);
@@ -82,6 +107,11 @@ describe('enums and scores', () => {
     assert.equal(await repo.MAX_SCORE(), MAX_SCORE);
     assert.equal(await repo.MAX_CID_LENGTH(), BigInt(MAX_CID_LENGTH));
     assert.equal(await repo.MAX_EVALUATION_WINDOW(), BigInt(MAX_EVALUATION_WINDOW));
+    const desk = await ethers.deployContract('LoanDesk', [await repo.getAddress()]);
+    assert.equal(await desk.MAX_CID_LENGTH(), BigInt(MAX_CID_LENGTH));
+    assert.equal(await desk.MAX_METRIC_LENGTH(), BigInt(MAX_METRIC_LENGTH));
+    assert.equal(await desk.MAX_TERM_DAYS(), BigInt(MAX_TERM_DAYS));
+    assert.equal(await desk.MAX_RATE_BPS(), BigInt(MAX_RATE_BPS));
   });
 
   it('convert between fractions and fixed point, refusing out-of-range values', () => {
@@ -99,7 +129,8 @@ const sample: Deployment = {
   chainId: 31337,
   contracts: {
     ModelRepository: { address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', startBlock: 1, transactionHash: `0x${'ab'.repeat(32)}` },
-    TestToken: { address: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512', startBlock: 2, transactionHash: `0x${'cd'.repeat(32)}` },
+    LoanDesk: { address: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512', startBlock: 2, transactionHash: `0x${'ef'.repeat(32)}` },
+    TestToken: { address: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0', startBlock: 3, transactionHash: `0x${'cd'.repeat(32)}` },
   },
 };
 
@@ -110,6 +141,13 @@ describe('deployment file', () => {
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('still loads files written before LoanDesk existed', () => {
+    const { LoanDesk: _omitted, ...older } = sample.contracts;
+    const parsed = parseDeployment({ ...sample, contracts: older });
+    assert.equal(parsed.contracts.LoanDesk, undefined);
+    assert.deepEqual(parsed.contracts.ModelRepository, sample.contracts.ModelRepository);
   });
 
   it('round-trips through writeDeployment and readDeployment, creating directories', async () => {
@@ -133,28 +171,34 @@ describe('deployment file', () => {
     );
     assert.throws(() => parseDeployment({ ...sample, contracts: { ModelRepository: { ...sample.contracts.ModelRepository, startBlock: -1 } } }), /startBlock" must be a block number, got -1/);
     assert.throws(() => parseDeployment({ ...sample, contracts: { ...sample.contracts, TestToken: { ...sample.contracts.TestToken, transactionHash: '0x12' } } }), /"contracts.TestToken.transactionHash" is not a 32-byte hex string/);
+    assert.throws(() => parseDeployment({ ...sample, contracts: { ...sample.contracts, LoanDesk: { ...sample.contracts.LoanDesk, address: 'desk' } } }), /"contracts.LoanDesk.address" is not an address: "desk"/);
     await assert.rejects(writeDeployment(path.join(dir, 'w.json'), { ...sample, chainId: 0 }), /"chainId" must be a positive integer/);
   });
 });
 
 describe('deployHessian', () => {
-  it('deploys ModelRepository and TestToken with plain ethers and records where', async () => {
+  it('deploys ModelRepository, LoanDesk and TestToken with plain ethers and records where', async () => {
     const { ethers } = await hre.network.create();
     const [signer] = await ethers.getSigners();
     const d = await deployHessian(signer!, { token: true });
     assert.equal(d.network, 'localhost');
     assert.equal(d.chainId, 31337);
     assert.equal(d.contracts.ModelRepository.startBlock, 1);
-    assert.equal(d.contracts.TestToken!.startBlock, 2);
+    assert.equal(d.contracts.LoanDesk!.startBlock, 2);
+    assert.equal(d.contracts.TestToken!.startBlock, 3);
     const receipt = await ethers.provider.getTransactionReceipt(d.contracts.ModelRepository.transactionHash);
     assert.equal(receipt?.contractAddress, d.contracts.ModelRepository.address);
     const repo = new Contract(d.contracts.ModelRepository.address, modelRepositoryAbi, signer);
     assert.equal(await repo.getFunction('modelCount')(), 0n);
+    const desk = new Contract(d.contracts.LoanDesk!.address, loanDeskAbi, signer);
+    assert.equal(await desk.getFunction('repository')(), d.contracts.ModelRepository.address);
+    assert.equal(await desk.getFunction('deploymentCount')(), 0n);
     const token = new Contract(d.contracts.TestToken!.address, testTokenAbi, signer);
     assert.equal(await token.getFunction('symbol')(), 'HTT');
     const only = await deployHessian(signer!, { network: 'dev' });
     assert.equal(only.network, 'dev');
     assert.equal(only.contracts.TestToken, undefined);
+    assert.ok(only.contracts.LoanDesk, 'LoanDesk is deployed without --token too');
   });
 });
 
@@ -183,6 +227,7 @@ describe('scripts/deploy.ts against a Hardhat node', () => {
     try {
       assert.notEqual(await provider.getCode(printed.contracts.ModelRepository.address), '0x');
       assert.notEqual(await provider.getCode(printed.contracts.TestToken!.address), '0x');
+      assert.notEqual(await provider.getCode(printed.contracts.LoanDesk!.address), '0x');
     } finally {
       provider.destroy();
     }
