@@ -18,6 +18,69 @@ export const META = gql`
   }
 `;
 
+// Loan desk rows (Deployment, LoanRequest), shared by the loans, deployment, model and account pages.
+const DEPLOYMENT_ROW = `
+  id
+  deploymentId
+  model { id }
+  lender { id }
+  service
+  token
+  status
+  modelVersion
+  score
+  targetScore
+  targetReached
+  metric
+  serviceCid
+  quoteCount
+  answeredQuoteCount
+  loanRequestCount
+  pendingLoanCount
+  approvedCount
+  declinedCount
+  cancelledCount
+  approvedAmount
+  averageRateBps
+  deployedAt
+  deployedAtBlock
+  transactionHash
+  retiredAt
+`;
+
+const LOAN_ROW = `
+  id
+  requestId
+  deployment { id model { id } }
+  quote { id }
+  borrower { id }
+  token
+  amount
+  termDays
+  disclosureCid
+  status
+  approved
+  approvedAmount
+  rateBps
+  reason
+  requestedAt
+  requestedAtBlock
+  transactionHash
+  decidedAt
+  decisionTransactionHash
+  cancelledAt
+`;
+
+const LOAN_COUNTERS = `
+  deploymentCount
+  activeDeploymentCount
+  quoteCount
+  answeredQuoteCount
+  loanRequestCount
+  approvedLoanCount
+  declinedLoanCount
+`;
+
 const MODEL_ROW = `
   id
   modelId
@@ -57,6 +120,7 @@ export const OVERVIEW = gql`
       rewardCount
       lenderCount
       contributorCount
+      ${LOAN_COUNTERS}
       lastBlockNumber
     }
     tokens(first: 100, block: $block, subgraphError: allow) {
@@ -218,6 +282,7 @@ export const MODEL = gql`
         timestamp
         transactionHash
       }
+      deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
     }
   }
 `;
@@ -309,6 +374,43 @@ export const CONTRIBUTOR = gql`
         timestamp
         transactionHash
       }
+      deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
+      loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
+      quotes(first: 1000) { id }
+    }
+  }
+`;
+
+export const LOANS = gql`
+  query Loans($block: Block_height) {
+    _meta(block: $block) { block { number timestamp } }
+    protocol(id: "hessian", block: $block, subgraphError: allow) { ${LOAN_COUNTERS} }
+    deployments(first: 1000, orderBy: deploymentId, orderDirection: desc, block: $block, subgraphError: allow) { ${DEPLOYMENT_ROW} }
+    loanRequests(first: 100, orderBy: requestId, orderDirection: desc, block: $block, subgraphError: allow) { ${LOAN_ROW} }
+  }
+`;
+
+export const DEPLOYMENT = gql`
+  query Deployment($id: ID!, $block: Block_height) {
+    _meta(block: $block) { block { number timestamp } }
+    deployment(id: $id, block: $block, subgraphError: allow) {
+      ${DEPLOYMENT_ROW}
+      weightsCid
+      weightsCommitment
+      quotes(first: 1000, orderBy: quoteId, orderDirection: desc) {
+        id
+        quoteId
+        borrower { id }
+        queryCid
+        status
+        resultCid
+        requestedAt
+        transactionHash
+        answeredAt
+        answerTransactionHash
+        loanRequest { id }
+      }
+      loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
     }
   }
 `;

@@ -1,11 +1,13 @@
-// Hash routes: #/, #/model/:id, #/leaderboard, #/contributor/:address, each with an optional
-// ?block=N (in the hash, or in the page's own query string) for viewing history as of block N.
+// Hash routes: #/, #/model/:id, #/leaderboard, #/contributor/:address, #/loans, #/deployment/:id,
+// each with an optional ?block=N (in the hash, or in the page's own query string) for viewing history as of block N.
 
 export type Route =
   | { page: 'overview' }
   | { page: 'model'; id: string }
   | { page: 'leaderboard' }
   | { page: 'contributor'; address: string }
+  | { page: 'loans' }
+  | { page: 'deployment'; id: string }
   | { page: 'notfound'; path: string };
 
 export interface Location_ {
@@ -34,6 +36,8 @@ export function parseLocation(hash: string, search = ''): Location_ {
   if (parts.length === 0) route = { page: 'overview' };
   else if (parts[0] === 'model' && parts.length === 2 && /^\d+$/.test(parts[1]!)) route = { page: 'model', id: parts[1]! };
   else if (parts[0] === 'leaderboard' && parts.length === 1) route = { page: 'leaderboard' };
+  else if (parts[0] === 'loans' && parts.length === 1) route = { page: 'loans' };
+  else if (parts[0] === 'deployment' && parts.length === 2 && /^\d+$/.test(parts[1]!)) route = { page: 'deployment', id: parts[1]! };
   else if (parts[0] === 'contributor' && parts.length === 2 && /^0x[0-9a-fA-F]{40}$/.test(parts[1]!)) {
     route = { page: 'contributor', address: parts[1]!.toLowerCase() };
   } else route = { page: 'notfound', path };
@@ -50,6 +54,10 @@ export function routePath(route: Route): string {
       return '/leaderboard';
     case 'contributor':
       return `/contributor/${route.address}`;
+    case 'loans':
+      return '/loans';
+    case 'deployment':
+      return `/deployment/${route.id}`;
     case 'notfound':
       return route.path;
   }

@@ -43,7 +43,7 @@ export interface ModelRow {
   lastActivityAt: string;
 }
 
-export interface Protocol {
+export interface Protocol extends LoanCounters {
   modelCount: number;
   openModelCount: number;
   gradientCount: number;
@@ -238,6 +238,7 @@ export interface ModelDetail extends ModelRow {
   gradients: GradientRow[];
   contributors: ModelContributorRow[];
   deposits: DepositRow[];
+  deployments: DeploymentRow[];
 }
 
 export interface ModelData {
@@ -315,9 +316,118 @@ export interface ContributorDetail {
     transactionHash: string;
   }[];
   withdrawals: { id: string; token: Ref; amount: string; to: string; timestamp: string; transactionHash: string }[];
+  /** as a lender: its models deployed to the loan desk */
+  deployments: DeploymentRow[];
+  /** as a borrower */
+  loanRequests: LoanRow[];
+  quotes: Ref[];
 }
 
 export interface ContributorData {
   _meta: Meta;
   account: ContributorDetail | null;
+}
+
+// ---------------------------------------------------------------- loan desk (model deployment)
+
+export type DeploymentStatus = 'Active' | 'Retired';
+export type QuoteStatus = 'Requested' | 'Answered';
+export type LoanStatus = 'Pending' | 'Approved' | 'Declined' | 'Cancelled';
+export type DecisionReason = 'Priced' | 'RiskTooHigh' | 'RateAboveCap' | 'AmountAboveLimit' | 'InvalidDisclosure' | 'Manual';
+
+export interface LoanCounters {
+  deploymentCount: number;
+  activeDeploymentCount: number;
+  quoteCount: number;
+  answeredQuoteCount: number;
+  loanRequestCount: number;
+  approvedLoanCount: number;
+  declinedLoanCount: number;
+}
+
+export interface DeploymentRow {
+  id: string;
+  deploymentId: string;
+  model: Ref;
+  lender: Ref;
+  service: string;
+  /** loan currency address (0x00..00 = ETH) */
+  token: string;
+  status: DeploymentStatus;
+  modelVersion: number;
+  score: string;
+  targetScore: string;
+  targetReached: boolean;
+  metric: string;
+  serviceCid: string;
+  quoteCount: number;
+  answeredQuoteCount: number;
+  loanRequestCount: number;
+  pendingLoanCount: number;
+  approvedCount: number;
+  declinedCount: number;
+  cancelledCount: number;
+  approvedAmount: string;
+  /** BigDecimal text, null until a loan is approved */
+  averageRateBps: string | null;
+  deployedAt: string;
+  deployedAtBlock: string;
+  transactionHash: string;
+  retiredAt: string | null;
+}
+
+export interface LoanRow {
+  id: string;
+  requestId: string;
+  deployment: Ref & { model: Ref };
+  quote: Ref;
+  borrower: Ref;
+  token: string;
+  amount: string;
+  termDays: number;
+  disclosureCid: string;
+  status: LoanStatus;
+  approved: boolean | null;
+  approvedAmount: string | null;
+  rateBps: number | null;
+  reason: DecisionReason | null;
+  requestedAt: string;
+  requestedAtBlock: string;
+  transactionHash: string;
+  decidedAt: string | null;
+  decisionTransactionHash: string | null;
+  cancelledAt: string | null;
+}
+
+export interface QuoteRow {
+  id: string;
+  quoteId: string;
+  borrower: Ref;
+  queryCid: string;
+  status: QuoteStatus;
+  resultCid: string | null;
+  requestedAt: string;
+  transactionHash: string;
+  answeredAt: string | null;
+  answerTransactionHash: string | null;
+  loanRequest: Ref | null;
+}
+
+export interface LoansData {
+  _meta: Meta;
+  protocol: LoanCounters | null;
+  deployments: DeploymentRow[];
+  loanRequests: LoanRow[];
+}
+
+export interface DeploymentDetail extends DeploymentRow {
+  weightsCid: string;
+  weightsCommitment: string;
+  quotes: QuoteRow[];
+  loanRequests: LoanRow[];
+}
+
+export interface DeploymentData {
+  _meta: Meta;
+  deployment: DeploymentDetail | null;
 }

@@ -76,6 +76,11 @@ describe('routes', () => {
   });
   it('unknown paths are not found', () => {
     expect(parseLocation('#/model/abc').route).toEqual({ page: 'notfound', path: '/model/abc' });
+    expect(parseLocation('#/loans?block=9')).toEqual({ route: { page: 'loans' }, block: 9 });
+    expect(parseLocation('#/deployment/3').route).toEqual({ page: 'deployment', id: '3' });
+    expect(parseLocation('#/deployment/x').route.page).toBe('notfound');
+    expect(parseLocation('#/loans/2').route.page).toBe('notfound');
+    expect(href({ page: 'deployment', id: '3' }, 12)).toBe('#/deployment/3?block=12');
     expect(parseLocation('#/contributor/0x12').route.page).toBe('notfound');
   });
   it('builds hashes that parse back', () => {
