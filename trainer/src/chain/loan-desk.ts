@@ -1,0 +1,419 @@
+// The LoanDesk client the loan service and the borrower use: typed events (the desk has no
+// per-quote views, so the state of quotes and loan requests is rebuilt from its events, like the
+// repository's), transactions that wait for their receipt, reverts decoded into readable errors.
+import { Contract, Interface, ZeroAddress, isAddress } from 'ethers';
+import type { JsonRpcProvider, Log, Signer, TransactionReceipt, ContractTransactionResponse } from 'ethers';
+import { loanDeskAbi } from '@hessian/contracts';
+import { connectProvider } from './client.ts';
+import { describeChainError } from './errors.ts';
+import { compareEvents } from './events.ts';
+import { headBlock } from './watch.ts';
+
+export { loanDeskAbi };
+export const loanDeskInterface = new Interface(loanDeskAbi);
+
+/** ILoanDesk.DecisionReason, in declaration order */
+export const DECISION_REASON = ['Priced', 'RiskTooHigh', 'RateAboveCap', 'AmountAboveLimit', 'InvalidDisclosure', 'Manual'] as const;
+export type DecisionReasonName = (typeof DECISION_REASON)[number];
+
+export interface LoanDeskConfig {
+  rpcUrl: string;
+  /** the LoanDesk address */
+  address: string;
+  /** the block the desk was deployed in: event scans start there */
+  startBlock?: number;
+  confirmations?: number;
+  pollMs?: number;
+}
+
+interface Base {
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+}
+
+export interface ModelDeployed extends Base {
+  name: 'ModelDeployed';
+  deploymentId: number;
+  modelId: number;
+  lender: string;
+  service: string;
+  token: string;
+  modelVersion: number;
+  score: number;
+  targetScore: number;
+  targetReached: boolean;
+  weightsCommitment: string;
+  metric: string;
+  weightsCid: string;
+  serviceCid: string;
+}
+export interface DeploymentRetired extends Base {
+  name: 'DeploymentRetired';
+  deploymentId: number;
+  modelId: number;
+  lender: string;
+}
+export interface QuoteRequested extends Base {
+  name: 'QuoteRequested';
+  quoteId: number;
+  deploymentId: number;
+  borrower: string;
+  queryCid: string;
+}
+export interface QuoteAnswered extends Base {
+  name: 'QuoteAnswered';
+  quoteId: number;
+  deploymentId: number;
+  borrower: string;
+  resultCid: string;
+}
+export interface LoanRequested extends Base {
+  name: 'LoanRequested';
+  requestId: number;
+  deploymentId: number;
+  borrower: string;
+  quoteId: number;
+  token: string;
+  amount: bigint;
+  termDays: number;
+  disclosureCid: string;
+}
+export interface LoanDecided extends Base {
+  name: 'LoanDecided';
+  requestId: number;
+  deploymentId: number;
+  borrower: string;
+  approved: boolean;
+  amount: bigint;
+  rateBps: number;
+  reason: DecisionReasonName;
+}
+export interface LoanRequestCancelled extends Base {
+  name: 'LoanRequestCancelled';
+  requestId: number;
+  deploymentId: number;
+  borrower: string;
+}
+
+export type LoanDeskEvent = ModelDeployed | DeploymentRetired | QuoteRequested | QuoteAnswered | LoanRequested | LoanDecided | LoanRequestCancelled;
+
+const num = (v: unknown): number => {
+  const n = Number(v as bigint);
+  if (!Number.isSafeInteger(n)) throw new Error(`event value ${String(v)} does not fit a JS number`);
+  return n;
+};
+const str = (v: unknown): string => v as string;
+
+export function decodeLoanDeskLog(log: Pick<Log, 'topics' | 'data' | 'blockNumber' | 'index' | 'transactionHash'>): LoanDeskEvent | undefined {
+  let parsed;
+  try {
+    parsed = loanDeskInterface.parseLog({ topics: [...log.topics], data: log.data });
+  } catch {
+    return undefined;
+  }
+  if (!parsed) return undefined;
+  const a = parsed.args;
+  const base: Base = { blockNumber: log.blockNumber, logIndex: log.index, txHash: log.transactionHash };
+  switch (parsed.name) {
+    case 'ModelDeployed':
+      return {
+        ...base,
+        name: 'ModelDeployed',
+        deploymentId: num(a.deploymentId),
+        modelId: num(a.modelId),
+        lender: str(a.lender),
+        service: str(a.service),
+        token: str(a.token),
+        modelVersion: num(a.modelVersion),
+        score: num(a.score),
+        targetScore: num(a.targetScore),
+        targetReached: Boolean(a.targetReached),
+        weightsCommitment: str(a.weightsCommitment),
+        metric: str(a.metric),
+        weightsCid: str(a.weightsCid),
+        serviceCid: str(a.serviceCid),
+      };
+    case 'DeploymentRetired':
+      return { ...base, name: 'DeploymentRetired', deploymentId: num(a.deploymentId), modelId: num(a.modelId), lender: str(a.lender) };
+    case 'QuoteRequested':
+      return { ...base, name: 'QuoteRequested', quoteId: num(a.quoteId), deploymentId: num(a.deploymentId), borrower: str(a.borrower), queryCid: str(a.queryCid) };
+    case 'QuoteAnswered':
+      return { ...base, name: 'QuoteAnswered', quoteId: num(a.quoteId), deploymentId: num(a.deploymentId), borrower: str(a.borrower), resultCid: str(a.resultCid) };
+    case 'LoanRequested':
+      return {
+        ...base,
+        name: 'LoanRequested',
+        requestId: num(a.requestId),
+        deploymentId: num(a.deploymentId),
+        borrower: str(a.borrower),
+        quoteId: num(a.quoteId),
+        token: str(a.token),
+        amount: a.amount as bigint,
+        termDays: num(a.termDays),
+        disclosureCid: str(a.disclosureCid),
+      };
+    case 'LoanDecided':
+      return {
+        ...base,
+        name: 'LoanDecided',
+        requestId: num(a.requestId),
+        deploymentId: num(a.deploymentId),
+        borrower: str(a.borrower),
+        approved: Boolean(a.approved),
+        amount: a.amount as bigint,
+        rateBps: num(a.rateBps),
+        reason: DECISION_REASON[num(a.reason)] ?? 'Manual',
+      };
+    case 'LoanRequestCancelled':
+      return { ...base, name: 'LoanRequestCancelled', requestId: num(a.requestId), deploymentId: num(a.deploymentId), borrower: str(a.borrower) };
+    default:
+      return undefined;
+  }
+}
+
+export interface DeskTx<E extends LoanDeskEvent = LoanDeskEvent> {
+  txHash: string;
+  blockNumber: number;
+  events: LoanDeskEvent[];
+  event: E;
+  receipt: TransactionReceipt;
+}
+
+export interface DeployModelInput {
+  modelId: number;
+  weightsCid: string;
+  /** 0x-prefixed 32 bytes */
+  weightsCommitment: string;
+  serviceCid: string;
+  metric: string;
+  /** loan currency; omitted for ETH */
+  token?: string;
+  /** answers quotes and decides loans; omitted for the lender itself */
+  service?: string;
+}
+
+export class LoanDeskClient {
+  readonly provider: JsonRpcProvider;
+  readonly contract: Contract;
+  readonly signer: Signer | undefined;
+  readonly config: Required<LoanDeskConfig>;
+
+  constructor(provider: JsonRpcProvider, config: LoanDeskConfig, signer?: Signer) {
+    if (!isAddress(config.address)) throw new Error(`invalid LoanDesk address "${config.address}"`);
+    this.provider = provider;
+    this.signer = signer;
+    this.config = { startBlock: 0, confirmations: 0, pollMs: 500, ...config };
+    this.contract = new Contract(config.address, loanDeskAbi, signer ?? provider);
+  }
+
+  static async connect(config: LoanDeskConfig, signer?: Signer): Promise<LoanDeskClient> {
+    if (!isAddress(config.address)) throw new Error(`invalid LoanDesk address "${config.address}"`);
+    const provider = await connectProvider(config.rpcUrl, config.pollMs);
+    const code = await provider.getCode(config.address);
+    if (code === '0x') throw new Error(`no LoanDesk contract at ${config.address} on ${config.rpcUrl}`);
+    return new LoanDeskClient(provider, config, signer?.connect(provider));
+  }
+
+  async address(): Promise<string> {
+    if (!this.signer) throw new Error('this client has no signer: a transaction needs an account');
+    return this.signer.getAddress();
+  }
+
+  private async send<E extends LoanDeskEvent>(action: string, eventName: E['name'], call: (o: { nonce: number }) => Promise<ContractTransactionResponse>): Promise<DeskTx<E>> {
+    if (!this.signer) throw new Error(`${action} needs an account (signer)`);
+    let receipt: TransactionReceipt | null;
+    try {
+      // ask the node for the nonce: ethers' 250 ms request cache can hand back a stale one
+      const nonce = Number(await this.provider.send('eth_getTransactionCount', [await this.signer.getAddress(), 'pending']));
+      const tx = await call({ nonce });
+      receipt = await tx.wait(Math.max(1, this.config.confirmations));
+    } catch (err) {
+      throw describeChainError(err, action, loanDeskInterface);
+    }
+    if (!receipt) throw describeChainError(new Error('no receipt'), action, loanDeskInterface);
+    const events: LoanDeskEvent[] = [];
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== this.config.address.toLowerCase()) continue;
+      const ev = decodeLoanDeskLog(log);
+      if (ev) events.push(ev);
+    }
+    const event = events.find((e): e is E => e.name === eventName);
+    if (!event) throw new Error(`${action} ${receipt.hash}: no ${eventName} event in the receipt`);
+    return { txHash: receipt.hash, blockNumber: receipt.blockNumber, events: events.sort(compareEvents), event, receipt };
+  }
+
+  deployModel(input: DeployModelInput): Promise<DeskTx<ModelDeployed>> {
+    const params = {
+      modelId: input.modelId,
+      weightsCid: input.weightsCid,
+      weightsCommitment: input.weightsCommitment,
+      serviceCid: input.serviceCid,
+      metric: input.metric,
+      token: input.token ?? ZeroAddress,
+      service: input.service ?? ZeroAddress,
+    };
+    return this.send(`deployModel(model ${input.modelId})`, 'ModelDeployed', (o) => this.contract.getFunction('deployModel')(params, o));
+  }
+
+  retireDeployment(deploymentId: number): Promise<DeskTx<DeploymentRetired>> {
+    return this.send(`retireDeployment(${deploymentId})`, 'DeploymentRetired', (o) => this.contract.getFunction('retireDeployment')(deploymentId, o));
+  }
+
+  requestQuote(deploymentId: number, queryCid: string): Promise<DeskTx<QuoteRequested>> {
+    return this.send(`requestQuote(deployment ${deploymentId})`, 'QuoteRequested', (o) => this.contract.getFunction('requestQuote')(deploymentId, queryCid, o));
+  }
+
+  answerQuote(quoteId: number, resultCid: string): Promise<DeskTx<QuoteAnswered>> {
+    return this.send(`answerQuote(quote ${quoteId})`, 'QuoteAnswered', (o) => this.contract.getFunction('answerQuote')(quoteId, resultCid, o));
+  }
+
+  requestLoan(quoteId: number, amount: bigint, termDays: number, disclosureCid: string): Promise<DeskTx<LoanRequested>> {
+    return this.send(`requestLoan(quote ${quoteId})`, 'LoanRequested', (o) =>
+      this.contract.getFunction('requestLoan')(quoteId, amount, termDays, disclosureCid, o),
+    );
+  }
+
+  cancelLoanRequest(requestId: number): Promise<DeskTx<LoanRequestCancelled>> {
+    return this.send(`cancelLoanRequest(${requestId})`, 'LoanRequestCancelled', (o) => this.contract.getFunction('cancelLoanRequest')(requestId, o));
+  }
+
+  decideLoan(requestId: number, approved: boolean, amount: bigint, rateBps: number, reason: DecisionReasonName): Promise<DeskTx<LoanDecided>> {
+    return this.send(`decideLoan(request ${requestId})`, 'LoanDecided', (o) =>
+      this.contract.getFunction('decideLoan')(requestId, approved, amount, rateBps, DECISION_REASON.indexOf(reason), o),
+    );
+  }
+
+  /** events of one kind filtered by indexed arguments (null = any), up to the confirmed head */
+  async queryEvents<N extends LoanDeskEvent['name']>(name: N, args: unknown[] = [], fromBlock?: number): Promise<Extract<LoanDeskEvent, { name: N }>[]> {
+    const topics = (await this.contract.filters[name]!(...args).getTopicFilter()) as (string | string[] | null)[];
+    const head = (await headBlock(this.provider)) - this.config.confirmations;
+    const logs = await this.provider.getLogs({ address: this.config.address, fromBlock: fromBlock ?? this.config.startBlock, toBlock: head, topics });
+    return logs
+      .flatMap((l) => {
+        const ev = l.removed ? undefined : decodeLoanDeskLog(l);
+        return ev && ev.name === name ? [ev as Extract<LoanDeskEvent, { name: N }>] : [];
+      })
+      .sort(compareEvents);
+  }
+
+  /** the deployment's ModelDeployed event; throws naming the id when there is none */
+  async deployment(deploymentId: number): Promise<ModelDeployed> {
+    const [ev] = await this.queryEvents('ModelDeployed', [deploymentId]);
+    if (!ev) throw new Error(`no deployment ${deploymentId} on the LoanDesk at ${this.config.address}`);
+    return ev;
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+  }
+}
+
+/** follows the desk's events in chain order (same polling scheme as LogWatcher) */
+export class LoanDeskWatcher {
+  cursor: number;
+  private readonly desk: LoanDeskClient;
+  private readonly maxRange: number;
+
+  constructor(desk: LoanDeskClient, fromBlock: number, maxRange = 5000) {
+    this.desk = desk;
+    this.cursor = fromBlock;
+    this.maxRange = maxRange;
+  }
+
+  async poll(): Promise<LoanDeskEvent[]> {
+    const head = (await headBlock(this.desk.provider)) - this.desk.config.confirmations;
+    const out: LoanDeskEvent[] = [];
+    while (this.cursor <= head) {
+      const to = Math.min(head, this.cursor + this.maxRange - 1);
+      const logs = await this.desk.provider.getLogs({ address: this.desk.config.address, fromBlock: this.cursor, toBlock: to });
+      for (const l of logs) {
+        const ev = l.removed ? undefined : decodeLoanDeskLog(l);
+        if (ev) out.push(ev);
+      }
+      this.cursor = to + 1;
+    }
+    return out.sort(compareEvents);
+  }
+}
+
+export interface QuoteState {
+  quoteId: number;
+  deploymentId: number;
+  borrower: string;
+  queryCid: string;
+  resultCid?: string;
+  answeredTx?: string;
+}
+
+export interface LoanRequestState {
+  requestId: number;
+  deploymentId: number;
+  borrower: string;
+  quoteId: number;
+  amount: bigint;
+  termDays: number;
+  disclosureCid: string;
+  status: 'Pending' | 'Approved' | 'Declined' | 'Cancelled';
+  decision?: LoanDecided;
+}
+
+/** deployments, quotes and loan requests rebuilt from the desk's events */
+export class LoanDeskView {
+  readonly deployments = new Map<number, ModelDeployed & { retired: boolean }>();
+  readonly quotes = new Map<number, QuoteState>();
+  readonly loans = new Map<number, LoanRequestState>();
+
+  apply(ev: LoanDeskEvent): void {
+    switch (ev.name) {
+      case 'ModelDeployed':
+        this.deployments.set(ev.deploymentId, { ...ev, retired: false });
+        break;
+      case 'DeploymentRetired': {
+        const d = this.deployments.get(ev.deploymentId);
+        if (d) d.retired = true;
+        break;
+      }
+      case 'QuoteRequested':
+        this.quotes.set(ev.quoteId, { quoteId: ev.quoteId, deploymentId: ev.deploymentId, borrower: ev.borrower, queryCid: ev.queryCid });
+        break;
+      case 'QuoteAnswered': {
+        const q = this.quotes.get(ev.quoteId);
+        if (q) {
+          q.resultCid = ev.resultCid;
+          q.answeredTx = ev.txHash;
+        }
+        break;
+      }
+      case 'LoanRequested':
+        this.loans.set(ev.requestId, {
+          requestId: ev.requestId,
+          deploymentId: ev.deploymentId,
+          borrower: ev.borrower,
+          quoteId: ev.quoteId,
+          amount: ev.amount,
+          termDays: ev.termDays,
+          disclosureCid: ev.disclosureCid,
+          status: 'Pending',
+        });
+        break;
+      case 'LoanDecided': {
+        const l = this.loans.get(ev.requestId);
+        if (l) {
+          l.status = ev.approved ? 'Approved' : 'Declined';
+          l.decision = ev;
+        }
+        break;
+      }
+      case 'LoanRequestCancelled': {
+        const l = this.loans.get(ev.requestId);
+        if (l) l.status = 'Cancelled';
+        break;
+      }
+    }
+  }
+
+  applyAll(events: Iterable<LoanDeskEvent>): void {
+    for (const ev of events) this.apply(ev);
+  }
+}
