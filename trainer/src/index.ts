@@ -23,3 +23,8 @@ export type { Logger, LogLevel } from './log.ts';
 export { main } from './cli.ts';
 export { openContentStore } from './ipfs/index.ts';
 export type { ContentStore, ContentStoreConfig } from './ipfs/index.ts';
+export {
+  QUERY_PARAMETERS, LOGIT_SLOT_SCALE, RESULT_NOISE_SIGMA, DEFAULT_TAG_TOLERANCE, QueryError, queryLayout, checkQueryLayout, openQueryContext,
+  createBorrowerKeys, encryptQuery, newTagKey, evaluateQuery, decryptResult, decryptResultSlots, verifyTag,
+} from './loan/prediction.ts';
+export type { QueryLayout, BorrowerKeys, TagKey, EvaluateOptions } from './loan/prediction.ts';
