@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { CID, DAY, as, createModel, eventsOf, evaluate, submit, type AnyContract, type Env } from './chain.ts';
 
+type Signer = Env['alice'];
+
 /** CIDv1 raw sha2-256 of the words "service", "query", ... (59 characters, as the trainer writes). */
 export const DESK_CID = {
   service: 'bafkreie562ycnkggyjxdyownenykc3ut7764aak76w6ypeqypcaclwycqa',
@@ -66,7 +68,7 @@ export function deploy(env: Env, desk: AnyContract, modelId: bigint, o: DeployOv
   return idFrom(as(desk, env.lender).deployModel(params), desk, 'ModelDeployed', 'deploymentId');
 }
 
-export function requestQuote(desk: AnyContract, deploymentId: bigint, borrower: unknown): Promise<bigint> {
+export function requestQuote(desk: AnyContract, deploymentId: bigint, borrower: Signer): Promise<bigint> {
   return idFrom(as(desk, borrower).requestQuote(deploymentId, DESK_CID.query), desk, 'QuoteRequested', 'quoteId');
 }
 
@@ -77,6 +79,6 @@ export async function answeredQuote(env: Env, desk: AnyContract, deploymentId: b
   return quoteId;
 }
 
-export function requestLoan(desk: AnyContract, quoteId: bigint, borrower: unknown, amount = 1000n, termDays = 365): Promise<bigint> {
+export function requestLoan(desk: AnyContract, quoteId: bigint, borrower: Signer, amount = 1000n, termDays = 365): Promise<bigint> {
   return idFrom(as(desk, borrower).requestLoan(quoteId, amount, termDays, DESK_CID.disclosure), desk, 'LoanRequested', 'requestId');
 }
