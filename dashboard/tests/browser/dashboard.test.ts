@@ -348,6 +348,7 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       ['#/model/1', '[data-testid="bestScore"]'],
       ['#/leaderboard', '[data-testid="leaderboard"]'],
       [`#/contributor/${stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
+      ['#/loans', '[data-testid="deploymentCount"]'],
     ] as const) {
       await go(hash, ready);
       await page.locator('.chart canvas').first().waitFor({ timeout: 5_000 }).catch(() => {});
@@ -371,6 +372,7 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
         ['model', '#/model/1', '[data-testid="bestScore"]'],
         ['leaderboard', '#/leaderboard', '[data-testid="leaderboard"]'],
         ['contributor', `#/contributor/${stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
+        ['loans', '#/loans', '[data-testid="deploymentCount"]'],
       ] as const) {
         await narrow.page.goto(`${stack.dashboard.url}${hash}`);
         await narrow.page.locator(ready).first().waitFor({ timeout: 15_000 });

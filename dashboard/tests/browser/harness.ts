@@ -17,7 +17,9 @@ import { serveDashboard, type DashboardServer } from '../../serve.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = path.join(here, '..', '..', 'test-results');
-const SUBGRAPH_BUILD = path.join(here, '..', '..', '..', 'subgraph', 'build');
+// HESSIAN_SUBGRAPH_BUILD: a subgraph build elsewhere (e.g. one made from a clean checkout while the
+// working tree's subgraph is being edited)
+const SUBGRAPH_BUILD = process.env.HESSIAN_SUBGRAPH_BUILD || path.join(here, '..', '..', '..', 'subgraph', 'build');
 
 export interface Proxy {
   /** the proxied GraphQL URL */
