@@ -95,6 +95,26 @@ export function overallRateBps(deployments: readonly { approvedAmount: string; a
   return Number(weighted / total) / 10_000;
 }
 
+export interface TokenLending {
+  token: string;
+  approvedAmount: bigint;
+  /** amount-weighted over every approved loan in this token, null when none */
+  averageRateBps: number | null;
+}
+
+/** Approved lending per loan currency (amounts in different tokens never add up), ETH first. */
+export function lendingByToken(deployments: readonly { token: string; approvedAmount: string; averageRateBps: string | null }[]): TokenLending[] {
+  const tokens = [...new Set(deployments.map((d) => d.token.toLowerCase()))].sort((a, b) => (/^0x0+$/.test(a) ? -1 : /^0x0+$/.test(b) ? 1 : a.localeCompare(b)));
+  return tokens.map((token) => {
+    const mine = deployments.filter((d) => d.token.toLowerCase() === token);
+    return {
+      token,
+      approvedAmount: mine.reduce((sum, d) => sum + toBigInt(d.approvedAmount, 'approvedAmount'), 0n),
+      averageRateBps: overallRateBps(mine),
+    };
+  });
+}
+
 /** Approved share of decided requests (cancelled and pending ones are not decisions). */
 export function approvalRate(d: { approvedCount: number; declinedCount: number }): number | null {
   const decided = d.approvedCount + d.declinedCount;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalRate, averageRateBps, formatApr, formatRateBps, formatTerm, overallRateBps, REASON_LABELS, reasonLabel } from '../../src/lib/loans.ts';
+import { approvalRate, averageRateBps, formatApr, formatRateBps, formatTerm, lendingByToken, overallRateBps, REASON_LABELS, reasonLabel } from '../../src/lib/loans.ts';
 
 describe('formatRateBps', () => {
   it('shows basis points as a percentage with two decimals', () => {
@@ -96,5 +96,24 @@ describe('approvalRate', () => {
   it('approved share of decisions; none decided is null', () => {
     expect(approvalRate({ approvedCount: 1, declinedCount: 3 })).toBe(0.25);
     expect(approvalRate({ approvedCount: 0, declinedCount: 0 })).toBeNull();
+  });
+});
+
+describe('lendingByToken', () => {
+  it('sums approved amounts and averages rates per token, never across tokens; ETH first', () => {
+    const eth = '0x0000000000000000000000000000000000000000';
+    const hsn = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+    expect(
+      lendingByToken([
+        { token: hsn, approvedAmount: '100', averageRateBps: '2000' },
+        { token: eth, approvedAmount: '300', averageRateBps: '1000' },
+        { token: eth, approvedAmount: '100', averageRateBps: '2000' },
+        { token: hsn, approvedAmount: '0', averageRateBps: null },
+      ]),
+    ).toEqual([
+      { token: eth, approvedAmount: 400n, averageRateBps: 1250 },
+      { token: hsn.toLowerCase(), approvedAmount: 100n, averageRateBps: 2000 },
+    ]);
+    expect(lendingByToken([])).toEqual([]);
   });
 });
