@@ -28,3 +28,12 @@ export {
   createBorrowerKeys, encryptQuery, newTagKey, evaluateQuery, decryptResult, decryptResultSlots, verifyTag,
 } from './loan/prediction.ts';
 export type { QueryLayout, BorrowerKeys, TagKey, EvaluateOptions } from './loan/prediction.ts';
+export { DEFAULT_PRICING, PricingError, validatePricingRule, probabilityOfDefault, priceLoan, decisionReasonCode } from './loan/pricing.ts';
+export type { PricingRule, LoanQuote, DecisionReasonName } from './loan/pricing.ts';
+export { SealedBoxError, generateDisclosureKeys, disclosurePublicKey, seal, open } from './loan/sealed.ts';
+export type { DisclosureKeyPair, SealedBox } from './loan/sealed.ts';
+export {
+  MAX_SERVICE_DOC_BYTES, MAX_QUERY_DOC_BYTES, MAX_RESULT_DOC_BYTES, MAX_SEALED_BYTES, disclosureContext,
+  parseServiceDocument, parseQueryDocument, parseResultDocument, parseDisclosure, parseSealedBox,
+} from './loan/documents.ts';
+export type { ServiceDocument, QueryDocument, ResultDocument, Disclosure } from './loan/documents.ts';
