@@ -5,11 +5,12 @@ import { readCsvFile } from '../src/data/csv.ts';
 import { encodeTable, fitEncoding } from '../src/data/encoding.ts';
 import { SeededRandom } from '../src/data/split.ts';
 import { HeContext } from '../src/he/context.ts';
-import { generateKeys } from '../src/he/keys.ts';
+import { generateKeys, loadPublicKey } from '../src/he/keys.ts';
+import { serializeCiphertext } from '../src/he/codec.ts';
 import { dot, trainPlain } from '../src/ml/models.ts';
 import {
   DEFAULT_TAG_TOLERANCE, LOGIT_SLOT_SCALE, QUERY_PARAMETERS, QueryError, RESULT_NOISE_SIGMA, createBorrowerKeys, decryptResult, decryptResultSlots,
-  encryptQuery, evaluateQuery, newTagKey, queryLayout, verifyTag, TAG_A_RANGE, TAG_B_RANGE,
+  encryptQuery, evaluateQuery, newTagKey, openQueryContext, queryLayout, verifyTag, TAG_A_RANGE, TAG_B_RANGE,
 } from '../src/loan/prediction.ts';
 
 const LENDING_CLUB = fileURLToPath(new URL('../data/lending_club_loan_data.csv', import.meta.url));
@@ -165,7 +166,7 @@ test('bad input is refused with an error naming it', async () => {
   await rejects(evaluateQuery(layout, { ...good, galoisKeys: partial.galoisKeys }, w, tag), /Galois keys: .*missing the key for rotation step 4/);
 
   // ciphertexts: garbage, truncated, trailing bytes, oversized, at the wrong level
-  await rejects(evaluateQuery(layout, { ...good, ciphertext: new Uint8Array(100).fill(7) }, w, tag), /query ciphertext: not a SEAL object/);
+  await rejects(evaluateQuery(layout, { ...good, ciphertext: new Uint8Array(100).fill(7) }, w, tag), /^query ciphertext: not a SEAL object/);
   await rejects(evaluateQuery(layout, { ...good, ciphertext: ciphertext.subarray(0, ciphertext.length - 10) }, w, tag), /query ciphertext: truncated/);
   const longer = new Uint8Array(ciphertext.length + 3);
   longer.set(ciphertext);
@@ -174,6 +175,17 @@ test('bad input is refused with an error naming it', async () => {
   const result = await evaluateQuery(layout, good, w, tag);
   await rejects(evaluateQuery(layout, { ...good, ciphertext: result }, w, tag), /query ciphertext: at modulus level 2, expected 0/);
   await rejects(decryptResult(layout, keys.secretKey, ciphertext), /result ciphertext: .*exceeds the limit/);
+  // a level-0 ciphertext at another scale would make the result's scale wrong
+  const he = await openQueryContext();
+  const pkObj = loadPublicKey(he, keys.publicKey);
+  const enc = new he.seal.Encryptor(he.context, pkObj);
+  const pt = new he.seal.Plaintext();
+  const odd = new he.seal.Ciphertext();
+  he.encoder.encode(Float64Array.from({ length: he.slotCount }, () => 0.5), 2 ** 45, pt);
+  enc.encrypt(pt, odd);
+  const oddBytes = serializeCiphertext(he, odd);
+  for (const o of [odd, pt, enc, pkObj]) o.delete();
+  await rejects(evaluateQuery(layout, { ...good, ciphertext: oddBytes }, w, tag), /^query ciphertext: scale 2\^45.0, expected 2\^40$/);
 
   // feature and weight counts, non-finite values
   await rejects(encryptQuery(layout, keys.publicKey, [1, 2, 3]), /expected 5 features, got 3/);

@@ -115,7 +115,9 @@ function withQueryErrors<T>(what: string, f: () => T): T {
     return f();
   } catch (e) {
     if (e instanceof QueryError) throw e;
-    throw new QueryError(`${what}: ${(e as Error).message}`, { cause: e });
+    const message = (e as Error).message;
+    // codec and key loaders already name the object ("query ciphertext: truncated ...")
+    throw new QueryError(message.startsWith(`${what}:`) ? message : `${what}: ${message}`, { cause: e });
   }
 }
 
