@@ -28,7 +28,7 @@ export const REASON_LABELS: Record<DecisionReason, string> = {
   Priced: 'priced by the published rule',
   RiskTooHigh: 'risk above cut-off',
   RateAboveCap: 'rate above the cap',
-  AmountAboveLimit: 'amount above the limit, approved at the limit',
+  AmountAboveLimit: 'amount capped at the limit',
   InvalidDisclosure: 'disclosure failed verification',
   Manual: 'decided by hand',
 };
