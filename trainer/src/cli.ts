@@ -1,4 +1,4 @@
-// `hessian train <lender|evaluate|owner|withdraw|close>`: flags with environment fallbacks,
+// `hessian train <lender|evaluate|owner|withdraw|close>` and `hessian loan <deploy|decide|quote|request>`: flags with environment fallbacks,
 // JSON-lines logs on stderr, results on stdout, clean shutdown on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
@@ -19,6 +19,12 @@ import { startEvaluator } from './roles/evaluator.ts';
 import { startOwner } from './roles/owner.ts';
 import { METRICS } from './ml/metrics.ts';
 import type { Metric } from './ml/metrics.ts';
+import { LoanDeskClient } from './chain/loan-desk.ts';
+import type { LoanDeskConfig } from './chain/loan-desk.ts';
+import { deployModel, decideManually, startLoanService } from './roles/loan-service.ts';
+import { requestQuote, finishQuote, requestLoan } from './roles/borrower.ts';
+import { validatePricingRule } from './loan/pricing.ts';
+import type { PricingRule } from './loan/pricing.ts';
 
 type Spec = { type: 'string' | 'boolean'; env?: string; default?: string; help: string };
 
@@ -103,20 +109,29 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
 
 export class UsageError extends Error {}
 
-function usage(cmd?: string): string {
-  if (!cmd || !COMMANDS[cmd]) {
-    return ['Usage: hessian train <command> [options]', '', ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(9)} ${c.summary}`)].join('\n');
+type CommandTable = Record<string, { summary: string; options: Record<string, Spec> }>;
+interface CommandGroup {
+  /** the word after `hessian` */
+  name: string;
+  commands: CommandTable;
+  common: Record<string, Spec>;
+}
+const TRAIN: CommandGroup = { name: 'train', commands: COMMANDS, common: COMMON };
+
+function usage(cmd?: string, group: CommandGroup = TRAIN): string {
+  if (!cmd || !group.commands[cmd]) {
+    return [`Usage: hessian ${group.name} <command> [options]`, '', ...Object.entries(group.commands).map(([k, c]) => `  ${k.padEnd(9)} ${c.summary}`)].join('\n');
   }
-  const specs = { ...COMMANDS[cmd].options, ...COMMON };
+  const specs = { ...group.commands[cmd].options, ...group.common };
   const rows = Object.entries(specs).map(([k, s]) => {
     const extra = [s.env ? `env ${s.env}` : '', s.default ? `default ${s.default}` : ''].filter(Boolean).join(', ');
     return `  --${k}${s.type === 'string' ? ' <v>' : ''}`.padEnd(30) + ` ${s.help}${extra ? ` (${extra})` : ''}`;
   });
-  return [`Usage: hessian train ${cmd} [options]`, '', COMMANDS[cmd].summary, '', ...rows].join('\n');
+  return [`Usage: hessian ${group.name} ${cmd} [options]`, '', group.commands[cmd].summary, '', ...rows].join('\n');
 }
 
-function parse(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Record<string, string | boolean | undefined> | undefined {
-  const specs = { ...COMMANDS[cmd]!.options, ...COMMON };
+function parse(cmd: string, argv: string[], env: NodeJS.ProcessEnv, group: CommandGroup = TRAIN): Record<string, string | boolean | undefined> | undefined {
+  const specs = { ...group.commands[cmd]!.options, ...group.common };
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
@@ -126,7 +141,7 @@ function parse(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Record<stri
       options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { type: s.type }])) },
     }).values as Record<string, string | boolean | undefined>;
   } catch (err) {
-    throw new UsageError(`train ${cmd}: ${(err as Error).message}\n\n${usage(cmd)}`);
+    throw new UsageError(`${group.name} ${cmd}: ${(err as Error).message}\n\n${usage(cmd, group)}`);
   }
   if (values.help) return undefined;
   for (const [k, s] of Object.entries(specs)) {
@@ -170,11 +185,12 @@ function list(o: Record<string, unknown>, k: string): string[] | undefined {
   return typeof v === 'string' && v !== '' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 }
 
-async function chainConfig(o: Record<string, unknown>): Promise<ChainConfig> {
+/** fileKey: the option naming the deployment file (`loan` uses --deployment for a deployment id) */
+async function chainConfig(o: Record<string, unknown>, fileKey = 'deployment'): Promise<ChainConfig> {
   let address = o.contract as string | undefined;
   let startBlock = num(o, 'start-block', { int: true, min: 0 });
   if (!address) {
-    const dep = await readDeployment(req(o, 'deployment'));
+    const dep = await readDeployment(req(o, fileKey));
     address = dep.contracts.ModelRepository.address;
     startBlock ??= dep.contracts.ModelRepository.startBlock;
   }
@@ -222,6 +238,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;
   const [cmd, ...rest] = argv;
+  if (cmd === 'loan') return loanMain(rest, io);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     stdout.write(usage() + '\n');
     return 0;
@@ -372,6 +389,275 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     return 1;
   } finally {
     client?.destroy();
+    await store?.close();
+  }
+}
+
+// ------------------------------------------------------------------ hessian loan (model deployment)
+
+// --deployment names a LoanDesk deployment id here; the deployment file is --deployment-file
+const { deployment: deploymentFileSpec, ...COMMON_BUT_FILE } = COMMON;
+const LOAN_COMMON: Record<string, Spec> = {
+  ...COMMON_BUT_FILE,
+  'deployment-file': deploymentFileSpec!,
+  'loan-desk': { type: 'string', env: 'HESSIAN_LOAN_DESK', help: 'LoanDesk address (overrides the deployment file)' },
+  json: { type: 'boolean', help: 'print the result as one JSON line (for scripts)' },
+};
+
+const LOAN_COMMANDS: CommandTable = {
+  deploy: {
+    summary: 'deploy a trained model (TargetReached or Closed): publish its service document and record it on the LoanDesk',
+    options: {
+      model: { type: 'string', help: 'model id (opened from this state directory)' },
+      pricing: { type: 'string', help: 'pricing rule JSON file (default: the documented default rule)' },
+      holdout: { type: 'string', help: 'held-out CSV for the logit range (default: the one the model was opened with)' },
+      name: { type: 'string', help: 'deployment name shown to borrowers' },
+      service: { type: 'string', help: 'account answering quotes and deciding loans (default: the lender)' },
+    },
+  },
+  decide: {
+    summary: "the lender's loan service daemon (answers quotes, decides loan requests), or one decision by hand",
+    options: {
+      deployment: { type: 'string', help: 'comma-separated deployment ids to serve (default: every one deployed from the state directory)' },
+      once: { type: 'boolean', help: 'process what is pending, then exit' },
+      request: { type: 'string', help: 'decide this loan request by hand (reason Manual) instead of running the daemon' },
+      approve: { type: 'boolean', help: 'with --request: approve' },
+      decline: { type: 'boolean', help: 'with --request: decline' },
+      rate: { type: 'string', help: 'with --approve: yearly rate in basis points (1250 = 12.5% APR)' },
+      amount: { type: 'string', help: 'with --approve: approved amount in ETH (default: the requested amount)' },
+    },
+  },
+  quote: {
+    summary: "ask a deployed model for a private quote: your features stay encrypted under your own key",
+    options: {
+      deployment: { type: 'string', help: 'deployment id' },
+      features: { type: 'string', help: 'CSV with your row (same columns as the model; the label column may be absent)' },
+      row: { type: 'string', default: '0', help: 'which data row of the CSV (0-based)' },
+      quote: { type: 'string', help: 'resume: wait for and decrypt this already requested quote' },
+      amount: { type: 'string', help: 'price the quote for this amount in ETH (default: the rule\'s maximum)' },
+      term: { type: 'string', default: '365', help: 'price the quote for this term in days' },
+      timeout: { type: 'string', default: '300', help: 'seconds to wait for the answer' },
+    },
+  },
+  request: {
+    summary: 'apply for a loan on an answered quote: discloses your score, sealed to the service',
+    options: {
+      quote: { type: 'string', help: 'quote id (from hessian loan quote)' },
+      amount: { type: 'string', help: 'amount in ETH' },
+      term: { type: 'string', default: '365', help: 'term in days' },
+      wait: { type: 'boolean', help: 'wait for the decision' },
+      timeout: { type: 'string', default: '300', help: 'seconds to wait for the decision' },
+    },
+  },
+};
+
+const LOAN: CommandGroup = { name: 'loan', commands: LOAN_COMMANDS, common: LOAN_COMMON };
+
+const pct = (p: number) => `${(p * 100).toFixed(2)}%`;
+const apr = (bps: number) => `${(bps / 100).toFixed(2)}% APR`;
+
+function jsonLine(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) + '\n';
+}
+
+async function loanDeskConfig(o: Record<string, unknown>): Promise<LoanDeskConfig> {
+  let address = o['loan-desk'] as string | undefined;
+  let startBlock = num(o, 'start-block', { int: true, min: 0 });
+  if (!address) {
+    const file = req(o, 'deployment-file');
+    const dep = await readDeployment(file);
+    if (!dep.contracts.LoanDesk) throw new Error(`deployment file ${file} has no LoanDesk (redeploy the contracts, or pass --loan-desk)`);
+    address = dep.contracts.LoanDesk.address;
+    startBlock ??= dep.contracts.LoanDesk.startBlock;
+  }
+  const pollMs = num(o, 'poll-ms', { int: true, min: 10 }) ?? 1000;
+  return { rpcUrl: req(o, 'rpc'), address, startBlock: startBlock ?? 0, confirmations: num(o, 'confirmations', { int: true, min: 0 }) ?? 0, pollMs };
+}
+
+function id(o: Record<string, unknown>, k: string): number {
+  const v = num(o, k, { int: true, min: 1 });
+  if (v === undefined) throw new UsageError(`--${k} is required`);
+  return v;
+}
+
+/** entry point for `hessian loan ...`; argv excludes "loan". Returns the exit code. */
+export async function loanMain(argv: string[], io: MainIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    stdout.write(usage(undefined, LOAN) + '\n');
+    return 0;
+  }
+  if (!LOAN_COMMANDS[cmd]) {
+    stderr.write(`hessian loan: unknown command '${cmd}'\n\n${usage(undefined, LOAN)}\n`);
+    return 2;
+  }
+  let o: Record<string, string | boolean | undefined> | undefined;
+  try {
+    o = parse(cmd, rest, env, LOAN);
+  } catch (err) {
+    stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  if (!o) {
+    stdout.write(usage(cmd, LOAN) + '\n');
+    return 0;
+  }
+  let log: Logger;
+  try {
+    log = createLogger({ stream: stderr, level: parseLogLevel(o['log-level'] as string), name: `loan-${cmd}` });
+  } catch (err) {
+    stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  const asJson = Boolean(o.json);
+  let desk: LoanDeskClient | undefined;
+  let repo: ModelRepositoryClient | undefined;
+  let store: ContentStore | undefined;
+  try {
+    // argument errors first: nothing is sent or opened for a command that cannot run
+    const lenderSide = cmd === 'deploy' || cmd === 'decide';
+    if (cmd === 'deploy') id(o, 'model');
+    if (cmd === 'quote' && o.quote === undefined) {
+      id(o, 'deployment');
+      req(o, 'features');
+    }
+    if (cmd === 'request') {
+      id(o, 'quote');
+      if (eth(o, 'amount') === undefined) throw new UsageError('--amount is required');
+    }
+    if (cmd === 'decide' && o.request !== undefined && Boolean(o.approve) === Boolean(o.decline)) throw new UsageError('--request needs exactly one of --approve or --decline');
+    const wallet = await account(o, env, log);
+    desk = await LoanDeskClient.connect(await loanDeskConfig(o), wallet);
+    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', lenderSide ? 'lender' : 'borrower'));
+    const openStore = async () =>
+      (store = await openContentStore({ path: String(o['ipfs-dir']), ...(o['ipfs-api'] ? { ipfsApi: String(o['ipfs-api']) } : {}) }, {}));
+    const pollMs = desk.config.pollMs;
+    switch (cmd) {
+      case 'deploy': {
+        let pricing: PricingRule | undefined;
+        if (o.pricing) {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(await readFile(String(o.pricing), 'utf8'));
+          } catch (err) {
+            throw new UsageError(`--pricing ${String(o.pricing)}: ${(err as Error).message}`);
+          }
+          pricing = validatePricingRule(raw);
+        }
+        repo = await ModelRepositoryClient.connect(await chainConfig(o, 'deployment-file'), wallet);
+        const res = await deployModel({
+          repo,
+          desk,
+          store: await openStore(),
+          stateDir,
+          modelId: id(o, 'model'),
+          ...(pricing ? { pricing } : {}),
+          ...(o.holdout ? { holdout: String(o.holdout) } : {}),
+          ...(o.name ? { name: String(o.name) } : {}),
+          ...(o.service ? { service: String(o.service) } : {}),
+          log,
+        });
+        stdout.write(
+          asJson
+            ? jsonLine(res)
+            : `model ${res.modelId} deployed as deployment ${res.deploymentId}${res.resumed ? ' (finished an earlier run)' : ''}\n` +
+                `  service document ${res.serviceCid}\n  logit range [${res.logitRange.map((v) => v.toFixed(3)).join(', ')}]\n  tx ${res.txHash}\n`,
+        );
+        return 0;
+      }
+      case 'decide': {
+        if (o.request !== undefined) {
+          const approved = Boolean(o.approve);
+          const rate = num(o, 'rate', { int: true, min: 1 });
+          if (approved && rate === undefined) throw new UsageError('--approve needs --rate (basis points)');
+          const amount = eth(o, 'amount');
+          const res = await decideManually({ desk, stateDir, log }, { requestId: id(o, 'request'), approved, ...(amount !== undefined ? { amount } : {}), ...(rate !== undefined ? { rateBps: rate } : {}) });
+          stdout.write(asJson ? jsonLine({ requestId: id(o, 'request'), approved, tx: res.txHash }) : `loan request ${id(o, 'request')} ${approved ? `approved at ${apr(rate!)}` : 'declined'} by hand\n  tx ${res.txHash}\n`);
+          return 0;
+        }
+        const deploymentIds = list(o, 'deployment')?.map((v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1) throw new UsageError(`--deployment must be deployment ids, got '${v}'`);
+          return n;
+        });
+        const stop = io.stopSignal ? { promise: io.stopSignal, dispose() {} } : shutdownSignal();
+        try {
+          const handle = await startLoanService({ desk, store: await openStore(), stateDir, ...(deploymentIds ? { deploymentIds } : {}), once: Boolean(o.once), pollMs, log });
+          const why = await Promise.race([stop.promise.then((s) => `signal ${String(s)}`), handle.done.then(() => 'finished')]);
+          log.info('shutting down', { why });
+          await handle.stop();
+          const j = handle.journal.value;
+          const count = (xs: { state: string }[], s: string) => xs.filter((x) => x.state === s).length;
+          const summary = { quotesAnswered: count(Object.values(j.quotes), 'answered'), quotesRefused: count(Object.values(j.quotes), 'refused'), loansDecided: count(Object.values(j.loans), 'done') };
+          stdout.write(asJson ? jsonLine(summary) : `answered ${summary.quotesAnswered} quote(s), refused ${summary.quotesRefused}, decided ${summary.loansDecided} loan request(s)\n`);
+          return 0;
+        } finally {
+          stop.dispose();
+        }
+      }
+      case 'quote': {
+        const common = {
+          desk,
+          store: await openStore(),
+          stateDir,
+          ...(eth(o, 'amount') !== undefined ? { amount: eth(o, 'amount') } : {}),
+          termDays: num(o, 'term', { int: true, min: 1 })!,
+          timeoutMs: num(o, 'timeout', { min: 0 })! * 1000,
+          pollMs,
+          log,
+        };
+        const q = o.quote !== undefined
+          ? await finishQuote(common, id(o, 'quote'))
+          : await requestQuote({ ...common, deploymentId: id(o, 'deployment'), features: req(o, 'features'), row: num(o, 'row', { int: true, min: 0 })! });
+        stdout.write(
+          asJson
+            ? jsonLine(q)
+            : `quote ${q.quoteId} (deployment ${q.deploymentId})\n  probability of default ${pct(q.probability)}\n` +
+                (q.approved
+                  ? `  offer: ${formatEther(q.amount)} ETH over ${q.termDays} days at ${apr(q.rateBps)} (${q.reason})\n`
+                  : `  the pricing rule would decline: ${q.reason}\n`) +
+                `  apply with: hessian loan request --quote ${q.quoteId} --amount <ETH> --term ${q.termDays}\n`,
+        );
+        return 0;
+      }
+      case 'request': {
+        const res = await requestLoan({
+          desk,
+          store: await openStore(),
+          stateDir,
+          quoteId: id(o, 'quote'),
+          amount: eth(o, 'amount')!,
+          termDays: num(o, 'term', { int: true, min: 1 })!,
+          wait: Boolean(o.wait),
+          timeoutMs: num(o, 'timeout', { min: 0 })! * 1000,
+          pollMs,
+          log,
+        });
+        const d = res.decision;
+        stdout.write(
+          asJson
+            ? jsonLine(res)
+            : `loan request ${res.requestId} (quote ${res.quoteId}): ${formatEther(res.amount)} ETH over ${res.termDays} days\n  tx ${res.txHash}\n` +
+                (d ? `  ${d.approved ? `approved: ${formatEther(BigInt(d.amount))} ETH at ${apr(d.rateBps)}` : 'declined'} (${d.reason})\n` : ''),
+        );
+        return 0;
+      }
+    }
+    return 2;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      stderr.write(`hessian loan ${cmd}: ${err.message}\n`);
+      return 2;
+    }
+    log.error('failed', { err });
+    stderr.write(`hessian loan ${cmd}: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    desk?.destroy();
+    repo?.destroy();
     await store?.close();
   }
 }

@@ -1,0 +1,603 @@
+// The lender's loan service (model deployment, docs/model-deployment.md): deployModel publishes
+// a trained model's service document and records the deployment on the LoanDesk; the service
+// daemon answers encrypted quote requests with the plaintext weights and decides loan requests
+// from the sealed disclosures. Every step is journaled before its transaction and reconciled
+// with the chain's events on restart, so nothing is deployed, answered or decided twice, and a
+// quote's tag key survives a crash between journaling and answering.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { concat, sha256 } from 'ethers';
+import type { ContentStore } from '../ipfs/store.ts';
+import type { ModelRepositoryClient } from '../chain/client.ts';
+import { ChainError } from '../chain/errors.ts';
+import { chainSource } from '../chain/source.ts';
+import { LoanDeskView, LoanDeskWatcher } from '../chain/loan-desk.ts';
+import type { DecisionReasonName, LoanDeskClient, LoanRequestState, QuoteState } from '../chain/loan-desk.ts';
+import { readCsvFile } from '../data/csv.ts';
+import type { CsvTable } from '../data/csv.ts';
+import { encodeTable, featureNames } from '../data/encoding.ts';
+import { loadSecretKeyFile } from '../he/keys.ts';
+import { maxKeyBytes } from '../he/keys.ts';
+import { maxCiphertextBytes } from '../he/codec.ts';
+import { decryptWeights } from '../he/weights.ts';
+import { dot } from '../ml/models.ts';
+import { Journal } from '../state.ts';
+import { silentLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
+import { runLoop } from './loop.ts';
+import { lenderJournal } from './lender.ts';
+import type { LenderModelRecord } from './lender.ts';
+import { encodingOf, fetchMetadata, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from './model-io.ts';
+import { DEFAULT_TAG_TOLERANCE, QUERY_PARAMETERS, checkQueryLayout, evaluateQuery, newTagKey, openQueryContext, queryLayout, verifyTag } from '../loan/prediction.ts';
+import { sameParams } from '../he/context.ts';
+import type { QueryLayout, TagKey } from '../loan/prediction.ts';
+import { DEFAULT_PRICING, priceLoan, probabilityOfDefault, validatePricingRule } from '../loan/pricing.ts';
+import type { PricingRule } from '../loan/pricing.ts';
+import { generateDisclosureKeys, open } from '../loan/sealed.ts';
+import {
+  MAX_QUERY_DOC_BYTES,
+  MAX_SEALED_BYTES,
+  MAX_SERVICE_DOC_BYTES,
+  disclosureContext,
+  parseDisclosure,
+  parseQueryDocument,
+  parseSealedBox,
+  parseServiceDocument,
+} from '../loan/documents.ts';
+import type { ServiceDocument } from '../loan/documents.ts';
+
+// ------------------------------------------------------------------------------------ journal
+
+export interface DeploymentRecord {
+  modelId: number;
+  metadataCid: string;
+  weightsCid: string;
+  /** hex; the commitment is sha256(salt ‖ weights as float64 little-endian) */
+  salt: string;
+  weightsCommitment: string;
+  serviceCid: string;
+  /** the X25519 private key file (0600) */
+  disclosureKeyFile: string;
+  state: 'prepared' | 'deployed';
+  deploymentId?: number;
+  blockNumber?: number;
+  txHash?: string;
+}
+
+export interface QuoteRecord {
+  deploymentId: number;
+  /** keyed: tag key drawn (journaled before any answer leaves); answered: on-chain; refused: malformed query */
+  state: 'keyed' | 'answered' | 'refused';
+  tag?: TagKey;
+  resultCid?: string;
+  txHash?: string;
+  reason?: string;
+  fetchFailures?: number;
+}
+
+export interface LoanRecord {
+  deploymentId: number;
+  /** manual: the pricing rule cannot decide it; left pending for hessian loan decide --request */
+  state: 'decided' | 'done' | 'manual';
+  approved: boolean;
+  /** decimal base units */
+  amount: string;
+  rateBps: number;
+  reason: DecisionReasonName;
+  detail?: string;
+  probability?: number;
+  txHash?: string;
+  manual?: boolean;
+}
+
+export interface LoanServiceJournal {
+  version: 1;
+  /** keyed by service document CID: known before the deployment id exists */
+  deployments: Record<string, DeploymentRecord>;
+  /** keyed by quote id */
+  quotes: Record<string, QuoteRecord>;
+  /** keyed by loan request id */
+  loans: Record<string, LoanRecord>;
+}
+
+export function loanServiceJournal(stateDir: string): Journal<LoanServiceJournal> {
+  return new Journal<LoanServiceJournal>({
+    file: path.join(stateDir, 'loan-service.json'),
+    initial: () => ({ version: 1, deployments: {}, quotes: {}, loans: {} }),
+    validate: (d) => {
+      const doc = d as LoanServiceJournal;
+      if (doc?.version !== 1 || typeof doc.deployments !== 'object' || typeof doc.quotes !== 'object' || typeof doc.loans !== 'object') {
+        throw new Error('expected {version: 1, deployments, quotes, loans}');
+      }
+      return doc;
+    },
+  });
+}
+
+// ------------------------------------------------------------------------------------- deploy
+
+export interface DeployModelConfig {
+  repo: ModelRepositoryClient;
+  desk: LoanDeskClient;
+  store: ContentStore;
+  /** the lender's state directory (lender.json and the CKKS secret key from openModel) */
+  stateDir: string;
+  modelId: number;
+  pricing?: PricingRule;
+  /** held-out CSV for the logit range (default: the one the model was opened with) */
+  holdout?: string | CsvTable;
+  /** widens the observed logit range on each side by this share of its width (default 0.25) */
+  logitMargin?: number;
+  tagTolerance?: number;
+  name?: string;
+  /** service account (default: the lender) */
+  service?: string;
+  log?: Logger;
+}
+
+export interface DeployedModel {
+  deploymentId: number;
+  modelId: number;
+  weightsCid: string;
+  serviceCid: string;
+  weightsCommitment: string;
+  logitRange: [number, number];
+  txHash: string;
+  /** true when an earlier run had already deployed it (a resumed deployment) */
+  resumed: boolean;
+}
+
+function findModelRecord(stateDir: string, modelId: number): LenderModelRecord {
+  const rec = Object.values(lenderJournal(stateDir).value.models).find((m) => m.modelId === modelId);
+  if (!rec) throw new Error(`model ${modelId} was not opened from the state directory ${stateDir} (no lender.json record with this id)`);
+  return rec;
+}
+
+export function weightsCommitment(salt: Uint8Array, w: Float64Array): string {
+  const bytes = new Uint8Array(w.length * 8);
+  const view = new DataView(bytes.buffer);
+  w.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  return sha256(concat([salt, bytes]));
+}
+
+/** the model's plaintext weights at a version, decrypted with the lender's secret key */
+async function decryptModelWeights(store: ContentStore, record: LenderModelRecord, metadataCid: string, weightsCid: string, log: Logger) {
+  const meta = await fetchMetadata(store, metadataCid);
+  const he = await openHeContext(meta);
+  try {
+    const sk = await loadSecretKeyFile(record.secretKeyFile, he);
+    try {
+      log.addSecret((JSON.parse(await readFile(record.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey);
+      const manifest = await fetchWeightsDocument(store, weightsCid, modelFeatureCount(meta));
+      const w = decryptWeights(he, await fetchWeightBlobs(store, he, manifest), sk);
+      return { meta, w };
+    } finally {
+      sk.delete();
+    }
+  } finally {
+    he.delete();
+  }
+}
+
+async function saveDisclosureKey(file: string, privateKey: string): Promise<void> {
+  await writeFile(file, JSON.stringify({ version: 1, kind: 'hessian/x25519-secret-key', privateKey }) + '\n', { mode: 0o600, flag: 'wx' });
+}
+
+async function loadDisclosureKey(file: string, log: Logger): Promise<string> {
+  const doc = JSON.parse(await readFile(file, 'utf8')) as { kind?: string; privateKey?: string };
+  if (doc?.kind !== 'hessian/x25519-secret-key' || typeof doc.privateKey !== 'string') throw new Error(`${file} is not a disclosure key file`);
+  log.addSecret(doc.privateKey);
+  return doc.privateKey;
+}
+
+export async function deployModel(cfg: DeployModelConfig): Promise<DeployedModel> {
+  const log = (cfg.log ?? silentLogger).child({ role: 'loan-deploy' });
+  const journal = loanServiceJournal(cfg.stateDir);
+  const lender = (await cfg.desk.address()).toLowerCase();
+
+  // an earlier run that crashed after preparing: finish it rather than deploy again
+  const pending = Object.entries(journal.value.deployments).find(([, d]) => d.modelId === cfg.modelId && d.state === 'prepared');
+  if (pending) {
+    const [serviceCid, rec] = pending;
+    const onChain = (await cfg.desk.queryEvents('ModelDeployed', [null, cfg.modelId, lender])).find((e) => e.serviceCid === serviceCid);
+    const done = onChain ?? (await cfg.desk.deployModel(deployInput(cfg, rec, await metricOf(cfg.store, rec.metadataCid)))).event;
+    journal.update((j) => Object.assign(j.deployments[serviceCid]!, { state: 'deployed', deploymentId: done.deploymentId, blockNumber: done.blockNumber, txHash: done.txHash }));
+    log.info(onChain ? 'deployment found on-chain' : 'deployment resumed', { modelId: cfg.modelId, deploymentId: done.deploymentId, tx: done.txHash });
+    const doc = parseServiceDocument(await cfg.store.getJson(serviceCid, { maxBytes: MAX_SERVICE_DOC_BYTES }));
+    return { deploymentId: done.deploymentId, modelId: cfg.modelId, weightsCid: rec.weightsCid, serviceCid, weightsCommitment: rec.weightsCommitment, logitRange: doc.logitRange, txHash: done.txHash, resumed: true };
+  }
+
+  const record = findModelRecord(cfg.stateDir, cfg.modelId);
+  const source = chainSource(cfg.repo);
+  await source.refresh();
+  const m = source.view.models.get(cfg.modelId);
+  if (!m) throw new Error(`model ${cfg.modelId} does not exist on the ModelRepository at ${cfg.repo.config.address}`);
+  if (m.status !== 'TargetReached' && m.status !== 'Closed') throw new Error(`model ${cfg.modelId} is ${m.status}: only a model whose training is over (TargetReached or Closed) can be deployed`);
+  const pricing = validatePricingRule(cfg.pricing ?? DEFAULT_PRICING);
+  const { meta, w } = await decryptModelWeights(cfg.store, record, m.metadataCid, m.weightsCid, log);
+
+  const holdout = cfg.holdout ?? record.dataPath;
+  if (!holdout) throw new Error(`model ${cfg.modelId}: no held-out data for the logit range (pass a holdout CSV)`);
+  const table = typeof holdout === 'string' ? await readCsvFile(holdout) : holdout;
+  const encoded = encodeTable(table, encodingOf(meta), { badRows: 'skip' });
+  if (encoded.x.length === 0) throw new Error(`model ${cfg.modelId}: no held-out row could be encoded for the logit range`);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of encoded.x) {
+    const z = dot(w, x);
+    lo = Math.min(lo, z);
+    hi = Math.max(hi, z);
+  }
+  const margin = (cfg.logitMargin ?? 0.25) * Math.max(hi - lo, 1);
+  const logitRange: [number, number] = [lo - margin, hi + margin];
+
+  const layout = queryLayout(w.length, QUERY_PARAMETERS);
+  const keysDir = path.join(cfg.stateDir, 'keys');
+  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  const disclosure = generateDisclosureKeys();
+  log.addSecret(disclosure.privateKey);
+  const disclosureKeyFile = path.resolve(keysDir, `disclosure-${randomBytes(8).toString('hex')}.secret.json`);
+  await saveDisclosureKey(disclosureKeyFile, disclosure.privateKey);
+
+  const salt = randomBytes(32);
+  const commitment = weightsCommitment(salt, w);
+  const doc = parseServiceDocument({
+    version: 1,
+    kind: 'hessian/loan-service',
+    name: cfg.name ?? `${meta.name} (model ${cfg.modelId} v${m.version})`,
+    modelId: cfg.modelId,
+    modelVersion: m.version,
+    metric: meta.metric,
+    score: m.bestScore,
+    task: meta.task,
+    encoding: meta.encoding,
+    featureNames: featureNames(encodingOf(meta)),
+    query: { ckks: QUERY_PARAMETERS, blockSize: layout.blockSize, galoisSteps: layout.galoisSteps },
+    logitRange,
+    pricing,
+    disclosureKey: disclosure.publicKey,
+    tagTolerance: cfg.tagTolerance ?? DEFAULT_TAG_TOLERANCE,
+    createdAt: new Date().toISOString(),
+  });
+  const serviceCid = await cfg.store.putJson(doc);
+  const rec: DeploymentRecord = {
+    modelId: cfg.modelId,
+    metadataCid: m.metadataCid,
+    weightsCid: m.weightsCid,
+    salt: salt.toString('hex'),
+    weightsCommitment: commitment,
+    serviceCid,
+    disclosureKeyFile,
+    state: 'prepared',
+  };
+  journal.update((j) => void (j.deployments[serviceCid] = rec));
+  const res = await cfg.desk.deployModel(deployInput(cfg, rec, meta.metric));
+  journal.update((j) => Object.assign(j.deployments[serviceCid]!, { state: 'deployed', deploymentId: res.event.deploymentId, blockNumber: res.blockNumber, txHash: res.txHash }));
+  log.info('model deployed', { modelId: cfg.modelId, deploymentId: res.event.deploymentId, version: m.version, score: m.bestScore, serviceCid, logitRange, tx: res.txHash });
+  return { deploymentId: res.event.deploymentId, modelId: cfg.modelId, weightsCid: m.weightsCid, serviceCid, weightsCommitment: commitment, logitRange, txHash: res.txHash, resumed: false };
+}
+
+function deployInput(cfg: DeployModelConfig, rec: DeploymentRecord, metric: string) {
+  return {
+    modelId: rec.modelId,
+    weightsCid: rec.weightsCid,
+    weightsCommitment: rec.weightsCommitment,
+    serviceCid: rec.serviceCid,
+    metric,
+    ...(cfg.service ? { service: cfg.service } : {}),
+  };
+}
+
+async function metricOf(store: ContentStore, metadataCid: string): Promise<string> {
+  return (await fetchMetadata(store, metadataCid)).metric;
+}
+
+// ------------------------------------------------------------------------------------ service
+
+export interface LoanServiceConfig {
+  desk: LoanDeskClient;
+  store: ContentStore;
+  /** the lender's state directory (lender.json, loan-service.json, key files) */
+  stateDir: string;
+  /** deployments to serve (default: every deployment in the journal) */
+  deploymentIds?: number[];
+  /** process what is pending, then stop */
+  once?: boolean;
+  pollMs?: number;
+  /** a query whose content cannot be found is refused after this many attempts (default 5) */
+  fetchAttempts?: number;
+  log?: Logger;
+  /** fault injection for restart tests: after the tag key is journaled, before the answer is sent */
+  beforeAnswer?: (info: { quoteId: number }) => void | Promise<void>;
+  /** fault injection for restart tests: after the decision is journaled, before its transaction */
+  beforeDecide?: (info: { requestId: number }) => void | Promise<void>;
+}
+
+export interface LoanServiceHandle {
+  address: string;
+  journal: Journal<LoanServiceJournal>;
+  view: LoanDeskView;
+  stop(): Promise<void>;
+  done: Promise<void>;
+}
+
+interface ServiceCtx {
+  deploymentId: number;
+  doc: ServiceDocument;
+  layout: QueryLayout;
+  w: Float64Array;
+  disclosureKey: string;
+}
+
+/** content that is wrong (refuse it) as opposed to content that may still arrive */
+class BadInput extends Error {}
+
+export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServiceHandle> {
+  const log = (cfg.log ?? silentLogger).child({ role: 'loan-service' });
+  const desk = cfg.desk;
+  const address = await desk.address();
+  const me = address.toLowerCase();
+  const journal = loanServiceJournal(cfg.stateDir);
+  const wanted = (d: DeploymentRecord) => d.state === 'deployed' && (!cfg.deploymentIds || cfg.deploymentIds.includes(d.deploymentId!));
+  const records = Object.values(journal.value.deployments).filter(wanted);
+  for (const id of cfg.deploymentIds ?? []) {
+    if (!records.some((r) => r.deploymentId === id)) throw new Error(`deployment ${id} was not deployed from the state directory ${cfg.stateDir}`);
+  }
+  if (records.length === 0) throw new Error(`no deployment in ${cfg.stateDir}: deploy a model first (hessian loan deploy)`);
+  const fromBlock = Math.min(...records.map((r) => r.blockNumber ?? desk.config.startBlock));
+  const watcher = new LoanDeskWatcher(desk, fromBlock);
+  const view = new LoanDeskView();
+  const contexts = new Map<number, ServiceCtx>();
+  const qhe = await openQueryContext(QUERY_PARAMETERS);
+
+  async function openCtx(rec: DeploymentRecord): Promise<ServiceCtx> {
+    const doc = parseServiceDocument(await cfg.store.getJson(rec.serviceCid, { maxBytes: MAX_SERVICE_DOC_BYTES }));
+    const record = findModelRecord(cfg.stateDir, rec.modelId);
+    const { w } = await decryptModelWeights(cfg.store, record, rec.metadataCid, rec.weightsCid, log);
+    if (weightsCommitment(Buffer.from(rec.salt, 'hex'), w) !== rec.weightsCommitment) {
+      throw new Error(`deployment ${rec.deploymentId}: the decrypted weights do not match the deployed commitment`);
+    }
+    const layout: QueryLayout = { featureCount: w.length, blockSize: doc.query.blockSize, galoisSteps: doc.query.galoisSteps };
+    checkQueryLayout(layout, doc.query.ckks);
+    const disclosureKey = await loadDisclosureKey(rec.disclosureKeyFile, log);
+    log.info('deployment loaded', { deploymentId: rec.deploymentId, modelId: rec.modelId, features: w.length });
+    return { deploymentId: rec.deploymentId!, doc, layout, w, disclosureKey };
+  }
+
+  /** the query's public key, Galois keys and ciphertext, each bounded before download */
+  async function fetchQuery(ctx: ServiceCtx, q: QuoteState) {
+    const get = async (what: string, cid: string, maxBytes: number) => {
+      try {
+        return await cfg.store.get(cid, { maxBytes });
+      } catch (err) {
+        if ((err as Error).name === 'ContentNotFoundError') throw err;
+        throw new BadInput(`${what} ${cid}: ${(err as Error).message}`);
+      }
+    };
+    let raw: unknown;
+    try {
+      raw = await cfg.store.getJson(q.queryCid, { maxBytes: MAX_QUERY_DOC_BYTES });
+    } catch (err) {
+      if ((err as Error).name === 'ContentNotFoundError') throw err;
+      throw new BadInput(`query document ${q.queryCid}: ${(err as Error).message}`);
+    }
+    let doc;
+    try {
+      doc = parseQueryDocument(raw);
+    } catch (err) {
+      throw new BadInput(`query document ${q.queryCid}: ${(err as Error).message}`);
+    }
+    if (doc.deploymentId !== ctx.deploymentId) throw new BadInput(`query document is for deployment ${doc.deploymentId}, not ${ctx.deploymentId}`);
+    if (!sameParams(doc.ckks, ctx.doc.query.ckks)) throw new BadInput(`query uses CKKS parameters ${JSON.stringify(doc.ckks)}, the service ${JSON.stringify(ctx.doc.query.ckks)}`);
+    if (doc.featureCount !== ctx.layout.featureCount) throw new BadInput(`query has ${doc.featureCount} features, the model ${ctx.layout.featureCount}`);
+    return {
+      publicKey: await get('public key', doc.publicKey, maxKeyBytes(qhe, 'publicKey')),
+      galoisKeys: await get('Galois keys', doc.galoisKeys, maxKeyBytes(qhe, 'galoisKeys', Math.max(32, ctx.layout.galoisSteps.length))),
+      ciphertext: await get('query ciphertext', doc.ciphertext, maxCiphertextBytes(qhe, 0)),
+    };
+  }
+
+  function refuse(q: QuoteState, reason: string) {
+    journal.update((j) => void (j.quotes[String(q.quoteId)] = { deploymentId: q.deploymentId, state: 'refused', reason }));
+    log.error('quote refused: malformed query', { quoteId: q.quoteId, deploymentId: q.deploymentId, borrower: q.borrower, queryCid: q.queryCid, reason });
+  }
+
+  /** true when settled (answered, refused), false when it should be tried again later */
+  async function answer(ctx: ServiceCtx, q: QuoteState): Promise<boolean> {
+    const key = String(q.quoteId);
+    let rec = journal.value.quotes[key];
+    if (rec?.state === 'answered' || rec?.state === 'refused') return true;
+    if (q.resultCid) {
+      // answered on-chain by an earlier run whose journal update was lost
+      journal.update((j) => Object.assign((j.quotes[key] ??= { deploymentId: q.deploymentId, state: 'answered' }), { state: 'answered', resultCid: q.resultCid, txHash: q.answeredTx }));
+      return true;
+    }
+    let input;
+    try {
+      input = await fetchQuery(ctx, q);
+    } catch (err) {
+      if (err instanceof BadInput) {
+        refuse(q, err.message);
+        return true;
+      }
+      const failures = (rec?.fetchFailures ?? 0) + 1;
+      if (failures >= (cfg.fetchAttempts ?? 5)) {
+        refuse(q, `query content not found after ${failures} attempts: ${(err as Error).message}`);
+        return true;
+      }
+      journal.update((j) => void (j.quotes[key] = { ...(j.quotes[key] ?? { deploymentId: q.deploymentId, state: 'keyed' }), fetchFailures: failures }));
+      log.warn('query content not retrievable yet; will retry', { quoteId: q.quoteId, attempt: failures, err });
+      return false;
+    }
+    if (!rec?.tag) {
+      // the tag key is durable before anything derived from it leaves this process
+      const tag = newTagKey();
+      journal.update((j) => void (j.quotes[key] = { deploymentId: q.deploymentId, state: 'keyed', tag }));
+      rec = journal.value.quotes[key]!;
+    }
+    let result: Uint8Array;
+    try {
+      result = await evaluateQuery(ctx.layout, input, ctx.w, rec.tag!, ctx.doc.query.ckks);
+    } catch (err) {
+      if ((err as Error).name === 'QueryError') {
+        refuse(q, (err as Error).message);
+        return true;
+      }
+      throw err;
+    }
+    const resultCid = await cfg.store.putJson({ version: 1, kind: 'hessian/loan-result', quoteId: q.quoteId, ciphertext: await cfg.store.put(result) });
+    await cfg.beforeAnswer?.({ quoteId: q.quoteId });
+    let txHash: string | undefined;
+    try {
+      txHash = (await desk.answerQuote(q.quoteId, resultCid)).txHash;
+    } catch (err) {
+      if (!(err instanceof ChainError && err.errorName === 'QuoteNotRequested')) throw err;
+      log.info('quote already answered on-chain', { quoteId: q.quoteId });
+    }
+    journal.update((j) => Object.assign(j.quotes[key]!, { state: 'answered', resultCid, ...(txHash ? { txHash } : {}) }));
+    if (txHash) log.info('quote answered', { quoteId: q.quoteId, deploymentId: q.deploymentId, borrower: q.borrower, resultCid, tx: txHash });
+    return true;
+  }
+
+  async function decide(ctx: ServiceCtx, l: LoanRequestState): Promise<boolean> {
+    const key = String(l.requestId);
+    let rec = journal.value.loans[key];
+    if (rec?.state === 'done') return true;
+    if (l.status !== 'Pending') {
+      if (rec) journal.update((j) => void (j.loans[key]!.state = 'done'));
+      return true;
+    }
+    if (rec?.state === 'manual') return true;
+    if (!rec) {
+      const { manual, ...decided } = await evaluateDisclosure(ctx, l);
+      journal.update((j) => void (j.loans[key] = { ...decided, state: manual ? 'manual' : 'decided' }));
+      rec = journal.value.loans[key]!;
+      if (manual) {
+        log.warn('loan request left for a manual decision', { requestId: l.requestId, termDays: l.termDays, detail: rec.detail });
+        return true;
+      }
+    }
+    await cfg.beforeDecide?.({ requestId: l.requestId });
+    let txHash: string | undefined;
+    try {
+      txHash = (await desk.decideLoan(l.requestId, rec.approved, BigInt(rec.amount), rec.rateBps, rec.reason)).txHash;
+    } catch (err) {
+      if (!(err instanceof ChainError && err.errorName === 'LoanRequestNotPending')) throw err;
+      log.info('loan request no longer pending', { requestId: l.requestId });
+    }
+    journal.update((j) => Object.assign(j.loans[key]!, { state: 'done', ...(txHash ? { txHash } : {}) }));
+    if (txHash) {
+      const fields = { requestId: l.requestId, quoteId: l.quoteId, deploymentId: l.deploymentId, borrower: l.borrower, approved: rec.approved, amount: rec.amount, rateBps: rec.rateBps, reason: rec.reason, tx: txHash };
+      if (rec.reason === 'InvalidDisclosure') log.warn('loan declined: invalid disclosure', { ...fields, detail: rec.detail });
+      else log.info(rec.approved ? 'loan approved' : 'loan declined', fields);
+    }
+    return true;
+  }
+
+  async function evaluateDisclosure(ctx: ServiceCtx, l: LoanRequestState): Promise<Omit<LoanRecord, 'state'>> {
+    const decline = (detail: string): Omit<LoanRecord, 'state'> => ({ deploymentId: l.deploymentId, approved: false, amount: '0', rateBps: 0, reason: 'InvalidDisclosure', detail });
+    const quote = journal.value.quotes[String(l.quoteId)];
+    if (!quote?.tag || quote.deploymentId !== l.deploymentId) return decline(`quote ${l.quoteId} was not answered by this service`);
+    let claim: { logit: number; tag: number };
+    try {
+      const box = parseSealedBox(await cfg.store.getJson(l.disclosureCid, { maxBytes: MAX_SEALED_BYTES }));
+      const plain = open(ctx.disclosureKey, box, disclosureContext(l.quoteId));
+      const disclosure = parseDisclosure(JSON.parse(Buffer.from(plain).toString('utf8')));
+      if (disclosure.quoteId !== l.quoteId) return decline(`disclosure is for quote ${disclosure.quoteId}, not ${l.quoteId}`);
+      claim = { logit: disclosure.logit, tag: disclosure.tag };
+    } catch (err) {
+      return decline(`disclosure ${l.disclosureCid}: ${(err as Error).message}`);
+    }
+    if (!verifyTag(quote.tag, claim, ctx.doc.tagTolerance)) return decline(`the disclosed logit does not match the quote's tag`);
+    const [lo, hi] = ctx.doc.logitRange;
+    if (!(claim.logit >= lo && claim.logit <= hi)) return decline(`logit ${claim.logit} outside the model's range [${lo}, ${hi}]`);
+    const probability = probabilityOfDefault(claim.logit);
+    let q;
+    try {
+      q = priceLoan(ctx.doc.pricing, probability, l.amount, l.termDays);
+    } catch (err) {
+      // the rule gives no price (a term beyond it): no reason code would be true, so a person decides
+      return { deploymentId: l.deploymentId, approved: false, amount: '0', rateBps: 0, reason: 'Manual', detail: `needs a manual decision: ${(err as Error).message}`, probability, manual: true };
+    }
+    return {
+      deploymentId: l.deploymentId,
+      approved: q.approved,
+      amount: q.approved ? q.amount.toString() : '0',
+      rateBps: q.approved ? q.rateBps : 0,
+      reason: q.reason,
+      probability,
+    };
+  }
+
+  async function tick(): Promise<void | 'done'> {
+    view.applyAll(await watcher.poll());
+    let unsettled = 0;
+    for (const rec of Object.values(journal.value.deployments).filter(wanted)) {
+      const id = rec.deploymentId!;
+      let ctx = contexts.get(id);
+      if (!ctx) {
+        ctx = await openCtx(rec);
+        contexts.set(id, ctx);
+      }
+      const d = view.deployments.get(id);
+      if (d && d.service.toLowerCase() !== me) {
+        log.warn('this account is not the deployment\'s service; skipping it', { deploymentId: id, service: d.service, account: address });
+        continue;
+      }
+      for (const q of [...view.quotes.values()].filter((q) => q.deploymentId === id).sort((a, b) => a.quoteId - b.quoteId)) {
+        try {
+          if (!(await answer(ctx, q))) unsettled++;
+        } catch (err) {
+          // one quote's failure (e.g. a dropped RPC connection) must not stall the others
+          unsettled++;
+          log.error('answering a quote failed; will retry', { quoteId: q.quoteId, err });
+        }
+      }
+      for (const l of [...view.loans.values()].filter((l) => l.deploymentId === id).sort((a, b) => a.requestId - b.requestId)) {
+        try {
+          await decide(ctx, l);
+        } catch (err) {
+          unsettled++;
+          log.error('deciding a loan request failed; will retry', { requestId: l.requestId, err });
+        }
+      }
+    }
+    if (cfg.once && unsettled === 0) return 'done';
+  }
+
+  const loop = runLoop(tick, { pollMs: cfg.pollMs ?? 1000, log });
+  log.info('loan service started', { account: address, deployments: records.map((r) => r.deploymentId) });
+  return { address, journal, view, stop: () => loop.stop(), done: loop.done };
+}
+
+// ----------------------------------------------------------------------------- manual decision
+
+export interface ManualDecision {
+  requestId: number;
+  approved: boolean;
+  /** base units; ignored (0) when declined */
+  amount?: bigint;
+  rateBps?: number;
+}
+
+/** decides a pending loan request by hand (reason Manual), journaled like the daemon's decisions */
+export async function decideManually(cfg: { desk: LoanDeskClient; stateDir: string; log?: Logger }, d: ManualDecision): Promise<{ txHash: string }> {
+  const log = (cfg.log ?? silentLogger).child({ role: 'loan-service' });
+  const journal = loanServiceJournal(cfg.stateDir);
+  const key = String(d.requestId);
+  if (journal.value.loans[key]?.state === 'done') throw new Error(`loan request ${d.requestId} was already decided by this service`);
+  const [req] = (await cfg.desk.queryEvents('LoanRequested', [d.requestId]));
+  if (!req) throw new Error(`no loan request ${d.requestId} on the LoanDesk`);
+  const ours = Object.values(journal.value.deployments).some((r) => r.deploymentId === req.deploymentId);
+  if (!ours) throw new Error(`loan request ${d.requestId} is for deployment ${req.deploymentId}, which this state directory did not deploy`);
+  const amount = d.approved ? (d.amount ?? req.amount) : 0n;
+  const rateBps = d.approved ? (d.rateBps ?? 0) : 0;
+  if (d.approved && (amount <= 0n || amount > req.amount)) throw new Error(`approved amount must be in (0, ${req.amount}] (the requested amount), got ${amount}`);
+  if (d.approved && (!Number.isInteger(rateBps) || rateBps <= 0)) throw new Error(`an approval needs a rate in basis points > 0, got ${rateBps}`);
+  journal.update((j) => void (j.loans[key] = { deploymentId: req.deploymentId, state: 'decided', approved: d.approved, amount: amount.toString(), rateBps, reason: 'Manual', detail: 'decided by hand' }));
+  const res = await cfg.desk.decideLoan(d.requestId, d.approved, amount, rateBps, 'Manual');
+  journal.update((j) => Object.assign(j.loans[key]!, { state: 'done', txHash: res.txHash }));
+  log.info('loan decided by hand', { requestId: d.requestId, approved: d.approved, amount, rateBps, tx: res.txHash });
+  return { txHash: res.txHash };
+}

@@ -1,0 +1,364 @@
+// Model deployment end to end on a real Hardhat node with the real LoanDesk, real CKKS and the
+// embedded IPFS store: a lender opens a small model, brings it to its target, deploys it; the
+// loan service answers encrypted quotes and decides loan requests; borrowers see exactly the
+// plaintext model's probability; forged disclosures, malformed queries and restarts are handled.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
+import { openModel } from '../src/roles/lender.ts';
+import { deployModel, startLoanService, loanServiceJournal } from '../src/roles/loan-service.ts';
+import type { LoanServiceHandle } from '../src/roles/loan-service.ts';
+import { requestQuote, requestLoan, encodeBorrowerRow, borrowerJournal } from '../src/roles/borrower.ts';
+import { LoanDeskClient } from '../src/chain/loan-desk.ts';
+import type { LoanDeskConfig } from '../src/chain/loan-desk.ts';
+import type { ModelRepositoryClient } from '../src/chain/client.ts';
+import { readCsvFile } from '../src/data/csv.ts';
+import { encodeTable } from '../src/data/encoding.ts';
+import type { EncodingSpec } from '../src/data/encoding.ts';
+import { loadPublicKey, loadSecretKeyFile } from '../src/he/keys.ts';
+import { encryptWeights } from '../src/he/weights.ts';
+import { dot, predict, trainPlain } from '../src/ml/models.ts';
+import { auc, metricToScore } from '../src/ml/metrics.ts';
+import { sigmoid } from '../src/ml/sigmoid.ts';
+import { buildWeightsDocument } from '../src/metadata.ts';
+import { fetchMetadata, fetchPublicKeys, openHeContext } from '../src/roles/model-io.ts';
+import { DEFAULT_PRICING, priceLoan } from '../src/loan/pricing.ts';
+import { main } from '../src/cli.ts';
+import { startScenario, waitFor, LABEL } from './daemons/helpers/scenario.ts';
+import type { Scenario } from './daemons/helpers/scenario.ts';
+
+let sc: Scenario;
+let lenderRepo: ModelRepositoryClient;
+let deskCfg: LoanDeskConfig;
+let lenderDesk: LoanDeskClient;
+let modelId: number;
+let w: Float64Array;
+let spec: EncodingSpec;
+let borrowerCsv: string;
+let borrowerRows: Float64Array[];
+const desks: LoanDeskClient[] = [];
+const lenderDir = () => path.join(sc.dir, 'lender');
+
+async function desk(account: number): Promise<LoanDeskClient> {
+  const d = await LoanDeskClient.connect(deskCfg, sc.chain.wallet(account));
+  desks.push(d);
+  return d;
+}
+
+function service(extra: Partial<Parameters<typeof startLoanService>[0]> = {}): Promise<LoanServiceHandle> {
+  return startLoanService({ desk: lenderDesk, store: sc.store, stateDir: lenderDir(), pollMs: 100, log: sc.log.child({ who: 'service' }), ...extra });
+}
+
+before(async () => {
+  sc = await startScenario({ owners: 1, testFraction: 0.05, seed: 'loan-daemon' });
+  const loanDesk = sc.chain.deployment.contracts.LoanDesk;
+  assert.ok(loanDesk, 'deployHessian deploys the LoanDesk');
+  deskCfg = { rpcUrl: sc.chain.url, address: loanDesk.address, startBlock: loanDesk.startBlock, pollMs: 100 };
+  lenderRepo = await sc.client(1);
+  lenderDesk = await desk(1);
+  const opened = await openModel({
+    client: lenderRepo,
+    store: sc.store,
+    stateDir: lenderDir(),
+    data: sc.lenderCsv,
+    encoding: { label: LABEL },
+    ckks: 'logistic-8192',
+    minBatch: 1,
+    bounty: parseEther('1'),
+    target: 0.6,
+    log: sc.log.child({ who: 'lender' }),
+  });
+  modelId = opened.modelId;
+
+  // training itself is covered by the daemon suite: here the lender, as evaluator, records one
+  // accepted update carrying plaintext-trained weights encrypted under its own key
+  const meta = await fetchMetadata(sc.store, opened.metadataCid);
+  spec = meta.encoding as EncodingSpec;
+  const held = encodeTable(await readCsvFile(sc.lenderCsv), spec);
+  w = trainPlain(held.x, held.y, { task: 'logistic', learningRate: 1, rounds: 40 });
+  const score = Number(metricToScore('auc', auc(held.y, predict('logistic', w, held.x))));
+  assert.ok(score >= opened.targetScore, `trained AUC score ${score} reaches the target ${opened.targetScore}`);
+  const he = await openHeContext(meta);
+  const sk = await loadSecretKeyFile(opened.secretKeyFile, he);
+  const pk = loadPublicKey(he, (await fetchPublicKeys(sc.store, he, meta, { relin: false, galois: false })).publicKey);
+  const cids: string[] = [];
+  for (const b of encryptWeights(he, w, { publicKey: pk, secretKey: sk })) cids.push(await sc.store.put(b));
+  pk.delete();
+  sk.delete();
+  he.delete();
+  const newWeightsCid = await sc.store.putJson(buildWeightsDocument(1, cids));
+  const owner = await sc.client(2);
+  const sub = await owner.submitGradient(modelId, opened.weightsCid, keccak256(toUtf8Bytes('loan-daemon')), 0n);
+  const ev = await lenderRepo.evaluateGradient(sub.gradientId, score, true, newWeightsCid);
+  assert.equal(ev.event.bestScore, score);
+
+  // borrowers: a few rows of the data set with the label column removed
+  const table = await readCsvFile(sc.ownerCsvs[0]!);
+  const labelIdx = table.header.indexOf(LABEL);
+  const rows = table.rows.slice(0, 8);
+  borrowerCsv = path.join(sc.dir, 'borrowers.csv');
+  writeFileSync(borrowerCsv, [table.header.filter((_, i) => i !== labelIdx), ...rows.map((r) => r.cells.filter((_, i) => i !== labelIdx))].map((r) => r.join(',')).join('\n') + '\n');
+  const withLabel = encodeTable({ ...table, rows }, spec);
+  borrowerRows = withLabel.x;
+});
+
+after(async () => {
+  for (const d of desks) d.destroy();
+  await sc?.cleanup();
+});
+
+test('the lender deploys the trained model: score from the repository, logit range covers the held-out rows', { timeout: 120_000 }, async () => {
+  await assert.rejects(
+    deployModel({ repo: lenderRepo, desk: lenderDesk, store: sc.store, stateDir: lenderDir(), modelId: 99, log: sc.log }),
+    /model 99 was not opened from the state directory/,
+  );
+  const dep = await deployModel({ repo: lenderRepo, desk: lenderDesk, store: sc.store, stateDir: lenderDir(), modelId, log: sc.log.child({ who: 'deploy' }) });
+  assert.equal(dep.deploymentId, 1);
+  assert.equal(dep.resumed, false);
+  const ev = await lenderDesk.deployment(1);
+  assert.equal(ev.modelId, modelId);
+  assert.equal(ev.serviceCid, dep.serviceCid);
+  assert.equal(ev.weightsCommitment, dep.weightsCommitment);
+  assert.equal(ev.modelVersion, 1);
+  assert.equal(ev.targetReached, true);
+  const held = encodeTable(await readCsvFile(sc.lenderCsv), spec);
+  for (const x of held.x) {
+    const z = dot(w, x);
+    assert.ok(z >= dep.logitRange[0] && z <= dep.logitRange[1], `held-out logit ${z} inside ${dep.logitRange}`);
+  }
+  const j = loanServiceJournal(lenderDir()).value;
+  assert.equal(j.deployments[dep.serviceCid]?.state, 'deployed');
+  // the disclosure key file is private
+  const keyFile = j.deployments[dep.serviceCid]!.disclosureKeyFile;
+  const { statSync } = await import('node:fs');
+  assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+});
+
+test('borrower quote: the decrypted probability equals the plaintext model; the loan is priced by the published rule', { timeout: 180_000 }, async () => {
+  const svc = await service();
+  try {
+    const borrower = await desk(3);
+    const bdir = path.join(sc.dir, 'borrower-a');
+    const q = await requestQuote({ desk: borrower, store: sc.store, stateDir: bdir, deploymentId: 1, features: borrowerCsv, row: 2, amount: parseEther('2'), termDays: 365, log: sc.log.child({ who: 'borrower-a' }) });
+    const x = encodeBorrowerRow(await readCsvFile(borrowerCsv), spec, 2);
+    assert.deepEqual([...x], [...borrowerRows[2]!], 'the borrower encodes its row exactly as the lender encodes data');
+    const z = dot(w, x);
+    assert.ok(Math.abs(q.logit - z) < 1e-3, `encrypted logit ${q.logit} vs plaintext ${z}`);
+    assert.ok(Math.abs(q.probability - sigmoid(z)) < 1e-3, `probability ${q.probability} vs ${sigmoid(z)}`);
+    const expected = priceLoan(DEFAULT_PRICING, q.probability, parseEther('2'), 365);
+    assert.equal(q.rateBps, expected.rateBps);
+    assert.equal(q.approved, expected.approved);
+
+    const loan = await requestLoan({ desk: borrower, store: sc.store, stateDir: bdir, quoteId: q.quoteId, amount: parseEther('2'), termDays: 365, wait: true, timeoutMs: 60_000, log: sc.log.child({ who: 'borrower-a' }) });
+    const decided = (await lenderDesk.queryEvents('LoanDecided', [loan.requestId]))[0]!;
+    assert.equal(decided.approved, expected.approved);
+    assert.equal(decided.rateBps, expected.approved ? expected.rateBps : 0);
+    assert.equal(decided.reason, expected.reason);
+    assert.equal(loan.decision?.reason, expected.reason);
+    // one request per quote: asking again returns the recorded request, never a second one
+    const again = await requestLoan({ desk: borrower, store: sc.store, stateDir: bdir, quoteId: q.quoteId, amount: parseEther('2'), termDays: 365 });
+    assert.equal(again.requestId, loan.requestId);
+    assert.equal((await lenderDesk.queryEvents('LoanRequested', [null, 1, await borrower.address()])).length, 1);
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('a forged disclosure (altered logit) is declined with InvalidDisclosure', { timeout: 180_000 }, async () => {
+  const svc = await service();
+  try {
+    const borrower = await desk(4);
+    const bdir = path.join(sc.dir, 'borrower-forger');
+    const q = await requestQuote({ desk: borrower, store: sc.store, stateDir: bdir, deploymentId: 1, features: borrowerCsv, row: 5, log: sc.log });
+    const loan = await requestLoan({
+      desk: borrower,
+      store: sc.store,
+      stateDir: bdir,
+      quoteId: q.quoteId,
+      amount: parseEther('1'),
+      termDays: 365,
+      wait: true,
+      timeoutMs: 60_000,
+      tamper: (c) => ({ ...c, logit: c.logit - 0.5 }),
+    });
+    assert.equal(loan.decision?.approved, false);
+    assert.equal(loan.decision?.reason, 'InvalidDisclosure');
+    assert.equal(loan.decision?.rateBps, 0);
+    assert.equal(loanServiceJournal(lenderDir()).value.loans[String(loan.requestId)]?.detail, "the disclosed logit does not match the quote's tag");
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('malformed queries are refused with a clear logged error; the service keeps answering', { timeout: 180_000 }, async () => {
+  const rogue = await desk(5);
+  const garbage = await sc.store.put(new Uint8Array(5000).fill(7));
+  const tinyKey = await sc.store.put(new Uint8Array(64).fill(1));
+  const good = JSON.parse(readFileSync(path.join(sc.dir, 'borrower-a', 'borrower.json'), 'utf8')) as { quotes: Record<string, { queryCid: string }> };
+  const goodQuery = (await sc.store.getJson(Object.values(good.quotes)[0]!.queryCid, { maxBytes: 1 << 20 })) as Record<string, unknown>;
+  const badCiphertext = await rogue.requestQuote(1, await sc.store.putJson({ ...goodQuery, ciphertext: garbage }));
+  const badKeys = await rogue.requestQuote(1, await sc.store.putJson({ ...goodQuery, publicKey: tinyKey }));
+  const notJson = await rogue.requestQuote(1, garbage);
+  const svc = await service();
+  try {
+    const borrower = await desk(6);
+    const q = await requestQuote({ desk: borrower, store: sc.store, stateDir: path.join(sc.dir, 'borrower-after-rogue'), deploymentId: 1, features: borrowerCsv, row: 1, log: sc.log });
+    assert.ok(Math.abs(q.logit - dot(w, borrowerRows[1]!)) < 1e-3, 'a good quote after bad ones is answered correctly');
+    const j = svc.journal.value.quotes;
+    for (const bad of [badCiphertext, badKeys, notJson]) {
+      const rec = j[String(bad.event.quoteId)];
+      assert.equal(rec?.state, 'refused', `quote ${bad.event.quoteId} refused`);
+      assert.ok(rec.reason && rec.reason.length > 10);
+      assert.ok(
+        sc.logLines.some((l) => l.includes('quote refused') && l.includes(`"quoteId":${bad.event.quoteId}`)),
+        `the refusal of quote ${bad.event.quoteId} is logged`,
+      );
+      assert.equal((await lenderDesk.queryEvents('QuoteAnswered', [bad.event.quoteId])).length, 0);
+    }
+    assert.match(j[String(badKeys.event.quoteId)]!.reason!, /public key/i);
+    assert.match(j[String(badCiphertext.event.quoteId)]!.reason!, /ciphertext/i);
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('restart between journaling and answering/deciding: no double answer, no skipped quote, same tag key', { timeout: 240_000 }, async () => {
+  const borrower = await desk(7);
+  const bdir = path.join(sc.dir, 'borrower-restart');
+  let keyed: { a: number; b: number } | undefined;
+  const crashing = await service({
+    beforeAnswer: ({ quoteId }) => {
+      keyed = loanServiceJournal(lenderDir()).value.quotes[String(quoteId)]?.tag;
+      throw new Error('simulated crash before answerQuote');
+    },
+  });
+  const quoting = requestQuote({ desk: borrower, store: sc.store, stateDir: bdir, deploymentId: 1, features: borrowerCsv, row: 3, timeoutMs: 120_000, log: sc.log });
+  await waitFor('the tag key to be journaled', () => keyed !== undefined, 60_000);
+  await crashing.stop();
+  const second = await service({ once: true });
+  await second.done;
+  const q = await quoting;
+  assert.equal((await lenderDesk.queryEvents('QuoteAnswered', [q.quoteId])).length, 1, 'answered exactly once');
+  assert.deepEqual(loanServiceJournal(lenderDir()).value.quotes[String(q.quoteId)]?.tag, keyed, 'the journaled tag key was reused');
+
+  // the same for a decision: journaled, crash, decided once by the next instance
+  let decidedOnce = false;
+  const crashing2 = await service({
+    beforeDecide: () => {
+      decidedOnce = true;
+      throw new Error('simulated crash before decideLoan');
+    },
+  });
+  const loan = await requestLoan({ desk: borrower, store: sc.store, stateDir: bdir, quoteId: q.quoteId, amount: parseEther('1'), termDays: 365 });
+  await waitFor('the decision to be journaled', () => decidedOnce, 60_000);
+  await crashing2.stop();
+  const third = await service({ once: true });
+  await third.done;
+  const decisions = await lenderDesk.queryEvents('LoanDecided', [loan.requestId]);
+  assert.equal(decisions.length, 1, 'decided exactly once');
+  assert.notEqual(decisions[0]!.reason, 'InvalidDisclosure', 'the honest disclosure verifies against the reused tag key');
+  // a further instance finds nothing to do
+  const fourth = await service({ once: true });
+  await fourth.done;
+  assert.equal((await lenderDesk.queryEvents('QuoteAnswered', [q.quoteId])).length, 1);
+  assert.equal((await lenderDesk.queryEvents('LoanDecided', [loan.requestId])).length, 1);
+});
+
+test('the CLI: deploy with a pricing file, quote and request with --json, a decision by hand', { timeout: 240_000 }, async () => {
+  const depFile = path.join(sc.dir, 'deployment.json');
+  writeFileSync(depFile, JSON.stringify(sc.chain.deployment));
+  const env = (key: string) => ({ HESSIAN_PRIVATE_KEY: key, HESSIAN_RPC_URL: sc.chain.url, HESSIAN_DEPLOYMENT: depFile, HESSIAN_IPFS_DIR: path.join(sc.dir, 'ipfs'), HESSIAN_POLL_MS: '100', HESSIAN_LOG_LEVEL: 'warn' });
+  const run = async (args: string[], key: string) => {
+    let out = '';
+    let err = '';
+    const code = await main(['loan', ...args], { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: env(key) });
+    return { code, out, err };
+  };
+  const lenderKey = sc.chain.keys[1]!;
+  // bad input is refused before any transaction
+  const bad = await run(['request', '--quote', '1'], sc.chain.keys[8]!);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--amount is required/);
+  const badPricing = path.join(sc.dir, 'bad-pricing.json');
+  writeFileSync(badPricing, JSON.stringify({ ...DEFAULT_PRICING, lossGivenDefault: 7 }));
+  const refused = await run(['deploy', '--model', String(modelId), '--pricing', badPricing, '--state-dir', lenderDir()], lenderKey);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.err, /lossGivenDefault/);
+  assert.equal((await lenderDesk.queryEvents('ModelDeployed')).length, 1, 'nothing deployed');
+
+  const pricing = { ...DEFAULT_PRICING, marginBps: 900 };
+  const pricingFile = path.join(sc.dir, 'pricing.json');
+  writeFileSync(pricingFile, JSON.stringify(pricing));
+  const deployed = await run(['deploy', '--model', String(modelId), '--pricing', pricingFile, '--state-dir', lenderDir(), '--json'], lenderKey);
+  assert.equal(deployed.code, 0, deployed.err);
+  const dep = JSON.parse(deployed.out) as { deploymentId: number };
+  assert.equal(dep.deploymentId, 2);
+
+  const bdir = path.join(sc.dir, 'borrower-cli');
+  const svc = await service({ deploymentIds: [2] });
+  try {
+    const quoted = await run(['quote', '--deployment', '2', '--features', borrowerCsv, '--row', '4', '--amount', '1', '--state-dir', bdir, '--json'], sc.chain.keys[8]!);
+    assert.equal(quoted.code, 0, quoted.err);
+    const q = JSON.parse(quoted.out) as { quoteId: number; probability: number; rateBps: number };
+    assert.ok(Math.abs(q.probability - sigmoid(dot(w, borrowerRows[4]!))) < 1e-3);
+    const expected = priceLoan(pricing, q.probability, parseEther('1'), 365);
+    assert.equal(q.rateBps, expected.rateBps);
+    const human = await run(['quote', '--quote', String(q.quoteId), '--amount', '1', '--state-dir', bdir], sc.chain.keys[8]!);
+    assert.equal(human.code, 0, human.err);
+    assert.match(human.out, /probability of default \d+\.\d\d%/);
+    const requested = await run(['request', '--quote', String(q.quoteId), '--amount', '1', '--wait', '--state-dir', bdir, '--json'], sc.chain.keys[8]!);
+    assert.equal(requested.code, 0, requested.err);
+    const r = JSON.parse(requested.out) as { requestId: number; decision: { rateBps: number; reason: string } };
+    assert.equal(r.decision.reason, expected.reason);
+    assert.equal(r.decision.rateBps, expected.approved ? expected.rateBps : 0);
+  } finally {
+    await svc.stop();
+  }
+
+  // with no service running, a request waits; the lender decides it by hand
+  const borrower = await desk(9);
+  const mdir = path.join(sc.dir, 'borrower-manual');
+  const svc3 = await service({ deploymentIds: [2] });
+  let q;
+  try {
+    q = await requestQuote({ desk: borrower, store: sc.store, stateDir: mdir, deploymentId: 2, features: borrowerCsv, row: 0, log: sc.log });
+  } finally {
+    await svc3.stop();
+  }
+  const loan = await requestLoan({ desk: borrower, store: sc.store, stateDir: mdir, quoteId: q.quoteId, amount: parseEther('3'), termDays: 90 });
+  const manual = await run(['decide', '--request', String(loan.requestId), '--approve', '--rate', '1234', '--amount', '2', '--state-dir', lenderDir()], lenderKey);
+  assert.equal(manual.code, 0, manual.err);
+  assert.match(manual.out, /approved at 12\.34% APR by hand/);
+  const d = (await lenderDesk.queryEvents('LoanDecided', [loan.requestId]))[0]!;
+  assert.equal(d.reason, 'Manual');
+  assert.equal(d.rateBps, 1234);
+  assert.equal(d.amount, parseEther('2'));
+  const twice = await run(['decide', '--request', String(loan.requestId), '--decline', '--state-dir', lenderDir()], lenderKey);
+  assert.equal(twice.code, 1);
+  assert.match(twice.err, /already decided/);
+  // the daemon finds nothing left to do and says so
+  const once = await run(['decide', '--once', '--state-dir', lenderDir(), '--json'], lenderKey);
+  assert.equal(once.code, 0, once.err);
+  assert.equal((await lenderDesk.queryEvents('LoanDecided', [loan.requestId])).length, 1);
+});
+
+test('secret keys never reach the logs', () => {
+  const all = sc.logLines.join('');
+  const j = loanServiceJournal(lenderDir()).value;
+  for (const dep of Object.values(j.deployments)) {
+    const key = (JSON.parse(readFileSync(dep.disclosureKeyFile, 'utf8')) as { privateKey: string }).privateKey;
+    assert.ok(!all.includes(key), 'disclosure private key not logged');
+  }
+  for (const dir of ['borrower-a', 'borrower-forger', 'borrower-restart', 'borrower-cli']) {
+    for (const rec of Object.values(borrowerJournal(path.join(sc.dir, dir)).value.quotes)) {
+      const sk = (JSON.parse(readFileSync(rec.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey;
+      assert.ok(!all.includes(sk.slice(0, 64)), 'borrower CKKS secret key not logged');
+    }
+  }
+  for (const rec of Object.values(j.quotes)) {
+    if (rec.tag) assert.ok(!all.includes(String(rec.tag.a)), 'tag keys not logged');
+  }
+  assert.ok(all.length > 1000, 'the daemons did log');
+});
