@@ -1,5 +1,6 @@
 // Renders subgraph.yaml from subgraph.template.yaml and a contract deployment file, so the
-// network, address and start block are never hand-edited, and writes the ABI graph-cli reads.
+// networks, addresses and start blocks are never hand-edited, and writes the ABIs graph-cli reads.
+// Two data sources: ModelRepository (training) and LoanDesk (model deployment).
 //   node scripts/render-manifest.ts [--deployment FILE] [--network NAME] [--out FILE]
 // Env: HESSIAN_DEPLOYMENT (same as --deployment), GRAPH_NETWORK (same as --network). With no flag, no env and no
 // contracts/deployments/localhost.json, it renders a placeholder (address 0x0…0, start block 0):
@@ -9,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
-import { modelRepositoryAbi, readDeployment, ETH } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi, readDeployment, ETH } from '@hessian/contracts';
 
 const subgraphDir = path.dirname(import.meta.dirname);
 const defaultDeployment = path.join(subgraphDir, '..', 'contracts', 'deployments', 'localhost.json');
@@ -23,45 +24,105 @@ export interface RenderOptions {
   out?: string;
 }
 
+export interface ContractTarget {
+  address: string;
+  startBlock: number;
+}
+
 export interface RenderedManifest {
   file: string;
   network: string;
+  /** ModelRepository's address (lowercase) */
   address: string;
   startBlock: number;
+  /** the LoanDesk data source's target; null when the deployment file has none (the data source is left out) */
+  loanDesk: ContractTarget | null;
   placeholder: boolean;
 }
 
+/** The template's data sources by name: one per contract. */
+const REPOSITORY_SOURCE = 'ModelRepository';
+const LOAN_DESK_SOURCE = 'LoanDesk';
+
+type ManifestDoc = ReturnType<typeof parseDocument>;
+
+function dataSourceNames(doc: ManifestDoc): string[] {
+  const sources = doc.get('dataSources', true) as { items: unknown[] } | undefined;
+  return (sources?.items ?? []).map((_, i) => String(doc.getIn(['dataSources', i, 'name'])));
+}
+
+function dataSourceIndex(doc: ManifestDoc, name: string, where: string): number {
+  const i = dataSourceNames(doc).indexOf(name);
+  if (i < 0) throw new Error(`${where}: no data source named ${name} (found: ${dataSourceNames(doc).join(', ') || 'none'})`);
+  return i;
+}
+
+function pointAt(doc: ManifestDoc, i: number, target: ContractTarget, network: string | undefined): void {
+  doc.setIn(['dataSources', i, 'source', 'address'], target.address.toLowerCase());
+  doc.setIn(['dataSources', i, 'source', 'startBlock'], target.startBlock);
+  if (network !== undefined) doc.setIn(['dataSources', i, 'network'], network);
+}
+
 export async function renderManifest(opts: RenderOptions = {}): Promise<RenderedManifest> {
-  let target: { network: string; address: string; startBlock: number; placeholder: boolean };
+  let target: { network: string; repository: ContractTarget; loanDesk: ContractTarget | null; placeholder: boolean };
   const explicit = opts.deployment !== undefined;
   const file = opts.deployment ?? defaultDeployment;
   if (explicit || existsSync(file)) {
     const deployment = await readDeployment(path.resolve(file));
-    const repo = deployment.contracts.ModelRepository;
-    target = { network: deployment.network, address: repo.address.toLowerCase(), startBlock: repo.startBlock, placeholder: false };
+    const { ModelRepository: repo, LoanDesk: desk } = deployment.contracts;
+    target = {
+      network: deployment.network,
+      repository: { address: repo.address.toLowerCase(), startBlock: repo.startBlock },
+      // deployment files written before LoanDesk existed still render (without the loan desk)
+      loanDesk: desk ? { address: desk.address.toLowerCase(), startBlock: desk.startBlock } : null,
+      placeholder: false,
+    };
   } else {
-    target = { network: 'localhost', address: ETH, startBlock: 0, placeholder: true };
+    // both data sources stay in, so `graph build` compiles both mappings
+    const none = { address: ETH, startBlock: 0 };
+    target = { network: 'localhost', repository: none, loanDesk: none, placeholder: true };
   }
   const network = opts.network ?? target.network;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(network)) {
     throw new Error(`network name ${JSON.stringify(network)} is not a graph-node network name (lowercase letters, digits, dashes)`);
   }
 
-  const doc = parseDocument(await readFile(path.join(subgraphDir, 'subgraph.template.yaml'), 'utf8'));
-  const sources = doc.get('dataSources', true) as { items: unknown[] } | undefined;
-  if (!sources || sources.items.length !== 1) throw new Error('subgraph.template.yaml: expected exactly one data source');
-  doc.setIn(['dataSources', 0, 'network'], network);
-  doc.setIn(['dataSources', 0, 'source', 'address'], target.address);
-  doc.setIn(['dataSources', 0, 'source', 'startBlock'], target.startBlock);
+  const template = path.join(subgraphDir, 'subgraph.template.yaml');
+  const doc = parseDocument(await readFile(template, 'utf8'));
+  const names = dataSourceNames(doc);
+  if (names.length !== 2) throw new Error(`subgraph.template.yaml: expected the data sources ${REPOSITORY_SOURCE} and ${LOAN_DESK_SOURCE}, found: ${names.join(', ') || 'none'}`);
+  pointAt(doc, dataSourceIndex(doc, REPOSITORY_SOURCE, template), target.repository, network);
+  const deskIndex = dataSourceIndex(doc, LOAN_DESK_SOURCE, template);
+  if (target.loanDesk) pointAt(doc, deskIndex, target.loanDesk, network);
+  else doc.deleteIn(['dataSources', deskIndex]);
 
   // graph-node wants a bare ABI array; the contracts package exports {contractName, abi, bytecode}
   await mkdir(path.join(subgraphDir, 'abis'), { recursive: true });
   await writeFile(path.join(subgraphDir, 'abis', 'ModelRepository.json'), `${JSON.stringify(modelRepositoryAbi, null, 2)}\n`);
+  await writeFile(path.join(subgraphDir, 'abis', 'LoanDesk.json'), `${JSON.stringify(loanDeskAbi, null, 2)}\n`);
 
   const out = opts.out ?? path.join(subgraphDir, 'subgraph.yaml');
   const header = `# GENERATED by scripts/render-manifest.ts from subgraph.template.yaml (${target.placeholder ? 'placeholder address' : file}); do not edit.\n`;
   await writeFile(out, header + doc.toString({ lineWidth: 0 }));
-  return { file: out, network, address: target.address, startBlock: target.startBlock, placeholder: target.placeholder };
+  return {
+    file: out,
+    network,
+    address: target.repository.address,
+    startBlock: target.repository.startBlock,
+    loanDesk: target.loanDesk,
+    placeholder: target.placeholder,
+  };
+}
+
+export interface RetargetOptions extends ContractTarget {
+  /** ModelRepository's address and startBlock are the top-level fields (as before LoanDesk) */
+  network?: string;
+  /**
+   * Where LoanDesk lives (`deployment.contracts.LoanDesk`). Left out, the copy drops the LoanDesk
+   * data source: its events are not indexed, and the ModelRepository data source alone decides
+   * where indexing starts.
+   */
+  loanDesk?: ContractTarget | null;
 }
 
 /**
@@ -69,14 +130,19 @@ export async function renderManifest(opts: RenderOptions = {}): Promise<Rendered
  * compiled WASM does not depend on the address, so tests can index a fresh chain without a
  * second `graph build`.
  */
-export async function retargetBuild(buildDir: string, target: { address: string; startBlock: number; network?: string }, outDir: string): Promise<string> {
+export async function retargetBuild(buildDir: string, target: RetargetOptions, outDir: string): Promise<string> {
   const manifestFile = path.join(buildDir, 'subgraph.yaml');
   if (!existsSync(manifestFile)) throw new Error(`${manifestFile} not found: run \`npm run build -w @hessian/subgraph\` first`);
-  await cp(buildDir, outDir, { recursive: true });
   const doc = parseDocument(await readFile(manifestFile, 'utf8'));
-  doc.setIn(['dataSources', 0, 'source', 'address'], target.address.toLowerCase());
-  doc.setIn(['dataSources', 0, 'source', 'startBlock'], target.startBlock);
-  if (target.network) doc.setIn(['dataSources', 0, 'network'], target.network);
+  pointAt(doc, dataSourceIndex(doc, REPOSITORY_SOURCE, manifestFile), target, target.network);
+  const hasDesk = dataSourceNames(doc).includes(LOAN_DESK_SOURCE);
+  if (target.loanDesk) {
+    if (!hasDesk) throw new Error(`${manifestFile} has no ${LOAN_DESK_SOURCE} data source (rendered from a deployment without LoanDesk?): rebuild with the placeholder or a deployment that has one`);
+    pointAt(doc, dataSourceIndex(doc, LOAN_DESK_SOURCE, manifestFile), target.loanDesk, target.network);
+  } else if (hasDesk) {
+    doc.deleteIn(['dataSources', dataSourceIndex(doc, LOAN_DESK_SOURCE, manifestFile)]);
+  }
+  await cp(buildDir, outDir, { recursive: true });
   await writeFile(path.join(outDir, 'subgraph.yaml'), doc.toString({ lineWidth: 0 }));
   return outDir;
 }
@@ -93,7 +159,8 @@ if (import.meta.main) {
   try {
     const network = values.network ?? (process.env.GRAPH_NETWORK || undefined);
     const r = await renderManifest({ deployment, network, out: values.out });
-    const where = r.placeholder ? 'placeholder address (no deployment file; fine for build and mapping tests)' : `${r.address} from block ${r.startBlock}`;
+    const desk = r.loanDesk ? `LoanDesk ${r.loanDesk.address} from block ${r.loanDesk.startBlock}` : 'no LoanDesk in the deployment file (its data source is left out)';
+    const where = r.placeholder ? 'placeholder addresses (no deployment file; fine for build and mapping tests)' : `ModelRepository ${r.address} from block ${r.startBlock}, ${desk}`;
     console.error(`subgraph.yaml: network ${r.network}, ${where}`);
   } catch (err) {
     console.error(`render-manifest: ${(err as Error).message}`);

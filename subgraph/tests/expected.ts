@@ -29,10 +29,11 @@ function be32(n: number): string {
   return b.toString('hex');
 }
 
-/** The expected data counts from an empty contract: model and gradient ids starting at 1. */
+/** The expected data counts from empty contracts: model, gradient, deployment, quote and request ids starting at 1. */
 function assertFresh(r: HistoryRecord): void {
-  if (r.firstModelId !== 1 || r.firstGradientId !== 1) {
-    throw new Error(`expected entities need the history on a fresh deployment (it started at model ${r.firstModelId}, gradient ${r.firstGradientId})`);
+  const first = { model: r.firstModelId, gradient: r.firstGradientId, deployment: r.firstDeploymentId, quote: r.firstQuoteId, request: r.firstRequestId };
+  if (Object.values(first).some((id) => id !== 1)) {
+    throw new Error(`expected entities need the history on a fresh deployment (its first ids: ${JSON.stringify(first)})`);
   }
 }
 
@@ -72,15 +73,18 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
       rewardCount: 7,
       lenderCount: 2,
       contributorCount: 3,
-      deploymentCount: 0,
-      activeDeploymentCount: 0,
-      quoteCount: 0,
-      answeredQuoteCount: 0,
-      loanRequestCount: 0,
-      approvedLoanCount: 0,
-      declinedLoanCount: 0,
-      lastBlockNumber: block('create m5'),
-      lastTimestamp: ts('create m5'),
+      // d1, d2 active; d3 retired
+      deploymentCount: 3,
+      activeDeploymentCount: 2,
+      // q6 never answered
+      quoteCount: 6,
+      answeredQuoteCount: 5,
+      // r1, r3 approved; r2 declined; r4 cancelled
+      loanRequestCount: 4,
+      approvedLoanCount: 2,
+      declinedLoanCount: 1,
+      lastBlockNumber: block('cancel r4'),
+      lastTimestamp: ts('cancel r4'),
     },
   };
 
@@ -332,14 +336,21 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     lastActivityAt: ts(f.last),
   });
   const accountRows = {
-    [a.alice]: account(a.alice, { modelsCreated: 2, first: 'create m1', last: 'withdraw alice eth' }),
-    [a.bob]: account(a.bob, { modelsCreated: 3, first: 'create m2', last: 'create m5' }),
-    [a.eve]: account(a.eve, { first: 'create m2', last: 'evaluate g10' }),
+    // the service of d2: answering q4 is its last act
+    [a.alice]: account(a.alice, { modelsCreated: 2, first: 'create m1', last: 'answer q4' }),
+    // lender and service of d3: answers q5 after retiring it
+    [a.bob]: account(a.bob, { modelsCreated: 3, first: 'create m2', last: 'answer q5' }),
+    // d1's service: r2 and r3 decided in one block
+    [a.eve]: account(a.eve, { first: 'create m2', last: 'decide r2' }),
     [a.frank]: account(a.frank, { first: 'top up m1', last: 'top up m1' }),
     // g1 +40000, g4 +50000, g6 +20000, g9 +60000, g10 +50000
     [a.carol]: account(a.carol, { submitted: 5, accepted: 5, improvement: 220_000n, rewardCount: 5, first: 'submit g1', last: 'withdraw carol eth' }),
     [a.dave]: account(a.dave, { submitted: 4, rejected: 2, expired: 1, rewardCount: 1, first: 'submit g2', last: 'submit g11' }),
     [a.erin]: account(a.erin, { submitted: 2, accepted: 1, expired: 1, rewardCount: 1, first: 'submit g3', last: 'claim g8' }),
+    // borrowers: named by their quotes, answers, requests, decisions and cancellations
+    [a.grace]: account(a.grace, { first: 'quote q1', last: 'cancel r4' }),
+    [a.heidi]: account(a.heidi, { first: 'quote q2', last: 'decide r2' }),
+    [a.ivan]: account(a.ivan, { first: 'quote q3', last: 'decide r3' }),
   };
 
   const balance = (who: string, tokenId: string, f: {
@@ -645,6 +656,119 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     ].map((row) => [row.id, row]),
   );
 
+  const deployment = (n: number, model: number, lender: string, f: {
+    service: string; token: string; version: number; score: bigint; target: bigint; weights: string; retired?: boolean;
+    quotes: number; answered: number; requests?: number; approved?: number; declined?: number; cancelled?: number;
+    approvedAmount?: bigint; rateWeighted?: bigint; averageRate?: string;
+  }) => ({
+    id: String(n),
+    deploymentId: BigInt(n),
+    model: String(model),
+    lender,
+    service: f.service,
+    token: f.token,
+    status: f.retired ? 'Retired' : 'Active',
+    modelVersion: f.version,
+    score: f.score,
+    targetScore: f.target,
+    targetReached: f.score >= f.target,
+    metric: 'auc',
+    weightsCid: r.cids[f.weights]!,
+    weightsCommitment: r.commitments[`d${n}`]!,
+    serviceCid: r.cids[`service d${n}`]!,
+    quoteCount: f.quotes,
+    answeredQuoteCount: f.answered,
+    loanRequestCount: f.requests ?? 0,
+    // every request in the history is decided or cancelled by the end
+    pendingLoanCount: 0,
+    approvedCount: f.approved ?? 0,
+    declinedCount: f.declined ?? 0,
+    cancelledCount: f.cancelled ?? 0,
+    approvedAmount: f.approvedAmount ?? 0n,
+    averageRateBps: f.averageRate ?? null,
+    rateWeightedAmount: f.rateWeighted ?? 0n,
+    deployedAt: ts(`deploy d${n}`),
+    deployedAtBlock: block(`deploy d${n}`),
+    transactionHash: hash(`deploy d${n}`),
+    retiredAt: f.retired ? ts(`retire d${n}`) : null,
+  });
+  const deploymentRows = Object.fromEntries(
+    [
+      // model 2: version 2 (g4, g9), best 610000 >= target 600000. r1 3000 at 900 bps, r3 1000 (of 10000
+      // asked) at 1250 bps, r2 declined: (3000 * 900 + 1000 * 1250) / 4000 = 987.5 bps
+      deployment(1, 2, a.bob, {
+        service: a.eve, token: htt, version: 2, score: 610_000n, target: 600_000n, weights: 'w2.2', quotes: 3, answered: 3,
+        requests: 3, approved: 2, declined: 1, approvedAmount: 4_000n * E18, rateWeighted: 3_950_000n * E18, averageRate: '987.5',
+      }),
+      // model 1: version 3 (g1, g3, g6), best 760000 short of 800000; q6 unanswered, r4 cancelled
+      deployment(2, 1, a.alice, { service: a.alice, token: eth, version: 3, score: 760_000n, target: 800_000n, weights: 'w1.3', quotes: 2, answered: 1, requests: 1, cancelled: 1 }),
+      // model 2 again, retired; its one quote answered after retirement
+      deployment(3, 2, a.bob, { service: a.bob, token: eth, version: 2, score: 610_000n, target: 600_000n, weights: 'w2.2', retired: true, quotes: 1, answered: 1 }),
+    ].map((row) => [row.id, row]),
+  );
+
+  const quote = (n: number, deploymentNumber: number, borrower: string, f: { answered: boolean; request?: number }) => ({
+    id: String(n),
+    quoteId: BigInt(n),
+    deployment: String(deploymentNumber),
+    borrower,
+    queryCid: r.cids[`query q${n}`]!,
+    status: f.answered ? 'Answered' : 'Requested',
+    resultCid: f.answered ? r.cids[`result q${n}`]! : null,
+    requestedAt: ts(`quote q${n}`),
+    requestedAtBlock: block(`quote q${n}`),
+    transactionHash: hash(`quote q${n}`),
+    answeredAt: f.answered ? ts(`answer q${n}`) : null,
+    answerTransactionHash: f.answered ? hash(`answer q${n}`) : null,
+    loanRequest: f.request === undefined ? null : String(f.request),
+  });
+  const quoteRows = Object.fromEntries(
+    [
+      quote(1, 1, a.grace, { answered: true, request: 1 }),
+      quote(2, 1, a.heidi, { answered: true, request: 2 }),
+      quote(3, 1, a.ivan, { answered: true, request: 3 }),
+      quote(4, 2, a.grace, { answered: true, request: 4 }),
+      quote(5, 3, a.heidi, { answered: true }),
+      quote(6, 2, a.ivan, { answered: false }),
+    ].map((row) => [row.id, row]),
+  );
+
+  const loanRequest = (n: number, deploymentNumber: number, quoteNumber: number, borrower: string, f: {
+    token: string; amount: bigint; termDays: number; status: string; approvedAmount?: bigint; rateBps?: number; reason?: string;
+  }) => {
+    const decided = f.status === 'Approved' || f.status === 'Declined';
+    return {
+      id: String(n),
+      requestId: BigInt(n),
+      deployment: String(deploymentNumber),
+      quote: String(quoteNumber),
+      borrower,
+      token: f.token,
+      amount: f.amount,
+      termDays: f.termDays,
+      disclosureCid: r.cids[`disclosure r${n}`]!,
+      status: f.status,
+      approved: decided ? f.status === 'Approved' : null,
+      approvedAmount: decided ? (f.approvedAmount ?? 0n) : null,
+      rateBps: decided ? (f.rateBps ?? 0) : null,
+      reason: f.reason ?? null,
+      requestedAt: ts(`request r${n}`),
+      requestedAtBlock: block(`request r${n}`),
+      transactionHash: hash(`request r${n}`),
+      decidedAt: decided ? ts(`decide r${n}`) : null,
+      decisionTransactionHash: decided ? hash(`decide r${n}`) : null,
+      cancelledAt: f.status === 'Cancelled' ? ts(`cancel r${n}`) : null,
+    };
+  };
+  const loanRequestRows = Object.fromEntries(
+    [
+      loanRequest(1, 1, 1, a.grace, { token: htt, amount: 3_000n * E18, termDays: 365, status: 'Approved', approvedAmount: 3_000n * E18, rateBps: 900, reason: 'Priced' }),
+      loanRequest(2, 1, 2, a.heidi, { token: htt, amount: 2_000n * E18, termDays: 180, status: 'Declined', reason: 'RiskTooHigh' }),
+      loanRequest(3, 1, 3, a.ivan, { token: htt, amount: 10_000n * E18, termDays: 730, status: 'Approved', approvedAmount: 1_000n * E18, rateBps: 1_250, reason: 'AmountAboveLimit' }),
+      loanRequest(4, 2, 4, a.grace, { token: eth, amount: 5n * E18, termDays: 90, status: 'Cancelled' }),
+    ].map((row) => [row.id, row]),
+  );
+
   return {
     Protocol: protocol,
     Token: token,
@@ -661,10 +785,9 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     Refund: refundRows,
     DayData: dayRows,
     TokenDayData: tokenDayRows,
-    // LoanDesk entities: the history does not use the loan desk yet
-    Deployment: {},
-    Quote: {},
-    LoanRequest: {},
+    Deployment: deploymentRows,
+    Quote: quoteRows,
+    LoanRequest: loanRequestRows,
   };
 }
 
@@ -714,6 +837,45 @@ export function expectedCheckpoints(r: HistoryRecord): { after: string; entities
         Model: { '1': { status: 'Closed', bountyLeft: 600n * FINNEY, shared: 600n * FINNEY, refunded: 1n } },
         // model 4 is open by now
         Protocol: { hessian: { openModelCount: 1 } },
+      },
+    },
+    {
+      after: 'deploy d3',
+      entities: {
+        Protocol: { hessian: { deploymentCount: 3, activeDeploymentCount: 3, quoteCount: 0 } },
+        Deployment: { '3': { status: 'Active', quoteCount: 0, retiredAt: null } },
+      },
+    },
+    {
+      // two quotes of one deployment in one block
+      after: 'quote q3',
+      entities: {
+        Protocol: { hessian: { quoteCount: 3, answeredQuoteCount: 0 } },
+        Deployment: { '1': { quoteCount: 3, answeredQuoteCount: 0 } },
+        Quote: { '3': { status: 'Requested', resultCid: null, loanRequest: null } },
+      },
+    },
+    {
+      after: 'retire d3',
+      entities: {
+        Protocol: { hessian: { activeDeploymentCount: 2, answeredQuoteCount: 4 } },
+        Deployment: { '3': { status: 'Retired', answeredQuoteCount: 0 } },
+        Quote: { '5': { status: 'Requested' } },
+      },
+    },
+    {
+      after: 'request r4',
+      entities: {
+        Protocol: { hessian: { loanRequestCount: 4, approvedLoanCount: 0 } },
+        Deployment: { '1': { loanRequestCount: 3, pendingLoanCount: 3 }, '2': { loanRequestCount: 1, pendingLoanCount: 1 } },
+        LoanRequest: { '1': { status: 'Pending', approved: null, reason: null } },
+      },
+    },
+    {
+      after: 'decide r1',
+      entities: {
+        Protocol: { hessian: { approvedLoanCount: 1, declinedLoanCount: 0 } },
+        Deployment: { '1': { pendingLoanCount: 2, approvedCount: 1, approvedAmount: 3_000n * E18, averageRateBps: '900' } },
       },
     },
   ];

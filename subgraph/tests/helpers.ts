@@ -18,9 +18,12 @@ export const buildDir = path.join(subgraphDir, 'build');
 
 /** Fails with a clear message when `graph build` has not run or is older than its sources. */
 export function assertFreshBuild(): void {
-  const wasm = path.join(buildDir, 'ModelRepository', 'ModelRepository.wasm');
-  if (!existsSync(wasm)) throw new Error(`${wasm} not found: run \`npm run build -w @hessian/subgraph\` first`);
-  const built = statSync(wasm).mtimeMs;
+  let built = Infinity;
+  for (const name of ['ModelRepository', 'LoanDesk']) {
+    const wasm = path.join(buildDir, name, `${name}.wasm`);
+    if (!existsSync(wasm)) throw new Error(`${wasm} not found: run \`npm run build -w @hessian/subgraph\` first`);
+    built = Math.min(built, statSync(wasm).mtimeMs);
+  }
   const sources = [
     path.join(subgraphDir, '..', 'schema.graphql'),
     path.join(subgraphDir, 'subgraph.template.yaml'),
@@ -46,8 +49,8 @@ export interface ChainBlock {
   logs: RpcLog[];
 }
 
-/** Every block holding a log of `address`, with its full transactions, in block order. */
-export async function fetchChain(url: string, address: string, fromBlock: number, toBlock: number): Promise<ChainBlock[]> {
+/** Every block holding a log of `address` (one or several), with its full transactions, in block order. */
+export async function fetchChain(url: string, address: string | string[], fromBlock: number, toBlock: number): Promise<ChainBlock[]> {
   const logs = await rpc<RpcLog[]>(url, 'eth_getLogs', [
     { address, fromBlock: `0x${fromBlock.toString(16)}`, toBlock: `0x${toBlock.toString(16)}` },
   ]);
@@ -121,7 +124,7 @@ export interface IndexedHistory {
 
 /**
  * Starts a Hardhat node, plays the scripted history, and feeds its blocks one by one through the
- * runtime running the compiled mappings (retargeted at the fresh deployment); `onBlock` receives
+ * runtime running the compiled mappings (both data sources retargeted at the fresh deployment); `onBlock` receives
  * each block's changes (apply them to a store). Call `stop()` when done.
  */
 export async function indexHistory(reader: EntityReader, onBlock: (chainBlock: ChainBlock, changes: EntityChange[]) => void): Promise<IndexedHistory> {
@@ -134,11 +137,14 @@ export async function indexHistory(reader: EntityReader, onBlock: (chainBlock: C
   };
   try {
     const record = await runHistory(chain.url);
-    const repo = record.deployment.contracts.ModelRepository;
+    const { ModelRepository: repo, LoanDesk: desk } = record.deployment.contracts;
+    if (!desk) throw new Error('the history deployment has no LoanDesk');
     workDir = await mkdtemp(path.join(tmpdir(), 'hessian-subgraph-'));
-    await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock }, path.join(workDir, 'build'));
+    const loanDesk = { address: desk.address, startBlock: desk.startBlock };
+    await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock, loanDesk }, path.join(workDir, 'build'));
     const subgraph = loadSubgraph(path.join(workDir, 'build'));
-    const blocks = await fetchChain(chain.url, record.repository, repo.startBlock, record.lastBlock);
+    const from = Math.min(repo.startBlock, desk.startBlock);
+    const blocks = await fetchChain(chain.url, [record.repository, record.loanDesk], from, record.lastBlock);
     for (const chainBlock of blocks) onBlock(chainBlock, await subgraph.runtime.processBlock(chainBlock.block, chainBlock.logs, reader));
     return { chain, record, blocks, subgraph, stop };
   } catch (err) {

@@ -3,6 +3,12 @@
 // (two in one block), a target reached, expiries, closes with refunds, equal-share and
 // expired-share claims, withdrawals, spread over five UTC days with fixed block times. Models 4
 // and 5 are still open at the end (one with a pending gradient), so "open bounties" has answers.
+// Day 5 is the loan desk (LoanDesk): model 2 (target reached) deployed with a delegated service,
+// model 1 (closed at its deadline) deployed, model 2 deployed a second time and retired; six
+// quotes from three borrowers (two in one block, one never answered, one answered after its
+// deployment retired), four loan requests: approved as priced, declined (RiskTooHigh) and
+// approved at the limit (AmountAboveLimit) in one block, and one cancelled. The history runs no
+// CKKS: query, result and disclosure CIDs are just valid CIDs.
 // The mapping tests replay it through the subgraph; the indexer and dashboard reuse it to get a
 // chain worth indexing:
 //   node subgraph/tests/history.ts --rpc http://127.0.0.1:8545 [--out record.json]
@@ -13,7 +19,7 @@ import { Contract, JsonRpcProvider, keccak256, parseEther, toUtf8Bytes, type Jso
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { deployHessian, modelRepositoryAbi, testTokenAbi, RewardRule, ETH, type Deployment } from '@hessian/contracts';
+import { deployHessian, loanDeskAbi, modelRepositoryAbi, testTokenAbi, DecisionReason, RewardRule, ETH, type Deployment } from '@hessian/contracts';
 
 export const DAY = 86_400;
 export const ETH_STAKE = parseEther('0.01');
@@ -30,6 +36,9 @@ export const ROLES = {
   erin: 6, // contributor
   frank: 7, // tops up model 1, closes models 1 and 3
   vault: 8, // receives carol's token withdrawal
+  grace: 9, // borrower: quotes q1 (d1) and q4 (d2); loan r1 approved, r4 cancelled
+  heidi: 10, // borrower: quotes q2 (d1) and q5 (d3, answered after retirement); loan r2 declined
+  ivan: 11, // borrower: quotes q3 (d1) and q6 (d2, never answered); loan r3 approved at the limit
 } as const;
 export type Role = keyof typeof ROLES;
 
@@ -40,7 +49,7 @@ export interface TxRecord {
   blockNumber: number;
   blockHash: string;
   timestamp: number;
-  /** the ModelRepository logs this transaction emitted, by their log index in the block */
+  /** the ModelRepository and LoanDesk logs this transaction emitted, by their log index in the block */
   logIndexes: number[];
 }
 
@@ -48,18 +57,25 @@ export interface HistoryRecord {
   rpcUrl: string;
   deployment: Deployment;
   repository: string;
+  /** LoanDesk's address (lowercase) */
+  loanDesk: string;
   token: string;
   accounts: Record<Role, string>;
   /** on-chain id of the script's model 1 / gradient 1 (1 on a fresh deployment; k-th = first + k - 1) */
   firstModelId: number;
   firstGradientId: number;
+  /** on-chain id of the script's deployment / quote / loan request 1 (1 on a fresh deployment) */
+  firstDeploymentId: number;
+  firstQuoteId: number;
+  firstRequestId: number;
   /** 01:00 UTC of the first day the history uses (unix seconds) */
   t0: number;
   /** t0's day number (unix seconds / 86400): DayData ids are day0 .. day0 + 4 */
   day0: number;
-  /** CIDs used, by name: weights "w1".., metadata "meta1".., gradients "g1".. */
+  /** CIDs used, by name: weights "w1".., metadata "meta1".., gradients "g1"..; loan desk:
+   * services "service d1".., queries "query q1".., results "result q1".., disclosures "disclosure r1".. */
   cids: Record<string, string>;
-  /** data commitments by gradient name */
+  /** data commitments by gradient name; weights commitments by deployment name ("d1"..) */
   commitments: Record<string, string>;
   /** every transaction, in order; look steps up with `tx(record, label)` */
   txs: TxRecord[];
@@ -78,7 +94,7 @@ export function tx(record: HistoryRecord, label: string): TxRecord {
 }
 
 export interface HistoryOptions {
-  /** reuse contracts already deployed (must include TestToken); default: deploy fresh ones */
+  /** reuse contracts already deployed (must include LoanDesk and TestToken); default: deploy fresh ones */
   deployment?: Deployment;
   /** called after each transaction */
   onStep?: (step: TxRecord) => void;
@@ -104,6 +120,9 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   const repoAddress = deployment.contracts.ModelRepository.address;
   const tokenAddress = deployment.contracts.TestToken?.address;
   if (!tokenAddress) throw new Error('runHistory: the deployment has no TestToken');
+  const deskAddress = deployment.contracts.LoanDesk?.address;
+  if (!deskAddress) throw new Error('runHistory: the deployment has no LoanDesk (deployHessian deploys one)');
+  const desk = (who: Role) => new Contract(deskAddress, loanDeskAbi, signers[who]);
   const repo = (who: Role) => new Contract(repoAddress, modelRepositoryAbi, signers[who]);
   const token = (who: Role) => new Contract(tokenAddress, testTokenAbi, signers[who]);
 
@@ -111,8 +130,15 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   // model k of this script is M(k), gradient k is G(k).
   const modelBase: bigint = await repo('deployer').modelCount();
   const gradientBase: bigint = await repo('deployer').gradientCount();
+  const deploymentBase: bigint = await desk('deployer').deploymentCount();
+  const quoteBase: bigint = await desk('deployer').quoteCount();
+  const requestBase: bigint = await desk('deployer').loanRequestCount();
   const M = (k: number) => modelBase + BigInt(k);
   const G = (k: number) => gradientBase + BigInt(k);
+  const D = (k: number) => deploymentBase + BigInt(k);
+  const Q = (k: number) => quoteBase + BigInt(k);
+  const R = (k: number) => requestBase + BigInt(k);
+  const ours = new Set([repoAddress.toLowerCase(), deskAddress.toLowerCase()]);
 
   // Fixed block times: day boundaries (DayData) and deadlines come out the same on every run.
   const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
@@ -129,7 +155,7 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
       blockNumber: receipt.blockNumber,
       blockHash: receipt.blockHash,
       timestamp: Number(BigInt(block.timestamp)),
-      logIndexes: receipt.logs.filter((l) => l.address.toLowerCase() === repoAddress.toLowerCase()).map((l) => l.index),
+      logIndexes: receipt.logs.filter((l) => ours.has(l.address.toLowerCase())).map((l) => l.index),
     };
     txs.push(step);
     opts.onStep?.(step);
@@ -256,14 +282,70 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   });
   await at(4 * DAY + 540, 'create m5', () => repo('bob').createModel(m5));
 
+  // ------------------------------------------------------------------ day 5: the loan desk
+  const deployParams = async (d: string, model: number, weights: string, token: string, service: string) => ({
+    modelId: M(model),
+    weightsCid: cids[weights]!,
+    weightsCommitment: (commitments[d] = keccak256(toUtf8Bytes(`salt and plaintext weights of ${d}`))),
+    serviceCid: await cid(`service ${d}`),
+    metric: 'auc',
+    token,
+    service,
+  });
+  // model 2 reached its target (then closed): bob deploys it in tokens, eve runs the service
+  const d1 = await deployParams('d1', 2, 'w2.2', tokenAddress, accounts.eve);
+  await at(5 * DAY, 'deploy d1', () => desk('bob').deployModel(d1));
+  // model 1 closed at its deadline short of its target; alice serves it herself (service 0 = lender)
+  const d2 = await deployParams('d2', 1, 'w1.3', ETH, ETH);
+  await at(5 * DAY + 60, 'deploy d2', () => desk('alice').deployModel(d2));
+  // model 2 again, in ETH with another pricing rule, served by bob; retired later
+  const d3 = await deployParams('d3', 2, 'w2.2', ETH, ETH);
+  await at(5 * DAY + 120, 'deploy d3', () => desk('bob').deployModel(d3));
+
+  const quote = (who: Role, deployment: number, q: string) => async () => desk(who).requestQuote(D(deployment), await cid(`query ${q}`));
+  const answer = (who: Role, quoteNumber: number) => async () => desk(who).answerQuote(Q(quoteNumber), await cid(`result q${quoteNumber}`));
+  await at(5 * DAY + 600, 'quote q1', quote('grace', 1, 'q1'));
+  await together(5 * DAY + 660, [
+    ['quote q2', quote('heidi', 1, 'q2')],
+    ['quote q3', quote('ivan', 1, 'q3')],
+  ]);
+  await at(5 * DAY + 720, 'quote q4', quote('grace', 2, 'q4'));
+  await at(5 * DAY + 780, 'quote q5', quote('heidi', 3, 'q5'));
+  await at(5 * DAY + 840, 'answer q1', answer('eve', 1));
+  await at(5 * DAY + 900, 'answer q2', answer('eve', 2));
+  await at(5 * DAY + 960, 'answer q3', answer('eve', 3));
+  await at(5 * DAY + 1020, 'answer q4', answer('alice', 4));
+  await at(5 * DAY + 1080, 'quote q6', quote('ivan', 2, 'q6')); // never answered
+  await at(5 * DAY + 1140, 'retire d3', () => desk('bob').retireDeployment(D(3)));
+  // pending quotes are still answered after retirement
+  await at(5 * DAY + 1200, 'answer q5', answer('bob', 5));
+
+  const request = (who: Role, r: string, quoteNumber: number, amount: bigint, termDays: number) => async () =>
+    desk(who).requestLoan(Q(quoteNumber), amount, termDays, await cid(`disclosure ${r}`));
+  await at(5 * DAY + 1800, 'request r1', request('grace', 'r1', 1, 3_000n * TOKEN_UNIT, 365));
+  await at(5 * DAY + 1860, 'request r2', request('heidi', 'r2', 2, 2_000n * TOKEN_UNIT, 180));
+  await at(5 * DAY + 1920, 'request r3', request('ivan', 'r3', 3, 10_000n * TOKEN_UNIT, 730));
+  await at(5 * DAY + 1980, 'request r4', request('grace', 'r4', 4, parseEther('5'), 90));
+  await at(5 * DAY + 2400, 'decide r1', () => desk('eve').decideLoan(R(1), true, 3_000n * TOKEN_UNIT, 900, DecisionReason.Priced));
+  await together(5 * DAY + 2460, [
+    ['decide r2', () => desk('eve').decideLoan(R(2), false, 0n, 0, DecisionReason.RiskTooHigh)],
+    // above the pricing rule's limit: approved at the limit
+    ['decide r3', () => desk('eve').decideLoan(R(3), true, 1_000n * TOKEN_UNIT, 1_250, DecisionReason.AmountAboveLimit)],
+  ]);
+  await at(5 * DAY + 2520, 'cancel r4', () => desk('grace').cancelLoanRequest(R(4)));
+
   return {
     rpcUrl,
     deployment,
     repository: repoAddress.toLowerCase(),
+    loanDesk: deskAddress.toLowerCase(),
     token: tokenAddress.toLowerCase(),
     accounts,
     firstModelId: Number(M(1)),
     firstGradientId: Number(G(1)),
+    firstDeploymentId: Number(D(1)),
+    firstQuoteId: Number(Q(1)),
+    firstRequestId: Number(R(1)),
     t0,
     day0: Math.floor(t0 / DAY),
     cids,

@@ -1,5 +1,6 @@
-// render-manifest.ts: the deployment file decides network, address and start block; the
-// template's event signatures and handlers match the contract ABI and the compiled mappings.
+// render-manifest.ts: the deployment file decides network, addresses and start blocks of both
+// data sources; the template's event signatures and handlers match the contract ABIs and the
+// compiled mappings.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { Interface } from 'ethers';
-import { modelRepositoryAbi } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi } from '@hessian/contracts';
 import { renderManifest, retargetBuild } from '../scripts/render-manifest.ts';
 import { assertFreshBuild, buildDir, subgraphDir } from './helpers.ts';
 
@@ -15,6 +16,7 @@ interface Manifest {
   specVersion: string;
   schema: { file: string };
   dataSources: {
+    name: string;
     network: string;
     source: { address: string; startBlock: number; abi: string };
     mapping: { apiVersion: string; file: string; abis: { name: string; file: string }[]; eventHandlers: { event: string; handler: string }[] };
@@ -31,6 +33,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: { Module: WasmModuleApi
 
 let dir: string;
 const address = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+const deskAddress = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512';
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'hessian-manifest-'));
@@ -45,35 +48,58 @@ async function deploymentFile(name: string, body: unknown) {
   return file;
 }
 
+const tx = `0x${'ab'.repeat(32)}`;
 const good = {
   network: 'sepolia',
   chainId: 11155111,
-  contracts: { ModelRepository: { address, startBlock: 7_123_456, transactionHash: `0x${'ab'.repeat(32)}` } },
+  contracts: {
+    ModelRepository: { address, startBlock: 7_123_456, transactionHash: tx },
+    LoanDesk: { address: deskAddress, startBlock: 7_123_460, transactionHash: tx },
+  },
 };
 
-test('renders network, address and start block from the deployment file', async () => {
+test('renders network, addresses and start blocks of both data sources from the deployment file', async () => {
   const out = path.join(dir, 'subgraph.yaml');
   const r = await renderManifest({ deployment: await deploymentFile('sepolia.json', good), out });
-  assert.deepStrictEqual(r, { file: out, network: 'sepolia', address: address.toLowerCase(), startBlock: 7_123_456, placeholder: false });
+  assert.deepStrictEqual(r, {
+    file: out,
+    network: 'sepolia',
+    address: address.toLowerCase(),
+    startBlock: 7_123_456,
+    loanDesk: { address: deskAddress.toLowerCase(), startBlock: 7_123_460 },
+    placeholder: false,
+  });
   const m = parse(await readFile(out, 'utf8')) as Manifest;
   assert.equal(m.specVersion, '1.0.0');
   assert.equal(m.schema.file, '../schema.graphql');
-  const ds = m.dataSources[0]!;
-  assert.equal(ds.network, 'sepolia');
-  assert.equal(ds.source.address, address.toLowerCase());
-  assert.equal(ds.source.startBlock, 7_123_456);
-  assert.equal(ds.mapping.apiVersion, '0.0.9');
-  // the ABI graph-cli and graph-node read is a bare array, the contract's own
-  const abi = JSON.parse(await readFile(path.join(subgraphDir, ds.mapping.abis[0]!.file), 'utf8'));
-  assert.ok(Array.isArray(abi));
-  assert.deepStrictEqual(abi, modelRepositoryAbi);
+  assert.deepStrictEqual(
+    m.dataSources.map((ds) => [ds.name, ds.network, ds.source.address, ds.source.startBlock, ds.mapping.apiVersion]),
+    [
+      ['ModelRepository', 'sepolia', address.toLowerCase(), 7_123_456, '0.0.9'],
+      ['LoanDesk', 'sepolia', deskAddress.toLowerCase(), 7_123_460, '0.0.9'],
+    ],
+  );
+  // the ABIs graph-cli and graph-node read are bare arrays, the contracts' own
+  for (const [ds, expected] of [[m.dataSources[0]!, modelRepositoryAbi], [m.dataSources[1]!, loanDeskAbi]] as const) {
+    const abi = JSON.parse(await readFile(path.join(subgraphDir, ds.mapping.abis[0]!.file), 'utf8'));
+    assert.ok(Array.isArray(abi));
+    assert.deepStrictEqual(abi, expected);
+  }
+});
+
+test('a deployment file without LoanDesk renders without its data source', async () => {
+  const out = path.join(dir, 'no-desk.yaml');
+  const old = { ...good, contracts: { ModelRepository: good.contracts.ModelRepository } };
+  const r = await renderManifest({ deployment: await deploymentFile('no-desk.json', old), out });
+  assert.equal(r.loanDesk, null);
+  assert.deepStrictEqual((parse(await readFile(out, 'utf8')) as Manifest).dataSources.map((ds) => ds.name), ['ModelRepository']);
 });
 
 test('--network overrides the deployment network', async () => {
   const out = path.join(dir, 'override.yaml');
   const r = await renderManifest({ deployment: await deploymentFile('d.json', good), network: 'mainnet', out });
   assert.equal(r.network, 'mainnet');
-  assert.equal((parse(await readFile(out, 'utf8')) as Manifest).dataSources[0]!.network, 'mainnet');
+  assert.deepStrictEqual((parse(await readFile(out, 'utf8')) as Manifest).dataSources.map((ds) => ds.network), ['mainnet', 'mainnet']);
 });
 
 test('bad input gets an error naming what was wrong', async () => {
@@ -81,37 +107,58 @@ test('bad input gets an error naming what was wrong', async () => {
   await assert.rejects(renderManifest({ deployment: path.join(dir, 'missing.json'), out }), /cannot read deployment file .*missing\.json/);
   const noAddress = { ...good, contracts: { ModelRepository: { ...good.contracts.ModelRepository, address: '0x1234' } } };
   await assert.rejects(renderManifest({ deployment: await deploymentFile('bad-address.json', noAddress), out }), /contracts\.ModelRepository\.address/);
+  const badDesk = { ...good, contracts: { ...good.contracts, LoanDesk: { ...good.contracts.LoanDesk, startBlock: -1 } } };
+  await assert.rejects(renderManifest({ deployment: await deploymentFile('bad-desk.json', badDesk), out }), /contracts\.LoanDesk\.startBlock/);
   await assert.rejects(renderManifest({ deployment: await deploymentFile('ok.json', good), network: 'Main Net', out }), /"Main Net" is not a graph-node network name/);
 });
 
-test('every event of the contract has a handler, with the exact signature', async () => {
+test('every event of each contract has a handler, with the exact signature', async () => {
   const out = path.join(dir, 'events.yaml');
   await renderManifest({ deployment: await deploymentFile('events.json', good), out });
-  const handlers = (parse(await readFile(out, 'utf8')) as Manifest).dataSources[0]!.mapping.eventHandlers;
-  const abiEvents: string[] = [];
-  new Interface(modelRepositoryAbi).forEachEvent((e) => {
-    abiEvents.push(`${e.name}(${e.inputs.map((i) => (i.indexed ? `indexed ${i.type}` : i.type)).join(',')})`);
-  });
-  assert.deepStrictEqual(handlers.map((h) => h.event).sort(), abiEvents.sort());
-  for (const h of handlers) assert.equal(h.handler, `handle${h.event.slice(0, h.event.indexOf('('))}`);
+  const sources = (parse(await readFile(out, 'utf8')) as Manifest).dataSources;
+  for (const [i, abi] of [modelRepositoryAbi, loanDeskAbi].entries()) {
+    const handlers = sources[i]!.mapping.eventHandlers;
+    const abiEvents: string[] = [];
+    new Interface(abi).forEachEvent((e) => {
+      abiEvents.push(`${e.name}(${e.inputs.map((p) => (p.indexed ? `indexed ${p.type}` : p.type)).join(',')})`);
+    });
+    assert.deepStrictEqual(handlers.map((h) => h.event).sort(), abiEvents.sort(), sources[i]!.name);
+    for (const h of handlers) assert.equal(h.handler, `handle${h.event.slice(0, h.event.indexOf('('))}`);
+  }
 });
 
-test('the compiled WASM exports every handler and imports no eth_call', async () => {
+test('the compiled WASM of both data sources exports every handler and imports no eth_call', async () => {
   assertFreshBuild();
   const built = parse(await readFile(path.join(buildDir, 'subgraph.yaml'), 'utf8')) as Manifest;
-  const wasm = await readFile(path.join(buildDir, built.dataSources[0]!.mapping.file));
-  const module = new wasmApi.Module(wasm);
-  const exports = new Set(wasmApi.Module.exports(module).map((e) => e.name));
-  for (const h of built.dataSources[0]!.mapping.eventHandlers) assert.ok(exports.has(h.handler), `${h.handler} exported`);
-  const imports = wasmApi.Module.imports(module).map((i) => `${i.module}.${i.name}`);
-  assert.ok(!imports.some((i) => i.startsWith('ethereum.')), `no ethereum.* host calls: ${imports.join(', ')}`);
+  assert.deepStrictEqual(built.dataSources.map((ds) => ds.name), ['ModelRepository', 'LoanDesk']);
+  for (const ds of built.dataSources) {
+    const module = new wasmApi.Module(await readFile(path.join(buildDir, ds.mapping.file)));
+    const exports = new Set(wasmApi.Module.exports(module).map((e) => e.name));
+    for (const h of ds.mapping.eventHandlers) assert.ok(exports.has(h.handler), `${ds.name}.${h.handler} exported`);
+    const imports = wasmApi.Module.imports(module).map((i) => `${i.module}.${i.name}`);
+    assert.ok(!imports.some((i) => i.startsWith('ethereum.')), `${ds.name}: no ethereum.* host calls: ${imports.join(', ')}`);
+  }
 });
 
-test('retargetBuild points a copy of the build at another deployment', async () => {
+test('retargetBuild points a copy of the build at another deployment, LoanDesk included when given', async () => {
   assertFreshBuild();
-  const out = await retargetBuild(buildDir, { address, startBlock: 42, network: 'localhost' }, path.join(dir, 'build'));
+  const loanDesk = { address: deskAddress, startBlock: 43 };
+  const out = await retargetBuild(buildDir, { address, startBlock: 42, network: 'localhost', loanDesk }, path.join(dir, 'build'));
   const m = parse(await readFile(path.join(out, 'subgraph.yaml'), 'utf8')) as Manifest;
-  assert.equal(m.dataSources[0]!.source.address, address.toLowerCase());
-  assert.equal(m.dataSources[0]!.source.startBlock, 42);
-  assert.deepStrictEqual(await readFile(path.join(out, m.dataSources[0]!.mapping.file)), await readFile(path.join(buildDir, m.dataSources[0]!.mapping.file)));
+  assert.deepStrictEqual(
+    m.dataSources.map((ds) => [ds.name, ds.network, ds.source.address, ds.source.startBlock]),
+    [
+      ['ModelRepository', 'localhost', address.toLowerCase(), 42],
+      ['LoanDesk', 'localhost', deskAddress.toLowerCase(), 43],
+    ],
+  );
+  for (const ds of m.dataSources) {
+    assert.deepStrictEqual(await readFile(path.join(out, ds.mapping.file)), await readFile(path.join(buildDir, ds.mapping.file)));
+  }
+  // callers that name only ModelRepository get the copy without the LoanDesk data source
+  const only = await retargetBuild(buildDir, { address, startBlock: 42 }, path.join(dir, 'build-repository-only'));
+  const m2 = parse(await readFile(path.join(only, 'subgraph.yaml'), 'utf8')) as Manifest;
+  assert.deepStrictEqual(m2.dataSources.map((ds) => [ds.name, ds.source.address, ds.source.startBlock]), [['ModelRepository', address.toLowerCase(), 42]]);
+  // ... and a copy without it cannot be pointed at a LoanDesk
+  await assert.rejects(retargetBuild(only, { address, startBlock: 42, loanDesk }, path.join(dir, 'build-again')), /has no LoanDesk data source/);
 });

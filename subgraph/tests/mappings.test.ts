@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Contract, JsonRpcProvider, id as topicOf } from 'ethers';
-import { modelRepositoryAbi, ETH, ModelStatus, enumName } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi, ETH, DeploymentStatus, LoanStatus, ModelStatus, QuoteStatus, enumName } from '@hessian/contracts';
 import type { LoadedSubgraph } from '@hessian/indexer/manifest';
 import { HandlerError } from '@hessian/indexer/runtime/errors';
 import type { EntityChange, EntityData } from '@hessian/indexer/types';
@@ -52,15 +52,18 @@ after(async () => {
 });
 
 describe('mappings over the scripted history', () => {
-  test('every event handler in the manifest ran', () => {
-    const ds = subgraph.manifest.dataSources[0]!;
-    const seen = new Set(blocks.flatMap((b) => b.logs.map((l) => l.topics[0]!.toLowerCase())));
-    for (const h of ds.mapping.eventHandlers) {
-      const signature = h.event.replace(/indexed /g, '');
-      assert.equal(h.topic0.toLowerCase(), topicOf(signature), `${h.handler}: topic0 matches ${signature}`);
-      assert.ok(seen.has(h.topic0.toLowerCase()), `${h.handler} was never triggered by the history`);
+  test('every event handler of both data sources ran, on its own contract\'s logs', () => {
+    const sources = subgraph.manifest.dataSources;
+    assert.deepStrictEqual(sources.map((ds) => [ds.name, ds.address]), [['ModelRepository', record.repository], ['LoanDesk', record.loanDesk]]);
+    for (const ds of sources) {
+      const seen = new Set(blocks.flatMap((b) => b.logs.filter((l) => l.address.toLowerCase() === ds.address).map((l) => l.topics[0]!.toLowerCase())));
+      for (const h of ds.mapping.eventHandlers) {
+        const signature = h.event.replace(/indexed /g, '');
+        assert.equal(h.topic0.toLowerCase(), topicOf(signature), `${h.handler}: topic0 matches ${signature}`);
+        assert.ok(seen.has(h.topic0.toLowerCase()), `${ds.name}.${h.handler} was never triggered by the history`);
+      }
     }
-    assert.equal(ds.mapping.eventHandlers.length, 11);
+    assert.deepStrictEqual(sources.map((ds) => ds.mapping.eventHandlers.length), [11, 7]);
   });
 
   test('expected data names every stored field of every entity type', () => {
@@ -73,7 +76,10 @@ describe('mappings over the scripted history', () => {
     }
   });
 
-  const expectedTypes = ['Protocol', 'Token', 'Model', 'Account', 'AccountToken', 'ModelContributor', 'Gradient', 'Evaluation', 'Reward', 'Deposit', 'Withdrawal', 'StakeRelease', 'Refund', 'DayData', 'TokenDayData'];
+  const expectedTypes = [
+    'Protocol', 'Token', 'Model', 'Account', 'AccountToken', 'ModelContributor', 'Gradient', 'Evaluation', 'Reward', 'Deposit',
+    'Withdrawal', 'StakeRelease', 'Refund', 'DayData', 'TokenDayData', 'Deployment', 'Quote', 'LoanRequest',
+  ];
   for (const entityType of expectedTypes) {
     test(`${entityType}: exactly the expected entities, every field`, () => {
       const expected = expectedEntities(record)[entityType]!;
@@ -133,6 +139,32 @@ describe('mappings over the scripted history', () => {
       }
       assert.equal(plainValue(store.get('Protocol', 'hessian')!.modelCount!), Number(await repo.modelCount()));
       assert.equal(plainValue(store.get('Protocol', 'hessian')!.gradientCount!), Number(await repo.gradientCount()));
+
+      const desk = new Contract(record.loanDesk, loanDeskAbi, provider);
+      for (const id of store.ids('Deployment')) {
+        const d = store.get('Deployment', id)!;
+        const onChain = await desk.getDeployment(BigInt(id));
+        assert.equal(plainValue(d.status!), enumName(DeploymentStatus, onChain.status), `deployment ${id} status`);
+        assert.equal(plainValue(d.lender!), onChain.lender.toLowerCase(), `deployment ${id} lender`);
+        assert.equal(plainValue(d.service!), onChain.service.toLowerCase(), `deployment ${id} service`);
+        assert.equal(plainValue(d.model!), onChain.modelId.toString(), `deployment ${id} model`);
+      }
+      for (const id of store.ids('Quote')) {
+        const q = store.get('Quote', id)!;
+        const onChain = await desk.getQuote(BigInt(id));
+        assert.equal(plainValue(q.status!), enumName(QuoteStatus, onChain.status), `quote ${id} status`);
+        assert.equal(q.loanRequest ? plainValue(q.loanRequest) : null, onChain.requestId === 0n ? null : onChain.requestId.toString(), `quote ${id} loanRequest`);
+      }
+      for (const id of store.ids('LoanRequest')) {
+        const l = store.get('LoanRequest', id)!;
+        const onChain = await desk.getLoanRequest(BigInt(id));
+        assert.equal(plainValue(l.status!), enumName(LoanStatus, onChain.status), `loan request ${id} status`);
+        assert.equal(plainValue(l.amount!), onChain.amount, `loan request ${id} amount`);
+      }
+      const protocol = store.get('Protocol', 'hessian')!;
+      assert.equal(plainValue(protocol.deploymentCount!), Number(await desk.deploymentCount()));
+      assert.equal(plainValue(protocol.quoteCount!), Number(await desk.quoteCount()));
+      assert.equal(plainValue(protocol.loanRequestCount!), Number(await desk.loanRequestCount()));
     } finally {
       provider.destroy();
     }
@@ -151,6 +183,27 @@ describe('mappings over the scripted history', () => {
         assert.match(err.message, /model 1 not found/);
         return true;
       },
+    );
+  });
+
+  test('a loan desk event for an unknown deployment or model fails its handler deterministically', async () => {
+    const blockOf = (label: string) => blocks.find((b) => b.block.number === `0x${tx(record, label).blockNumber.toString(16)}`)!;
+    const empty = new MemoryStore();
+    const quoted = blockOf('quote q1');
+    await assert.rejects(
+      () => subgraph.runtime.processBlock(quoted.block, quoted.logs, empty),
+      (err: unknown) => {
+        assert.ok(err instanceof HandlerError, `expected a HandlerError, got ${String(err)}`);
+        assert.equal(err.handler, 'handleQuoteRequested');
+        assert.match(err.message, /deployment 1 not found/);
+        return true;
+      },
+    );
+    // LoanDesk indexed without ModelRepository's entities: the deployed model is unknown
+    const deployed = blockOf('deploy d1');
+    await assert.rejects(
+      () => subgraph.runtime.processBlock(deployed.block, deployed.logs, empty),
+      (err: unknown) => err instanceof HandlerError && err.handler === 'handleModelDeployed' && /model 2 not found/.test(err.message),
     );
   });
 });

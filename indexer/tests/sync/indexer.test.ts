@@ -220,17 +220,17 @@ describe('startIndexer over the scripted history', () => {
     // after the history: handlers would (rightly) fail on gradients of models created before the start
     const afterHistory = h.record.lastBlock + 1;
     try {
-      // a later start block: the stored logs still cover it
-      writeFileSync(manifest, original.replace(/startBlock: \d+/, `startBlock: ${afterHistory}`));
+      // a later start block (both data sources): the stored logs still cover it
+      writeFileSync(manifest, original.replace(/startBlock: \d+/g, `startBlock: ${afterHistory}`));
       const later = await start({ db: file, rebuild: true });
       await later.ready;
       assert.equal(await getLogs(later), 0);
       const historyModels = Object.keys(expectedEntities(h.record).Model!);
       assert.ok(!later.store.dump().some((d) => d.entityType === 'Model' && historyModels.includes(d.id)), 'the history is before the new start block');
       await stop(later);
-      // another address: the stored logs say nothing about it
+      // another address (both data sources): the stored logs say nothing about it
       const token = h.record.deployment.contracts.TestToken!.address.toLowerCase();
-      writeFileSync(manifest, original.replace(/address: "?0x[0-9a-fA-F]{40}"?/, `address: "${token}"`));
+      writeFileSync(manifest, original.replace(/address: "?0x[0-9a-fA-F]{40}"?/g, `address: "${token}"`));
       const lines: string[] = [];
       const other = await start({ db: file, rebuild: true, logger: createLogger({ level: 'warn', write: (l) => lines.push(l) }) });
       await other.ready;

@@ -1,5 +1,6 @@
 // The real thing for orchestration tests: a Hardhat node, the subgraph engineer's scripted
-// ModelRepository history on it, and the compiled subgraph pointed at that deployment.
+// ModelRepository + LoanDesk history on it, and the compiled subgraph (both data sources)
+// pointed at that deployment.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,8 +36,11 @@ export async function startHessianChain(): Promise<HessianChain> {
   const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
   try {
     const record = await runHistory(chain.url);
-    const repo = record.deployment.contracts.ModelRepository!;
-    const subgraphDir = await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock }, path.join(workDir, 'build'));
+    const { ModelRepository: repo, LoanDesk: desk } = record.deployment.contracts;
+    if (!desk) throw new Error('the history deployment has no LoanDesk');
+    // both data sources: the indexer follows two contracts with their own start blocks
+    const loanDesk = { address: desk.address, startBlock: desk.startBlock };
+    const subgraphDir = await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock, loanDesk }, path.join(workDir, 'build'));
     const send = <T,>(method: string, params: unknown[] = []) => provider.send(method, params) as Promise<T>;
     const signers = new Map<number, JsonRpcSigner>();
     const signer = async (i: number) => {
