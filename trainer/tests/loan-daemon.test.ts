@@ -344,6 +344,23 @@ test('the CLI: deploy with a pricing file, quote and request with --json, a deci
   assert.equal((await lenderDesk.queryEvents('LoanDecided', [loan.requestId])).length, 1);
 });
 
+test('a deployment interrupted before or after its transaction is finished by the next run, never sent twice', { timeout: 120_000 }, async () => {
+  const base = { repo: lenderRepo, desk: lenderDesk, store: sc.store, stateDir: lenderDir(), modelId, log: sc.log };
+  const before = (await lenderDesk.queryEvents('ModelDeployed')).length;
+  await assert.rejects(deployModel({ ...base, beforeDeploy: () => { throw new Error('crash before deployModel'); } }), /crash before/);
+  const resumed = await deployModel(base);
+  assert.equal(resumed.resumed, true);
+  assert.equal((await lenderDesk.queryEvents('ModelDeployed')).length, before + 1);
+
+  await assert.rejects(deployModel({ ...base, afterDeploy: () => { throw new Error('crash after deployModel'); } }), /crash after/);
+  const found = await deployModel(base);
+  assert.equal(found.resumed, true);
+  const all = await lenderDesk.queryEvents('ModelDeployed');
+  assert.equal(all.length, before + 2, 'the mined deployment was found on-chain, not sent again');
+  assert.equal(all.at(-1)!.deploymentId, found.deploymentId);
+  assert.equal(all.filter((e) => e.serviceCid === found.serviceCid).length, 1);
+});
+
 test('secret keys never reach the logs', () => {
   const all = sc.logLines.join('');
   const j = loanServiceJournal(lenderDir()).value;

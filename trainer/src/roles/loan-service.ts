@@ -134,6 +134,10 @@ export interface DeployModelConfig {
   /** service account (default: the lender) */
   service?: string;
   log?: Logger;
+  /** fault injection for restart tests: after the deployment is journaled, before its transaction */
+  beforeDeploy?: () => void | Promise<void>;
+  /** fault injection for restart tests: once the transaction is mined, before the journal records it */
+  afterDeploy?: () => void | Promise<void>;
 }
 
 export interface DeployedModel {
@@ -272,7 +276,9 @@ export async function deployModel(cfg: DeployModelConfig): Promise<DeployedModel
     state: 'prepared',
   };
   journal.update((j) => void (j.deployments[serviceCid] = rec));
+  await cfg.beforeDeploy?.();
   const res = await cfg.desk.deployModel(deployInput(cfg, rec, meta.metric));
+  await cfg.afterDeploy?.();
   journal.update((j) => Object.assign(j.deployments[serviceCid]!, { state: 'deployed', deploymentId: res.event.deploymentId, blockNumber: res.blockNumber, txHash: res.txHash }));
   log.info('model deployed', { modelId: cfg.modelId, deploymentId: res.event.deploymentId, version: m.version, score: m.bestScore, serviceCid, logitRange, tx: res.txHash });
   return { deploymentId: res.event.deploymentId, modelId: cfg.modelId, weightsCid: m.weightsCid, serviceCid, weightsCommitment: commitment, logitRange, txHash: res.txHash, resumed: false };
