@@ -1,4 +1,4 @@
-// The six example queries answer their questions on real indexed data: the scripted history,
+// The seven example queries answer their questions on real indexed data: the scripted history,
 // run through the compiled mappings into the indexer's SQLite entity store and served by its
 // graph-node compatible GraphQL API.
 import { after, before, test } from 'node:test';
@@ -124,6 +124,11 @@ test('5. protocol totals and the daily series', async () => {
     [data.protocol.modelCount, data.protocol.openModelCount, data.protocol.gradientCount, data.protocol.acceptedGradientCount, data.protocol.rewardCount],
     [5, 2, 11, 6, 7],
   );
+  // the loan desk: three deployments (one retired), six quotes (five answered), four requests
+  assert.deepStrictEqual(
+    ['deploymentCount', 'activeDeploymentCount', 'quoteCount', 'answeredQuoteCount', 'loanRequestCount', 'approvedLoanCount', 'declinedLoanCount'].map((k) => data.protocol[k]),
+    [3, 2, 6, 5, 4, 2, 1],
+  );
   assert.deepStrictEqual(data.tokens.map((t: Json) => [t.id, t.totalEscrowed, t.totalPaid, t.totalLocked]), [
     [record.token, '1500000000000000000000', '1200000000000000000000', '300000000000000000000'],
     [ETH, '3700000000000000001', '2500000000000000000', '1000000000000000000'],
@@ -157,4 +162,36 @@ test('6. any of it as of a past block', async () => {
   const now = await run('time-travel', { block: record.lastBlock, model: '1' });
   assert.equal(now.model.status, 'Closed');
   assert.deepStrictEqual(now.models.map((m: Json) => m.id), ['5', '4']);
+});
+
+test('7. a deployed model\'s loan decisions', async () => {
+  const a = record.accounts;
+  const { deployment } = await run('loan-decisions', { deployment: '1' });
+  assert.deepStrictEqual(
+    [deployment.model.id, deployment.lender.id, deployment.token, deployment.status, deployment.metric, deployment.modelVersion, deployment.score, deployment.targetScore],
+    ['2', a.bob, record.token, 'Active', 'auc', 2, '610000', '600000'],
+  );
+  assert.deepStrictEqual(
+    [deployment.quoteCount, deployment.answeredQuoteCount, deployment.loanRequestCount, deployment.pendingLoanCount, deployment.approvedCount, deployment.declinedCount, deployment.cancelledCount],
+    [3, 3, 3, 0, 2, 1, 0],
+  );
+  // 3000 at 900 bps and 1000 at 1250 bps
+  assert.deepStrictEqual([deployment.approvedAmount, deployment.averageRateBps], ['4000000000000000000000', '987.5']);
+  // newest first, decided ones by default
+  assert.deepStrictEqual(
+    deployment.loanRequests.map((l: Json) => [l.id, l.borrower.id, l.quote.id, l.status, l.approvedAmount, l.rateBps, l.reason]),
+    [
+      ['3', a.ivan, '3', 'Approved', '1000000000000000000000', 1250, 'AmountAboveLimit'],
+      ['2', a.heidi, '2', 'Declined', '0', 0, 'RiskTooHigh'],
+      ['1', a.grace, '1', 'Approved', '3000000000000000000000', 900, 'Priced'],
+    ],
+  );
+  assert.equal(deployment.loanRequests[2].decidedAt, String(tx(record, 'decide r1').timestamp));
+  const declined = await run('loan-decisions', { deployment: '1', statuses: ['Declined'] });
+  assert.deepStrictEqual(declined.deployment.loanRequests.map((l: Json) => l.id), ['2']);
+  // model 1's deployment: nothing decided, one cancelled request
+  const d2 = (await run('loan-decisions', { deployment: '2' })).deployment;
+  assert.deepStrictEqual([d2.loanRequests, d2.averageRateBps, d2.cancelledCount], [[], null, 1]);
+  const cancelled = await run('loan-decisions', { deployment: '2', statuses: ['Cancelled', 'Pending'] });
+  assert.deepStrictEqual(cancelled.deployment.loanRequests.map((l: Json) => [l.id, l.status, l.approved, l.decidedAt]), [['4', 'Cancelled', null, null]]);
 });

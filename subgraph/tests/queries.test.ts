@@ -1,4 +1,4 @@
-// The six example queries (queries/*.graphql) parse, name their operation, and validate against
+// The seven example queries (queries/*.graphql) parse, name their operation, and validate against
 // the graph-node query API the indexer generates from schema.graphql (queries-answers.test.ts
 // runs them against indexed data).
 import { test } from 'node:test';
@@ -11,7 +11,7 @@ import { buildApiSchema } from '@hessian/indexer/graphql/api-schema';
 import { subgraphDir } from './helpers.ts';
 
 const queriesDir = path.join(subgraphDir, 'queries');
-const QUERIES = ['open-bounties', 'score-history', 'leaderboard', 'contributor-history', 'protocol-totals', 'time-travel'];
+const QUERIES = ['open-bounties', 'score-history', 'leaderboard', 'contributor-history', 'protocol-totals', 'time-travel', 'loan-decisions'];
 
 async function operations() {
   return Promise.all(
