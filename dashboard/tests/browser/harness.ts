@@ -1,5 +1,5 @@
 // The real stack the browser tests run against: a Hardhat node with the subgraph's scripted
-// history, the embedded indexer serving graph-node's API over it, the built dashboard, and a
+// history (ModelRepository and LoanDesk), the embedded indexer serving graph-node's API over it, the built dashboard, and a
 // pass-through proxy in front of the API that the tests can take down and bring back.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
@@ -97,9 +97,15 @@ export async function startStack(): Promise<Stack> {
     cleanups.push(() => chain.stop());
     const history = await runHistory(chain.url);
     const repo = history.deployment.contracts.ModelRepository;
+    const desk = history.deployment.contracts.LoanDesk;
+    if (!desk) throw new Error('the history deployment has no LoanDesk');
     const indexer = await startIndexer({
       rpcUrl: chain.url,
-      subgraph: await retargetBuild(SUBGRAPH_BUILD, { address: repo.address, startBlock: repo.startBlock }, path.join(dir, 'subgraph')),
+      subgraph: await retargetBuild(
+        SUBGRAPH_BUILD,
+        { address: repo.address, startBlock: repo.startBlock, loanDesk: { address: desk.address, startBlock: desk.startBlock } },
+        path.join(dir, 'subgraph'),
+      ),
       db: ':memory:',
       port: 0,
       subgraphName: 'hessian',
