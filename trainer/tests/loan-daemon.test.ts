@@ -136,12 +136,14 @@ test('the lender deploys the trained model: score from the repository, logit ran
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
 });
 
-test('borrower quote: the decrypted probability equals the plaintext model; the loan is priced by the published rule', { timeout: 180_000 }, async () => {
+test('borrower quote: the decrypted probability equals the plaintext model; the loan is priced by the published rule', { timeout: 180_000 }, async (t) => {
   const svc = await service();
   try {
     const borrower = await desk(3);
     const bdir = path.join(sc.dir, 'borrower-a');
+    const started = performance.now();
     const q = await requestQuote({ desk: borrower, store: sc.store, stateDir: bdir, deploymentId: 1, features: borrowerCsv, row: 2, amount: parseEther('2'), termDays: 365, log: sc.log.child({ who: 'borrower-a' }) });
+    t.diagnostic(`quote round trip (keygen, encrypt, upload, tx, answer, decrypt): ${Math.round(performance.now() - started)} ms`);
     const x = encodeBorrowerRow(await readCsvFile(borrowerCsv), spec, 2);
     assert.deepEqual([...x], [...borrowerRows[2]!], 'the borrower encodes its row exactly as the lender encodes data');
     const z = dot(w, x);
@@ -151,7 +153,9 @@ test('borrower quote: the decrypted probability equals the plaintext model; the 
     assert.equal(q.rateBps, expected.rateBps);
     assert.equal(q.approved, expected.approved);
 
+    const applied = performance.now();
     const loan = await requestLoan({ desk: borrower, store: sc.store, stateDir: bdir, quoteId: q.quoteId, amount: parseEther('2'), termDays: 365, wait: true, timeoutMs: 60_000, log: sc.log.child({ who: 'borrower-a' }) });
+    t.diagnostic(`loan request to on-chain decision: ${Math.round(performance.now() - applied)} ms; |logit error| ${Math.abs(q.logit - dot(w, x)).toExponential(1)}`);
     const decided = (await lenderDesk.queryEvents('LoanDecided', [loan.requestId]))[0]!;
     assert.equal(decided.approved, expected.approved);
     assert.equal(decided.rateBps, expected.approved ? expected.rateBps : 0);
