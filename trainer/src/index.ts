@@ -20,7 +20,13 @@ export { Journal } from './state.ts';
 export { loadWallet, walletSourceFromEnv, writeKeystore } from './wallet.ts';
 export { createLogger, silentLogger, parseLogLevel } from './log.ts';
 export type { Logger, LogLevel } from './log.ts';
-export { main } from './cli.ts';
+export { main, loanMain } from './cli.ts';
+export { deployModel, startLoanService, decideManually, loanServiceJournal, weightsCommitment } from './roles/loan-service.ts';
+export type { DeployModelConfig, DeployedModel, LoanServiceConfig, LoanServiceHandle, LoanServiceJournal, ManualDecision } from './roles/loan-service.ts';
+export { requestQuote, finishQuote, requestLoan, waitForDecision, fetchServiceDocument, encodeBorrowerRow, borrowerJournal, QuoteTimeoutError } from './roles/borrower.ts';
+export type { QuoteConfig, QuoteResult, LoanRequestConfig, LoanRequestResult, LoanDecisionSummary, BorrowerJournal } from './roles/borrower.ts';
+export { LoanDeskClient, LoanDeskWatcher, LoanDeskView, DECISION_REASON, decodeLoanDeskLog } from './chain/loan-desk.ts';
+export type { LoanDeskConfig, LoanDeskEvent, DeployModelInput, QuoteState, LoanRequestState } from './chain/loan-desk.ts';
 export { openContentStore } from './ipfs/index.ts';
 export type { ContentStore, ContentStoreConfig } from './ipfs/index.ts';
 export {
