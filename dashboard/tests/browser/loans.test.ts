@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { DecisionReason, ETH, loanDeskAbi } from '@hessian/contracts';
 import { ETH as ETH_INFO, formatAmount, formatInt, type TokenInfo } from '../../src/lib/format.ts';
 import { averageRateBps, formatApr, formatTerm, reasonLabel } from '../../src/lib/loans.ts';
+import { tx } from '@hessian/subgraph/tests/history';
 import { openPage, screenshot, startStack, type Stack } from './harness.ts';
 
 let stack: Stack;
@@ -213,7 +214,7 @@ describe('loan desk pages on a real indexer', { timeout: 300_000 }, () => {
     assert.deepEqual(errors, []);
   });
 
-  test('time travel shows a request as pending before its decision', async () => {
+  test('time travel shows a request as pending before its decision, and empty states before any deployment', async () => {
     const { loanRequests } = await stack.gql<{ loanRequests: ApiLoan[] }>(`{ loanRequests(first: 1000, where: { status: Approved }) { ${LOAN_FIELDS} } }`);
     const l = loanRequests[0]!;
     const block = Number(l.requestedAtBlock);
@@ -225,6 +226,15 @@ describe('loan desk pages on a real indexer', { timeout: 300_000 }, () => {
     assert.equal(await text(`tr[data-loan="${l.id}"] [data-field="reason"]`), 'awaiting decision');
     await page.locator('button', { hasText: 'Back to live' }).click();
     await page.locator(`tr[data-loan="${l.id}"] [data-field="status"]`, { hasText: 'Approved' }).waitFor({ timeout: 15_000 });
+
+    // before the first deployment: empty states, not errors
+    const before = tx(stack.history, 'deploy d1').blockNumber - 1;
+    await go(`#/loans?block=${before}`, '[data-testid="deploymentCount"]');
+    await page.locator('p.empty', { hasText: 'No model is deployed yet' }).waitFor();
+    await page.locator('p.empty', { hasText: 'No loan request yet' }).waitFor();
+    assert.equal(await text('[data-testid="deploymentCount"]'), '0');
+    await go(`#/deployment/1?block=${before}`, 'p.empty');
+    assert.match(await text('p.empty'), new RegExp(`No deployment #1 existed at block ${before}`));
     assert.deepEqual(errors, []);
   });
 
