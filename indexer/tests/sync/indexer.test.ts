@@ -52,6 +52,13 @@ describe('startIndexer over the scripted history', () => {
   test('handler parity: every entity equals what the mapping tests expect', async () => {
     const r = await start();
     await r.ready;
+    // two contracts, each its own address and start block (LoanDesk is deployed after ModelRepository)
+    const { ModelRepository: repo, LoanDesk: desk } = h.record.deployment.contracts;
+    assert.deepEqual(
+      r.subgraph.manifest.dataSources.map((ds) => [ds.name, ds.address, ds.startBlock]),
+      [['ModelRepository', repo.address.toLowerCase(), repo.startBlock], ['LoanDesk', desk!.address.toLowerCase(), desk!.startBlock]],
+    );
+    assert.ok(desk!.startBlock > repo.startBlock);
     const expected = expectedEntities(h.record);
     for (const [entityType, rows] of Object.entries(expected)) {
       const def = r.subgraph.schema.entities.get(entityType)!;
