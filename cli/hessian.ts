@@ -29,6 +29,10 @@ const commands: Record<string, Command> = {
     summary: 'trainer roles: lender | evaluate | owner | withdraw',
     run: async (argv) => (await import('./commands/train.ts')).train(argv),
   },
+  loan: {
+    summary: 'model deployment: deploy | decide (lender service) | quote | request (borrower)',
+    run: async (argv) => (await import('./commands/loan.ts')).loan(argv),
+  },
   demo: {
     summary: 'the whole system on embedded defaults: chain, indexer, dashboard, lender, owners',
     run: async (argv) => (await import('./commands/demo.ts')).demo(argv),

@@ -10,7 +10,9 @@ import { parseOptions, intOption, numberOption } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
 import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
+import { readCsvFile } from '@hessian/trainer/data/csv';
 import { Progress } from '../demo/progress.ts';
+import { demoApplicants, runLoanDesk } from '../demo/loans.ts';
 
 const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const DEFAULT_DATASET = path.join(repo, 'trainer', 'data', 'lending_club_loan_data.csv');
@@ -34,7 +36,8 @@ export async function demo(argv: string[]): Promise<void> {
       'chain-port': { type: 'string', default: '0', description: 'JSON-RPC port (0 = a free one)' },
       'graphql-port': { type: 'string', default: '4350', description: 'GraphQL port (0 = a free one)' },
       'dashboard-port': { type: 'string', default: '5173', description: 'dashboard port (0 = a free one)' },
-      exit: { type: 'boolean', description: 'stop once every owner has submitted its rounds and all are evaluated' },
+      borrowers: { type: 'string', env: 'HESSIAN_DEMO_BORROWERS', default: '3', description: 'borrowers asking the deployed model for encrypted quotes after training (0 skips the loan desk)' },
+      exit: { type: 'boolean', description: 'stop once training and the borrowers\' loans are done' },
       quiet: { type: 'boolean', description: 'print only the URLs and the summary' },
     },
     argv,
@@ -45,6 +48,10 @@ export async function demo(argv: string[]): Promise<void> {
   const batch = intOption('batch', opts.batch, 1)!;
   const target = numberOption('target', opts.target)!;
   const testFraction = numberOption('test-fraction', opts['test-fraction'])!;
+  const borrowers = intOption('borrowers', opts.borrowers, 0)!;
+  // Hardhat funds 20 accounts: deployer, lender, owners, then the loan service and borrowers
+  if (2 + owners + (borrowers > 0 ? 1 + borrowers : 0) > 20) throw new CliError(`--owners ${owners} with --borrowers ${borrowers} needs more than the local chain's 20 funded accounts`);
+  if (borrowers > 3) throw new CliError(`--borrowers ${borrowers}: the demo has 3 borrower profiles`);
   if (!existsSync(opts.data!)) throw new CliError(`--data ${opts.data}: file not found`);
 
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -75,7 +82,7 @@ export async function demo(argv: string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   try {
-    const [{ startLocalChain, HARDHAT_MNEMONIC }, contracts, { retargetBuild }, { startIndexer }, { serveDashboard }, trainer] = await Promise.all([
+    const [{ startLocalChain, HARDHAT_MNEMONIC }, contracts, { retargetBuild, deploymentTarget }, { startIndexer }, { serveDashboard }, trainer] = await Promise.all([
       import('@hessian/contracts/local-chain'),
       import('@hessian/contracts'),
       import('@hessian/subgraph/scripts/render-manifest'),
@@ -101,7 +108,7 @@ export async function demo(argv: string[]): Promise<void> {
     if (!existsSync(path.join(built, 'subgraph.yaml'))) {
       throw new CliError('the subgraph is not built: run `npm run build` first (npm start does)');
     }
-    const subgraphDir = await retargetBuild(built, { address: repoContract.address, startBlock: repoContract.startBlock, network: 'localhost' }, path.join(dir, 'subgraph'));
+    const subgraphDir = await retargetBuild(built, deploymentTarget(deployment), path.join(dir, 'subgraph'));
     const indexer = await startIndexer({
       rpcUrl: chain.url,
       subgraph: subgraphDir,
@@ -187,14 +194,40 @@ export async function demo(argv: string[]): Promise<void> {
     out(`running     ${owners} owners x ${rounds} rounds; Ctrl-C to stop${opts.exit ? '' : ' (the services keep running after training)'}`);
 
     const finished = progress.done.then(() => 'done' as const);
-    const why = await Promise.race([finished, interruptedP.then(() => 'interrupted' as const)]);
+    const interruptedWhy = interruptedP.then(() => 'interrupted' as const);
+    let why = await Promise.race([finished, interruptedWhy]);
     if (why === 'done') {
       out(progress.summary());
       out(`dashboard   ${dash.url}#/model/${opened.modelId}`);
-      if (!opts.exit) {
-        out('training done; serving the dashboard and GraphQL until Ctrl-C');
-        await interruptedP;
-      }
+    }
+    if (why === 'done' && borrowers > 0) {
+      const deskContract = deployment.contracts.LoanDesk;
+      if (!deskContract) throw new CliError('the deployment has no LoanDesk contract');
+      const lenderWallet = new Wallet(key(1));
+      const loans = runLoanDesk({
+        trainer,
+        rpcUrl: chain.url,
+        desk: deskContract,
+        lender,
+        lenderWallet,
+        serviceWallet: new Wallet(key(2 + owners)),
+        modelId: opened.modelId,
+        lenderDir: path.join(dir, 'lender'),
+        dir,
+        store,
+        heldOut: await readCsvFile(files.lender),
+        label: opts.label!,
+        applicants: demoApplicants(Array.from({ length: borrowers }, (_, k) => new Wallet(key(3 + owners + k)))),
+        log,
+        out,
+        onStop: (stop) => stops.push(stop),
+      }).then(() => 'done' as const);
+      why = await Promise.race([loans, interruptedWhy]);
+      if (why === 'done') out(`loans       ${dash.url}#/loans`);
+    }
+    if (why === 'done' && !opts.exit) {
+      out('done; serving the dashboard and GraphQL until Ctrl-C');
+      await interruptedP;
     }
   } finally {
     process.off('SIGINT', onSignal);

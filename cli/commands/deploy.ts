@@ -55,9 +55,8 @@ export async function deploy(argv: string[]): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
   if (opts['subgraph-out']) {
-    const { retargetBuild } = await import('@hessian/subgraph/scripts/render-manifest');
-    const repoContract = deployment.contracts.ModelRepository;
-    const out = await retargetBuild(path.join(repo, 'subgraph', 'build'), { address: repoContract.address, startBlock: repoContract.startBlock, network: opts.network! }, path.resolve(opts['subgraph-out']));
+    const { retargetBuild, deploymentTarget } = await import('@hessian/subgraph/scripts/render-manifest');
+    const out = await retargetBuild(path.join(repo, 'subgraph', 'build'), deploymentTarget(deployment, opts.network!), path.resolve(opts['subgraph-out']));
     process.stdout.write(`subgraph for the embedded indexer: ${out}\n`);
   }
   if (!opts['graph-node']) return;

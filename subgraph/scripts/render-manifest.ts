@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
-import { loanDeskAbi, modelRepositoryAbi, readDeployment, ETH } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi, readDeployment, ETH, type Deployment } from '@hessian/contracts';
 
 const subgraphDir = path.dirname(import.meta.dirname);
 const defaultDeployment = path.join(subgraphDir, '..', 'contracts', 'deployments', 'localhost.json');
@@ -123,6 +123,12 @@ export interface RetargetOptions extends ContractTarget {
    * where indexing starts.
    */
   loanDesk?: ContractTarget | null;
+}
+
+/** Retarget options for every contract a deployment file names (both data sources when it has a LoanDesk). */
+export function deploymentTarget(deployment: Deployment, network = deployment.network): RetargetOptions {
+  const { ModelRepository: repo, LoanDesk: desk } = deployment.contracts;
+  return { address: repo.address, startBlock: repo.startBlock, network, loanDesk: desk ? { address: desk.address, startBlock: desk.startBlock } : null };
 }
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { Interface } from 'ethers';
 import { loanDeskAbi, modelRepositoryAbi } from '@hessian/contracts';
-import { renderManifest, retargetBuild } from '../scripts/render-manifest.ts';
+import { deploymentTarget, renderManifest, retargetBuild } from '../scripts/render-manifest.ts';
 import { assertFreshBuild, buildDir, subgraphDir } from './helpers.ts';
 
 interface Manifest {
@@ -161,4 +161,13 @@ test('retargetBuild points a copy of the build at another deployment, LoanDesk i
   assert.deepStrictEqual(m2.dataSources.map((ds) => [ds.name, ds.source.address, ds.source.startBlock]), [['ModelRepository', address.toLowerCase(), 42]]);
   // ... and a copy without it cannot be pointed at a LoanDesk
   await assert.rejects(retargetBuild(only, { address, startBlock: 42, loanDesk }, path.join(dir, 'build-again')), /has no LoanDesk data source/);
+});
+
+test('deploymentTarget names both contracts of a deployment file, or only the repository of an older one', () => {
+  const contract = (a: string, startBlock: number) => ({ address: a, startBlock, transactionHash: `0x${'ab'.repeat(32)}` });
+  const both = { network: 'localhost', chainId: 31337, contracts: { ModelRepository: contract(address, 7), LoanDesk: contract(deskAddress, 8) } };
+  assert.deepStrictEqual(deploymentTarget(both), { address, startBlock: 7, network: 'localhost', loanDesk: { address: deskAddress, startBlock: 8 } });
+  assert.equal(deploymentTarget(both, 'sepolia').network, 'sepolia');
+  const older = { network: 'localhost', chainId: 31337, contracts: { ModelRepository: contract(address, 7) } };
+  assert.equal(deploymentTarget(older).loanDesk, null);
 });

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './chromium.ts';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { runHistory, type HistoryRecord } from '@hessian/subgraph/tests/history';
-import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
+import { deploymentTarget, retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
 import { startIndexer, type RunningIndexer } from '@hessian/indexer/indexer';
 import { serveDashboard, type DashboardServer } from '../../serve.ts';
 
@@ -96,16 +96,10 @@ export async function startStack(): Promise<Stack> {
     const chain = await startLocalChain();
     cleanups.push(() => chain.stop());
     const history = await runHistory(chain.url);
-    const repo = history.deployment.contracts.ModelRepository;
-    const desk = history.deployment.contracts.LoanDesk;
-    if (!desk) throw new Error('the history deployment has no LoanDesk');
+    if (!history.deployment.contracts.LoanDesk) throw new Error('the history deployment has no LoanDesk');
     const indexer = await startIndexer({
       rpcUrl: chain.url,
-      subgraph: await retargetBuild(
-        SUBGRAPH_BUILD,
-        { address: repo.address, startBlock: repo.startBlock, loanDesk: { address: desk.address, startBlock: desk.startBlock } },
-        path.join(dir, 'subgraph'),
-      ),
+      subgraph: await retargetBuild(SUBGRAPH_BUILD, deploymentTarget(history.deployment), path.join(dir, 'subgraph')),
       db: ':memory:',
       port: 0,
       subgraphName: 'hessian',

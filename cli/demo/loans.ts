@@ -1,0 +1,165 @@
+// The demo's last act: the lender deploys the trained model to the LoanDesk, its service answers
+// encrypted quotes, and a few borrowers (held-out LendingClub rows with the label removed) learn
+// their probability of default, apply, and get a decision on-chain.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatEther, parseEther, type Wallet } from 'ethers';
+import type { CsvTable } from '@hessian/trainer/data/csv';
+
+type Trainer = typeof import('@hessian/trainer');
+type ModelRepositoryClient = InstanceType<Trainer['ModelRepositoryClient']>;
+type ContentStore = Awaited<ReturnType<Trainer['openContentStore']>>;
+type Logger = ReturnType<Trainer['createLogger']>;
+
+export interface Applicant {
+  name: string;
+  /** base units (wei) */
+  amount: bigint;
+  termDays: number;
+  wallet: Wallet;
+}
+
+export interface LoanDeskDemo {
+  trainer: Trainer;
+  rpcUrl: string;
+  /** the LoanDesk deployment (address, startBlock) */
+  desk: { address: string; startBlock: number };
+  lender: ModelRepositoryClient;
+  lenderWallet: Wallet;
+  serviceWallet: Wallet;
+  modelId: number;
+  /** the lender's state directory (where openModel left its key and journal) */
+  lenderDir: string;
+  dir: string;
+  store: ContentStore;
+  /** held-out rows the applicants' features come from */
+  heldOut: CsvTable;
+  label: string;
+  applicants: Applicant[];
+  log: Logger;
+  out: (s: string) => void;
+  /** registers a cleanup with the demo's shutdown */
+  onStop: (stop: () => Promise<unknown> | unknown) => void;
+}
+
+export interface LoanOutcome {
+  applicant: string;
+  address: string;
+  quoteId: number;
+  requestId: number;
+  probability: number;
+  quotedRateBps: number;
+  approved: boolean;
+  amount: bigint;
+  rateBps: number;
+  reason: string;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const apr = (bps: number) => `${(bps / 100).toFixed(2)} % APR`;
+
+/**
+ * A model can be deployed once its training is over. When the owners' rounds ended below the
+ * target, the model is still Open until its deadline: on the demo's own throwaway chain the clock
+ * is moved past the deadline and evaluation window so the lender can close it (never elsewhere).
+ */
+async function finishTraining(d: LoanDeskDemo): Promise<void> {
+  const source = d.trainer.chainSource(d.lender);
+  await source.refresh();
+  const m = source.view.models.get(d.modelId);
+  if (!m) throw new Error(`model ${d.modelId} not found`);
+  if (m.status !== 'Open') return;
+  // pending gradients keep the model from closing: wait for the evaluator to finish them
+  const pending = () => source.view.models.get(d.modelId)!.gradientIds.filter((id) => source.view.gradients.get(id)?.status === 'Pending').length;
+  for (let i = 0; i < 600 && pending() > 0; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    await source.refresh();
+  }
+  const closable = Number(m.submissionDeadline) + Number(m.evaluationWindow) + 1;
+  const provider = d.lender.provider;
+  const now = (await provider.getBlock('latest'))!.timestamp;
+  if (closable > now) {
+    d.out(`loan desk   target not reached: moving the local chain's clock ${Math.ceil((closable - now) / 3600)} h ahead to close the model`);
+    await provider.send('evm_increaseTime', [closable - now]);
+    await provider.send('evm_mine', []);
+  }
+  await d.trainer.closeModel(d.lender, d.modelId, d.log);
+}
+
+export async function runLoanDesk(d: LoanDeskDemo): Promise<LoanOutcome[]> {
+  const { trainer } = d;
+  await finishTraining(d);
+  const deskConfig = { rpcUrl: d.rpcUrl, address: d.desk.address, startBlock: d.desk.startBlock, pollMs: 250 };
+  const clients: { destroy(): void }[] = [];
+  d.onStop(() => clients.forEach((c) => c.destroy()));
+  const connect = async (w: Wallet) => {
+    const c = await trainer.LoanDeskClient.connect(deskConfig, w);
+    clients.push(c);
+    return c;
+  };
+
+  // ---- the lender deploys, naming a separate service account (its hot key) for quotes and decisions
+  const lenderDesk = await connect(d.lenderWallet);
+  const serviceDesk = await connect(d.serviceWallet);
+  const deployed = await trainer.deployModel({
+    repo: d.lender,
+    desk: lenderDesk,
+    store: d.store,
+    stateDir: d.lenderDir,
+    modelId: d.modelId,
+    service: d.serviceWallet.address,
+    name: 'LendingClub default risk (demo)',
+    log: d.log,
+  });
+  d.out(`loan desk   model #${d.modelId} deployed as #${deployed.deploymentId} (service ${d.serviceWallet.address}); logits on held-out rows ${deployed.logitRange.map((x) => x.toFixed(2)).join('..')}`);
+  const service = await trainer.startLoanService({ desk: serviceDesk, store: d.store, stateDir: d.lenderDir, deploymentIds: [deployed.deploymentId], pollMs: 250, log: d.log });
+  d.onStop(() => service.stop());
+
+  // ---- borrowers: one held-out row each, label removed, encrypted under their own keys
+  const labelIdx = d.heldOut.header.indexOf(d.label);
+  const header = d.heldOut.header.filter((_, i) => i !== labelIdx);
+  const outcomes: LoanOutcome[] = [];
+  for (const [k, a] of d.applicants.entries()) {
+    const row = d.heldOut.rows[k * 7];
+    if (!row) break;
+    const cells = row.cells.filter((_, i) => i !== labelIdx);
+    const stateDir = path.join(d.dir, `borrower-${k + 1}`);
+    const features = path.join(d.dir, `borrower-${k + 1}.csv`);
+    writeFileSync(features, `${[header, cells].map((r) => r.map(csvCell).join(',')).join('\n')}\n`, { mode: 0o600 });
+    const desk = await connect(a.wallet);
+    const quote = await trainer.requestQuote({ desk, store: d.store, stateDir, deploymentId: deployed.deploymentId, features, amount: a.amount, termDays: a.termDays, pollMs: 250, log: d.log });
+    d.out(`  ${a.name} ${a.wallet.address}: quote #${quote.quoteId} -> default risk ${pct(quote.probability)}, ${quote.approved ? `offered ${apr(quote.rateBps)}` : `would be declined (${quote.reason})`}`);
+    const request = await trainer.requestLoan({ desk, store: d.store, stateDir, quoteId: quote.quoteId, amount: a.amount, termDays: a.termDays, wait: true, pollMs: 250, log: d.log });
+    const decision = request.decision!;
+    d.out(
+      `  ${a.name}: loan request #${request.requestId} for ${formatEther(a.amount)} ETH over ${a.termDays} days -> ${decision.approved ? `approved ${formatEther(BigInt(decision.amount))} ETH at ${apr(decision.rateBps)}` : 'declined'} (${decision.reason})`,
+    );
+    outcomes.push({
+      applicant: a.name,
+      address: a.wallet.address,
+      quoteId: quote.quoteId,
+      requestId: request.requestId,
+      probability: quote.probability,
+      quotedRateBps: quote.rateBps,
+      approved: decision.approved,
+      amount: BigInt(decision.amount),
+      rateBps: decision.rateBps,
+      reason: decision.reason,
+    });
+  }
+  return outcomes;
+}
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/** Three applicants: a small loan, a mid-size one, and one above the default rule's 10 ETH cap. */
+export function demoApplicants(wallets: Wallet[]): Applicant[] {
+  const plan: [string, string, number][] = [
+    ['borrower 1', '2', 365],
+    ['borrower 2', '5', 730],
+    ['borrower 3', '12', 1095],
+  ];
+  return plan.slice(0, wallets.length).map(([name, eth, termDays], i) => ({ name, amount: parseEther(eth), termDays, wallet: wallets[i]! }));
+}
