@@ -1,27 +1,29 @@
-// End to end, as a user meets Hessian: `hessian demo` with a few owners and rounds, then the
-// history it produced is checked three ways: GraphQL (the embedded indexer) against on-chain state
-// read with ethers, and the dashboard in real Chromium against GraphQL. Ctrl-C must stop it all.
+// End to end, as a user meets Hessian: `hessian demo` with a few owners and rounds, ending with the
+// trained model deployed to the loan desk and three borrowers quoted and decided; then the history
+// it produced is checked three ways: GraphQL (the embedded indexer) against on-chain state read
+// with ethers, and the dashboard in real Chromium against GraphQL. Ctrl-C must stop it all.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, JsonRpcProvider, ZeroAddress } from 'ethers';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '@hessian/dashboard/chromium';
-import { modelRepositoryAbi } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi, DecisionReason } from '@hessian/contracts';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const RESULTS = path.join(repo, 'test', 'test-results');
 const OWNERS = 3;
 const ROUNDS = 2;
+const BORROWERS = 3;
 
 let demo: ChildProcess;
 let output = '';
 let dataDir: string;
-let urls: { chain: string; graphql: string; dashboard: string; repository: string };
+let urls: { chain: string; graphql: string; dashboard: string; repository: string; desk: string };
 let provider: JsonRpcProvider;
 let browser: Browser | undefined;
 
@@ -72,8 +74,12 @@ before(async () => {
   const chain = await waitForOutput(/^chain\s+(\S+) .*ModelRepository at (0x[0-9a-fA-F]{40})/m, 120_000);
   const graphql = await waitForOutput(/^graphql\s+(\S+)/m, 60_000);
   const dashboard = await waitForOutput(/^dashboard\s+(\S+)/m, 60_000);
-  urls = { chain: chain[1]!, repository: chain[2]!, graphql: graphql[1]!, dashboard: dashboard[1]! };
+  urls = { chain: chain[1]!, repository: chain[2]!, graphql: graphql[1]!, dashboard: dashboard[1]!, desk: '' };
   await waitForOutput(/^done\s+best AUC/m, 400_000);
+  // the loan desk: deployment, quotes, requests and decisions; then the demo serves until Ctrl-C
+  await waitForOutput(/^loans\s+\S+#\/loans/m, 300_000);
+  const deployment = JSON.parse(readFileSync(path.join(dataDir, 'demo', 'deployment.json'), 'utf8')) as { contracts: { LoanDesk: { address: string } } };
+  urls.desk = deployment.contracts.LoanDesk.address;
   provider = new JsonRpcProvider(urls.chain, undefined, { staticNetwork: true });
   // the indexer follows the head by polling: wait until it has the last block
   const head = Number(await provider.send('eth_blockNumber', []));
@@ -183,6 +189,70 @@ test('the model leaderboard ranks owners by on-chain rewards, and the dashboard 
   for (let i = 1; i < shownRewards.length; i++) assert.ok(shownRewards[i - 1]! >= shownRewards[i]!, `row ${i + 1} earned no more than row ${i}`);
   mkdirSync(RESULTS, { recursive: true });
   await page.screenshot({ path: path.join(RESULTS, 'demo-model.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no page errors');
+});
+
+test('borrowers got quotes without revealing features, and each decision is on-chain, in GraphQL and in the dashboard', { timeout: 120_000 }, async () => {
+  const desk = new Contract(urls.desk, loanDeskAbi, provider);
+  const decided = await desk.queryFilter(desk.filters.LoanDecided!());
+  assert.equal(decided.length, BORROWERS, 'every borrower got a decision');
+  const { deployments, loanRequests } = await gql<{
+    deployments: { id: string; model: { id: string }; status: string; quoteCount: number; answeredQuoteCount: number; loanRequestCount: number; approvedCount: number; declinedCount: number }[];
+    loanRequests: { id: string; borrower: { id: string }; status: string; approved: boolean; approvedAmount: string; rateBps: number; reason: string; quote: { status: string; queryCid: string; resultCid: string } }[];
+  }>(`{
+    deployments { id model { id } status quoteCount answeredQuoteCount loanRequestCount approvedCount declinedCount }
+    loanRequests(orderBy: requestId) { id borrower { id } status approved approvedAmount rateBps reason quote { status queryCid resultCid } }
+  }`);
+  assert.equal(deployments.length, 1);
+  assert.equal(deployments[0]!.model.id, '1');
+  assert.equal(deployments[0]!.quoteCount, BORROWERS);
+  assert.equal(deployments[0]!.answeredQuoteCount, BORROWERS);
+  assert.equal(deployments[0]!.loanRequestCount, BORROWERS);
+  const reasons = Object.keys(DecisionReason).filter((k) => Number.isNaN(Number(k)));
+  for (const log of decided) {
+    const a = (log as unknown as { args: { requestId: bigint; borrower: string; approved: boolean; amount: bigint; rateBps: bigint; reason: bigint } }).args;
+    const r = loanRequests.find((x) => x.id === a.requestId.toString());
+    assert.ok(r, `request ${a.requestId} in GraphQL`);
+    assert.equal(r.borrower.id, a.borrower.toLowerCase());
+    assert.equal(r.approved, a.approved);
+    assert.equal(r.status, a.approved ? 'Approved' : 'Declined');
+    assert.equal(r.approvedAmount, a.amount.toString());
+    assert.equal(r.rateBps, Number(a.rateBps));
+    assert.equal(r.reason, reasons[Number(a.reason)], `reason of request ${a.requestId}`);
+    assert.equal(r.quote.status, 'Answered');
+  }
+  assert.equal(deployments[0]!.approvedCount + deployments[0]!.declinedCount, BORROWERS);
+
+  // what went through IPFS for a quote is ciphertext: the query document names keys and a
+  // ciphertext by CID and carries no feature value; the borrower's CSV row is nowhere in it
+  const row = readFileSync(path.join(dataDir, 'demo', 'borrower-1.csv'), 'utf8').trim().split('\n')[1]!.split(',');
+  const { openContentStore, parseQueryDocument } = await import('@hessian/trainer');
+  const store = await openContentStore({ path: path.join(dataDir, 'demo', 'ipfs') });
+  try {
+    const doc = await store.getJson(loanRequests[0]!.quote.queryCid, { maxBytes: 64 * 1024 });
+    // the strict schema: CIDs of the public key, Galois keys and ciphertext, parameters, counts
+    assert.equal(parseQueryDocument(doc).kind, 'hessian/loan-query');
+    const text = JSON.stringify(doc);
+    for (const cell of row.filter((c) => c.length >= 4)) assert.ok(!text.includes(cell), `feature value ${cell} appears in the query document`);
+  } finally {
+    await store.close();
+  }
+
+  browser ??= await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${urls.dashboard}#/loans`);
+  const rows = page.locator('[data-testid="loans-table"] tbody tr');
+  await rows.first().waitFor({ timeout: 30_000 });
+  assert.equal(await rows.count(), BORROWERS);
+  for (const r of loanRequests) {
+    const tr = page.locator(`[data-testid="loans-table"] tr[data-loan="${r.id}"]`);
+    assert.equal(await tr.getAttribute('data-status'), r.status, `status of request ${r.id} in the dashboard`);
+    assert.equal(await tr.locator('[data-field="rate"]').getAttribute('data-raw'), r.approved ? String(r.rateBps) : String(r.rateBps ?? ''));
+    assert.equal(await tr.locator('[data-field="reason"]').getAttribute('data-raw'), r.reason);
+  }
+  await page.screenshot({ path: path.join(RESULTS, 'demo-loans.png'), fullPage: true });
   assert.deepEqual(errors, [], 'no page errors');
 });
 

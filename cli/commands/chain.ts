@@ -6,7 +6,7 @@ import { deploymentFile, DEFAULT_DATA_DIR } from '../data-dir.ts';
 export async function chain(argv: string[]): Promise<void> {
   const opts = parseOptions(
     'chain',
-    'Start a local Hardhat node, deploy ModelRepository and the demo TestToken, write the deployment file and keep serving until Ctrl-C.',
+    'Start a local Hardhat node, deploy ModelRepository, LoanDesk and the demo TestToken, write the deployment file and keep serving until Ctrl-C.',
     {
       host: { type: 'string', env: 'HESSIAN_CHAIN_HOST', default: '127.0.0.1', description: 'address to bind' },
       port: { type: 'string', env: 'HESSIAN_CHAIN_PORT', default: '8545', description: 'JSON-RPC port (0 = a free one)' },
