@@ -1,8 +1,9 @@
 // Gas per external function of ModelRepository, measured directly: one scripted life of two models
 // (ETH with a stake and the Improvement rule; ERC-20 with the EqualShare rule) on a Hardhat node,
-// reading gasUsed from each receipt.
+// reading gasUsed from each receipt. Then the LoanDesk life of the closed models: deployments,
+// quotes, loan requests, decisions, a cancellation and a retirement.
 import { Contract, JsonRpcProvider, keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from 'ethers';
-import { ETH, RewardRule, modelRepositoryAbi, testTokenAbi, deployHessian } from '@hessian/contracts';
+import { DecisionReason, ETH, RewardRule, loanDeskAbi, modelRepositoryAbi, testTokenAbi, deployHessian } from '@hessian/contracts';
 import { startLocalChain } from '@hessian/contracts/local-chain';
 import { emptyResult, fmt, runSuite } from '../lib/result.ts';
 
@@ -11,16 +12,18 @@ await runSuite(async () => {
   const chain = await startLocalChain();
   const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true, pollingInterval: 50 });
   try {
-    const [lender, a, b, c, funder] = await Promise.all([0, 1, 2, 3, 4].map((i) => provider.getSigner(i))) as JsonRpcSigner[];
+    const [lender, a, b, c, funder, service, borrower, borrower2] = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => provider.getSigner(i))) as JsonRpcSigner[];
     const d = await deployHessian(lender!, { token: true });
     const repoAt = (s: JsonRpcSigner) => new Contract(d.contracts.ModelRepository.address, modelRepositoryAbi, s);
     const tokenAt = (s: JsonRpcSigner) => new Contract(d.contracts.TestToken!.address, testTokenAbi, s);
-    const rows: [string, string, bigint][] = [];
+    const deskAt = (s: JsonRpcSigner) => new Contract(d.contracts.LoanDesk!.address, loanDeskAbi, s);
+    const rows: [string, string, string, bigint][] = [];
+    let contract = 'ModelRepository';
     const gas = async (fn: string, caseName: string, send: () => Promise<ContractTransactionResponse>) => {
       const tx = await send();
       const receipt = await tx.wait();
-      if (!receipt || receipt.status !== 1) throw new Error(`${fn} (${caseName}) failed`);
-      rows.push([fn, caseName, receipt.gasUsed]);
+      if (!receipt || receipt.status !== 1) throw new Error(`${contract}.${fn} (${caseName}) failed`);
+      rows.push([contract, fn, caseName, receipt.gasUsed]);
     };
     const now = (await provider.getBlock('latest'))!.timestamp;
     const cid = (s: string) => `bafkrei${keccak256(toUtf8Bytes(s)).slice(2, 54)}`;
@@ -60,9 +63,35 @@ await runSuite(async () => {
     await gas('withdraw', 'ERC-20 (share)', () => repoAt(a!).withdraw!(d.contracts.TestToken!.address, aAddr));
     await gas('withdraw', 'ETH (lender: forfeited stake + refund)', () => repoAt(lender!).withdraw!(ETH, lenderAddr));
 
-    r.tables.push({ title: 'gasUsed from receipts (Solidity 0.8.37, viaIR, cancun)', columns: ['function', 'case', 'gas'], portable: true, rows: rows.map(([f, k, g]) => [f, k, fmt.int(Number(g))]) });
+    // LoanDesk: both models are Closed now, so their lender may deploy them
+    contract = 'LoanDesk';
+    if (!d.contracts.LoanDesk) throw new Error('deployHessian did not deploy the LoanDesk');
+    const serviceAddr = await service!.getAddress();
+    const deploy = (modelId: number, token: string, svc: string, tag: string) => ({
+      modelId, weightsCid: cid(`w-${modelId}-final`), weightsCommitment: keccak256(toUtf8Bytes(`commit-${tag}`)), serviceCid: cid(`service-${tag}`), metric: 'auc', token, service: svc,
+    });
+    await gas('deployModel', 'ETH loans, separate service account', () => deskAt(lender!).deployModel!(deploy(1, ETH, serviceAddr, 'd1')));
+    await gas('deployModel', 'ERC-20 loans, the lender as service', () => deskAt(lender!).deployModel!(deploy(2, d.contracts.TestToken!.address, ETH, 'd2')));
+    await gas('requestQuote', 'query CID, active deployment', () => deskAt(borrower!).requestQuote!(1, cid('q1')));
+    await (await deskAt(borrower2!).requestQuote!(1, cid('q2'))).wait();
+    await (await deskAt(borrower!).requestQuote!(1, cid('q3'))).wait();
+    await gas('answerQuote', 'by the service account', () => deskAt(service!).answerQuote!(1, cid('r1')));
+    await (await deskAt(service!).answerQuote!(2, cid('r2'))).wait();
+    await (await deskAt(service!).answerQuote!(3, cid('r3'))).wait();
+    await gas('requestLoan', 'sealed disclosure CID', () => deskAt(borrower!).requestLoan!(1, parseEther('2'), 365, cid('s1')));
+    await (await deskAt(borrower2!).requestLoan!(2, parseEther('5'), 730, cid('s2'))).wait();
+    await (await deskAt(borrower!).requestLoan!(3, parseEther('1'), 90, cid('s3'))).wait();
+    await gas('decideLoan', 'approved (Priced)', () => deskAt(service!).decideLoan!(1, true, parseEther('2'), 1450, DecisionReason.Priced));
+    await gas('decideLoan', 'declined (RiskTooHigh)', () => deskAt(service!).decideLoan!(2, false, 0, 0, DecisionReason.RiskTooHigh));
+    await gas('cancelLoanRequest', 'pending request, by its borrower', () => deskAt(borrower!).cancelLoanRequest!(3));
+    await gas('retireDeployment', 'by the lender', () => deskAt(lender!).retireDeployment!(1));
+
+    for (const name of ['ModelRepository', 'LoanDesk']) {
+      r.tables.push({ title: `${name}: gasUsed from receipts (Solidity 0.8.37, viaIR, cancun)`, columns: ['function', 'case', 'gas'], portable: true, rows: rows.filter(([c]) => c === name).map(([, f, k, g]) => [f, k, fmt.int(Number(g))]) });
+    }
     r.notes.push('Gas is deterministic: these figures do not depend on the machine. `npm run gas -w @hessian/contracts` gives the same functions from the contract tests.');
-    r.figures = { gas: rows.map(([f, k, g]) => ({ function: f, case: k, gas: Number(g) })) };
+    r.notes.push('LoanDesk: `deployModel` reads the model\'s lender, status, best score and version from ModelRepository (a cross-contract call). CIDs are 59-character CIDv1 strings, as the trainer writes; a request\'s cost grows with its CID lengths.');
+    r.figures = { gas: rows.map(([c, f, k, g]) => ({ contract: c, function: f, case: k, gas: Number(g) })) };
     return r;
   } finally {
     provider.destroy();
