@@ -3,7 +3,10 @@
 // timing judged, BENCHMARKS.md untouched) and exits non-zero if one breaks.
 //
 //   node bench/run.ts [--smoke] [--only mapping,graphql,...] [--out FILE]
-import { writeFileSync } from 'node:fs';
+//
+// `--only` re-runs some suites and keeps the other suites' results from bench/results.json, each
+// section labelled with the date and command of the run that measured it.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +15,7 @@ import { runNode } from './lib/proc.ts';
 import { RESULT_MARK, type SuiteResult } from './lib/result.ts';
 import { renderMarkdown } from './lib/markdown.ts';
 
-export const SUITES = ['mapping', 'graphql', 'training', 'gas', 'demo', 'backfill'] as const;
+export const SUITES = ['mapping', 'graphql', 'training', 'quotes', 'gas', 'demo', 'backfill'] as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +38,7 @@ for (const s of only) {
 }
 
 const started = new Date();
+const command = `npm run bench${args.only ? ` -- --only ${args.only}` : ''}`;
 const machine = machineInfo();
 const results: SuiteResult[] = [];
 const broken: string[] = [];
@@ -54,6 +58,8 @@ for (const suite of only) {
   }
   const result = JSON.parse(line.slice(RESULT_MARK.length)) as SuiteResult;
   (result.figures as Record<string, unknown>).loadAverageAtStart = load;
+  result.ranAt = new Date(Date.now() - out.ms).toISOString();
+  result.command = command;
   results.push(result);
   const skippedParts = result.notes.filter((n) => n.startsWith('Skipped'));
   process.stderr.write(`[bench] ${suite}: ${result.skipped ? `skipped: ${result.skipped}` : `ok in ${(out.ms / 1000).toFixed(1)} s`}${skippedParts.length ? ` (${skippedParts.join(' ')})` : ''}\n`);
@@ -64,9 +70,32 @@ if (args.smoke) {
   process.exit(broken.length ? 1 : 0);
 }
 
-const command = `npm run bench${args.only ? ` -- --only ${args.only}` : ''}`;
+interface SavedRun {
+  command: string;
+  started: string;
+  results: SuiteResult[];
+  broken: string[];
+}
+
+/** This run's suites, plus the previous results.json's other suites (with their own run's date and command). */
+function mergeWithPrevious(file: string): { results: SuiteResult[]; broken: string[] } {
+  if (!existsSync(file)) return { results, broken };
+  const prev = JSON.parse(readFileSync(file, 'utf8')) as SavedRun;
+  const kept = prev.results
+    .filter((r) => !only.includes(r.suite))
+    .map((r) => ({ ...r, ranAt: r.ranAt ?? prev.started, command: r.command ?? prev.command }));
+  const order = (r: SuiteResult) => (SUITES as readonly string[]).indexOf(r.suite);
+  return {
+    results: [...kept, ...results].toSorted((a, b) => order(a) - order(b)),
+    broken: [...prev.broken.filter((s) => !only.includes(s)), ...broken],
+  };
+}
+
+const resultsFile = path.join(benchDir, 'results.json');
+// --out is a side copy of this run alone; the default BENCHMARKS.md keeps every suite's latest figures
+const merged = args.only && !args.out ? mergeWithPrevious(resultsFile) : { results, broken };
 const file = args.out ?? path.join(rootDir, 'BENCHMARKS.md');
-writeFileSync(file, renderMarkdown({ machine, command, started, finished: new Date(), results, broken, loadAtEnd: os.loadavg() }));
-if (!args.out) writeFileSync(path.join(benchDir, 'results.json'), JSON.stringify({ machine, command, started, results, broken }, null, 2) + '\n');
+writeFileSync(file, renderMarkdown({ machine, command, started, finished: new Date(), results: merged.results, broken: merged.broken, loadAtEnd: os.loadavg() }));
+if (!args.out) writeFileSync(resultsFile, JSON.stringify({ machine, command, started, results: merged.results, broken: merged.broken }, null, 2) + '\n');
 process.stderr.write(`[bench] wrote ${path.relative(process.cwd(), file) || file}${broken.length ? `; broken: ${broken.join(', ')}` : ''}\n`);
 process.exit(broken.length ? 1 : 0);

@@ -13,6 +13,8 @@ export interface Report {
   loadAtEnd: number[];
 }
 
+const stamp = (d: Date | string): string => new Date(d).toISOString().slice(0, 16).replace('T', ' ');
+
 const cell = (v: string | number): string => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function table(t: Pick<Table, 'columns' | 'rows'>): string {
@@ -26,7 +28,11 @@ export function renderMarkdown(r: Report): string {
   const out: string[] = [];
   out.push('# Benchmarks');
   out.push('');
-  out.push(`Written by \`${r.command}\` (bench/run.ts) on ${r.started.toISOString().slice(0, 16).replace('T', ' ')} UTC; the run took ${((r.finished.getTime() - r.started.getTime()) / 60000).toFixed(1)} min. Every figure below comes from this one run. **Absolute figures (ms, req/s, events/s, MiB) are this machine's**; ratios compare things measured in the same run on the same machine, so they travel better. See [bench/README.md](bench/README.md) for what each suite does and how to run one alone.`);
+  const earlier = r.results.some((s) => s.ranAt !== undefined && new Date(s.ranAt).getTime() < r.started.getTime());
+  const when = `${stamp(r.started)} UTC; the run took ${((r.finished.getTime() - r.started.getTime()) / 60000).toFixed(1)} min`;
+  out.push(earlier
+    ? `Written by \`${r.command}\` (bench/run.ts) on ${when}. It re-ran some suites and kept the others from earlier runs (bench/results.json): **each section names the date and command of the run that measured it**; figures inside one section come from one run. **Absolute figures (ms, req/s, events/s, MiB) are this machine's**; ratios compare things measured in the same run on the same machine, so they travel better. See [bench/README.md](bench/README.md) for what each suite does and how to run one alone.`
+    : `Written by \`${r.command}\` (bench/run.ts) on ${when}. Every figure below comes from this one run. **Absolute figures (ms, req/s, events/s, MiB) are this machine's**; ratios compare things measured in the same run on the same machine, so they travel better. See [bench/README.md](bench/README.md) for what each suite does and how to run one alone.`);
   out.push('');
   out.push('## Machine');
   out.push('');
@@ -47,7 +53,7 @@ export function renderMarkdown(r: Report): string {
   out.push('## Aims');
   out.push('');
   const aims = r.results.flatMap((s) => s.aims.map((a) => [s.title, a.aim, a.measured, a.met === null ? 'not judged' : a.met ? 'met' : '**not met**']));
-  out.push(table({ columns: ['suite', 'aim (issue 9)', 'measured in this run', ''], rows: aims }));
+  out.push(table({ columns: ['suite', 'aim (issues 9 and 10)', 'measured', ''], rows: aims }));
   if (r.broken.length) {
     out.push('');
     out.push(`**Suites that failed in this run: ${r.broken.join(', ')}** (their figures are missing; see the run's stderr).`);
@@ -57,7 +63,8 @@ export function renderMarkdown(r: Report): string {
     out.push(`## ${s.title}`);
     out.push('');
     const load = (s.figures as { loadAverageAtStart?: number }).loadAverageAtStart;
-    out.push(`_${s.seconds !== undefined ? `Ran ${s.seconds.toFixed(0)} s` : 'Ran'}${load !== undefined ? `, load average ${load.toFixed(1)} when it started` : ''}._`);
+    const ran = s.ranAt ? ` on ${stamp(s.ranAt)} UTC${s.command ? ` by \`${s.command}\`` : ''}` : '';
+    out.push(`_${s.seconds !== undefined ? `Ran ${s.seconds.toFixed(0)} s` : 'Ran'}${ran}${load !== undefined ? `, load average ${load.toFixed(1)} when it started` : ''}._`);
     if (s.skipped) {
       out.push('');
       out.push(`Skipped: ${s.skipped}`);

@@ -29,6 +29,9 @@ export interface SuiteResult {
   /** machine-readable figures, kept in bench/results.json for comparisons across runs */
   figures: Record<string, unknown>;
   seconds?: number;
+  /** when and by which command this suite ran (set by run.ts; sections of one BENCHMARKS.md may come from different runs) */
+  ranAt?: string;
+  command?: string;
 }
 
 export const RESULT_MARK = 'BENCH_RESULT ';
