@@ -1,4 +1,4 @@
-import { CsvError, columnIndex, type CsvTable } from './csv.ts';
+import { CsvError, columnIndex, type CsvRow, type CsvTable } from './csv.ts';
 
 /**
  * How raw CSV columns become a numeric design matrix. The lender fits it on its own data and
@@ -181,13 +181,40 @@ export interface EncodeOptions {
  * or an unexpected label throws a CsvError naming the line and column (badRows 'error', the
  * default) or is left out and reported in `skipped` (badRows 'skip').
  */
+/**
+ * Encodes rows' features only (no label column needed): what a borrower, who has no outcome yet,
+ * applies to its own row with a model's published encoding.
+ */
+export function featureEncoder(table: CsvTable, spec: EncodingSpec): (r: CsvRow) => Float64Array {
+  const featIdx = spec.features.map((f) => columnIndex(table, f.column));
+  const catMaps = spec.features.map((f) => (f.kind === 'categorical' ? new Map(f.categories.map((c, j) => [c, j])) : undefined));
+  const width = featureCount(spec);
+  return (r) => {
+    const row = new Float64Array(width);
+    let o = 0;
+    if (spec.intercept) row[o++] = 1;
+    spec.features.forEach((f, fi) => {
+      const cell = r.cells[featIdx[fi]!]!;
+      if (f.kind === 'numeric') {
+        const v = parseNumber(cell);
+        if (v === undefined) throw new CsvError(table.source, r.line, cell.trim() === '' ? 'missing value' : `value ${JSON.stringify(cell)} is not a number`, f.column);
+        row[o++] = (v - f.mean) / f.std;
+      } else {
+        const j = catMaps[fi]!.get(cell.trim());
+        if (j === undefined) throw new CsvError(table.source, r.line, `unknown category ${JSON.stringify(cell)} (known: ${f.categories.join(', ')})`, f.column);
+        row[o + j] = 1;
+        o += f.categories.length;
+      }
+    });
+    return row;
+  };
+}
+
 export function encodeTable(table: CsvTable, spec: EncodingSpec, opts: EncodeOptions = {}): EncodedData {
   validateEncodingSpec(spec);
   const policy = opts.badRows ?? 'error';
   const labelIdx = columnIndex(table, spec.label.column);
-  const featIdx = spec.features.map((f) => columnIndex(table, f.column));
-  const catMaps = spec.features.map((f) => (f.kind === 'categorical' ? new Map(f.categories.map((c, j) => [c, j])) : undefined));
-  const width = featureCount(spec);
+  const encodeRow = featureEncoder(table, spec);
   const x: Float64Array[] = [];
   const ys: number[] = [];
   const lines: number[] = [];
@@ -195,22 +222,7 @@ export function encodeTable(table: CsvTable, spec: EncodingSpec, opts: EncodeOpt
 
   for (const r of table.rows) {
     try {
-      const row = new Float64Array(width);
-      let o = 0;
-      if (spec.intercept) row[o++] = 1;
-      spec.features.forEach((f, fi) => {
-        const cell = r.cells[featIdx[fi]];
-        if (f.kind === 'numeric') {
-          const v = parseNumber(cell);
-          if (v === undefined) throw new CsvError(table.source, r.line, cell.trim() === '' ? 'missing value' : `value ${JSON.stringify(cell)} is not a number`, f.column);
-          row[o++] = (v - f.mean) / f.std;
-        } else {
-          const j = catMaps[fi]!.get(cell.trim());
-          if (j === undefined) throw new CsvError(table.source, r.line, `unknown category ${JSON.stringify(cell)} (known: ${f.categories.join(', ')})`, f.column);
-          row[o + j] = 1;
-          o += f.categories.length;
-        }
-      });
+      const row = encodeRow(r);
       const cell = r.cells[labelIdx];
       let yv: number;
       if (spec.label.kind === 'binary') {

@@ -11,7 +11,7 @@ import { ChainError } from '../chain/errors.ts';
 import type { DecisionReasonName, LoanDecided, LoanDeskClient } from '../chain/loan-desk.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
-import { encodeTable } from '../data/encoding.ts';
+import { featureEncoder } from '../data/encoding.ts';
 import type { EncodingSpec } from '../data/encoding.ts';
 import { loadSecretKeyFile, saveSecretKeyFile } from '../he/keys.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
@@ -72,24 +72,11 @@ export async function fetchServiceDocument(desk: LoanDeskClient, store: ContentS
   return { serviceCid: dep.serviceCid, doc };
 }
 
-/**
- * One row's features with the published encoding. The borrower has no label: the label cell is
- * set to a value the encoding accepts, and only x is used.
- */
+/** One row's features with the published encoding (the borrower has no label column). */
 export function encodeBorrowerRow(table: CsvTable, spec: EncodingSpec, row = 0): Float64Array {
   const r = table.rows[row];
   if (!r) throw new Error(`${table.source} has ${table.rows.length} data row(s); row ${row} does not exist`);
-  const placeholder = spec.label.kind === 'binary' ? spec.label.negative : '0';
-  let header = table.header;
-  let cells = [...r.cells];
-  const labelIdx = header.indexOf(spec.label.column);
-  if (labelIdx < 0) {
-    header = [...header, spec.label.column];
-    cells.push(placeholder);
-  } else {
-    cells[labelIdx] = placeholder;
-  }
-  return encodeTable({ source: table.source, header, rows: [{ line: r.line, cells }] }, spec).x[0]!;
+  return featureEncoder(table, spec)(r);
 }
 
 export interface QuoteConfig {

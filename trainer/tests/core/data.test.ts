@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CsvError, parseCsv, readCsvFile } from '../../src/data/csv.ts';
-import { encodeTable, featureNames, fitEncoding } from '../../src/data/encoding.ts';
+import { encodeTable, featureEncoder, featureNames, fitEncoding } from '../../src/data/encoding.ts';
 import { miniBatches, shards, shuffledIndices, take, trainTestSplit } from '../../src/data/split.ts';
 import { dataCommitment } from '../../src/data/commitment.ts';
 
@@ -154,4 +154,22 @@ test('data commitment: deterministic, bound to every row value, label and the co
   assert.notEqual(c, dataCommitment([x[1], x[0]], Float64Array.of(0, 1), ctx), 'row order is committed');
   assert.throws(() => dataCommitment(x, Float64Array.of(1), ctx), /2 rows but 1 labels/);
   assert.throws(() => dataCommitment([Float64Array.of(NaN)], Float64Array.of(1), ctx), /not finite/);
+});
+
+test('featureEncoder: a borrower row without the label column encodes like the labelled row', async () => {
+  const table = await readCsvFile(LENDING_CLUB);
+  const spec = fitEncoding(table, { label: 'not.fully.paid' });
+  const { x } = encodeTable(table, spec);
+  const labelIdx = table.header.indexOf('not.fully.paid');
+  const unlabelled = {
+    source: 'me.csv',
+    header: table.header.filter((_, i) => i !== labelIdx),
+    rows: table.rows.slice(0, 5).map((r) => ({ line: r.line, cells: r.cells.filter((_, i) => i !== labelIdx) })),
+  };
+  const encode = featureEncoder(unlabelled, spec);
+  unlabelled.rows.forEach((r, k) => assert.deepEqual(encode(r), x[k]));
+  const bad = { ...unlabelled, rows: [{ line: 2, cells: unlabelled.rows[0]!.cells.map((c, i) => (unlabelled.header[i] === 'purpose' ? 'yacht' : c)) }] };
+  assert.throws(() => featureEncoder(bad, spec)(bad.rows[0]!), /me\.csv:2 column "purpose": unknown category "yacht"/);
+  const missing = { ...unlabelled, header: unlabelled.header.filter((h) => h !== 'fico') };
+  assert.throws(() => featureEncoder(missing, spec), /fico/);
 });
