@@ -1,4 +1,4 @@
-import type { Ciphertext, GaloisKeys, Plaintext, RelinKeys } from 'node-seal';
+import type { Ciphertext, GaloisKeys, RelinKeys } from 'node-seal';
 import { POLY_SIGMOID } from '../ml/sigmoid.ts';
 import type { CkksParams, HeContext, HeTask } from './context.ts';
 import { LEVELS_NEEDED } from './context.ts';
@@ -6,6 +6,7 @@ import { CiphertextError, deserializeCiphertext, maxCiphertextBytes, serializeCi
 import type { SecretKeyHandle } from './keys.ts';
 import { decryptSlots } from './weights.ts';
 import { Scope } from './seal.ts';
+import { encodeAt } from './encode.ts';
 
 /**
  * How rows and features map to slots. Logistic: rows one per slot (`slots` rows per chunk);
@@ -105,17 +106,6 @@ function checkInput(he: HeContext, input: GradientInput): Packing {
 export function encryptedGradientCiphertext(he: HeContext, input: GradientInput): Ciphertext {
   const p = checkInput(he, input);
   return input.task === 'linear' ? linearGradient(he, input) : logisticGradient(he, input, p);
-}
-
-/** Encodes values at `scale`, then drops primes down to `level` (node-seal encodes at the top). */
-function encodeAt(he: HeContext, scope: Scope, values: Float64Array, scale: number, level: number): Plaintext {
-  const pt = scope.add(new he.seal.Plaintext());
-  he.encoder.encode(values, scale, pt);
-  if (level > 0) {
-    const pid = he.parmsIdAt(level);
-    try { he.evaluator.plainModSwitchToInplace(pt, pid); } finally { pid.delete(); }
-  }
-  return pt;
 }
 
 function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciphertext {

@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
-import type { Ciphertext, GaloisKeys, Plaintext, PublicKey } from 'node-seal';
+import type { Ciphertext, GaloisKeys, PublicKey } from 'node-seal';
 import { HeContext, validateCkksParams, type CkksParams } from '../he/context.ts';
 import { deserializeCiphertext, serializeCiphertext } from '../he/codec.ts';
 import { generateKeys, loadGaloisKeys, loadPublicKey, type SecretKeyHandle } from '../he/keys.ts';
 import { gaussianNoise } from '../he/noise.ts';
 import { Scope } from '../he/seal.ts';
+import { encodeAt } from '../he/encode.ts';
 import { decryptSlots } from '../he/weights.ts';
 
 /**
@@ -136,16 +137,6 @@ function twoBlocks(he: HeContext, layout: QueryLayout, first: ArrayLike<number>,
   for (let j = 0; j < first.length; j++) v[j] = first[j];
   for (let j = 0; j < second.length; j++) v[layout.blockSize + j] = second[j];
   return v;
-}
-
-function encodeAt(he: HeContext, scope: Scope, values: Float64Array, scale: number, level: number): Plaintext {
-  const pt = scope.add(new he.seal.Plaintext());
-  he.encoder.encode(values, scale, pt);
-  if (level > 0) {
-    const pid = he.parmsIdAt(level);
-    try { he.evaluator.plainModSwitchToInplace(pt, pid); } finally { pid.delete(); }
-  }
-  return pt;
 }
 
 /** Encrypts x under the borrower's public key, once in each of the first two blocks. */
