@@ -151,3 +151,8 @@ export function formatDuration(seconds: string | number | bigint): string {
   if (s || !parts.length) parts.push(`${s} s`);
   return parts.slice(0, 2).join(' ');
 }
+
+/** Ends "No model #3 …": a missing record may simply not exist yet, or not as of the block viewed. */
+export function existsPhrase(block: number | null): string {
+  return block === null ? 'exists yet' : `existed at block ${block}`;
+}
