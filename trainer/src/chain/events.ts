@@ -1,16 +1,11 @@
 // Typed ModelRepository events decoded from raw logs. Ids, scores, versions and timestamps fit
 // in a JS number; token amounts stay bigint.
-import type { Log } from 'ethers';
+import { big, num, parseLogWith, str } from './decode.ts';
+import type { EventBase, RawLog } from './decode.ts';
 import { modelRepositoryInterface, REWARD_RULE, REWARD_KIND, CLOSE_REASON } from './abi.ts';
 import type { RewardRuleName } from './abi.ts';
 
-interface Base {
-  blockNumber: number;
-  logIndex: number;
-  txHash: string;
-}
-
-export interface ModelCreated extends Base {
+export interface ModelCreated extends EventBase {
   name: 'ModelCreated';
   modelId: number;
   lender: string;
@@ -27,7 +22,7 @@ export interface ModelCreated extends Base {
   metadataCid: string;
 }
 
-export interface BountyAdded extends Base {
+export interface BountyAdded extends EventBase {
   name: 'BountyAdded';
   modelId: number;
   funder: string;
@@ -35,7 +30,7 @@ export interface BountyAdded extends Base {
   totalBounty: bigint;
 }
 
-export interface GradientSubmitted extends Base {
+export interface GradientSubmitted extends EventBase {
   name: 'GradientSubmitted';
   gradientId: number;
   modelId: number;
@@ -47,7 +42,7 @@ export interface GradientSubmitted extends Base {
   gradientCid: string;
 }
 
-export interface GradientEvaluated extends Base {
+export interface GradientEvaluated extends EventBase {
   name: 'GradientEvaluated';
   gradientId: number;
   modelId: number;
@@ -61,14 +56,14 @@ export interface GradientEvaluated extends Base {
   newWeightsCid: string;
 }
 
-export interface GradientExpired extends Base {
+export interface GradientExpired extends EventBase {
   name: 'GradientExpired';
   gradientId: number;
   modelId: number;
   contributor: string;
 }
 
-export interface RewardEarned extends Base {
+export interface RewardEarned extends EventBase {
   name: 'RewardEarned';
   modelId: number;
   contributor: string;
@@ -78,14 +73,14 @@ export interface RewardEarned extends Base {
   kind: (typeof REWARD_KIND)[number];
 }
 
-export interface TargetReached extends Base {
+export interface TargetReached extends EventBase {
   name: 'TargetReached';
   modelId: number;
   gradientId: number;
   score: number;
 }
 
-export interface ModelClosed extends Base {
+export interface ModelClosed extends EventBase {
   name: 'ModelClosed';
   modelId: number;
   closedBy: string;
@@ -94,7 +89,7 @@ export interface ModelClosed extends Base {
   refund: bigint;
 }
 
-export interface Withdrawal extends Base {
+export interface Withdrawal extends EventBase {
   name: 'Withdrawal';
   account: string;
   token: string;
@@ -115,25 +110,11 @@ export type RepositoryEvent =
 
 export type EventName = RepositoryEvent['name'];
 
-const num = (v: unknown): number => {
-  const n = Number(v as bigint);
-  if (!Number.isSafeInteger(n)) throw new Error(`event value ${String(v)} does not fit a JS number`);
-  return n;
-};
-const big = (v: unknown): bigint => v as bigint;
-const str = (v: unknown): string => v as string;
-
 /** decodes one log; undefined for logs of other contracts or events the daemons do not use */
-export function decodeLog(log: Pick<Log, 'topics' | 'data' | 'blockNumber' | 'index' | 'transactionHash'>): RepositoryEvent | undefined {
-  let parsed;
-  try {
-    parsed = modelRepositoryInterface.parseLog({ topics: [...log.topics], data: log.data });
-  } catch {
-    return undefined;
-  }
+export function decodeLog(log: RawLog): RepositoryEvent | undefined {
+  const parsed = parseLogWith(modelRepositoryInterface, log);
   if (!parsed) return undefined;
-  const a = parsed.args;
-  const base: Base = { blockNumber: log.blockNumber, logIndex: log.index, txHash: log.transactionHash };
+  const { args: a, base } = parsed;
   switch (parsed.name) {
     case 'ModelCreated':
       return {
@@ -216,6 +197,6 @@ export function decodeLog(log: Pick<Log, 'topics' | 'data' | 'blockNumber' | 'in
 }
 
 /** chain order: block, then position in the block */
-export function compareEvents(a: Base, b: Base): number {
+export function compareEvents(a: EventBase, b: EventBase): number {
   return a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
 }

@@ -2,11 +2,13 @@
 // per-quote views, so the state of quotes and loan requests is rebuilt from its events, like the
 // repository's), transactions that wait for their receipt, reverts decoded into readable errors.
 import { Contract, Interface, ZeroAddress, isAddress } from 'ethers';
-import type { JsonRpcProvider, Log, Signer, TransactionReceipt, ContractTransactionResponse } from 'ethers';
+import type { JsonRpcProvider, Signer, TransactionReceipt, ContractTransactionResponse } from 'ethers';
 import { loanDeskAbi } from '@hessian/contracts';
 import { connectProvider } from './client.ts';
 import { describeChainError } from './errors.ts';
 import { compareEvents } from './events.ts';
+import { big, num, parseLogWith, str } from './decode.ts';
+import type { EventBase, RawLog } from './decode.ts';
 import { headBlock } from './watch.ts';
 
 export { loanDeskAbi };
@@ -26,13 +28,7 @@ export interface LoanDeskConfig {
   pollMs?: number;
 }
 
-interface Base {
-  blockNumber: number;
-  logIndex: number;
-  txHash: string;
-}
-
-export interface ModelDeployed extends Base {
+export interface ModelDeployed extends EventBase {
   name: 'ModelDeployed';
   deploymentId: number;
   modelId: number;
@@ -48,27 +44,27 @@ export interface ModelDeployed extends Base {
   weightsCid: string;
   serviceCid: string;
 }
-export interface DeploymentRetired extends Base {
+export interface DeploymentRetired extends EventBase {
   name: 'DeploymentRetired';
   deploymentId: number;
   modelId: number;
   lender: string;
 }
-export interface QuoteRequested extends Base {
+export interface QuoteRequested extends EventBase {
   name: 'QuoteRequested';
   quoteId: number;
   deploymentId: number;
   borrower: string;
   queryCid: string;
 }
-export interface QuoteAnswered extends Base {
+export interface QuoteAnswered extends EventBase {
   name: 'QuoteAnswered';
   quoteId: number;
   deploymentId: number;
   borrower: string;
   resultCid: string;
 }
-export interface LoanRequested extends Base {
+export interface LoanRequested extends EventBase {
   name: 'LoanRequested';
   requestId: number;
   deploymentId: number;
@@ -79,7 +75,7 @@ export interface LoanRequested extends Base {
   termDays: number;
   disclosureCid: string;
 }
-export interface LoanDecided extends Base {
+export interface LoanDecided extends EventBase {
   name: 'LoanDecided';
   requestId: number;
   deploymentId: number;
@@ -89,7 +85,7 @@ export interface LoanDecided extends Base {
   rateBps: number;
   reason: DecisionReasonName;
 }
-export interface LoanRequestCancelled extends Base {
+export interface LoanRequestCancelled extends EventBase {
   name: 'LoanRequestCancelled';
   requestId: number;
   deploymentId: number;
@@ -98,23 +94,10 @@ export interface LoanRequestCancelled extends Base {
 
 export type LoanDeskEvent = ModelDeployed | DeploymentRetired | QuoteRequested | QuoteAnswered | LoanRequested | LoanDecided | LoanRequestCancelled;
 
-const num = (v: unknown): number => {
-  const n = Number(v as bigint);
-  if (!Number.isSafeInteger(n)) throw new Error(`event value ${String(v)} does not fit a JS number`);
-  return n;
-};
-const str = (v: unknown): string => v as string;
-
-export function decodeLoanDeskLog(log: Pick<Log, 'topics' | 'data' | 'blockNumber' | 'index' | 'transactionHash'>): LoanDeskEvent | undefined {
-  let parsed;
-  try {
-    parsed = loanDeskInterface.parseLog({ topics: [...log.topics], data: log.data });
-  } catch {
-    return undefined;
-  }
+export function decodeLoanDeskLog(log: RawLog): LoanDeskEvent | undefined {
+  const parsed = parseLogWith(loanDeskInterface, log);
   if (!parsed) return undefined;
-  const a = parsed.args;
-  const base: Base = { blockNumber: log.blockNumber, logIndex: log.index, txHash: log.transactionHash };
+  const { args: a, base } = parsed;
   switch (parsed.name) {
     case 'ModelDeployed':
       return {
@@ -149,7 +132,7 @@ export function decodeLoanDeskLog(log: Pick<Log, 'topics' | 'data' | 'blockNumbe
         borrower: str(a.borrower),
         quoteId: num(a.quoteId),
         token: str(a.token),
-        amount: a.amount as bigint,
+        amount: big(a.amount),
         termDays: num(a.termDays),
         disclosureCid: str(a.disclosureCid),
       };
@@ -161,7 +144,7 @@ export function decodeLoanDeskLog(log: Pick<Log, 'topics' | 'data' | 'blockNumbe
         deploymentId: num(a.deploymentId),
         borrower: str(a.borrower),
         approved: Boolean(a.approved),
-        amount: a.amount as bigint,
+        amount: big(a.amount),
         rateBps: num(a.rateBps),
         reason: DECISION_REASON[num(a.reason)] ?? 'Manual',
       };
