@@ -1,13 +1,17 @@
 // The ModelRepository client the daemons use: ethers 6 over JSON-RPC, transactions that wait
 // for their receipt and return the events they emitted, reverts decoded into readable errors.
-import { Contract, JsonRpcProvider, Network, ZeroAddress, isAddress } from 'ethers';
-import type { Signer, TransactionReceipt, ContractTransactionResponse } from 'ethers';
-import { modelRepositoryAbi, REWARD_RULE, SCORE_SCALE } from './abi.ts';
+import { ZeroAddress } from 'ethers';
+import type { JsonRpcProvider, Signer } from 'ethers';
+import { modelRepositoryInterface, REWARD_RULE, SCORE_SCALE } from './abi.ts';
 import type { RewardRuleName } from './abi.ts';
 import { describeChainError } from './errors.ts';
 import { decodeLog, compareEvents } from './events.ts';
 import type { RepositoryEvent, ModelCreated, GradientSubmitted, GradientEvaluated } from './events.ts';
 import { headBlock } from './watch.ts';
+import { ContractClient, connectContract } from './contract-client.ts';
+import type { ContractKind, SentTx } from './contract-client.ts';
+
+export { connectProvider } from './contract-client.ts';
 
 export interface ChainConfig {
   rpcUrl: string;
@@ -21,39 +25,7 @@ export interface ChainConfig {
   pollMs?: number;
 }
 
-/** a JSON-RPC provider with its chain id fixed up front (ethers otherwise retries forever on a dead node) */
-export async function connectProvider(rpcUrl: string, pollMs = 500): Promise<JsonRpcProvider> {
-  let url: URL;
-  try {
-    url = new URL(rpcUrl);
-  } catch {
-    throw new Error(`invalid RPC URL "${rpcUrl}"`);
-  }
-  let chainId: bigint;
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await res.json()) as { result?: string; error?: { message: string } };
-    if (!body.result) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-    chainId = BigInt(body.result);
-  } catch (err) {
-    throw new Error(`cannot reach the Ethereum node at ${rpcUrl}: ${(err as Error).message}`);
-  }
-  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: pollMs });
-  provider.pollingInterval = pollMs;
-  return provider;
-}
-
-export interface TxResult {
-  txHash: string;
-  blockNumber: number;
-  events: RepositoryEvent[];
-  receipt: TransactionReceipt;
-}
+export type TxResult = SentTx<RepositoryEvent>;
 
 export interface CreateModelInput {
   weightsCid: string;
@@ -75,54 +47,16 @@ export interface CreateModelInput {
   submissionStake: bigint;
 }
 
-export class ModelRepositoryClient {
-  readonly provider: JsonRpcProvider;
-  readonly contract: Contract;
-  readonly signer: Signer | undefined;
-  readonly config: Required<ChainConfig>;
+const REPOSITORY: ContractKind<RepositoryEvent> = { label: 'ModelRepository', iface: modelRepositoryInterface, decode: decodeLog };
 
+export class ModelRepositoryClient extends ContractClient<RepositoryEvent> {
   constructor(provider: JsonRpcProvider, config: ChainConfig, signer?: Signer) {
-    if (!isAddress(config.address)) throw new Error(`invalid ModelRepository address "${config.address}"`);
-    this.provider = provider;
-    this.signer = signer;
-    this.config = { startBlock: 0, confirmations: 0, pollMs: 500, ...config };
-    this.contract = new Contract(config.address, modelRepositoryAbi, signer ?? provider);
+    super(REPOSITORY, provider, config, signer);
   }
 
   static async connect(config: ChainConfig, signer?: Signer): Promise<ModelRepositoryClient> {
-    if (!isAddress(config.address)) throw new Error(`invalid ModelRepository address "${config.address}"`);
-    const provider = await connectProvider(config.rpcUrl, config.pollMs);
-    const code = await provider.getCode(config.address);
-    if (code === '0x') throw new Error(`no contract at ${config.address} on ${config.rpcUrl}`);
+    const provider = await connectContract(REPOSITORY.label, config);
     return new ModelRepositoryClient(provider, config, signer?.connect(provider));
-  }
-
-  async address(): Promise<string> {
-    if (!this.signer) throw new Error('this client has no signer: a transaction needs an account');
-    return this.signer.getAddress();
-  }
-
-  private async send(action: string, call: (overrides: { nonce: number }) => Promise<ContractTransactionResponse>): Promise<TxResult> {
-    if (!this.signer) throw new Error(`${action} needs an account (signer)`);
-    let receipt: TransactionReceipt | null;
-    try {
-      // ethers reuses identical RPC answers for 250 ms, which hands back a stale nonce to
-      // transactions sent in quick succession: ask the node directly
-      const nonce = Number(await this.provider.send('eth_getTransactionCount', [await this.signer.getAddress(), 'pending']));
-      const tx = await call({ nonce });
-      receipt = await tx.wait(Math.max(1, this.config.confirmations));
-    } catch (err) {
-      if (process.env.DEBUG_CHAIN) console.error(err);
-      throw describeChainError(err, action);
-    }
-    if (!receipt) throw describeChainError(new Error('no receipt'), action);
-    const events: RepositoryEvent[] = [];
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== this.config.address.toLowerCase()) continue;
-      const ev = decodeLog(log);
-      if (ev) events.push(ev);
-    }
-    return { txHash: receipt.hash, blockNumber: receipt.blockNumber, events: events.sort(compareEvents), receipt };
   }
 
   async createModel(input: CreateModelInput): Promise<TxResult & { modelId: number; event: ModelCreated }> {
@@ -143,7 +77,7 @@ export class ModelRepositoryClient {
       evaluator: input.evaluator ?? ZeroAddress,
       submissionStake: input.submissionStake,
     };
-    const res = await this.send('createModel', (o) =>
+    const res = await this.sendTx('createModel', (o) =>
       this.contract.getFunction('createModel')(params, { ...o, value: token === ZeroAddress ? input.bounty : 0n }),
     );
     const event = res.events.find((e): e is ModelCreated => e.name === 'ModelCreated');
@@ -157,7 +91,7 @@ export class ModelRepositoryClient {
     dataCommitment: string,
     stake: bigint,
   ): Promise<TxResult & { gradientId: number; event: GradientSubmitted }> {
-    const res = await this.send(`submitGradient(model ${modelId})`, (o) =>
+    const res = await this.sendTx(`submitGradient(model ${modelId})`, (o) =>
       this.contract.getFunction('submitGradient')(modelId, gradientCid, dataCommitment, { ...o, value: stake }),
     );
     const event = res.events.find((e): e is GradientSubmitted => e.name === 'GradientSubmitted');
@@ -171,7 +105,7 @@ export class ModelRepositoryClient {
     accepted: boolean,
     newWeightsCid: string,
   ): Promise<TxResult & { event: GradientEvaluated }> {
-    const res = await this.send(`evaluateGradient(gradient ${gradientId})`, (o) =>
+    const res = await this.sendTx(`evaluateGradient(gradient ${gradientId})`, (o) =>
       this.contract.getFunction('evaluateGradient')(gradientId, score, accepted, newWeightsCid, o),
     );
     const event = res.events.find((e): e is GradientEvaluated => e.name === 'GradientEvaluated');
@@ -180,26 +114,26 @@ export class ModelRepositoryClient {
   }
 
   expireGradient(gradientId: number): Promise<TxResult> {
-    return this.send(`expireGradient(gradient ${gradientId})`, (o) => this.contract.getFunction('expireGradient')(gradientId, o));
+    return this.sendTx(`expireGradient(gradient ${gradientId})`, (o) => this.contract.getFunction('expireGradient')(gradientId, o));
   }
 
   closeModel(modelId: number): Promise<TxResult> {
-    return this.send(`closeModel(model ${modelId})`, (o) => this.contract.getFunction('closeModel')(modelId, o));
+    return this.sendTx(`closeModel(model ${modelId})`, (o) => this.contract.getFunction('closeModel')(modelId, o));
   }
 
   claimShare(gradientId: number): Promise<TxResult> {
-    return this.send(`claimShare(gradient ${gradientId})`, (o) => this.contract.getFunction('claimShare')(gradientId, o));
+    return this.sendTx(`claimShare(gradient ${gradientId})`, (o) => this.contract.getFunction('claimShare')(gradientId, o));
   }
 
   addBounty(modelId: number, amount: bigint, token = ZeroAddress): Promise<TxResult> {
-    return this.send(`addBounty(model ${modelId})`, (o) =>
+    return this.sendTx(`addBounty(model ${modelId})`, (o) =>
       this.contract.getFunction('addBounty')(modelId, amount, { ...o, value: token === ZeroAddress ? amount : 0n }),
     );
   }
 
   async withdraw(token = ZeroAddress, to?: string): Promise<TxResult & { amount: bigint }> {
     const dest = to ?? (await this.address());
-    const res = await this.send('withdraw', (o) => this.contract.getFunction('withdraw')(token, dest, o));
+    const res = await this.sendTx('withdraw', (o) => this.contract.getFunction('withdraw')(token, dest, o));
     const w = res.events.find((e) => e.name === 'Withdrawal');
     return { ...res, amount: w && w.name === 'Withdrawal' ? w.amount : 0n };
   }
@@ -234,9 +168,5 @@ export class ModelRepositoryClient {
       const ev = decodeLog(l);
       return ev ? [ev] : [];
     }).sort(compareEvents);
-  }
-
-  destroy(): void {
-    this.provider.destroy();
   }
 }

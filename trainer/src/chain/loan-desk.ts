@@ -1,11 +1,11 @@
 // The LoanDesk client the loan service and the borrower use: typed events (the desk has no
 // per-quote views, so the state of quotes and loan requests is rebuilt from its events, like the
 // repository's), transactions that wait for their receipt, reverts decoded into readable errors.
-import { Contract, Interface, ZeroAddress, isAddress } from 'ethers';
-import type { JsonRpcProvider, Signer, TransactionReceipt, ContractTransactionResponse } from 'ethers';
+import { Interface, ZeroAddress } from 'ethers';
+import type { JsonRpcProvider, Signer, ContractTransactionResponse } from 'ethers';
 import { loanDeskAbi } from '@hessian/contracts';
-import { connectProvider } from './client.ts';
-import { describeChainError } from './errors.ts';
+import { ContractClient, connectContract } from './contract-client.ts';
+import type { ContractKind, SentTx } from './contract-client.ts';
 import { compareEvents } from './events.ts';
 import { big, num, parseLogWith, str } from './decode.ts';
 import type { EventBase, RawLog } from './decode.ts';
@@ -155,12 +155,8 @@ export function decodeLoanDeskLog(log: RawLog): LoanDeskEvent | undefined {
   }
 }
 
-export interface DeskTx<E extends LoanDeskEvent = LoanDeskEvent> {
-  txHash: string;
-  blockNumber: number;
-  events: LoanDeskEvent[];
+export interface DeskTx<E extends LoanDeskEvent = LoanDeskEvent> extends SentTx<LoanDeskEvent> {
   event: E;
-  receipt: TransactionReceipt;
 }
 
 export interface DeployModelInput {
@@ -176,54 +172,24 @@ export interface DeployModelInput {
   service?: string;
 }
 
-export class LoanDeskClient {
-  readonly provider: JsonRpcProvider;
-  readonly contract: Contract;
-  readonly signer: Signer | undefined;
-  readonly config: Required<LoanDeskConfig>;
+const LOAN_DESK: ContractKind<LoanDeskEvent> = { label: 'LoanDesk', iface: loanDeskInterface, decode: decodeLoanDeskLog };
 
+export class LoanDeskClient extends ContractClient<LoanDeskEvent> {
   constructor(provider: JsonRpcProvider, config: LoanDeskConfig, signer?: Signer) {
-    if (!isAddress(config.address)) throw new Error(`invalid LoanDesk address "${config.address}"`);
-    this.provider = provider;
-    this.signer = signer;
-    this.config = { startBlock: 0, confirmations: 0, pollMs: 500, ...config };
-    this.contract = new Contract(config.address, loanDeskAbi, signer ?? provider);
+    super(LOAN_DESK, provider, config, signer);
   }
 
   static async connect(config: LoanDeskConfig, signer?: Signer): Promise<LoanDeskClient> {
-    if (!isAddress(config.address)) throw new Error(`invalid LoanDesk address "${config.address}"`);
-    const provider = await connectProvider(config.rpcUrl, config.pollMs);
-    const code = await provider.getCode(config.address);
-    if (code === '0x') throw new Error(`no LoanDesk contract at ${config.address} on ${config.rpcUrl}`);
+    const provider = await connectContract(LOAN_DESK.label, config);
     return new LoanDeskClient(provider, config, signer?.connect(provider));
   }
 
-  async address(): Promise<string> {
-    if (!this.signer) throw new Error('this client has no signer: a transaction needs an account');
-    return this.signer.getAddress();
-  }
-
+  /** sends the transaction and picks out the event it must have emitted */
   private async send<E extends LoanDeskEvent>(action: string, eventName: E['name'], call: (o: { nonce: number }) => Promise<ContractTransactionResponse>): Promise<DeskTx<E>> {
-    if (!this.signer) throw new Error(`${action} needs an account (signer)`);
-    let receipt: TransactionReceipt | null;
-    try {
-      // ask the node for the nonce: ethers' 250 ms request cache can hand back a stale one
-      const nonce = Number(await this.provider.send('eth_getTransactionCount', [await this.signer.getAddress(), 'pending']));
-      const tx = await call({ nonce });
-      receipt = await tx.wait(Math.max(1, this.config.confirmations));
-    } catch (err) {
-      throw describeChainError(err, action, loanDeskInterface);
-    }
-    if (!receipt) throw describeChainError(new Error('no receipt'), action, loanDeskInterface);
-    const events: LoanDeskEvent[] = [];
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== this.config.address.toLowerCase()) continue;
-      const ev = decodeLoanDeskLog(log);
-      if (ev) events.push(ev);
-    }
-    const event = events.find((e): e is E => e.name === eventName);
-    if (!event) throw new Error(`${action} ${receipt.hash}: no ${eventName} event in the receipt`);
-    return { txHash: receipt.hash, blockNumber: receipt.blockNumber, events: events.sort(compareEvents), event, receipt };
+    const res = await this.sendTx(action, call);
+    const event = res.events.find((e): e is E => e.name === eventName);
+    if (!event) throw new Error(`${action} ${res.txHash}: no ${eventName} event in the receipt`);
+    return { ...res, event };
   }
 
   deployModel(input: DeployModelInput): Promise<DeskTx<ModelDeployed>> {
@@ -285,10 +251,6 @@ export class LoanDeskClient {
     const [ev] = await this.queryEvents('ModelDeployed', [deploymentId]);
     if (!ev) throw new Error(`no deployment ${deploymentId} on the LoanDesk at ${this.config.address}`);
     return ev;
-  }
-
-  destroy(): void {
-    this.provider.destroy();
   }
 }
 
