@@ -1,47 +1,23 @@
 // The dashboard in real Chromium against the real stack (Hardhat history → embedded indexer →
 // graph-node API): every page shows the numbers the API returns, time travel changes them, a new
 // on-chain event appears without reload, and the endpoint-down banner comes and goes.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Contract, JsonRpcProvider, parseEther } from 'ethers';
-import type { Page } from 'playwright-core';
 import { ETH, RewardRule, modelRepositoryAbi } from '@hessian/contracts';
 import { tx } from '@hessian/subgraph/tests/history';
 import { ETH as ETH_INFO, formatAmount, formatInt, formatScore, type TokenInfo } from '../../src/lib/format.ts';
-import { createRequire } from 'node:module';
-import { openPage, screenshot, startStack, type Stack } from './harness.ts';
+import { assertFitsNarrowScreen, screenshot, seriousViolations, useSession } from './harness.ts';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-let stack: Stack;
-let page: Page;
-let errors: string[];
 const HSN: TokenInfo = { symbol: 'HSN', decimals: 18 };
 const info = (token: string) => (token === ETH ? ETH_INFO : HSN);
 
-before(async () => {
-  stack = await startStack();
-  ({ page, errors } = await openPage(stack));
-}, { timeout: 240_000 });
-
-after(async () => {
-  await stack?.stop();
-});
-
-const text = async (selector: string) => (await page.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim();
-const go = async (hash: string, ready: string) => {
-  await page.goto(`${stack.dashboard.url}${hash}`);
-  await page.locator(ready).first().waitFor({ timeout: 15_000 });
-};
-/** raw base units and the shown text of the Amount inside `cell` */
-const amountIn = async (cell: string) => {
-  const el = page.locator(`${cell} .amount`).first();
-  return { raw: await el.getAttribute('data-raw'), text: (await el.innerText()).trim() };
-};
+const session = useSession();
+const { text, go, amountIn } = session;
 
 describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
   test('overview shows the totals, money and bounties the API returns', async () => {
-    const expected = await stack.gql<{
+    const expected = await session.stack.gql<{
       protocol: { modelCount: number; gradientCount: number; acceptedGradientCount: number; evaluationCount: number; contributorCount: number };
       tokens: { id: string; totalEscrowed: string; totalPaid: string; totalRefunded: string; totalLocked: string }[];
       models: { id: string; token: { id: string }; bounty: string; bountyLeft: string; status: string; bestScore: string; targetScore: string }[];
@@ -51,10 +27,10 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       models(first: 100) { id token { id } bounty bountyLeft status bestScore targetScore }
     }`);
     await go('#/', '[data-testid="modelCount"]');
-    await page.locator('[data-testid="sync"]', { hasText: 'Synced to block' }).waitFor();
+    await session.page.locator('[data-testid="sync"]', { hasText: 'Synced to block' }).waitFor();
 
     const p = expected.protocol;
-    const created = stack.history.txs.filter((t) => /^create m\d+$/.test(t.label)).length;
+    const created = session.stack.history.txs.filter((t) => /^create m\d+$/.test(t.label)).length;
     assert.equal(p.modelCount, created, 'one Model per createModel in the history');
     for (const key of ['modelCount', 'gradientCount', 'acceptedGradientCount', 'evaluationCount', 'contributorCount'] as const) {
       assert.equal(await text(`[data-testid="${key}"]`), formatInt(p[key]), key);
@@ -69,9 +45,9 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     }
     // escrow from the script: models 1 (1 + 0.5 ETH + 1 wei), 3 (0.2) and 4 (2); models 2 (1,000 + 200 HSN) and 5 (300)
     assert.equal((await amountIn(`tr[data-token="${ETH}"] [data-field="totalEscrowed"]`)).text, '3.7 ETH');
-    assert.equal((await amountIn(`tr[data-token="${stack.history.token}"] [data-field="totalEscrowed"]`)).text, '1,500 HSN');
+    assert.equal((await amountIn(`tr[data-token="${session.stack.history.token}"] [data-field="totalEscrowed"]`)).text, '1,500 HSN');
 
-    const rows = page.locator('[data-testid="models-table"] tbody tr');
+    const rows = session.page.locator('[data-testid="models-table"] tbody tr');
     assert.equal(await rows.count(), expected.models.length);
     for (const m of expected.models) {
       const row = `[data-testid="models-table"] tr[data-model="${m.id}"]`;
@@ -80,28 +56,28 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       assert.equal(await text(`${row} [data-field="scores"]`), `${formatScore(m.bestScore)} / ${formatScore(m.targetScore)}`);
     }
     // sort by model id with the keyboard, ascending then descending
-    const sortButton = page.locator('[data-testid="models-table"] thead button', { hasText: 'Model' });
+    const sortButton = session.page.locator('[data-testid="models-table"] thead button', { hasText: 'Model' });
     await sortButton.focus();
-    await page.keyboard.press('Enter');
-    await page.locator('[data-testid="models-table"] th[aria-sort="descending"]').waitFor();
+    await session.page.keyboard.press('Enter');
+    await session.page.locator('[data-testid="models-table"] th[aria-sort="descending"]').waitFor();
     const ids = expected.models.map((m) => m.id).sort((a, b) => Number(a) - Number(b));
     assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model'))), [...ids].reverse());
-    await page.keyboard.press('Enter');
-    await page.locator('[data-testid="models-table"] th[aria-sort="ascending"]').waitFor();
+    await session.page.keyboard.press('Enter');
+    await session.page.locator('[data-testid="models-table"] th[aria-sort="ascending"]').waitFor();
     assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model'))), ids);
     // filter by token
-    await page.locator('[data-testid="filter-token"]').selectOption(stack.history.token);
-    const hsnModels = expected.models.filter((m) => m.token.id === stack.history.token).map((m) => m.id).sort((a, b) => Number(a) - Number(b));
+    await session.page.locator('[data-testid="filter-token"]').selectOption(session.stack.history.token);
+    const hsnModels = expected.models.filter((m) => m.token.id === session.stack.history.token).map((m) => m.id).sort((a, b) => Number(a) - Number(b));
     assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-model'))), hsnModels);
-    await page.locator('[data-testid="filter-token"]').selectOption('');
-    assert.ok((await page.locator('[data-testid="activity"] li').count()) > 0, 'recent activity is listed');
-    assert.ok((await page.locator('.chart canvas').count()) >= 2, 'both daily charts draw');
-    await screenshot(page, 'overview');
-    assert.deepEqual(errors, []);
+    await session.page.locator('[data-testid="filter-token"]').selectOption('');
+    assert.ok((await session.page.locator('[data-testid="activity"] li').count()) > 0, 'recent activity is listed');
+    assert.ok((await session.page.locator('.chart canvas').count()) >= 2, 'both daily charts draw');
+    await screenshot(session.page, 'overview');
+    assert.deepEqual(session.errors, []);
   });
 
   test('model page shows status, escrow, score curve, gradients and the model leaderboard', async () => {
-    const { model: m } = await stack.gql<{
+    const { model: m } = await session.stack.gql<{
       model: {
         status: string; bestScore: string; targetScore: string; bounty: string; paid: string; refunded: string; bountyLeft: string;
         gradients: { id: string; status: string; score: string | null; reward: string; contributor: { id: string } }[];
@@ -123,38 +99,38 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     assert.equal((await amountIn('[data-testid="escrow"] [data-segment="refunded"]')).raw, m.refunded);
     assert.match(await text('h1'), new RegExp(m.status === 'TargetReached' ? 'Target reached' : m.status));
 
-    const rows = page.locator('[data-testid="gradients-table"] tbody tr');
+    const rows = session.page.locator('[data-testid="gradients-table"] tbody tr');
     assert.equal(await rows.count(), m.gradients.length);
     for (const g of m.gradients) {
-      const row = page.locator(`[data-testid="gradients-table"] tr[data-gradient="${g.id}"]`);
+      const row = session.page.locator(`[data-testid="gradients-table"] tr[data-gradient="${g.id}"]`);
       assert.equal((await row.locator('.badge').innerText()).trim().toLowerCase(), g.status.toLowerCase(), `g${g.id} status`);
       assert.equal((await row.locator('[data-field="score"]').innerText()).trim(), formatScore(g.score), `g${g.id} score`);
       assert.equal(await row.locator('[data-field="reward"] .amount').getAttribute('data-raw'), g.reward, `g${g.id} reward`);
       assert.equal(await row.locator('a[data-address]').getAttribute('data-address'), g.contributor.id);
     }
     // the curve's data table: one row per evaluation, accepted ones marked
-    assert.equal(await page.locator('[data-testid="evaluations-table"] tbody tr').count(), m.evaluations.length);
-    assert.ok(await page.locator('.chart canvas').count(), 'score curve drawn');
-    const board = page.locator('[data-testid="model-leaderboard"] tbody tr');
+    assert.equal(await session.page.locator('[data-testid="evaluations-table"] tbody tr').count(), m.evaluations.length);
+    assert.ok(await session.page.locator('.chart canvas').count(), 'score curve drawn');
+    const board = session.page.locator('[data-testid="model-leaderboard"] tbody tr');
     assert.equal(await board.count(), m.contributors.length);
     for (const c of m.contributors) {
       const row = `[data-testid="model-leaderboard"] tr[data-contributor="${c.contributor.id}"]`;
       assert.equal((await amountIn(`${row} [data-field="rewardsEarned"]`)).raw, c.rewardsEarned);
       assert.equal(await text(`${row} [data-field="accepted"]`), `${c.gradientsAccepted} / ${c.gradientsSubmitted}`);
     }
-    await screenshot(page, 'model');
-    assert.deepEqual(errors, []);
+    await screenshot(session.page, 'model');
+    assert.deepEqual(session.errors, []);
   });
 
   test('leaderboard ranks contributors as the API numbers say', async () => {
-    const { accounts } = await stack.gql<{
+    const { accounts } = await session.stack.gql<{
       accounts: { id: string; gradientsAccepted: number; improvementContributed: string; balances: { token: { id: string }; rewardsEarned: string }[] }[];
     }>(`{ accounts(where: { gradientsSubmitted_gt: 0 }) { id gradientsAccepted improvementContributed balances { token { id } rewardsEarned } } }`);
     await go('#/leaderboard', '[data-testid="leaderboard"]');
-    const ids = () => page.locator('[data-testid="leaderboard"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-contributor')));
+    const ids = () => session.page.locator('[data-testid="leaderboard"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-contributor')));
     assert.equal((await ids()).length, accounts.length);
 
-    await page.locator('[data-testid="rank-by"]').selectOption('improvement');
+    await session.page.locator('[data-testid="rank-by"]').selectOption('improvement');
     const byImprovement = [...accounts].sort((a, b) => Number(BigInt(b.improvementContributed) - BigInt(a.improvementContributed)));
     const shownImp = await ids();
     for (let i = 0; i < accounts.length - 1; i++) {
@@ -164,8 +140,8 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     }
     assert.equal(shownImp[0], byImprovement[0]!.id);
 
-    await page.locator('[data-testid="rank-by"]').selectOption('rewards');
-    if (await page.locator('[data-testid="rank-token"]').count()) await page.locator('[data-testid="rank-token"]').selectOption(ETH);
+    await session.page.locator('[data-testid="rank-by"]').selectOption('rewards');
+    if (await session.page.locator('[data-testid="rank-token"]').count()) await session.page.locator('[data-testid="rank-token"]').selectOption(ETH);
     const ethRewards = (id: string) => accounts.find((a) => a.id === id)!.balances.filter((b) => b.token.id === ETH).reduce((s, b) => s + BigInt(b.rewardsEarned), 0n);
     const shown = await ids();
     for (const id of shown) {
@@ -174,13 +150,13 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     }
     for (let i = 0; i < shown.length - 1; i++) assert.ok(ethRewards(shown[i]!) >= ethRewards(shown[i + 1]!), 'ordered by ETH rewards');
     assert.ok(ethRewards(shown[0]!) > 0n);
-    await screenshot(page, 'leaderboard');
+    await screenshot(session.page, 'leaderboard');
 
     // a contributor page from the leaderboard link
     const top = shown[0]!;
-    await page.locator(`[data-testid="leaderboard"] tr[data-contributor="${top}"] a[data-address]`).click();
-    await page.locator('[data-testid="contributor-stats"]').waitFor();
-    const { account } = await stack.gql<{
+    await session.page.locator(`[data-testid="leaderboard"] tr[data-contributor="${top}"] a[data-address]`).click();
+    await session.page.locator('[data-testid="contributor-stats"]').waitFor();
+    const { account } = await session.stack.gql<{
       account: { gradientsSubmitted: number; gradientsAccepted: number; balances: { token: { id: string }; rewardsEarned: string; withdrawn: string; balance: string }[] };
     }>(`query($id: ID!) { account(id: $id) { gradientsSubmitted gradientsAccepted balances { token { id } rewardsEarned withdrawn balance } } }`, { id: top });
     assert.equal(await text('[data-testid="gradientsSubmitted"]'), String(account.gradientsSubmitted));
@@ -190,61 +166,61 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
         assert.equal((await amountIn(`[data-testid="balances"] tr[data-token="${b.token.id}"] [data-field="${f}"]`)).raw, b[f], `${f} in ${b.token.id}`);
       }
     }
-    assert.equal(await page.locator('[data-testid="contributor-gradients"] tbody tr').count(), account.gradientsSubmitted);
-    await screenshot(page, 'contributor');
-    assert.deepEqual(errors, []);
+    assert.equal(await session.page.locator('[data-testid="contributor-gradients"] tbody tr').count(), account.gradientsSubmitted);
+    await screenshot(session.page, 'contributor');
+    assert.deepEqual(session.errors, []);
   });
 
   test('time travel shows the history as of a block and back to live', async () => {
-    const block = tx(stack.history, 'evaluate g3').blockNumber;
-    const past = await stack.gql<{ model: { bestScore: string; gradientCount: number } }>(
+    const block = tx(session.stack.history, 'evaluate g3').blockNumber;
+    const past = await session.stack.gql<{ model: { bestScore: string; gradientCount: number } }>(
       `query($b: Int!) { model(id: "1", block: { number: $b }) { bestScore gradientCount } }`,
       { b: block },
     );
     await go(`#/model/1?block=${block}`, '[data-testid="bestScore"]');
-    await page.locator('[data-testid="viewing"]', { hasText: `as of block ${block.toLocaleString('en-US')}` }).waitFor();
+    await session.page.locator('[data-testid="viewing"]', { hasText: `as of block ${block.toLocaleString('en-US')}` }).waitFor();
     assert.equal(await text('[data-testid="bestScore"]'), formatScore(past.model.bestScore));
     assert.equal(formatScore(past.model.bestScore), '0.74', 'before g6, model 1 stood at 0.74');
     assert.equal(await text('[data-testid="gradientCount"]'), String(past.model.gradientCount));
-    assert.equal(await page.locator('[data-testid="gradients-table"] tbody tr').count(), past.model.gradientCount);
+    assert.equal(await session.page.locator('[data-testid="gradients-table"] tbody tr').count(), past.model.gradientCount);
     // nothing on a past page may be dated after that block
     assert.doesNotMatch(await text('[data-testid="gradients-table"] tbody'), /\bin \d/);
-    await screenshot(page, 'model-time-travel');
+    await screenshot(session.page, 'model-time-travel');
 
     // the block input: back to the block that created model 1, where nothing was submitted yet
-    const created = tx(stack.history, 'create m1').blockNumber;
-    await page.locator('#tt-block').fill(String(created));
-    await page.locator('.timebar-form button[type="submit"]').click();
-    await page.waitForURL((u) => u.hash.endsWith(`?block=${created}`));
-    await page.locator('[data-testid="gradientCount"]', { hasText: /^0$/ }).waitFor();
+    const created = tx(session.stack.history, 'create m1').blockNumber;
+    await session.page.locator('#tt-block').fill(String(created));
+    await session.page.locator('.timebar-form button[type="submit"]').click();
+    await session.page.waitForURL((u) => u.hash.endsWith(`?block=${created}`));
+    await session.page.locator('[data-testid="gradientCount"]', { hasText: /^0$/ }).waitFor();
     assert.equal(await text('[data-testid="bestScore"]'), '0.7');
 
     // links keep the viewed block: the overview then had one model
-    await page.locator('nav a', { hasText: 'Overview' }).click();
-    await page.locator('[data-testid="modelCount"]', { hasText: /^1$/ }).waitFor();
+    await session.page.locator('nav a', { hasText: 'Overview' }).click();
+    await session.page.locator('[data-testid="modelCount"]', { hasText: /^1$/ }).waitFor();
 
     // before the first model: empty states, not errors
-    await go(`#/?block=${stack.history.deployment.contracts.ModelRepository.startBlock}`, '[data-testid="modelCount"]');
-    await page.locator('p.empty', { hasText: 'No bounties yet' }).waitFor();
+    await go(`#/?block=${session.stack.history.deployment.contracts.ModelRepository.startBlock}`, '[data-testid="modelCount"]');
+    await session.page.locator('p.empty', { hasText: 'No bounties yet' }).waitFor();
     assert.equal(await text('[data-testid="modelCount"]'), '0');
-    await screenshot(page, 'overview-empty');
+    await screenshot(session.page, 'overview-empty');
 
-    const live = await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
-    await page.locator('button', { hasText: 'Back to live' }).click();
-    await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${live.protocol.modelCount}$`) }).waitFor();
-    assert.doesNotMatch(new URL(page.url()).hash, /block=/);
-    assert.deepEqual(errors, []);
+    const live = await session.stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
+    await session.page.locator('button', { hasText: 'Back to live' }).click();
+    await session.page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${live.protocol.modelCount}$`) }).waitFor();
+    assert.doesNotMatch(new URL(session.page.url()).hash, /block=/);
+    assert.deepEqual(session.errors, []);
   });
 
   test('a new on-chain event appears without a reload', async () => {
     await go('#/', '[data-testid="modelCount"]');
-    const before = await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
+    const before = await session.stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
     const next = String(before.protocol.modelCount + 1);
-    await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount}$`) }).waitFor();
-    const provider = new JsonRpcProvider(stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    await session.page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount}$`) }).waitFor();
+    const provider = new JsonRpcProvider(session.stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     try {
-      const alice = await provider.getSigner(stack.history.accounts.alice);
-      const repo = new Contract(stack.history.deployment.contracts.ModelRepository.address, modelRepositoryAbi, alice);
+      const alice = await provider.getSigner(session.stack.history.accounts.alice);
+      const repo = new Contract(session.stack.history.deployment.contracts.ModelRepository.address, modelRepositoryAbi, alice);
       const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
       const now = Number(BigInt(latest.timestamp));
       const sent = await repo.createModel!(
@@ -258,27 +234,27 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       const receipt = await sent.wait();
       const block = receipt!.blockNumber as number;
       // no navigation from here on: the page must notice by itself
-      await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${next}$`) }).waitFor({ timeout: 20_000 });
-      await page.locator(`[data-testid="models-table"] tr[data-model="${next}"]`).waitFor();
+      await session.page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${next}$`) }).waitFor({ timeout: 20_000 });
+      await session.page.locator(`[data-testid="models-table"] tr[data-model="${next}"]`).waitFor();
       assert.equal((await amountIn(`tr[data-model="${next}"] [data-field="bounty"]`)).text, '0.3 ETH');
-      const synced = Number(await page.locator('[data-testid="sync"]').getAttribute('data-block'));
+      const synced = Number(await session.page.locator('[data-testid="sync"]').getAttribute('data-block'));
       assert.ok(synced >= block, `sync indicator ${synced} >= ${block}`);
       assert.match(await text('[data-testid="sync"]'), new RegExp(`Synced to block ${synced.toLocaleString('en-US')}`));
-      await page.locator('[data-testid="activity"] li[data-kind="deposit"]', { hasText: `model #${next}` }).first().waitFor();
+      await session.page.locator('[data-testid="activity"] li[data-kind="deposit"]', { hasText: `model #${next}` }).first().waitFor();
     } finally {
       provider.destroy();
     }
-    assert.deepEqual(errors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   test('with a graphql-ws endpoint, new heads are pushed (no waiting for the one-minute poll)', async () => {
-    const before = await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
-    await page.goto(`${stack.dashboardWs.url}#/`);
-    await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount}$`) }).waitFor({ timeout: 15_000 });
-    const provider = new JsonRpcProvider(stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    const before = await session.stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
+    await session.page.goto(`${session.stack.dashboardWs.url}#/`);
+    await session.page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount}$`) }).waitFor({ timeout: 15_000 });
+    const provider = new JsonRpcProvider(session.stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     try {
-      const bob = await provider.getSigner(stack.history.accounts.bob);
-      const repo = new Contract(stack.history.deployment.contracts.ModelRepository.address, modelRepositoryAbi, bob);
+      const bob = await provider.getSigner(session.stack.history.accounts.bob);
+      const repo = new Contract(session.stack.history.deployment.contracts.ModelRepository.address, modelRepositoryAbi, bob);
       const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
       const sent = await repo.createModel!(
         {
@@ -290,56 +266,56 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
         { value: parseEther('0.05') },
       );
       await sent.wait();
-      await page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount + 1}$`) }).waitFor({ timeout: 15_000 });
+      await session.page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount + 1}$`) }).waitFor({ timeout: 15_000 });
     } finally {
       provider.destroy();
     }
-    assert.deepEqual(errors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   test('the endpoint-down banner appears and clears when the endpoint returns', async () => {
     await go('#/model/1', '[data-testid="bestScore"]');
-    assert.equal(await page.locator('[data-testid="banner-down"]').count(), 0);
-    await stack.proxy.down();
+    assert.equal(await session.page.locator('[data-testid="banner-down"]').count(), 0);
+    await session.stack.proxy.down();
     try {
-      await page.locator('[data-testid="banner-down"]').waitFor({ timeout: 15_000 });
+      await session.page.locator('[data-testid="banner-down"]').waitFor({ timeout: 15_000 });
       assert.match(await text('[data-testid="banner-down"]'), /unreachable/);
       assert.match(await text('[data-testid="sync"]'), /Offline/);
       // the last numbers stay on screen
       assert.equal(await text('[data-testid="bestScore"]'), '0.76');
-      await screenshot(page, 'endpoint-down');
+      await screenshot(session.page, 'endpoint-down');
       // a page opened while down says so, and loads by itself once the endpoint is back
-      await page.evaluate(`location.hash = '#/model/1?block=${tx(stack.history, 'evaluate g3').blockNumber}'`);
-      await page.locator('p.error', { hasText: 'Could not load model #1' }).waitFor({ timeout: 15_000 });
+      await session.page.evaluate(`location.hash = '#/model/1?block=${tx(session.stack.history, 'evaluate g3').blockNumber}'`);
+      await session.page.locator('p.error', { hasText: 'Could not load model #1' }).waitFor({ timeout: 15_000 });
     } finally {
-      await stack.proxy.up();
+      await session.stack.proxy.up();
     }
-    await page.locator('[data-testid="banner-down"]').waitFor({ state: 'detached', timeout: 15_000 });
-    await page.locator('[data-testid="bestScore"]', { hasText: '0.74' }).waitFor({ timeout: 15_000 });
-    await page.locator('[data-testid="sync"]', { hasText: 'Synced to block' }).waitFor();
-    assert.deepEqual(errors, []);
+    await session.page.locator('[data-testid="banner-down"]').waitFor({ state: 'detached', timeout: 15_000 });
+    await session.page.locator('[data-testid="bestScore"]', { hasText: '0.74' }).waitFor({ timeout: 15_000 });
+    await session.page.locator('[data-testid="sync"]', { hasText: 'Synced to block' }).waitFor();
+    assert.deepEqual(session.errors, []);
   });
 
   test('an indexer failure shows its banner over the data up to the failed block, and clears', async () => {
     await go('#/model/1', '[data-testid="bestScore"]');
-    const head = (await stack.gql<{ _meta: { block: { number: number } } }>('{ _meta { block { number } } }'))._meta.block.number;
+    const head = (await session.stack.gql<{ _meta: { block: { number: number } } }>('{ _meta { block { number } } }'))._meta.block.number;
     // the store state a deterministic handler error leaves behind, served by the real API
-    stack.indexer.store.setFailed({ message: 'handler failed (test)', block: head });
+    session.stack.indexer.store.setFailed({ message: 'handler failed (test)', block: head });
     try {
-      await page.locator('[data-testid="banner-failed"]').waitFor({ timeout: 15_000 });
+      await session.page.locator('[data-testid="banner-failed"]').waitFor({ timeout: 15_000 });
       assert.match(await text('[data-testid="banner-failed"]'), new RegExp(`The indexer has failed.*last good block ${head}`));
       assert.match(await text('[data-testid="sync"]'), new RegExp(`Indexing stopped at block ${head.toLocaleString('en-US')}`));
       // graph-node answers `subgraphError: allow` queries with data plus indexing_error: still shown
-      await page.reload();
-      await page.locator('[data-testid="bestScore"]').waitFor({ timeout: 15_000 });
+      await session.page.reload();
+      await session.page.locator('[data-testid="bestScore"]').waitFor({ timeout: 15_000 });
       assert.equal(await text('[data-testid="bestScore"]'), '0.76');
-      await page.locator('[data-testid="banner-failed"]').waitFor({ timeout: 15_000 });
-      await screenshot(page, 'indexer-failed');
+      await session.page.locator('[data-testid="banner-failed"]').waitFor({ timeout: 15_000 });
+      await screenshot(session.page, 'indexer-failed');
     } finally {
-      stack.indexer.store.clearFailed();
+      session.stack.indexer.store.clearFailed();
     }
-    await page.locator('[data-testid="banner-failed"]').waitFor({ state: 'detached', timeout: 15_000 });
-    assert.deepEqual(errors, []);
+    await session.page.locator('[data-testid="banner-failed"]').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.deepEqual(session.errors, []);
   });
 
   test('no page has serious accessibility violations (axe-core, WCAG 2 A/AA)', async () => {
@@ -347,44 +323,24 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       ['#/', '[data-testid="modelCount"]'],
       ['#/model/1', '[data-testid="bestScore"]'],
       ['#/leaderboard', '[data-testid="leaderboard"]'],
-      [`#/contributor/${stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
+      [`#/contributor/${session.stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
       ['#/loans', '[data-testid="deploymentCount"]'],
     ] as const) {
       await go(hash, ready);
-      await page.locator('.chart canvas').first().waitFor({ timeout: 5_000 }).catch(() => {});
-      await page.addScriptTag({ path: AXE });
-      const violations = await page.evaluate<{ id: string; impact: string; help: string; nodes: string[] }[]>(`
-        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) =>
-          r.violations
-            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-            .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))
-      `);
+      await session.page.locator('.chart canvas').first().waitFor({ timeout: 5_000 }).catch(() => {});
+      const violations = await seriousViolations(session.page);
       assert.deepEqual(violations, [], `${hash}: ${JSON.stringify(violations, null, 1)}`);
     }
-    assert.deepEqual(errors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   test('every page fits a narrow screen', async () => {
-    const narrow = await openPage(stack, 390, 844);
-    try {
-      for (const [name, hash, ready] of [
-        ['overview', '#/', '[data-testid="modelCount"]'],
-        ['model', '#/model/1', '[data-testid="bestScore"]'],
-        ['leaderboard', '#/leaderboard', '[data-testid="leaderboard"]'],
-        ['contributor', `#/contributor/${stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
-        ['loans', '#/loans', '[data-testid="deploymentCount"]'],
-      ] as const) {
-        await narrow.page.goto(`${stack.dashboard.url}${hash}`);
-        await narrow.page.locator(ready).first().waitFor({ timeout: 15_000 });
-        await narrow.page.waitForTimeout(300);
-        // wide tables scroll inside their own box; the page itself never scrolls sideways
-        const overflow = await narrow.page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-        assert.ok(overflow <= 0, `${name} overflows a 390 px screen by ${overflow} px`);
-        await screenshot(narrow.page, `${name}-narrow`);
-      }
-      assert.deepEqual(narrow.errors, []);
-    } finally {
-      await narrow.page.close();
-    }
+    await assertFitsNarrowScreen(session.stack, [
+      ['overview', '#/', '[data-testid="modelCount"]'],
+      ['model', '#/model/1', '[data-testid="bestScore"]'],
+      ['leaderboard', '#/leaderboard', '[data-testid="leaderboard"]'],
+      ['contributor', `#/contributor/${session.stack.history.accounts.carol}`, '[data-testid="contributor-stats"]'],
+      ['loans', '#/loans', '[data-testid="deploymentCount"]'],
+    ]);
   });
 });

@@ -1,6 +1,9 @@
 // The real stack the browser tests run against: a Hardhat node with the subgraph's scripted
 // history (ModelRepository and LoanDesk), the embedded indexer serving graph-node's API over it, the built dashboard, and a
 // pass-through proxy in front of the API that the tests can take down and bring back.
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -172,4 +175,88 @@ export async function openPage(stack: Stack, width = 1280, height = 900): Promis
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** One stack and one error-watching page for a whole test file, and the lookups every test uses. */
+export interface Session {
+  readonly stack: Stack;
+  readonly page: Page;
+  readonly errors: string[];
+  /** the first match's visible text, whitespace collapsed */
+  text(selector: string): Promise<string>;
+  /** opens a dashboard route and waits until `ready` shows */
+  go(hash: string, ready: string): Promise<void>;
+  /** raw base units and the shown text of the Amount inside `cell` */
+  amountIn(cell: string): Promise<{ raw: string | null; text: string }>;
+}
+
+/** Registers the file's before/after hooks; the session's stack and page exist once `before` ran. */
+export function useSession(): Session {
+  let stack: Stack | undefined;
+  let opened: { page: Page; errors: string[] } | undefined;
+  before(async () => {
+    stack = await startStack();
+    opened = await openPage(stack);
+  }, { timeout: 240_000 });
+  after(async () => {
+    await stack?.stop();
+  });
+  const session: Session = {
+    get stack() {
+      if (!stack) throw new Error('the stack is not started: use the session inside a test');
+      return stack;
+    },
+    get page() {
+      if (!opened) throw new Error('no page open: use the session inside a test');
+      return opened.page;
+    },
+    get errors() {
+      if (!opened) throw new Error('no page open: use the session inside a test');
+      return opened.errors;
+    },
+    text: async (selector) => (await session.page.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim(),
+    go: async (hash, ready) => {
+      await session.page.goto(`${session.stack.dashboard.url}${hash}`);
+      await session.page.locator(ready).first().waitFor({ timeout: 15_000 });
+    },
+    amountIn: async (cell) => {
+      const el = session.page.locator(`${cell} .amount`).first();
+      return { raw: await el.getAttribute('data-raw'), text: (await el.innerText()).trim() };
+    },
+  };
+  return session;
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** The serious and critical WCAG 2 A/AA violations axe-core finds on the page as it stands. */
+export async function seriousViolations(page: Page): Promise<{ id: string; impact: string; help: string; nodes: string[] }[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(`
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((r) =>
+      r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))
+  `);
+}
+
+/**
+ * Opens each page on a 390 px wide screen and fails if the page itself scrolls sideways (wide
+ * tables scroll inside their own box), or on any page error; screenshots each as `<name>-narrow`.
+ */
+export async function assertFitsNarrowScreen(stack: Stack, pages: readonly (readonly [name: string, hash: string, ready: string])[]): Promise<void> {
+  const narrow = await openPage(stack, 390, 844);
+  try {
+    for (const [name, hash, ready] of pages) {
+      await narrow.page.goto(`${stack.dashboard.url}${hash}`);
+      await narrow.page.locator(ready).first().waitFor({ timeout: 15_000 });
+      await narrow.page.waitForTimeout(300);
+      const overflow = await narrow.page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      assert.ok(overflow <= 0, `${name} overflows a 390 px screen by ${overflow} px`);
+      await screenshot(narrow.page, `${name}-narrow`);
+    }
+    assert.deepEqual(narrow.errors, []);
+  } finally {
+    await narrow.page.close();
+  }
 }
