@@ -83,3 +83,16 @@ function syncDir(dir: string): void {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+/** a version-1 journal whose document holds id-keyed record maps (`maps`), all empty at first */
+export function recordsJournal<T extends { version: 1 }>(file: string, maps: readonly (keyof T & string)[]): Journal<T> {
+  return new Journal<T>({
+    file,
+    initial: () => ({ version: 1, ...Object.fromEntries(maps.map((k) => [k, {}])) }) as T,
+    validate: (d) => {
+      const doc = d as Record<string, unknown> | null;
+      if (doc?.version !== 1 || maps.some((k) => typeof doc[k] !== 'object')) throw new Error(`expected {version: 1, ${maps.join(', ')}}`);
+      return doc as T;
+    },
+  });
+}

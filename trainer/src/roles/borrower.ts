@@ -15,7 +15,8 @@ import { featureEncoder } from '../data/encoding.ts';
 import type { EncodingSpec } from '../data/encoding.ts';
 import { loadSecretKeyFile, saveSecretKeyFile } from '../he/keys.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
-import { Journal } from '../state.ts';
+import { recordsJournal } from '../state.ts';
+import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { createBorrowerKeys, decryptResult, encryptQuery, openQueryContext } from '../loan/prediction.ts';
@@ -54,15 +55,7 @@ export interface BorrowerJournal {
 }
 
 export function borrowerJournal(stateDir: string): Journal<BorrowerJournal> {
-  return new Journal<BorrowerJournal>({
-    file: path.join(stateDir, 'borrower.json'),
-    initial: () => ({ version: 1, quotes: {} }),
-    validate: (d) => {
-      const doc = d as BorrowerJournal;
-      if (doc?.version !== 1 || typeof doc.quotes !== 'object') throw new Error('expected {version: 1, quotes}');
-      return doc;
-    },
-  });
+  return recordsJournal<BorrowerJournal>(path.join(stateDir, 'borrower.json'), ['quotes']);
 }
 
 export async function fetchServiceDocument(desk: LoanDeskClient, store: ContentStore, deploymentId: number): Promise<{ serviceCid: string; doc: ServiceDocument }> {

@@ -27,7 +27,8 @@ import { decryptGradient, gradientRejection } from '../he/gradient.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
 import { evaluateMetric, metricToScore } from '../ml/metrics.ts';
 import { applyGradient, predict } from '../ml/models.ts';
-import { Journal } from '../state.ts';
+import { recordsJournal } from '../state.ts';
+import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
@@ -112,15 +113,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   const address = await client.address();
   const me = address.toLowerCase();
   const events = new EventEmitter<EvaluatorEvents>();
-  const journal = new Journal<EvaluatorJournal>({
-    file: path.join(cfg.stateDir, `evaluator-${me}.json`),
-    initial: () => ({ version: 1, evaluations: {} }),
-    validate: (d) => {
-      const doc = d as EvaluatorJournal;
-      if (doc?.version !== 1 || typeof doc.evaluations !== 'object') throw new Error('expected {version: 1, evaluations}');
-      return doc;
-    },
-  });
+  const journal = recordsJournal<EvaluatorJournal>(path.join(cfg.stateDir, `evaluator-${me}.json`), ['evaluations']);
   const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations });
   const view = new RepositoryView();
   /** retryAt: a model that could not be loaded (content unreachable, data missing) is tried again later */

@@ -19,7 +19,8 @@ import { gradientPacking } from '../he/gradient.ts';
 import { evaluateMetric, metricToScore } from '../ml/metrics.ts';
 import type { Metric } from '../ml/metrics.ts';
 import { predict } from '../ml/models.ts';
-import { Journal } from '../state.ts';
+import { recordsJournal } from '../state.ts';
+import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { buildModelMetadata, buildWeightsDocument } from '../metadata.ts';
@@ -87,15 +88,7 @@ export interface LenderJournal {
 }
 
 export function lenderJournal(stateDir: string): Journal<LenderJournal> {
-  return new Journal<LenderJournal>({
-    file: path.join(stateDir, 'lender.json'),
-    initial: () => ({ version: 1, models: {} }),
-    validate: (d) => {
-      const doc = d as LenderJournal;
-      if (doc?.version !== 1 || typeof doc.models !== 'object') throw new Error('expected {version: 1, models}');
-      return doc;
-    },
-  });
+  return recordsJournal<LenderJournal>(path.join(stateDir, 'lender.json'), ['models']);
 }
 
 export function defaultParameterSet(task: HeTask): string {

@@ -22,7 +22,8 @@ import { maxKeyBytes } from '../he/keys.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
 import { decryptWeights } from '../he/weights.ts';
 import { dot } from '../ml/models.ts';
-import { Journal } from '../state.ts';
+import { recordsJournal } from '../state.ts';
+import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
@@ -102,17 +103,7 @@ export interface LoanServiceJournal {
 }
 
 export function loanServiceJournal(stateDir: string): Journal<LoanServiceJournal> {
-  return new Journal<LoanServiceJournal>({
-    file: path.join(stateDir, 'loan-service.json'),
-    initial: () => ({ version: 1, deployments: {}, quotes: {}, loans: {} }),
-    validate: (d) => {
-      const doc = d as LoanServiceJournal;
-      if (doc?.version !== 1 || typeof doc.deployments !== 'object' || typeof doc.quotes !== 'object' || typeof doc.loans !== 'object') {
-        throw new Error('expected {version: 1, deployments, quotes, loans}');
-      }
-      return doc;
-    },
-  });
+  return recordsJournal<LoanServiceJournal>(path.join(stateDir, 'loan-service.json'), ['deployments', 'quotes', 'loans']);
 }
 
 // ------------------------------------------------------------------------------------- deploy

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Wallet } from 'ethers';
 import { createLogger, parseLogLevel } from '../../src/log.ts';
-import { Journal } from '../../src/state.ts';
+import { Journal, recordsJournal } from '../../src/state.ts';
 import { loadWallet, writeKeystore, walletSourceFromEnv } from '../../src/wallet.ts';
 
 function sink() {
@@ -104,6 +104,26 @@ test('journal: atomic updates survive a reopen; a torn temp file is ignored; bad
       /owner\.json is invalid: field n must be a number/,
     );
     assert.match(readFileSync(file, 'utf8'), /"x"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('recordsJournal: starts as version 1 with empty maps, keeps records across a reopen, refuses a document missing a map', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-journal-'));
+  try {
+    type Doc = { version: 1; quotes: Record<string, { n: number }>; loans: Record<string, { n: number }> };
+    const file = path.join(dir, 'svc.json');
+    const j = recordsJournal<Doc>(file, ['quotes', 'loans']);
+    assert.deepEqual(j.value, { version: 1, quotes: {}, loans: {} });
+    j.update((d) => {
+      d.loans['7'] = { n: 7 };
+    });
+    assert.deepEqual(recordsJournal<Doc>(file, ['quotes', 'loans']).value.loans, { '7': { n: 7 } });
+    writeFileSync(file, '{"version": 1, "quotes": {}}');
+    assert.throws(() => recordsJournal<Doc>(file, ['quotes', 'loans']), /svc\.json is invalid: expected \{version: 1, quotes, loans\}/);
+    writeFileSync(file, '{"version": 2, "quotes": {}, "loans": {}}');
+    assert.throws(() => recordsJournal<Doc>(file, ['quotes', 'loans']), /expected \{version: 1, quotes, loans\}/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
