@@ -2,7 +2,7 @@
 // $block (graph-node's Block_height) for time travel; when it is absent the latest block answers.
 // `subgraphError: allow`: after an indexing failure graph-node still answers with the data up to
 // the failed block (flagged `indexing_error`) instead of no data; the app shows it under a banner.
-import { gql } from '@apollo/client';
+import { gql, type DocumentNode } from '@apollo/client';
 
 export const META = gql`
   query Meta {
@@ -105,9 +105,22 @@ const MODEL_ROW = `
   lastActivityAt
 `;
 
+// Every page query opens with the block it answers as of (the time travel's clock and the
+// freshness shown); record pages fetch one entity by id at that block.
+const VIEWED_BLOCK = '_meta(block: $block) { block { number timestamp } }';
+
+function recordQuery(name: string, entity: string, selection: string): DocumentNode {
+  return gql(`
+    query ${name}($id: ID!, $block: Block_height) {
+      ${VIEWED_BLOCK}
+      ${entity}(id: $id, block: $block, subgraphError: allow) {${selection}}
+    }
+  `);
+}
+
 export const OVERVIEW = gql`
   query Overview($block: Block_height) {
-    _meta(block: $block) { block { number timestamp } }
+    ${VIEWED_BLOCK}
     protocol(id: "hessian", block: $block, subgraphError: allow) {
       modelCount
       openModelCount
@@ -203,93 +216,88 @@ export const OVERVIEW = gql`
   }
 `;
 
-export const MODEL = gql`
-  query Model($id: ID!, $block: Block_height) {
-    _meta(block: $block) { block { number timestamp } }
-    model(id: $id, block: $block, subgraphError: allow) {
-      ${MODEL_ROW}
-      evaluator
-      shared
-      shareCount
-      sharePerGradient
-      evaluationWindow
-      submissionStake
-      metadataCid
-      initialWeightsCid
-      weightsCid
-      version
-      rejectedCount
-      expiredCount
-      targetReached
-      targetReachedAt
-      targetReachedBy { id }
-      closedAt
-      closeReason
-      createdAtBlock
-      createdTransaction
-      evaluations(first: 1000, orderBy: ordinal, orderDirection: asc) {
-        id
-        ordinal
-        gradient { id }
-        contributor { id }
-        accepted
-        previousBestScore
-        score
-        bestScore
-        improvement
-        reward
-        reachedTarget
-        blockNumber
-        timestamp
-        transactionHash
-        logIndex
-      }
-      gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
-        id
-        gradientId
-        contributor { id }
-        cid
-        status
-        score
-        improvement
-        reward
-        stake
-        modelVersion
-        submittedAt
-        submittedAtBlock
-        evaluatedAt
-        transactionHash
-      }
-      contributors(first: 1000, orderBy: rewardsEarned, orderDirection: desc) {
-        id
-        contributor { id }
-        gradientsSubmitted
-        gradientsAccepted
-        gradientsRejected
-        gradientsExpired
-        pendingCount
-        rewardsEarned
-        improvementContributed
-        bestScore
-        lastSubmittedAt
-      }
-      deposits(first: 1000, orderBy: blockNumber, orderDirection: asc) {
-        id
-        funder { id }
-        amount
-        totalBounty
-        isInitial
-        timestamp
-        transactionHash
-      }
-      deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
-    }
+export const MODEL = recordQuery('Model', 'model', `
+  ${MODEL_ROW}
+  evaluator
+  shared
+  shareCount
+  sharePerGradient
+  evaluationWindow
+  submissionStake
+  metadataCid
+  initialWeightsCid
+  weightsCid
+  version
+  rejectedCount
+  expiredCount
+  targetReached
+  targetReachedAt
+  targetReachedBy { id }
+  closedAt
+  closeReason
+  createdAtBlock
+  createdTransaction
+  evaluations(first: 1000, orderBy: ordinal, orderDirection: asc) {
+    id
+    ordinal
+    gradient { id }
+    contributor { id }
+    accepted
+    previousBestScore
+    score
+    bestScore
+    improvement
+    reward
+    reachedTarget
+    blockNumber
+    timestamp
+    transactionHash
+    logIndex
   }
-`;
+  gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
+    id
+    gradientId
+    contributor { id }
+    cid
+    status
+    score
+    improvement
+    reward
+    stake
+    modelVersion
+    submittedAt
+    submittedAtBlock
+    evaluatedAt
+    transactionHash
+  }
+  contributors(first: 1000, orderBy: rewardsEarned, orderDirection: desc) {
+    id
+    contributor { id }
+    gradientsSubmitted
+    gradientsAccepted
+    gradientsRejected
+    gradientsExpired
+    pendingCount
+    rewardsEarned
+    improvementContributed
+    bestScore
+    lastSubmittedAt
+  }
+  deposits(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+    id
+    funder { id }
+    amount
+    totalBounty
+    isInitial
+    timestamp
+    transactionHash
+  }
+  deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
+`);
 
 export const LEADERBOARD = gql`
   query Leaderboard($block: Block_height) {
-    _meta(block: $block) { block { number timestamp } }
+    ${VIEWED_BLOCK}
     accounts(first: 1000, where: { gradientsSubmitted_gt: 0 }, orderBy: improvementContributed, orderDirection: desc, block: $block, subgraphError: allow) {
       id
       gradientsSubmitted
@@ -308,109 +316,99 @@ export const LEADERBOARD = gql`
   }
 `;
 
-export const CONTRIBUTOR = gql`
-  query Contributor($id: ID!, $block: Block_height) {
-    _meta(block: $block) { block { number timestamp } }
-    account(id: $id, block: $block, subgraphError: allow) {
-      id
-      modelsCreated
-      gradientsSubmitted
-      gradientsAccepted
-      gradientsRejected
-      gradientsExpired
-      improvementContributed
-      rewardCount
-      firstSeenAt
-      lastActivityAt
-      balances(first: 100) {
-        token { id }
-        rewardsEarned
-        refundsReceived
-        stakesReturned
-        stakesForfeited
-        stakesReceived
-        withdrawn
-        balance
-      }
-      modelStats(first: 1000) {
-        id
-        model { id token { id } status bestScore targetScore progress }
-        gradientsSubmitted
-        gradientsAccepted
-        gradientsRejected
-        gradientsExpired
-        pendingCount
-        rewardsEarned
-        improvementContributed
-        bestScore
-      }
-      gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
-        id
-        model { id token { id } }
-        cid
-        status
-        score
-        improvement
-        reward
-        submittedAt
-        transactionHash
-      }
-      rewards(first: 1000, orderBy: blockNumber, orderDirection: asc) {
-        id
-        model { id }
-        gradient { id }
-        token { id }
-        amount
-        kind
-        blockNumber
-        timestamp
-        transactionHash
-      }
-      withdrawals(first: 1000, orderBy: blockNumber, orderDirection: desc) {
-        id
-        token { id }
-        amount
-        to
-        timestamp
-        transactionHash
-      }
-      deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
-      loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
-      quotes(first: 1000) { id }
-    }
+export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
+  id
+  modelsCreated
+  gradientsSubmitted
+  gradientsAccepted
+  gradientsRejected
+  gradientsExpired
+  improvementContributed
+  rewardCount
+  firstSeenAt
+  lastActivityAt
+  balances(first: 100) {
+    token { id }
+    rewardsEarned
+    refundsReceived
+    stakesReturned
+    stakesForfeited
+    stakesReceived
+    withdrawn
+    balance
   }
-`;
+  modelStats(first: 1000) {
+    id
+    model { id token { id } status bestScore targetScore progress }
+    gradientsSubmitted
+    gradientsAccepted
+    gradientsRejected
+    gradientsExpired
+    pendingCount
+    rewardsEarned
+    improvementContributed
+    bestScore
+  }
+  gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
+    id
+    model { id token { id } }
+    cid
+    status
+    score
+    improvement
+    reward
+    submittedAt
+    transactionHash
+  }
+  rewards(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+    id
+    model { id }
+    gradient { id }
+    token { id }
+    amount
+    kind
+    blockNumber
+    timestamp
+    transactionHash
+  }
+  withdrawals(first: 1000, orderBy: blockNumber, orderDirection: desc) {
+    id
+    token { id }
+    amount
+    to
+    timestamp
+    transactionHash
+  }
+  deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
+  loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
+  quotes(first: 1000) { id }
+`);
 
 export const LOANS = gql`
   query Loans($block: Block_height) {
-    _meta(block: $block) { block { number timestamp } }
+    ${VIEWED_BLOCK}
     protocol(id: "hessian", block: $block, subgraphError: allow) { ${LOAN_COUNTERS} }
     deployments(first: 1000, orderBy: deploymentId, orderDirection: desc, block: $block, subgraphError: allow) { ${DEPLOYMENT_ROW} }
     loanRequests(first: 100, orderBy: requestId, orderDirection: desc, block: $block, subgraphError: allow) { ${LOAN_ROW} }
   }
 `;
 
-export const DEPLOYMENT = gql`
-  query Deployment($id: ID!, $block: Block_height) {
-    _meta(block: $block) { block { number timestamp } }
-    deployment(id: $id, block: $block, subgraphError: allow) {
-      ${DEPLOYMENT_ROW}
-      weightsCid
-      weightsCommitment
-      quotes(first: 1000, orderBy: quoteId, orderDirection: desc) {
-        id
-        quoteId
-        borrower { id }
-        queryCid
-        status
-        resultCid
-        requestedAt
-        transactionHash
-        answeredAt
-        answerTransactionHash
-        loanRequest { id }
-      }
-      loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
-    }
+export const DEPLOYMENT = recordQuery('Deployment', 'deployment', `
+  ${DEPLOYMENT_ROW}
+  weightsCid
+  weightsCommitment
+  quotes(first: 1000, orderBy: quoteId, orderDirection: desc) {
+    id
+    quoteId
+    borrower { id }
+    queryCid
+    status
+    resultCid
+    requestedAt
+    transactionHash
+    answeredAt
+    answerTransactionHash
+    loanRequest { id }
   }
-`;
+  loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
+`);
