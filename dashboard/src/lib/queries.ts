@@ -81,6 +81,18 @@ const LOAN_COUNTERS = `
   declinedLoanCount
 `;
 
+// One contributor's record on one model (ModelContributor), seen from the model and from the account.
+const CONTRIBUTION_STATS = `
+  gradientsSubmitted
+  gradientsAccepted
+  gradientsRejected
+  gradientsExpired
+  pendingCount
+  rewardsEarned
+  improvementContributed
+  bestScore
+`;
+
 const MODEL_ROW = `
   id
   modelId
@@ -273,14 +285,7 @@ export const MODEL = recordQuery('Model', 'model', `
   contributors(first: 1000, orderBy: rewardsEarned, orderDirection: desc) {
     id
     contributor { id }
-    gradientsSubmitted
-    gradientsAccepted
-    gradientsRejected
-    gradientsExpired
-    pendingCount
-    rewardsEarned
-    improvementContributed
-    bestScore
+    ${CONTRIBUTION_STATS}
     lastSubmittedAt
   }
   deposits(first: 1000, orderBy: blockNumber, orderDirection: asc) {
@@ -340,14 +345,7 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
   modelStats(first: 1000) {
     id
     model { id token { id } status bestScore targetScore progress }
-    gradientsSubmitted
-    gradientsAccepted
-    gradientsRejected
-    gradientsExpired
-    pendingCount
-    rewardsEarned
-    improvementContributed
-    bestScore
+    ${CONTRIBUTION_STATS}
   }
   gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
     id

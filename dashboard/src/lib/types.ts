@@ -190,9 +190,9 @@ export interface GradientRow {
   transactionHash: string;
 }
 
-export interface ModelContributorRow {
+/** One contributor's record on one model (queries.ts CONTRIBUTION_STATS). */
+export interface ContributionStats {
   id: string;
-  contributor: Ref;
   gradientsSubmitted: number;
   gradientsAccepted: number;
   gradientsRejected: number;
@@ -201,6 +201,10 @@ export interface ModelContributorRow {
   rewardsEarned: string;
   improvementContributed: string;
   bestScore: string | null;
+}
+
+export interface ModelContributorRow extends ContributionStats {
+  contributor: Ref;
   lastSubmittedAt: string;
 }
 
@@ -281,18 +285,7 @@ export interface ContributorDetail {
   firstSeenAt: string;
   lastActivityAt: string;
   balances: (Balance & { refundsReceived: string; stakesReturned: string; stakesForfeited: string; stakesReceived: string; balance: string })[];
-  modelStats: {
-    id: string;
-    model: { id: string; token: Ref; status: ModelStatus; bestScore: string; targetScore: string; progress: string };
-    gradientsSubmitted: number;
-    gradientsAccepted: number;
-    gradientsRejected: number;
-    gradientsExpired: number;
-    pendingCount: number;
-    rewardsEarned: string;
-    improvementContributed: string;
-    bestScore: string | null;
-  }[];
+  modelStats: (ContributionStats & { model: { id: string; token: Ref; status: ModelStatus; bestScore: string; targetScore: string; progress: string } })[];
   gradients: {
     id: string;
     model: Ref & { token: Ref };
