@@ -23,7 +23,7 @@ export async function demo(argv: string[]): Promise<void> {
     'Run the whole system on embedded defaults: a local chain, the contracts, the indexer and its GraphQL API, the dashboard, a lender with its evaluator, and several data owners training a credit-risk model under CKKS encryption.',
     {
       owners: { type: 'string', env: 'HESSIAN_DEMO_OWNERS', default: '5', description: 'data-owner daemons, each with a disjoint shard' },
-      rounds: { type: 'string', env: 'HESSIAN_DEMO_ROUNDS', default: '3', description: 'gradients each owner submits' },
+      rounds: { type: 'string', env: 'HESSIAN_DEMO_ROUNDS', default: '2', description: 'gradients each owner submits (each spends a fresh batch of its shard)' },
       data: { type: 'string', env: 'HESSIAN_DEMO_DATA', default: DEFAULT_DATASET, description: 'CSV with a header and a binary label column' },
       label: { type: 'string', env: 'HESSIAN_DEMO_LABEL', default: 'not.fully.paid', description: 'label column (1 = default)' },
       target: { type: 'string', default: '0.69', description: 'target AUC of the model' },
@@ -166,7 +166,13 @@ export async function demo(argv: string[]): Promise<void> {
       evaluationWindow: 3600,
       log,
     });
-    const progress = new Progress({ out: opts.quiet ? () => {} : out, initial: opened.initialScore, target: opened.targetScore, expected: owners * rounds, amount: (wei) => `${formatEther(wei)} ETH` });
+    // Each round spends a fresh, full batch (a data commitment is usable once), so an owner whose
+    // shard holds fewer than rounds x batch rows submits fewer rounds: count on what it can do.
+    const ownerRounds = await Promise.all(files.owners.map(async (f) => Math.min(rounds, Math.floor((await readCsvFile(f)).rows.length / batch))));
+    const expected = ownerRounds.reduce((a, b) => a + b, 0);
+    if (expected === 0) throw new CliError(`no owner has ${batch} rows for one batch: lower --batch or --owners`);
+    if (expected < owners * rounds) out(`note        owners' shards hold ${ownerRounds.join('/')} batches of ${batch} rows: ${expected} gradients instead of ${owners * rounds}`);
+    const progress = new Progress({ out: opts.quiet ? () => {} : out, initial: opened.initialScore, target: opened.targetScore, expected, amount: (wei) => `${formatEther(wei)} ETH` });
     out(`model #${opened.modelId}   AUC ${(opened.initialScore / 1e6).toFixed(3)} -> target ${(opened.targetScore / 1e6).toFixed(3)}, bounty ${opts.bounty} ETH, ${opened.features} features`);
 
     const evaluator = await trainer.startEvaluator({ client: lender, store, stateDir: path.join(dir, 'lender'), pollMs: 250, autoClose: false, log });
