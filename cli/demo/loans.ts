@@ -1,10 +1,10 @@
 // The demo's last act: the lender deploys the trained model to the LoanDesk, its service answers
 // encrypted quotes, and a few borrowers (held-out LendingClub rows with the label removed) learn
 // their probability of default, apply, and get a decision on-chain.
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatEther, parseEther, type Wallet } from 'ethers';
 import type { CsvTable } from '@hessian/trainer/data/csv';
+import { writeCsvFile } from '@hessian/trainer/data/csv-write';
 
 type Trainer = typeof import('@hessian/trainer');
 type ModelRepositoryClient = InstanceType<Trainer['ModelRepositoryClient']>;
@@ -42,19 +42,6 @@ export interface LoanDeskDemo {
   onStop: (stop: () => Promise<unknown> | unknown) => void;
 }
 
-export interface LoanOutcome {
-  applicant: string;
-  address: string;
-  quoteId: number;
-  requestId: number;
-  probability: number;
-  quotedRateBps: number;
-  approved: boolean;
-  amount: bigint;
-  rateBps: number;
-  reason: string;
-}
-
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const apr = (bps: number) => `${(bps / 100).toFixed(2)} % APR`;
 
@@ -86,7 +73,7 @@ async function finishTraining(d: LoanDeskDemo): Promise<void> {
   await d.trainer.closeModel(d.lender, d.modelId, d.log);
 }
 
-export async function runLoanDesk(d: LoanDeskDemo): Promise<LoanOutcome[]> {
+export async function runLoanDesk(d: LoanDeskDemo): Promise<void> {
   const { trainer } = d;
   await finishTraining(d);
   const deskConfig = { rpcUrl: d.rpcUrl, address: d.desk.address, startBlock: d.desk.startBlock, pollMs: 250 };
@@ -115,17 +102,17 @@ export async function runLoanDesk(d: LoanDeskDemo): Promise<LoanOutcome[]> {
   const service = await trainer.startLoanService({ desk: serviceDesk, store: d.store, stateDir: d.lenderDir, deploymentIds: [deployed.deploymentId], pollMs: 250, log: d.log });
   d.onStop(() => service.stop());
 
-  // ---- borrowers: one held-out row each, label removed, encrypted under their own keys
+  // ---- borrowers: one held-out row each, without the outcome nobody knows yet, encrypted under their own keys
   const labelIdx = d.heldOut.header.indexOf(d.label);
-  const header = d.heldOut.header.filter((_, i) => i !== labelIdx);
-  const outcomes: LoanOutcome[] = [];
+  const unlabelled: CsvTable = {
+    source: d.heldOut.source,
+    header: d.heldOut.header.filter((_, i) => i !== labelIdx),
+    rows: d.heldOut.rows.map((r) => ({ ...r, cells: r.cells.filter((_, i) => i !== labelIdx) })),
+  };
   for (const [k, a] of d.applicants.entries()) {
-    const row = d.heldOut.rows[k * 7];
-    if (!row) break;
-    const cells = row.cells.filter((_, i) => i !== labelIdx);
+    if (k * 7 >= unlabelled.rows.length) break;
     const stateDir = path.join(d.dir, `borrower-${k + 1}`);
-    const features = path.join(d.dir, `borrower-${k + 1}.csv`);
-    writeFileSync(features, `${[header, cells].map((r) => r.map(csvCell).join(',')).join('\n')}\n`, { mode: 0o600 });
+    const features = writeCsvFile(path.join(d.dir, `borrower-${k + 1}.csv`), unlabelled, [k * 7]);
     const desk = await connect(a.wallet);
     const quote = await trainer.requestQuote({ desk, store: d.store, stateDir, deploymentId: deployed.deploymentId, features, amount: a.amount, termDays: a.termDays, pollMs: 250, log: d.log });
     d.out(`  ${a.name} ${a.wallet.address}: quote #${quote.quoteId} -> default risk ${pct(quote.probability)}, ${quote.approved ? `offered ${apr(quote.rateBps)}` : `would be declined (${quote.reason})`}`);
@@ -134,24 +121,7 @@ export async function runLoanDesk(d: LoanDeskDemo): Promise<LoanOutcome[]> {
     d.out(
       `  ${a.name}: loan request #${request.requestId} for ${formatEther(a.amount)} ETH over ${a.termDays} days -> ${decision.approved ? `approved ${formatEther(BigInt(decision.amount))} ETH at ${apr(decision.rateBps)}` : 'declined'} (${decision.reason})`,
     );
-    outcomes.push({
-      applicant: a.name,
-      address: a.wallet.address,
-      quoteId: quote.quoteId,
-      requestId: request.requestId,
-      probability: quote.probability,
-      quotedRateBps: quote.rateBps,
-      approved: decision.approved,
-      amount: BigInt(decision.amount),
-      rateBps: decision.rateBps,
-      reason: decision.reason,
-    });
   }
-  return outcomes;
-}
-
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
 /** Three applicants: a small loan, a mid-size one, and one above the default rule's 10 ETH cap. */
