@@ -1,7 +1,7 @@
 // Loan desk wording and numbers: rates (yearly, basis points), decision reasons in words, and the
 // amount-weighted average rate, the same definition the subgraph uses for Deployment.averageRateBps.
 import { toBigInt } from './format.ts';
-import type { DecisionReason, LoanStatus } from './types.ts';
+import type { DecisionReason } from './types.ts';
 
 /**
  * A yearly rate in basis points (an Int, or graph-node BigDecimal text for averages) as a
@@ -39,13 +39,6 @@ export function reasonLabel(reason: string | null | undefined): string {
   if (!label) throw new Error(`unknown decision reason: ${JSON.stringify(reason)}`);
   return label;
 }
-
-export const LOAN_STATUS_LABELS: Record<LoanStatus, string> = {
-  Pending: 'Pending',
-  Approved: 'Approved',
-  Declined: 'Declined',
-  Cancelled: 'Cancelled',
-};
 
 export function formatTerm(days: number): string {
   if (!Number.isInteger(days) || days < 0) throw new Error(`term is not a whole number of days: ${days}`);

@@ -1,6 +1,6 @@
 // Turns API results into what the pages draw: chart series, bar segments, sorted and filtered
 // rows, merged activity. Pure functions so they are unit-tested without a browser or a server.
-import { toBigInt } from './format.ts';
+import { scoreToNumber, toBigInt } from './format.ts';
 import type {
   DayData,
   EvaluationPoint,
@@ -113,8 +113,6 @@ export interface ScoreCurve {
   evaluation: (EvaluationPoint | null)[];
 }
 
-const score = (raw: string) => Number(toBigInt(raw, 'score')) / 1e6;
-
 /**
  * The score curve: the model's initial score at creation, then each evaluation in chain order
  * (its ordinal) as an accepted or rejected point with the best score stepping up, extended
@@ -128,7 +126,7 @@ export function scoreCurve(
   const evs = [...evaluations].sort(
     (a, b) => a.ordinal - b.ordinal || compareValues(a.blockNumber, b.blockNumber) || compareValues(a.logIndex, b.logIndex),
   );
-  const target = score(model.targetScore);
+  const target = scoreToNumber(model.targetScore);
   const c: ScoreCurve = { x: [], best: [], accepted: [], rejected: [], target: [], evaluation: [] };
   const push = (x: number, best: number, acc: number | null, rej: number | null, ev: EvaluationPoint | null) => {
     c.x.push(x);
@@ -138,11 +136,11 @@ export function scoreCurve(
     c.target.push(target);
     c.evaluation.push(ev);
   };
-  let best = score(model.initialScore);
+  let best = scoreToNumber(model.initialScore);
   push(Number(model.createdAt), best, null, null, null);
   for (const e of evs) {
-    const s = score(e.score);
-    best = score(e.bestScore);
+    const s = scoreToNumber(e.score);
+    best = scoreToNumber(e.bestScore);
     push(Number(e.timestamp), best, e.accepted ? s : null, e.accepted ? null : s, e);
   }
   const last = c.x[c.x.length - 1]!;
