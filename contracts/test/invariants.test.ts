@@ -14,14 +14,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { LogDescription } from 'ethers';
-import { CID, ETH, connect, type AnyContract, type Env } from './helpers/chain.ts';
+import { MAX_EVALUATION_WINDOW, MAX_SCORE as MAX_SCORE_FIXED } from '../src/index.ts';
+import { CID, ETH, HOUR, connect, type AnyContract, type Env } from './helpers/chain.ts';
 
 const RUNS = Number(process.env.INVARIANT_RUNS ?? 1000);
 const SEED = process.env.INVARIANT_SEED === undefined ? undefined : Number(process.env.INVARIANT_SEED);
-const MAX_SCORE = 1_000_000;
-const HOUR = 3600;
+const MAX_SCORE = Number(MAX_SCORE_FIXED);
 const ACTORS = 5;
-const MAX_WINDOW = 30 * 24 * HOUR;
 const GAS = { gasLimit: 1_000_000 };
 
 // ------------------------------------------------------------------ actions
@@ -59,7 +58,7 @@ function createArb(valid: boolean): fc.Arbitrary<Action> {
     // offset of the target from the initial score: 0 is invalid, 500_001 can exceed the scale
     target: pick(fc.integer({ min: 1, max: 300_000 }), fc.constantFrom(0, 500_001)),
     deadline: pick(fc.oneof(fc.integer({ min: 1, max: 6 * HOUR }), fc.integer({ min: 1, max: 48 * HOUR })), fc.integer({ min: -HOUR, max: 0 })),
-    window: pick(fc.oneof(fc.integer({ min: 1, max: 2 * HOUR }), fc.integer({ min: 1, max: 24 * HOUR })), fc.constantFrom(0, MAX_WINDOW + 1)),
+    window: pick(fc.oneof(fc.integer({ min: 1, max: 2 * HOUR }), fc.integer({ min: 1, max: 24 * HOUR })), fc.constantFrom(0, MAX_EVALUATION_WINDOW + 1)),
   });
 }
 
@@ -233,7 +232,7 @@ function predict(w: World, a: Action, now: bigint): Outcome {
       if (target <= a.initial || target > MAX_SCORE) return err('InvalidScores');
       if (now + BigInt(a.deadline) <= now) return err('DeadlineInPast');
       if (a.window === 0) return err('ZeroEvaluationWindow');
-      if (a.window > MAX_WINDOW) return err('EvaluationWindowTooLong');
+      if (a.window > MAX_EVALUATION_WINDOW) return err('EvaluationWindowTooLong');
       if (a.bounty === 0n) return err('ZeroBounty');
       return { ok: true };
     }

@@ -15,16 +15,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { LogDescription } from 'ethers';
+import { DecisionReason, MAX_RATE_BPS, MAX_TERM_DAYS } from '../src/index.ts';
 import { CID, ETH, as, connect, createModel, evaluate, submit, type AnyContract, type Env } from './helpers/chain.ts';
 import { COMMITMENT, DESK_CID, deployDesk } from './helpers/desk.ts';
 
 const RUNS = Number(process.env.INVARIANT_RUNS ?? 1000);
 const SEED = process.env.INVARIANT_SEED === undefined ? undefined : Number(process.env.INVARIANT_SEED);
 const ACTORS = 5;
-const MAX_TERM_DAYS = 3650;
-const MAX_RATE_BPS = 100_000;
 const GAS = { gasLimit: 1_000_000 };
-const APPROVE_REASONS = new Set([0, 3, 5]); // Priced, AmountAboveLimit, Manual
+const APPROVE_REASONS = new Set<number>([DecisionReason.Priced, DecisionReason.AmountAboveLimit, DecisionReason.Manual]);
 
 // ------------------------------------------------------------------ actions
 
@@ -64,7 +63,7 @@ const deployArb = (valid: boolean): fc.Arbitrary<Action> =>
 
 const usualDecision = fc.oneof(
   // 'over' is the one invalid value here: RateTooHigh needs an otherwise valid approval
-  fc.record({ approved: fc.constant(true), amount: fc.constantFrom<AmountMode>('full', 'less'), rate: fc.constantFrom<RateMode>('normal', 'normal', 'zero', 'max', 'over'), reason: fc.constantFrom(0, 3, 5) }),
+  fc.record({ approved: fc.constant(true), amount: fc.constantFrom<AmountMode>('full', 'less'), rate: fc.constantFrom<RateMode>('normal', 'normal', 'zero', 'max', 'over'), reason: fc.constantFrom(...APPROVE_REASONS) }),
   fc.record({ approved: fc.constant(false), amount: fc.constant<AmountMode>('zero'), rate: fc.constant<RateMode>('zero'), reason: fc.integer({ min: 1, max: 5 }) }),
 );
 const anyDecision = fc.record({
@@ -264,7 +263,7 @@ function predict(w: World, a: Action, sender: number): Outcome {
       if (a.approved) {
         if (amount === 0n || amount > r.amount || !APPROVE_REASONS.has(a.reason)) return err('InvalidDecision');
         if (rate > MAX_RATE_BPS) return err('RateTooHigh');
-      } else if (amount !== 0n || rate !== 0 || a.reason === 0) {
+      } else if (amount !== 0n || rate !== 0 || a.reason === DecisionReason.Priced) {
         return err('InvalidDecision');
       }
       return { ok: true };

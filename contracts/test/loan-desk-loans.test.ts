@@ -1,11 +1,11 @@
 // LoanDesk: loan requests against answered quotes, cancellations and the service's decisions.
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { DecisionReason as Reason } from '../src/index.ts';
 import { chainSuite } from './helpers/suite.ts';
 import { as, expectEvents, expectRevert, type AnyContract } from './helpers/chain.ts';
 import { DESK_CID, answeredQuote, deploy, deployDesk, requestLoan, requestQuote, trainedModel } from './helpers/desk.ts';
 
-const Reason = { Priced: 0, RiskTooHigh: 1, RateAboveCap: 2, AmountAboveLimit: 3, InvalidDisclosure: 4, Manual: 5 } as const;
 const Status = { Pending: 1n, Approved: 2n, Declined: 3n, Cancelled: 4n } as const;
 
 chainSuite('LoanDesk: requestLoan and cancelLoanRequest', (get) => {
