@@ -1,12 +1,10 @@
-// Flags with env-var fallbacks, on node:util's parseArgs, so every subcommand reads options alike.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// Flags with env-var fallbacks (@hessian/common/args, shared with `hessian index` and `hessian train`),
+// so every subcommand reads options alike; the help layout is this CLI's own.
+import { readFlags, FlagError } from '@hessian/common/args';
+import type { FlagSpec } from '@hessian/common/args';
 import { CliError } from './errors.ts';
 
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  env?: string;
-  default?: string | boolean;
+export interface OptionSpec extends FlagSpec {
   description: string;
 }
 
@@ -20,35 +18,18 @@ export function parseOptions<T extends Record<string, OptionSpec>>(
   specs: T,
   argv: string[],
 ): Options<T> | undefined {
-  const config: ParseArgsConfig = {
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      ...Object.fromEntries(
-        Object.entries(specs).map(([k, s]) => [k, { type: s.type, ...(s.short ? { short: s.short } : {}) }]),
-      ),
-    },
-  };
-  let values: Record<string, unknown>;
+  let values;
   try {
-    values = parseArgs(config).values as Record<string, unknown>;
+    values = readFlags(specs, argv, { usage: () => help(command, summary, specs) });
   } catch (err) {
-    throw new CliError(`${command}: ${(err as Error).message}\n\n${help(command, summary, specs)}`);
+    if (err instanceof FlagError) throw new CliError(`${command}: ${err.message}`);
+    throw err;
   }
-  if (values.help) {
+  if (!values) {
     process.stdout.write(help(command, summary, specs) + '\n');
     return undefined;
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, s] of Object.entries(specs)) {
-    const fromEnv = s.env ? process.env[s.env] : undefined;
-    let v = values[k] ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined) ?? s.default;
-    if (s.type === 'boolean') v = v === true || v === 'true' || v === '1';
-    out[k] = v;
-  }
-  return out as Options<T>;
+  return values as Options<T>;
 }
 
 export function help(command: string, summary: string, specs: Record<string, OptionSpec>): string {

@@ -2,13 +2,13 @@
 // its own too: `node indexer/src/cli.ts --rpc URL --subgraph DIR --db FILE`.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { IndexerConfig } from './indexer.ts';
 import { createLogger, parseLogLevel } from './log.ts';
+import { readFlags, FlagError } from '@hessian/common/args';
+import type { FlagSpec, FlagValues } from '@hessian/common/args';
 
-interface OptionSpec {
-  type: 'string' | 'boolean';
+interface OptionSpec extends FlagSpec {
   env: string;
   default?: string;
   arg?: string;
@@ -58,47 +58,26 @@ function int(key: Key, raw: string, min: number): number {
   return n;
 }
 
-function bool(key: Key, raw: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off|)$/i.test(raw)) return false;
-  throw new UsageError(`${INDEX_OPTIONS[key].env}: expected true or false, got "${raw}"`);
-}
-
 export interface ParsedArgs {
   help: boolean;
   config: IndexerConfig;
   exitWhenSynced: boolean;
 }
 
+function readIndexFlags(argv: string[], env: NodeJS.ProcessEnv): FlagValues | undefined {
+  try {
+    return readFlags(INDEX_OPTIONS, argv, { env, usage });
+  } catch (err) {
+    throw err instanceof FlagError ? new UsageError(err.message) : err;
+  }
+}
+
 /** Flags, then env vars, then defaults. Throws UsageError naming the bad flag. */
 export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        ...Object.fromEntries(Object.entries(INDEX_OPTIONS).map(([k, s]) => [k, { type: s.type }])),
-      },
-    }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage()}`);
-  }
-  const get = (k: Key): string | undefined => {
-    const v = values[k];
-    if (typeof v === 'string') return v;
-    const e = env[INDEX_OPTIONS[k].env];
-    if (e !== undefined && e !== '') return e;
-    return (INDEX_OPTIONS[k] as OptionSpec).default;
-  };
-  const flag = (k: Key): boolean => {
-    if (values[k] === true) return true;
-    const e = env[INDEX_OPTIONS[k].env];
-    return e !== undefined ? bool(k, e) : false;
-  };
-  if (values.help) return { help: true, config: {} as IndexerConfig, exitWhenSynced: false };
+  const flags = readIndexFlags(argv, env);
+  if (!flags) return { help: true, config: {} as IndexerConfig, exitWhenSynced: false };
+  const get = (k: Key) => flags[k] as string | undefined;
+  const flag = (k: Key) => flags[k] as boolean;
   const rpcUrl = get('rpc');
   if (!rpcUrl) throw new UsageError(`--rpc is required (or set HESSIAN_RPC_URL)\n\n${usage()}`);
   let logLevel;

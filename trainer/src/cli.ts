@@ -1,6 +1,5 @@
 // `hessian train <lender|evaluate|owner|withdraw|close>` and `hessian loan <deploy|decide|quote|request>`: flags with environment fallbacks,
 // JSON-lines logs on stderr, results on stdout, clean shutdown on SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseEther, formatEther } from 'ethers';
@@ -25,8 +24,13 @@ import { deployModel, decideManually, startLoanService } from './roles/loan-serv
 import { requestQuote, finishQuote, requestLoan } from './roles/borrower.ts';
 import { validatePricingRule } from './loan/pricing.ts';
 import type { PricingRule } from './loan/pricing.ts';
+import { readFlags, FlagError } from '@hessian/common/args';
+import type { FlagSpec, FlagValues } from '@hessian/common/args';
 
-type Spec = { type: 'string' | 'boolean'; env?: string; default?: string; help: string };
+interface Spec extends FlagSpec {
+  default?: string;
+  help: string;
+}
 
 const COMMON: Record<string, Spec> = {
   rpc: { type: 'string', env: 'HESSIAN_RPC_URL', default: 'http://127.0.0.1:8545', help: 'Ethereum JSON-RPC URL' },
@@ -130,25 +134,12 @@ function usage(cmd?: string, group: CommandGroup = TRAIN): string {
   return [`Usage: hessian ${group.name} ${cmd} [options]`, '', group.commands[cmd].summary, '', ...rows].join('\n');
 }
 
-function parse(cmd: string, argv: string[], env: NodeJS.ProcessEnv, group: CommandGroup = TRAIN): Record<string, string | boolean | undefined> | undefined {
-  const specs = { ...group.commands[cmd]!.options, ...group.common };
-  let values: Record<string, string | boolean | undefined>;
+function parse(cmd: string, argv: string[], env: NodeJS.ProcessEnv, group: CommandGroup = TRAIN): FlagValues | undefined {
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { help: { type: 'boolean', short: 'h' }, ...Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { type: s.type }])) },
-    }).values as Record<string, string | boolean | undefined>;
+    return readFlags({ ...group.commands[cmd]!.options, ...group.common }, argv, { env, usage: () => usage(cmd, group) });
   } catch (err) {
-    throw new UsageError(`${group.name} ${cmd}: ${(err as Error).message}\n\n${usage(cmd, group)}`);
+    throw err instanceof FlagError ? new UsageError(`${group.name} ${cmd}: ${err.message}`) : err;
   }
-  if (values.help) return undefined;
-  for (const [k, s] of Object.entries(specs)) {
-    if (values[k] === undefined && s.env && env[s.env] !== undefined && env[s.env] !== '') values[k] = s.type === 'boolean' ? env[s.env] === '1' || env[s.env] === 'true' : env[s.env];
-    if (values[k] === undefined && s.default !== undefined) values[k] = s.default;
-  }
-  return values;
 }
 
 function req(o: Record<string, unknown>, k: string): string {
