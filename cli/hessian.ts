@@ -26,7 +26,7 @@ const commands: Record<string, Command> = {
     run: async (argv) => (await import('./commands/dashboard.ts')).dashboard(argv),
   },
   train: {
-    summary: 'trainer roles: lender | evaluate | owner | withdraw',
+    summary: 'trainer roles: lender | evaluate | owner | withdraw | close',
     run: async (argv) => (await import('./commands/train.ts')).train(argv),
   },
   loan: {

@@ -106,5 +106,5 @@ test('errors a user can fix are one clear line with a hint', { timeout: 120_000 
 
   const help = run(['--help']);
   assert.equal(help.status, 0);
-  for (const c of ['chain', 'deploy', 'index', 'dashboard', 'train', 'demo']) assert.match(help.stdout, new RegExp(`\\n  ${c}\\s`));
+  for (const c of ['chain', 'deploy', 'index', 'dashboard', 'train', 'loan', 'demo']) assert.match(help.stdout, new RegExp(`\\n  ${c}\\s`));
 });
