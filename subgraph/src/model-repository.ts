@@ -2,7 +2,7 @@
 // become immutable entities, running state is folded into Protocol/Token/Model/Account/... rows.
 // Within one transaction the contract emits, in order: GradientEvaluated, RewardEarned,
 // TargetReached, StakeReleased; GradientExpired, StakeReleased; ModelClosed, Refunded.
-import { BigInt, Bytes } from '@graphprotocol/graph-ts';
+import { BigInt, Bytes, ethereum } from '@graphprotocol/graph-ts';
 import {
   BountyAdded,
   GradientEvaluated,
@@ -16,7 +16,7 @@ import {
   TargetReached,
   Withdrawal as WithdrawalEvent,
 } from '../generated/ModelRepository/ModelRepository';
-import { Deposit, Evaluation, Gradient, Model, ModelContributor, Refund, Reward, StakeRelease, Withdrawal } from '../generated/schema';
+import { Deposit, Evaluation, Gradient, Model, ModelContributor, Refund, Reward, StakeRelease, Token, Withdrawal } from '../generated/schema';
 import {
   eventId,
   loadAccountToken,
@@ -64,6 +64,28 @@ function loadContributorRow(modelId: BigInt, contributor: Bytes): ModelContribut
   return row;
 }
 
+/** Bounty moved into escrow (the initial bounty or a top-up): the token's totals, its day, the Deposit. */
+function escrow(event: ethereum.Event, token: Token, model: Model, funder: Bytes, amount: BigInt, totalBounty: BigInt, isInitial: boolean): void {
+  token.totalEscrowed = token.totalEscrowed.plus(amount);
+  saveToken(token);
+
+  const deposit = new Deposit(eventId(event));
+  deposit.model = model.id;
+  deposit.funder = funder;
+  deposit.token = token.id;
+  deposit.amount = amount;
+  deposit.totalBounty = totalBounty;
+  deposit.isInitial = isInitial;
+  deposit.blockNumber = event.block.number;
+  deposit.timestamp = event.block.timestamp;
+  deposit.transactionHash = event.transaction.hash;
+  deposit.save();
+
+  const tokenDay = loadTokenDay(event, token);
+  tokenDay.escrowed = tokenDay.escrowed.plus(amount);
+  tokenDay.save();
+}
+
 export function handleModelCreated(event: ModelCreated): void {
   const p = event.params;
   const protocol = loadProtocol(event);
@@ -77,11 +99,6 @@ export function handleModelCreated(event: ModelCreated): void {
   // the evaluator is an account too (often the lender itself: saved above, loaded again here)
   touchAccount(p.evaluator, event).save();
   protocol.save();
-
-  const token = loadToken(p.token);
-  token.modelCount += 1;
-  token.totalEscrowed = token.totalEscrowed.plus(p.bounty);
-  saveToken(token);
 
   const model = new Model(p.modelId.toString());
   model.modelId = p.modelId;
@@ -120,24 +137,13 @@ export function handleModelCreated(event: ModelCreated): void {
   model.lastActivityAt = event.block.timestamp;
   saveModel(model);
 
-  const deposit = new Deposit(eventId(event));
-  deposit.model = model.id;
-  deposit.funder = p.lender;
-  deposit.token = p.token;
-  deposit.amount = p.bounty;
-  deposit.totalBounty = p.bounty;
-  deposit.isInitial = true;
-  deposit.blockNumber = event.block.number;
-  deposit.timestamp = event.block.timestamp;
-  deposit.transactionHash = event.transaction.hash;
-  deposit.save();
+  const token = loadToken(p.token);
+  token.modelCount += 1;
+  escrow(event, token, model, p.lender, p.bounty, p.bounty, true);
 
   const day = loadDay(event, protocol);
   day.modelsCreated += 1;
   day.save();
-  const tokenDay = loadTokenDay(event, token);
-  tokenDay.escrowed = tokenDay.escrowed.plus(p.bounty);
-  tokenDay.save();
 }
 
 export function handleBountyAdded(event: BountyAdded): void {
@@ -149,25 +155,7 @@ export function handleBountyAdded(event: BountyAdded): void {
   model.bounty = p.totalBounty;
   saveModel(model);
 
-  const token = loadToken(p.token);
-  token.totalEscrowed = token.totalEscrowed.plus(p.amount);
-  saveToken(token);
-
-  const deposit = new Deposit(eventId(event));
-  deposit.model = model.id;
-  deposit.funder = p.funder;
-  deposit.token = p.token;
-  deposit.amount = p.amount;
-  deposit.totalBounty = p.totalBounty;
-  deposit.isInitial = false;
-  deposit.blockNumber = event.block.number;
-  deposit.timestamp = event.block.timestamp;
-  deposit.transactionHash = event.transaction.hash;
-  deposit.save();
-
-  const tokenDay = loadTokenDay(event, token);
-  tokenDay.escrowed = tokenDay.escrowed.plus(p.amount);
-  tokenDay.save();
+  escrow(event, loadToken(p.token), model, p.funder, p.amount, p.totalBounty, false);
 }
 
 export function handleGradientSubmitted(event: GradientSubmitted): void {
