@@ -12,16 +12,25 @@ export interface JournalOptions<T> {
   initial: () => T;
   /** checks a document read from disk; throw with a message naming what is wrong */
   validate?: (doc: unknown) => T;
+  /**
+   * a reader of a journal another process writes (the evaluator and loan service read the
+   * lender's): it must leave the temp file alone, which may be the writer's update in flight
+   */
+  readOnly?: boolean;
 }
 
 export class Journal<T> {
   readonly file: string;
   private doc: T;
+  private readonly readOnly: boolean;
 
   constructor(opts: JournalOptions<T>) {
     this.file = path.resolve(opts.file);
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    rmSync(this.tmpFile, { force: true });
+    this.readOnly = opts.readOnly ?? false;
+    if (!this.readOnly) {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      rmSync(this.tmpFile, { force: true });
+    }
     let raw: string | undefined;
     try {
       raw = readFileSync(this.file, 'utf8');
@@ -56,6 +65,7 @@ export class Journal<T> {
 
   /** applies a change and makes it durable before returning */
   update(change: (doc: T) => void): void {
+    if (this.readOnly) throw new Error(`journal ${this.file} was opened read-only`);
     const next = structuredClone(this.doc);
     change(next);
     const bytes = Buffer.from(JSON.stringify(next, null, 1) + '\n');
@@ -85,9 +95,10 @@ function syncDir(dir: string): void {
 }
 
 /** a version-1 journal whose document holds id-keyed record maps (`maps`), all empty at first */
-export function recordsJournal<T extends { version: 1 }>(file: string, maps: readonly (keyof T & string)[]): Journal<T> {
+export function recordsJournal<T extends { version: 1 }>(file: string, maps: readonly (keyof T & string)[], opts: { readOnly?: boolean } = {}): Journal<T> {
   return new Journal<T>({
     file,
+    ...opts,
     initial: () => ({ version: 1, ...Object.fromEntries(maps.map((k) => [k, {}])) }) as T,
     validate: (d) => {
       const doc = d as Record<string, unknown> | null;

@@ -342,7 +342,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   async function tick(): Promise<void> {
     view.applyAll(await watcher.poll());
     reconcile();
-    const records = lenderJournal(cfg.stateDir).value.models;
+    const records = lenderJournal(cfg.stateDir, { readOnly: true }).value.models;
     for (const m of view.models.values()) {
       if (m.evaluator.toLowerCase() !== me) continue;
       const record = records[m.metadataCid];

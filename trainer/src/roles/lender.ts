@@ -87,8 +87,9 @@ export interface LenderJournal {
   models: Record<string, LenderModelRecord>;
 }
 
-export function lenderJournal(stateDir: string): Journal<LenderJournal> {
-  return recordsJournal<LenderJournal>(path.join(stateDir, 'lender.json'), ['models']);
+/** readOnly: for the evaluator and loan service, which read the records the lender writes */
+export function lenderJournal(stateDir: string, opts: { readOnly?: boolean } = {}): Journal<LenderJournal> {
+  return recordsJournal<LenderJournal>(path.join(stateDir, 'lender.json'), ['models'], opts);
 }
 
 export function defaultParameterSet(task: HeTask): string {

@@ -144,7 +144,7 @@ export interface DeployedModel {
 }
 
 function findModelRecord(stateDir: string, modelId: number): LenderModelRecord {
-  const rec = Object.values(lenderJournal(stateDir).value.models).find((m) => m.modelId === modelId);
+  const rec = Object.values(lenderJournal(stateDir, { readOnly: true }).value.models).find((m) => m.modelId === modelId);
   if (!rec) throw new Error(`model ${modelId} was not opened from the state directory ${stateDir} (no lender.json record with this id)`);
   return rec;
 }

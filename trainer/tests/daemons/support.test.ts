@@ -109,6 +109,26 @@ test('journal: atomic updates survive a reopen; a torn temp file is ignored; bad
   }
 });
 
+test('journal: a read-only reader sees the document, leaves the writer\'s temp file alone and cannot update', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-journal-'));
+  try {
+    const file = path.join(dir, 'lender.json');
+    const writer = new Journal<{ n: number }>({ file, initial: () => ({ n: 0 }) });
+    writer.update((d) => void (d.n = 1));
+    // the writer's next update, written but not yet renamed over the document
+    writeFileSync(`${file}.tmp`, '{"n": 2}');
+    const reader = new Journal<{ n: number }>({ file, initial: () => ({ n: 0 }), readOnly: true });
+    assert.equal(reader.value.n, 1);
+    assert.ok(existsSync(`${file}.tmp`), 'the in-flight update survives a reader opening the journal');
+    assert.throws(() => reader.update((d) => void (d.n = 3)), /lender\.json was opened read-only/);
+    assert.equal(new Journal<{ n: number }>({ file, initial: () => ({ n: 0 }), readOnly: true }).value.n, 1);
+    assert.equal(new Journal<{ n: number }>({ file: path.join(dir, 'none', 'x.json'), initial: () => ({ n: 5 }), readOnly: true }).value.n, 5);
+    assert.ok(!existsSync(path.join(dir, 'none')), 'a reader creates no directory');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('recordsJournal: starts as version 1 with empty maps, keeps records across a reopen, refuses a document missing a map', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hessian-journal-'));
   try {
