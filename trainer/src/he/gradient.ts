@@ -108,6 +108,31 @@ export function encryptedGradientCiphertext(he: HeContext, input: GradientInput)
   return input.task === 'linear' ? linearGradient(he, input) : logisticGradient(he, input, p);
 }
 
+/**
+ * sum_k weights[k] * column k, not yet rescaled, owned by `scope`. `column` fills the reused
+ * slot buffer with column k and returns false when it is all zero (that term is skipped).
+ */
+function weightedColumns(he: HeContext, scope: Scope, weights: readonly Ciphertext[], column: (k: number, out: Float64Array) => boolean): Ciphertext {
+  const ev = he.evaluator;
+  const buf = new Float64Array(he.slotCount);
+  const tmp = scope.add(new he.seal.Ciphertext());
+  let sum: Ciphertext | undefined;
+  for (let k = 0; k < weights.length; k++) {
+    if (!column(k, buf)) continue;
+    const pt = encodeAt(he, scope, buf, he.scale, 0);
+    if (sum) {
+      ev.multiplyPlain(weights[k], pt, tmp);
+      ev.addInplace(sum, tmp);
+    } else {
+      sum = scope.add(new he.seal.Ciphertext());
+      ev.multiplyPlain(weights[k], pt, sum);
+    }
+    pt.delete();
+  }
+  if (!sum) throw new Error('every feature value in the batch is zero');
+  return sum;
+}
+
 function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciphertext {
   const { seal, evaluator: ev } = he;
   const S = p.slots;
@@ -129,25 +154,12 @@ function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciph
       const scope = new Scope();
       try {
         // z = sum_j w_j * column_j
-        let z: Ciphertext | undefined;
-        const col = new Float64Array(S);
-        const t = scope.add(new seal.Ciphertext());
-        for (let j = 0; j < d; j++) {
+        const z = weightedColumns(he, scope, input.weights, (j, col) => {
           let any = false;
           for (let i = 0; i < m; i++) { col[i] = rows[i][j]; if (col[i] !== 0) any = true; }
           for (let i = m; i < S; i++) col[i] = 0;
-          if (!any) continue;
-          const pt = encodeAt(he, scope, col, he.scale, 0);
-          if (z) {
-            ev.multiplyPlain(input.weights[j], pt, t);
-            ev.addInplace(z, t);
-          } else {
-            z = scope.add(new seal.Ciphertext());
-            ev.multiplyPlain(input.weights[j], pt, z);
-          }
-          pt.delete();
-        }
-        if (!z) throw new Error('every feature value in the batch is zero');
+          return any;
+        });
         ev.rescaleToNextInplace(z);
         const s1 = z.scale();
         // zz = z^2 and az = c3 * z, both at level 2; z3 = c3 z^3 at level 3
@@ -243,7 +255,7 @@ function logisticGradient(he: HeContext, input: GradientInput, p: Packing): Ciph
 }
 
 function linearGradient(he: HeContext, input: GradientInput): Ciphertext {
-  const { seal, evaluator: ev } = he;
+  const ev = he.evaluator;
   const S = he.slotCount;
   const d = input.weights.length;
   const n = input.x.length;
@@ -261,24 +273,11 @@ function linearGradient(he: HeContext, input: GradientInput): Ciphertext {
   }
   const scope = new Scope();
   try {
-    let out: Ciphertext | undefined;
-    const tmp = scope.add(new seal.Ciphertext());
-    const colv = new Float64Array(S);
-    for (let k = 0; k < d; k++) {
+    const out = weightedColumns(he, scope, input.weights, (k, col) => {
       let any = false;
-      for (let j = 0; j < d; j++) { colv[j] = A[j * d + k] / denom; if (colv[j] !== 0) any = true; }
-      if (!any) continue;
-      const pt = encodeAt(he, scope, colv, he.scale, 0);
-      if (out) {
-        ev.multiplyPlain(input.weights[k], pt, tmp);
-        ev.addInplace(out, tmp);
-      } else {
-        out = scope.add(new seal.Ciphertext());
-        ev.multiplyPlain(input.weights[k], pt, out);
-      }
-      pt.delete();
-    }
-    if (!out) throw new Error('every feature value in the batch is zero');
+      for (let j = 0; j < d; j++) { col[j] = A[j * d + k] / denom; if (col[j] !== 0) any = true; }
+      return any;
+    });
     ev.rescaleToNextInplace(out);
     const off = new Float64Array(S);
     for (let j = 0; j < d; j++) off[j] = -bv[j] / denom + (input.noise ? input.noise[j] : 0);
