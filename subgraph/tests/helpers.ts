@@ -8,6 +8,7 @@ import path from 'node:path';
 import { hexlify } from 'ethers';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { loadSubgraph, type LoadedSubgraph } from '@hessian/indexer/manifest';
+import { JsonRpcClient } from '@hessian/indexer/sync/rpc';
 import type { EntityChange, EntityData, EntityReader, RpcBlock, RpcLog, Value } from '@hessian/indexer/types';
 import type { Expected } from './expected.ts';
 import { runHistory, type HistoryRecord } from './history.ts';
@@ -33,39 +34,29 @@ export function assertFreshBuild(): void {
   if (stale.length) throw new Error(`subgraph build is older than ${stale.map((f) => path.relative(subgraphDir, f)).join(', ')}: run \`npm run build -w @hessian/subgraph\``);
 }
 
-async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
-
 export interface ChainBlock {
   block: RpcBlock;
   logs: RpcLog[];
 }
 
-/** Every block holding a log of `address` (one or several), with its full transactions, in block order. */
-export async function fetchChain(url: string, address: string | string[], fromBlock: number, toBlock: number): Promise<ChainBlock[]> {
-  const logs = await rpc<RpcLog[]>(url, 'eth_getLogs', [
-    { address, fromBlock: `0x${fromBlock.toString(16)}`, toBlock: `0x${toBlock.toString(16)}` },
-  ]);
+/** Every block holding a log of one of `addresses`, with its full transactions, in block order. */
+async function fetchChain(url: string, addresses: string[], fromBlock: number, toBlock: number): Promise<ChainBlock[]> {
+  const rpc = new JsonRpcClient({ url, retries: 0 });
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  const logs = await rpc.call<RpcLog[]>('eth_getLogs', [{ address: addresses, fromBlock: hex(fromBlock), toBlock: hex(toBlock) }]);
   const byBlock = new Map<string, RpcLog[]>();
   for (const log of logs) {
     const list = byBlock.get(log.blockNumber) ?? [];
     list.push(log);
     byBlock.set(log.blockNumber, list);
   }
-  const out: ChainBlock[] = [];
-  for (const [number, blockLogs] of byBlock) {
-    const block = await rpc<RpcBlock>(url, 'eth_getBlockByNumber', [number, true]);
+  const numbers = [...byBlock.keys()];
+  const fetched = await rpc.batchResults<RpcBlock>(numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [n, true] })));
+  const out = fetched.map((block, i) => {
+    const blockLogs = byBlock.get(numbers[i]!)!;
     blockLogs.sort((a, b) => Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
-    out.push({ block, logs: blockLogs });
-  }
+    return { block, logs: blockLogs };
+  });
   return out.sort((a, b) => Number(BigInt(a.block.number) - BigInt(b.block.number)));
 }
 
