@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { JsonRpcProvider, Network, Wallet, type Signer } from 'ethers';
 import { deployHessian } from '../src/deploy.ts';
 import { deploymentPath, writeDeployment } from '../src/deployment.ts';
+import { fetchChainId } from '../src/rpc.ts';
 
 const usage = 'usage: node contracts/scripts/deploy.ts --rpc <url> [--token] [--out <file> | --no-write] [--network <name>]';
 
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   } catch {
     throw new Error(`--rpc is not a URL: ${values.rpc}`);
   }
-  const chainId = await probeChainId(url.href);
+  const chainId = await fetchChainId(url.href);
   // a known network: ethers then never polls a dead node with "failed to detect network" retries
   const provider = new JsonRpcProvider(url.href, Network.from(chainId), { staticNetwork: true });
   try {
@@ -58,22 +59,6 @@ function deployerWallet(key: string, provider: JsonRpcProvider): Wallet {
   } catch {
     throw new Error('HESSIAN_DEPLOYER_KEY is not a valid private key (expected 32 bytes of hex)');
   }
-}
-
-async function probeChainId(url: string): Promise<number> {
-  let body: { result?: string; error?: { message?: string } };
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-    });
-    body = (await res.json()) as typeof body;
-  } catch (err) {
-    throw new Error(`no JSON-RPC node answers at ${url}: ${(err as Error).cause ?? (err as Error).message}`);
-  }
-  if (typeof body.result !== 'string') throw new Error(`eth_chainId failed at ${url}: ${body.error?.message ?? JSON.stringify(body)}`);
-  return Number(BigInt(body.result));
 }
 
 main().catch((err: unknown) => {

@@ -28,3 +28,4 @@ export type { Deployment, DeployedContract } from './deployment.ts';
 export { deployHessian } from './deploy.ts';
 export type { DeployOptions } from './deploy.ts';
 export { ETH, MAX_METRIC_LENGTH, MAX_TERM_DAYS, MAX_RATE_BPS } from './constants.ts';
+export { fetchChainId } from './rpc.ts';

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fetchChainId } from './rpc.ts';
 
 const contractsDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -50,21 +51,6 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-async function rpcChainId(url: string): Promise<number | undefined> {
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(2000),
-    });
-    const body = (await res.json()) as { result?: string };
-    return body.result ? Number(BigInt(body.result)) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function startLocalChain(opts: LocalChainOptions = {}): Promise<LocalChain> {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port || (await freePort(host));
@@ -99,7 +85,7 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
       throw new Error(`hardhat node did not answer JSON-RPC at ${url} within ${opts.timeoutMs ?? 60_000} ms:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 150));
-    chainId = await rpcChainId(url);
+    chainId = await fetchChainId(url, 2000).catch(() => undefined);
   }
   return {
     url,
