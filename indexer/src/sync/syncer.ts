@@ -144,12 +144,24 @@ export class Syncer {
     return { kind: 'batch', batch: { blocks: synced, headers: [], to: blockPtrOf(blocks.get(end)!) }, chainHead, target };
   }
 
-  /** Unfinalised blocks: every header, linked to the stored head and to each other. */
+  /**
+   * Unfinalised blocks: every block of the range once (with its transactions where there are
+   * logs), linked to the stored head and to each other. The range's last block is asked first,
+   * before the logs: when the linked blocks, read after the logs, still end in that hash, the node
+   * was on one branch the whole time, so the logs (and the blocks without any) are from it.
+   */
   private async nearHead(cursor: BlockPtr | null, from: number, to: number, chainHead: number, target: number): Promise<SyncStep> {
+    const before = await this.blockAt(to, false);
+    if (!before) return { kind: 'idle', chainHead, reason: 'unsettled' };
+    const { to: end, logs } = await this.ranges.fetch(from, to);
+    const byBlock = groupByBlock(this.match(logs));
     const numbers = Array.from({ length: to - from + 1 }, (_, k) => from + k);
-    const headers = await this.rpc.batchResults<RpcBlock | null>(numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), false] })));
-    if (headers.some((h) => !h)) return { kind: 'idle', chainHead, reason: 'unsettled' };
-    const ptrs = headers.map((h) => blockPtrOf(h!));
+    const blocks = await this.rpc.batchResults<RpcBlock | null>(
+      numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), this.needsTransactions && byBlock.has(n)] })),
+    );
+    if (blocks.some((b) => !b)) return { kind: 'idle', chainHead, reason: 'unsettled' };
+    const ptrs = blocks.map((b) => blockPtrOf(b!));
+    if (ptrs[ptrs.length - 1]!.hash !== before.hash.toLowerCase()) return { kind: 'idle', chainHead, reason: 'unsettled' };
     if (cursor) {
       if (ptrs[0]!.parentHash === ZERO_HASH) {
         const now = await this.blockAt(cursor.number, false);
@@ -161,29 +173,15 @@ export class Syncer {
       const p = ptrs[k]!.parentHash;
       if (p !== ZERO_HASH && p !== ptrs[k - 1]!.hash) return { kind: 'idle', chainHead, reason: 'unsettled' };
     }
-    const { to: end, logs } = await this.ranges.fetch(from, to);
-    const used = ptrs.slice(0, end - from + 1);
-    const hashOf = new Map(used.map((p) => [p.number, p.hash]));
-    const matched = this.match(logs);
-    if (matched.some((l) => l.blockHash.toLowerCase() !== hashOf.get(Number(BigInt(l.blockNumber))))) {
-      return { kind: 'idle', chainHead, reason: 'unsettled' };
-    }
-    const byBlock = groupByBlock(matched);
-    const full = this.needsTransactions && byBlock.size ? await this.blocksAt([...byBlock.keys()], [...byBlock.keys()]) : new Map<number, RpcBlock>();
-    // the tip is asked again last: if it still has the hash the logs were checked against, no
-    // block of the range changed while we were reading it
-    const tip = await this.blockAt(end, false);
-    if (!tip || tip.hash.toLowerCase() !== hashOf.get(end)) return { kind: 'idle', chainHead, reason: 'unsettled' };
     const synced: SyncedBlock[] = [];
     for (const [n, logsHere] of byBlock) {
-      const block = full.get(n) ?? headers[n - from]!;
-      if (block.hash.toLowerCase() !== hashOf.get(n)) return { kind: 'idle', chainHead, reason: 'unsettled' };
-      synced.push(await this.synced(block, logsHere));
+      if (logsHere.some((l) => l.blockHash.toLowerCase() !== ptrs[n - from]!.hash)) return { kind: 'idle', chainHead, reason: 'unsettled' };
+      synced.push(await this.synced(blocks[n - from]!, logsHere));
     }
-    const withLogs = new Set(byBlock.keys());
+    const used = ptrs.slice(0, end - from + 1);
     return {
       kind: 'batch',
-      batch: { blocks: synced, headers: used.filter((p) => !withLogs.has(p.number)), to: used[used.length - 1]! },
+      batch: { blocks: synced, headers: used.filter((p) => !byBlock.has(p.number)), to: used[used.length - 1]! },
       chainHead,
       target,
     };
