@@ -1,7 +1,7 @@
 // App-wide state: the loaded config, the client, and the live view of the endpoint (head block,
 // up/down/failed), kept fresh by polling `_meta`; pages refetch when `tick` moves.
 import type { ApolloClient, DocumentNode, OperationVariables } from '@apollo/client';
-import { blockVars, createClient, errorMessage, runQuery } from './client.ts';
+import { blockVars, createClient, errorMessage, keepUnchanged, runQuery } from './client.ts';
 import type { DashboardConfig } from './config.ts';
 import { META } from './queries.ts';
 import type { Meta } from './types.ts';
@@ -97,17 +97,25 @@ export function viewedTime(meta: Meta | undefined, block: number | null): number
 }
 
 export interface QueryState<T> {
-  data: T | undefined;
-  error: string;
-  loading: boolean;
+  readonly data: T | undefined;
+  readonly error: string;
+}
+
+// Answers are replaced whole, never mutated, so they are held raw: deep-proxying up to thousands of
+// rows again on every head move bought nothing.
+class Query<T> implements QueryState<T> {
+  data = $state.raw<T | undefined>(undefined);
+  error = $state('');
 }
 
 /**
  * Runs `query` whenever its variables change, and on every head move while viewing live data
- * (a pinned block never changes). Keeps the previous data while reloading so pages do not flash.
+ * (a pinned block never changes). Keeps the previous data while reloading so pages do not flash,
+ * and keeps each top-level field of it that the new answer did not change, so a head move that
+ * touched nothing a page shows recomputes and redraws nothing on it.
  */
 export function liveQuery<T>(query: DocumentNode, args: () => { vars: OperationVariables; block: number | null }): QueryState<T> {
-  const state = $state<QueryState<T>>({ data: undefined, error: '', loading: true });
+  const state = new Query<T>();
   let lastKey = '';
   // the view (vars + block) the data on screen belongs to
   let shownView = '';
@@ -124,21 +132,18 @@ export function liveQuery<T>(query: DocumentNode, args: () => { vars: OperationV
       lastKey = key;
     }
     let cancelled = false;
-    state.loading = true;
     runQuery<T>(getClient(), query, { ...vars, ...blockVars(block) }).then(
       ({ data }) => {
         if (cancelled) return;
-        state.data = data;
+        state.data = keepUnchanged(state.data, data);
         shownView = view;
         state.error = '';
-        state.loading = false;
       },
       (e: unknown) => {
         if (cancelled) return;
         // stale numbers of this same view may stay; another block's numbers must not
         if (shownView !== view) state.data = undefined;
         state.error = errorMessage(e);
-        state.loading = false;
       },
     );
     return () => {

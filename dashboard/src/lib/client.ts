@@ -48,3 +48,22 @@ export function errorMessage(e: unknown): string {
   const m = err?.message ?? String(e);
   return /failed to fetch|networkerror|load failed/i.test(m) ? 'cannot reach the endpoint' : m;
 }
+
+/**
+ * `next`, with each top-level field that equals (as JSON) the same field of `previous` replaced by
+ * the previous value, so that unchanged parts of a refetched answer keep their identity.
+ */
+export function keepUnchanged<T>(previous: T | undefined, next: T): T {
+  if (!isRecord(previous) || !isRecord(next)) return next;
+  const out: Record<string, unknown> = { ...next };
+  let same = Object.keys(previous).length === Object.keys(next).length;
+  for (const [k, v] of Object.entries(next)) {
+    if (k in previous && JSON.stringify(previous[k]) === JSON.stringify(v)) out[k] = previous[k];
+    else same = false;
+  }
+  return (same ? previous : out) as T;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
