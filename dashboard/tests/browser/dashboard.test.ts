@@ -217,6 +217,14 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     const before = await session.stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
     const next = String(before.protocol.modelCount + 1);
     await session.page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${before.protocol.modelCount}$`) }).waitFor();
+    // the money chart must redraw the new deposit into the plot it has, not build another one
+    const moneyCanvas = session.page.locator('figure.chart', { hasText: 'Escrowed and paid per day' }).locator('canvas');
+    // (the node-side types know no DOM: a canvas is what the locator finds)
+    type Canvas = { setAttribute(k: string, v: string): void; getAttribute(k: string): string | null; toDataURL(): string };
+    const drawnBefore = await moneyCanvas.evaluate((c) => {
+      (c as unknown as Canvas).setAttribute('data-probe', 'kept');
+      return (c as unknown as Canvas).toDataURL();
+    });
     const provider = new JsonRpcProvider(session.stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     try {
       const alice = await provider.getSigner(session.stack.history.accounts.alice);
@@ -237,6 +245,9 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       await session.page.locator('[data-testid="modelCount"]', { hasText: new RegExp(`^${next}$`) }).waitFor({ timeout: 20_000 });
       await session.page.locator(`[data-testid="models-table"] tr[data-model="${next}"]`).waitFor();
       assert.equal((await amountIn(`tr[data-model="${next}"] [data-field="bounty"]`)).text, '0.3 ETH');
+      const drawnAfter = await moneyCanvas.evaluate((c) => ({ probe: c.getAttribute('data-probe'), image: (c as unknown as Canvas).toDataURL() }));
+      assert.equal(drawnAfter.probe, 'kept', 'the money chart kept its canvas');
+      assert.notEqual(drawnAfter.image, drawnBefore, 'the money chart drew the new deposit');
       const synced = Number(await session.page.locator('[data-testid="sync"]').getAttribute('data-block'));
       assert.ok(synced >= block, `sync indicator ${synced} >= ${block}`);
       assert.match(await text('[data-testid="sync"]'), new RegExp(`Synced to block ${synced.toLocaleString('en-US')}`));
