@@ -2,7 +2,7 @@
 // become immutable entities, running state is folded into Protocol/Token/Model/Account/... rows.
 // Within one transaction the contract emits, in order: GradientEvaluated, RewardEarned,
 // TargetReached, StakeReleased; GradientExpired, StakeReleased; ModelClosed, Refunded.
-import { BigInt, Bytes, ethereum } from '@graphprotocol/graph-ts';
+import { Address, BigInt, Bytes, ethereum } from '@graphprotocol/graph-ts';
 import {
   BountyAdded,
   GradientEvaluated,
@@ -396,7 +396,7 @@ export function handleStakeReleased(event: StakeReleased): void {
 
   touchAccount(p.to, event).save();
   // stakes are always ETH (token address 0)
-  const eth = Bytes.fromHexString('0x0000000000000000000000000000000000000000');
+  const eth = Address.zero();
   const received = loadAccountToken(p.to, eth);
   if (p.refunded) received.stakesReturned = received.stakesReturned.plus(p.amount);
   else received.stakesReceived = received.stakesReceived.plus(p.amount);
