@@ -170,8 +170,8 @@ describe('mappings over the scripted history', () => {
     }
   });
 
-  test('an event for an unknown gradient fails its handler deterministically', async () => {
-    // GradientEvaluated for gradient 1 fed to an empty store: the mapping must abort, naming it
+  test('an event for an unknown model or gradient fails its handler deterministically', async () => {
+    // GradientEvaluated (model 1) fed to an empty store: the mapping must abort, naming the model
     const evaluated = blocks.find((b) => b.block.number === `0x${tx(record, 'evaluate g3').blockNumber.toString(16)}`)!;
     const empty = new MemoryStore();
     await assert.rejects(
@@ -183,6 +183,13 @@ describe('mappings over the scripted history', () => {
         assert.match(err.message, /model 1 not found/);
         return true;
       },
+    );
+    // the model known but not the gradient: the gradient lookup must abort, naming it
+    const modelOnly = new MemoryStore();
+    modelOnly.apply([{ entityType: 'Model', id: '1', data: store.get('Model', '1')! }]);
+    await assert.rejects(
+      () => subgraph.runtime.processBlock(evaluated.block, evaluated.logs.slice(0, 1), modelOnly),
+      (err: unknown) => err instanceof HandlerError && err.handler === 'handleGradientEvaluated' && /gradient 3 not found/.test(err.message),
     );
   });
 
