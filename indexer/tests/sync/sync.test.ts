@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceLogs, startTokenChain, TRANSFER, type TokenChain } from './helpers/chain.ts';
 import { syncOnly } from './helpers/sync-loop.ts';
+import { startFaultyProxy } from './helpers/faulty-proxy.ts';
 import { ReorgTooDeepError } from '../../src/sync/syncer.ts';
 
 let c: TokenChain;
@@ -153,4 +154,26 @@ describe('sync against a Hardhat node', () => {
       s.close();
     }
   });
+  test('within the reorg window each block is fetched once, its transactions included where it has logs', async () => {
+    const start = (await c.head()) + 1;
+    for (let i = 0; i < 10; i++) await c.mint(400 + i, 3n);
+    await c.mine(5);
+    const proxy = await startFaultyProxy(c.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    const s = syncOnly({ url: proxy.url }, options({ maxReorgDepth: 1000, dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: start }] }));
+    try {
+      await s.run();
+      const blocks = (await c.head()) - start + 1;
+      assert.equal(s.events.head()!.number, start + blocks - 1);
+      const stored = s.events.dump().blocks as Array<{ raw: string }>;
+      assert.equal(stored.length, 10);
+      for (const b of stored) assert.equal(typeof JSON.parse(b.raw).transactions[0], 'object');
+      // per batch step: the range end asked before the logs, then each block once; the idle step asks the head again
+      const steps = s.steps.length;
+      assert.equal(proxy.calls['eth_getBlockByNumber'], blocks + steps, `calls ${JSON.stringify(proxy.calls)} for ${blocks} blocks in steps ${s.steps}`);
+    } finally {
+      s.close();
+      await proxy.close();
+    }
+  });
 });
+
