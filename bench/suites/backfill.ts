@@ -128,7 +128,7 @@ await runSuite(async () => {
   }
   r.notes.push('Every engine runs in its own process and reads the same Hardhat node through a counting JSON-RPC proxy on 127.0.0.1 (the proxy\'s cost is in every figure). Wall time runs from the engine\'s process start (Node startup, WASM and schema loading included) to a GraphQL answer that shows every gradient (Hessian: `protocol.gradientCount`; Ponder: its `protocol` row, after `/ready`). The floor stops once the last block is fetched.');
   if (ponder) r.notes.push('The Ponder app (bench/lib/ponder.ts) keeps less than the subgraph: four tables (protocol, models, gradients, accounts) updated by four handlers, against the subgraph\'s 15 entity types with versioned history for time travel; Ponder\'s figures are therefore for a lighter job. It runs `ponder start` on PGlite (its embedded default) with PONDER_TELEMETRY_DISABLED=true and `disableCache: true`, given 1 and then 4 RPC URLs (separate rate-limit buckets, all to the same proxy).');
-  r.notes.push('Hessian\'s indexer runs with its defaults (`--max-reorg-depth 250`: blocks deeper than that are fetched as final ranges, nearer ones header by header with reorg checks; RPC batches of 50).');
+  r.notes.push('Hessian\'s indexer runs with its defaults (`--max-reorg-depth 250`: blocks deeper than that are fetched as final ranges, nearer ones fetched once each per step in one batch (full blocks only where there are logs), with reorg checks; RPC batches of 50).');
   if (!smoke && !wanted.includes('D')) r.notes.push('Set D (200,000 events) was left out of this run (`BENCH_BACKFILL_SETS`).');
   r.figures = summary;
   return r;
