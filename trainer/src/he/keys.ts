@@ -4,6 +4,7 @@ import type { GaloisKeys, PublicKey, RelinKeys, SecretKey } from 'node-seal';
 import { sameParams, type CkksParams, type HeContext } from './context.ts';
 import { checkInflatedSize, readSealHeader } from './codec.ts';
 import { sealErrorMessage } from './seal.ts';
+import type { Logger } from '../log.ts';
 
 /**
  * Wraps the lender's secret key so it cannot be logged or serialized by accident: String(),
@@ -142,13 +143,17 @@ export interface SecretKeyFile {
   secretKey: string;
 }
 
+/** the logger the key file's text is registered with, so that no log line can carry it */
+export type SecretRedactor = Pick<Logger, 'addSecret'>;
+
 /**
  * Writes the secret key with mode 0600, refusing to overwrite an existing file (a lost key means
  * every published weight is undecryptable, so clobbering one must be deliberate).
  */
-export async function saveSecretKeyFile(path: string, he: HeContext, sk: SecretKeyHandle, opts: { overwrite?: boolean } = {}): Promise<void> {
+export async function saveSecretKeyFile(path: string, he: HeContext, sk: SecretKeyHandle, opts: { overwrite?: boolean; log?: SecretRedactor } = {}): Promise<void> {
   const bytes = sk.unwrap().saveToArray(he.seal.ComprModeType.zstd) as Uint8Array;
   const doc: SecretKeyFile = { version: 1, kind: 'hessian/ckks-secret-key', ckks: he.params, secretKey: Buffer.from(bytes).toString('base64') };
+  opts.log?.addSecret(doc.secretKey);
   const fh = await open(path, opts.overwrite ? 'w' : 'wx', 0o600);
   try {
     // the mode argument only applies on creation; an overwritten file keeps its old mode
@@ -162,7 +167,7 @@ export async function saveSecretKeyFile(path: string, he: HeContext, sk: SecretK
 }
 
 /** Reads the secret key file, refusing one readable by group or others (like ssh does). */
-export async function loadSecretKeyFile(path: string, he: HeContext): Promise<SecretKeyHandle> {
+export async function loadSecretKeyFile(path: string, he: HeContext, opts: { log?: SecretRedactor } = {}): Promise<SecretKeyHandle> {
   const st = await stat(path);
   if ((st.mode & 0o077) !== 0) {
     throw new Error(`secret key file ${path} has mode ${(st.mode & 0o777).toString(8)}: it must not be accessible by group or others (chmod 600)`);
@@ -177,6 +182,7 @@ export async function loadSecretKeyFile(path: string, he: HeContext): Promise<Se
     throw new Error(`secret key file ${path} is not a Hessian CKKS secret key (version 1)`);
   }
   if (!doc.ckks || !sameParams(doc.ckks, he.params)) throw new Error(`secret key file ${path} was made for other CKKS parameters`);
+  opts.log?.addSecret(doc.secretKey);
   const bytes = Uint8Array.from(Buffer.from(doc.secretKey, 'base64'));
   const sk = new he.seal.SecretKey();
   try {

@@ -4,7 +4,7 @@
 // loan, discloses {logit, tag} sealed to the service's key with a loan request. The journal
 // records each quote and request so a rerun never files the same request twice.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContentStore } from '../ipfs/store.ts';
 import { ChainError } from '../chain/errors.ts';
@@ -139,8 +139,7 @@ export async function requestQuote(cfg: QuoteConfig): Promise<QuoteResult> {
     const he = await openQueryContext(params);
     await mkdir(path.join(cfg.stateDir, 'keys'), { recursive: true, mode: 0o700 });
     secretKeyFile = path.resolve(cfg.stateDir, 'keys', `query-${randomBytes(8).toString('hex')}.secret.json`);
-    await saveSecretKeyFile(secretKeyFile, he, keys.secretKey);
-    log.addSecret((JSON.parse(await readFile(secretKeyFile, 'utf8')) as { secretKey: string }).secretKey);
+    await saveSecretKeyFile(secretKeyFile, he, keys.secretKey, { log });
     const ciphertext = await encryptQuery(layout, keys.publicKey, x, params);
     queryCid = await cfg.store.putJson({
       version: 1,

@@ -6,7 +6,6 @@
 // the journal keeps each decision so a restart re-sends it rather than evaluating again.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { PublicKey } from 'node-seal';
 import type { ContentStore } from '../ipfs/store.ts';
 import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from '../ipfs/store.ts';
@@ -129,9 +128,8 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     let sk: SecretKeyHandle | undefined;
     let pk: PublicKey | undefined;
     try {
-      sk = await loadSecretKeyFile(record.secretKeyFile, he);
-      // the key's text, registered so that no log line can carry it
-      log.addSecret((JSON.parse(await readFile(record.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey);
+      // the key's text is registered so that no log line can carry it
+      sk = await loadSecretKeyFile(record.secretKeyFile, he, { log });
       const keyBytes = await fetchPublicKeys(cfg.store, he, meta, { relin: false, galois: false });
       pk = loadPublicKey(he, keyBytes.publicKey);
       let heldOut = typeof cfg.data === 'object' ? cfg.data : undefined;

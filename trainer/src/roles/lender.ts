@@ -2,7 +2,7 @@
 // stays in a 0600 file, never logged, never uploaded), publishes public keys, encrypted initial
 // weights and the metadata document, then opens the model on-chain with its bounty and terms.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContentStore } from '../ipfs/store.ts';
 import type { ModelRepositoryClient } from '../chain/client.ts';
@@ -125,10 +125,8 @@ export async function openModel(cfg: OpenModelConfig): Promise<OpenedModel> {
   let weightsCid: string;
   try {
     secretKeyFile = path.resolve(cfg.stateDir, 'keys', `ckks-${randomBytes(8).toString('hex')}.secret.json`);
-    await saveSecretKeyFile(secretKeyFile, he, keys.secretKey);
     // from here on no log line may carry the key, even by accident
-    const keyDoc = JSON.parse(await readFile(secretKeyFile, 'utf8')) as { secretKey: string };
-    log.addSecret(keyDoc.secretKey);
+    await saveSecretKeyFile(secretKeyFile, he, keys.secretKey, { log });
     log.info('keys generated', { features: d, polyModulusDegree: params.polyModulusDegree, rotations: packing.galoisSteps.length, secretKeyFile });
 
     const publicKey = await cfg.store.put(keys.publicKey);

@@ -161,9 +161,8 @@ async function decryptModelWeights(store: ContentStore, record: LenderModelRecor
   const meta = await fetchMetadata(store, metadataCid);
   const he = await openHeContext(meta);
   try {
-    const sk = await loadSecretKeyFile(record.secretKeyFile, he);
+    const sk = await loadSecretKeyFile(record.secretKeyFile, he, { log });
     try {
-      log.addSecret((JSON.parse(await readFile(record.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey);
       const manifest = await fetchWeightsDocument(store, weightsCid, modelFeatureCount(meta));
       const w = decryptWeights(he, await fetchWeightBlobs(store, he, manifest), sk);
       return { meta, w };

@@ -29,6 +29,16 @@ test('secret key file: mode 0600, no silent overwrite, loose permissions refused
     await saveSecretKeyFile(path, he, keys.secretKey, { overwrite: true });
     assert.equal((await stat(path)).mode & 0o777, 0o600);
 
+    // a logger passed to save or load is told the key's text, so no log line can carry it
+    const keyText = (JSON.parse(await readFile(path, 'utf8')) as { secretKey: string }).secretKey;
+    for (const via of ['save', 'load'] as const) {
+      const registered: string[] = [];
+      const log = { addSecret: (s: string) => void registered.push(s) };
+      if (via === 'save') await saveSecretKeyFile(path, he, keys.secretKey, { overwrite: true, log });
+      else (await loadSecretKeyFile(path, he, { log })).delete();
+      assert.deepEqual(registered, [keyText], `${via} registers the key text`);
+    }
+
     const pk = loadPublicKey(he, keys.publicKey);
     const blobs = encryptWeights(he, [1.5, -2.25], { publicKey: pk });
     const loaded = await loadSecretKeyFile(path, he);
