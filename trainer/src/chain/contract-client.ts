@@ -5,6 +5,7 @@ import { Contract, JsonRpcProvider, Network, isAddress } from 'ethers';
 import type { ContractTransactionResponse, Interface, Signer, TransactionReceipt } from 'ethers';
 import type { EventBase, RawLog } from './decode.ts';
 import { describeChainError } from './errors.ts';
+import { fetchChainId } from '@hessian/contracts/rpc';
 import { compareEvents } from './events.ts';
 
 export interface ContractConfig {
@@ -41,17 +42,9 @@ export async function connectProvider(rpcUrl: string, pollMs = 500): Promise<Jso
   } catch {
     throw new Error(`invalid RPC URL "${rpcUrl}"`);
   }
-  let chainId: bigint;
+  let chainId: number;
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await res.json()) as { result?: string; error?: { message: string } };
-    if (!body.result) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
-    chainId = BigInt(body.result);
+    chainId = await fetchChainId(url.href);
   } catch (err) {
     throw new Error(`cannot reach the Ethereum node at ${rpcUrl}: ${(err as Error).message}`);
   }
