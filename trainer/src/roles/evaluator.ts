@@ -21,7 +21,7 @@ import type { EncodedData } from '../data/encoding.ts';
 import type { HeContext } from '../he/context.ts';
 import { loadPublicKey, loadSecretKeyFile } from '../he/keys.ts';
 import type { SecretKeyHandle } from '../he/keys.ts';
-import { decryptWeights, encryptWeights } from '../he/weights.ts';
+import { encryptWeights } from '../he/weights.ts';
 import { decryptGradient, gradientRejection } from '../he/gradient.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
 import { evaluateMetric, metricToScore } from '../ml/metrics.ts';
@@ -33,7 +33,7 @@ import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
 import { MAX_GRADIENT_DOC_BYTES, buildWeightsDocument, validateGradientDocument } from '../metadata.ts';
 import type { ModelMetadata } from '../metadata.ts';
-import { encodingOf, fetchMetadata, fetchPublicKeys, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from './model-io.ts';
+import { encodingOf, fetchDecryptedWeights, fetchMetadata, fetchPublicKeys, modelFeatureCount, openHeContext } from './model-io.ts';
 import { lenderJournal } from './lender.ts';
 import type { LenderModelRecord } from './lender.ts';
 
@@ -141,8 +141,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
       }
       const test = encodeTable(heldOut, encodingOf(meta), { badRows: record.badRows });
       const d = modelFeatureCount(meta);
-      const manifest = await fetchWeightsDocument(cfg.store, m.weightsCid, d);
-      const w = decryptWeights(he, await fetchWeightBlobs(cfg.store, he, manifest), sk);
+      const w = await fetchDecryptedWeights(cfg.store, he, sk, m.weightsCid, d);
       log.info('model loaded', { modelId: m.modelId, version: m.version, bestScore: m.bestScore, testRows: test.x.length });
       events.emit('model', { modelId: m.modelId, bestScore: m.bestScore, targetScore: m.targetScore });
       return { record, meta, he, sk, pk, test, w, weightsCid: m.weightsCid, version: m.version, bestScore: m.bestScore };
@@ -286,8 +285,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
 
   /** the plaintext of published weights (what the chain now says is current) */
   async function currentWeights(ctx: ModelCtx, cid: string): Promise<Float64Array | undefined> {
-    const manifest = await fetchWeightsDocument(cfg.store, cid, modelFeatureCount(ctx.meta));
-    return decryptWeights(ctx.he, await fetchWeightBlobs(cfg.store, ctx.he, manifest), ctx.sk);
+    return fetchDecryptedWeights(cfg.store, ctx.he, ctx.sk, cid, modelFeatureCount(ctx.meta));
   }
 
   async function maybeClose(m: ModelState): Promise<void> {

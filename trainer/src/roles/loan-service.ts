@@ -20,7 +20,6 @@ import { encodeTable, featureNames } from '../data/encoding.ts';
 import { loadSecretKeyFile } from '../he/keys.ts';
 import { maxKeyBytes } from '../he/keys.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
-import { decryptWeights } from '../he/weights.ts';
 import { dot } from '../ml/models.ts';
 import { recordsJournal } from '../state.ts';
 import type { Journal } from '../state.ts';
@@ -29,7 +28,7 @@ import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
 import { lenderJournal } from './lender.ts';
 import type { LenderModelRecord } from './lender.ts';
-import { encodingOf, fetchMetadata, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from './model-io.ts';
+import { encodingOf, fetchDecryptedWeights, fetchMetadata, modelFeatureCount, openHeContext } from './model-io.ts';
 import { DEFAULT_TAG_TOLERANCE, QUERY_PARAMETERS, checkQueryLayout, evaluateQuery, newTagKey, openQueryContext, queryLayout, verifyTag } from '../loan/prediction.ts';
 import { sameParams } from '../he/context.ts';
 import type { QueryLayout, TagKey } from '../loan/prediction.ts';
@@ -163,9 +162,7 @@ async function decryptModelWeights(store: ContentStore, record: LenderModelRecor
   try {
     const sk = await loadSecretKeyFile(record.secretKeyFile, he, { log });
     try {
-      const manifest = await fetchWeightsDocument(store, weightsCid, modelFeatureCount(meta));
-      const w = decryptWeights(he, await fetchWeightBlobs(store, he, manifest), sk);
-      return { meta, w };
+      return { meta, w: await fetchDecryptedWeights(store, he, sk, weightsCid, modelFeatureCount(meta)) };
     } finally {
       sk.delete();
     }

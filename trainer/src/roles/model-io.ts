@@ -6,7 +6,8 @@ import { featureCount } from '../data/encoding.ts';
 import type { CkksParams } from '../he/context.ts';
 import { HeContext } from '../he/context.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
-import { maxKeyBytes } from '../he/keys.ts';
+import { maxKeyBytes, type SecretKeyHandle } from '../he/keys.ts';
+import { decryptWeights } from '../he/weights.ts';
 import { MAX_METADATA_BYTES, MAX_WEIGHTS_DOC_BYTES, validateModelMetadata, validateWeightsDocument } from '../metadata.ts';
 import type { ModelMetadata, WeightsDocument } from '../metadata.ts';
 
@@ -22,6 +23,12 @@ export async function fetchWeightsDocument(store: ContentStore, cid: string, exp
 export async function fetchWeightBlobs(store: ContentStore, he: HeContext, doc: WeightsDocument): Promise<Uint8Array[]> {
   const max = maxCiphertextBytes(he, 0);
   return Promise.all(doc.cids.map((cid) => store.get(cid, { maxBytes: max })));
+}
+
+/** the plaintext weights of a published version (the lender's and its evaluator's view) */
+export async function fetchDecryptedWeights(store: ContentStore, he: HeContext, sk: SecretKeyHandle, cid: string, expectedCount: number): Promise<Float64Array> {
+  const doc = await fetchWeightsDocument(store, cid, expectedCount);
+  return decryptWeights(he, await fetchWeightBlobs(store, he, doc), sk);
 }
 
 export interface PublicKeyBytes {
