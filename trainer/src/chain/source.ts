@@ -77,15 +77,19 @@ interface GqlGradient {
   evaluation: { transactionHash: string } | null;
 }
 
-const MODELS = `query($after: BigInt!, $first: Int!) {
-  models(first: $first, orderBy: modelId, orderDirection: asc, where: { modelId_gt: $after }) {
+// every page of one refresh is read at the same block: pages read at the indexer's moving head
+// could mix states (a gradient already evaluated on its page, its model not yet on the earlier one)
+const HEAD = `{ _meta { block { number } } }`;
+
+const MODELS = `query($after: BigInt!, $first: Int!, $block: Int!) {
+  models(first: $first, orderBy: modelId, orderDirection: asc, where: { modelId_gt: $after }, block: { number: $block }) {
     modelId lender { id } evaluator token { id isNative } rule status initialScore targetScore bestScore
     bounty paid submissionDeadline evaluationWindow submissionStake metadataCid weightsCid version
   }
 }`;
 
-const GRADIENTS = `query($after: BigInt!, $first: Int!, $contributor: String!) {
-  gradients(first: $first, orderBy: gradientId, orderDirection: asc, where: { gradientId_gt: $after, contributor: $contributor }) {
+const GRADIENTS = `query($after: BigInt!, $first: Int!, $block: Int!, $contributor: String!) {
+  gradients(first: $first, orderBy: gradientId, orderDirection: asc, where: { gradientId_gt: $after, contributor: $contributor }, block: { number: $block }) {
     gradientId model { modelId } contributor { id } dataCommitment modelVersion stake evaluationDeadline cid
     status score reward transactionHash evaluation { transactionHash }
   }
@@ -104,7 +108,7 @@ export function indexerSource(opts: IndexerSourceOptions): ViewSource {
   const first = opts.pageSize ?? 500;
   const source: { view: RepositoryView } = { view: new RepositoryView() };
 
-  async function query<T>(q: string, variables: Record<string, unknown>): Promise<T> {
+  async function query<T>(q: string, variables: Record<string, unknown> = {}): Promise<T> {
     let res: Response;
     try {
       res = await fetch(url, {
@@ -144,11 +148,13 @@ export function indexerSource(opts: IndexerSourceOptions): ViewSource {
       return source.view;
     },
     async refresh() {
-      const models = await all<GqlModel>(MODELS, 'models', (m) => m.modelId);
+      const head = (await query<{ _meta: { block: { number: number } } | null }>(HEAD))._meta?.block.number;
+      if (head === undefined) throw new Error(`indexer GraphQL at ${opts.url}: _meta names no indexed block`);
+      const models = await all<GqlModel>(MODELS, 'models', (m) => m.modelId, { block: head });
       const gradients = opts.contributor
-        ? await all<GqlGradient>(GRADIENTS, 'gradients', (g) => g.gradientId, { contributor: opts.contributor.toLowerCase() })
+        ? await all<GqlGradient>(GRADIENTS, 'gradients', (g) => g.gradientId, { block: head, contributor: opts.contributor.toLowerCase() })
         : [];
-      // a fresh view each time: the indexer's answer is the whole truth at its head
+      // a fresh view each time: the indexer's answer is the whole truth at that block
       const view = new RepositoryView();
       for (const m of models) {
         view.models.set(Number(m.modelId), {

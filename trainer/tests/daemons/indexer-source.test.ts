@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,4 +107,47 @@ test('models and an owner\'s gradients read through GraphQL equal the view rebui
 
   await assert.rejects(indexerSource({ url: 'http://127.0.0.1:1/graphql' }).refresh(), /indexer GraphQL at http:\/\/127\.0\.0\.1:1\/graphql unreachable/);
   assert.throws(() => indexerSource({ url: 'nope' }), /invalid indexer GraphQL URL "nope"/);
+});
+
+test('one refresh reads every page at the block it began at, though the indexer moves on between pages', { skip: haveBuild ? false : 'subgraph/build missing: run npm run build -w @hessian/subgraph' }, async () => {
+  const lender = await ModelRepositoryClient.connect(chain.chain, chain.wallet(1));
+  const owner = await ModelRepositoryClient.connect(chain.chain, chain.wallet(4));
+  clients.push(lender, owner);
+  const now = await lender.chainTime();
+  const { modelId } = await lender.createModel({ weightsCid: CID, metadataCid: CID, bounty: parseEther('1'), initialScore: 500_000, targetScore: 700_000, submissionDeadline: now + 3600, evaluationWindow: 600, submissionStake: 0n, rule: 'EqualShare' });
+  const early = await owner.submitGradient(modelId, CID, keccak256(toUtf8Bytes('early')), 0n);
+  const contributor = await owner.address();
+  const direct = indexerSource({ url: indexer!.url!, contributor });
+  const indexed = async (id: number) => {
+    await direct.refresh();
+    return direct.view.gradients.has(id);
+  };
+  await waitFor('the first gradient indexed', () => indexed(early.gradientId), 60_000);
+
+  // a proxy that, before the first gradients page, lands another gradient and waits until the
+  // indexer has it: an unpinned page would now include it
+  let late: number | undefined;
+  const proxy = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    if (late === undefined && body.includes('gradients(')) {
+      late = (await owner.submitGradient(modelId, CID, keccak256(toUtf8Bytes('late')), 0n)).gradientId;
+      await waitFor('the late gradient indexed', () => indexed(late!), 60_000);
+    }
+    const answer = await fetch(indexer!.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    const viaProxy = indexerSource({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`, contributor, pageSize: 1 });
+    await viaProxy.refresh();
+    assert.ok(late !== undefined, 'the proxy landed the late gradient mid-refresh');
+    assert.deepEqual([...viaProxy.view.gradients.keys()], [early.gradientId], 'the refresh is a snapshot at the block it began at');
+    assert.deepEqual(viaProxy.view.models.get(modelId)!.gradientIds, [early.gradientId]);
+    await viaProxy.refresh();
+    assert.deepEqual([...viaProxy.view.gradients.keys()].sort((x, y) => x - y), [early.gradientId, late]);
+  } finally {
+    await new Promise((r) => proxy.close(r));
+  }
 });
