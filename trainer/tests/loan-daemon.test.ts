@@ -4,11 +4,11 @@
 // plaintext model's probability; forged disclosures, malformed queries and restarts are handled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
 import { openModel } from '../src/roles/lender.ts';
-import { deployModel, startLoanService, loanServiceJournal } from '../src/roles/loan-service.ts';
+import { deployModel, startLoanService, loanServiceJournal, deploymentRecords } from '../src/roles/loan-service.ts';
 import type { LoanServiceHandle } from '../src/roles/loan-service.ts';
 import { requestQuote, requestLoan, encodeBorrowerRow, borrowerJournal } from '../src/roles/borrower.ts';
 import { LoanDeskClient } from '../src/chain/loan-desk.ts';
@@ -128,10 +128,10 @@ test('the lender deploys the trained model: score from the repository, logit ran
     const z = dot(w, x);
     assert.ok(z >= dep.logitRange[0] && z <= dep.logitRange[1], `held-out logit ${z} inside ${dep.logitRange}`);
   }
-  const j = loanServiceJournal(lenderDir()).value;
-  assert.equal(j.deployments[dep.serviceCid]?.state, 'deployed');
+  const deployments = deploymentRecords(lenderDir());
+  assert.equal(deployments[dep.serviceCid]?.state, 'deployed');
   // the disclosure key file is private
-  const keyFile = j.deployments[dep.serviceCid]!.disclosureKeyFile;
+  const keyFile = deployments[dep.serviceCid]!.disclosureKeyFile;
   const { statSync } = await import('node:fs');
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
 });
@@ -365,14 +365,94 @@ test('a deployment interrupted before or after its transaction is finished by th
   assert.equal(all.filter((e) => e.serviceCid === found.serviceCid).length, 1);
 });
 
+test('a running service picks up later deployments of its account, waits for missing material, and serves a retired deployment only until its pending work is done', { timeout: 300_000 }, async () => {
+  // a service account of its own: nothing is deployed to it when it starts
+  const serviceDesk = await desk(10);
+  const serviceAccount = await serviceDesk.address();
+  const lateLog = sc.log.child({ who: 'late-service' });
+  const runService = (extra: Partial<Parameters<typeof startLoanService>[0]> = {}) =>
+    startLoanService({ desk: serviceDesk, store: sc.store, stateDir: lenderDir(), pollMs: 100, log: lateLog, ...extra });
+  const lines = (what: string, deploymentId: number) => sc.logLines.filter((l) => l.includes('"who":"late-service"') && l.includes(what) && l.includes(`"deploymentId":${deploymentId}`));
+  const borrower = await desk(11);
+  const bdir = path.join(sc.dir, 'borrower-late');
+  const base = { repo: lenderRepo, desk: lenderDesk, store: sc.store, stateDir: lenderDir(), modelId, service: serviceAccount, log: sc.log.child({ who: 'deploy' }) };
+
+  const svc = await runService();
+  let a: Awaited<ReturnType<typeof deployModel>>;
+  let b: Awaited<ReturnType<typeof deployModel>>;
+  let qa: Awaited<ReturnType<typeof requestQuote>>;
+  let qb: Awaited<ReturnType<typeof requestQuote>>;
+  let loanB: Awaited<ReturnType<typeof requestLoan>>;
+  try {
+    assert.deepEqual(svc.serving(), []);
+    // deployment A's disclosure key is not on this machine when its ModelDeployed is seen
+    let keyFile = '';
+    a = await deployModel({
+      ...base,
+      beforeDeploy: () => {
+        keyFile = Object.values(deploymentRecords(lenderDir())).find((r) => r.state === 'prepared')!.disclosureKeyFile;
+        renameSync(keyFile, `${keyFile}.away`);
+      },
+    });
+    b = await deployModel(base);
+    await waitFor('the missing material of deployment A to be reported', () => lines('deployment not served', a.deploymentId).some((l) => l.includes('disclosure key file')), 60_000);
+    assert.equal(lines('deployment not served', a.deploymentId).length, 1, 'warned once, not every poll');
+
+    // B, deployed after the start, is served while A waits
+    qb = await requestQuote({ desk: borrower, store: sc.store, stateDir: bdir, deploymentId: b.deploymentId, features: borrowerCsv, row: 6, timeoutMs: 60_000, log: sc.log });
+    assert.ok(Math.abs(qb.logit - dot(w, borrowerRows[6]!)) < 1e-3, `encrypted logit ${qb.logit} vs plaintext`);
+    loanB = await requestLoan({ desk: borrower, store: sc.store, stateDir: bdir, quoteId: qb.quoteId, amount: parseEther('1'), termDays: 365, wait: true, timeoutMs: 60_000, log: sc.log });
+    assert.equal(loanB.decision?.reason, priceLoan(DEFAULT_PRICING, qb.probability, parseEther('1'), 365).reason);
+    assert.deepEqual(svc.serving(), [b.deploymentId]);
+
+    // the key file appears: A is picked up without a restart
+    renameSync(`${keyFile}.away`, keyFile);
+    qa = await requestQuote({ desk: borrower, store: sc.store, stateDir: bdir, deploymentId: a.deploymentId, features: borrowerCsv, row: 7, timeoutMs: 60_000, log: sc.log });
+    assert.ok(Math.abs(qa.logit - dot(w, borrowerRows[7]!)) < 1e-3);
+    assert.deepEqual(svc.serving(), [a.deploymentId, b.deploymentId]);
+  } finally {
+    await svc.stop();
+  }
+
+  // while the service is down: a loan request and a quote on A, then A is retired
+  const loanA = await requestLoan({ desk: borrower, store: sc.store, stateDir: bdir, quoteId: qa.quoteId, amount: parseEther('1'), termDays: 365, log: sc.log });
+  const quoting = requestQuote({ desk: borrower, store: sc.store, stateDir: path.join(sc.dir, 'borrower-late-retired'), deploymentId: a.deploymentId, features: borrowerCsv, row: 0, timeoutMs: 120_000, log: sc.log });
+  await waitFor('the quote request on A', async () => (await lenderDesk.queryEvents('QuoteRequested', [null, a.deploymentId])).length === 2, 60_000);
+  await lenderDesk.retireDeployment(a.deploymentId);
+  const restarted = await runService();
+  try {
+    // requested before the retirement, so still answered and decided
+    const q0 = await quoting;
+    assert.ok(Math.abs(q0.logit - dot(w, borrowerRows[0]!)) < 1e-3);
+    await waitFor('the loan request on retired A to be decided', async () => (await lenderDesk.queryEvents('LoanDecided', [loanA.requestId])).length === 1, 60_000);
+    await waitFor('A to be dropped', () => lines('no longer served', a.deploymentId).length === 1, 30_000);
+    assert.deepEqual(restarted.serving(), [b.deploymentId]);
+    for (const quoteId of [qa.quoteId, qb.quoteId, q0.quoteId]) assert.equal((await lenderDesk.queryEvents('QuoteAnswered', [quoteId])).length, 1, `quote ${quoteId} answered once`);
+    for (const requestId of [loanA.requestId, loanB.requestId]) assert.equal((await lenderDesk.queryEvents('LoanDecided', [requestId])).length, 1, `request ${requestId} decided once`);
+  } finally {
+    await restarted.stop();
+  }
+
+  // a retired deployment with nothing pending is not even loaded by the next start
+  const loadsOfA = lines('deployment loaded', a.deploymentId).length;
+  const last = await runService({ once: true });
+  await last.done;
+  assert.equal(lines('deployment loaded', a.deploymentId).length, loadsOfA);
+  assert.equal(lines('no longer served', a.deploymentId).length, 2);
+
+  // an explicit deployment id this account does not serve is refused at start
+  await assert.rejects(runService({ deploymentIds: [1] }), /deployment 1 is served by 0x[0-9a-fA-F]{40}, not by this account/);
+  await assert.rejects(runService({ deploymentIds: [99] }), /no deployment 99 on the LoanDesk/);
+});
+
 test('secret keys never reach the logs', () => {
   const all = sc.logLines.join('');
   const j = loanServiceJournal(lenderDir()).value;
-  for (const dep of Object.values(j.deployments)) {
+  for (const dep of Object.values(deploymentRecords(lenderDir()))) {
     const key = (JSON.parse(readFileSync(dep.disclosureKeyFile, 'utf8')) as { privateKey: string }).privateKey;
     assert.ok(!all.includes(key), 'disclosure private key not logged');
   }
-  for (const dir of ['borrower-a', 'borrower-forger', 'borrower-restart', 'borrower-cli']) {
+  for (const dir of ['borrower-a', 'borrower-forger', 'borrower-restart', 'borrower-cli', 'borrower-late']) {
     for (const rec of Object.values(borrowerJournal(path.join(sc.dir, dir)).value.quotes)) {
       const sk = (JSON.parse(readFileSync(rec.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey;
       assert.ok(!all.includes(sk.slice(0, 64)), 'borrower CKKS secret key not logged');

@@ -5,7 +5,8 @@
 // with the chain's events on restart, so nothing is deployed, answered or decided twice, and a
 // quote's tag key survives a crash between journaling and answering.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { concat, sha256 } from 'ethers';
 import type { ContentStore } from '../ipfs/store.ts';
@@ -13,7 +14,7 @@ import type { ModelRepositoryClient } from '../chain/client.ts';
 import { ChainError } from '../chain/errors.ts';
 import { chainSource } from '../chain/source.ts';
 import { LoanDeskView, LoanDeskWatcher } from '../chain/loan-desk.ts';
-import type { DecisionReasonName, LoanDeskClient, LoanRequestState, QuoteState } from '../chain/loan-desk.ts';
+import type { DecisionReasonName, LoanDeskClient, LoanRequestState, ModelDeployed, QuoteState } from '../chain/loan-desk.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable, featureNames } from '../data/encoding.ts';
@@ -93,16 +94,38 @@ export interface LoanRecord {
 
 export interface LoanServiceJournal {
   version: 1;
-  /** keyed by service document CID: known before the deployment id exists */
-  deployments: Record<string, DeploymentRecord>;
   /** keyed by quote id */
   quotes: Record<string, QuoteRecord>;
   /** keyed by loan request id */
   loans: Record<string, LoanRecord>;
+  /** written by versions that kept deployments here; read by deploymentRecords, never written */
+  deployments?: Record<string, DeploymentRecord>;
 }
 
-export function loanServiceJournal(stateDir: string): Journal<LoanServiceJournal> {
-  return recordsJournal<LoanServiceJournal>(path.join(stateDir, 'loan-service.json'), ['deployments', 'quotes', 'loans']);
+/** the service daemon's journal (quotes, loans); `hessian loan decide --request` writes it too */
+export function loanServiceJournal(stateDir: string, opts: { readOnly?: boolean } = {}): Journal<LoanServiceJournal> {
+  return recordsJournal<LoanServiceJournal>(path.join(stateDir, 'loan-service.json'), ['quotes', 'loans'], opts);
+}
+
+export interface DeploymentJournal {
+  version: 1;
+  /** keyed by service document CID: known before the deployment id exists */
+  deployments: Record<string, DeploymentRecord>;
+}
+
+/**
+ * deployModel's journal, in a file of its own: the service daemon runs while `hessian loan
+ * deploy` adds deployments, and two writers of one journal would each overwrite the other's
+ * records with their own copy. The daemon only reads it.
+ */
+export function deploymentJournal(stateDir: string, opts: { readOnly?: boolean } = {}): Journal<DeploymentJournal> {
+  return recordsJournal<DeploymentJournal>(path.join(stateDir, 'loan-deployments.json'), ['deployments'], opts);
+}
+
+/** every deployment journaled in the state directory, keyed by service CID (older ones from loan-service.json) */
+export function deploymentRecords(stateDir: string): Record<string, DeploymentRecord> {
+  const legacy = loanServiceJournal(stateDir, { readOnly: true }).value.deployments ?? {};
+  return { ...legacy, ...deploymentJournal(stateDir, { readOnly: true }).value.deployments };
 }
 
 // ------------------------------------------------------------------------------------- deploy
@@ -184,16 +207,16 @@ async function loadDisclosureKey(file: string, log: Logger): Promise<string> {
 
 export async function deployModel(cfg: DeployModelConfig): Promise<DeployedModel> {
   const log = (cfg.log ?? silentLogger).child({ role: 'loan-deploy' });
-  const journal = loanServiceJournal(cfg.stateDir);
+  const journal = deploymentJournal(cfg.stateDir);
   const lender = (await cfg.desk.address()).toLowerCase();
 
   // an earlier run that crashed after preparing: finish it rather than deploy again
-  const pending = Object.entries(journal.value.deployments).find(([, d]) => d.modelId === cfg.modelId && d.state === 'prepared');
+  const pending = Object.entries(deploymentRecords(cfg.stateDir)).find(([, d]) => d.modelId === cfg.modelId && d.state === 'prepared');
   if (pending) {
     const [serviceCid, rec] = pending;
     const onChain = (await cfg.desk.queryEvents('ModelDeployed', [null, cfg.modelId, lender])).find((e) => e.serviceCid === serviceCid);
     const done = onChain ?? (await cfg.desk.deployModel(deployInput(cfg, rec, await metricOf(cfg.store, rec.metadataCid)))).event;
-    journal.update((j) => Object.assign(j.deployments[serviceCid]!, { state: 'deployed', deploymentId: done.deploymentId, blockNumber: done.blockNumber, txHash: done.txHash }));
+    journal.update((j) => void (j.deployments[serviceCid] = { ...rec, state: 'deployed', deploymentId: done.deploymentId, blockNumber: done.blockNumber, txHash: done.txHash }));
     log.info(onChain ? 'deployment found on-chain' : 'deployment resumed', { modelId: cfg.modelId, deploymentId: done.deploymentId, tx: done.txHash });
     const doc = parseServiceDocument(await cfg.store.getJson(serviceCid, { maxBytes: MAX_SERVICE_DOC_BYTES }));
     return { deploymentId: done.deploymentId, modelId: cfg.modelId, weightsCid: rec.weightsCid, serviceCid, weightsCommitment: rec.weightsCommitment, logitRange: doc.logitRange, txHash: done.txHash, resumed: true };
@@ -293,7 +316,10 @@ export interface LoanServiceConfig {
   store: ContentStore;
   /** the lender's state directory (lender.json, loan-service.json, key files) */
   stateDir: string;
-  /** deployments to serve (default: every deployment in the journal) */
+  /**
+   * deployments to serve (default: every deployment naming this account as its service, those
+   * made while the service runs included); each needs its material in stateDir
+   */
   deploymentIds?: number[];
   /** process what is pending, then stop */
   once?: boolean;
@@ -311,6 +337,8 @@ export interface LoanServiceHandle {
   address: string;
   journal: Journal<LoanServiceJournal>;
   view: LoanDeskView;
+  /** the deployments loaded now (material found, weights decrypted), by id */
+  serving(): number[];
   stop(): Promise<void>;
   done: Promise<void>;
 }
@@ -326,36 +354,94 @@ interface ServiceCtx {
 /** content that is wrong (refuse it) as opposed to content that may still arrive */
 class BadInput extends Error {}
 
+/** what one deployment of this account needs from this machine, or what is missing */
+interface Material {
+  rec: DeploymentRecord;
+  model: LenderModelRecord;
+}
+
+/**
+ * The deployment's secret material, checked without decrypting anything: its journal record
+ * (salt, commitment, disclosure key file: written by `hessian loan deploy` in this state
+ * directory), the lender.json record of its model and the two key files. A string names what
+ * is missing.
+ */
+async function findMaterial(stateDir: string, records: Record<string, DeploymentRecord>, d: ModelDeployed): Promise<Material | string> {
+  const rec = Object.values(records).find((r) => r.serviceCid === d.serviceCid);
+  if (!rec) return `no record of its service document ${d.serviceCid} in ${path.join(stateDir, 'loan-deployments.json')} (was it deployed from another state directory?)`;
+  if (rec.weightsCid !== d.weightsCid || rec.weightsCommitment !== d.weightsCommitment) {
+    return `the journaled deployment of ${d.serviceCid} names weights ${rec.weightsCid} (commitment ${rec.weightsCommitment}), the chain ${d.weightsCid} (${d.weightsCommitment})`;
+  }
+  let model: LenderModelRecord;
+  try {
+    model = findModelRecord(stateDir, rec.modelId);
+  } catch (err) {
+    return `the CKKS secret key of model ${rec.modelId}: ${(err as Error).message}`;
+  }
+  for (const [what, file] of [['the CKKS secret key file', model.secretKeyFile], ['the disclosure key file', rec.disclosureKeyFile]] as const) {
+    try {
+      await access(file, constants.R_OK);
+    } catch (err) {
+      return `${what} ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    }
+  }
+  return { rec, model };
+}
+
+/** a deployment of this account, as the service sees it */
+interface Served {
+  ctx?: ServiceCtx;
+  /** what kept it from being loaded, as last logged */
+  unavailable?: string;
+  /** loading failed after the material was found: retried with a back-off */
+  failures: number;
+  retryAt: number;
+  /** retired with nothing left to answer or decide */
+  finished?: boolean;
+}
+
 export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServiceHandle> {
   const log = (cfg.log ?? silentLogger).child({ role: 'loan-service' });
   const desk = cfg.desk;
+  const pollMs = cfg.pollMs ?? 1000;
   const address = await desk.address();
   const me = address.toLowerCase();
   const journal = loanServiceJournal(cfg.stateDir);
-  const wanted = (d: DeploymentRecord) => d.state === 'deployed' && (!cfg.deploymentIds || cfg.deploymentIds.includes(d.deploymentId!));
-  const records = Object.values(journal.value.deployments).filter(wanted);
+  // a typo in --deployment would otherwise wait forever for a deployment that is not coming
   for (const id of cfg.deploymentIds ?? []) {
-    if (!records.some((r) => r.deploymentId === id)) throw new Error(`deployment ${id} was not deployed from the state directory ${cfg.stateDir}`);
+    const d = await desk.deployment(id);
+    if (d.service.toLowerCase() !== me) throw new Error(`deployment ${id} is served by ${d.service}, not by this account (${address})`);
   }
-  if (records.length === 0) throw new Error(`no deployment in ${cfg.stateDir}: deploy a model first (hessian loan deploy)`);
-  const fromBlock = Math.min(...records.map((r) => r.blockNumber ?? desk.config.startBlock));
-  const watcher = new LoanDeskWatcher(desk, fromBlock);
+  const wanted = (d: ModelDeployed) => d.service.toLowerCase() === me && (!cfg.deploymentIds || cfg.deploymentIds.includes(d.deploymentId));
+  // ModelDeployed events from the desk's first block: deployments made before this start and
+  // after it are found the same way
+  const watcher = new LoanDeskWatcher(desk, desk.config.startBlock);
   const view = new LoanDeskView();
-  const contexts = new Map<number, ServiceCtx>();
+  const served = new Map<number, Served>();
   const qhe = await openQueryContext(QUERY_PARAMETERS);
 
-  async function openCtx(rec: DeploymentRecord): Promise<ServiceCtx> {
+  async function openCtx(d: ModelDeployed, { rec, model }: Material): Promise<ServiceCtx> {
     const doc = parseServiceDocument(await cfg.store.getJson(rec.serviceCid, { maxBytes: MAX_SERVICE_DOC_BYTES }));
-    const record = findModelRecord(cfg.stateDir, rec.modelId);
-    const { w } = await decryptModelWeights(cfg.store, record, rec.metadataCid, rec.weightsCid, log);
+    const { w } = await decryptModelWeights(cfg.store, model, rec.metadataCid, rec.weightsCid, log);
     if (weightsCommitment(Buffer.from(rec.salt, 'hex'), w) !== rec.weightsCommitment) {
-      throw new Error(`deployment ${rec.deploymentId}: the decrypted weights do not match the deployed commitment`);
+      throw new Error(`deployment ${d.deploymentId}: the decrypted weights do not match the deployed commitment`);
     }
     const layout: QueryLayout = { featureCount: w.length, blockSize: doc.query.blockSize, galoisSteps: doc.query.galoisSteps };
     checkQueryLayout(layout, doc.query.ckks);
     const disclosureKey = await loadDisclosureKey(rec.disclosureKeyFile, log);
-    log.info('deployment loaded', { deploymentId: rec.deploymentId, modelId: rec.modelId, features: w.length });
-    return { deploymentId: rec.deploymentId!, doc, layout, w, disclosureKey };
+    log.info('deployment loaded', { deploymentId: d.deploymentId, modelId: rec.modelId, features: w.length, retired: view.deployments.get(d.deploymentId)?.retired ?? false });
+    return { deploymentId: d.deploymentId, doc, layout, w, disclosureKey };
+  }
+
+  /** quotes and loan requests of the deployment still waiting for this service */
+  function pendingWork(id: number): { quotes: QuoteState[]; loans: LoanRequestState[] } {
+    const quotes = [...view.quotes.values()]
+      .filter((q) => q.deploymentId === id && !q.resultCid && !['answered', 'refused'].includes(journal.value.quotes[String(q.quoteId)]?.state ?? ''))
+      .sort((a, b) => a.quoteId - b.quoteId);
+    const loans = [...view.loans.values()]
+      .filter((l) => l.deploymentId === id && l.status === 'Pending' && !['done', 'manual'].includes(journal.value.loans[String(l.requestId)]?.state ?? ''))
+      .sort((a, b) => a.requestId - b.requestId);
+    return { quotes, loans };
   }
 
   /** the query's public key, Galois keys and ciphertext, each bounded before download */
@@ -523,21 +609,63 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     };
   }
 
+  /**
+   * Loads a deployment once its material is on this machine. Missing material is warned about
+   * once per distinct gap and looked for again every tick (cheap file checks); a load that
+   * fails with the material present (content not retrievable, a commitment mismatch) is retried
+   * with a back-off, since each attempt decrypts the weights. Returns false when not loaded.
+   */
+  async function load(d: ModelDeployed, s: Served, records: () => Record<string, DeploymentRecord>): Promise<boolean> {
+    if (Date.now() < s.retryAt) return false;
+    const material = await findMaterial(cfg.stateDir, records(), d);
+    if (typeof material === 'string') {
+      if (s.unavailable !== material) {
+        log.warn('deployment not served: its secret material is not on this machine; serving the others and looking again every poll', { deploymentId: d.deploymentId, modelId: d.modelId, missing: material });
+        s.unavailable = material;
+      }
+      return false;
+    }
+    try {
+      s.ctx = await openCtx(d, material);
+      s.unavailable = undefined;
+      s.failures = 0;
+      return true;
+    } catch (err) {
+      s.failures++;
+      s.retryAt = Date.now() + pollMs * Math.min(60, 2 ** s.failures);
+      log.error('loading the deployment failed; will retry', { deploymentId: d.deploymentId, failures: s.failures, err });
+      return false;
+    }
+  }
+
   async function tick(): Promise<void | 'done'> {
     view.applyAll(await watcher.poll());
     let unsettled = 0;
-    for (const rec of Object.values(journal.value.deployments).filter(wanted)) {
-      const id = rec.deploymentId!;
-      let ctx = contexts.get(id);
-      if (!ctx) {
-        ctx = await openCtx(rec);
-        contexts.set(id, ctx);
+    let records: Record<string, DeploymentRecord> | undefined;
+    // re-read each tick that needs it: `hessian loan deploy` adds records while this runs
+    const currentRecords = () => (records ??= deploymentRecords(cfg.stateDir));
+    for (const d of [...view.deployments.values()].filter(wanted).sort((a, b) => a.deploymentId - b.deploymentId)) {
+      const id = d.deploymentId;
+      let s = served.get(id);
+      if (!s) served.set(id, (s = { failures: 0, retryAt: 0 }));
+      if (s.finished) continue;
+      if (d.retired) {
+        // the desk takes no new quote or loan request once retired, and the view holds every
+        // event up to the retirement: what is pending now is all there will ever be
+        const work = pendingWork(id);
+        if (work.quotes.length === 0 && work.loans.length === 0) {
+          s.finished = true;
+          s.ctx = undefined;
+          log.info('deployment retired and nothing left to answer or decide: no longer served', { deploymentId: id });
+          continue;
+        }
       }
-      const d = view.deployments.get(id);
-      if (d && d.service.toLowerCase() !== me) {
-        log.warn('this account is not the deployment\'s service; skipping it', { deploymentId: id, service: d.service, account: address });
+      if (!s.ctx && !(await load(d, s, currentRecords))) {
+        // missing material does not hold up --once: it was warned about and cannot be waited for
+        if (s.unavailable === undefined) unsettled++;
         continue;
       }
+      const ctx = s.ctx!;
       for (const q of [...view.quotes.values()].filter((q) => q.deploymentId === id).sort((a, b) => a.quoteId - b.quoteId)) {
         try {
           if (!(await answer(ctx, q))) unsettled++;
@@ -559,9 +687,9 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     if (cfg.once && unsettled === 0) return 'done';
   }
 
-  const loop = runLoop(tick, { pollMs: cfg.pollMs ?? 1000, log });
-  log.info('loan service started', { account: address, deployments: records.map((r) => r.deploymentId) });
-  return { address, journal, view, stop: () => loop.stop(), done: loop.done };
+  const loop = runLoop(tick, { pollMs, log });
+  log.info('loan service started', { account: address, deployments: cfg.deploymentIds ?? 'every deployment served by this account, as they are made' });
+  return { address, journal, view, serving: () => [...served].filter(([, s]) => s.ctx).map(([id]) => id), stop: () => loop.stop(), done: loop.done };
 }
 
 // ----------------------------------------------------------------------------- manual decision
@@ -582,7 +710,8 @@ export async function decideManually(cfg: { desk: LoanDeskClient; stateDir: stri
   if (journal.value.loans[key]?.state === 'done') throw new Error(`loan request ${d.requestId} was already decided by this service`);
   const [req] = (await cfg.desk.queryEvents('LoanRequested', [d.requestId]));
   if (!req) throw new Error(`no loan request ${d.requestId} on the LoanDesk`);
-  const ours = Object.values(journal.value.deployments).some((r) => r.deploymentId === req.deploymentId);
+  const { serviceCid } = await cfg.desk.deployment(req.deploymentId);
+  const ours = Object.values(deploymentRecords(cfg.stateDir)).some((r) => r.serviceCid === serviceCid);
   if (!ours) throw new Error(`loan request ${d.requestId} is for deployment ${req.deploymentId}, which this state directory did not deploy`);
   const amount = d.approved ? (d.amount ?? req.amount) : 0n;
   const rateBps = d.approved ? (d.rateBps ?? 0) : 0;
