@@ -30,7 +30,7 @@ const commands: Record<string, Command> = {
     run: async (argv) => (await import('./commands/train.ts')).train(argv),
   },
   loan: {
-    summary: 'model deployment: deploy | decide (lender service) | quote | request (borrower)',
+    summary: 'model deployment: deploy | decide (lender service) | retire | quote | request (borrower)',
     run: async (argv) => (await import('./commands/loan.ts')).loan(argv),
   },
   demo: {

@@ -1,4 +1,4 @@
-// `hessian train <lender|evaluate|owner|withdraw|close>` and `hessian loan <deploy|decide|quote|request>`: flags with environment fallbacks,
+// `hessian train <lender|evaluate|owner|withdraw|close>` and `hessian loan <deploy|decide|retire|quote|request>`: flags with environment fallbacks,
 // JSON-lines logs on stderr, results on stdout, clean shutdown on SIGINT/SIGTERM.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -409,13 +409,19 @@ const LOAN_COMMANDS: CommandTable = {
   decide: {
     summary: "the lender's loan service daemon (answers quotes, decides loan requests), or one decision by hand",
     options: {
-      deployment: { type: 'string', help: 'comma-separated deployment ids to serve (default: every one deployed from the state directory)' },
+      deployment: { type: 'string', help: 'comma-separated deployment ids to serve (default: every deployment naming this account as its service, later ones included)' },
       once: { type: 'boolean', help: 'process what is pending, then exit' },
       request: { type: 'string', help: 'decide this loan request by hand (reason Manual) instead of running the daemon' },
       approve: { type: 'boolean', help: 'with --request: approve' },
       decline: { type: 'boolean', help: 'with --request: decline' },
       rate: { type: 'string', help: 'with --approve: yearly rate in basis points (1250 = 12.5% APR)' },
       amount: { type: 'string', help: 'with --approve: approved amount in ETH (default: the requested amount)' },
+    },
+  },
+  retire: {
+    summary: 'retire a deployment (its lender): no new quotes or loan requests; the running service still answers and decides what was asked before, then stops serving it',
+    options: {
+      deployment: { type: 'string', help: 'deployment id' },
     },
   },
   quote: {
@@ -509,8 +515,9 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
   let store: ContentStore | undefined;
   try {
     // argument errors first: nothing is sent or opened for a command that cannot run
-    const lenderSide = cmd === 'deploy' || cmd === 'decide';
+    const lenderSide = cmd === 'deploy' || cmd === 'decide' || cmd === 'retire';
     if (cmd === 'deploy') id(o, 'model');
+    if (cmd === 'retire') id(o, 'deployment');
     if (cmd === 'quote' && o.quote === undefined) {
       id(o, 'deployment');
       req(o, 'features');
@@ -588,6 +595,11 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
         } finally {
           stop.dispose();
         }
+      }
+      case 'retire': {
+        const res = await desk.retireDeployment(id(o, 'deployment'));
+        stdout.write(asJson ? jsonLine({ deploymentId: res.event.deploymentId, tx: res.txHash }) : `deployment ${res.event.deploymentId} retired\n  tx ${res.txHash}\n`);
+        return 0;
       }
       case 'quote': {
         const common = {

@@ -51,6 +51,17 @@ function service(extra: Partial<Parameters<typeof startLoanService>[0]> = {}): P
   return startLoanService({ desk: lenderDesk, store: sc.store, stateDir: lenderDir(), pollMs: 100, log: sc.log.child({ who: 'service' }), ...extra });
 }
 
+/** `hessian loan <args>` in-process, as the account with this private key */
+async function run(args: string[], key: string): Promise<{ code: number; out: string; err: string }> {
+  const depFile = path.join(sc.dir, 'deployment.json');
+  writeFileSync(depFile, JSON.stringify(sc.chain.deployment));
+  const env = { HESSIAN_PRIVATE_KEY: key, HESSIAN_RPC_URL: sc.chain.url, HESSIAN_DEPLOYMENT: depFile, HESSIAN_IPFS_DIR: path.join(sc.dir, 'ipfs'), HESSIAN_POLL_MS: '100', HESSIAN_LOG_LEVEL: 'warn' };
+  let out = '';
+  let err = '';
+  const code = await main(['loan', ...args], { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env });
+  return { code, out, err };
+}
+
 before(async () => {
   sc = await startScenario({ owners: 1, testFraction: 0.05, seed: 'loan-daemon' });
   const loanDesk = sc.chain.deployment.contracts.LoanDesk;
@@ -271,15 +282,6 @@ test('restart between journaling and answering/deciding: no double answer, no sk
 });
 
 test('the CLI: deploy with a pricing file, quote and request with --json, a decision by hand', { timeout: 240_000 }, async () => {
-  const depFile = path.join(sc.dir, 'deployment.json');
-  writeFileSync(depFile, JSON.stringify(sc.chain.deployment));
-  const env = (key: string) => ({ HESSIAN_PRIVATE_KEY: key, HESSIAN_RPC_URL: sc.chain.url, HESSIAN_DEPLOYMENT: depFile, HESSIAN_IPFS_DIR: path.join(sc.dir, 'ipfs'), HESSIAN_POLL_MS: '100', HESSIAN_LOG_LEVEL: 'warn' });
-  const run = async (args: string[], key: string) => {
-    let out = '';
-    let err = '';
-    const code = await main(['loan', ...args], { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: env(key) });
-    return { code, out, err };
-  };
   const lenderKey = sc.chain.keys[1]!;
   // bad input is refused before any transaction
   const bad = await run(['request', '--quote', '1'], sc.chain.keys[8]!);
@@ -418,7 +420,14 @@ test('a running service picks up later deployments of its account, waits for mis
   const loanA = await requestLoan({ desk: borrower, store: sc.store, stateDir: bdir, quoteId: qa.quoteId, amount: parseEther('1'), termDays: 365, log: sc.log });
   const quoting = requestQuote({ desk: borrower, store: sc.store, stateDir: path.join(sc.dir, 'borrower-late-retired'), deploymentId: a.deploymentId, features: borrowerCsv, row: 0, timeoutMs: 120_000, log: sc.log });
   await waitFor('the quote request on A', async () => (await lenderDesk.queryEvents('QuoteRequested', [null, a.deploymentId])).length === 2, 60_000);
-  await lenderDesk.retireDeployment(a.deploymentId);
+  const retired = await run(['retire', '--deployment', String(a.deploymentId), '--json'], sc.chain.keys[1]!);
+  assert.equal(retired.code, 0, retired.err);
+  assert.equal((JSON.parse(retired.out) as { deploymentId: number }).deploymentId, a.deploymentId);
+  assert.equal((await lenderDesk.queryEvents('DeploymentRetired', [a.deploymentId])).length, 1);
+  // only the deployment's lender may retire it; the desk's refusal is shown by name
+  const notLender = await run(['retire', '--deployment', String(b.deploymentId)], sc.chain.keys[11]!);
+  assert.equal(notLender.code, 1);
+  assert.match(notLender.err, /NotDeploymentLender/);
   const restarted = await runService();
   try {
     // requested before the retirement, so still answered and decided
