@@ -50,18 +50,48 @@ export function errorMessage(e: unknown): string {
 }
 
 /**
- * `next`, with each top-level field that equals (as JSON) the same field of `previous` replaced by
- * the previous value, so that unchanged parts of a refetched answer keep their identity.
+ * `next`, sharing with `previous` every part (at any depth) that did not change: an unchanged
+ * object or list is `previous`'s own, a changed list keeps its unchanged rows (matched by `id`, so
+ * a new row in front does not make the others look new). The result always equals `next`; only
+ * identities are kept, so that pages recompute and redraw just what a refetch changed.
  */
 export function keepUnchanged<T>(previous: T | undefined, next: T): T {
-  if (!isRecord(previous) || !isRecord(next)) return next;
-  const out: Record<string, unknown> = { ...next };
+  return share(previous, next) as T;
+}
+
+function share(previous: unknown, next: unknown): unknown {
+  if (previous === next) return previous;
+  if (Array.isArray(previous) && Array.isArray(next)) return shareList(previous, next);
+  if (isRecord(previous) && isRecord(next)) return shareRecord(previous, next);
+  return next;
+}
+
+function shareRecord(previous: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   let same = Object.keys(previous).length === Object.keys(next).length;
+  let reused = false;
   for (const [k, v] of Object.entries(next)) {
-    if (k in previous && JSON.stringify(previous[k]) === JSON.stringify(v)) out[k] = previous[k];
-    else same = false;
+    const kept = k in previous ? share(previous[k], v) : v;
+    if (kept !== previous[k] || !(k in previous)) same = false;
+    if (kept !== v) reused = true;
+    out[k] = kept;
   }
-  return (same ? previous : out) as T;
+  return same ? previous : reused ? out : next;
+}
+
+function shareList(previous: unknown[], next: unknown[]): unknown[] {
+  const byId = new Map<unknown, unknown>();
+  for (const row of previous) if (isRecord(row) && 'id' in row) byId.set(row.id, row);
+  let same = previous.length === next.length;
+  let reused = false;
+  const out = next.map((row, i) => {
+    const match = isRecord(row) && 'id' in row ? byId.get(row.id) : previous[i];
+    const kept = match === undefined ? row : share(match, row);
+    if (kept !== previous[i]) same = false;
+    if (kept !== row) reused = true;
+    return kept;
+  });
+  return same ? previous : reused ? out : next;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

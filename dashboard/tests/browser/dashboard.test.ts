@@ -7,10 +7,11 @@ import { Contract, JsonRpcProvider, parseEther } from 'ethers';
 import { ETH, RewardRule, modelRepositoryAbi } from '@hessian/contracts';
 import { tx } from '@hessian/subgraph/tests/history';
 import { ETH as ETH_INFO, formatAmount, formatInt, formatScore, type TokenInfo } from '../../src/lib/format.ts';
-import { assertFitsNarrowScreen, screenshot, seriousViolations, useSession } from './harness.ts';
+import { assertFitsNarrowScreen, assertQuietBlock, mineEmptyBlock, type Redraws, screenshot, seriousViolations, settleAfter, takeRedraws, useSession, watchRedraws } from './harness.ts';
 
 const HSN: TokenInfo = { symbol: 'HSN', decimals: 18 };
 const info = (token: string) => (token === ETH ? ETH_INFO : HSN);
+const CID = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku';
 
 const session = useSession();
 const { text, go, amountIn } = session;
@@ -281,6 +282,57 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     } finally {
       provider.destroy();
     }
+    assert.deepEqual(session.errors, []);
+  });
+
+  test('a block that changes nothing a page shows redraws nothing on it; a top-up redraws its own model row only', async () => {
+    const { stack, page } = session;
+    // an hour on, every time shown reads in hours or days, which the next block's second does not change
+    await mineEmptyBlock(stack, 3600);
+    await assertQuietBlock(session, '#/', '[data-testid="models-table"]', 'Overview');
+    await assertQuietBlock(session, '#/leaderboard', '[data-testid="leaderboard"]', 'Leaderboard');
+    await assertQuietBlock(session, `#/contributor/${stack.history.accounts.carol}`, '[data-testid="contributor-stats"]', 'Contributor');
+    // the score curve runs up to the viewed block's time, so it is redrawn for every block
+    await assertQuietBlock(session, '#/model/1', '[data-testid="bestScore"]', 'Model', true);
+
+    // a top-up of one model: its row (and the money it moves) change, no other model's row
+    await go('#/', '[data-testid="models-table"]');
+    const provider = new JsonRpcProvider(stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    const rows = page.locator('[data-testid="models-table"] tbody tr');
+    let id = '';
+    let seen: Redraws;
+    try {
+      const alice = await provider.getSigner(stack.history.accounts.alice);
+      const repo = new Contract(stack.history.deployment.contracts.ModelRepository.address, modelRepositoryAbi, alice);
+      // a model open for a while yet (the history's may be closed or near their deadline)
+      const latest = await provider.send('eth_getBlockByNumber', ['latest', false]);
+      await settleAfter(page, 'Overview', async () => {
+        const sent = await repo.createModel!(
+          {
+            token: ETH, bounty: 0n, weightsCid: CID, metadataCid: CID, initialScore: 600_000, targetScore: 700_000, rule: RewardRule.Improvement,
+            submissionDeadline: Number(BigInt(latest.timestamp)) + 30 * 86_400, evaluationWindow: 86_400, evaluator: ETH, submissionStake: 0n,
+          },
+          { value: parseEther('0.1') },
+        );
+        return (await sent.wait())!.blockNumber;
+      });
+      id = String((await stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }')).protocol.modelCount);
+      await page.locator(`tr[data-model="${id}"]`).waitFor();
+      await rows.evaluateAll((trs) => trs.forEach((tr) => ((tr as unknown as { __kept: boolean }).__kept = true)));
+      await watchRedraws(page);
+      await settleAfter(page, 'Overview', async () => (await (await repo.addBounty!(BigInt(id), parseEther('0.25'), { value: parseEther('0.25') })).wait())!.blockNumber);
+      seen = await takeRedraws(page);
+    } finally {
+      provider.destroy();
+    }
+    assert.equal((await amountIn(`tr[data-model="${id}"] [data-field="bounty"]`)).raw, parseEther('0.35').toString());
+    const inTable = seen.mutations.filter((m) => m.testid === 'models-table');
+    assert.ok(inTable.some((m) => m.model === id && m.field === 'bounty'), `model ${id} shows its new bounty`);
+    assert.deepEqual(inTable.filter((m) => m.model !== id), [], 'no other model row changed');
+    assert.ok(await rows.evaluateAll((trs) => trs.every((tr) => (tr as unknown as { __kept?: boolean }).__kept)), 'every row is the same element');
+    assert.ok(seen.mutations.some((m) => m.testid === 'token-totals'), 'the ETH totals moved');
+    assert.ok(seen.draws['Escrowed and paid per day (ETH, cumulative)'], 'the money chart drew the top-up');
+    assert.equal(seen.draws['Gradients per day'], undefined, 'the gradients chart did not change');
     assert.deepEqual(session.errors, []);
   });
 

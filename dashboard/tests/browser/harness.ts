@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { JsonRpcProvider } from 'ethers';
 import { launchChromium } from './chromium.ts';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { runHistory, type HistoryRecord } from '@hessian/subgraph/tests/history';
@@ -259,4 +260,119 @@ export async function assertFitsNarrowScreen(stack: Stack, pages: readonly (read
   } finally {
     await narrow.page.close();
   }
+}
+
+/** One change the page made under <main>: where (closest test id, model row, field) and what kind. */
+export interface Mutation {
+  type: string;
+  testid: string | null;
+  model: string | null;
+  field: string | null;
+  /** inside a chart's drawing (uPlot's canvas and legend) */
+  chart: boolean;
+  node: string;
+}
+
+/** What a live page redrew while watched: DOM changes under <main>, and canvas clears per chart title. */
+export interface Redraws {
+  mutations: Mutation[];
+  draws: Record<string, number>;
+}
+
+// In-page: records every DOM mutation under <main> and every canvas clear (uPlot clears before each
+// draw), so a test can tell what a refetch really touched. Installed once per page, reset per watch.
+const WATCH = `(() => {
+  const w = window;
+  if (!w.__redraws) {
+    w.__redraws = { mutations: [], draws: {} };
+    const clear = CanvasRenderingContext2D.prototype.clearRect;
+    CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+      const title = this.canvas.closest('figure')?.querySelector('figcaption')?.textContent ?? '(canvas)';
+      w.__redraws.draws[title] = (w.__redraws.draws[title] ?? 0) + 1;
+      return clear.apply(this, args);
+    };
+    const attr = (el, name) => el?.closest('[' + name + ']')?.getAttribute(name) ?? null;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        w.__redraws.mutations.push({
+          type: r.type === 'attributes' ? 'attribute ' + r.attributeName : r.type,
+          testid: attr(el, 'data-testid'),
+          model: attr(el, 'data-model'),
+          field: attr(el, 'data-field'),
+          chart: !!el?.closest('.chart-box'),
+          node: el ? el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') : '?',
+        });
+      }
+    }).observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true, attributes: true });
+  }
+  w.__redraws.mutations = [];
+  w.__redraws.draws = {};
+})()`;
+
+/** Starts (or restarts) recording what the page redraws. */
+export async function watchRedraws(page: Page): Promise<void> {
+  await page.evaluate(WATCH);
+}
+
+/** What the page redrew since `watchRedraws`. */
+export async function takeRedraws(page: Page): Promise<Redraws> {
+  return page.evaluate<Redraws>('structuredClone(window.__redraws)');
+}
+
+/**
+ * Runs `act`, which makes the chain produce block(s) and returns the new head, and waits until the
+ * page has received its live `operation` answer for that head and has rendered it.
+ */
+export async function settleAfter(page: Page, operation: string, act: () => Promise<number>): Promise<number> {
+  let headKnown: (n: number) => void = () => {};
+  const head = new Promise<number>((resolve) => (headKnown = resolve));
+  const answered = page.waitForResponse(async (r) => {
+    const body = r.request().postDataJSON() as { operationName?: string; variables?: { block?: unknown } } | null;
+    if (body?.operationName !== operation || body.variables?.block !== undefined) return false;
+    const data = (await r.json().catch(() => null)) as { data?: { _meta?: { block?: { number?: number } } } } | null;
+    return (data?.data?._meta?.block?.number ?? 0) >= (await head);
+  }, { timeout: 30_000 });
+  let n: number;
+  try {
+    n = await act();
+  } catch (e) {
+    answered.catch(() => {}); // nothing will come: the page is left waiting until the test ends
+    throw e;
+  }
+  headKnown(n);
+  await answered;
+  // the answer lands in a promise callback; Svelte and uPlot draw in the microtasks and frames after it
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100))))');
+  return n;
+}
+
+/** Mines one empty block, `advance` seconds after the last (Hardhat's evm_increaseTime), and returns its number. */
+export async function mineEmptyBlock(stack: Stack, advance = 0): Promise<number> {
+  const provider = new JsonRpcProvider(stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    if (advance) await provider.send('evm_increaseTime', [advance]);
+    await provider.send('evm_mine', []);
+    return Number(await provider.send('eth_blockNumber', []));
+  } finally {
+    provider.destroy();
+  }
+}
+
+/**
+ * Opens `hash` and fails if one more block that changes nothing the page shows (an empty block a
+ * second on) changes anything under <main> or redraws a chart. `chartsFollowHead`: the page's
+ * charts run up to the viewed block's time, so they may redraw (their drawing is not counted).
+ * Times on the page should read in hours or more (see mineEmptyBlock's `advance`), or the block's
+ * second may rightly change them.
+ */
+export async function assertQuietBlock(session: Session, hash: string, ready: string, operation: string, chartsFollowHead = false): Promise<void> {
+  const { stack, page } = session;
+  await session.go(hash, ready);
+  await settleAfter(page, operation, () => mineEmptyBlock(stack));
+  await watchRedraws(page);
+  await settleAfter(page, operation, () => mineEmptyBlock(stack));
+  const seen = await takeRedraws(page);
+  assert.deepEqual(seen.mutations.filter((m) => !(chartsFollowHead && m.chart)), [], `${hash}: an empty block changed the page`);
+  if (!chartsFollowHead) assert.deepEqual(seen.draws, {}, `${hash}: an empty block redrew charts`);
 }

@@ -9,7 +9,7 @@ import { DecisionReason, ETH, loanDeskAbi } from '@hessian/contracts';
 import { ETH as ETH_INFO, formatAmount, formatInt, type TokenInfo } from '../../src/lib/format.ts';
 import { averageRateBps, formatApr, formatTerm, reasonLabel } from '../../src/lib/loans.ts';
 import { tx } from '@hessian/subgraph/tests/history';
-import { assertFitsNarrowScreen, screenshot, seriousViolations, useSession } from './harness.ts';
+import { assertFitsNarrowScreen, assertQuietBlock, mineEmptyBlock, screenshot, seriousViolations, useSession } from './harness.ts';
 
 const HSN: TokenInfo = { symbol: 'HSN', decimals: 18 };
 const info = (token: string) => (token === ETH ? ETH_INFO : HSN);
@@ -250,6 +250,18 @@ describe('loan desk pages on a real indexer', { timeout: 300_000 }, () => {
     } finally {
       provider.destroy();
     }
+    assert.deepEqual(session.errors, []);
+  });
+
+  test('a block that changes nothing the loan pages show redraws nothing on them', async () => {
+    const { deployments, loanRequests } = await session.stack.gql<{ deployments: { id: string }[]; loanRequests: { borrower: { id: string } }[] }>(
+      '{ deployments(first: 1, orderBy: deploymentId) { id } loanRequests(first: 1) { borrower { id } } }',
+    );
+    // an hour on, every time shown reads in hours or more, which the next block's second does not change
+    await mineEmptyBlock(session.stack, 3600);
+    await assertQuietBlock(session, '#/loans', '[data-testid="deployments-table"]', 'Loans');
+    await assertQuietBlock(session, `#/deployment/${deployments[0]!.id}`, '[data-testid="deployment-stats"]', 'Deployment');
+    await assertQuietBlock(session, `#/contributor/${loanRequests[0]!.borrower.id}`, '[data-testid="account-loans"]', 'Contributor');
     assert.deepEqual(session.errors, []);
   });
 

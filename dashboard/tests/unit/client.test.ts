@@ -26,4 +26,44 @@ describe('keepUnchanged', () => {
     expect(keepUnchanged(undefined, before)).toBe(before);
     expect(keepUnchanged<{ model: unknown }>({ model: { id: '1' } }, { model: null }).model).toBeNull();
   });
+
+  it('keeps unchanged rows and nested objects of a changed list, matching rows by id', () => {
+    const models = [
+      { id: '2', bounty: '5', token: { id: 't' } },
+      { id: '1', bounty: '7', token: { id: 't' } },
+    ];
+    const prev = { _meta: { block: { number: 1 } }, models };
+    // model 3 created (in front), model 1 topped up, model 2 untouched
+    const next = structuredClone({ _meta: { block: { number: 2 } }, models: [{ id: '3', bounty: '1', token: { id: 't' } }, models[0]!, { ...models[1]!, bounty: '9' }] });
+    const out = keepUnchanged(prev, next);
+    expect(out).toEqual(next);
+    expect(out.models).not.toBe(prev.models);
+    expect(out.models[1]).toBe(models[0]);
+    expect(out.models[2]).not.toBe(models[1]);
+    expect(out.models[2]!.token).toBe(models[1]!.token);
+    expect(out.models[0]).toBe(next.models[0]);
+  });
+
+  it('keeps a list whose rows are equal, and matches rows without ids by position', () => {
+    const prev = { days: [{ date: 1, n: 2 }, { date: 2, n: 3 }], ids: ['a', 'b'] };
+    const next = structuredClone(prev);
+    next.days[1]!.n = 4;
+    const out = keepUnchanged(prev, next);
+    expect(out).toEqual(next);
+    expect(out.days[0]).toBe(prev.days[0]);
+    expect(out.days[1]).toBe(next.days[1]);
+    expect(out.ids).toBe(prev.ids);
+    // a shorter or longer list is a new list, even when its rows are kept
+    const shorter = keepUnchanged(prev, { ...structuredClone(prev), days: [structuredClone(prev.days[0]!)] });
+    expect(shorter.days).toEqual([prev.days[0]]);
+    expect(shorter.days).not.toBe(prev.days);
+    expect(shorter.days[0]).toBe(prev.days[0]);
+  });
+
+  it('takes a row whose id is new or whose shape changed, and null for an object that went away', () => {
+    const prev = { a: { id: 'x', v: { k: 1 } }, list: [{ id: 'x', v: 1 }] };
+    const out = keepUnchanged<{ a: unknown; list: unknown[] }>(prev, { a: null, list: [{ id: 'y', v: 1 }] });
+    expect(out).toEqual({ a: null, list: [{ id: 'y', v: 1 }] });
+    expect(keepUnchanged<unknown>({ v: [1] }, { v: { 0: 1 } })).toEqual({ v: { 0: 1 } });
+  });
 });
