@@ -6,8 +6,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { subscribe, validate, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
@@ -89,14 +90,21 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
   };
 }
 
-/** Runs `queryRules` where Apollo would run all of graphql-js's rules; every error is reported. */
+/**
+ * Runs `queryRules` where Apollo would run all of graphql-js's rules; every error is reported.
+ * Validation depends on the schema and the document only, and Apollo's document store hands out
+ * the same parsed DocumentNode for the same query text, so each document is validated once
+ * (it was a tenth of the server's CPU under load, re-validating the same leaderboard query).
+ */
 function lenientValidation(maxDepth: number): ApolloServerPlugin<ExecContext> {
   const rules = queryRules(maxDepth);
+  const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
   return {
     async requestDidStart() {
       return {
         async responseForOperation({ document, schema }) {
-          const errors = validate(schema, document, rules);
+          let errors = validated.get(document);
+          if (!errors) validated.set(document, (errors = validate(schema, document, rules)));
           if (errors.length === 0) return null;
           return {
             http: { status: 200, headers: new HeaderMap() },
@@ -169,6 +177,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       ...(formatted.extensions?.code ? { extensions: { code: formatted.extensions.code } } : {}),
     }),
     plugins: [
+      // Apollo's default cache-control plugin hooks every field resolution (wrapping each
+      // resolver) to compute a Cache-Control header graph-node does not send
+      ApolloServerPluginCacheControlDisabled(),
       graphNodeResponses(),
       lenientValidation(limits.maxDepth),
       development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault(),
