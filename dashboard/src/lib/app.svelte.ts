@@ -111,8 +111,9 @@ class Query<T> implements QueryState<T> {
 /**
  * Runs `query` whenever its variables change, and on every head move while viewing live data
  * (a pinned block never changes). Keeps the previous data while reloading so pages do not flash,
- * and keeps each top-level field of it that the new answer did not change, so a head move that
- * touched nothing a page shows recomputes and redraws nothing on it.
+ * and shares with it every part the new answer did not change (keepUnchanged, at any depth), so
+ * a page that derives each value from the field it reads (never from the whole answer, whose
+ * `_meta` is new with every block) recomputes and redraws only what the block changed.
  */
 export function liveQuery<T>(query: DocumentNode, args: () => { vars: OperationVariables; block: number | null }): QueryState<T> {
   const state = new Query<T>();
