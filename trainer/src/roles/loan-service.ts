@@ -407,10 +407,14 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
   const address = await desk.address();
   const me = address.toLowerCase();
   const journal = loanServiceJournal(cfg.stateDir);
-  // a typo in --deployment would otherwise wait forever for a deployment that is not coming
+  // a typo in --deployment would otherwise wait forever for a deployment that is not coming;
+  // one this state directory just deployed may not be confirmed yet
   for (const id of cfg.deploymentIds ?? []) {
-    const d = await desk.deployment(id);
-    if (d.service.toLowerCase() !== me) throw new Error(`deployment ${id} is served by ${d.service}, not by this account (${address})`);
+    const [d] = await desk.queryEvents('ModelDeployed', [id]);
+    if (d && d.service.toLowerCase() !== me) throw new Error(`deployment ${id} is served by ${d.service}, not by this account (${address})`);
+    if (!d && !Object.values(deploymentRecords(cfg.stateDir)).some((r) => r.deploymentId === id)) {
+      throw new Error(`no deployment ${id} on the LoanDesk at ${desk.config.address}, nor in ${cfg.stateDir}`);
+    }
   }
   const wanted = (d: ModelDeployed) => d.service.toLowerCase() === me && (!cfg.deploymentIds || cfg.deploymentIds.includes(d.deploymentId));
   // ModelDeployed events from the desk's first block: deployments made before this start and
