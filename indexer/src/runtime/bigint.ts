@@ -34,6 +34,14 @@ export function fromSignedLE(bytes: Uint8Array): bigint {
     if (bytes[len - 1]! & 0x80) n -= 2 ** (len * 8);
     return BigInt(n);
   }
+  if (len <= 8) {
+    // 64 bits (token amounts in wei): two 32-bit halves
+    let lo = 0;
+    let hi = 0;
+    for (let i = 3; i >= 0; i--) lo = lo * 256 + bytes[i]!;
+    for (let i = len - 1; i >= 4; i--) hi = hi * 256 + bytes[i]!;
+    return BigInt.asIntN(len * 8, (BigInt(hi) << 32n) | BigInt(lo));
+  }
   const n = BigInt(`0x${hexOfLE(bytes)}`);
   return bytes[bytes.length - 1]! & 0x80 ? n - (1n << BigInt(bytes.length * 8)) : n;
 }
@@ -44,6 +52,7 @@ export function fromUnsignedLE(bytes: Uint8Array): bigint {
 
 /** Minimal two's complement little-endian encoding (num-bigint's `to_signed_bytes_le`). */
 export function toSignedLE(n: bigint): Uint8Array {
+  if (n >= -0x20000000000000n && n < 0x20000000000000n) return smallToSignedLE(Number(n));
   let hex: string;
   if (n >= 0n) {
     hex = n.toString(16);
@@ -55,6 +64,21 @@ export function toSignedLE(n: bigint): Uint8Array {
     hex = (n + (1n << BigInt(bytes * 8))).toString(16).padStart(bytes * 2, '0');
   }
   return Buffer.from(hex, 'hex').reverse();
+}
+
+/** toSignedLE for |n| < 2^53, without the hex round trip */
+function smallToSignedLE(n: number): Uint8Array {
+  if (n === 0) return new Uint8Array(0);
+  // bytes until the rest is all sign and the top bit of the last byte agrees with it
+  const out: number[] = [];
+  let rest = n;
+  for (;;) {
+    const byte = ((rest % 256) + 256) % 256;
+    out.push(byte);
+    rest = (rest - byte) / 256;
+    if ((rest === 0 && byte < 128) || (rest === -1 && byte >= 128)) break;
+  }
+  return Uint8Array.from(out);
 }
 
 /**

@@ -28,32 +28,24 @@ function keyOf(entityType: string, id: string): string {
   return `${entityType}\u0000${id}`;
 }
 
-function withoutNulls(data: EntityData): EntityData {
-  let hasNull = false;
-  for (const k in data) {
-    if (data[k]!.kind === 'Null') {
-      hasNull = true;
-      break;
-    }
+/** A stored entity as the cache keeps it: without Null fields, keys sorted (writeEntity's order). */
+function storedFields(data: EntityData): Fields {
+  const out: Fields = new Map();
+  for (const k of Object.keys(data).sort()) {
+    const v = data[k]!;
+    if (v.kind !== 'Null') out.set(k, v);
   }
-  if (!hasNull) return data;
-  const out: EntityData = {};
-  for (const [k, v] of Object.entries(data)) if (v.kind !== 'Null') out[k] = v;
   return out;
 }
 
 /** graph-node's merge_remove_null_fields: updates win, a Null removes the field */
-function merged(base: EntityData, updates: Fields): Fields {
-  const out: Fields = new Map(Object.entries(base));
+function merged(base: Fields, updates: Fields): Fields {
+  const out: Fields = new Map(base);
   for (const [k, v] of updates) {
     if (v.kind === 'Null') out.delete(k);
     else out.set(k, v);
   }
   return out;
-}
-
-function toFields(data: EntityData): Fields {
-  return new Map(Object.entries(data));
 }
 
 function toData(fields: Fields): EntityData {
@@ -63,6 +55,7 @@ function toData(fields: Fields): EntityData {
 }
 
 export function valuesEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'Null':
@@ -85,6 +78,17 @@ export function entitiesEqual(a: EntityData, b: EntityData): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every((k) => k in b && valuesEqual(a[k]!, b[k]!));
+}
+
+/** a stored entity (no Null fields) against a block's result (no Null fields either) */
+function sameEntity(a: Fields, b: EntityData): boolean {
+  let n = 0;
+  for (const k in b) {
+    const x = a.get(k);
+    if (x === undefined || !valuesEqual(x, b[k]!)) return false;
+    n++;
+  }
+  return n === a.size;
 }
 
 /** graph-node's Value Display, for error messages. */
@@ -133,21 +137,30 @@ export function parseId(def: EntityDef, id: string): { canonical: string; value:
   }
 }
 
-const required = new WeakMap<EntityDef, string[]>();
-const expectedKinds = new WeakMap<FieldDef, Value['kind']>();
-
-function requiredFields(def: EntityDef): string[] {
-  let list = required.get(def);
-  if (!list) {
-    list = def.fields.filter((f) => f.nonNull && f.derivedFrom === undefined).map((f) => f.name);
-    required.set(def, list);
-  }
-  return list;
+/** What `set` checks of a field, derived from the schema once. */
+interface FieldCheck {
+  field: FieldDef;
+  /** the Value kind it takes (a list field: its items') */
+  kind: Value['kind'];
+  /** an enum's values */
+  enumValues: ReadonlySet<string> | null;
 }
 
+interface EntityChecks {
+  fields: Map<string, FieldCheck>;
+  required: string[];
+}
+
+const checksOf = new WeakMap<EntityDef, EntityChecks>();
+
 export class EntityCache {
-  private readonly current = new Map<string, EntityData | null>();
-  private readonly updates = new Map<string, { entityType: string; id: string; op: Op; view?: Fields }>();
+  /** entities as the store has them (null: absent), read once per block */
+  private readonly current = new Map<string, Fields | null>();
+  /**
+   * The block's writes. `view` is the entity as `get` sees it (the op applied to what is stored),
+   * kept current on every write because handlers reload what others just saved.
+   */
+  private readonly updates = new Map<string, { entityType: string; id: string; op: Op; view: Fields | null }>();
   private readonly schema: SubgraphSchema;
   private readonly reader: EntityReader;
   /** the block number, for error messages and generated ids */
@@ -169,12 +182,13 @@ export class EntityCache {
     throw new HostError(`Entity type \`${entityType}\` is not defined in the schema`);
   }
 
-  private stored(entityType: string, id: string, key: string): EntityData | null {
-    if (this.current.has(key)) return this.current.get(key)!;
-    let data: EntityData | null;
+  private stored(entityType: string, id: string, key: string): Fields | null {
+    const cached = this.current.get(key);
+    if (cached !== undefined) return cached;
+    let data: Fields | null;
     try {
       const found = this.reader.get(entityType, id);
-      data = found === null ? null : withoutNulls(found);
+      data = found === null ? null : storedFields(found);
     } catch (err) {
       throw new StoreReadError(`reading ${entityType}[${id}] from the store failed: ${(err as Error).message}`, { cause: err });
     }
@@ -182,29 +196,31 @@ export class EntityCache {
     return data;
   }
 
-  private applyOp(op: Op | undefined, entity: EntityData | null): Fields | EntityData | null {
-    if (!op) return entity;
-    if (op.type === 'remove') return null;
-    if (op.type === 'overwrite' || entity === null) return op.data;
-    return merged(entity, op.data);
-  }
-
   /** `store.get` (inBlock false) or `store.get_in_block` (inBlock true). */
-  get(entityType: string, rawId: string, inBlock: boolean): Fields | EntityData | null {
+  get(entityType: string, rawId: string, inBlock: boolean): Fields | null {
     const def = this.entityDef(entityType, 'get');
     const { canonical } = parseId(def, rawId);
     const key = keyOf(entityType, canonical);
-    const base = inBlock ? null : this.stored(entityType, canonical, key);
     const entry = this.updates.get(key);
-    if (!entry || inBlock) return this.applyOp(entry?.op, base);
-    // entities are loaded again and again within a block (handlers reload what others saved):
-    // keep the merged view until the next write
-    if (entry.view) return entry.view;
-    const view = this.applyOp(entry.op, base);
-    if (view === null) return null;
-    const fields = view instanceof Map ? view : toFields(view);
-    entry.view = fields;
-    return fields;
+    if (inBlock) return entry === undefined || entry.op.type === 'remove' ? null : entry.op.data;
+    if (entry !== undefined) return entry.view;
+    return this.stored(entityType, canonical, key);
+  }
+
+  private checks(def: EntityDef): EntityChecks {
+    let checks = checksOf.get(def);
+    if (!checks) {
+      const fields = new Map<string, FieldCheck>();
+      for (const field of def.fields) {
+        const t = field.type;
+        const enumValues = t.kind === 'enum' ? new Set(this.schema.enums.get(t.name) ?? []) : null;
+        fields.set(field.name, { field, kind: this.computeExpectedKind(field), enumValues });
+      }
+      const required = def.fields.filter((f) => f.nonNull && f.derivedFrom === undefined).map((f) => f.name);
+      checks = { fields, required };
+      checksOf.set(def, checks);
+    }
+    return checks;
   }
 
   /**
@@ -232,16 +248,21 @@ export class EntityCache {
       );
     }
 
+    const existing = this.updates.get(key);
+    // a field holding the very value the mapping loaded was checked when it got there
+    const seen = existing !== undefined ? existing.view : this.current.get(key);
+    const { fields, required } = this.checks(def);
     // the Map read from the mapping becomes the cache's own copy of the update
     const entity: Fields = data;
     let undefinedFields: string[] | null = null;
     for (const [name, value] of data) {
-      const field = def.fieldMap.get(name);
-      if (!field) {
+      const check = fields.get(name);
+      if (!check) {
         (undefinedFields ??= []).push(name);
         continue;
       }
-      this.checkField(def, canonical, field, value);
+      if (seen != null && seen.get(name) === value) continue;
+      this.checkField(def, canonical, check, value);
     }
     if (undefinedFields) for (const name of undefinedFields) entity.delete(name);
     if (undefinedFields && rejectUndefinedFields) {
@@ -251,40 +272,44 @@ export class EntityCache {
       );
     }
 
-    const existing = this.updates.get(key);
     if (def.immutable && existing === undefined && this.stored(entityType, canonical, key) !== null) {
       throw new HostError(
         `entity ${entityType}[${canonical}] is immutable; inserting it at block ${this.block} is not possible as it was already inserted in an earlier block`,
       );
     }
     let op: Op;
-    if (!existing) op = { type: 'update', data: entity };
-    else if (existing.op.type === 'remove') op = { type: 'overwrite', data: entity };
-    else {
+    let base: Fields | null;
+    let view: Fields;
+    if (!existing) {
+      op = { type: 'update', data: entity };
+      base = this.stored(entityType, canonical, key);
+      view = base === null ? entity : merged(base, entity);
+      this.updates.set(key, { entityType, id: canonical, op, view });
+    } else if (existing.op.type === 'remove') {
+      op = { type: 'overwrite', data: entity };
+      base = null;
+      view = entity;
+      this.updates.set(key, { entityType, id: canonical, op, view });
+    } else {
       // the cache owns op data: merge in place rather than copying the entity on every set
-      for (const [k, v] of entity) existing.op.data.set(k, v);
       op = existing.op;
-    }
-    const base = op.type === 'update' ? this.stored(entityType, canonical, key) : null;
-
-    // keep the view `get` returns current instead of merging again on the next read
-    let view: Fields | undefined;
-    if (base === null) view = op.data;
-    else if (existing?.op.type === 'update' && existing.view && existing.view !== existing.op.data) {
-      view = existing.view;
-      for (const [k, v] of entity) {
-        if (v.kind === 'Null') view.delete(k);
-        else view.set(k, v);
+      for (const [k, v] of entity) op.data.set(k, v);
+      base = op.type === 'update' ? this.stored(entityType, canonical, key) : null;
+      view = existing.view!;
+      if (view !== op.data) {
+        for (const [k, v] of entity) {
+          if (v.kind === 'Null') view.delete(k);
+          else view.set(k, v);
+        }
       }
     }
-    this.updates.set(key, view ? { entityType, id: canonical, op, view } : { entityType, id: canonical, op });
 
     // required fields are checked on the entity as it now stands (the partial update merged
     // into what exists), as graph-node's EntityCache::set does
-    for (const field of requiredFields(def)) {
+    for (const field of required) {
       const set = op.data.get(field);
       // merged onto a stored entity, a Null removes the field; on its own it stays (graph-node)
-      const present = base === null ? set !== undefined : set === undefined ? field in base : set.kind !== 'Null';
+      const present = base === null ? set !== undefined : set === undefined ? base.has(field) : set.kind !== 'Null';
       if (!present) throw new HostError(`Entity ${def.name}[${canonical}]: missing value for non-nullable field \`${field}\``);
     }
   }
@@ -313,10 +338,11 @@ export class EntityCache {
       throw new HostError(`immutable entity type ${entityType} only allows inserts, not removing ${entityType}[${canonical}]`);
     }
     // a removal replaces whatever this block did to the entity before
-    this.updates.set(key, { entityType, id: canonical, op: { type: 'remove' } });
+    this.updates.set(key, { entityType, id: canonical, op: { type: 'remove' }, view: null });
   }
 
-  private checkField(def: EntityDef, id: string, field: FieldDef, value: Value): void {
+  private checkField(def: EntityDef, id: string, check: FieldCheck, value: Value): void {
+    const field = check.field;
     if (field.derivedFrom !== undefined) {
       throw new HostError(`Entity ${def.name}[${id}]: field \`${field.name}\` is derived and cannot be set`);
     }
@@ -328,7 +354,7 @@ export class EntityCache {
         );
       }
       value.value.forEach((item, index) => {
-        if (!this.assignable(field, item) || (item.kind === 'Null' && field.itemNonNull)) {
+        if (!assignable(check, item) || (item.kind === 'Null' && field.itemNonNull)) {
           throw new HostError(
             `Entity ${def.name}[${id}]: field \`${field.name}\` is of type ${fieldTypeText(field)}, but the value \`${displayValue(value)}\` contains a ${typeName(item)} at index ${index}`,
           );
@@ -336,20 +362,11 @@ export class EntityCache {
       });
       return;
     }
-    if (!this.assignable(field, value)) {
+    if (!assignable(check, value)) {
       throw new HostError(
         `Entity ${def.name}[${id}]: the value \`${displayValue(value)}\` for field \`${field.name}\` must have type ${fieldTypeText(field)} but has type ${typeName(value)}`,
       );
     }
-  }
-
-  private expectedKind(field: FieldDef): Value['kind'] {
-    let kind = expectedKinds.get(field);
-    if (kind === undefined) {
-      kind = this.computeExpectedKind(field);
-      expectedKinds.set(field, kind);
-    }
-    return kind;
   }
 
   private computeExpectedKind(field: FieldDef): Value['kind'] {
@@ -374,22 +391,10 @@ export class EntityCache {
     }
   }
 
-  private assignable(field: FieldDef, value: Value): boolean {
-    if (value.kind === 'Null') return true;
-    if (value.kind !== this.expectedKind(field)) return false;
-    if (field.type.kind === 'enum' && value.kind === 'String') {
-      // graph-node stores enums in Postgres enum types, which reject unknown values
-      return this.schema.enums.get(field.type.name)?.includes(value.value) ?? false;
-    }
-    return true;
-  }
-
-  private checkRequired(def: EntityDef, id: string, entity: EntityData, nullIsMissing: boolean): void {
-    for (const field of def.fields) {
-      if (!field.nonNull || field.derivedFrom !== undefined) continue;
-      const v = entity[field.name];
-      if (v === undefined || (nullIsMissing && v.kind === 'Null')) {
-        throw new HostError(`Entity ${def.name}[${id}]: missing value for non-nullable field \`${field.name}\``);
+  private checkRequired(def: EntityDef, id: string, entity: EntityData): void {
+    for (const field of this.checks(def).required) {
+      if (entity[field] === undefined) {
+        throw new HostError(`Entity ${def.name}[${id}]: missing value for non-nullable field \`${field}\``);
       }
     }
   }
@@ -400,17 +405,27 @@ export class EntityCache {
    */
   changes(): EntityChange[] {
     const out: EntityChange[] = [];
-    for (const [key, { entityType, id, op }] of this.updates) {
+    for (const [key, { entityType, id, op, view }] of this.updates) {
       const def = this.schema.entities.get(entityType)!;
       const current = this.stored(entityType, id, key);
       if (op.type === 'remove') {
         if (current !== null) out.push({ entityType, id, data: null });
         continue;
       }
-      const next = toData(op.type === 'update' && current !== null ? merged(current, op.data) : op.data);
-      this.checkRequired(def, id, next, true);
-      if (current === null || !entitiesEqual(current, next)) out.push({ entityType, id, data: next });
+      // the view is the op applied to what is stored; a Null left in it means an absent field
+      const next = toData(view!);
+      this.checkRequired(def, id, next);
+      if (current === null || !sameEntity(current, next)) out.push({ entityType, id, data: next });
     }
     return out;
   }
+}
+
+/** Whether a (non-Null) value fits a field's type (list items: its item type). */
+function assignable(check: FieldCheck, value: Value): boolean {
+  if (value.kind === 'Null') return true;
+  if (value.kind !== check.kind) return false;
+  // graph-node stores enums in Postgres enum types, which reject unknown values
+  if (check.enumValues !== null && value.kind === 'String') return check.enumValues.has(value.value);
+  return true;
 }

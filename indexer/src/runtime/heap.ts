@@ -292,6 +292,22 @@ export class AscHeap {
     return ptr;
   }
 
+  /** a StoreValue whose payload is a pointer (no bigint on the way) */
+  writeEnumPtr(kind: number, target: number): number {
+    return this.writeEnumI32(kind, target);
+  }
+
+  /** a StoreValue whose payload is an i32 or a bool: the upper half stays zero */
+  writeEnumI32(kind: number, payload: number): number {
+    const ptr = this.alloc(16, 'StoreValue');
+    const view = this.view;
+    view.setInt32(ptr, kind, true);
+    view.setUint32(ptr + 4, 0, true);
+    view.setInt32(ptr + 8, payload, true);
+    view.setInt32(ptr + 12, payload < 0 ? -1 : 0, true);
+    return ptr;
+  }
+
   readEnum(ptr: number): { kind: number; payload: bigint } {
     if (ptr === 0) throw new HostError('unexpected null value');
     return { kind: this.i32(ptr), payload: this.i64(ptr + 8) };

@@ -2,13 +2,16 @@
 // (graph-node runtime/wasm/src/to_from/external.rs).
 import type { EntityData, Value } from '../types.ts';
 import * as bd from './big-decimal.ts';
-import { checkBigIntSize, fromSignedLE, toSignedLE } from './bigint.ts';
+import { checkBigIntSize, fromSignedLE, MAX_BIGINT_BITS, toSignedLE } from './bigint.ts';
 import { HostError } from './errors.ts';
 import type { AscHeap } from './heap.ts';
 import { StoreKind } from './type-ids.ts';
 
 export function readBigInt(heap: AscHeap, ptr: number): bigint {
-  return checkBigIntSize(fromSignedLE(heap.readBytes(ptr)));
+  const bytes = heap.readBytes(ptr);
+  const n = fromSignedLE(bytes);
+  // n bytes hold at most 8n magnitude bits: only long ones need measuring
+  return bytes.length * 8 + 1 <= MAX_BIGINT_BITS ? n : checkBigIntSize(n);
 }
 
 // like graph-node, results are size-checked when a host function reads them back, not here
@@ -33,21 +36,23 @@ export function writeBigDecimal(heap: AscHeap, x: bd.BigDecimal): number {
 
 export function readStoreValue(heap: AscHeap, ptr: number, depth = 0): Value {
   if (depth > 100) throw new HostError('recursion limit reached');
-  const { kind, payload } = heap.readEnum(ptr);
-  const p = Number(payload & 0xffffffffn);
+  if (ptr === 0) throw new HostError('unexpected null value');
+  const kind = heap.i32(ptr);
+  // the u64 payload is a pointer, an i32 or a bool for every kind but Int8 and Timestamp
+  const p = heap.u32(ptr + 8);
   switch (kind) {
     case StoreKind.String:
       return { kind: 'String', value: heap.readString(p) };
     case StoreKind.Int:
-      return { kind: 'Int', value: Number(BigInt.asIntN(32, payload)) };
+      return { kind: 'Int', value: p | 0 };
     case StoreKind.Int8:
-      return { kind: 'Int8', value: BigInt.asIntN(64, payload) };
+      return { kind: 'Int8', value: heap.i64(ptr + 8) };
     case StoreKind.Timestamp:
-      return { kind: 'Timestamp', value: BigInt.asIntN(64, payload) };
+      return { kind: 'Timestamp', value: heap.i64(ptr + 8) };
     case StoreKind.BigDecimal:
       return { kind: 'BigDecimal', value: bd.toString(readBigDecimal(heap, p)) };
     case StoreKind.Bool:
-      return { kind: 'Bool', value: payload !== 0n };
+      return { kind: 'Bool', value: p !== 0 || heap.u32(ptr + 12) !== 0 };
     case StoreKind.Array:
       return { kind: 'List', value: heap.readPtrArray(p).map((item) => readStoreValue(heap, item, depth + 1)) };
     case StoreKind.Null:
@@ -64,9 +69,9 @@ export function readStoreValue(heap: AscHeap, ptr: number, depth = 0): Value {
 export function writeStoreValue(heap: AscHeap, v: Value): number {
   switch (v.kind) {
     case 'String':
-      return heap.writeEnum(StoreKind.String, BigInt(heap.writeString(v.value)), 'StoreValue');
+      return heap.writeEnumPtr(StoreKind.String, heap.writeString(v.value));
     case 'Int':
-      return heap.writeEnum(StoreKind.Int, BigInt(v.value), 'StoreValue');
+      return heap.writeEnumI32(StoreKind.Int, v.value);
     case 'Int8':
       return heap.writeEnum(StoreKind.Int8, v.value, 'StoreValue');
     case 'Timestamp':
@@ -74,20 +79,20 @@ export function writeStoreValue(heap: AscHeap, v: Value): number {
     case 'BigDecimal': {
       const parsed = bd.parseBigDecimal(v.value);
       if (!parsed) throw new HostError(`stored BigDecimal is not a decimal: ${v.value}`);
-      return heap.writeEnum(StoreKind.BigDecimal, BigInt(writeBigDecimal(heap, parsed)), 'StoreValue');
+      return heap.writeEnumPtr(StoreKind.BigDecimal, writeBigDecimal(heap, parsed));
     }
     case 'Bool':
-      return heap.writeEnum(StoreKind.Bool, v.value ? 1n : 0n, 'StoreValue');
+      return heap.writeEnumI32(StoreKind.Bool, v.value ? 1 : 0);
     case 'List': {
       const items = v.value.map((item) => writeStoreValue(heap, item));
-      return heap.writeEnum(StoreKind.Array, BigInt(heap.writePtrArray(items, 'ArrayStoreValue')), 'StoreValue');
+      return heap.writeEnumPtr(StoreKind.Array, heap.writePtrArray(items, 'ArrayStoreValue'));
     }
     case 'Null':
-      return heap.writeEnum(StoreKind.Null, 0n, 'StoreValue');
+      return heap.writeEnumI32(StoreKind.Null, 0);
     case 'Bytes':
-      return heap.writeEnum(StoreKind.Bytes, BigInt(heap.writeBytes(v.value)), 'StoreValue');
+      return heap.writeEnumPtr(StoreKind.Bytes, heap.writeBytes(v.value));
     case 'BigInt':
-      return heap.writeEnum(StoreKind.BigInt, BigInt(writeBigInt(heap, v.value)), 'StoreValue');
+      return heap.writeEnumPtr(StoreKind.BigInt, writeBigInt(heap, v.value));
   }
 }
 
