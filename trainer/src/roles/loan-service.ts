@@ -629,9 +629,9 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
       }
       return false;
     }
+    s.unavailable = undefined;
     try {
       s.ctx = await openCtx(d, material);
-      s.unavailable = undefined;
       s.failures = 0;
       return true;
     } catch (err) {
