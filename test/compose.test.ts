@@ -16,6 +16,7 @@ interface Service {
   command?: string[];
   profiles?: string[];
   depends_on?: Record<string, unknown> | string[];
+  restart?: string;
 }
 const compose = parse(readFileSync(file, 'utf8'), { merge: true }) as { services: Record<string, Service> };
 /** `${VAR:-default}` as compose would expand it with VAR unset */
@@ -38,6 +39,13 @@ test('the stack has the services the README promises', () => {
     const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
     for (const d of deps) assert.ok(names.includes(d), `${name} depends on unknown service ${d}`);
   }
+});
+
+test('daemons come back after a crash; the one-shot jobs run once', () => {
+  const daemons = Object.keys(compose.services).filter((n) => n === 'evaluator' || n === 'loan-service' || n === 'indexer' || n.startsWith('owner-'));
+  assert.ok(daemons.length >= 6, `daemons found: ${daemons.join(', ')}`);
+  for (const n of daemons) assert.equal(compose.services[n]!.restart, 'on-failure', `${n} restart policy`);
+  for (const n of ['deploy', 'lender']) assert.equal(compose.services[n]!.restart, 'no', `${n} restart policy`);
 });
 
 test('every Hessian service runs a command line the hessian CLI accepts', { timeout: 120_000 }, () => {
