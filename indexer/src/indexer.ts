@@ -133,6 +133,7 @@ function covers(stored: DataSourceFilter[], wanted: DataSourceFilter[]): boolean
 }
 
 const FAILED_MSG = 'indexing stopped: the subgraph failed';
+const YIELD_EVERY_MS = 10;
 
 export async function startIndexer(config: IndexerConfig): Promise<RunningIndexer> {
   const logger = config.logger ?? createLogger({ level: config.logLevel ?? 'info', fields: { component: 'indexer' } });
@@ -292,7 +293,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       };
       const done: Array<{ b: SyncedBlock; changes: Awaited<ReturnType<typeof runtime.processBlock>> }> = [];
       let failure: { b: SyncedBlock; err: HandlerError } | null = null;
+      let yielded = performance.now();
       for (const b of blocks) {
+        // handlers run synchronously: without a turn of the event loop now and then, the next
+        // range's requests (prefetched meanwhile) would not even be sent until the batch is done
+        if (performance.now() - yielded > YIELD_EVERY_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          yielded = performance.now();
+        }
         const t0 = performance.now();
         try {
           const changes = await runtime.processBlock(b.block, b.logs, reader, b.receipts ? { receipts: b.receipts } : {});
@@ -451,8 +459,8 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         return;
       }
       let attempt = 0;
-      // the next final range is fetched while this one runs through the handlers: backfill
-      // speed is then the slower of the two, not their sum
+      // while catching up, the next range is fetched while this one runs through the handlers:
+      // backfill speed is then the slower of the two, not their sum
       let prefetched: Promise<SyncStep> | null = null;
       let announced = false;
       let unsettled = 0;
@@ -474,8 +482,9 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
               announced = true;
               logger.info('indexing', { from: (store.getCursor()?.number ?? syncer.startBlock - 1) + 1, chainHead: step.chainHead, target: step.target });
             }
-            const final = step.batch.headers.length === 0 && step.batch.to.number < step.target && step.batch.to.number <= step.chainHead - syncer.maxReorgDepth;
-            if (final) {
+            // near the head too: the prefetch links its blocks to this batch's last one, and if
+            // this batch is not committed after all (a handler failure) it is dropped
+            if (step.batch.to.number < step.target) {
               prefetched = syncer.step(step.batch.to);
               prefetched.catch(() => {});
             }
@@ -509,6 +518,11 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
             await sleep(step.reason === 'synced' ? pollIntervalMs : Math.min(pollIntervalMs, 250), stop.signal);
           }
         } catch (err) {
+          // a prefetch started from a batch that did not commit would continue from the wrong head;
+          // it is let finish first so that two steps never run at once
+          const abandoned = prefetched;
+          prefetched = null;
+          await abandoned?.catch(() => {});
           if (err instanceof AbortedError || stop.signal.aborted) break;
           if (err instanceof ReorgTooDeepError || (err instanceof RpcError && !isTransient(err))) throw err;
           if (!(err instanceof UnsettledError || err instanceof TransportError || isTransient(err))) throw err;

@@ -65,7 +65,7 @@ const hex = (n: number) => '0x' + n.toString(16);
 export class LogRangeFetcher {
   range: number;
   private readonly maxRange: number;
-  private readonly targetLogs: number;
+  readonly targetLogs: number;
   private readonly retries: number;
   private readonly rpc: JsonRpcClient;
   private readonly filter: LogFilter;

@@ -25,7 +25,7 @@ export interface SyncOptions {
   confirmations?: number;
   /** deepest reorg handled; deeper is fatal. Blocks deeper than this are treated as final. */
   maxReorgDepth?: number;
-  /** headers fetched per step within the reorg window */
+  /** blocks fetched per step within the reorg window, and blocks with logs per step below it */
   headBatch?: number;
   needsTransactions?: boolean;
   needsReceipts?: boolean;
@@ -67,6 +67,10 @@ export class Syncer {
   private readonly matches?: (log: RpcLog, blockNumber: number) => boolean;
   private readonly logger?: Logger;
   private readonly metrics?: IndexerMetrics;
+  // A final range's logs beyond what one step hands over: the next step starts there without
+  // asking eth_getLogs again (`from` is the first block they cover, `to` the range's end).
+  private carry: { from: number; to: number; logs: RpcLog[] } | null = null;
+  private lastHead: { number: number; at: number } | null = null;
 
   constructor(rpc: JsonRpcClient, events: EventStore, opts: SyncOptions) {
     if (opts.dataSources.length === 0) throw new Error('sync: the subgraph has no data sources');
@@ -93,19 +97,32 @@ export class Syncer {
     }
   }
 
-  async chainHead(): Promise<number> {
+  /**
+   * `maxAgeMs`: a head asked that recently is reused. An older head is always safe to use: it
+   * only makes the target and the final boundary lower.
+   */
+  async chainHead(maxAgeMs = 0): Promise<number> {
+    if (this.lastHead && maxAgeMs > 0 && performance.now() - this.lastHead.at <= maxAgeMs) return this.lastHead.number;
     const n = Number(BigInt(await this.rpc.call<string>('eth_blockNumber', [])));
+    this.lastHead = { number: n, at: performance.now() };
     this.metrics?.chainHead.set(n);
     return n;
   }
 
   /**
    * `from`: fetch as if the head were this block (a prefetch while the previous batch is still
-   * being committed); by default the event store's head.
+   * being committed); by default the event store's head. A prefetch reuses a head asked within
+   * the last second: during a backfill it is one eth_blockNumber less per step.
    */
   async step(from?: BlockPtr): Promise<SyncStep> {
-    const cursor = from ?? this.events.head();
-    const chainHead = await this.chainHead();
+    const step = await this.stepFrom(from ?? this.events.head(), from ? 1000 : 0);
+    // a carried range is only ever continued by the batch that follows it
+    if (step.kind !== 'batch') this.carry = null;
+    return step;
+  }
+
+  private async stepFrom(cursor: BlockPtr | null, headMaxAgeMs: number): Promise<SyncStep> {
+    const chainHead = await this.chainHead(headMaxAgeMs);
     const target = chainHead - this.confirmations;
     const first = Math.max(cursor ? cursor.number + 1 : this.startBlock, this.startBlock);
     if (first > target) {
@@ -120,15 +137,38 @@ export class Syncer {
     }
     const finalBoundary = chainHead - this.maxReorgDepth;
     if (first <= finalBoundary) return this.finalRange(first, Math.min(target, finalBoundary), chainHead, target);
-    return this.nearHead(cursor, first, Math.min(target, first + this.headBatch - 1), chainHead, target);
+    // no wider than the log range: blocks past the logs' end would be fetched and thrown away
+    const span = Math.min(this.headBatch, this.ranges.range);
+    return this.nearHead(cursor, first, Math.min(target, first + span - 1), chainHead, target);
   }
 
-  /** Final blocks: wide log ranges, headers only where there are logs (and the range end). */
+  /**
+   * Final blocks: wide log ranges, headers only where there are logs (and the range end). One
+   * step hands over at most `headBatch` blocks with logs (and about one log range's worth of
+   * logs), so the handlers start on the first ones while the next are fetched; the rest of the
+   * range's logs are carried to the next step.
+   */
   private async finalRange(from: number, to: number, chainHead: number, target: number): Promise<SyncStep> {
-    const { to: end, logs } = await this.ranges.fetch(from, to);
-    const matched = this.match(logs);
+    const carried = this.carry;
+    this.carry = null;
+    let end: number;
+    let matched: RpcLog[];
+    if (carried && carried.from === from && carried.to <= to) ({ to: end, logs: matched } = carried);
+    else {
+      const fetched = await this.ranges.fetch(from, to);
+      end = fetched.to;
+      matched = this.match(fetched.logs);
+    }
     const byBlock = groupByBlock(matched);
-    const numbers = [...byBlock.keys()];
+    let numbers = [...byBlock.keys()];
+    const cut = cutAt(numbers, byBlock, this.headBatch, this.ranges.targetLogs);
+    if (cut < numbers.length) {
+      const last = numbers[cut - 1]!;
+      const rest = matched.filter((l) => Number(BigInt(l.blockNumber)) > last);
+      numbers = numbers.slice(0, cut);
+      this.carry = { from: last + 1, to: end, logs: rest };
+      end = last;
+    }
     const blocks = await this.blocksAt([...numbers, end], numbers);
     const synced: SyncedBlock[] = [];
     for (const n of numbers) {
@@ -137,6 +177,7 @@ export class Syncer {
       if (logsHere.some((l) => l.blockHash.toLowerCase() !== block.hash.toLowerCase())) {
         // the logs and the header came from different branches: a reorg beyond the window, or a lagging backend
         this.logger?.warn('logs and header disagree on a final block, refetching', { block: n });
+        this.carry = null;
         return { kind: 'idle', chainHead, reason: 'unsettled' };
       }
       synced.push(await this.synced(block, logsHere));
@@ -278,6 +319,16 @@ export class Syncer {
 /** The node's answers do not fit together yet (a reorg under way); the step is simply retried. */
 export class UnsettledError extends Error {
   override name = 'UnsettledError';
+}
+
+/** How many of `numbers` (blocks with logs, ascending) one step takes: at most `maxBlocks`, and stops once `maxLogs` is reached. */
+function cutAt(numbers: number[], byBlock: Map<number, RpcLog[]>, maxBlocks: number, maxLogs: number): number {
+  let logs = 0;
+  for (let k = 0; k < numbers.length; k++) {
+    logs += byBlock.get(numbers[k]!)!.length;
+    if (k + 1 >= maxBlocks || logs >= maxLogs) return k + 1;
+  }
+  return numbers.length;
 }
 
 function groupByBlock(logs: RpcLog[]): Map<number, RpcLog[]> {
