@@ -21,7 +21,7 @@ export { loadWallet, walletSourceFromEnv, writeKeystore } from './wallet.ts';
 export { createLogger, silentLogger, parseLogLevel } from './log.ts';
 export type { Logger, LogLevel } from './log.ts';
 export { main, loanMain } from './cli.ts';
-export { deployModel, startLoanService, decideManually, loanServiceJournal, deploymentJournal, deploymentRecords, weightsCommitment } from './roles/loan-service.ts';
+export { deployModel, startLoanService, decideManually, loanServiceJournal, manualDecisionJournal, deploymentJournal, deploymentRecords, weightsCommitment } from './roles/loan-service.ts';
 export type { DeployModelConfig, DeployedModel, LoanServiceConfig, LoanServiceHandle, LoanServiceJournal, ManualDecision } from './roles/loan-service.ts';
 export { requestQuote, finishQuote, requestLoan, waitForDecision, fetchServiceDocument, encodeBorrowerRow, borrowerJournal, QuoteTimeoutError } from './roles/borrower.ts';
 export type { QuoteConfig, QuoteResult, LoanRequestConfig, LoanRequestResult, LoanDecisionSummary, BorrowerJournal } from './roles/borrower.ts';

@@ -4,11 +4,11 @@
 // plaintext model's probability; forged disclosures, malformed queries and restarts are handled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
 import { openModel } from '../src/roles/lender.ts';
-import { deployModel, startLoanService, loanServiceJournal, deploymentRecords } from '../src/roles/loan-service.ts';
+import { deployModel, startLoanService, loanServiceJournal, manualDecisionJournal, deploymentRecords } from '../src/roles/loan-service.ts';
 import type { LoanServiceHandle } from '../src/roles/loan-service.ts';
 import { requestQuote, requestLoan, encodeBorrowerRow, borrowerJournal } from '../src/roles/borrower.ts';
 import { LoanDeskClient } from '../src/chain/loan-desk.ts';
@@ -334,8 +334,13 @@ test('the CLI: deploy with a pricing file, quote and request with --json, a deci
     await svc3.stop();
   }
   const loan = await requestLoan({ desk: borrower, store: sc.store, stateDir: mdir, quoteId: q.quoteId, amount: parseEther('3'), termDays: 90 });
+  const serviceJournal = path.join(lenderDir(), 'loan-service.json');
+  const daemonsFile = readFileSync(serviceJournal, 'utf8');
   const manual = await run(['decide', '--request', String(loan.requestId), '--approve', '--rate', '1234', '--amount', '2', '--state-dir', lenderDir()], lenderKey);
   assert.equal(manual.code, 0, manual.err);
+  // a running daemon's journal is never written by the manual command (one writer per file)
+  assert.equal(readFileSync(serviceJournal, 'utf8'), daemonsFile, 'loan-service.json untouched by a manual decision');
+  assert.equal(manualDecisionJournal(lenderDir(), { readOnly: true }).value.loans[String(loan.requestId)]?.state, 'done');
   assert.match(manual.out, /approved at 12\.34% APR by hand/);
   const d = (await lenderDesk.queryEvents('LoanDecided', [loan.requestId]))[0]!;
   assert.equal(d.reason, 'Manual');
@@ -343,7 +348,12 @@ test('the CLI: deploy with a pricing file, quote and request with --json, a deci
   assert.equal(d.amount, parseEther('2'));
   const twice = await run(['decide', '--request', String(loan.requestId), '--decline', '--state-dir', lenderDir()], lenderKey);
   assert.equal(twice.code, 1);
-  assert.match(twice.err, /already decided/);
+  assert.match(twice.err, /already decided by hand/);
+  // a run that crashed after its transaction but before its record: the chain still says no
+  rmSync(path.join(lenderDir(), 'loan-manual.json'));
+  const afterCrash = await run(['decide', '--request', String(loan.requestId), '--decline', '--state-dir', lenderDir()], lenderKey);
+  assert.equal(afterCrash.code, 1);
+  assert.match(afterCrash.err, /already decided on-chain \(approved, Manual, tx 0x[0-9a-f]{64}\)/);
   // the daemon finds nothing left to do and says so
   const once = await run(['decide', '--once', '--state-dir', lenderDir(), '--json'], lenderKey);
   assert.equal(once.code, 0, once.err);

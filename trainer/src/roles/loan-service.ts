@@ -102,9 +102,24 @@ export interface LoanServiceJournal {
   deployments?: Record<string, DeploymentRecord>;
 }
 
-/** the service daemon's journal (quotes, loans); `hessian loan decide --request` writes it too */
+/** the service daemon's journal (quotes, loans); only the daemon writes it */
 export function loanServiceJournal(stateDir: string, opts: { readOnly?: boolean } = {}): Journal<LoanServiceJournal> {
   return recordsJournal<LoanServiceJournal>(path.join(stateDir, 'loan-service.json'), ['quotes', 'loans'], opts);
+}
+
+/**
+ * Decisions made by hand (`hessian loan decide --request`), in a file of their own: the daemon
+ * may be running and writing loan-service.json, and a second writer would replace its freshly
+ * journaled tag keys with a stale copy. One writer per journal file.
+ */
+export interface ManualDecisionJournal {
+  version: 1;
+  /** keyed by loan request id */
+  loans: Record<string, LoanRecord>;
+}
+
+export function manualDecisionJournal(stateDir: string, opts: { readOnly?: boolean } = {}): Journal<ManualDecisionJournal> {
+  return recordsJournal<ManualDecisionJournal>(path.join(stateDir, 'loan-manual.json'), ['loans'], opts);
 }
 
 export interface DeploymentJournal {
@@ -709,14 +724,19 @@ export interface ManualDecision {
 /** decides a pending loan request by hand (reason Manual), journaled like the daemon's decisions */
 export async function decideManually(cfg: { desk: LoanDeskClient; stateDir: string; log?: Logger }, d: ManualDecision): Promise<{ txHash: string }> {
   const log = (cfg.log ?? silentLogger).child({ role: 'loan-service' });
-  const journal = loanServiceJournal(cfg.stateDir);
   const key = String(d.requestId);
-  if (journal.value.loans[key]?.state === 'done') throw new Error(`loan request ${d.requestId} was already decided by this service`);
+  const byService = loanServiceJournal(cfg.stateDir, { readOnly: true }).value.loans[key];
+  if (byService?.state === 'done') throw new Error(`loan request ${d.requestId} was already decided by this service`);
+  const journal = manualDecisionJournal(cfg.stateDir);
+  if (journal.value.loans[key]?.state === 'done') throw new Error(`loan request ${d.requestId} was already decided by hand (tx ${journal.value.loans[key]!.txHash ?? 'unknown'})`);
   const [req] = (await cfg.desk.queryEvents('LoanRequested', [d.requestId]));
   if (!req) throw new Error(`no loan request ${d.requestId} on the LoanDesk`);
   const { serviceCid } = await cfg.desk.deployment(req.deploymentId);
   const ours = Object.values(deploymentRecords(cfg.stateDir)).some((r) => r.serviceCid === serviceCid);
   if (!ours) throw new Error(`loan request ${d.requestId} is for deployment ${req.deploymentId}, which this state directory did not deploy`);
+  // decided elsewhere (the daemon, or an earlier run of this command that crashed before its record)
+  const [decided] = await cfg.desk.queryEvents('LoanDecided', [d.requestId]);
+  if (decided) throw new Error(`loan request ${d.requestId} is already decided on-chain (${decided.approved ? 'approved' : 'declined'}, ${decided.reason}, tx ${decided.txHash})`);
   const amount = d.approved ? (d.amount ?? req.amount) : 0n;
   const rateBps = d.approved ? (d.rateBps ?? 0) : 0;
   if (d.approved && (amount <= 0n || amount > req.amount)) throw new Error(`approved amount must be in (0, ${req.amount}] (the requested amount), got ${amount}`);
