@@ -70,15 +70,21 @@ export function toSignedLE(n: bigint): Uint8Array {
 function smallToSignedLE(n: number): Uint8Array {
   if (n === 0) return new Uint8Array(0);
   // bytes until the rest is all sign and the top bit of the last byte agrees with it
-  const out: number[] = [];
-  let rest = n;
-  for (;;) {
+  let len = 0;
+  for (let rest = n; ; ) {
     const byte = ((rest % 256) + 256) % 256;
-    out.push(byte);
+    len++;
     rest = (rest - byte) / 256;
     if ((rest === 0 && byte < 128) || (rest === -1 && byte >= 128)) break;
   }
-  return Uint8Array.from(out);
+  const out = new Uint8Array(len);
+  let rest = n;
+  for (let i = 0; i < len; i++) {
+    const byte = ((rest % 256) + 256) % 256;
+    out[i] = byte;
+    rest = (rest - byte) / 256;
+  }
+  return out;
 }
 
 /**

@@ -31,7 +31,14 @@ function keyOf(entityType: string, id: string): string {
 /** A stored entity as the cache keeps it: without Null fields, keys sorted (writeEntity's order). */
 function storedFields(data: EntityData): Fields {
   const out: Fields = new Map();
-  for (const k of Object.keys(data).sort()) {
+  const keys = Object.keys(data);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
+  for (const k of keys) {
     const v = data[k]!;
     if (v.kind !== 'Null') out.set(k, v);
   }

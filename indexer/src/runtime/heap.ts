@@ -6,6 +6,7 @@
 // fresh instance per trigger keeps memory small.
 import { HostError } from './errors.ts';
 import { TypeId, type TypeIdName } from './type-ids.ts';
+import type { Value } from '../types.ts';
 
 const utf16 = new TextDecoder('utf-16le', { fatal: true });
 
@@ -38,6 +39,7 @@ export class ClassIds {
 export class AscHeap {
   private buffer: ArrayBuffer;
   private u8: Uint8Array;
+  private u32w: Uint32Array;
   private view: DataView;
   readonly exports: AscExports;
   private readonly classIds: ClassIds;
@@ -47,16 +49,30 @@ export class AscHeap {
    */
   stableBelow = 0;
   private readonly stableStrings = new Map<number, string>();
+  /** the same strings by text: keys the mapping's literals spell need not be written again */
+  private readonly stableByText = new Map<string, number>();
   /** strings written during the current trigger, reused for repeated keys (cleared by `forget`) */
   private interned = new Map<string, number>();
   private arenaPtr = 0;
   private arenaFree = 0;
+  /** bumped per arena: a value written within one arena occupies one contiguous range */
+  private arenaSerial = 0;
+  /**
+   * Store values written this trigger, by the address of their root, with a copy of the words
+   * they occupy: a value the mapping hands back untouched is known without decoding it.
+   */
+  private placed = new Map<number, number>();
+  private placedValues: Value[] = [];
+  private placedRanges: number[] = [];
+  private shadow = new Uint32Array(16_384);
+  private shadowTop = 0;
 
   constructor(exports: AscExports, classIds: ClassIds) {
     this.exports = exports;
     this.classIds = classIds;
     this.buffer = exports.memory.buffer;
     this.u8 = new Uint8Array(this.buffer);
+    this.u32w = new Uint32Array(this.buffer);
     this.view = new DataView(this.buffer);
   }
 
@@ -66,6 +82,7 @@ export class AscHeap {
     if (this.buffer.byteLength === 0) {
       this.buffer = this.exports.memory.buffer;
       this.u8 = new Uint8Array(this.buffer);
+      this.u32w = new Uint32Array(this.buffer);
       this.view = new DataView(this.buffer);
     }
   }
@@ -113,6 +130,7 @@ export class AscHeap {
       if (cached === undefined) {
         cached = this.decodeString(ptr);
         this.stableStrings.set(ptr, cached);
+        if (cached.length * 2 === this.sizeOf(ptr) && !this.stableByText.has(cached)) this.stableByText.set(cached, ptr);
       }
       return cached;
     }
@@ -196,6 +214,7 @@ export class AscHeap {
       const arenaSize = Math.max(total + 12, MIN_ARENA);
       // __alloc returns a 16-byte aligned block; graph-node skips 12 bytes so payloads align
       this.arenaPtr = (allocate(arenaSize) >>> 0) + 12;
+      this.arenaSerial++;
       this.arenaFree = arenaSize - 12;
       this.sync();
     }
@@ -228,6 +247,8 @@ export class AscHeap {
    * strings are immutable and compared by content, so sharing one object is invisible.
    */
   writeKey(s: string): number {
+    const literal = this.stableByText.get(s);
+    if (literal !== undefined) return literal;
     let ptr = this.interned.get(s);
     if (ptr === undefined) {
       ptr = this.writeString(s);
@@ -239,6 +260,12 @@ export class AscHeap {
   /** The instance was reset: objects written before are gone. */
   forget(): void {
     if (this.interned.size > 0) this.interned = new Map();
+    if (this.placed.size > 0) {
+      this.placed = new Map();
+      this.placedValues = [];
+      this.placedRanges = [];
+      this.shadowTop = 0;
+    }
     this.arenaPtr = 0;
     this.arenaFree = 0;
   }
@@ -306,6 +333,55 @@ export class AscHeap {
     view.setInt32(ptr + 8, payload, true);
     view.setInt32(ptr + 12, payload < 0 ? -1 : 0, true);
     return ptr;
+  }
+
+  // ---- store values handed out and back ----
+
+  /** Where the next object goes, to pass to `notePlaced` after writing a value. */
+  mark(): number {
+    return this.exports.allocate ? this.arenaPtr + this.arenaSerial * 2 ** 32 : -1;
+  }
+
+  /** Remember `value`, just written at `root` since `mark`, with a copy of its words. */
+  notePlaced(value: Value, root: number, mark: number): void {
+    const serial = Math.floor(mark / 2 ** 32);
+    const from = mark - serial * 2 ** 32;
+    // written across two arenas (or without them): not one range, not remembered
+    if (mark < 0 || serial !== this.arenaSerial) return;
+    const words = (this.arenaPtr - from) >>> 2;
+    if (this.shadowTop + words > this.shadow.length) {
+      const next = new Uint32Array(Math.max(this.shadow.length * 2, this.shadowTop + words));
+      next.set(this.shadow.subarray(0, this.shadowTop));
+      this.shadow = next;
+    }
+    this.sync();
+    const mem = this.u32w;
+    const shadow = this.shadow;
+    const base = from >>> 2;
+    const top = this.shadowTop;
+    for (let k = 0; k < words; k++) shadow[top + k] = mem[base + k]!;
+    this.placed.set(root, this.placedValues.length);
+    this.placedValues.push(value);
+    this.placedRanges.push(from, words, this.shadowTop);
+    this.shadowTop += words;
+  }
+
+  /**
+   * The value at `ptr` if this trigger wrote it there and the mapping left every word of it as
+   * written (AssemblyScript objects are mutable, so that is checked, not assumed).
+   */
+  placedValue(ptr: number): Value | undefined {
+    const i = this.placed.get(ptr);
+    if (i === undefined) return undefined;
+    this.sync();
+    const ranges = this.placedRanges;
+    const from = ranges[i * 3]! >>> 2;
+    const words = ranges[i * 3 + 1]!;
+    const at = ranges[i * 3 + 2]!;
+    const mem = this.u32w;
+    const shadow = this.shadow;
+    for (let k = 0; k < words; k++) if (mem[from + k] !== shadow[at + k]) return undefined;
+    return this.placedValues[i];
   }
 
   readEnum(ptr: number): { kind: number; payload: bigint } {

@@ -37,6 +37,9 @@ export function writeBigDecimal(heap: AscHeap, x: bd.BigDecimal): number {
 export function readStoreValue(heap: AscHeap, ptr: number, depth = 0): Value {
   if (depth > 100) throw new HostError('recursion limit reached');
   if (ptr === 0) throw new HostError('unexpected null value');
+  // a value this trigger's store.get wrote and the mapping passed back unchanged
+  const known = heap.placedValue(ptr);
+  if (known !== undefined) return known;
   const kind = heap.i32(ptr);
   // the u64 payload is a pointer, an i32 or a bool for every kind but Int8 and Timestamp
   const p = heap.u32(ptr + 8);
@@ -108,10 +111,30 @@ export function readEntity(heap: AscHeap, ptr: number): Map<string, Value> {
 
 /** Written with keys sorted, as graph-node hands entities to mappings. */
 export function writeEntity(heap: AscHeap, data: EntityData | Map<string, Value>): number {
-  const fields = data instanceof Map ? [...data] : Object.entries(data);
-  fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const entries = fields.map(([key, value]) =>
-    heap.writeStruct([heap.writeKey(key), writeStoreValue(heap, value)], 'TypedMapEntryStringStoreValue'),
-  );
+  const keys: string[] = [];
+  const values: Value[] = [];
+  // the entity cache keeps entities sorted: sort only what is not
+  let sorted = true;
+  const add = (key: string, value: Value) => {
+    if (sorted && keys.length > 0 && keys[keys.length - 1]! > key) sorted = false;
+    keys.push(key);
+    values.push(value);
+  };
+  if (data instanceof Map) for (const [key, value] of data) add(key, value);
+  else for (const key of Object.keys(data)) add(key, data[key]!);
+  let order: number[] | null = null;
+  if (!sorted) {
+    order = keys.map((_, i) => i);
+    order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  }
+  const entries = new Array<number>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const j = order === null ? i : order[i]!;
+    const value = values[j]!;
+    const mark = heap.mark();
+    const valuePtr = writeStoreValue(heap, value);
+    heap.notePlaced(value, valuePtr, mark);
+    entries[i] = heap.writeStruct([heap.writeKey(keys[j]!), valuePtr], 'TypedMapEntryStringStoreValue');
+  }
   return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
 }

@@ -47,6 +47,22 @@ describe('store host functions', () => {
     assert.deepEqual(await h.run(chain.addBlock([action(14, 'b')])), []);
   });
 
+  it('saves a loaded value the mapping changed in place, not the value it was loaded as', async () => {
+    const h = harness();
+    const chain = new ChainBuilder();
+    const flipped = `0x${(0x5f ^ 0xff).toString(16)}${PROBE_ADDRESS.slice(4)}`;
+    // loaded from the store (an earlier block), then from this block's own write
+    await h.run(chain.addBlock([action(0, 'a')]));
+    const changes = await h.run(chain.addBlock([action(18, 'a')]));
+    assert.equal(plain(h.get('Counter', 'a'))?.source, flipped);
+    assert.equal(changes.length, 1);
+    await h.run(chain.addBlock([action(0, 'b'), action(18, 'b'), action(18, 'b')]));
+    assert.equal(plain(h.get('Counter', 'b'))?.source, PROBE_ADDRESS);
+    await h.run(chain.addBlock([action(0, 'c'), action(0, 'c'), action(18, 'c')]));
+    assert.equal(plain(h.get('Counter', 'c'))?.source, flipped);
+    assert.equal(plain(h.get('Counter', 'c'))?.count, 2);
+  });
+
   it('runs every trigger on a fresh instance state, as graph-node does', async () => {
     const h = harness();
     const chain = new ChainBuilder();
