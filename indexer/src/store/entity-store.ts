@@ -49,6 +49,19 @@ export interface EntityStoreOptions {
 
 type CommitListener = (cursor: BlockPtr | null) => void;
 
+/** An entity's current version as this store last wrote or read it. */
+interface Latest {
+  vid: bigint | number;
+  from: number;
+  /** the INSERT's parameters ([block, ...columns]) until first read */
+  params: unknown[] | null;
+  /** the entity as `get` returns it, decoded on first read */
+  data: EntityData | null;
+}
+
+/** current versions kept in memory; beyond this the oldest are forgotten */
+const LATEST_LIMIT = 20_000;
+
 /** Bumped whenever tables or indexes change shape: older files must be rebuilt. */
 const LAYOUT_VERSION = '2';
 
@@ -86,6 +99,17 @@ export class EntityStore implements EntityReader {
   readonly schema: SubgraphSchema;
   readonly layout: Layout;
   #stmts = new Map<string, TableStatements>();
+  /**
+   * The latest state of entities this store wrote or read (null: known absent), so a mapping's
+   * loads and the next block's writes skip SQLite. Dropped when another connection committed
+   * (SQLite's data_version moved), on a revert, and on any failed transaction (SQLite rolled the
+   * writes back).
+   */
+  #latest = new Map<string, Latest | null>();
+  #dataVersion;
+  #seenVersion: unknown = null;
+  /** data_version was read in the current transaction: its snapshot cannot move until it ends */
+  #versionChecked = false;
   #listeners = new Set<CommitListener>();
   #depth = 0;
   #dirty = false;
@@ -100,6 +124,7 @@ export class EntityStore implements EntityReader {
     this.db = db;
     this.schema = schema;
     this.layout = buildLayout(schema);
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     db.exec(`CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     db.exec(
       `CREATE TABLE IF NOT EXISTS indexed_blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL, parent_hash TEXT NOT NULL, timestamp INTEGER NOT NULL)`,
@@ -179,12 +204,71 @@ export class EntityStore implements EntityReader {
     return data;
   }
 
-  /** The entity as of `block` (default: the latest indexed state); null if absent. */
+  /** What reading back a row inserted with `params` gives (the columns' storage forms decoded alike). */
+  #paramsToEntity(t: Table, params: unknown[]): EntityData {
+    const data: EntityData = {};
+    for (let i = 0; i < t.columns.length; i++) {
+      const c = t.columns[i]!;
+      const raw = params[i + 1];
+      if (c.field.name === 'id') {
+        data.id = idValue(t, raw);
+        continue;
+      }
+      const value = sqlToValue(c, raw);
+      if (value) data[c.field.name] = value;
+    }
+    return data;
+  }
+
+  /** Forget the remembered latest state if another connection has committed since it was read. */
+  #checkVersion(): void {
+    if (this.#versionChecked) return;
+    const version = this.#dataVersion.get();
+    if (version !== this.#seenVersion) {
+      this.#latest.clear();
+      this.#seenVersion = version;
+    }
+    if (this.#depth > 0) this.#versionChecked = true;
+  }
+
+  #remember(key: string, latest: Latest | null): void {
+    // re-inserted at the end: the entities forgotten first are the ones unused longest
+    this.#latest.delete(key);
+    this.#latest.set(key, latest);
+    if (this.#latest.size > LATEST_LIMIT) this.#latest.delete(this.#latest.keys().next().value!);
+  }
+
+  /**
+   * The entity as of `block` (default: the latest indexed state); null if absent. The latest
+   * state may be shared with other callers: it is frozen.
+   */
   get(entityType: string, id: string, block?: number): EntityData | null {
     const t = this.#table(entityType);
     const st = this.#stmt(entityType);
-    const row = (block === undefined ? st.latest.get(idToSql(t, id)) : st.at.get(idToSql(t, id), block, block)) as Record<string, unknown> | undefined;
-    return row ? this.rowToEntity(t, row) : null;
+    if (block !== undefined) {
+      const row = st.at.get(idToSql(t, id), block, block) as Record<string, unknown> | undefined;
+      return row ? this.rowToEntity(t, row) : null;
+    }
+    const sqlId = idToSql(t, id);
+    const key = latestKey(t, sqlId);
+    this.#checkVersion();
+    const cached = this.#latest.get(key);
+    if (cached === null) return null;
+    if (cached !== undefined) {
+      if (cached.data === null) {
+        cached.data = Object.freeze(this.#paramsToEntity(t, cached.params!));
+        cached.params = null;
+      }
+      return cached.data;
+    }
+    const row = st.latest.get(sqlId) as Record<string, unknown> | undefined;
+    if (!row) {
+      this.#remember(key, null);
+      return null;
+    }
+    const data = Object.freeze(this.rowToEntity(t, row));
+    this.#remember(key, { vid: row.__vid as bigint, from: Number(row.__from), params: null, data });
+    return data;
   }
 
   /** Runs `fn` in one SQLite transaction (nested calls join it); commit listeners fire after the outermost. */
@@ -197,6 +281,9 @@ export class EntityStore implements EntityReader {
       return result;
     } finally {
       this.#depth--;
+      if (this.#depth === 0) this.#versionChecked = false;
+      // SQLite rolled back (to the savepoint of a nested call): what was remembered may be gone
+      if (!ok) this.#latest.clear();
       if (!ok) {
         if (this.#depth === 0) this.#dirty = false;
       } else if (this.#depth === 0 && this.#dirty) {
@@ -251,7 +338,15 @@ export class EntityStore implements EntityReader {
     const st = this.#stmt(change.entityType);
     const where = `${change.entityType} ${change.id} at block ${n}`;
     const id = idToSql(t, change.id);
-    const current = st.current.get(id) as { __vid: bigint; __from: bigint } | undefined;
+    const key = latestKey(t, id);
+    this.#checkVersion();
+    const latest = this.#latest.get(key);
+    const current =
+      latest === undefined
+        ? (st.current.get(id) as { __vid: bigint; __from: bigint } | undefined)
+        : latest === null
+          ? undefined
+          : { __vid: latest.vid, __from: latest.from };
     if (t.entity.immutable && current && Number(current.__from) !== n) {
       throw new StoreError(
         `${where}: ${change.entityType} is immutable and was already written at block ${current.__from}; it cannot be ${change.data ? 'updated' : 'removed'}`,
@@ -261,7 +356,10 @@ export class EntityStore implements EntityReader {
       if (Number(current.__from) === n) st.deleteVid.run(current.__vid);
       else st.close.run(n, current.__vid);
     }
-    if (change.data === null) return;
+    if (change.data === null) {
+      this.#remember(key, null);
+      return;
+    }
     const data = change.data;
     for (const key of Object.keys(data)) {
       const f = t.entity.fieldMap.get(key);
@@ -280,7 +378,8 @@ export class EntityStore implements EntityReader {
       }
       params.push(valueToSql(where, c, data[c.field.name] ?? { kind: 'Null' }));
     }
-    st.insert.run(...params);
+    const { lastInsertRowid } = st.insert.run(...params);
+    this.#remember(key, { vid: lastInsertRowid, from: n, params, data: null });
   }
 
   /** Moves the cursor over a block that changed no entity. */
@@ -298,6 +397,7 @@ export class EntityStore implements EntityReader {
    */
   revertTo(ptr: BlockPtr | null): void {
     this.transaction(() => {
+      this.#latest.clear();
       const n = ptr ? ptr.number : -1;
       for (const t of this.layout.tables.values()) {
         const st = this.#stmt(t.entity.name);
@@ -390,6 +490,11 @@ export class EntityStore implements EntityReader {
     }
     return out;
   }
+}
+
+/** by the id as stored, so every spelling of a Bytes or Int8 id finds the same entry */
+function latestKey(t: Table, sqlId: unknown): string {
+  return `${t.entity.name}\u0000${t.idKind === 'string' ? (sqlId as string) : idFromSql(t, sqlId)}`;
 }
 
 function idValue(t: Table, raw: unknown): Value {

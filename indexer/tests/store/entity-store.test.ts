@@ -243,3 +243,72 @@ test("the project's schema.graphql builds a store", () => {
   ]);
   assert.equal(val(store.get('Token', '0x0000000000000000000000000000000000000000'), 'isNative'), true);
 });
+
+test('the latest state kept in memory never outlives a rollback, a revert or another connection', () => {
+  const s = newStore();
+  s.applyBlock(ptr(1), [pet('a', 1)]);
+  assert.equal(val(s.get('Pet', 'a'), 'age'), 1);
+  assert.equal(s.get('Pet', 'b'), null);
+  // a failed transaction: its writes, read back inside it, are gone afterwards
+  assert.throws(() =>
+    s.transaction(() => {
+      s.applyBlock(ptr(2), [pet('a', 2), pet('b', 7)]);
+      assert.equal(val(s.get('Pet', 'a'), 'age'), 2);
+      assert.equal(val(s.get('Pet', 'b'), 'age'), 7);
+      throw new Error('batch failed');
+    }),
+  );
+  assert.equal(val(s.get('Pet', 'a'), 'age'), 1);
+  assert.equal(s.get('Pet', 'b'), null);
+  // a nested call failing inside a batch that commits: only the nested writes are undone
+  s.transaction(() => {
+    s.applyBlock(ptr(2), [pet('a', 2)]);
+    assert.throws(() => s.applyBlock(ptr(3), [pet('a', 3), { entityType: 'Pet', id: 'c', data: { id: str('c'), nope: int(1) } }]), /no field/);
+    assert.equal(val(s.get('Pet', 'a'), 'age'), 2);
+  });
+  assert.equal(val(s.get('Pet', 'a'), 'age'), 2);
+  // versions written after a cached read are still closed correctly
+  s.applyBlock(ptr(3), [pet('a', 3)]);
+  s.revertTo(ptr(2));
+  assert.equal(val(s.get('Pet', 'a'), 'age'), 2);
+  s.applyBlock(ptr(3), [{ entityType: 'Pet', id: 'a', data: null }]);
+  assert.equal(s.get('Pet', 'a'), null);
+  assert.equal(val(s.get('Pet', 'a', 2), 'age'), 2);
+  assert.deepEqual(
+    s.dump().map((r) => [r.id, r.blockStart, r.blockEnd]),
+    [['a', 1, 2], ['a', 2, 3]],
+  );
+  // the latest state is shared between callers: it cannot be changed through one of them
+  s.applyBlock(ptr(4), [pet('d', 4)]);
+  assert.throws(() => {
+    (s.get('Pet', 'd') as Record<string, unknown>).age = int(5);
+  }, TypeError);
+});
+
+test('a store reading what another connection writes sees each commit through its memory of the latest state', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-store-'));
+  try {
+    const file = path.join(dir, 'index.db');
+    const schema = parseSchema(SCHEMA);
+    const a = new EntityStore(openDatabase(file), schema);
+    const b = new EntityStore(openDatabase(file), schema);
+    a.applyBlock(ptr(1), [pet('x', 1)]);
+    assert.equal(val(b.get('Pet', 'x'), 'age'), 1);
+    assert.equal(b.get('Pet', 'y'), null);
+    a.applyBlock(ptr(2), [pet('x', 2), pet('y', 3)]);
+    assert.equal(val(b.get('Pet', 'x'), 'age'), 2);
+    assert.equal(val(b.get('Pet', 'y'), 'age'), 3);
+    // and the writer, which remembered its own writes, sees b's
+    b.applyBlock(ptr(3), [pet('x', 9)]);
+    assert.equal(val(a.get('Pet', 'x'), 'age'), 9);
+    a.applyBlock(ptr(4), [pet('x', 10)]);
+    assert.deepEqual(
+      a.dump().filter((r) => r.id === 'x').map((r) => [r.blockStart, r.blockEnd]),
+      [[1, 2], [2, 3], [3, 4], [4, null]],
+    );
+    a.db.close();
+    b.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
