@@ -17,6 +17,7 @@ export type { ViewSource, IndexerSourceOptions } from './chain/source.ts';
 export type { ModelState, GradientState } from './chain/view.ts';
 export type { RepositoryEvent } from './chain/events.ts';
 export { Journal } from './state.ts';
+export { JournalLockedError, JournalLockLostError, DEFAULT_LOCK_STALE_MS } from './journal-lock.ts';
 export { loadWallet, walletSourceFromEnv, writeKeystore } from './wallet.ts';
 export { createLogger, silentLogger, parseLogLevel } from './log.ts';
 export type { Logger, LogLevel } from './log.ts';

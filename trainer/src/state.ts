@@ -2,8 +2,11 @@
 // fsync it, rename over the old one, fsync the directory). A crash leaves either the old or the
 // new document, never a torn one. Daemons record intent here before any on-chain action and
 // reconcile it with the chain on restart, so they never double-submit or evaluate twice.
+// A writable journal is locked for its writer's life (journal-lock.ts): one writer per file.
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { WriterLock } from './journal-lock.ts';
+import type { JournalLockLostError } from './journal-lock.ts';
 
 export interface JournalOptions<T> {
   /** the journal's file; its directory is created if missing */
@@ -17,40 +20,58 @@ export interface JournalOptions<T> {
    * lender's): it must leave the temp file alone, which may be the writer's update in flight
    */
   readOnly?: boolean;
+  /**
+   * a writer's lock is taken over by another process once its heartbeat is this old (default
+   * HESSIAN_LOCK_STALE_MS, else 30 s; at least 2 s)
+   */
+  lockStaleMs?: number;
 }
 
 export class Journal<T> {
   readonly file: string;
   private doc: T;
   private readonly readOnly: boolean;
+  private readonly lock: WriterLock | undefined;
+  closed = false;
 
+  /** a writable journal is refused (JournalLockedError) while another writer holds the file */
   constructor(opts: JournalOptions<T>) {
     this.file = path.resolve(opts.file);
     this.readOnly = opts.readOnly ?? false;
     if (!this.readOnly) {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      rmSync(this.tmpFile, { force: true });
+      // before anything is read: the temp file may be the holder's update in flight
+      this.lock = new WriterLock(this.file, opts.lockStaleMs === undefined ? {} : { staleMs: opts.lockStaleMs });
+      try {
+        rmSync(this.tmpFile, { force: true });
+        this.doc = this.load(opts);
+      } catch (err) {
+        this.lock.release();
+        throw err;
+      }
+    } else {
+      this.doc = this.load(opts);
     }
+  }
+
+  private load(opts: JournalOptions<T>): T {
     let raw: string | undefined;
     try {
       raw = readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    if (raw === undefined) {
-      this.doc = opts.initial();
-    } else {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch (err) {
-        throw new Error(`journal ${this.file} is not valid JSON: ${(err as Error).message}`);
-      }
-      try {
-        this.doc = opts.validate ? opts.validate(parsed) : (parsed as T);
-      } catch (err) {
-        throw new Error(`journal ${this.file} is invalid: ${(err as Error).message}`);
-      }
+    if (raw === undefined) return opts.initial();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (err) {
+      throw new Error(`journal ${this.file} is not valid JSON: ${(err as Error).message}`);
+    }
+    try {
+      return opts.validate ? opts.validate(parsed) : (parsed as T);
+    } catch (err) {
+      throw new Error(`journal ${this.file} is invalid: ${(err as Error).message}`);
     }
   }
 
@@ -63,9 +84,25 @@ export class Journal<T> {
     return this.doc;
   }
 
+  /**
+   * releases a writer's lock (idempotent): daemons call it when they stop, one-shot commands when
+   * they finish. The document stays readable; update() is refused from then on.
+   */
+  close(): void {
+    this.lock?.release();
+    this.closed = true;
+  }
+
+  /** a writer whose lock was taken over: called once, so a daemon stops instead of carrying on */
+  onLockLost(listener: (err: JournalLockLostError) => void): void {
+    this.lock?.onLost(listener);
+  }
+
   /** applies a change and makes it durable before returning */
   update(change: (doc: T) => void): void {
     if (this.readOnly) throw new Error(`journal ${this.file} was opened read-only`);
+    if (this.closed) throw new Error(`journal ${this.file} was closed`);
+    this.lock!.assertHeld();
     const next = structuredClone(this.doc);
     change(next);
     const bytes = Buffer.from(JSON.stringify(next, null, 1) + '\n');
@@ -82,6 +119,25 @@ export class Journal<T> {
   }
 }
 
+/** a one-shot command's work with its journal: the lock is given back however it ends */
+export async function closing<R>(journal: { close(): void }, work: () => Promise<R>): Promise<R> {
+  try {
+    return await work();
+  } finally {
+    journal.close();
+  }
+}
+
+/** a start-up's steps after its journal is open: if they fail, the journal's lock is given back */
+export async function closeOnError<R>(journal: { close(): void }, steps: () => R | Promise<R>): Promise<R> {
+  try {
+    return await steps();
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
+}
+
 function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
@@ -95,7 +151,7 @@ function syncDir(dir: string): void {
 }
 
 /** a version-1 journal whose document holds id-keyed record maps (`maps`), all empty at first */
-export function recordsJournal<T extends { version: 1 }>(file: string, maps: readonly (keyof T & string)[], opts: { readOnly?: boolean } = {}): Journal<T> {
+export function recordsJournal<T extends { version: 1 }>(file: string, maps: readonly (keyof T & string)[], opts: { readOnly?: boolean; lockStaleMs?: number } = {}): Journal<T> {
   return new Journal<T>({
     file,
     ...opts,

@@ -201,7 +201,7 @@ test('a forged disclosure (altered logit) is declined with InvalidDisclosure', {
     assert.equal(loan.decision?.approved, false);
     assert.equal(loan.decision?.reason, 'InvalidDisclosure');
     assert.equal(loan.decision?.rateBps, 0);
-    assert.equal(loanServiceJournal(lenderDir()).value.loans[String(loan.requestId)]?.detail, "the disclosed logit does not match the quote's tag");
+    assert.equal(loanServiceJournal(lenderDir(), { readOnly: true }).value.loans[String(loan.requestId)]?.detail, "the disclosed logit does not match the quote's tag");
   } finally {
     await svc.stop();
   }
@@ -245,7 +245,7 @@ test('restart between journaling and answering/deciding: no double answer, no sk
   let keyed: { a: number; b: number } | undefined;
   const crashing = await service({
     beforeAnswer: ({ quoteId }) => {
-      keyed = loanServiceJournal(lenderDir()).value.quotes[String(quoteId)]?.tag;
+      keyed = loanServiceJournal(lenderDir(), { readOnly: true }).value.quotes[String(quoteId)]?.tag;
       throw new Error('simulated crash before answerQuote');
     },
   });
@@ -256,7 +256,7 @@ test('restart between journaling and answering/deciding: no double answer, no sk
   await second.done;
   const q = await quoting;
   assert.equal((await lenderDesk.queryEvents('QuoteAnswered', [q.quoteId])).length, 1, 'answered exactly once');
-  assert.deepEqual(loanServiceJournal(lenderDir()).value.quotes[String(q.quoteId)]?.tag, keyed, 'the journaled tag key was reused');
+  assert.deepEqual(loanServiceJournal(lenderDir(), { readOnly: true }).value.quotes[String(q.quoteId)]?.tag, keyed, 'the journaled tag key was reused');
 
   // the same for a decision: journaled, crash, decided once by the next instance
   let decidedOnce = false;
@@ -466,13 +466,13 @@ test('a running service picks up later deployments of its account, waits for mis
 
 test('secret keys never reach the logs', () => {
   const all = sc.logLines.join('');
-  const j = loanServiceJournal(lenderDir()).value;
+  const j = loanServiceJournal(lenderDir(), { readOnly: true }).value;
   for (const dep of Object.values(deploymentRecords(lenderDir()))) {
     const key = (JSON.parse(readFileSync(dep.disclosureKeyFile, 'utf8')) as { privateKey: string }).privateKey;
     assert.ok(!all.includes(key), 'disclosure private key not logged');
   }
   for (const dir of ['borrower-a', 'borrower-forger', 'borrower-restart', 'borrower-cli', 'borrower-late']) {
-    for (const rec of Object.values(borrowerJournal(path.join(sc.dir, dir)).value.quotes)) {
+    for (const rec of Object.values(borrowerJournal(path.join(sc.dir, dir), { readOnly: true }).value.quotes)) {
       const sk = (JSON.parse(readFileSync(rec.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey;
       assert.ok(!all.includes(sk.slice(0, 64)), 'borrower CKKS secret key not logged');
     }

@@ -15,7 +15,7 @@ import { featureEncoder } from '../data/encoding.ts';
 import type { EncodingSpec } from '../data/encoding.ts';
 import { loadSecretKeyFile, saveSecretKeyFile } from '../he/keys.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
-import { recordsJournal } from '../state.ts';
+import { closing, recordsJournal } from '../state.ts';
 import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
@@ -54,8 +54,8 @@ export interface BorrowerJournal {
   quotes: Record<string, BorrowerQuoteRecord>;
 }
 
-export function borrowerJournal(stateDir: string): Journal<BorrowerJournal> {
-  return recordsJournal<BorrowerJournal>(path.join(stateDir, 'borrower.json'), ['quotes']);
+export function borrowerJournal(stateDir: string, opts: { readOnly?: boolean } = {}): Journal<BorrowerJournal> {
+  return recordsJournal<BorrowerJournal>(path.join(stateDir, 'borrower.json'), ['quotes'], opts);
 }
 
 export async function fetchServiceDocument(desk: LoanDeskClient, store: ContentStore, deploymentId: number): Promise<{ serviceCid: string; doc: ServiceDocument }> {
@@ -126,6 +126,11 @@ function layoutOf(doc: ServiceDocument): QueryLayout {
 export async function requestQuote(cfg: QuoteConfig): Promise<QuoteResult> {
   const log = (cfg.log ?? silentLogger).child({ role: 'borrower' });
   const journal = borrowerJournal(cfg.stateDir);
+  const quoteId = await closing(journal, () => sendQuote(cfg, journal, log));
+  return finishQuote({ ...cfg, log }, quoteId);
+}
+
+async function sendQuote(cfg: QuoteConfig, journal: Journal<BorrowerJournal>, log: Logger): Promise<number> {
   const { serviceCid, doc } = await fetchServiceDocument(cfg.desk, cfg.store, cfg.deploymentId);
   const table = typeof cfg.features === 'string' ? await readCsvFile(cfg.features) : cfg.features;
   const x = encodeBorrowerRow(table, doc.encoding as EncodingSpec, cfg.row ?? 0);
@@ -158,13 +163,17 @@ export async function requestQuote(cfg: QuoteConfig): Promise<QuoteResult> {
   const quoteId = sent.event.quoteId;
   journal.update((j) => void (j.quotes[String(quoteId)] = { deploymentId: cfg.deploymentId, serviceCid, queryCid, secretKeyFile, state: 'requested', quoteId, txHash: sent.txHash }));
   log.info('quote requested', { quoteId, deploymentId: cfg.deploymentId, queryCid, tx: sent.txHash });
-  return finishQuote({ ...cfg, log }, quoteId);
+  return quoteId;
 }
 
 /** waits for the answer of a requested quote, decrypts and prices it (also resumes an earlier run's quote) */
 export async function finishQuote(cfg: Omit<QuoteConfig, 'features' | 'deploymentId'>, quoteId: number): Promise<QuoteResult> {
-  const log = cfg.log ?? silentLogger;
   const journal = borrowerJournal(cfg.stateDir);
+  return closing(journal, () => finishJournaled(cfg, quoteId, journal));
+}
+
+async function finishJournaled(cfg: Omit<QuoteConfig, 'features' | 'deploymentId'>, quoteId: number, journal: Journal<BorrowerJournal>): Promise<QuoteResult> {
+  const log = cfg.log ?? silentLogger;
   const rec = journal.value.quotes[String(quoteId)];
   if (!rec) throw new Error(`quote ${quoteId} was not requested from the state directory ${cfg.stateDir}`);
   const doc = parseServiceDocument(await cfg.store.getJson(rec.serviceCid, { maxBytes: MAX_SERVICE_DOC_BYTES }));
@@ -235,8 +244,12 @@ export interface LoanRequestResult {
 }
 
 export async function requestLoan(cfg: LoanRequestConfig): Promise<LoanRequestResult> {
-  const log = (cfg.log ?? silentLogger).child({ role: 'borrower' });
   const journal = borrowerJournal(cfg.stateDir);
+  return closing(journal, () => requestJournaled(cfg, journal));
+}
+
+async function requestJournaled(cfg: LoanRequestConfig, journal: Journal<BorrowerJournal>): Promise<LoanRequestResult> {
+  const log = (cfg.log ?? silentLogger).child({ role: 'borrower' });
   const key = String(cfg.quoteId);
   const rec = journal.value.quotes[key];
   if (!rec) throw new Error(`quote ${cfg.quoteId} was not requested from the state directory ${cfg.stateDir}`);

@@ -26,7 +26,7 @@ import { decryptGradient, gradientRejection } from '../he/gradient.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
 import { evaluateMetric, metricToScore } from '../ml/metrics.ts';
 import { applyGradient, predict } from '../ml/models.ts';
-import { recordsJournal } from '../state.ts';
+import { closeOnError, recordsJournal } from '../state.ts';
 import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
@@ -113,7 +113,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   const me = address.toLowerCase();
   const events = new EventEmitter<EvaluatorEvents>();
   const journal = recordsJournal<EvaluatorJournal>(path.join(cfg.stateDir, `evaluator-${me}.json`), ['evaluations']);
-  const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations });
+  const watcher = await closeOnError(journal, () => new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations }));
   const view = new RepositoryView();
   /** retryAt: a model that could not be loaded (content unreachable, data missing) is tried again later */
   const contexts = new Map<number, ModelCtx | { failed: string; retryAt: number }>();
@@ -374,9 +374,14 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     pollMs: cfg.pollMs ?? 1000,
     log,
     cleanup: () => {
+      journal.close();
       for (const c of contexts.values()) if (!('failed' in c)) freeCtx(c);
       contexts.clear();
     },
+  });
+  journal.onLockLost((err) => {
+    log.error('journal lock lost: stopping', { err });
+    loop.abort(err);
   });
   log.info('evaluator started', { account: address });
   return { address, events, journal, stop: () => loop.stop(), done: loop.done };

@@ -19,7 +19,7 @@ import { gradientPacking } from '../he/gradient.ts';
 import { evaluateMetric, metricToScore } from '../ml/metrics.ts';
 import type { Metric } from '../ml/metrics.ts';
 import { predict } from '../ml/models.ts';
-import { recordsJournal } from '../state.ts';
+import { closing, recordsJournal } from '../state.ts';
 import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
@@ -157,34 +157,36 @@ export async function openModel(cfg: OpenModelConfig): Promise<OpenedModel> {
   }
 
   const journal = lenderJournal(cfg.stateDir);
-  journal.update((j) => {
-    j.models[metadataCid] = {
-      metadataCid,
+  return closing(journal, async () => {
+    journal.update((j) => {
+      j.models[metadataCid] = {
+        metadataCid,
+        weightsCid,
+        secretKeyFile,
+        ...(typeof cfg.data === 'string' ? { dataPath: path.resolve(cfg.data) } : {}),
+        badRows,
+      };
+    });
+    const now = await cfg.client.chainTime();
+    const created = await cfg.client.createModel({
       weightsCid,
-      secretKeyFile,
-      ...(typeof cfg.data === 'string' ? { dataPath: path.resolve(cfg.data) } : {}),
-      badRows,
-    };
+      metadataCid,
+      bounty: cfg.bounty,
+      initialScore,
+      targetScore,
+      rule: cfg.rule ?? 'Improvement',
+      submissionDeadline: now + (cfg.duration ?? 24 * 3600),
+      evaluationWindow: cfg.evaluationWindow ?? 3600,
+      submissionStake: cfg.submissionStake ?? 0n,
+      ...(cfg.evaluator ? { evaluator: cfg.evaluator } : {}),
+    });
+    journal.update((j) => {
+      j.models[metadataCid]!.modelId = created.modelId;
+      j.models[metadataCid]!.createTx = created.txHash;
+    });
+    log.info('model opened', { modelId: created.modelId, metadataCid, weightsCid, initialScore, targetScore, tx: created.txHash });
+    return { modelId: created.modelId, metadataCid, weightsCid, secretKeyFile, initialScore, targetScore, features: d, txHash: created.txHash };
   });
-  const now = await cfg.client.chainTime();
-  const created = await cfg.client.createModel({
-    weightsCid,
-    metadataCid,
-    bounty: cfg.bounty,
-    initialScore,
-    targetScore,
-    rule: cfg.rule ?? 'Improvement',
-    submissionDeadline: now + (cfg.duration ?? 24 * 3600),
-    evaluationWindow: cfg.evaluationWindow ?? 3600,
-    submissionStake: cfg.submissionStake ?? 0n,
-    ...(cfg.evaluator ? { evaluator: cfg.evaluator } : {}),
-  });
-  journal.update((j) => {
-    j.models[metadataCid]!.modelId = created.modelId;
-    j.models[metadataCid]!.createTx = created.txHash;
-  });
-  log.info('model opened', { modelId: created.modelId, metadataCid, weightsCid, initialScore, targetScore, tx: created.txHash });
-  return { modelId: created.modelId, metadataCid, weightsCid, secretKeyFile, initialScore, targetScore, features: d, txHash: created.txHash };
 }
 
 /** closes a model (after its deadline, or once the target is reached with nothing pending) */

@@ -22,7 +22,7 @@ import { loadSecretKeyFile } from '../he/keys.ts';
 import { maxKeyBytes } from '../he/keys.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
 import { dot } from '../ml/models.ts';
-import { recordsJournal } from '../state.ts';
+import { closeOnError, closing, recordsJournal } from '../state.ts';
 import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
@@ -221,8 +221,13 @@ async function loadDisclosureKey(file: string, log: Logger): Promise<string> {
 }
 
 export async function deployModel(cfg: DeployModelConfig): Promise<DeployedModel> {
-  const log = (cfg.log ?? silentLogger).child({ role: 'loan-deploy' });
+  // a second deploy running on this state directory is refused here, before any work
   const journal = deploymentJournal(cfg.stateDir);
+  return closing(journal, () => deployJournaled(cfg, journal));
+}
+
+async function deployJournaled(cfg: DeployModelConfig, journal: Journal<DeploymentJournal>): Promise<DeployedModel> {
+  const log = (cfg.log ?? silentLogger).child({ role: 'loan-deploy' });
   const lender = (await cfg.desk.address()).toLowerCase();
 
   // an earlier run that crashed after preparing: finish it rather than deploy again
@@ -421,23 +426,26 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
   const pollMs = cfg.pollMs ?? 1000;
   const address = await desk.address();
   const me = address.toLowerCase();
+  // before anything else: a second service on this state directory is refused here
   const journal = loanServiceJournal(cfg.stateDir);
-  // a typo in --deployment would otherwise wait forever for a deployment that is not coming;
-  // one this state directory just deployed may not be confirmed yet
-  for (const id of cfg.deploymentIds ?? []) {
-    const [d] = await desk.queryEvents('ModelDeployed', [id]);
-    if (d && d.service.toLowerCase() !== me) throw new Error(`deployment ${id} is served by ${d.service}, not by this account (${address})`);
-    if (!d && !Object.values(deploymentRecords(cfg.stateDir)).some((r) => r.deploymentId === id)) {
-      throw new Error(`no deployment ${id} on the LoanDesk at ${desk.config.address}, nor in ${cfg.stateDir}`);
+  const qhe = await closeOnError(journal, async () => {
+    // a typo in --deployment would otherwise wait forever for a deployment that is not coming;
+    // one this state directory just deployed may not be confirmed yet
+    for (const id of cfg.deploymentIds ?? []) {
+      const [d] = await desk.queryEvents('ModelDeployed', [id]);
+      if (d && d.service.toLowerCase() !== me) throw new Error(`deployment ${id} is served by ${d.service}, not by this account (${address})`);
+      if (!d && !Object.values(deploymentRecords(cfg.stateDir)).some((r) => r.deploymentId === id)) {
+        throw new Error(`no deployment ${id} on the LoanDesk at ${desk.config.address}, nor in ${cfg.stateDir}`);
+      }
     }
-  }
+    return openQueryContext(QUERY_PARAMETERS);
+  });
   const wanted = (d: ModelDeployed) => d.service.toLowerCase() === me && (!cfg.deploymentIds || cfg.deploymentIds.includes(d.deploymentId));
   // ModelDeployed events from the desk's first block: deployments made before this start and
   // after it are found the same way
   const watcher = new LoanDeskWatcher(desk, desk.config.startBlock);
   const view = new LoanDeskView();
   const served = new Map<number, Served>();
-  const qhe = await openQueryContext(QUERY_PARAMETERS);
 
   async function openCtx(d: ModelDeployed, { rec, model }: Material): Promise<ServiceCtx> {
     const doc = parseServiceDocument(await cfg.store.getJson(rec.serviceCid, { maxBytes: MAX_SERVICE_DOC_BYTES }));
@@ -706,7 +714,11 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     if (cfg.once && unsettled === 0) return 'done';
   }
 
-  const loop = runLoop(tick, { pollMs, log });
+  const loop = runLoop(tick, { pollMs, log, cleanup: () => journal.close() });
+  journal.onLockLost((err) => {
+    log.error('journal lock lost: stopping', { err });
+    loop.abort(err);
+  });
   log.info('loan service started', { account: address, deployments: cfg.deploymentIds ?? 'every deployment served by this account, as they are made' });
   return { address, journal, view, serving: () => [...served].filter(([, s]) => s.ctx).map(([id]) => id), stop: () => loop.stop(), done: loop.done };
 }
@@ -728,6 +740,11 @@ export async function decideManually(cfg: { desk: LoanDeskClient; stateDir: stri
   const byService = loanServiceJournal(cfg.stateDir, { readOnly: true }).value.loans[key];
   if (byService?.state === 'done') throw new Error(`loan request ${d.requestId} was already decided by this service`);
   const journal = manualDecisionJournal(cfg.stateDir);
+  return closing(journal, () => decideJournaled(cfg, d, journal, log));
+}
+
+async function decideJournaled(cfg: { desk: LoanDeskClient; stateDir: string }, d: ManualDecision, journal: Journal<ManualDecisionJournal>, log: Logger): Promise<{ txHash: string }> {
+  const key = String(d.requestId);
   if (journal.value.loans[key]?.state === 'done') throw new Error(`loan request ${d.requestId} was already decided by hand (tx ${journal.value.loans[key]!.txHash ?? 'unknown'})`);
   const [req] = (await cfg.desk.queryEvents('LoanRequested', [d.requestId]));
   if (!req) throw new Error(`no loan request ${d.requestId} on the LoanDesk`);

@@ -5,7 +5,9 @@ import type { Logger } from '../log.ts';
 
 export interface LoopHandle {
   stop(): Promise<void>;
-  /** settles when the loop has ended (after stop(), or when a tick returns 'done') */
+  /** ends the loop for a reason that must not be retried (its journal lock was lost): done rejects with it */
+  abort(err: Error): void;
+  /** settles when the loop has ended (after stop(), or when a tick returns 'done'); rejects after abort() */
   done: Promise<void>;
   readonly stopped: boolean;
 }
@@ -22,6 +24,7 @@ export function runLoop(tick: () => Promise<void | 'done'>, opts: LoopOptions): 
   let stopped = false;
   let wake: (() => void) | undefined;
   let failures = 0;
+  let fatal: Error | undefined;
   const done = (async () => {
     try {
       while (!stopped) {
@@ -48,7 +51,10 @@ export function runLoop(tick: () => Promise<void | 'done'>, opts: LoopOptions): 
       stopped = true;
       await opts.cleanup?.();
     }
+    if (fatal) throw fatal;
   })();
+  // whoever awaits done sees an abort; a caller that only stop()s is not an unhandled rejection
+  done.catch(() => {});
   return {
     get stopped() {
       return stopped;
@@ -57,7 +63,12 @@ export function runLoop(tick: () => Promise<void | 'done'>, opts: LoopOptions): 
     async stop() {
       stopped = true;
       wake?.();
-      await done;
+      await done.catch(() => {});
+    },
+    abort(err: Error) {
+      fatal ??= err;
+      stopped = true;
+      wake?.();
     },
   };
 }

@@ -28,7 +28,7 @@ import type { Metric } from '../ml/metrics.ts';
 import { privatizeBatch, PrivacyAccountant, validatePrivacyConfig } from '../he/noise.ts';
 import type { PrivacyConfig } from '../he/noise.ts';
 import type { GaloisKeys, RelinKeys } from 'node-seal';
-import { Journal } from '../state.ts';
+import { Journal, closeOnError } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
@@ -178,9 +178,11 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       return doc;
     },
   });
-  if (!journal.value.nextBatch) journal.update((j) => void (j.nextBatch = {}));
-  const pool = cfg.workers ? new GradientPool(cfg.workers) : undefined;
-  const source = cfg.indexerUrl ? indexerSource({ url: cfg.indexerUrl, contributor: address }) : chainSource(client);
+  const { pool, source } = await closeOnError(journal, () => {
+    if (!journal.value.nextBatch) journal.update((j) => void (j.nextBatch = {}));
+    const source = cfg.indexerUrl ? indexerSource({ url: cfg.indexerUrl, contributor: address }) : chainSource(client);
+    return { source, pool: cfg.workers ? new GradientPool(cfg.workers) : undefined };
+  });
   const eligibility = new Map<number, Eligibility>();
   const retryAt = new Map<string, number>();
 
@@ -445,10 +447,15 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     pollMs: cfg.pollMs ?? 1000,
     log,
     cleanup: async () => {
+      journal.close();
       for (const el of eligibility.values()) if (el.ok) freeCtx(el.ctx);
       eligibility.clear();
       await pool?.close();
     },
+  });
+  journal.onLockLost((err) => {
+    log.error('journal lock lost: stopping', { err });
+    loop.abort(err);
   });
   log.info('owner started', { account: address, rows: table.rows.length });
   return {

@@ -117,6 +117,7 @@ test('owner killed after its transaction, then before it: no duplicate, nothing 
     const journal = new (await import('../../src/state.ts')).Journal<{ submissions: Record<string, { batch: number; state: string; gradientId?: number }> }>({
       file: `${sc.dir}/owner-a/owner-${me.toLowerCase()}.json`,
       initial: () => ({ submissions: {} }),
+      readOnly: true,
     });
     const recs = Object.entries(journal.value.submissions);
     assert.deepEqual(recs.map(([, r]) => r.batch).sort(), [0, 1, 2], 'batches 0, 1, 2: none skipped, none repeated');
