@@ -11,6 +11,9 @@ import { plainEntity } from '@hessian/subgraph/tests/helpers';
 import { startIndexer, type IndexerConfig, type RunningIndexer } from '../../src/indexer.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
 import { dumpOf, startHessianChain, waitFor, type HessianChain } from './helpers/hessian.ts';
+import { startFaultyProxy } from './helpers/faulty-proxy.ts';
+import { SubgraphRuntime } from '../../src/runtime/runtime.ts';
+import { EventStore } from '../../src/sync/event-store.ts';
 
 let h: HessianChain;
 const running: RunningIndexer[] = [];
@@ -76,6 +79,54 @@ describe('startIndexer over the scripted history', () => {
     assert.equal(s.block!.number, await h.head());
     assert.equal(s.failed, null);
     await stop(r);
+  });
+
+  test('while catching up, the next range is fetched while the handlers run the current one', async () => {
+    const proxy = await startFaultyProxy(h.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    // handlers made slower from outside (the real ones still run), so that one batch outlasts several turns of the event loop
+    const processBlockSync = SubgraphRuntime.prototype.processBlockSync;
+    const append = EventStore.prototype.append;
+    SubgraphRuntime.prototype.processBlockSync = function (this: SubgraphRuntime, ...args: Parameters<typeof processBlockSync>) {
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+      return processBlockSync.apply(this, args);
+    };
+    EventStore.prototype.append = function (this: EventStore, batch: Parameters<typeof append>[0]) {
+      proxy.received.push({ method: 'commit', params: [batch.to.number] });
+      return append.call(this, batch);
+    };
+    try {
+      const r = await start({ rpcUrl: proxy.url, headBatch: 10 });
+      await r.ready;
+      SubgraphRuntime.prototype.processBlockSync = processBlockSync;
+      EventStore.prototype.append = append;
+      const parity = await start();
+      await parity.ready;
+      assert.deepEqual(dumpOf(r.store, r.events), dumpOf(parity.store, parity.events));
+      await stop(parity);
+      await stop(r);
+      // was the next range's eth_getLogs (asked after the range end's header) received before the
+      // current batch committed? Without turns of the event loop during the handlers, never.
+      const commits: number[] = [];
+      let ahead = 0;
+      let lastCommit = -1;
+      for (const c of proxy.received) {
+        if (c.method === 'commit') {
+          commits.push(c.params[0] as number);
+          lastCommit = c.params[0] as number;
+        } else if (c.method === 'eth_getLogs' && lastCommit >= 0) {
+          const from = Number(BigInt((c.params[0] as { fromBlock: string }).fromBlock));
+          if (from > lastCommit + 1) ahead++;
+        }
+      }
+      assert.ok(commits.length >= 5, `several batches (${commits.length})`);
+      // not all: the node's answer may come after a batch's handlers are done
+      assert.ok(ahead >= Math.floor(commits.length / 2), `eth_getLogs of the next range before the commit of the current one: ${ahead} of ${commits.length} batches`);
+    } finally {
+      SubgraphRuntime.prototype.processBlockSync = processBlockSync;
+      EventStore.prototype.append = append;
+      await proxy.close();
+    }
   });
 
   test('structured JSON logs with backfill progress (blocks/s, events/s, ETA)', async () => {

@@ -175,5 +175,59 @@ describe('sync against a Hardhat node', () => {
       await proxy.close();
     }
   });
+
+  test('near the head a step is no wider than the log range: no block is fetched for nothing when the range shrinks', async () => {
+    const start = (await c.head()) + 1;
+    for (let i = 0; i < 11; i++) await c.mint(700 + i, 1n);
+    const proxy = await startFaultyProxy(c.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    // a provider whose answers keep the log range at 3 blocks, well under the 100-block head batch
+    const s = syncOnly({ url: proxy.url }, options({ maxReorgDepth: 1000, logRanges: { initialRange: 3, maxRange: 3 }, dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: start }] }));
+    try {
+      await s.run();
+      const blocks = (await c.head()) - start + 1;
+      assert.equal(blocks, 11);
+      assert.deepEqual(storedLogs(s), (await referenceLogs(c)).filter((l) => Number(BigInt(l.blockNumber as string)) >= start));
+      const batches = s.steps.filter((k) => k === 'batch').length;
+      assert.equal(batches, Math.ceil(blocks / 3));
+      assert.equal(proxy.calls['eth_getLogs'], batches);
+      // each block once, plus the range end asked first per batch and the head re-asked by the idle step
+      assert.equal(proxy.calls['eth_getBlockByNumber'], blocks + s.steps.length, `calls ${JSON.stringify(proxy.calls)} in steps ${s.steps}`);
+    } finally {
+      s.close();
+      await proxy.close();
+    }
+  });
+
+  test('a final range is asked for once and handed over a few blocks with logs at a time, the rest of its logs carried', async () => {
+    const start = (await c.head()) + 1;
+    for (let i = 0; i < 10; i++) await c.mint(800 + i, 2n);
+    for (let i = 0; i < 2; i++) await c.mint(820 + i, 2n);
+    const proxy = await startFaultyProxy(c.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    const s = syncOnly({ url: proxy.url }, options({ maxReorgDepth: 2, headBatch: 3, dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: start }] }));
+    try {
+      const head = await c.head();
+      const finalEnd = head - 2;
+      const finalSteps: Array<{ blocks: number; getLogs: number; headers: number }> = [];
+      for (let guard = 0; guard < 50; guard++) {
+        const before = { ...proxy.calls };
+        const step = await s.syncer.step();
+        if (step.kind !== 'batch') break;
+        s.db.transaction(() => s.events.append(step.batch))();
+        if (step.batch.to.number > finalEnd) continue;
+        const delta = (m: string) => (proxy.calls[m] ?? 0) - (before[m] ?? 0);
+        finalSteps.push({ blocks: step.batch.blocks.length, getLogs: delta('eth_getLogs'), headers: delta('eth_getBlockByNumber') });
+      }
+      assert.equal(s.events.head()!.number, head);
+      assert.deepEqual(storedLogs(s), (await referenceLogs(c)).filter((l) => Number(BigInt(l.blockNumber as string)) >= start));
+      // blocks start..finalEnd all have one log: 3 + 3 + 3 + 1 blocks over four steps, one eth_getLogs for all of them
+      assert.deepEqual(finalSteps.map((f) => f.blocks), [3, 3, 3, 1]);
+      assert.deepEqual(finalSteps.map((f) => f.getLogs), [1, 0, 0, 0]);
+      // each step fetches exactly its blocks: the step ends on its last block with logs
+      assert.deepEqual(finalSteps.map((f) => f.headers), [3, 3, 3, 1]);
+    } finally {
+      s.close();
+      await proxy.close();
+    }
+  });
 });
 

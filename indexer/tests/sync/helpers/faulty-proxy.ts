@@ -24,6 +24,8 @@ export interface FaultyProxy {
   injected: Record<string, number>;
   /** calls forwarded by method */
   calls: Record<string, number>;
+  /** every call in the order it arrived (tests may push their own markers in between) */
+  received: Array<{ method: string; params: unknown[] }>;
   /** change the fault rates from now on (e.g. `{ http503: 1 }`: the endpoint is down) */
   setRates(rates: Partial<FaultRates>): void;
   close(): Promise<void>;
@@ -59,6 +61,7 @@ export async function startFaultyProxy(upstream: string, seed: number, rates: Pa
   const random = prng(seed);
   const injected: Record<string, number> = {};
   const calls: Record<string, number> = {};
+  const received: FaultyProxy['received'] = [];
   const count = (k: string, into = injected) => void (into[k] = (into[k] ?? 0) + 1);
   const hanging = new Set<ServerResponse>();
 
@@ -97,6 +100,7 @@ export async function startFaultyProxy(upstream: string, seed: number, rates: Pa
     const local = new Map<number, unknown>();
     for (const c of batch) {
       count(c.method, calls);
+      received.push({ method: c.method, params: c.params });
       if (c.method === 'eth_getLogs' && c.params[0]?.fromBlock && c.params[0]?.toBlock) {
         const from = Number(BigInt(c.params[0].fromBlock));
         const to = Number(BigInt(c.params[0].toBlock));
@@ -146,6 +150,7 @@ export async function startFaultyProxy(upstream: string, seed: number, rates: Pa
     url: `http://127.0.0.1:${port}`,
     injected,
     calls,
+    received,
     setRates(rates) {
       Object.assign(r, rates);
     },
