@@ -47,6 +47,7 @@ export class ReorgTooDeepError extends Error {
 }
 
 const hex = (n: number) => '0x' + n.toString(16);
+const FIRST_STEP_BLOCKS = 10;
 
 // Hardhat's EDR reports a zero parent hash for blocks made by `hardhat_mine` (it reserves them
 // lazily); such a link cannot be checked, so the parent's own hash is asked for instead.
@@ -71,6 +72,9 @@ export class Syncer {
   // asking eth_getLogs again (`from` is the first block they cover, `to` the range's end).
   private carry: { from: number; to: number; logs: RpcLog[] } | null = null;
   private lastHead: { number: number; at: number } | null = null;
+  // Steps start small and double up to headBatch: the handlers get their first blocks after a
+  // short fetch instead of a full one, and the pipeline fills from there.
+  private ramp = FIRST_STEP_BLOCKS;
 
   constructor(rpc: JsonRpcClient, events: EventStore, opts: SyncOptions) {
     if (opts.dataSources.length === 0) throw new Error('sync: the subgraph has no data sources');
@@ -118,6 +122,7 @@ export class Syncer {
     const step = await this.stepFrom(from ?? this.events.head(), from ? 1000 : 0);
     // a carried range is only ever continued by the batch that follows it
     if (step.kind !== 'batch') this.carry = null;
+    else this.ramp = Math.min(this.headBatch, this.ramp * 2);
     return step;
   }
 
@@ -138,13 +143,13 @@ export class Syncer {
     const finalBoundary = chainHead - this.maxReorgDepth;
     if (first <= finalBoundary) return this.finalRange(first, Math.min(target, finalBoundary), chainHead, target);
     // no wider than the log range: blocks past the logs' end would be fetched and thrown away
-    const span = Math.min(this.headBatch, this.ranges.range);
+    const span = Math.min(this.headBatch, this.ramp, this.ranges.range);
     return this.nearHead(cursor, first, Math.min(target, first + span - 1), chainHead, target);
   }
 
   /**
    * Final blocks: wide log ranges, headers only where there are logs (and the range end). One
-   * step hands over at most `headBatch` blocks with logs (and about one log range's worth of
+   * step hands over at most `headBatch` blocks with logs (fewer in the first steps) (and about one log range's worth of
    * logs), so the handlers start on the first ones while the next are fetched; the rest of the
    * range's logs are carried to the next step.
    */
@@ -161,7 +166,7 @@ export class Syncer {
     }
     const byBlock = groupByBlock(matched);
     let numbers = [...byBlock.keys()];
-    const cut = cutAt(numbers, byBlock, this.headBatch, this.ranges.targetLogs);
+    const cut = cutAt(numbers, byBlock, Math.min(this.headBatch, this.ramp), this.ranges.targetLogs);
     if (cut < numbers.length) {
       const last = numbers[cut - 1]!;
       const rest = matched.filter((l) => Number(BigInt(l.blockNumber)) > last);
