@@ -127,10 +127,11 @@ export class WriterLock {
   }
 
   private refusal(takeOverAfter: number): JournalLockedError {
-    const holder = readHolder(this.holderFile);
+    const holder = this.currentHolder();
     let beat = '';
     try {
-      beat = `, last heartbeat ${((Date.now() - fs.statSync(this.lockDir).mtimeMs) / 1000).toFixed(1)} s ago`;
+      // proper-lockfile's first mtime may be up to a second ahead
+      beat = `, last heartbeat ${(Math.max(0, Date.now() - fs.statSync(this.lockDir).mtimeMs) / 1000).toFixed(1)} s ago`;
     } catch {
       // released meanwhile
     }
@@ -143,6 +144,27 @@ export class WriterLock {
         `once its heartbeat is ${takeOverAfter / 1000} s old (HESSIAN_LOCK_STALE_MS): retry then`,
       holder,
     );
+  }
+
+  /**
+   * the record of the lock's holder: a holder that has just taken the lock writes it a moment
+   * later (wait up to a second for it), and a record older than the lock is a previous holder's
+   */
+  private currentHolder(): LockHolder | undefined {
+    const deadline = Date.now() + 1_000;
+    for (;;) {
+      const holder = readHolder(this.holderFile);
+      let current = false;
+      try {
+        const born = fs.statSync(this.lockDir).birthtimeMs;
+        current = holder !== undefined && (born === 0 || fs.statSync(this.holderFile).mtimeMs >= born - 5);
+      } catch {
+        // the lock or the record went away meanwhile
+      }
+      if (current) return holder;
+      if (Date.now() >= deadline) return undefined;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
   }
 
   get lost(): boolean {

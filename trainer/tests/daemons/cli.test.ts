@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatEther } from 'ethers';
+import { formatEther, Wallet } from 'ethers';
 import { writeDeployment } from '@hessian/contracts';
 import { main } from '../../src/cli.ts';
 import { writeKeystore } from '../../src/wallet.ts';
@@ -106,6 +106,53 @@ test('lender, evaluate and owner from the command line; SIGTERM shuts the daemon
   const cCode = await main(['close', '--model', String(opened.modelId), ...common], { stdout: capture().stream, stderr: c.stream, env: { HESSIAN_PRIVATE_KEY: lenderKey } });
   assert.equal(cCode, 1);
   assert.match(c.text, /closeModel\(model \d+\) reverted: NotClosable\(modelId=\d+, status=Open/);
+});
+
+test('an owner daemon started twice on one state directory: the second is refused naming the holder, one gradient is submitted', { timeout: 200_000 }, async () => {
+  const lenderKey = sc.chain.keys[1]!;
+  const out = capture();
+  const err = capture();
+  const code = await main(
+    ['lender', '--data', sc.lenderCsv, '--label', LABEL, '--ckks', 'logistic-8192', '--bounty', '1', '--target', '0.75', '--min-batch', '256', '--state-dir', path.join(sc.dir, 'cli-lender-twice'), ...common],
+    { stdout: out.stream, stderr: err.stream, env: { HESSIAN_PRIVATE_KEY: lenderKey } },
+  );
+  assert.equal(code, 0, err.text);
+  const { modelId } = JSON.parse(out.text) as { modelId: number };
+  const ownerKey = sc.chain.keys[6]!;
+  const ownerDir = path.join(sc.dir, 'cli-owner-twice');
+  const args = ['owner', '--data', sc.ownerCsvs[0]!, '--batch-size', '512', '--max-submissions', '1', '--model', String(modelId), '--state-dir', ownerDir, ...common];
+  const env = { HESSIAN_PRIVATE_KEY: ownerKey };
+  // both at once, as an operator's shell beside a restarting compose service would
+  const a = daemon(args, env);
+  const b = daemon(args, env);
+  const client = await sc.client(0);
+  const owner = new Wallet(ownerKey).address;
+  const mine = async () => (await client.queryEvents('GradientSubmitted', [null, modelId, owner])).length;
+  try {
+    const [refused, survivor] = await Promise.race([a.exit.then(() => [a, b] as const), b.exit.then(() => [b, a] as const)]);
+    assert.equal(await refused.exit, 1, refused.out());
+    const file = path.join(ownerDir, `owner-${owner.toLowerCase()}.json`);
+    assert.ok(refused.out().includes(`${file} is locked by another writer (pid ${survivor.child.pid} on host `), refused.out());
+    assert.match(refused.out(), /Only one process may write a journal: stop the other daemon/);
+    await waitFor('the survivor\'s gradient', async () => (await mine()) >= 1, 150_000);
+    // a few more polls: nothing else is sent
+    await new Promise((r) => setTimeout(r, 1_500));
+    survivor.child.kill('SIGTERM');
+    assert.equal(await survivor.exit, 0, survivor.out());
+  } finally {
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+  }
+  assert.equal(await mine(), 1, 'one submission');
+  // the stopped daemon gave the lock back: a restart runs at once, and resubmits nothing
+  const again = daemon(args, env);
+  try {
+    await waitFor('the restarted owner', async () => again.out().includes('"msg":"owner started"'), 60_000);
+  } finally {
+    again.child.kill('SIGTERM');
+  }
+  assert.equal(await again.exit, 0, again.out());
+  assert.equal(await mine(), 1);
 });
 
 test('usage errors and help', async () => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,6 +182,20 @@ test('a writer whose heartbeat stalled past the timeout loses its lock to the ne
     await b.exit;
   }
   assert.ok(!existsSync(`${file}.lock`));
+});
+
+test('a holder record older than the lock (a previous holder\'s) is not shown as the holder', (t) => {
+  const file = tempJournal(t);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(`${file}.holder`, JSON.stringify({ pid: 424242, hostname: 'gone', since: '2020-01-01T00:00:00.000Z', token: 'old', staleMs: STALE_MS }));
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(`${file}.holder`, past, past);
+  // a holder that has made its lock directory but not yet written its record
+  mkdirSync(`${file}.lock`);
+  const err = refusal(() => open(file));
+  assert.equal(err.holder, undefined);
+  assert.match(err.message, /locked by another writer \(a writer that left no holder record, last heartbeat \d+\.\d s ago\)/);
+  assert.ok(!err.message.includes('424242'));
 });
 
 test('the stale timeout: HESSIAN_LOCK_STALE_MS, at least 2 s, default 30 s', () => {
