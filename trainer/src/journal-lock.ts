@@ -7,10 +7,23 @@
 // beside it (`<journal>.holder`: pid, hostname, since, a random token) names the holder in the
 // refusal, and lets a writer check before each write that the lock is still its own.
 import * as fs from 'node:fs';
-import { hostname } from 'node:os';
+import { createRequire } from 'node:module';
+import { constants, hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { lockSync } from 'proper-lockfile';
+
+// proper-lockfile removes its locks at exit through signal-exit 3, which also listens to SIGINT,
+// SIGTERM, ... and re-raises the signal when its listener finds no other one left: a host that
+// handles Ctrl-C with process.once (the demo) was killed before its own shutdown finished. Its
+// signal listeners are taken off again here; the exit hook stays (normal exit, process.exit),
+// and a daemon killed by a signal it does not handle leaves its lock to the stale timeout.
+const { lockSync } = (() => {
+  const signals = Object.keys(constants.signals) as NodeJS.Signals[];
+  const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
+  const mod = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile');
+  for (const sig of signals) for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.off(sig, l as NodeJS.SignalsListener);
+  return mod;
+})();
 
 export const DEFAULT_LOCK_STALE_MS = 30_000;
 /** proper-lockfile refuses anything shorter */

@@ -198,6 +198,26 @@ test('a holder record older than the lock (a previous holder\'s) is not shown as
   assert.ok(!err.message.includes('424242'));
 });
 
+test('a host that handles Ctrl-C itself (process.once, before loading the trainer) still shuts down cleanly: the lock library does not re-raise the signal', { timeout: 30_000 }, async (t) => {
+  const file = tempJournal(t);
+  const state = new URL('../../src/state.ts', import.meta.url).href;
+  const script = `
+    process.once('SIGINT', () => setTimeout(() => { console.log('own shutdown done'); process.exit(0); }, 200));
+    const { Journal } = await import(${JSON.stringify(state)});
+    new Journal({ file: ${JSON.stringify(file)}, initial: () => ({}) }).update(() => {});
+    console.log('held');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  while (!out.includes('held')) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  assert.equal(await exit, 0, 'exited through its own handler, not killed by the signal');
+  assert.match(out, /own shutdown done/);
+  assert.ok(!existsSync(`${file}.lock`) && !existsSync(`${file}.holder`), 'process.exit removed the lock');
+});
+
 test('the stale timeout: HESSIAN_LOCK_STALE_MS, at least 2 s, default 30 s', () => {
   assert.equal(lockStaleMs(undefined, {}), 30_000);
   assert.equal(lockStaleMs(undefined, { HESSIAN_LOCK_STALE_MS: '5000' }), 5_000);
