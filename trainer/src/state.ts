@@ -101,7 +101,8 @@ export class Journal<T> {
   /** applies a change and makes it durable before returning */
   update(change: (doc: T) => void): void {
     if (this.readOnly) throw new Error(`journal ${this.file} was opened read-only`);
-    if (this.closed) throw new Error(`journal ${this.file} was closed`);
+    // a lock lost before close() (the daemon stopped because of it) says so rather than "closed"
+    if (this.closed && !this.lock?.lost) throw new Error(`journal ${this.file} was closed`);
     this.lock!.assertHeld();
     const next = structuredClone(this.doc);
     change(next);

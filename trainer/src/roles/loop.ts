@@ -63,7 +63,10 @@ export function runLoop(tick: () => Promise<void | 'done'>, opts: LoopOptions): 
     async stop() {
       stopped = true;
       wake?.();
-      await done.catch(() => {});
+      // an abort was already reported through done; anything else (a failed cleanup) is not hidden
+      await done.catch((err: unknown) => {
+        if (err !== fatal) throw err;
+      });
     },
     abort(err: Error) {
       fatal ??= err;
