@@ -51,6 +51,11 @@ export interface ExecContext {
   indexingErrors: Map<string, 'allow' | 'deny'>;
   /** subscriptions: yields now and after each store commit, refreshing this context's head */
   heads?: () => AsyncIterable<unknown>;
+  /**
+   * Set when the answer has data and no error of any kind: it may be served again at the same
+   * head. An object, because Apollo hands plugins a shallow copy of the context.
+   */
+  outcome: { cacheable: boolean };
 }
 
 /** Re-reads the head and restarts the budgets: once per request, and per subscription event. */
@@ -61,6 +66,7 @@ export function refreshExecContext(ctx: ExecContext): void {
   ctx.entities = 0;
   ctx.complexity = 0;
   ctx.indexingErrors.clear();
+  ctx.outcome = { cacheable: false };
 }
 
 export function newExecContext(store: EntityStore, api: ApiMeta): ExecContext {
@@ -73,6 +79,7 @@ export function newExecContext(store: EntityStore, api: ApiMeta): ExecContext {
     entities: 0,
     complexity: 0,
     indexingErrors: new Map(),
+    outcome: { cacheable: false },
   };
 }
 

@@ -16,6 +16,7 @@ import type { EntityStore } from '../store/entity-store.ts';
 import { buildApiSchema } from './api-schema.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
 import { queryRules } from './limits.ts';
+import { headKey, ResultCache } from './result-cache.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -38,6 +39,8 @@ export interface GraphqlServerOptions {
   development?: boolean;
   /** extra GET routes by exact path, e.g. `/health`, `/metrics` */
   routes?: Record<string, RouteHandler>;
+  /** characters of successful answers kept for the current head (result-cache.ts); 0 turns the cache off. Default 32 MB */
+  resultCacheBytes?: number;
 }
 
 export interface GraphqlServer {
@@ -51,6 +54,8 @@ export interface GraphqlServer {
   wsUrl: string;
   server: Server;
   addRoute(path: string, handler: RouteHandler): void;
+  /** answers served from the result cache, answers computed, and answers kept now */
+  cacheStats(): { hits: number; misses: number; entries: number };
   close(): Promise<void>;
 }
 
@@ -77,7 +82,10 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
           // introspection reads the latest block too: graph-node flags it, but keeps its data
           const introspection = Object.keys(result.data).some((k) => k === '__schema' || k === '__type');
           const atHead = introspection && contextValue.head !== null && hasIndexingErrors(contextValue, contextValue.head);
-          if (seen.size === 0 && !atHead) return;
+          if (seen.size === 0 && !atHead) {
+            contextValue.outcome.cacheable = true;
+            return;
+          }
           result.errors = [{ message: 'indexing_error' }];
           if ([...seen.values()].includes('deny')) {
             const kept = Object.fromEntries(Object.entries(result.data).filter(([k]) => META_KEYS.has(k)));
@@ -155,6 +163,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
   const development = opts.development ?? process.env.NODE_ENV !== 'production';
   const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   const cors = opts.corsOrigin ?? '*';
+  const cacheBytes = opts.resultCacheBytes ?? 32_000_000;
+  if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new Error(`invalid resultCacheBytes: ${cacheBytes} (expected an integer >= 0)`);
+  const cache = cacheBytes > 0 ? new ResultCache({ maxBytes: cacheBytes, maxEntryBytes: Math.max(1, Math.floor(cacheBytes / 8)) }) : null;
 
   const apollo = new ApolloServer<ExecContext>({
     schema: api.schema,
@@ -189,8 +200,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
 
   const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string) => {
     let body: unknown = undefined;
+    let text = '';
     if (req.method === 'POST') {
-      let text: string;
       try {
         text = await readBody(req, maxBodyBytes);
       } catch (err) {
@@ -198,6 +209,20 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
         if (err instanceof BodyTooLarge) return sendJson(res, 413, { errors: [{ message: `request body larger than ${maxBodyBytes} bytes` }] });
         throw err;
       }
+    }
+    // everything Apollo's answer depends on besides the store: method, query string, body, and
+    // the two headers it negotiates the response's content type from
+    const request = cache ? `${req.method} ${search}\n${req.headers['content-type'] ?? ''}\n${req.headers.accept ?? ''}\n${text}` : '';
+    if (cache) {
+      const hit = cache.get(headKey(store.getCursor(), store.getFailed()), request);
+      if (hit) {
+        for (const [k, v] of hit.headers) res.setHeader(k, v);
+        res.statusCode = hit.status;
+        res.end(hit.body);
+        return;
+      }
+    }
+    if (req.method === 'POST') {
       const type = req.headers['content-type'] ?? '';
       if (type.includes('json')) {
         try {
@@ -211,13 +236,18 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
+    let ctx: ExecContext | undefined;
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => newExecContext(store, meta),
+      context: async () => (ctx = newExecContext(store, meta)),
     });
     for (const [k, v] of response.headers) res.setHeader(k, v);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      // filed under the head the resolvers read, which a commit during the request may have moved
+      if (cache && ctx?.outcome.cacheable && res.statusCode === 200) {
+        cache.set(headKey(ctx.head, ctx.failure), request, { status: 200, headers: [...response.headers], body: response.body.string });
+      }
       res.end(response.body.string);
     } else {
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
@@ -296,6 +326,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     wsUrl: `ws://${host}:${addr.port}${subgraphPath}`,
     server,
     addRoute: (path, handler) => void routes.set(path, handler),
+    cacheStats: () => ({ hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, entries: cache?.size ?? 0 }),
     close() {
       closed ??= (async () => {
         await wsServer.dispose();
