@@ -31,6 +31,7 @@ export const INDEX_OPTIONS = {
   'rpc-batch-size': { type: 'string', env: 'HESSIAN_RPC_BATCH_SIZE', default: '50', arg: 'N', description: 'calls per JSON-RPC batch (1 = no batching)' },
   'log-range': { type: 'string', env: 'HESSIAN_LOG_RANGE', default: '2000', arg: 'N', description: 'first eth_getLogs block span (adapts to the provider)' },
   'max-log-range': { type: 'string', env: 'HESSIAN_MAX_LOG_RANGE', default: '100000', arg: 'N', description: 'largest eth_getLogs block span' },
+  'result-cache-mb': { type: 'string', env: 'HESSIAN_RESULT_CACHE_MB', default: '32', arg: 'N', description: 'MB (10^6 characters) of GraphQL answers kept for the current head; each new block empties it (0 = off)' },
   'log-level': { type: 'string', env: 'HESSIAN_LOG_LEVEL', default: 'info', arg: 'LEVEL', description: 'debug | info | warn | error (JSON lines on stderr)' },
   'exit-when-synced': { type: 'boolean', env: 'HESSIAN_EXIT_WHEN_SYNCED', description: 'exit once caught up with the head (scripts, benchmarks); exit code 1 if the subgraph failed' },
 } as const satisfies Record<string, OptionSpec>;
@@ -89,6 +90,9 @@ export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const logInitial = int('log-range', get('log-range')!, 1);
   const logMax = int('max-log-range', get('max-log-range')!, 1);
   if (logMax < logInitial) throw new UsageError(`--max-log-range (${logMax}) is below --log-range (${logInitial})`);
+  const cacheMb = int('result-cache-mb', get('result-cache-mb')!, 0);
+  // the cache lives in this process's heap: a figure beyond any machine's memory is a typo
+  if (cacheMb > 1_000_000) throw new UsageError(`--result-cache-mb: must be at most 1000000 (1 TB), got ${cacheMb}`);
   return {
     help: false,
     exitWhenSynced: flag('exit-when-synced'),
@@ -107,6 +111,7 @@ export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       rpcBatchSize: int('rpc-batch-size', get('rpc-batch-size')!, 1),
       rpcRetries: int('rpc-retries', get('rpc-retries')!, 0),
       logRange: { initial: logInitial, max: logMax },
+      resultCacheBytes: cacheMb * 1_000_000,
       logLevel,
     },
   };

@@ -17,7 +17,7 @@ import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sle
 import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type SyncStep } from './sync/syncer.ts';
 import { Progress } from './sync/progress.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
-import { createMetrics, type IndexerMetrics } from './metrics.ts';
+import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
 import type { BlockPtr, EntityChange, EntityData, EntityReader } from './types.ts';
 
 export interface IndexerConfig {
@@ -51,6 +51,8 @@ export interface IndexerConfig {
   progressIntervalSeconds?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /** characters of successful GraphQL answers kept for the current head (graphql/result-cache.ts); 0 = no cache. Default 32 MB */
+  resultCacheBytes?: number;
   /** process-level Prometheus metrics (CPU, memory, event loop) next to the indexer's own */
   defaultMetrics?: boolean;
 }
@@ -85,6 +87,8 @@ export interface RunningIndexer {
   subgraph: LoadedSubgraph;
   metrics: IndexerMetrics;
   deployment: string;
+  /** the GraphQL result cache's hits, misses, entries and bytes (null without a server) */
+  cacheStats(): ResultCacheStats | null;
   stop(): Promise<void>;
 }
 
@@ -143,6 +147,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     ['confirmations', config.confirmations ?? 0, 0],
     ['pollIntervalMs', pollIntervalMs, 1],
     ['maxReorgDepth', config.maxReorgDepth ?? 250, 1],
+    ['resultCacheBytes', config.resultCacheBytes ?? 0, 0],
   ] as const) {
     if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`invalid ${k}: ${v} (expected an integer >= ${min})`);
   }
@@ -259,6 +264,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         port: config.port ?? 0,
         host: config.host ?? '127.0.0.1',
         deployment,
+        resultCacheBytes: config.resultCacheBytes,
         routes: {
           '/health': (_req: IncomingMessage, res: ServerResponse) => {
             const s = status();
@@ -274,6 +280,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           },
         },
       });
+      metrics.watchResultCache(server.cacheStats);
       logger.info('serving', { url: server.url, health: server.origin + '/health', metrics: server.origin + '/metrics' });
     }
 
@@ -573,6 +580,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       subgraph: sub,
       metrics,
       deployment,
+      cacheStats: () => server?.cacheStats() ?? null,
       stop() {
         stopping ??= (async () => {
           stop.abort();

@@ -15,13 +15,51 @@ export interface IndexerMetrics {
   reorgs: Counter;
   reorgDepth: Histogram;
   failed: Gauge;
+  /** reads the GraphQL result cache's figures at each scrape (the server's `cacheStats`) */
+  watchResultCache(stats: () => ResultCacheStats): void;
+}
+
+export interface ResultCacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+  bytes: number;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): IndexerMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'hessian_indexer_' });
   const registers = [registry];
+  // the cache counts for itself; the metrics copy its figures when scraped instead of being told of each request
+  let cacheStats: (() => ResultCacheStats) | null = null;
+  const cacheCounter = (name: string, help: string, pick: (s: ResultCacheStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        if (!cacheStats) return;
+        this.reset();
+        this.inc(pick(cacheStats()));
+      },
+    });
+  const cacheGauge = (name: string, help: string, pick: (s: ResultCacheStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        if (cacheStats) this.set(pick(cacheStats()));
+      },
+    });
+  cacheCounter('hessian_indexer_graphql_cache_hits_total', 'GraphQL answers served from the result cache', (s) => s.hits);
+  cacheCounter('hessian_indexer_graphql_cache_misses_total', 'GraphQL answers computed because the result cache had none for the request at the current head', (s) => s.misses);
+  cacheGauge('hessian_indexer_graphql_cache_entries', 'Answers kept in the GraphQL result cache (all for the current head)', (s) => s.entries);
+  cacheGauge('hessian_indexer_graphql_cache_bytes', 'Characters of the answers and request keys kept in the GraphQL result cache (the size --result-cache-mb bounds)', (s) => s.bytes);
   return {
+    watchResultCache(stats) {
+      cacheStats = stats;
+    },
     registry,
     blocksProcessed: new Counter({
       name: 'hessian_indexer_blocks_processed_total',

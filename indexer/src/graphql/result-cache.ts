@@ -87,4 +87,9 @@ export class ResultCache {
   get size(): number {
     return this.#entries.size;
   }
+
+  /** characters of the kept bodies and request keys, as counted against `maxBytes` */
+  get bytes(): number {
+    return this.#bytes;
+  }
 }

@@ -54,8 +54,8 @@ export interface GraphqlServer {
   wsUrl: string;
   server: Server;
   addRoute(path: string, handler: RouteHandler): void;
-  /** answers served from the result cache, answers computed, and answers kept now */
-  cacheStats(): { hits: number; misses: number; entries: number };
+  /** answers served from the result cache, answers computed, answers kept now and their size (as counted against `resultCacheBytes`) */
+  cacheStats(): { hits: number; misses: number; entries: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -326,7 +326,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     wsUrl: `ws://${host}:${addr.port}${subgraphPath}`,
     server,
     addRoute: (path, handler) => void routes.set(path, handler),
-    cacheStats: () => ({ hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, entries: cache?.size ?? 0 }),
+    cacheStats: () => ({ hits: cache?.hits ?? 0, misses: cache?.misses ?? 0, entries: cache?.size ?? 0, bytes: cache?.bytes ?? 0 }),
     close() {
       closed ??= (async () => {
         await wsServer.dispose();

@@ -127,7 +127,7 @@ describe('result cache', () => {
     try {
       await data(s.url, Q);
       await data(s.url, Q);
-      assert.deepEqual(s.cacheStats(), { hits: 0, misses: 0, entries: 0 });
+      assert.deepEqual(s.cacheStats(), { hits: 0, misses: 0, entries: 0, bytes: 0 });
     } finally {
       await s.close();
     }

@@ -108,6 +108,12 @@ describe('bad input', () => {
     assert.equal(parsed.config.rebuild, true);
     assert.equal(parsed.config.port, 8000);
     assert.equal(parsed.config.maxReorgDepth, 250);
+    assert.equal(parsed.config.resultCacheBytes, 32_000_000);
+    assert.equal(parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '0']).config.resultCacheBytes, 0);
+    assert.equal(parseIndexArgs(['--rpc', 'http://x'], { HESSIAN_RESULT_CACHE_MB: '5' }).config.resultCacheBytes, 5_000_000);
+    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '1.5']), /--result-cache-mb: expected a whole number, got "1.5"/);
+    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '-1']), /--result-cache-mb/);
+    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '9999999']), /--result-cache-mb: must be at most 1000000/);
     assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--port', 'eighty']), /--port: expected a whole number, got "eighty"/);
     assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--max-reorg-depth', '0']), /--max-reorg-depth: must be at least 1/);
     assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--log-level', 'loud']), /--log-level: invalid log level "loud"/);

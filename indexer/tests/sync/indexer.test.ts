@@ -184,6 +184,51 @@ describe('startIndexer over the scripted history', () => {
     await stop(r);
   });
 
+  test('/metrics counts the GraphQL result cache: hits, misses, entries, bytes; a new block empties it', async () => {
+    const r = await start({ port: 0 });
+    await r.ready;
+    const query = (q: string) => fetch(r.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) }).then((res) => res.json());
+    const scrape = async () => {
+      const text = await (await fetch(r.origin + '/metrics')).text();
+      const value = (name: string) => {
+        const m = text.match(new RegExp(`^hessian_indexer_graphql_cache_${name} (\\S+)$`, 'm'));
+        assert.ok(m, `hessian_indexer_graphql_cache_${name} is exposed`);
+        return Number(m[1]);
+      };
+      return { hits: value('hits_total'), misses: value('misses_total'), entries: value('entries'), bytes: value('bytes') };
+    };
+    assert.deepEqual(await scrape(), { hits: 0, misses: 0, entries: 0, bytes: 0 });
+    const models = '{ models(orderBy: id) { id } }';
+    const first = await query(models);
+    await query(models);
+    await query(models);
+    await query('{ accounts(first: 3, orderBy: id) { id } }');
+    const s1 = await scrape();
+    assert.deepEqual({ hits: s1.hits, misses: s1.misses, entries: s1.entries }, { hits: 2, misses: 2, entries: 2 });
+    assert.ok(s1.bytes > JSON.stringify(first).length, `bytes ${s1.bytes} cover the kept answers`);
+    assert.deepEqual(await scrape(), s1, 'a scrape does not count as a query');
+    assert.deepEqual(r.cacheStats(), s1);
+
+    // a new (eventless) block moves the head: the next answer is computed again and the old ones are gone
+    await h.send('evm_mine', []);
+    await synced(r);
+    assert.deepEqual(await query(models), first);
+    const s2 = await scrape();
+    assert.deepEqual({ hits: s2.hits, misses: s2.misses, entries: s2.entries }, { hits: 2, misses: 3, entries: 1 });
+    assert.ok(s2.bytes < s1.bytes);
+    await stop(r);
+
+    const off = await start({ port: 0, resultCacheBytes: 0 });
+    await off.ready;
+    const text = async () => (await (await fetch(off.origin + '/metrics')).text());
+    for (let i = 0; i < 2; i++) await fetch(off.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: models }) });
+    assert.match(await text(), /^hessian_indexer_graphql_cache_hits_total 0$/m);
+    assert.match(await text(), /^hessian_indexer_graphql_cache_entries 0$/m);
+    assert.deepEqual(off.cacheStats(), { hits: 0, misses: 0, entries: 0, bytes: 0 });
+    await stop(off);
+    await assert.rejects(start({ resultCacheBytes: -1 }), /invalid resultCacheBytes: -1/);
+  });
+
   for (const depth of [1, 3, 5]) {
     test(`reorg of depth ${depth} while following the head: the store equals a fresh index of the canonical chain`, async () => {
       const r = await start({ maxReorgDepth: 10 });
