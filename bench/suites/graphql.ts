@@ -200,7 +200,7 @@ await runSuite(async () => {
     const rows: (string | number)[][] = [];
     for (const s of SETTINGS) {
       measured.get(s.key)!.forEach((m, i) => {
-        const ratio = m.hits + m.misses ? `${((100 * m.hits) / (m.hits + m.misses)).toFixed(2)}% (${fmt.int(m.misses)} misses)` : '-';
+        const ratio = m.hits + m.misses ? `${((100 * m.hits) / (m.hits + m.misses)).toFixed(2)}% (${fmt.int(m.misses)} ${m.misses === 1 ? 'miss' : 'misses'})` : '-';
         rows.push([s.label, queries[i]!.name, sizes[i]!, fmt.int(m.cannon.requests.average), m.cannon.latency.p50, m.cannon.latency.p99, fmt.ms(m.cpuMsPerRequest), ratio, s.mineEveryMs ? `${m.indexed} / ${m.mined}` : '-']);
       });
     }
