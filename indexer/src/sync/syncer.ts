@@ -68,8 +68,9 @@ export class Syncer {
   private readonly matches?: (log: RpcLog, blockNumber: number) => boolean;
   private readonly logger?: Logger;
   private readonly metrics?: IndexerMetrics;
-  // A final range's logs beyond what one step hands over: the next step starts there without
-  // asking eth_getLogs again (`from` is the first block they cover, `to` the range's end).
+  // A final range's logs beyond what one step hands over: the next step, and only that one, may
+  // start there without asking eth_getLogs again (`from` is the first block they cover, `to` the
+  // range's end). Every step takes it, so a step that does not continue the range drops it.
   private carry: { from: number; to: number; logs: RpcLog[] } | null = null;
   private lastHead: { number: number; at: number } | null = null;
   // Steps start small and double up to headBatch: the handlers get their first blocks after a
@@ -119,14 +120,14 @@ export class Syncer {
    * the last second: during a backfill it is one eth_blockNumber less per step.
    */
   async step(from?: BlockPtr): Promise<SyncStep> {
-    const step = await this.stepFrom(from ?? this.events.head(), from ? 1000 : 0);
-    // a carried range is only ever continued by the batch that follows it
-    if (step.kind !== 'batch') this.carry = null;
-    else this.ramp = Math.min(this.headBatch, this.ramp * 2);
+    const carried = this.carry;
+    this.carry = null;
+    const step = await this.stepFrom(from ?? this.events.head(), from ? 1000 : 0, carried);
+    if (step.kind === 'batch') this.ramp = Math.min(this.headBatch, this.ramp * 2);
     return step;
   }
 
-  private async stepFrom(cursor: BlockPtr | null, headMaxAgeMs: number): Promise<SyncStep> {
+  private async stepFrom(cursor: BlockPtr | null, headMaxAgeMs: number, carried: Syncer['carry']): Promise<SyncStep> {
     const chainHead = await this.chainHead(headMaxAgeMs);
     const target = chainHead - this.confirmations;
     const first = Math.max(cursor ? cursor.number + 1 : this.startBlock, this.startBlock);
@@ -141,7 +142,7 @@ export class Syncer {
       return { kind: 'idle', chainHead, reason: 'synced' };
     }
     const finalBoundary = chainHead - this.maxReorgDepth;
-    if (first <= finalBoundary) return this.finalRange(first, Math.min(target, finalBoundary), chainHead, target);
+    if (first <= finalBoundary) return this.finalRange(first, Math.min(target, finalBoundary), chainHead, target, carried);
     // no wider than the log range: blocks past the logs' end would be fetched and thrown away
     const span = Math.min(this.headBatch, this.ramp, this.ranges.range);
     return this.nearHead(cursor, first, Math.min(target, first + span - 1), chainHead, target);
@@ -153,9 +154,7 @@ export class Syncer {
    * logs), so the handlers start on the first ones while the next are fetched; the rest of the
    * range's logs are carried to the next step.
    */
-  private async finalRange(from: number, to: number, chainHead: number, target: number): Promise<SyncStep> {
-    const carried = this.carry;
-    this.carry = null;
+  private async finalRange(from: number, to: number, chainHead: number, target: number, carried: Syncer['carry']): Promise<SyncStep> {
     let end: number;
     let matched: RpcLog[];
     if (carried && carried.from === from && carried.to <= to) ({ to: end, logs: matched } = carried);
@@ -166,12 +165,12 @@ export class Syncer {
     }
     const byBlock = groupByBlock(matched);
     let numbers = [...byBlock.keys()];
+    let left: Syncer['carry'] = null;
     const cut = cutAt(numbers, byBlock, Math.min(this.headBatch, this.ramp), this.ranges.targetLogs);
     if (cut < numbers.length) {
       const last = numbers[cut - 1]!;
-      const rest = matched.filter((l) => Number(BigInt(l.blockNumber)) > last);
+      left = { from: last + 1, to: end, logs: matched.filter((l) => Number(BigInt(l.blockNumber)) > last) };
       numbers = numbers.slice(0, cut);
-      this.carry = { from: last + 1, to: end, logs: rest };
       end = last;
     }
     const blocks = await this.blocksAt([...numbers, end], numbers);
@@ -182,11 +181,11 @@ export class Syncer {
       if (logsHere.some((l) => l.blockHash.toLowerCase() !== block.hash.toLowerCase())) {
         // the logs and the header came from different branches: a reorg beyond the window, or a lagging backend
         this.logger?.warn('logs and header disagree on a final block, refetching', { block: n });
-        this.carry = null;
         return { kind: 'idle', chainHead, reason: 'unsettled' };
       }
       synced.push(await this.synced(block, logsHere));
     }
+    this.carry = left;
     return { kind: 'batch', batch: { blocks: synced, headers: [], to: blockPtrOf(blocks.get(end)!) }, chainHead, target };
   }
 
