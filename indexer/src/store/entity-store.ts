@@ -15,6 +15,7 @@ import {
   StoreError,
   tableDdl,
   valueToSql,
+  type Column,
   type Layout,
   type Table,
 } from './layout.ts';
@@ -192,32 +193,12 @@ export class EntityStore implements EntityReader {
   }
 
   rowToEntity(t: Table, row: Record<string, unknown>): EntityData {
-    const data: EntityData = {};
-    for (const c of t.columns) {
-      if (c.field.name === 'id') {
-        data.id = idValue(t, row.id);
-        continue;
-      }
-      const value = sqlToValue(c, row[c.field.name]);
-      if (value) data[c.field.name] = value;
-    }
-    return data;
+    return columnsToEntity(t, (c) => row[c.field.name]);
   }
 
-  /** What reading back a row inserted with `params` gives (the columns' storage forms decoded alike). */
+  /** What reading back a row inserted with `params` ([block, ...columns]) gives. */
   #paramsToEntity(t: Table, params: unknown[]): EntityData {
-    const data: EntityData = {};
-    for (let i = 0; i < t.columns.length; i++) {
-      const c = t.columns[i]!;
-      const raw = params[i + 1];
-      if (c.field.name === 'id') {
-        data.id = idValue(t, raw);
-        continue;
-      }
-      const value = sqlToValue(c, raw);
-      if (value) data[c.field.name] = value;
-    }
-    return data;
+    return columnsToEntity(t, (_, i) => params[i + 1]);
   }
 
   /** Forget the remembered latest state if another connection has committed since it was read. */
@@ -495,6 +476,21 @@ export class EntityStore implements EntityReader {
 /** by the id as stored, so every spelling of a Bytes or Int8 id finds the same entry */
 function latestKey(t: Table, sqlId: unknown): string {
   return `${t.entity.name}\u0000${t.idKind === 'string' ? (sqlId as string) : idFromSql(t, sqlId)}`;
+}
+
+/** An entity from its columns' storage forms (`raw` gives each column's), null fields left out. */
+function columnsToEntity(t: Table, raw: (c: Column, i: number) => unknown): EntityData {
+  const data: EntityData = {};
+  for (let i = 0; i < t.columns.length; i++) {
+    const c = t.columns[i]!;
+    if (c.field.name === 'id') {
+      data.id = idValue(t, raw(c, i));
+      continue;
+    }
+    const value = sqlToValue(c, raw(c, i));
+    if (value) data[c.field.name] = value;
+  }
+  return data;
 }
 
 function idValue(t: Table, raw: unknown): Value {
