@@ -11,7 +11,7 @@ import { plainEntity } from '@hessian/subgraph/tests/helpers';
 import { startIndexer, type IndexerConfig, type RunningIndexer } from '../../src/indexer.ts';
 import { createLogger, silentLogger } from '../../src/log.ts';
 import { dumpOf, startHessianChain, waitFor, type HessianChain } from './helpers/hessian.ts';
-import { startFaultyProxy } from './helpers/faulty-proxy.ts';
+import { startCountingProxy } from './helpers/faulty-proxy.ts';
 import { SubgraphRuntime } from '../../src/runtime/runtime.ts';
 import { EventStore } from '../../src/sync/event-store.ts';
 
@@ -82,7 +82,7 @@ describe('startIndexer over the scripted history', () => {
   });
 
   test('while catching up, the next range is fetched while the handlers run the current one', async () => {
-    const proxy = await startFaultyProxy(h.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    const proxy = await startCountingProxy(h.chain.url);
     // handlers made slower from outside (the real ones still run), so that one batch outlasts several turns of the event loop
     const processBlockSync = SubgraphRuntime.prototype.processBlockSync;
     const append = EventStore.prototype.append;

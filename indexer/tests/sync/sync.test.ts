@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceLogs, startTokenChain, TRANSFER, type TokenChain } from './helpers/chain.ts';
 import { syncOnly } from './helpers/sync-loop.ts';
-import { startFaultyProxy } from './helpers/faulty-proxy.ts';
+import { startCountingProxy } from './helpers/faulty-proxy.ts';
 import { ReorgTooDeepError } from '../../src/sync/syncer.ts';
 
 let c: TokenChain;
@@ -158,7 +158,7 @@ describe('sync against a Hardhat node', () => {
     const start = (await c.head()) + 1;
     for (let i = 0; i < 10; i++) await c.mint(400 + i, 3n);
     await c.mine(5);
-    const proxy = await startFaultyProxy(c.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    const proxy = await startCountingProxy(c.chain.url);
     const s = syncOnly({ url: proxy.url }, options({ maxReorgDepth: 1000, dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: start }] }));
     try {
       await s.run();
@@ -179,7 +179,7 @@ describe('sync against a Hardhat node', () => {
   test('near the head a step is no wider than the log range: no block is fetched for nothing when the range shrinks', async () => {
     const start = (await c.head()) + 1;
     for (let i = 0; i < 11; i++) await c.mint(700 + i, 1n);
-    const proxy = await startFaultyProxy(c.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    const proxy = await startCountingProxy(c.chain.url);
     // a provider whose answers keep the log range at 3 blocks, well under the 100-block head batch
     const s = syncOnly({ url: proxy.url }, options({ maxReorgDepth: 1000, logRanges: { initialRange: 3, maxRange: 3 }, dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: start }] }));
     try {
@@ -202,7 +202,7 @@ describe('sync against a Hardhat node', () => {
     const start = (await c.head()) + 1;
     for (let i = 0; i < 10; i++) await c.mint(800 + i, 2n);
     for (let i = 0; i < 2; i++) await c.mint(820 + i, 2n);
-    const proxy = await startFaultyProxy(c.chain.url, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+    const proxy = await startCountingProxy(c.chain.url);
     const s = syncOnly({ url: proxy.url }, options({ maxReorgDepth: 2, headBatch: 3, dataSources: [{ address: c.address, topic0s: [TRANSFER], startBlock: start }] }));
     try {
       const head = await c.head();

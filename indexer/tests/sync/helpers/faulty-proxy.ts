@@ -56,6 +56,11 @@ const RANGE_MESSAGES = [
   () => ({ code: -32000, message: 'Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range' }),
 ];
 
+/** A proxy that injects no fault: it forwards every call and counts it (`calls`, `received`). */
+export function startCountingProxy(upstream: string): Promise<FaultyProxy> {
+  return startFaultyProxy(upstream, 1, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0, logRangeLimit: 1e9 });
+}
+
 export async function startFaultyProxy(upstream: string, seed: number, rates: Partial<FaultRates> = {}): Promise<FaultyProxy> {
   const r: FaultRates = { http503: 0.06, hang: 0.03, truncate: 0.06, reset: 0.03, rpcError: 0.04, nullBlock: 0.03, logRangeLimit: 4, ...rates };
   const random = prng(seed);
