@@ -10,7 +10,7 @@ import { LEADERBOARD } from '@hessian/dashboard/lib/queries';
 import { startIndexer, type RunningIndexer } from '@hessian/indexer';
 import { emptyResult, fmt, runSuite, suiteArgs } from '../lib/result.ts';
 import { benchDir, isInstalled } from '../lib/machine.ts';
-import { generateEvents, rpc, startBenchChain, type BenchChain } from '../lib/chain.ts';
+import { generateEvents, placeholderCid, rpc, startBenchChain, type BenchChain } from '../lib/chain.ts';
 import { graphql, retargetedBuild, type Workdir } from '../lib/indexer.ts';
 import { runNode } from '../lib/proc.ts';
 
@@ -82,8 +82,8 @@ function blockMaker(chain: BenchChain, models: number): () => Promise<void> {
   let n = 0;
   return async () => {
     n++;
-    const tag = keccak256(toUtf8Bytes(`graphql-bench:${n}`));
-    const data = chain.iface.encodeFunctionData('submitGradient', [1 + (n % models), `bafkrei${tag.slice(2, 54)}`, tag]);
+    const label = `graphql-bench:${n}`;
+    const data = chain.iface.encodeFunctionData('submitGradient', [1 + (n % models), placeholderCid(label), keccak256(toUtf8Bytes(label))]);
     const hash = await rpc<string>(url, 'eth_sendTransaction', [{ from: owners[n % owners.length], to: chain.address, data, gas: toBeHex(250_000) }]);
     const receipt = await rpc<{ status: string } | null>(url, 'eth_getTransactionReceipt', [hash]);
     if (receipt?.status !== '0x1') throw new Error(`the submission mined during the load did not succeed: ${JSON.stringify(receipt)}`);
