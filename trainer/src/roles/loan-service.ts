@@ -460,15 +460,13 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     return { deploymentId: d.deploymentId, doc, layout, w, disclosureKey };
   }
 
-  /** quotes and loan requests of the deployment still waiting for this service */
-  function pendingWork(id: number): { quotes: QuoteState[]; loans: LoanRequestState[] } {
-    const quotes = [...view.quotes.values()]
-      .filter((q) => q.deploymentId === id && !q.resultCid && !['answered', 'refused'].includes(journal.value.quotes[String(q.quoteId)]?.state ?? ''))
-      .sort((a, b) => a.quoteId - b.quoteId);
-    const loans = [...view.loans.values()]
-      .filter((l) => l.deploymentId === id && l.status === 'Pending' && !['done', 'manual'].includes(journal.value.loans[String(l.requestId)]?.state ?? ''))
-      .sort((a, b) => a.requestId - b.requestId);
-    return { quotes, loans };
+  /** whether a quote or loan request of the deployment still waits for this service */
+  function hasPendingWork(id: number): boolean {
+    const quoteSettled = (q: QuoteState) => Boolean(q.resultCid) || ['answered', 'refused'].includes(journal.value.quotes[String(q.quoteId)]?.state ?? '');
+    const loanSettled = (l: LoanRequestState) => l.status !== 'Pending' || ['done', 'manual'].includes(journal.value.loans[String(l.requestId)]?.state ?? '');
+    for (const q of view.quotes.values()) if (q.deploymentId === id && !quoteSettled(q)) return true;
+    for (const l of view.loans.values()) if (l.deploymentId === id && !loanSettled(l)) return true;
+    return false;
   }
 
   /** the query's public key, Galois keys and ciphertext, each bounded before download */
@@ -679,8 +677,7 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
       if (d.retired) {
         // the desk takes no new quote or loan request once retired, and the view holds every
         // event up to the retirement: what is pending now is all there will ever be
-        const work = pendingWork(id);
-        if (work.quotes.length === 0 && work.loans.length === 0) {
+        if (!hasPendingWork(id)) {
           s.finished = true;
           s.ctx = undefined;
           log.info('deployment retired and nothing left to answer or decide: no longer served', { deploymentId: id });
