@@ -66,32 +66,46 @@ function share(previous: unknown, next: unknown): unknown {
   return next;
 }
 
+// Both walks allocate only once something differs, and a list looks rows up by id only once a
+// row is not where it was: this runs on every answer of every live page.
 function shareRecord(previous: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  let same = Object.keys(previous).length === Object.keys(next).length;
-  let reused = false;
-  for (const [k, v] of Object.entries(next)) {
-    const kept = k in previous ? share(previous[k], v) : v;
-    if (kept !== previous[k] || !(k in previous)) same = false;
-    if (kept !== v) reused = true;
-    out[k] = kept;
+  let out: Record<string, unknown> | undefined;
+  let same = true;
+  let keys = 0;
+  for (const k in next) {
+    keys++;
+    const v = next[k];
+    const had = Object.hasOwn(previous, k);
+    const kept = had ? share(previous[k], v) : v;
+    if (!had || kept !== previous[k]) same = false;
+    if (kept !== v) (out ??= { ...next })[k] = kept;
   }
-  return same ? previous : reused ? out : next;
+  if (same) {
+    for (const _ in previous) keys--;
+    if (keys === 0) return previous;
+  }
+  return out ?? next;
 }
 
 function shareList(previous: unknown[], next: unknown[]): unknown[] {
-  const byId = new Map<unknown, unknown>();
-  for (const row of previous) if (isRecord(row) && 'id' in row) byId.set(row.id, row);
+  let byId: Map<unknown, unknown> | undefined;
+  let out: unknown[] | undefined;
   let same = previous.length === next.length;
-  let reused = false;
-  const out = next.map((row, i) => {
-    const match = isRecord(row) && 'id' in row ? byId.get(row.id) : previous[i];
+  for (let i = 0; i < next.length; i++) {
+    const row = next[i];
+    let match = previous[i];
+    if (isRecord(row) && 'id' in row && !(isRecord(match) && match.id === row.id)) {
+      if (!byId) {
+        byId = new Map();
+        for (const r of previous) if (isRecord(r) && 'id' in r) byId.set(r.id, r);
+      }
+      match = byId.get(row.id);
+    }
     const kept = match === undefined ? row : share(match, row);
     if (kept !== previous[i]) same = false;
-    if (kept !== row) reused = true;
-    return kept;
-  });
-  return same ? previous : reused ? out : next;
+    if (kept !== row) (out ??= next.slice())[i] = kept;
+  }
+  return same ? previous : (out ?? next);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

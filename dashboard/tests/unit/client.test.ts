@@ -60,6 +60,18 @@ describe('keepUnchanged', () => {
     expect(shorter.days[0]).toBe(prev.days[0]);
   });
 
+  it('keeps rows that moved (a new sort order), and tells a renamed field from an unchanged one', () => {
+    const prev = { rows: [{ id: 'a', v: 1 }, { id: 'b', v: 2 }, { id: 'c', v: 3 }] };
+    const next = { rows: structuredClone([prev.rows[2]!, prev.rows[0]!, prev.rows[1]!]) };
+    const out = keepUnchanged(prev, next);
+    expect(out).toEqual(next);
+    expect(out.rows).not.toBe(prev.rows);
+    expect(out.rows.map((r) => prev.rows.indexOf(r))).toEqual([2, 0, 1]);
+    // as many keys, other names: not the previous object
+    const renamed = keepUnchanged<Record<string, unknown>>({ x: { a: 1 } }, { x: { b: 1 } });
+    expect(renamed).toEqual({ x: { b: 1 } });
+  });
+
   it('takes a row whose id is new or whose shape changed, and null for an object that went away', () => {
     const prev = { a: { id: 'x', v: { k: 1 } }, list: [{ id: 'x', v: 1 }] };
     const out = keepUnchanged<{ a: unknown; list: unknown[] }>(prev, { a: null, list: [{ id: 'y', v: 1 }] });
