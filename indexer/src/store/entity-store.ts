@@ -213,7 +213,8 @@ export class EntityStore implements EntityReader {
   }
 
   #remember(key: string, latest: Latest | null): void {
-    // re-inserted at the end: the entities forgotten first are the ones unused longest
+    // re-inserted at the end: the entities forgotten first are the ones written or first read
+    // longest ago (a hit does not move an entry: a forgotten one costs one read to get back)
     this.#latest.delete(key);
     this.#latest.set(key, latest);
     if (this.#latest.size > LATEST_LIMIT) this.#latest.delete(this.#latest.keys().next().value!);
@@ -396,10 +397,6 @@ export class EntityStore implements EntityReader {
     });
   }
 
-  /**
-   * Read from the database each time (a prepared point read): another connection or process may
-   * be the writer, and a rolled-back batch must not leave a stale value behind.
-   */
   /**
    * Read from the database each time (a prepared point read): another connection or process may
    * be the writer, and a rolled-back batch must not leave a stale value behind.
