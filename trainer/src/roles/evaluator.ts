@@ -373,15 +373,11 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   const loop = runLoop(tick, {
     pollMs: cfg.pollMs ?? 1000,
     log,
+    journal,
     cleanup: () => {
-      journal.close();
       for (const c of contexts.values()) if (!('failed' in c)) freeCtx(c);
       contexts.clear();
     },
-  });
-  journal.onLockLost((err) => {
-    log.error('journal lock lost: stopping', { err });
-    loop.abort(err);
   });
   log.info('evaluator started', { account: address });
   return { address, events, journal, stop: () => loop.stop(), done: loop.done };

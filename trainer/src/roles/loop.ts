@@ -2,6 +2,7 @@
 // and errors logged without ending the daemon (a bad gradient or a dropped RPC connection must
 // not take down a long-running process).
 import type { Logger } from '../log.ts';
+import type { Journal } from '../state.ts';
 
 export interface LoopHandle {
   stop(): Promise<void>;
@@ -17,6 +18,11 @@ export interface LoopOptions {
   log: Logger;
   /** runs after the loop ends, stopped or done (frees resources) */
   cleanup?: () => void | Promise<void>;
+  /**
+   * the daemon's writable journal: losing its lock aborts the loop (done rejects with the
+   * JournalLockLostError), and it is closed once the loop has ended, after cleanup, however that went
+   */
+  journal?: Pick<Journal<unknown>, 'close' | 'onLockLost'>;
 }
 
 /** tick returns 'done' to end the loop */
@@ -49,13 +55,17 @@ export function runLoop(tick: () => Promise<void | 'done'>, opts: LoopOptions): 
       }
     } finally {
       stopped = true;
-      await opts.cleanup?.();
+      try {
+        await opts.cleanup?.();
+      } finally {
+        opts.journal?.close();
+      }
     }
     if (fatal) throw fatal;
   })();
   // whoever awaits done sees an abort; a caller that only stop()s is not an unhandled rejection
   done.catch(() => {});
-  return {
+  const handle: LoopHandle = {
     get stopped() {
       return stopped;
     },
@@ -74,4 +84,9 @@ export function runLoop(tick: () => Promise<void | 'done'>, opts: LoopOptions): 
       wake?.();
     },
   };
+  opts.journal?.onLockLost((err) => {
+    opts.log.error('journal lock lost: stopping', { err });
+    handle.abort(err);
+  });
+  return handle;
 }

@@ -446,16 +446,12 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const loop = runLoop(tick, {
     pollMs: cfg.pollMs ?? 1000,
     log,
+    journal,
     cleanup: async () => {
-      journal.close();
       for (const el of eligibility.values()) if (el.ok) freeCtx(el.ctx);
       eligibility.clear();
       await pool?.close();
     },
-  });
-  journal.onLockLost((err) => {
-    log.error('journal lock lost: stopping', { err });
-    loop.abort(err);
   });
   log.info('owner started', { account: address, rows: table.rows.length });
   return {

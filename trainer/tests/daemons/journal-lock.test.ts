@@ -156,12 +156,10 @@ test('a writer whose heartbeat stalled past the timeout loses its lock to the ne
   const file = tempJournal(t);
   const a = new Journal<{ n: number }>({ file, initial: () => ({ n: 0 }), lockStaleMs: 2_000 });
   a.update((d) => void (d.n = 1));
-  const loop = runLoop(async () => {}, { pollMs: 50, log: silentLogger, cleanup: () => a.close() });
+  // the daemons' wiring: the loop aborts when its journal's lock is lost
+  const loop = runLoop(async () => {}, { pollMs: 50, log: silentLogger, journal: a });
   const lost: Error[] = [];
-  a.onLockLost((err) => {
-    lost.push(err);
-    loop.abort(err);
-  });
+  a.onLockLost((err) => lost.push(err));
   const b = holder(file, { wait: true, staleMs: 2_000 });
   try {
     // a long computation on the main thread (a CKKS gradient): no heartbeat meanwhile
@@ -182,6 +180,23 @@ test('a writer whose heartbeat stalled past the timeout loses its lock to the ne
     await b.exit;
   }
   assert.ok(!existsSync(`${file}.lock`));
+});
+
+test('a daemon loop gives its journal back when it ends, even when its cleanup fails', async (t) => {
+  const file = tempJournal(t);
+  const a = open(file);
+  const loop = runLoop(async () => 'done', {
+    pollMs: 50,
+    log: silentLogger,
+    journal: a,
+    cleanup: () => {
+      throw new Error('worker pool would not close');
+    },
+  });
+  await assert.rejects(loop.done, /worker pool would not close/);
+  await assert.rejects(loop.stop(), /worker pool would not close/, 'a failed cleanup is not hidden by stop()');
+  assert.ok(!existsSync(`${file}.lock`), 'the lock is released');
+  open(file).close();
 });
 
 test('a holder record older than the lock (a previous holder\'s) is not shown as the holder', (t) => {
