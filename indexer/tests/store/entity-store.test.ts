@@ -201,13 +201,27 @@ test('cursor, failure and data persist across reopening a file database', () => 
   }
 });
 
-test('a second connection (another process serving queries) sees each commit', () => {
+/** Two stores on one database file, each with its own connection (two processes, in effect). */
+function withTwoConnections(fn: (a: EntityStore, b: EntityStore) => void): void {
   const dir = mkdtempSync(path.join(tmpdir(), 'hessian-store-'));
   try {
     const file = path.join(dir, 'index.db');
     const schema = parseSchema(SCHEMA);
-    const writer = new EntityStore(openDatabase(file), schema);
-    const reader = new EntityStore(openDatabase(file), schema);
+    const a = new EntityStore(openDatabase(file), schema);
+    const b = new EntityStore(openDatabase(file), schema);
+    try {
+      fn(a, b);
+    } finally {
+      a.db.close();
+      b.db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a second connection (another process serving queries) sees each commit', () =>
+  withTwoConnections((writer, reader) => {
     assert.equal(reader.getCursor(), null);
     writer.applyBlock(ptr(1), [pet('a', 1)]);
     assert.deepEqual(reader.getCursor(), ptr(1));
@@ -216,12 +230,7 @@ test('a second connection (another process serving queries) sees each commit', (
     writer.revertTo(ptr(1));
     assert.deepEqual(reader.getCursor(), ptr(1));
     assert.equal(val(reader.get('Pet', 'a'), 'age'), 1);
-    writer.db.close();
-    reader.db.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test("the project's schema.graphql builds a store", () => {
   const store = new EntityStore(openDatabase(':memory:'), loadSchema(path.join(root, 'schema.graphql')));
@@ -285,13 +294,8 @@ test('the latest state kept in memory never outlives a rollback, a revert or ano
   }, TypeError);
 });
 
-test('a store reading what another connection writes sees each commit through its memory of the latest state', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-store-'));
-  try {
-    const file = path.join(dir, 'index.db');
-    const schema = parseSchema(SCHEMA);
-    const a = new EntityStore(openDatabase(file), schema);
-    const b = new EntityStore(openDatabase(file), schema);
+test('a store reading what another connection writes sees each commit through its memory of the latest state', () =>
+  withTwoConnections((a, b) => {
     a.applyBlock(ptr(1), [pet('x', 1)]);
     assert.equal(val(b.get('Pet', 'x'), 'age'), 1);
     assert.equal(b.get('Pet', 'y'), null);
@@ -306,9 +310,4 @@ test('a store reading what another connection writes sees each commit through it
       a.dump().filter((r) => r.id === 'x').map((r) => [r.blockStart, r.blockEnd]),
       [[1, 2], [2, 3], [3, 4], [4, null]],
     );
-    a.db.close();
-    b.db.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
