@@ -37,6 +37,9 @@ test('deployment records: both files are read, the new one wins, and the service
   assert.deepEqual(Object.keys(all).sort(), ['fresh', 'old', 'resumed']);
   assert.equal(all.resumed!.state, 'deployed', 'the record finished in the new file wins over the prepared one');
   assert.equal(all.old!.deploymentId, 1);
+  // the daemon hands in its in-memory copy of the older map instead of the file being parsed again
+  assert.deepEqual(deploymentRecords(dir, loanServiceJournal(dir, { readOnly: true }).value.deployments ?? {}), all);
+  assert.deepEqual(Object.keys(deploymentRecords(dir, {})).sort(), ['fresh', 'resumed'], 'a given older map is used, not the file');
 
   // the daemon's writes keep the older map, so those deployments stay known
   loanServiceJournal(dir).update((j) => void (j.quotes['7'] = { deploymentId: 1, state: 'refused', reason: 'test' }));

@@ -137,9 +137,11 @@ export function deploymentJournal(stateDir: string, opts: { readOnly?: boolean }
   return recordsJournal<DeploymentJournal>(path.join(stateDir, 'loan-deployments.json'), ['deployments'], opts);
 }
 
-/** every deployment journaled in the state directory, keyed by service CID (older ones from loan-service.json) */
-export function deploymentRecords(stateDir: string): Record<string, DeploymentRecord> {
-  const legacy = loanServiceJournal(stateDir, { readOnly: true }).value.deployments ?? {};
+/**
+ * every deployment journaled in the state directory, keyed by service CID (older ones from
+ * loan-service.json; the service daemon, which holds that file, passes its own copy of them)
+ */
+export function deploymentRecords(stateDir: string, legacy = loanServiceJournal(stateDir, { readOnly: true }).value.deployments): Record<string, DeploymentRecord> {
   return { ...legacy, ...deploymentJournal(stateDir, { readOnly: true }).value.deployments };
 }
 
@@ -434,7 +436,7 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     for (const id of cfg.deploymentIds ?? []) {
       const [d] = await desk.queryEvents('ModelDeployed', [id]);
       if (d && d.service.toLowerCase() !== me) throw new Error(`deployment ${id} is served by ${d.service}, not by this account (${address})`);
-      if (!d && !Object.values(deploymentRecords(cfg.stateDir)).some((r) => r.deploymentId === id)) {
+      if (!d && !Object.values(deploymentRecords(cfg.stateDir, journal.value.deployments ?? {})).some((r) => r.deploymentId === id)) {
         throw new Error(`no deployment ${id} on the LoanDesk at ${desk.config.address}, nor in ${cfg.stateDir}`);
       }
     }
@@ -667,8 +669,10 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     view.applyAll(await watcher.poll());
     let unsettled = 0;
     let records: Record<string, DeploymentRecord> | undefined;
-    // re-read each tick that needs it: `hessian loan deploy` adds records while this runs
-    const currentRecords = () => (records ??= deploymentRecords(cfg.stateDir));
+    // re-read each tick that needs it: `hessian loan deploy` adds records while this runs. Older
+    // records in loan-service.json are this daemon's own journal, which nobody else writes and
+    // which grows with every quote: taken from memory, not parsed again each poll
+    const currentRecords = () => (records ??= deploymentRecords(cfg.stateDir, journal.value.deployments ?? {}));
     for (const d of [...view.deployments.values()].filter(wanted).sort((a, b) => a.deploymentId - b.deploymentId)) {
       const id = d.deploymentId;
       let s = served.get(id);
