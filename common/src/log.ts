@@ -148,6 +148,7 @@ export const silentLogger: Logger = {
 
 export function parseLogLevel(v: string | undefined, fallback: LogLevel = 'info'): LogLevel {
   if (v === undefined || v === '') return fallback;
-  if (v in LEVELS) return v as LogLevel;
+  // own keys only: `in` also accepts inherited names (toString, constructor), which would log everything
+  if (Object.hasOwn(LEVELS, v)) return v as LogLevel;
   throw new Error(`invalid log level "${v}": expected one of ${Object.keys(LEVELS).join(', ')}`);
 }

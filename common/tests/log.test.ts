@@ -52,5 +52,6 @@ test('log levels parse with a fallback and refuse typos', () => {
   assert.equal(parseLogLevel('', 'warn'), 'warn');
   assert.equal(parseLogLevel('debug'), 'debug');
   assert.throws(() => parseLogLevel('verbose'), /invalid log level "verbose"/);
+  for (const inherited of ['toString', 'constructor', '__proto__']) assert.throws(() => parseLogLevel(inherited), /invalid log level/, inherited);
   silentLogger.child({ a: 1 }).error('dropped');
 });
