@@ -68,10 +68,11 @@ export class Syncer {
   private readonly matches?: (log: RpcLog, blockNumber: number) => boolean;
   private readonly logger?: Logger;
   private readonly metrics?: IndexerMetrics;
-  // A final range's logs beyond what one step hands over: the next step, and only that one, may
-  // start there without asking eth_getLogs again (`from` is the first block they cover, `to` the
-  // range's end). Every step takes it, so a step that does not continue the range drops it.
-  private carry: { from: number; to: number; logs: RpcLog[] } | null = null;
+  // A final range's logs beyond what one step hands over, grouped by block: the next step, and
+  // only that one, may start there without asking eth_getLogs again (`from` is the first block
+  // they cover, `to` the range's end). Every step takes it, so a step that does not continue the
+  // range drops it.
+  private carry: { from: number; to: number; byBlock: Map<number, RpcLog[]> } | null = null;
   private lastHead: { number: number; at: number } | null = null;
   // Steps start small and double up to headBatch: the handlers get their first blocks after a
   // short fetch instead of a full one, and the pipeline fills from there.
@@ -156,28 +157,35 @@ export class Syncer {
    */
   private async finalRange(from: number, to: number, chainHead: number, target: number, carried: Syncer['carry']): Promise<SyncStep> {
     let end: number;
-    let matched: RpcLog[];
-    if (carried && carried.from === from && carried.to <= to) ({ to: end, logs: matched } = carried);
+    let byBlock: Map<number, RpcLog[]>;
+    if (carried && carried.from === from && carried.to <= to) ({ to: end, byBlock } = carried);
     else {
       const fetched = await this.ranges.fetch(from, to);
       end = fetched.to;
-      matched = this.match(fetched.logs);
+      byBlock = groupByBlock(this.match(fetched.logs));
     }
-    const byBlock = groupByBlock(matched);
-    let numbers = [...byBlock.keys()];
+    // this step's share: the first blocks with logs, at most `ramp` of them and about one log
+    // range's worth of logs; the others stay grouped in the carry (taking them out is O(share),
+    // so a range of many steps is not re-filtered and re-grouped once per step)
+    const taken: Array<[number, RpcLog[]]> = [];
+    let count = 0;
+    for (const entry of byBlock) {
+      taken.push(entry);
+      count += entry[1].length;
+      if (taken.length >= Math.min(this.headBatch, this.ramp) || count >= this.ranges.targetLogs) break;
+    }
     let left: Syncer['carry'] = null;
-    const cut = cutAt(numbers, byBlock, Math.min(this.headBatch, this.ramp), this.ranges.targetLogs);
-    if (cut < numbers.length) {
-      const last = numbers[cut - 1]!;
-      left = { from: last + 1, to: end, logs: matched.filter((l) => Number(BigInt(l.blockNumber)) > last) };
-      numbers = numbers.slice(0, cut);
+    if (taken.length < byBlock.size) {
+      for (const [n] of taken) byBlock.delete(n);
+      const last = taken.at(-1)![0];
+      left = { from: last + 1, to: end, byBlock };
       end = last;
     }
+    const numbers = taken.map(([n]) => n);
     const blocks = await this.blocksAt([...numbers, end], numbers);
     const synced: SyncedBlock[] = [];
-    for (const n of numbers) {
+    for (const [n, logsHere] of taken) {
       const block = blocks.get(n)!;
-      const logsHere = byBlock.get(n)!;
       if (logsHere.some((l) => l.blockHash.toLowerCase() !== block.hash.toLowerCase())) {
         // the logs and the header came from different branches: a reorg beyond the window, or a lagging backend
         this.logger?.warn('logs and header disagree on a final block, refetching', { block: n });
@@ -323,16 +331,6 @@ export class Syncer {
 /** The node's answers do not fit together yet (a reorg under way); the step is simply retried. */
 export class UnsettledError extends Error {
   override name = 'UnsettledError';
-}
-
-/** How many of `numbers` (blocks with logs, ascending) one step takes: at most `maxBlocks`, and stops once `maxLogs` is reached. */
-function cutAt(numbers: number[], byBlock: Map<number, RpcLog[]>, maxBlocks: number, maxLogs: number): number {
-  let logs = 0;
-  for (let k = 0; k < numbers.length; k++) {
-    logs += byBlock.get(numbers[k]!)!.length;
-    if (k + 1 >= maxBlocks || logs >= maxLogs) return k + 1;
-  }
-  return numbers.length;
 }
 
 function groupByBlock(logs: RpcLog[]): Map<number, RpcLog[]> {
