@@ -32,7 +32,6 @@ export class Journal<T> {
   private doc: T;
   private readonly readOnly: boolean;
   private readonly lock: WriterLock | undefined;
-  closed = false;
 
   /** a writable journal is refused (JournalLockedError) while another writer holds the file */
   constructor(opts: JournalOptions<T>) {
@@ -90,7 +89,6 @@ export class Journal<T> {
    */
   close(): void {
     this.lock?.release();
-    this.closed = true;
   }
 
   /** a writer whose lock was taken over: called once, so a daemon stops instead of carrying on */
@@ -101,8 +99,7 @@ export class Journal<T> {
   /** applies a change and makes it durable before returning */
   update(change: (doc: T) => void): void {
     if (this.readOnly) throw new Error(`journal ${this.file} was opened read-only`);
-    // a lock lost before close() (the daemon stopped because of it) says so rather than "closed"
-    if (this.closed && !this.lock?.lost) throw new Error(`journal ${this.file} was closed`);
+    // refuses a closed journal, and a lost lock (even after close()) says so rather than "closed"
     this.lock!.assertHeld();
     const next = structuredClone(this.doc);
     change(next);

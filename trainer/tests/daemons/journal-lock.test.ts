@@ -172,6 +172,7 @@ test('a writer whose heartbeat stalled past the timeout loses its lock to the ne
     await assert.rejects(loop.done, JournalLockLostError);
     await loop.stop();
     a.close();
+    assert.throws(() => a.update((d) => void (d.n = 99)), JournalLockLostError, 'closed after losing its lock: still says the lock was lost');
     assert.ok(existsSync(`${file}.lock`), 'the new holder\'s lock is left alone');
     assert.equal((JSON.parse(readFileSync(`${file}.holder`, 'utf8')) as { pid: number }).pid, held);
     assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { n: number }).n, 2, 'the stale writer wrote nothing after the takeover');
