@@ -12,7 +12,7 @@ import { JsonRpcClient } from '@hessian/indexer/sync/rpc';
 import type { EntityChange, EntityData, EntityReader, RpcBlock, RpcLog, Value } from '@hessian/indexer/types';
 import type { Expected } from './expected.ts';
 import { runHistory, type HistoryRecord } from './history.ts';
-import { retargetBuild } from '../scripts/render-manifest.ts';
+import { deploymentTarget, retargetBuild } from '../scripts/render-manifest.ts';
 
 export const subgraphDir = path.dirname(import.meta.dirname);
 export const buildDir = path.join(subgraphDir, 'build');
@@ -128,13 +128,12 @@ export async function indexHistory(reader: EntityReader, onBlock: (chainBlock: C
   };
   try {
     const record = await runHistory(chain.url);
-    const { ModelRepository: repo, LoanDesk: desk } = record.deployment.contracts;
-    if (!desk) throw new Error('the history deployment has no LoanDesk');
+    const target = deploymentTarget(record.deployment);
+    if (!target.loanDesk) throw new Error('the history deployment has no LoanDesk');
     workDir = await mkdtemp(path.join(tmpdir(), 'hessian-subgraph-'));
-    const loanDesk = { address: desk.address, startBlock: desk.startBlock };
-    await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock, loanDesk }, path.join(workDir, 'build'));
+    await retargetBuild(buildDir, target, path.join(workDir, 'build'));
     const subgraph = loadSubgraph(path.join(workDir, 'build'));
-    const from = Math.min(repo.startBlock, desk.startBlock);
+    const from = Math.min(target.startBlock, target.loanDesk.startBlock);
     const blocks = await fetchChain(chain.url, [record.repository, record.loanDesk], from, record.lastBlock);
     for (const chainBlock of blocks) onBlock(chainBlock, await subgraph.runtime.processBlock(chainBlock.block, chainBlock.logs, reader));
     return { chain, record, blocks, subgraph, stop };
