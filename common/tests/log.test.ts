@@ -53,5 +53,7 @@ test('log levels parse with a fallback and refuse typos', () => {
   assert.equal(parseLogLevel('debug'), 'debug');
   assert.throws(() => parseLogLevel('verbose'), /invalid log level "verbose"/);
   for (const inherited of ['toString', 'constructor', '__proto__']) assert.throws(() => parseLogLevel(inherited), /invalid log level/, inherited);
+  // the silent logger stays silent through children (and needs no sink)
+  assert.equal(silentLogger.child({ a: 1 }), silentLogger);
   silentLogger.child({ a: 1 }).error('dropped');
 });
