@@ -26,7 +26,7 @@ import { decryptGradient, gradientRejection } from '../he/gradient.ts';
 import { maxCiphertextBytes } from '../he/codec.ts';
 import { evaluateMetric, metricToScore } from '../ml/metrics.ts';
 import { applyGradient, predict } from '../ml/models.ts';
-import { closeOnError, recordsJournal } from '../state.ts';
+import { recordsJournal } from '../state.ts';
 import type { Journal } from '../state.ts';
 import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
@@ -113,7 +113,8 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   const me = address.toLowerCase();
   const events = new EventEmitter<EvaluatorEvents>();
   const journal = recordsJournal<EvaluatorJournal>(path.join(cfg.stateDir, `evaluator-${me}.json`), ['evaluations']);
-  const watcher = await closeOnError(journal, () => new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations }));
+  // nothing from here to runLoop can throw, so no failed start can keep the journal's lock
+  const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations });
   const view = new RepositoryView();
   /** retryAt: a model that could not be loaded (content unreachable, data missing) is tried again later */
   const contexts = new Map<number, ModelCtx | { failed: string; retryAt: number }>();
