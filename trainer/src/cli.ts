@@ -527,6 +527,14 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
       if (eth(o, 'amount') === undefined) throw new UsageError('--amount is required');
     }
     if (cmd === 'decide' && o.request !== undefined && Boolean(o.approve) === Boolean(o.decline)) throw new UsageError('--request needs exactly one of --approve or --decline');
+    if (cmd === 'decide' && o.request !== undefined) id(o, 'request');
+    const rate = cmd === 'decide' ? num(o, 'rate', { int: true, min: 1 }) : undefined;
+    if (cmd === 'decide' && o.request !== undefined && o.approve && rate === undefined) throw new UsageError('--approve needs --rate (basis points)');
+    const deploymentIds = cmd === 'decide' ? list(o, 'deployment')?.map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--deployment must be deployment ids, got '${v}'`);
+      return n;
+    }) : undefined;
     const wallet = await account(o, env, log);
     desk = await LoanDeskClient.connect(await loanDeskConfig(o), wallet);
     const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', lenderSide ? 'lender' : 'borrower'));
@@ -569,18 +577,11 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
       case 'decide': {
         if (o.request !== undefined) {
           const approved = Boolean(o.approve);
-          const rate = num(o, 'rate', { int: true, min: 1 });
-          if (approved && rate === undefined) throw new UsageError('--approve needs --rate (basis points)');
           const amount = eth(o, 'amount');
           const res = await decideManually({ desk, stateDir, log }, { requestId: id(o, 'request'), approved, ...(amount !== undefined ? { amount } : {}), ...(rate !== undefined ? { rateBps: rate } : {}) });
           stdout.write(asJson ? jsonLine({ requestId: id(o, 'request'), approved, tx: res.txHash }) : `loan request ${id(o, 'request')} ${approved ? `approved at ${apr(rate!)}` : 'declined'} by hand\n  tx ${res.txHash}\n`);
           return 0;
         }
-        const deploymentIds = list(o, 'deployment')?.map((v) => {
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 1) throw new UsageError(`--deployment must be deployment ids, got '${v}'`);
-          return n;
-        });
         const stop = io.stopSignal ? { promise: io.stopSignal, dispose() {} } : shutdownSignal();
         try {
           const handle = await startLoanService({ desk, store: await openStore(), stateDir, ...(deploymentIds ? { deploymentIds } : {}), once: Boolean(o.once), pollMs, log });

@@ -287,6 +287,16 @@ test('the CLI: deploy with a pricing file, quote and request with --json, a deci
   const bad = await run(['request', '--quote', '1'], sc.chain.keys[8]!);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--amount is required/);
+  // the daemon's and the manual decision's flags too, before the node is even asked (a dead RPC here)
+  for (const [args, message] of [
+    [['decide', '--deployment', '1,x'], /--deployment must be deployment ids, got 'x'/],
+    [['decide', '--request', '1', '--approve'], /--approve needs --rate/],
+    [['decide', '--request', 'one', '--decline'], /--request must be an integer >= 1, got 'one'/],
+  ] as const) {
+    const early = await run([...args, '--rpc', 'http://127.0.0.1:1', '--state-dir', lenderDir()], lenderKey);
+    assert.equal(early.code, 2, early.err);
+    assert.match(early.err, message);
+  }
   const badPricing = path.join(sc.dir, 'bad-pricing.json');
   writeFileSync(badPricing, JSON.stringify({ ...DEFAULT_PRICING, lossGivenDefault: 7 }));
   const refused = await run(['deploy', '--model', String(modelId), '--pricing', badPricing, '--state-dir', lenderDir()], lenderKey);
