@@ -46,6 +46,12 @@ const CHUNK = 64;
 class Redactor {
   /** lower-cased secret strings */
   readonly secrets = new Set<string>();
+  /**
+   * lower-cased aligned CHUNK-long pieces of the long secrets. Looked up by each CHUNK-long window
+   * of a string rather than searched for one by one: a serialized CKKS key has thousands of pieces,
+   * and searching for each made every record cost time in proportion to the key's size.
+   */
+  readonly chunks = new Set<string>();
 
   add(secret: string | Uint8Array): void {
     if (typeof secret === 'string') {
@@ -61,19 +67,28 @@ class Redactor {
   private addString(s: string): void {
     if (s.length < MIN_SECRET_CHARS) return;
     this.secrets.add(s.toLowerCase());
-    if (s.length > 2 * CHUNK) for (let i = 0; i + CHUNK <= s.length; i += CHUNK) this.secrets.add(s.slice(i, i + CHUNK).toLowerCase());
+    if (s.length > 2 * CHUNK) for (let i = 0; i + CHUNK <= s.length; i += CHUNK) this.chunks.add(s.slice(i, i + CHUNK).toLowerCase());
   }
 
   scrubString(s: string): string {
     if (s.length < MIN_SECRET_CHARS) return s;
     let out = s;
+    // hex may be printed in either case, so match without regard to case
     let lower = s.toLowerCase();
-    for (const secret of this.secrets) {
-      // hex may be printed in either case, so match without regard to case
-      if (!lower.includes(secret)) continue;
+    const scrub = (secret: string) => {
+      if (!lower.includes(secret)) return;
       out = out.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
       lower = out.toLowerCase();
+    };
+    // whole secrets first, so a whole leak becomes one [redacted] rather than one per piece
+    for (const secret of this.secrets) scrub(secret);
+    if (this.chunks.size === 0 || lower.length < CHUNK) return out;
+    const found = new Set<string>();
+    for (let i = 0; i + CHUNK <= lower.length; i++) {
+      const window = lower.slice(i, i + CHUNK);
+      if (this.chunks.has(window)) found.add(window);
     }
+    for (const chunk of found) scrub(chunk);
     return out;
   }
 

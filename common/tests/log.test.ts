@@ -47,6 +47,23 @@ test('secrets never reach the sink: named fields, registered values (hex and bas
   assert.match(String(r.msg), /loaded \[redacted\]/);
 });
 
+test('a long secret (a serialized key) is scrubbed whole as one mark, and any leaked run of 128 characters of it too', () => {
+  const s = sink();
+  const log = createLogger({ write: s.write });
+  const key = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff)).toString('base64');
+  const hexKey = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 31 + 7) & 0xff)).toString('hex');
+  log.addSecret(key);
+  log.addSecret(hexKey);
+  log.info(`whole ${key} end`, { hex: `x${hexKey.slice(101, 101 + 128).toUpperCase()}y` });
+  for (const offset of [0, 1, 63, 1234, key.length - 130]) log.info('fragment', { detail: `near ${key.slice(offset, offset + 130)} in file` });
+  const [whole, ...fragments] = s.records();
+  assert.equal(whole!.msg, 'whole [redacted] end');
+  assert.match(String(whole!.hex), /^x[0-9A-F]*\[redacted\][0-9A-F]*y$/);
+  const text = s.lines.join('\n');
+  for (let i = 0; i + 64 <= key.length; i += 16) assert.ok(!text.includes(key.slice(i, i + 64)), `64 characters of the key at ${i} leaked`);
+  for (const r of fragments) assert.match(String(r.detail), /^near .*\[redacted\].* in file$/);
+});
+
 test('log levels parse with a fallback and refuse typos', () => {
   assert.equal(parseLogLevel(undefined), 'info');
   assert.equal(parseLogLevel('', 'warn'), 'warn');
