@@ -2,7 +2,8 @@
 // up/down/failed), kept fresh by polling `_meta`; pages refetch when `tick` moves.
 import type { ApolloClient, DocumentNode, OperationVariables } from '@apollo/client';
 import { blockVars, createClient, errorMessage, keepUnchanged, runQuery } from './client.ts';
-import type { DashboardConfig } from './config.ts';
+import { tokenInfo, type DashboardConfig } from './config.ts';
+import type { TokenInfo } from './format.ts';
 import { META } from './queries.ts';
 import type { Meta } from './types.ts';
 
@@ -84,6 +85,11 @@ export function start(config: DashboardConfig): void {
   clearTimeout(timer);
   void poll();
   if (config.wsEndpoint) void subscribeHeads(config.wsEndpoint).catch(() => {});
+}
+
+/** A token's symbol and decimals from the loaded config (before it loads: the built-in defaults). */
+export function tokenOf(address: string): TokenInfo {
+  return tokenInfo(app.config ?? { tokens: {} }, address);
 }
 
 /**
