@@ -471,74 +471,80 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       let prefetched: Promise<SyncStep> | null = null;
       let announced = false;
       let unsettled = 0;
-      while (!stop.signal.aborted) {
-        try {
-          let step: SyncStep;
-          if (prefetched) {
-            const p = prefetched;
+      // every exit (stop, a handler failure, a fatal error) waits for a prefetch in flight: stop()
+      // closes the database next, under a step that may still be running
+      try {
+        while (!stop.signal.aborted) {
+          try {
+            let step: SyncStep;
+            if (prefetched) {
+              const p = prefetched;
+              prefetched = null;
+              step = await p.catch(() => syncer.step());
+              // it was fetched from the head just committed; a reorg or idle verdict is asked again
+              if (step.kind !== 'batch') step = await syncer.step();
+            } else step = await syncer.step();
+            attempt = 0;
+            if (step.kind !== 'idle' || step.reason === 'synced') state.syncError = null;
+            state.chainHead = step.chainHead;
+            if (step.kind === 'batch') {
+              if (!state.synced && !announced) {
+                announced = true;
+                logger.info('indexing', { from: (store.getCursor()?.number ?? syncer.startBlock - 1) + 1, chainHead: step.chainHead, target: step.target });
+              }
+              // near the head too: the prefetch links its blocks to this batch's last one, and if
+              // this batch is not committed after all (a handler failure) it is dropped
+              if (step.batch.to.number < step.target) {
+                prefetched = syncer.step(step.batch.to);
+                prefetched.catch(() => {});
+              }
+              if (!(await applyBatch(step.batch))) {
+                const f = store.getFailed()!;
+                rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
+                return;
+              }
+              state.atHead = step.batch.to.number >= step.target;
+              if (!state.synced && state.atHead) markSynced();
+              else if (!state.atHead) maybeLogProgress(step.chainHead);
+            } else if (step.kind === 'reorg') {
+              store.transaction(() => {
+                events.revertTo(step.forkPoint);
+                store.revertTo(step.forkPoint);
+              });
+              metrics.reorgs.inc();
+              metrics.reorgDepth.observe(step.depth);
+              logger.warn('reverted a chain reorganisation', { forkPoint: step.forkPoint?.number ?? null, depth: step.depth });
+              refreshGauges();
+            } else {
+              unsettled = step.reason === 'unsettled' ? unsettled + 1 : 0;
+              if (unsettled > 0 && unsettled % 20 === 0) {
+                // a node whose headers never link up (or whose logs name other blocks) would loop here silently
+                state.syncError = `the node's answers keep disagreeing (parent hashes or log block hashes) after ${unsettled} attempts`;
+                logger.warn('the node keeps answering inconsistently; retrying', { attempts: unsettled });
+              }
+              if (step.reason === 'synced') state.atHead = true;
+              if (step.reason === 'synced' && !state.synced) markSynced();
+              refreshGauges();
+              await sleep(step.reason === 'synced' ? pollIntervalMs : Math.min(pollIntervalMs, 250), stop.signal);
+            }
+          } catch (err) {
+            // a prefetch started from a batch that did not commit would continue from the wrong head;
+            // it is let finish first so that two steps never run at once
+            const abandoned = prefetched;
             prefetched = null;
-            step = await p.catch(() => syncer.step());
-            // it was fetched from the head just committed; a reorg or idle verdict is asked again
-            if (step.kind !== 'batch') step = await syncer.step();
-          } else step = await syncer.step();
-          attempt = 0;
-          if (step.kind !== 'idle' || step.reason === 'synced') state.syncError = null;
-          state.chainHead = step.chainHead;
-          if (step.kind === 'batch') {
-            if (!state.synced && !announced) {
-              announced = true;
-              logger.info('indexing', { from: (store.getCursor()?.number ?? syncer.startBlock - 1) + 1, chainHead: step.chainHead, target: step.target });
-            }
-            // near the head too: the prefetch links its blocks to this batch's last one, and if
-            // this batch is not committed after all (a handler failure) it is dropped
-            if (step.batch.to.number < step.target) {
-              prefetched = syncer.step(step.batch.to);
-              prefetched.catch(() => {});
-            }
-            if (!(await applyBatch(step.batch))) {
-              const f = store.getFailed()!;
-              rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
-              return;
-            }
-            state.atHead = step.batch.to.number >= step.target;
-            if (!state.synced && state.atHead) markSynced();
-            else if (!state.atHead) maybeLogProgress(step.chainHead);
-          } else if (step.kind === 'reorg') {
-            store.transaction(() => {
-              events.revertTo(step.forkPoint);
-              store.revertTo(step.forkPoint);
-            });
-            metrics.reorgs.inc();
-            metrics.reorgDepth.observe(step.depth);
-            logger.warn('reverted a chain reorganisation', { forkPoint: step.forkPoint?.number ?? null, depth: step.depth });
-            refreshGauges();
-          } else {
-            unsettled = step.reason === 'unsettled' ? unsettled + 1 : 0;
-            if (unsettled > 0 && unsettled % 20 === 0) {
-              // a node whose headers never link up (or whose logs name other blocks) would loop here silently
-              state.syncError = `the node's answers keep disagreeing (parent hashes or log block hashes) after ${unsettled} attempts`;
-              logger.warn('the node keeps answering inconsistently; retrying', { attempts: unsettled });
-            }
-            if (step.reason === 'synced') state.atHead = true;
-            if (step.reason === 'synced' && !state.synced) markSynced();
-            refreshGauges();
-            await sleep(step.reason === 'synced' ? pollIntervalMs : Math.min(pollIntervalMs, 250), stop.signal);
+            await abandoned?.catch(() => {});
+            if (err instanceof AbortedError || stop.signal.aborted) break;
+            if (err instanceof ReorgTooDeepError || (err instanceof RpcError && !isTransient(err))) throw err;
+            if (!(err instanceof UnsettledError || err instanceof TransportError || isTransient(err))) throw err;
+            const wait = rpc.backoff(Math.min(attempt++, 6));
+            // one failed step is routine with public endpoints; several in a row are an outage
+            if (attempt >= 3) state.syncError = (err as Error).message;
+            logger.warn('sync step failed, retrying', { error: (err as Error).message, attempt, waitMs: Math.round(wait) });
+            await sleep(wait, stop.signal).catch(() => {});
           }
-        } catch (err) {
-          // a prefetch started from a batch that did not commit would continue from the wrong head;
-          // it is let finish first so that two steps never run at once
-          const abandoned = prefetched;
-          prefetched = null;
-          await abandoned?.catch(() => {});
-          if (err instanceof AbortedError || stop.signal.aborted) break;
-          if (err instanceof ReorgTooDeepError || (err instanceof RpcError && !isTransient(err))) throw err;
-          if (!(err instanceof UnsettledError || err instanceof TransportError || isTransient(err))) throw err;
-          const wait = rpc.backoff(Math.min(attempt++, 6));
-          // one failed step is routine with public endpoints; several in a row are an outage
-          if (attempt >= 3) state.syncError = (err as Error).message;
-          logger.warn('sync step failed, retrying', { error: (err as Error).message, attempt, waitMs: Math.round(wait) });
-          await sleep(wait, stop.signal).catch(() => {});
         }
+      } finally {
+        await prefetched?.catch(() => {});
       }
     };
 
