@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecisionReason } from '@hessian/contracts';
+import { DecisionReason, MAX_RATE_BPS, MAX_TERM_DAYS } from '@hessian/contracts';
 import { MetadataError } from '../src/metadata.ts';
 import { DEFAULT_PRICING, PricingError, decisionReasonCode, priceLoan, probabilityOfDefault, validatePricingRule } from '../src/loan/pricing.ts';
 
@@ -78,6 +78,9 @@ test('validatePricingRule: accepts the default, names every bad field', () => {
   bad({ maxAmount: '9'.repeat(78) }, /maxAmount: does not fit in uint256/);
   bad({ costOfFundsBps: 1.5 }, /costOfFundsBps/);
   bad({ maxTermDays: 0 }, /maxTermDays/);
+  // requestLoan reverts InvalidTerm beyond the contract's MAX_TERM_DAYS: a rule may not promise more
+  bad({ maxTermDays: MAX_TERM_DAYS + 1 }, /maxTermDays/);
+  bad({ maxRateBps: MAX_RATE_BPS + 1 }, /maxRateBps/);
   bad({ surprise: 1 }, /Unrecognized key/);
   assert.throws(() => validatePricingRule({ costOfFundsBps: 400 }), /marginBps: Required/);
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DecisionReason } from '@hessian/contracts';
+import { DecisionReason, MAX_RATE_BPS, MAX_TERM_DAYS } from '@hessian/contracts';
 import { MetadataError } from '../metadata.ts';
 
 /**
@@ -39,7 +39,8 @@ export const DEFAULT_PRICING: PricingRule = {
   maxTermDays: 1825,
 };
 
-const bps = z.number().int().min(0).max(100_000);
+// the LoanDesk's own bounds: a rule beyond them would price loans the contract refuses to record
+const bps = z.number().int().min(0).max(MAX_RATE_BPS);
 
 export const pricingRuleSchema = z.object({
   costOfFundsBps: bps,
@@ -51,7 +52,7 @@ export const pricingRuleSchema = z.object({
   rateStepBps: z.number().int().min(1).max(10_000),
   // 78 digits covers uint256
   maxAmount: z.string().regex(/^[1-9][0-9]{0,77}$/, 'must be a positive integer in base units, as a decimal string'),
-  maxTermDays: z.number().int().min(1).max(36_500),
+  maxTermDays: z.number().int().min(1).max(MAX_TERM_DAYS),
 }).strict().superRefine((r, ctx) => {
   if (r.minRateBps > r.maxRateBps) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['minRateBps'], message: `${r.minRateBps} exceeds maxRateBps ${r.maxRateBps}` });
   if (/^[0-9]+$/.test(r.maxAmount) && BigInt(r.maxAmount) >= 2n ** 256n) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maxAmount'], message: 'does not fit in uint256' });
