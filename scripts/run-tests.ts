@@ -35,6 +35,7 @@ const steps: Step[] = [
   { name: 'dashboard: browser', cmd: npm('run', 'test:browser', '-w', '@hessian/dashboard') },
   { name: 'e2e: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/test'), build: true },
   { name: 'e2e', cmd: npm('test', '-w', '@hessian/test') },
+  { name: 'bench: typecheck', cmd: ['npx', 'tsc', '-p', 'bench/tsconfig.json'], build: true },
   // benchmarks are not tests: this only checks every suite still runs, at a tiny size
   { name: 'bench: smoke', cmd: ['node', 'bench/run.ts', '--smoke'], build: true },
 ];

@@ -24,15 +24,21 @@ interface EngineRun {
   error?: string;
 }
 
-const SETS = {
+interface EventSet {
+  events: number;
+  blocks: number;
+  label: string;
+}
+
+const SETS: Record<string, EventSet> = {
   B: { events: 20_000, blocks: 200, label: 'B: 20,000 events in 200 blocks' },
   C: { events: 2_000, blocks: 2_000, label: 'C: 2,000 events in 2,000 blocks (one per block)' },
   D: { events: 200_000, blocks: 1_000, label: 'D: 200,000 events in 1,000 blocks' },
-} as const;
-const SMOKE_SETS = {
+};
+const SMOKE_SETS: Record<string, EventSet> = {
   B: { events: 100, blocks: 2, label: 'B (smoke): 100 events in 2 blocks' },
   C: { events: 20, blocks: 20, label: 'C (smoke): 20 events in 20 blocks' },
-} as const;
+};
 
 const engines = path.join(benchDir, 'engines');
 const copy = (c: RpcCounter) => ({ calls: c.calls, httpRequests: c.httpRequests, byMethod: { ...c.byMethod } });
@@ -48,7 +54,7 @@ await runSuite(async () => {
   const r = emptyResult('backfill', 'Indexer backfill: Hessian vs the JSON-RPC floor vs Ponder');
   if (!ponder) r.notes.push(`Skipped Ponder: ${smoke ? 'smoke run (the bench-only peers are optional there)' : 'ponder/viem are not installed in bench/node_modules (`cd bench && npm ci`)'}.`);
   const summary: Record<string, unknown> = {};
-  for (const key of Object.keys(sets) as (keyof typeof sets)[]) {
+  for (const key of Object.keys(sets)) {
     if (!wanted.includes(key)) continue;
     const set = sets[key];
     const chain = await startBenchChain();

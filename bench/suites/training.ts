@@ -74,7 +74,7 @@ await runSuite(async () => {
     // plaintext float64, same rows, same polynomial sigmoid; repeated for a measurable time
     const reps = 20;
     const plain = timeIt(() => {
-      let out = new Float64Array(d);
+      let out: Float64Array = new Float64Array(d);
       for (let k = 0; k < reps; k++) out = gradient('logistic', wPlain, trainSet.x, trainSet.y, 'poly');
       return out;
     });
