@@ -6,6 +6,7 @@ import { Contract, JsonRpcProvider, keccak256, parseEther, toUtf8Bytes, type Con
 import { DecisionReason, ETH, RewardRule, loanDeskAbi, modelRepositoryAbi, testTokenAbi, deployHessian } from '@hessian/contracts';
 import { startLocalChain } from '@hessian/contracts/local-chain';
 import { emptyResult, fmt, runSuite } from '../lib/result.ts';
+import { placeholderCid } from '../lib/chain.ts';
 
 await runSuite(async () => {
   const r = emptyResult('gas', 'Gas per external function');
@@ -26,7 +27,7 @@ await runSuite(async () => {
       rows.push([contract, fn, caseName, receipt.gasUsed]);
     };
     const now = (await provider.getBlock('latest'))!.timestamp;
-    const cid = (s: string) => `bafkrei${keccak256(toUtf8Bytes(s)).slice(2, 54)}`;
+    const cid = placeholderCid;
     const params = (token: string, bounty: bigint, rule: number, stake: bigint, tag: string) => ({
       token, bounty, weightsCid: cid(`w-${tag}`), metadataCid: cid(`m-${tag}`), initialScore: 500_000, targetScore: 900_000, rule,
       submissionDeadline: now + 7200, evaluationWindow: 3600, evaluator: ETH, submissionStake: stake,
