@@ -11,6 +11,7 @@ export { ModelRepositoryClient, connectProvider } from './chain/client.ts';
 export type { ChainConfig, CreateModelInput, TxResult } from './chain/client.ts';
 export { ChainError, describeChainError, decodeRevert } from './chain/errors.ts';
 export { LogWatcher, readEvents, headBlock } from './chain/watch.ts';
+export type { LogDecoder } from './chain/watch.ts';
 export { RepositoryView } from './chain/view.ts';
 export { chainSource, indexerSource } from './chain/source.ts';
 export type { ViewSource, IndexerSourceOptions } from './chain/source.ts';
@@ -26,7 +27,7 @@ export { deployModel, startLoanService, decideManually, loanServiceJournal, manu
 export type { DeployModelConfig, DeployedModel, LoanServiceConfig, LoanServiceHandle, LoanServiceJournal, ManualDecision } from './roles/loan-service.ts';
 export { requestQuote, finishQuote, requestLoan, waitForDecision, fetchServiceDocument, encodeBorrowerRow, borrowerJournal, QuoteTimeoutError } from './roles/borrower.ts';
 export type { QuoteConfig, QuoteResult, LoanRequestConfig, LoanRequestResult, LoanDecisionSummary, BorrowerJournal } from './roles/borrower.ts';
-export { LoanDeskClient, LoanDeskWatcher, LoanDeskView, DECISION_REASON, decodeLoanDeskLog } from './chain/loan-desk.ts';
+export { LoanDeskClient, LoanDeskView, DECISION_REASON, decodeLoanDeskLog } from './chain/loan-desk.ts';
 export type { LoanDeskConfig, LoanDeskEvent, DeployModelInput, QuoteState, LoanRequestState } from './chain/loan-desk.ts';
 export { openContentStore } from './ipfs/index.ts';
 export type { ContentStore, ContentStoreConfig } from './ipfs/index.ts';

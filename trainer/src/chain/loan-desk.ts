@@ -254,34 +254,6 @@ export class LoanDeskClient extends ContractClient<LoanDeskEvent> {
   }
 }
 
-/** follows the desk's events in chain order (same polling scheme as LogWatcher) */
-export class LoanDeskWatcher {
-  cursor: number;
-  private readonly desk: LoanDeskClient;
-  private readonly maxRange: number;
-
-  constructor(desk: LoanDeskClient, fromBlock: number, maxRange = 5000) {
-    this.desk = desk;
-    this.cursor = fromBlock;
-    this.maxRange = maxRange;
-  }
-
-  async poll(): Promise<LoanDeskEvent[]> {
-    const head = (await headBlock(this.desk.provider)) - this.desk.config.confirmations;
-    const out: LoanDeskEvent[] = [];
-    while (this.cursor <= head) {
-      const to = Math.min(head, this.cursor + this.maxRange - 1);
-      const logs = await this.desk.provider.getLogs({ address: this.desk.config.address, fromBlock: this.cursor, toBlock: to });
-      for (const l of logs) {
-        const ev = l.removed ? undefined : decodeLoanDeskLog(l);
-        if (ev) out.push(ev);
-      }
-      this.cursor = to + 1;
-    }
-    return out.sort(compareEvents);
-  }
-}
-
 export interface QuoteState {
   quoteId: number;
   deploymentId: number;

@@ -3,6 +3,7 @@
 // does not rescan every log). Either way the daemon reads a RepositoryView.
 import type { ModelRepositoryClient } from './client.ts';
 import { LogWatcher } from './watch.ts';
+import { decodeLog } from './events.ts';
 import { RepositoryView } from './view.ts';
 import type { GradientStatusName, ModelStatusName } from './view.ts';
 import type { RewardRuleName } from './abi.ts';
@@ -20,6 +21,7 @@ export function chainSource(client: ModelRepositoryClient): ViewSource {
     address: client.config.address,
     fromBlock: client.config.startBlock,
     confirmations: client.config.confirmations,
+    decode: decodeLog,
   });
   const view = new RepositoryView();
   return {

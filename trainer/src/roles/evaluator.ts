@@ -12,6 +12,7 @@ import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from '../
 import type { ModelRepositoryClient } from '../chain/client.ts';
 import { ChainError } from '../chain/errors.ts';
 import { LogWatcher } from '../chain/watch.ts';
+import { decodeLog } from '../chain/events.ts';
 import { RepositoryView } from '../chain/view.ts';
 import type { GradientState, ModelState } from '../chain/view.ts';
 import { readCsvFile } from '../data/csv.ts';
@@ -114,7 +115,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   const events = new EventEmitter<EvaluatorEvents>();
   const journal = recordsJournal<EvaluatorJournal>(path.join(cfg.stateDir, `evaluator-${me}.json`), ['evaluations']);
   // nothing from here to runLoop can throw, so no failed start can keep the journal's lock
-  const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations });
+  const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations, decode: decodeLog });
   const view = new RepositoryView();
   /** retryAt: a model that could not be loaded (content unreachable, data missing) is tried again later */
   const contexts = new Map<number, ModelCtx | { failed: string; retryAt: number }>();

@@ -13,7 +13,8 @@ import type { ContentStore } from '../ipfs/store.ts';
 import type { ModelRepositoryClient } from '../chain/client.ts';
 import { ChainError } from '../chain/errors.ts';
 import { chainSource } from '../chain/source.ts';
-import { LoanDeskView, LoanDeskWatcher } from '../chain/loan-desk.ts';
+import { LoanDeskView, decodeLoanDeskLog } from '../chain/loan-desk.ts';
+import { LogWatcher } from '../chain/watch.ts';
 import type { DecisionReasonName, LoanDeskClient, LoanRequestState, ModelDeployed, QuoteState } from '../chain/loan-desk.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
@@ -445,7 +446,7 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
   const wanted = (d: ModelDeployed) => d.service.toLowerCase() === me && (!cfg.deploymentIds || cfg.deploymentIds.includes(d.deploymentId));
   // ModelDeployed events from the desk's first block: deployments made before this start and
   // after it are found the same way
-  const watcher = new LoanDeskWatcher(desk, desk.config.startBlock);
+  const watcher = new LogWatcher({ provider: desk.provider, address: desk.config.address, fromBlock: desk.config.startBlock, confirmations: desk.config.confirmations, decode: decodeLoanDeskLog });
   const view = new LoanDeskView();
   const served = new Map<number, Served>();
 

@@ -6,6 +6,7 @@ import { keccak256, toUtf8Bytes, parseEther } from 'ethers';
 import { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { ChainError } from '../../src/chain/errors.ts';
 import { LogWatcher } from '../../src/chain/watch.ts';
+import { decodeLog } from '../../src/chain/events.ts';
 import { RepositoryView } from '../../src/chain/view.ts';
 import { startTestChain } from './helpers/hardhat.ts';
 import type { TestChain } from './helpers/hardhat.ts';
@@ -43,7 +44,7 @@ test('create, submit, evaluate: events decoded, view folded, watcher follows, re
   assert.ok(created.modelId >= 1);
   assert.equal(created.event.evaluator, await lender.address(), 'evaluator defaults to the lender');
 
-  const watcher = new LogWatcher({ provider: owner.provider, address: chain.chain.address, fromBlock: chain.chain.startBlock! });
+  const watcher = new LogWatcher({ provider: owner.provider, address: chain.chain.address, fromBlock: chain.chain.startBlock!, decode: decodeLog });
   const view = new RepositoryView();
   view.applyAll(await watcher.poll());
   const m = view.models.get(created.modelId)!;
@@ -95,7 +96,7 @@ test('create, submit, evaluate: events decoded, view folded, watcher follows, re
 
 test('the watcher reads only blocks `confirmations` deep', async () => {
   const head = Number(await lender.provider.send('eth_blockNumber', []));
-  const watcher = new LogWatcher({ provider: lender.provider, address: chain.chain.address, fromBlock: head + 1, confirmations: 2, maxRange: 1 });
+  const watcher = new LogWatcher({ provider: lender.provider, address: chain.chain.address, fromBlock: head + 1, confirmations: 2, maxRange: 1, decode: decodeLog });
   const now = await lender.chainTime();
   const created = await lender.createModel({
     weightsCid: CID,
