@@ -716,11 +716,7 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     if (cfg.once && unsettled === 0) return 'done';
   }
 
-  const loop = runLoop(tick, { pollMs, log, cleanup: () => journal.close() });
-  journal.onLockLost((err) => {
-    log.error('journal lock lost: stopping', { err });
-    loop.abort(err);
-  });
+  const loop = runLoop(tick, { pollMs, log, journal });
   log.info('loan service started', { account: address, deployments: cfg.deploymentIds ?? 'every deployment served by this account, as they are made' });
   return { address, journal, view, serving: () => [...served].filter(([, s]) => s.ctx).map(([id]) => id), stop: () => loop.stop(), done: loop.done };
 }
