@@ -77,12 +77,10 @@ export class ModelRepositoryClient extends ContractClient<RepositoryEvent> {
       evaluator: input.evaluator ?? ZeroAddress,
       submissionStake: input.submissionStake,
     };
-    const res = await this.sendTx('createModel', (o) =>
+    const res = await this.sendFor<ModelCreated>('createModel', 'ModelCreated', (o) =>
       this.contract.getFunction('createModel')(params, { ...o, value: token === ZeroAddress ? input.bounty : 0n }),
     );
-    const event = res.events.find((e): e is ModelCreated => e.name === 'ModelCreated');
-    if (!event) throw new Error(`createModel ${res.txHash}: no ModelCreated event in the receipt`);
-    return { ...res, modelId: event.modelId, event };
+    return { ...res, modelId: res.event.modelId };
   }
 
   async submitGradient(
@@ -91,26 +89,21 @@ export class ModelRepositoryClient extends ContractClient<RepositoryEvent> {
     dataCommitment: string,
     stake: bigint,
   ): Promise<TxResult & { gradientId: number; event: GradientSubmitted }> {
-    const res = await this.sendTx(`submitGradient(model ${modelId})`, (o) =>
+    const res = await this.sendFor<GradientSubmitted>(`submitGradient(model ${modelId})`, 'GradientSubmitted', (o) =>
       this.contract.getFunction('submitGradient')(modelId, gradientCid, dataCommitment, { ...o, value: stake }),
     );
-    const event = res.events.find((e): e is GradientSubmitted => e.name === 'GradientSubmitted');
-    if (!event) throw new Error(`submitGradient ${res.txHash}: no GradientSubmitted event in the receipt`);
-    return { ...res, gradientId: event.gradientId, event };
+    return { ...res, gradientId: res.event.gradientId };
   }
 
-  async evaluateGradient(
+  evaluateGradient(
     gradientId: number,
     score: number,
     accepted: boolean,
     newWeightsCid: string,
   ): Promise<TxResult & { event: GradientEvaluated }> {
-    const res = await this.sendTx(`evaluateGradient(gradient ${gradientId})`, (o) =>
+    return this.sendFor<GradientEvaluated>(`evaluateGradient(gradient ${gradientId})`, 'GradientEvaluated', (o) =>
       this.contract.getFunction('evaluateGradient')(gradientId, score, accepted, newWeightsCid, o),
     );
-    const event = res.events.find((e): e is GradientEvaluated => e.name === 'GradientEvaluated');
-    if (!event) throw new Error(`evaluateGradient ${res.txHash}: no GradientEvaluated event in the receipt`);
-    return { ...res, event };
   }
 
   expireGradient(gradientId: number): Promise<TxResult> {

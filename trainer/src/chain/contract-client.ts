@@ -66,7 +66,7 @@ export async function connectContract(label: string, config: ContractConfig): Pr
   return provider;
 }
 
-export abstract class ContractClient<E extends EventBase> {
+export abstract class ContractClient<E extends EventBase & { name: string }> {
   readonly provider: JsonRpcProvider;
   readonly contract: Contract;
   readonly signer: Signer | undefined;
@@ -108,6 +108,14 @@ export abstract class ContractClient<E extends EventBase> {
       if (ev) events.push(ev);
     }
     return { txHash: receipt.hash, blockNumber: receipt.blockNumber, events: events.sort(compareEvents), receipt };
+  }
+
+  /** sends the transaction and picks out the event it must have emitted */
+  protected async sendFor<T extends E>(action: string, eventName: T['name'], call: (overrides: { nonce: number }) => Promise<ContractTransactionResponse>): Promise<SentTx<E> & { event: T }> {
+    const res = await this.sendTx(action, call);
+    const event = res.events.find((e): e is T => e.name === eventName);
+    if (!event) throw new Error(`${action} ${res.txHash}: no ${eventName} event in the receipt`);
+    return { ...res, event };
   }
 
   destroy(): void {

@@ -184,14 +184,6 @@ export class LoanDeskClient extends ContractClient<LoanDeskEvent> {
     return new LoanDeskClient(provider, config, signer?.connect(provider));
   }
 
-  /** sends the transaction and picks out the event it must have emitted */
-  private async send<E extends LoanDeskEvent>(action: string, eventName: E['name'], call: (o: { nonce: number }) => Promise<ContractTransactionResponse>): Promise<DeskTx<E>> {
-    const res = await this.sendTx(action, call);
-    const event = res.events.find((e): e is E => e.name === eventName);
-    if (!event) throw new Error(`${action} ${res.txHash}: no ${eventName} event in the receipt`);
-    return { ...res, event };
-  }
-
   deployModel(input: DeployModelInput): Promise<DeskTx<ModelDeployed>> {
     const params = {
       modelId: input.modelId,
@@ -202,33 +194,33 @@ export class LoanDeskClient extends ContractClient<LoanDeskEvent> {
       token: input.token ?? ZeroAddress,
       service: input.service ?? ZeroAddress,
     };
-    return this.send(`deployModel(model ${input.modelId})`, 'ModelDeployed', (o) => this.contract.getFunction('deployModel')(params, o));
+    return this.sendFor(`deployModel(model ${input.modelId})`, 'ModelDeployed', (o) => this.contract.getFunction('deployModel')(params, o));
   }
 
   retireDeployment(deploymentId: number): Promise<DeskTx<DeploymentRetired>> {
-    return this.send(`retireDeployment(${deploymentId})`, 'DeploymentRetired', (o) => this.contract.getFunction('retireDeployment')(deploymentId, o));
+    return this.sendFor(`retireDeployment(${deploymentId})`, 'DeploymentRetired', (o) => this.contract.getFunction('retireDeployment')(deploymentId, o));
   }
 
   requestQuote(deploymentId: number, queryCid: string): Promise<DeskTx<QuoteRequested>> {
-    return this.send(`requestQuote(deployment ${deploymentId})`, 'QuoteRequested', (o) => this.contract.getFunction('requestQuote')(deploymentId, queryCid, o));
+    return this.sendFor(`requestQuote(deployment ${deploymentId})`, 'QuoteRequested', (o) => this.contract.getFunction('requestQuote')(deploymentId, queryCid, o));
   }
 
   answerQuote(quoteId: number, resultCid: string): Promise<DeskTx<QuoteAnswered>> {
-    return this.send(`answerQuote(quote ${quoteId})`, 'QuoteAnswered', (o) => this.contract.getFunction('answerQuote')(quoteId, resultCid, o));
+    return this.sendFor(`answerQuote(quote ${quoteId})`, 'QuoteAnswered', (o) => this.contract.getFunction('answerQuote')(quoteId, resultCid, o));
   }
 
   requestLoan(quoteId: number, amount: bigint, termDays: number, disclosureCid: string): Promise<DeskTx<LoanRequested>> {
-    return this.send(`requestLoan(quote ${quoteId})`, 'LoanRequested', (o) =>
+    return this.sendFor(`requestLoan(quote ${quoteId})`, 'LoanRequested', (o) =>
       this.contract.getFunction('requestLoan')(quoteId, amount, termDays, disclosureCid, o),
     );
   }
 
   cancelLoanRequest(requestId: number): Promise<DeskTx<LoanRequestCancelled>> {
-    return this.send(`cancelLoanRequest(${requestId})`, 'LoanRequestCancelled', (o) => this.contract.getFunction('cancelLoanRequest')(requestId, o));
+    return this.sendFor(`cancelLoanRequest(${requestId})`, 'LoanRequestCancelled', (o) => this.contract.getFunction('cancelLoanRequest')(requestId, o));
   }
 
   decideLoan(requestId: number, approved: boolean, amount: bigint, rateBps: number, reason: DecisionReasonName): Promise<DeskTx<LoanDecided>> {
-    return this.send(`decideLoan(request ${requestId})`, 'LoanDecided', (o) =>
+    return this.sendFor(`decideLoan(request ${requestId})`, 'LoanDecided', (o) =>
       this.contract.getFunction('decideLoan')(requestId, approved, amount, rateBps, DECISION_REASON.indexOf(reason), o),
     );
   }
