@@ -2,12 +2,25 @@
 pragma solidity ^0.8.28;
 
 /// @title Hessian model repository
-/// @notice Lenders escrow a bounty for a model; data owners submit encrypted gradients
-/// (IPFS CIDs plus a commitment to the rows used); the model's evaluator records measured
-/// scores and the contract credits rewards by the model's rule. All payouts are pulled.
+/// @notice Lenders escrow a bounty for a model; data owners submit encrypted gradients in two
+/// steps (commit a seal, then reveal the IPFS CID and the commitment to the rows used); the
+/// model's evaluator records measured scores; the contract credits rewards by the model's rule.
+/// All payouts are pulled.
 /// @dev Every state change emits one event carrying everything an indexer needs, so history
 /// is rebuilt from logs alone (no view calls). Storage keeps only what validation needs.
 /// Scores are fixed point with SCORE_SCALE = 1e6 (AUC 0.75 = 750_000); higher is better.
+///
+/// Front-running: a submission is first a `commitGradient(modelId, seal)` with
+/// seal = keccak256(abi.encode(contributor, modelId, dataCommitment, keccak256(bytes(gradientCid)), salt)),
+/// which fixes the gradient's id (its place in line) and its contributor before anything
+/// copyable is public. `revealGradient` by that same contributor then publishes the CID; the
+/// contract checks it against the seal. A copied CID can only be revealed under a later commit,
+/// which the evaluator rejects as a duplicate (first committed wins); a copied seal cannot be
+/// revealed by anyone else; data commitments are per contributor, so nobody can squat them.
+///
+/// Constants (ModelRepository): REVEAL_WINDOW = 1 hour, MAX_SUBMISSION_PERIOD = 365 days,
+/// MIN_SUBMISSION_STAKE = 1e14 wei, MAX_EVALUATION_WINDOW = 30 days, PRIVACY_SCALE = 1e6.
+/// Targets must be strictly below SCORE_SCALE (1.0 is unreachable in practice).
 interface IModelRepository {
     enum RewardRule {
         /// bounty * (newBest - previousBest) / (target - initial), overshoot capped at target
@@ -28,11 +41,27 @@ interface IModelRepository {
 
     enum GradientStatus {
         None,
+        /// sealed: the id, contributor and stake are fixed, the CID is not public yet
+        Committed,
+        /// revealed, waiting for the evaluator
         Pending,
         Accepted,
+        /// invalid or duplicate content (e.g. a copy of an earlier-committed gradient): stake forfeited
         Rejected,
-        /// not evaluated within the evaluation window; shares what the lender left unearned
-        Expired
+        /// valid but not applied (no improvement, or the evaluator could not fetch it): stake refunded,
+        /// no share; the owner is not punished for the lender's storage or judgement
+        Declined,
+        /// revealed but not evaluated within the evaluation window; shares what the lender left unearned
+        Expired,
+        /// committed but never revealed within REVEAL_WINDOW: stake forfeited, no share
+        Lapsed
+    }
+
+    /// @notice The evaluator's verdict on a revealed gradient.
+    enum Verdict {
+        Accepted,
+        Rejected,
+        Declined
     }
 
     enum RewardKind {
@@ -63,13 +92,14 @@ interface IModelRepository {
         uint64 initialScore;
         uint64 targetScore;
         RewardRule rule;
-        /// unix seconds; submissions are accepted strictly before it
+        /// unix seconds; commits are accepted strictly before it; at most MAX_SUBMISSION_PERIOD ahead
         uint64 submissionDeadline;
-        /// seconds the evaluator has to evaluate each gradient after its submission (1 s .. 30 days)
+        /// seconds the evaluator has to evaluate each gradient after its reveal (1 s .. 30 days)
         uint32 evaluationWindow;
         /// address(0) means the lender itself
         address evaluator;
-        /// ETH each submission must carry; returned to the contributor unless rejected
+        /// ETH each commit must carry (at least MIN_SUBMISSION_STAKE); returned to the contributor
+        /// unless the gradient is Rejected or Lapsed
         uint96 submissionStake;
     }
 
@@ -93,14 +123,29 @@ interface IModelRepository {
     /// @notice Emitted for top-ups (the initial bounty is in ModelCreated).
     event BountyAdded(uint256 indexed modelId, address indexed funder, address token, uint256 amount, uint256 totalBounty);
 
-    event GradientSubmitted(
+    /// @notice A sealed submission: the gradient's id, contributor and stake are fixed from here.
+    event GradientCommitted(
+        uint256 indexed gradientId,
+        uint256 indexed modelId,
+        address indexed contributor,
+        bytes32 seal,
+        /// number of accepted updates of the model when this gradient was committed
+        uint32 modelVersion,
+        uint96 stake,
+        /// the contributor must reveal at or before this time, or the commit lapses
+        uint64 revealDeadline
+    );
+
+    /// @notice The commit's content, checked against its seal.
+    event GradientRevealed(
         uint256 indexed gradientId,
         uint256 indexed modelId,
         address indexed contributor,
         bytes32 dataCommitment,
-        /// number of accepted updates of the model when this gradient was submitted
-        uint32 modelVersion,
-        uint96 stake,
+        bytes32 salt,
+        /// differential-privacy epsilon this gradient spent, as declared by its owner (and in its
+        /// gradient document), fixed point with PRIVACY_SCALE = 1e6; 0 = no DP noise
+        uint32 dpEpsilon,
         uint64 evaluationDeadline,
         string gradientCid
     );
@@ -109,7 +154,7 @@ interface IModelRepository {
         uint256 indexed gradientId,
         uint256 indexed modelId,
         address indexed contributor,
-        bool accepted,
+        Verdict verdict,
         /// best score before this evaluation
         uint64 previousBestScore,
         /// measured score after applying this gradient
@@ -126,6 +171,9 @@ interface IModelRepository {
 
     event GradientExpired(uint256 indexed gradientId, uint256 indexed modelId, address indexed contributor);
 
+    /// @notice A commit that was not revealed in time; its stake is forfeited to the lender (StakeReleased).
+    event GradientLapsed(uint256 indexed gradientId, uint256 indexed modelId, address indexed contributor);
+
     /// @notice A credit to a contributor: an Improvement reward (only when > 0) at evaluation, or a
     /// share claimed after close (may be 0 when the leftover was smaller than the share count).
     event RewardEarned(
@@ -137,8 +185,8 @@ interface IModelRepository {
         RewardKind kind
     );
 
-    /// @notice A submission stake released: to the contributor (refunded) or forfeited to the lender.
-    /// Emitted only for a non-zero stake.
+    /// @notice A submission stake released: to the contributor (refunded: accepted, declined,
+    /// expired) or forfeited to the lender (rejected, lapsed).
     event StakeReleased(uint256 indexed gradientId, uint256 indexed modelId, address indexed to, uint96 amount, bool refunded);
 
     /// @notice Emitted once per model, by the evaluation that first brings the best score to the target.
@@ -154,12 +202,14 @@ interface IModelRepository {
         uint256 shared,
         uint32 shareCount,
         uint256 sharePerGradient,
-        /// credited back to the lender
+        /// the whole unspent bounty given back: the lender's part (credited now) plus third-party
+        /// funders' parts (claimed with claimRefund), in proportion to what each put in
         uint256 refund
     );
 
-    /// @notice The lender's refund credited at close; emitted only when non-zero (ModelClosed.refund).
-    event Refunded(uint256 indexed modelId, address indexed lender, address token, uint256 amount);
+    /// @notice A refund credited to a funder: the lender's at close (only when non-zero), a
+    /// third-party funder's when it calls claimRefund.
+    event Refunded(uint256 indexed modelId, address indexed funder, address token, uint256 amount);
 
     event Withdrawal(address indexed account, address indexed token, address indexed to, uint256 amount);
 
@@ -167,6 +217,9 @@ interface IModelRepository {
     error ZeroBounty();
     error InvalidScores(uint64 initialScore, uint64 targetScore);
     error DeadlineInPast(uint64 deadline, uint256 nowTimestamp);
+    /// @notice Shares and expired stakes are paid only at close, so the deadline is bounded.
+    error DeadlineTooFar(uint64 deadline, uint256 max);
+    error StakeTooLow(uint96 stake, uint96 min);
     error ZeroEvaluationWindow();
     /// @notice The window bounds how long a contributor's stake and gradient can be left waiting.
     error EvaluationWindowTooLong(uint32 evaluationWindow, uint32 max);
@@ -180,8 +233,14 @@ interface IModelRepository {
     error UnknownGradient(uint256 gradientId);
     error ModelNotOpen(uint256 modelId, ModelStatus status);
     error SubmissionsClosed(uint256 modelId, uint64 deadline, uint256 nowTimestamp);
-    error CommitmentAlreadyUsed(uint256 modelId, bytes32 dataCommitment);
+    error ZeroSeal();
     error ZeroCommitment();
+    error NotContributor(uint256 gradientId, address caller, address contributor);
+    error GradientNotCommitted(uint256 gradientId, GradientStatus status);
+    error RevealWindowOver(uint256 gradientId, uint64 revealDeadline, uint256 nowTimestamp);
+    /// @notice The revealed content does not hash to the commit's seal (or, at evaluation, the
+    /// evaluator judged other content than the chain holds for this id, e.g. after a reorg).
+    error SealMismatch(uint256 gradientId, bytes32 expected, bytes32 actual);
     error NotEvaluator(uint256 modelId, address caller, address evaluator);
     error GradientNotPending(uint256 gradientId, GradientStatus status);
     error EvaluationWindowOver(uint256 gradientId, uint64 evaluationDeadline, uint256 nowTimestamp);
@@ -194,6 +253,7 @@ interface IModelRepository {
     error NothingToClaim(uint256 gradientId, GradientStatus status);
     error AlreadyClaimed(uint256 gradientId);
     error NothingToWithdraw(address account, address token);
+    error NothingToRefund(uint256 modelId, address funder);
     error ZeroAddress();
     error EthTransferFailed(address to, uint256 amount);
 
@@ -202,37 +262,66 @@ interface IModelRepository {
     function createModel(CreateModelParams calldata params) external payable returns (uint256 modelId);
 
     /// @notice Anyone may top up an Open or TargetReached model (ETH: msg.value; token: transferFrom).
+    /// What is left unspent at close goes back to each funder in proportion to what it put in.
     function addBounty(uint256 modelId, uint256 amount) external payable;
 
     // ---------------------------------------------------------------- data owners
-    /// @notice msg.value must equal the model's submissionStake. A commitment is usable once per model.
-    /// @return gradientId ids start at 1, global across models
-    function submitGradient(uint256 modelId, string calldata gradientCid, bytes32 dataCommitment)
-        external
-        payable
-        returns (uint256 gradientId);
+    /// @notice Step one of a submission: msg.value must equal the model's submissionStake, the
+    /// model must be Open and before its submission deadline.
+    /// @return gradientId ids start at 1, global across models, in commit order
+    function commitGradient(uint256 modelId, bytes32 seal) external payable returns (uint256 gradientId);
+
+    /// @notice Step two, by the committer only, at most REVEAL_WINDOW after the commit (also
+    /// after the submission deadline). Starts the gradient's evaluation window.
+    function revealGradient(
+        uint256 gradientId,
+        string calldata gradientCid,
+        bytes32 dataCommitment,
+        bytes32 salt,
+        uint32 dpEpsilon
+    ) external;
+
+    /// @notice The seal a contributor commits for a submission (also computable off-chain).
+    function sealOf(
+        address contributor,
+        uint256 modelId,
+        bytes32 dataCommitment,
+        string calldata gradientCid,
+        bytes32 salt
+    ) external pure returns (bytes32);
 
     // ---------------------------------------------------------------- evaluator
-    /// @notice Once per gradient, in any order, before its evaluation deadline. Accepted gradients
-    /// return their stake and (Improvement rule) earn immediately if they raise the best score;
-    /// rejected ones forfeit their stake to the lender. `newWeightsCid` is required when accepted
-    /// and ignored (the event carries "") when rejected. `score` is at most SCORE_SCALE.
-    function evaluateGradient(uint256 gradientId, uint64 score, bool accepted, string calldata newWeightsCid) external;
+    /// @notice Once per revealed gradient, in any order, before its evaluation deadline. `seal`
+    /// must be the gradient's committed seal, so a verdict cannot land on other content than
+    /// the evaluator judged (reorgs renumber ids). Accepted gradients return their stake and
+    /// (Improvement rule) earn immediately if they raise the best score; Declined ones return
+    /// their stake; Rejected ones forfeit it to the lender. `newWeightsCid` is required when
+    /// accepted and ignored (the event carries "") otherwise. `score` is at most SCORE_SCALE.
+    function evaluateGradient(uint256 gradientId, bytes32 seal, uint64 score, Verdict verdict, string calldata newWeightsCid)
+        external;
 
     // ---------------------------------------------------------------- anyone
-    /// @notice After a gradient's evaluation deadline: marks it Expired and refunds its stake.
+    /// @notice After a revealed gradient's evaluation deadline: marks it Expired and refunds its
+    /// stake. After a commit's reveal deadline: marks it Lapsed and forfeits its stake.
     function expireGradient(uint256 gradientId) external;
 
-    /// @notice Closes a model once (a) submissionDeadline + evaluationWindow has passed, or
-    /// (b) the target is reached, in both cases with no gradient still pending. The leftover
-    /// (bounty - paid) is split equally among expired gradients plus, for EqualShare, accepted
-    /// ones; with none of those it is refunded to the lender. Rounding dust goes to the lender.
+    /// @notice Closes a model once (a) submissionDeadline + REVEAL_WINDOW + evaluationWindow has
+    /// passed, or (b) the target is reached, in both cases with no gradient committed or pending.
+    /// The leftover (bounty - paid) is split equally among expired gradients plus, for
+    /// EqualShare, accepted ones; with none of those it is refunded to the funders (the lender
+    /// now, third parties by claimRefund). Rounding dust goes to the lender.
     function closeModel(uint256 modelId) external;
 
     /// @notice Credits a closed model's share to an Accepted (EqualShare) or Expired gradient's contributor.
     function claimShare(uint256 gradientId) external;
 
-    /// @notice Pulls the caller's whole credit in `token` (address(0) = ETH) to `to`.
+    /// @notice Credits a third-party funder's part of a closed model's refund (once).
+    function claimRefund(uint256 modelId) external;
+
+    /// @notice Pulls the caller's whole credit in `token` (address(0) = ETH) to `to`. For an
+    /// ERC-20, credits and escrow are claims on the contract's balance of that token: the amount
+    /// paid is credit * balance / owed, which is the credit itself for any ordinary token, and
+    /// shares a rebasing token's gains or losses pro rata so the last withdrawal empties it.
     function withdraw(address token, address to) external returns (uint256 amount);
 
     // ---------------------------------------------------------------- views
