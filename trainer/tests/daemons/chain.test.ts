@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { keccak256, toUtf8Bytes, parseEther } from 'ethers';
 import { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { ChainError } from '../../src/chain/errors.ts';
-import { LogWatcher } from '../../src/chain/watch.ts';
+import { LogWatcher, readEvents } from '../../src/chain/watch.ts';
+import { connectProvider } from '../../src/chain/client.ts';
 import { decodeLog } from '../../src/chain/events.ts';
 import { RepositoryView } from '../../src/chain/view.ts';
 import { startTestChain } from './helpers/hardhat.ts';
@@ -119,6 +120,53 @@ test('the watcher reads only blocks `confirmations` deep', async () => {
   assert.equal(evs[0]!.name === 'ModelCreated' && evs[0]!.modelId, created.modelId);
   assert.equal(evs[0]!.name === 'ModelCreated' && evs[0]!.rule, 'EqualShare');
   assert.equal(watcher.cursor, created.blockNumber + 1, 'the cursor moved past the confirmed block, one block per request');
+});
+
+test('lost logs: one failed eth_getLogs during catch-up loses no event', async () => {
+  const from = Number(await lender.provider.send('eth_blockNumber', [])) + 1;
+  const now = await lender.chainTime();
+  for (let i = 0; i < 3; i++) {
+    await lender.createModel({
+      weightsCid: CID,
+      metadataCid: CID,
+      bounty: parseEther('0.1'),
+      initialScore: 500_000,
+      targetScore: 700_000,
+      rule: 'Improvement',
+      submissionDeadline: now + 3600,
+      evaluationWindow: 60,
+      submissionStake: parseEther('0.01'),
+    });
+  }
+  const head = Number(await lender.provider.send('eth_blockNumber', []));
+  const clean = await readEvents(lender.provider, chain.chain.address, from, head, undefined, decodeLog);
+  assert.equal(clean.length, 3);
+
+  // catch-up one block per request; the node fails the second request once
+  const provider = await connectProvider(chain.url, 100);
+  try {
+    const getLogs = provider.getLogs.bind(provider);
+    let calls = 0;
+    provider.getLogs = async (filter) => {
+      if (++calls === 2) throw new Error('injected: eth_getLogs failed');
+      return getLogs(filter);
+    };
+    const watcher = new LogWatcher({ provider, address: chain.chain.address, fromBlock: from, maxRange: 1, decode: decodeLog });
+    const seen: { blockNumber: number; logIndex: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      try {
+        seen.push(...(await watcher.poll()));
+      } catch {
+        // a daemon logs the failure and polls again
+      }
+    }
+    assert.ok(calls > head - from + 1, 'the failure was injected and the range read again');
+    const key = (e: { blockNumber: number; logIndex: number }) => `${e.blockNumber}/${e.logIndex}`;
+    assert.deepEqual(seen.map(key), clean.map(key), 'every event read exactly once, in chain order');
+    assert.equal(watcher.cursor, head + 1);
+  } finally {
+    provider.destroy();
+  }
 });
 
 test('an unreachable node is a clear error', async () => {
