@@ -47,30 +47,29 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         uint32 version;
         /// gradients committed or pending (not yet evaluated, expired or lapsed)
         uint32 pendingCount;
-        // slot 1
+        // slot 1: what every evaluation reads and an accepted one writes
         address evaluator;
-        uint32 evaluationWindow;
+        uint64 bestScore;
         uint32 acceptedCount;
-        uint32 expiredCount;
         // slot 2
-        address lender;
-        uint64 initialScore;
-        // slot 3
         address token;
         uint64 targetScore;
+        uint32 evaluationWindow;
+        // slot 3
+        address lender;
+        uint64 initialScore;
+        uint32 expiredCount;
         // slot 4
         uint128 totalBounty;
         /// rewards credited before close (Improvement rule)
         uint128 paid;
-        // slot 5
-        uint64 bestScore;
-        /// set at close
+        // slot 5: set at close
         uint128 sharePerGradient;
-        // slot 6: third-party top-ups
+        /// the part of the refund owed to third parties and not claimed yet
+        uint128 refundPool;
+        // slot 6
         /// what third parties put in and have not claimed back yet
         uint128 thirdPartyFunded;
-        /// set at close: the part of the refund owed to third parties and not claimed yet
-        uint128 refundPool;
     }
 
     // slot 0 is exactly full, the seal takes slot 1

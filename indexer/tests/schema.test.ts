@@ -13,7 +13,7 @@ test("the project's schema parses into its entities, enums and id types", () => 
   assert.equal(s.entities.get('Model')?.immutable, false);
   assert.equal(s.entities.get('Evaluation')?.idType, 'Bytes');
   assert.equal(s.entities.get('Model')?.idType, 'ID');
-  assert.deepEqual(s.enums.get('GradientStatus'), ['Pending', 'Accepted', 'Rejected', 'Expired']);
+  assert.deepEqual(s.enums.get('GradientStatus'), ['Committed', 'Pending', 'Accepted', 'Rejected', 'Declined', 'Expired', 'Lapsed']);
   const gradients = s.entities.get('Model')!.fieldMap.get('gradients')!;
   assert.deepEqual([gradients.list, gradients.nonNull, gradients.itemNonNull, gradients.derivedFrom], [true, true, true, 'model']);
   assert.deepEqual(s.entities.get('Model')!.fieldMap.get('token')!.type, { kind: 'entity', name: 'Token' });

@@ -18,10 +18,13 @@ export function loadProtocol(event: ethereum.Event): Protocol {
     protocol.modelCount = 0;
     protocol.openModelCount = 0;
     protocol.gradientCount = 0;
+    protocol.committedGradientCount = 0;
     protocol.pendingGradientCount = 0;
     protocol.acceptedGradientCount = 0;
     protocol.rejectedGradientCount = 0;
+    protocol.declinedGradientCount = 0;
     protocol.expiredGradientCount = 0;
+    protocol.lapsedGradientCount = 0;
     protocol.evaluationCount = 0;
     protocol.rewardCount = 0;
     protocol.lenderCount = 0;
@@ -48,8 +51,11 @@ export function touchAccount(address: Bytes, event: ethereum.Event): Account {
     account.gradientsSubmitted = 0;
     account.gradientsAccepted = 0;
     account.gradientsRejected = 0;
+    account.gradientsDeclined = 0;
     account.gradientsExpired = 0;
+    account.gradientsLapsed = 0;
     account.improvementContributed = BigInt.zero();
+    account.dpEpsilonSpent = BigInt.zero();
     account.rewardCount = 0;
     account.firstSeenAt = event.block.timestamp;
   }
@@ -140,9 +146,12 @@ export function loadDay(event: ethereum.Event, protocol: Protocol): DayData {
     data.date = day * SECONDS_PER_DAY;
     data.modelsCreated = 0;
     data.gradientsSubmitted = 0;
+    data.gradientsRevealed = 0;
     data.gradientsAccepted = 0;
     data.gradientsRejected = 0;
+    data.gradientsDeclined = 0;
     data.gradientsExpired = 0;
+    data.gradientsLapsed = 0;
     data.evaluations = 0;
   }
   data.cumulativeGradients = protocol.gradientCount;

@@ -1,13 +1,17 @@
 // Handlers for every ModelRepository event. The events carry everything (no eth_call): facts
 // become immutable entities, running state is folded into Protocol/Token/Model/Account/... rows.
-// Within one transaction the contract emits, in order: GradientEvaluated, RewardEarned,
-// TargetReached, StakeReleased; GradientExpired, StakeReleased; ModelClosed, Refunded.
+// A submission is GradientCommitted (the seal: id, contributor, stake) then GradientRevealed (CID,
+// data commitment, DP epsilon) or, unrevealed, GradientLapsed. Within one transaction the contract
+// emits, in order: GradientEvaluated, RewardEarned, TargetReached, StakeReleased; GradientExpired
+// or GradientLapsed, StakeReleased; ModelClosed, Refunded (the lender's part).
 import { Address, BigInt, Bytes, ethereum } from '@graphprotocol/graph-ts';
 import {
   BountyAdded,
+  GradientCommitted,
   GradientEvaluated,
   GradientExpired,
-  GradientSubmitted,
+  GradientLapsed,
+  GradientRevealed,
   ModelClosed,
   ModelCreated,
   Refunded,
@@ -16,7 +20,7 @@ import {
   TargetReached,
   Withdrawal as WithdrawalEvent,
 } from '../generated/ModelRepository/ModelRepository';
-import { Deposit, Evaluation, Gradient, Model, ModelContributor, Refund, Reward, StakeRelease, Token, Withdrawal } from '../generated/schema';
+import { Deposit, Evaluation, Gradient, Model, ModelContributor, ModelFunder, Refund, Reward, StakeRelease, Token, Withdrawal } from '../generated/schema';
 import {
   eventId,
   loadAccountToken,
@@ -46,6 +50,13 @@ function rewardKindName(kind: i32): string {
   throw new Error('unknown RewardKind ' + kind.toString());
 }
 
+function verdictName(verdict: i32): string {
+  if (verdict == 0) return 'Accepted';
+  if (verdict == 1) return 'Rejected';
+  if (verdict == 2) return 'Declined';
+  throw new Error('unknown Verdict ' + verdict.toString());
+}
+
 function closeReasonName(reason: i32): string {
   if (reason == 0) return 'Deadline';
   if (reason == 1) return 'TargetReached';
@@ -54,7 +65,7 @@ function closeReasonName(reason: i32): string {
 
 function loadGradient(gradientId: BigInt): Gradient {
   const gradient = Gradient.load(gradientId.toString());
-  if (gradient == null) throw new Error('gradient ' + gradientId.toString() + ' not found (event before GradientSubmitted?)');
+  if (gradient == null) throw new Error('gradient ' + gradientId.toString() + ' not found (event before GradientCommitted?)');
   return gradient;
 }
 
@@ -64,10 +75,38 @@ function loadContributorRow(modelId: BigInt, contributor: Bytes): ModelContribut
   return row;
 }
 
+function modelFunderId(model: Model, funder: Bytes): string {
+  return model.id + '-' + funder.toHexString();
+}
+
+/** The funder's row, created on its first deposit (counted in model.funderCount: save the model after). */
+function loadFunder(model: Model, funder: Bytes, event: ethereum.Event): ModelFunder {
+  const id = modelFunderId(model, funder);
+  let row = ModelFunder.load(id);
+  if (row == null) {
+    row = new ModelFunder(id);
+    row.model = model.id;
+    row.funder = funder;
+    row.isLender = funder.equals(model.lender);
+    row.amount = BigInt.zero();
+    row.depositCount = 0;
+    row.firstFundedAt = event.block.timestamp;
+    model.funderCount += 1;
+  }
+  return row;
+}
+
 /** Bounty moved into escrow (the initial bounty or a top-up): the token's totals, its day, the Deposit. */
 function escrow(event: ethereum.Event, token: Token, model: Model, funder: Bytes, amount: BigInt, totalBounty: BigInt, isInitial: boolean): void {
   token.totalEscrowed = token.totalEscrowed.plus(amount);
   saveToken(token);
+
+  const row = loadFunder(model, funder, event);
+  row.amount = row.amount.plus(amount);
+  row.depositCount += 1;
+  row.lastFundedAt = event.block.timestamp;
+  row.save();
+  saveModel(model);
 
   const deposit = new Deposit(eventId(event));
   deposit.model = model.id;
@@ -124,11 +163,15 @@ export function handleModelCreated(event: ModelCreated): void {
   model.weightsCid = p.weightsCid;
   model.version = 0;
   model.gradientCount = 0;
+  model.committedCount = 0;
   model.pendingCount = 0;
   model.acceptedCount = 0;
   model.rejectedCount = 0;
+  model.declinedCount = 0;
   model.expiredCount = 0;
+  model.lapsedCount = 0;
   model.contributorCount = 0;
+  model.funderCount = 0;
   model.evaluationCount = 0;
   model.targetReached = false;
   model.createdAt = event.block.timestamp;
@@ -153,16 +196,15 @@ export function handleBountyAdded(event: BountyAdded): void {
 
   const model = loadModel(p.modelId, event);
   model.bounty = p.totalBounty;
-  saveModel(model);
 
   escrow(event, loadToken(p.token), model, p.funder, p.amount, p.totalBounty, false);
 }
 
-export function handleGradientSubmitted(event: GradientSubmitted): void {
+export function handleGradientCommitted(event: GradientCommitted): void {
   const p = event.params;
   const protocol = loadProtocol(event);
   protocol.gradientCount += 1;
-  protocol.pendingGradientCount += 1;
+  protocol.committedGradientCount += 1;
 
   const account = touchAccount(p.contributor, event);
   if (account.gradientsSubmitted == 0) protocol.contributorCount += 1;
@@ -172,7 +214,7 @@ export function handleGradientSubmitted(event: GradientSubmitted): void {
 
   const model = loadModel(p.modelId, event);
   model.gradientCount += 1;
-  model.pendingCount += 1;
+  model.committedCount += 1;
 
   let row = loadModelContributor(p.modelId, p.contributor);
   if (row == null) {
@@ -182,15 +224,19 @@ export function handleGradientSubmitted(event: GradientSubmitted): void {
     row.gradientsSubmitted = 0;
     row.gradientsAccepted = 0;
     row.gradientsRejected = 0;
+    row.gradientsDeclined = 0;
     row.gradientsExpired = 0;
+    row.gradientsLapsed = 0;
+    row.committedCount = 0;
     row.pendingCount = 0;
     row.rewardsEarned = BigInt.zero();
     row.improvementContributed = BigInt.zero();
+    row.dpEpsilonSpent = BigInt.zero();
     row.firstSubmittedAt = event.block.timestamp;
     model.contributorCount += 1;
   }
   row.gradientsSubmitted += 1;
-  row.pendingCount += 1;
+  row.committedCount += 1;
   row.lastSubmittedAt = event.block.timestamp;
   row.save();
   saveModel(model);
@@ -200,12 +246,11 @@ export function handleGradientSubmitted(event: GradientSubmitted): void {
   gradient.model = model.id;
   gradient.contributor = p.contributor;
   gradient.modelContributor = row.id;
-  gradient.cid = p.gradientCid;
-  gradient.dataCommitment = p.dataCommitment;
+  gradient.seal = p.seal;
   gradient.modelVersion = p.modelVersion.toI32();
   gradient.stake = p.stake;
-  gradient.evaluationDeadline = p.evaluationDeadline;
-  gradient.status = 'Pending';
+  gradient.revealDeadline = p.revealDeadline;
+  gradient.status = 'Committed';
   gradient.reward = BigInt.zero();
   gradient.shareClaimed = false;
   gradient.submittedAt = event.block.timestamp;
@@ -218,16 +263,59 @@ export function handleGradientSubmitted(event: GradientSubmitted): void {
   day.save();
 }
 
+export function handleGradientRevealed(event: GradientRevealed): void {
+  const p = event.params;
+  const epsilon = p.dpEpsilon;
+  const protocol = loadProtocol(event);
+  protocol.committedGradientCount -= 1;
+  protocol.pendingGradientCount += 1;
+  protocol.save();
+
+  const model = loadModel(p.modelId, event);
+  model.committedCount -= 1;
+  model.pendingCount += 1;
+  saveModel(model);
+
+  const gradient = loadGradient(p.gradientId);
+  gradient.status = 'Pending';
+  gradient.cid = p.gradientCid;
+  gradient.dataCommitment = p.dataCommitment;
+  gradient.salt = p.salt;
+  gradient.dpEpsilon = epsilon;
+  gradient.evaluationDeadline = p.evaluationDeadline;
+  gradient.revealedAt = event.block.timestamp;
+  gradient.revealedAtBlock = event.block.number;
+  gradient.revealTransactionHash = event.transaction.hash;
+  gradient.save();
+
+  const account = touchAccount(p.contributor, event);
+  account.dpEpsilonSpent = account.dpEpsilonSpent.plus(epsilon);
+  account.save();
+
+  const row = loadContributorRow(p.modelId, p.contributor);
+  row.committedCount -= 1;
+  row.pendingCount += 1;
+  row.dpEpsilonSpent = row.dpEpsilonSpent.plus(epsilon);
+  row.save();
+
+  const day = loadDay(event, protocol);
+  day.gradientsRevealed += 1;
+  day.save();
+}
+
 export function handleGradientEvaluated(event: GradientEvaluated): void {
   const p = event.params;
-  const accepted = p.accepted;
+  const verdict = verdictName(p.verdict);
+  const accepted = verdict == 'Accepted';
+  const rejected = verdict == 'Rejected';
   const improvement = p.bestScore.minus(p.previousBestScore);
 
   const protocol = loadProtocol(event);
   protocol.evaluationCount += 1;
   protocol.pendingGradientCount -= 1;
   if (accepted) protocol.acceptedGradientCount += 1;
-  else protocol.rejectedGradientCount += 1;
+  else if (rejected) protocol.rejectedGradientCount += 1;
+  else protocol.declinedGradientCount += 1;
   protocol.save();
 
   const model = loadModel(p.modelId, event);
@@ -240,8 +328,10 @@ export function handleGradientEvaluated(event: GradientEvaluated): void {
   if (accepted) {
     model.acceptedCount += 1;
     model.weightsCid = p.newWeightsCid;
-  } else {
+  } else if (rejected) {
     model.rejectedCount += 1;
+  } else {
+    model.declinedCount += 1;
   }
   saveModel(model);
 
@@ -250,6 +340,7 @@ export function handleGradientEvaluated(event: GradientEvaluated): void {
   evaluation.gradient = p.gradientId.toString();
   evaluation.model = model.id;
   evaluation.contributor = p.contributor;
+  evaluation.verdict = verdict;
   evaluation.accepted = accepted;
   evaluation.previousBestScore = p.previousBestScore;
   evaluation.score = p.score;
@@ -266,7 +357,7 @@ export function handleGradientEvaluated(event: GradientEvaluated): void {
   evaluation.save();
 
   const gradient = loadGradient(p.gradientId);
-  gradient.status = accepted ? 'Accepted' : 'Rejected';
+  gradient.status = verdict;
   gradient.score = p.score;
   gradient.improvement = improvement;
   if (accepted) gradient.newWeightsCid = p.newWeightsCid;
@@ -278,8 +369,10 @@ export function handleGradientEvaluated(event: GradientEvaluated): void {
   if (accepted) {
     account.gradientsAccepted += 1;
     account.improvementContributed = account.improvementContributed.plus(improvement);
-  } else {
+  } else if (rejected) {
     account.gradientsRejected += 1;
+  } else {
+    account.gradientsDeclined += 1;
   }
   account.save();
   touchAccount(model.evaluator, event).save();
@@ -292,15 +385,18 @@ export function handleGradientEvaluated(event: GradientEvaluated): void {
     // `===`: BigInt overloads `==`, which the compiler cannot apply to a nullable
     const best = row.bestScore;
     if (best === null || p.score.gt(best as BigInt)) row.bestScore = p.score;
-  } else {
+  } else if (rejected) {
     row.gradientsRejected += 1;
+  } else {
+    row.gradientsDeclined += 1;
   }
   row.save();
 
   const day = loadDay(event, protocol);
   day.evaluations += 1;
   if (accepted) day.gradientsAccepted += 1;
-  else day.gradientsRejected += 1;
+  else if (rejected) day.gradientsRejected += 1;
+  else day.gradientsDeclined += 1;
   day.save();
 }
 
@@ -332,6 +428,37 @@ export function handleGradientExpired(event: GradientExpired): void {
 
   const day = loadDay(event, protocol);
   day.gradientsExpired += 1;
+  day.save();
+}
+
+export function handleGradientLapsed(event: GradientLapsed): void {
+  const p = event.params;
+  const protocol = loadProtocol(event);
+  protocol.committedGradientCount -= 1;
+  protocol.lapsedGradientCount += 1;
+  protocol.save();
+
+  const model = loadModel(p.modelId, event);
+  model.committedCount -= 1;
+  model.lapsedCount += 1;
+  saveModel(model);
+
+  const gradient = loadGradient(p.gradientId);
+  gradient.status = 'Lapsed';
+  gradient.lapsedAt = event.block.timestamp;
+  gradient.save();
+
+  const account = touchAccount(p.contributor, event);
+  account.gradientsLapsed += 1;
+  account.save();
+
+  const row = loadContributorRow(p.modelId, p.contributor);
+  row.committedCount -= 1;
+  row.gradientsLapsed += 1;
+  row.save();
+
+  const day = loadDay(event, protocol);
+  day.gradientsLapsed += 1;
   day.save();
 }
 
@@ -455,9 +582,15 @@ export function handleRefunded(event: Refunded): void {
   loadProtocol(event).save();
   const model = loadModel(p.modelId, event);
   saveModel(model);
-  touchAccount(p.lender, event).save();
+  const funder = ModelFunder.load(modelFunderId(model, p.funder));
+  if (funder == null) throw new Error('refund to ' + p.funder.toHexString() + ', who never funded model ' + model.id);
+  touchAccount(p.funder, event).save();
 
-  const balance = loadAccountToken(p.lender, p.token);
+  funder.refund = p.amount;
+  funder.refundedAt = event.block.timestamp;
+  funder.save();
+
+  const balance = loadAccountToken(p.funder, p.token);
   balance.refundsReceived = balance.refundsReceived.plus(p.amount);
   balance.balance = balance.balance.plus(p.amount);
   balance.save();
@@ -468,7 +601,8 @@ export function handleRefunded(event: Refunded): void {
 
   const refund = new Refund(eventId(event));
   refund.model = model.id;
-  refund.lender = p.lender;
+  refund.funder = p.funder;
+  refund.isLender = funder.isLender;
   refund.token = p.token;
   refund.amount = p.amount;
   refund.blockNumber = event.block.number;

@@ -1,8 +1,12 @@
 // A scripted, realistic ModelRepository history on a Hardhat node: five models (ETH and ERC-20,
-// Improvement and EqualShare rules), top-ups, accepted / rejected / no-improvement evaluations
-// (two in one block), a target reached, expiries, closes with refunds, equal-share and
-// expired-share claims, withdrawals, spread over five UTC days with fixed block times. Models 4
-// and 5 are still open at the end (one with a pending gradient), so "open bounties" has answers.
+// Improvement and EqualShare rules), top-ups (one by a third party refunded to it by claimRefund),
+// gradients committed (a seal) then revealed (CID, data commitment, DP epsilon), accepted /
+// rejected / declined (no improvement) evaluations (two in one block), a copy of an earlier
+// gradient's CID revealed under a later commit and rejected, commits that lapse unrevealed, a
+// target reached, expiries, closes with refunds, equal-share and expired-share claims,
+// withdrawals, spread over five UTC days with fixed block times. Models 4 and 5 are still open at
+// the end (model 4 with a pending gradient and a commit never revealed), so "open bounties" has
+// answers.
 // Day 5 is the loan desk (LoanDesk): model 2 (target reached) deployed with a delegated service,
 // model 1 (closed at its deadline) deployed, model 2 deployed a second time and retired; six
 // quotes from three borrowers (two in one block, one never answered, one answered after its
@@ -19,10 +23,25 @@ import { Contract, JsonRpcProvider, keccak256, parseEther, toUtf8Bytes, type Jso
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { deployHessian, loanDeskAbi, modelRepositoryAbi, testTokenAbi, DecisionReason, RewardRule, ETH, type Deployment } from '@hessian/contracts';
+import {
+  deployHessian,
+  loanDeskAbi,
+  modelRepositoryAbi,
+  sealOf,
+  testTokenAbi,
+  DecisionReason,
+  MIN_SUBMISSION_STAKE,
+  REVEAL_WINDOW,
+  RewardRule,
+  Verdict,
+  ETH,
+  type Deployment,
+} from '@hessian/contracts';
 
 export const DAY = 86_400;
 export const ETH_STAKE = parseEther('0.01');
+/** models 2 to 5 ask for the least stake the contract allows */
+export const MIN_STAKE = MIN_SUBMISSION_STAKE;
 export const TOKEN_UNIT = 10n ** 18n;
 
 /** Who does what: Hardhat's unlocked dev accounts by index. */
@@ -32,9 +51,9 @@ export const ROLES = {
   bob: 2, // lender of models 2 (token, EqualShare), 3 (ETH, no submissions) and 5 (token, open)
   eve: 3, // evaluator of models 2 and 4
   carol: 4, // contributor
-  dave: 5, // contributor
-  erin: 6, // contributor
-  frank: 7, // tops up model 1, closes models 1 and 3
+  dave: 5, // contributor; copies carol's g6 CID into g10
+  erin: 6, // contributor; lets g11 and g13 lapse, g15 is never revealed
+  frank: 7, // tops up models 1 and 3 (claims its refund of 3), closes models 1 and 3, lapses g11 and g13
   vault: 8, // receives carol's token withdrawal
   grace: 9, // borrower: quotes q1 (d1) and q4 (d2); loan r1 approved, r4 cancelled
   heidi: 10, // borrower: quotes q2 (d1) and q5 (d3, answered after retirement); loan r2 declined
@@ -77,6 +96,11 @@ export interface HistoryRecord {
   cids: Record<string, string>;
   /** data commitments by gradient name; weights commitments by deployment name ("d1"..) */
   commitments: Record<string, string>;
+  /** each gradient's salt and seal by gradient name ("g1"..) */
+  salts: Record<string, string>;
+  seals: Record<string, string>;
+  /** the DP epsilon each revealed gradient declared (PRIVACY_SCALE = 1e6 fixed point), by gradient name */
+  epsilons: Record<string, number>;
   /** every transaction, in order; look steps up with `tx(record, label)` */
   txs: TxRecord[];
   /** block of the last transaction */
@@ -185,6 +209,11 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   const commitments: Record<string, string> = {};
   const commit = (g: string) => (commitments[g] = keccak256(toUtf8Bytes(`rows used by ${g}`)));
 
+  const salts: Record<string, string> = {};
+  const seals: Record<string, string> = {};
+  const epsilons: Record<string, number> = {};
+  const gradientIds: Record<string, bigint> = {};
+
   const createParams = async (p: {
     token: string; bounty: bigint; weights: string; meta: string; initial: number; target: number;
     rule: number; deadline: number; window: number; evaluator: string; stake: bigint;
@@ -201,71 +230,106 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
     evaluator: p.evaluator,
     submissionStake: p.stake,
   });
-  const submit = async (offset: number, who: Role, model: number, g: string) =>
-    at(offset, `submit ${g}`, async () => repo(who).submitGradient(M(model), await cid(g), commit(g), { value: model === 1 ? ETH_STAKE : 0n }));
-  const evaluate = (who: Role, gradientId: bigint, score: number, accepted: boolean, weights: string) =>
-    async () => repo(who).evaluateGradient(gradientId, score, accepted, accepted ? await cid(weights) : '');
+  const stakes: Record<number, bigint> = { 1: ETH_STAKE, 2: MIN_STAKE, 3: MIN_STAKE, 4: MIN_STAKE, 5: MIN_STAKE };
+  /**
+   * Commits gradient `g` (the k-th commit: id G(k)) of `who` to `model`, sealing `content` (a
+   * gradient name: a copier seals someone else's CID under its own address, commitment and salt).
+   */
+  const commitGradient = async (offset: number, who: Role, model: number, g: string, content = g) => {
+    const gradientCid = (cids[g] = cids[content] ?? (await cid(content)));
+    const dataCommitment = commit(g);
+    const salt = (salts[g] = keccak256(toUtf8Bytes(`salt of ${g}`)));
+    seals[g] = sealOf(accounts[who], M(model), dataCommitment, gradientCid, salt);
+    gradientIds[g] = G(Number(g.slice(1)));
+    await at(offset, `commit ${g}`, () => repo(who).commitGradient(M(model), seals[g]!, { value: stakes[model]! }));
+    return gradientCid;
+  };
+  const revealGradient = async (offset: number, who: Role, g: string, gradientCid: string, epsilon: number) => {
+    epsilons[g] = epsilon;
+    await at(offset, `reveal ${g}`, () => repo(who).revealGradient(gradientIds[g]!, gradientCid, commitments[g]!, salts[g]!, epsilon));
+  };
+  /** commit, then reveal 10 s later (the next block) */
+  const submit = async (offset: number, who: Role, model: number, g: string, epsilon: number, content = g) => {
+    const gradientCid = await commitGradient(offset, who, model, g, content);
+    await revealGradient(offset + 10, who, g, gradientCid, epsilon);
+  };
+  const evaluate = (who: Role, g: string, score: number, verdict: number, weights = '') => async () =>
+    repo(who).evaluateGradient(gradientIds[g]!, seals[g]!, score, verdict, verdict === Verdict.Accepted ? await cid(weights) : '');
 
   // ------------------------------------------------------------------ day 0
+  // model 1's deadline is 23:00 on day 2, so it can close from 00:00 on day 4 (deadline + reveal window + evaluation window)
   const m1 = await createParams({
     token: ETH, bounty: 0n, weights: 'w1', meta: 'meta1', initial: 700_000, target: 800_000,
-    rule: RewardRule.Improvement, deadline: 3 * DAY, window: DAY, evaluator: ETH, stake: ETH_STAKE,
+    rule: RewardRule.Improvement, deadline: 3 * DAY - 2 * REVEAL_WINDOW, window: DAY, evaluator: ETH, stake: ETH_STAKE,
   });
   await at(0, 'create m1', () => repo('alice').createModel(m1, { value: parseEther('1') }));
   await at(60, 'mint bob', () => token('deployer').mint(accounts.bob, 1_500n * TOKEN_UNIT));
   await at(120, 'approve bob', () => token('bob').approve(repoAddress, 1_500n * TOKEN_UNIT));
   const m2 = await createParams({
     token: tokenAddress, bounty: 1_000n * TOKEN_UNIT, weights: 'w2', meta: 'meta2', initial: 500_000, target: 600_000,
-    rule: RewardRule.EqualShare, deadline: 5 * DAY, window: DAY, evaluator: accounts.eve, stake: 0n,
+    rule: RewardRule.EqualShare, deadline: 5 * DAY, window: DAY, evaluator: accounts.eve, stake: MIN_STAKE,
   });
   await at(180, 'create m2', () => repo('bob').createModel(m2));
   const m3 = await createParams({
     token: ETH, bounty: parseEther('0.2'), weights: 'w3', meta: 'meta3', initial: 600_000, target: 900_000,
-    rule: RewardRule.Improvement, deadline: 2 * DAY, window: DAY, evaluator: ETH, stake: 0n,
+    rule: RewardRule.Improvement, deadline: 2 * DAY - 2 * REVEAL_WINDOW, window: DAY, evaluator: ETH, stake: MIN_STAKE,
   });
   await at(240, 'create m3', () => repo('bob').createModel(m3, { value: parseEther('0.2') }));
   // 0.5 ETH + 1 wei: the odd wei is the rounding dust refunded when model 1 closes
   await at(300, 'top up m1', () => repo('frank').addBounty(M(1), parseEther('0.5') + 1n, { value: parseEther('0.5') + 1n }));
-  await submit(3600, 'carol', 1, 'g1');
-  await submit(3660, 'dave', 1, 'g2');
-  await submit(3720, 'erin', 1, 'g3');
-  await submit(3780, 'carol', 2, 'g4');
+  // a third party's top-up of a model nobody improves: a third of model 3's refund is frank's to claim
+  await at(360, 'top up m3', () => repo('frank').addBounty(M(3), parseEther('0.1'), { value: parseEther('0.1') }));
+  await submit(3600, 'carol', 1, 'g1', 500_000);
+  await submit(3660, 'dave', 1, 'g2', 1_000_000);
+  await submit(3720, 'erin', 1, 'g3', 0);
+  await submit(3780, 'carol', 2, 'g4', 500_000);
 
   // ------------------------------------------------------------------ day 1
   await together(DAY, [
-    ['evaluate g1', evaluate('alice', G(1), 740_000, true, 'w1.1')],
-    ['evaluate g2', evaluate('alice', G(2), 690_000, false, '')],
+    ['evaluate g1', evaluate('alice', 'g1', 740_000, Verdict.Accepted, 'w1.1')],
+    // valid, but no improvement: declined, the stake goes back
+    ['evaluate g2', evaluate('alice', 'g2', 690_000, Verdict.Declined)],
   ]);
-  await at(DAY + 60, 'evaluate g3', evaluate('alice', G(3), 730_000, true, 'w1.2'));
+  await at(DAY + 60, 'evaluate g3', evaluate('alice', 'g3', 730_000, Verdict.Accepted, 'w1.2'));
   await at(DAY + 120, 'top up m2', () => repo('bob').addBounty(M(2), 200n * TOKEN_UNIT));
-  await submit(DAY + 180, 'dave', 2, 'g5');
-  await at(DAY + 240, 'evaluate g4', evaluate('eve', G(4), 550_000, true, 'w2.1'));
-  await at(DAY + 300, 'evaluate g5', evaluate('eve', G(5), 520_000, false, ''));
+  await submit(DAY + 180, 'dave', 2, 'g5', 2_000_000);
+  await at(DAY + 240, 'evaluate g4', evaluate('eve', 'g4', 550_000, Verdict.Accepted, 'w2.1'));
+  // invalid content: rejected, the stake goes to the lender
+  await at(DAY + 300, 'evaluate g5', evaluate('eve', 'g5', 520_000, Verdict.Rejected));
 
   // ------------------------------------------------------------------ day 2
-  await submit(2 * DAY, 'carol', 1, 'g6');
-  await submit(2 * DAY + 60, 'dave', 1, 'g7');
-  await submit(2 * DAY + 120, 'erin', 1, 'g8');
-  await at(2 * DAY + 180, 'evaluate g6', evaluate('alice', G(6), 760_000, true, 'w1.3'));
-  await submit(2 * DAY + 240, 'carol', 2, 'g9');
-  await at(2 * DAY + 300, 'evaluate g9', evaluate('eve', G(9), 610_000, true, 'w2.2'));
+  await submit(2 * DAY, 'carol', 1, 'g6', 500_000);
+  await submit(2 * DAY + 60, 'dave', 1, 'g7', 1_000_000);
+  await submit(2 * DAY + 120, 'erin', 1, 'g8', 250_000);
+  await at(2 * DAY + 180, 'evaluate g6', evaluate('alice', 'g6', 760_000, Verdict.Accepted, 'w1.3'));
+  await submit(2 * DAY + 240, 'carol', 2, 'g9', 500_000);
+  await at(2 * DAY + 300, 'evaluate g9', evaluate('eve', 'g9', 610_000, Verdict.Accepted, 'w2.2'));
   await at(2 * DAY + 360, 'close m2', () => repo('bob').closeModel(M(2)));
   await at(2 * DAY + 420, 'claim g4', () => repo('carol').claimShare(G(4)));
   await at(2 * DAY + 480, 'claim g9', () => repo('carol').claimShare(G(9)));
   await at(2 * DAY + 540, 'withdraw carol token', () => repo('carol').withdraw(tokenAddress, accounts.vault));
+  // dave copies carol's published g6 CID under a commit of his own: the evaluator rejects the duplicate
+  await submit(2 * DAY + 600, 'dave', 1, 'g10', 1_000_000, 'g6');
+  await at(2 * DAY + 660, 'evaluate g10', evaluate('alice', 'g10', 760_000, Verdict.Rejected));
+  // erin commits and never reveals: frank lapses it once the reveal window is over
+  await commitGradient(2 * DAY + 720, 'erin', 1, 'g11');
+  await at(2 * DAY + 720 + REVEAL_WINDOW + 60, 'lapse g11', () => repo('frank').expireGradient(G(11)));
 
   // ------------------------------------------------------------------ day 3
   await at(3 * DAY, 'close m3', () => repo('frank').closeModel(M(3)));
   await at(3 * DAY + 60, 'withdraw bob eth', () => repo('bob').withdraw(ETH, accounts.bob));
+  await at(3 * DAY + 90, 'refund frank m3', () => repo('frank').claimRefund(M(3)));
   const m4 = await createParams({
     token: ETH, bounty: 0n, weights: 'w4', meta: 'meta4', initial: 650_000, target: 750_000,
-    rule: RewardRule.Improvement, deadline: 30 * DAY, window: 2 * DAY, evaluator: accounts.eve, stake: 0n,
+    rule: RewardRule.Improvement, deadline: 30 * DAY, window: 2 * DAY, evaluator: accounts.eve, stake: MIN_STAKE,
   });
   await at(3 * DAY + 120, 'create m4', () => repo('alice').createModel(m4, { value: parseEther('2') }));
-  await submit(3 * DAY + 180, 'carol', 4, 'g10');
-  await at(3 * DAY + 240, 'evaluate g10', evaluate('eve', G(10), 700_000, true, 'w4.1'));
+  await submit(3 * DAY + 180, 'carol', 4, 'g12', 750_000);
+  await at(3 * DAY + 240, 'evaluate g12', evaluate('eve', 'g12', 700_000, Verdict.Accepted, 'w4.1'));
+  await commitGradient(3 * DAY + 300, 'erin', 4, 'g13');
+  await at(3 * DAY + 300 + REVEAL_WINDOW + 60, 'lapse g13', () => repo('frank').expireGradient(G(13)));
 
-  // ------------------------------------------------------------------ day 4 (model 1's deadline + window passed)
+  // ------------------------------------------------------------------ day 4 (model 1's deadline + windows passed)
   await at(4 * DAY, 'expire g7', () => repo('erin').expireGradient(G(7)));
   await at(4 * DAY + 60, 'expire g8', () => repo('erin').expireGradient(G(8)));
   await at(4 * DAY + 120, 'close m1', () => repo('frank').closeModel(M(1)));
@@ -275,12 +339,14 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
   await at(4 * DAY + 360, 'withdraw carol eth', () => repo('carol').withdraw(ETH, accounts.carol));
   await at(4 * DAY + 420, 'withdraw dave eth', () => repo('dave').withdraw(ETH, accounts.dave));
   // erin keeps her credit: a non-zero balance to check against credit()
-  await submit(4 * DAY + 480, 'dave', 4, 'g11'); // still pending at the end
+  await submit(4 * DAY + 480, 'dave', 4, 'g14', 1_000_000); // still pending at the end
   const m5 = await createParams({
     token: tokenAddress, bounty: 300n * TOKEN_UNIT, weights: 'w5', meta: 'meta5', initial: 400_000, target: 500_000,
-    rule: RewardRule.EqualShare, deadline: 10 * DAY, window: DAY, evaluator: ETH, stake: 0n,
+    rule: RewardRule.EqualShare, deadline: 10 * DAY, window: DAY, evaluator: ETH, stake: MIN_STAKE,
   });
   await at(4 * DAY + 540, 'create m5', () => repo('bob').createModel(m5));
+  // committed, never revealed, and nobody lapses it: still Committed at the end
+  await commitGradient(4 * DAY + 600, 'erin', 4, 'g15');
 
   // ------------------------------------------------------------------ day 5: the loan desk
   const deployParams = async (d: string, model: number, weights: string, token: string, service: string) => ({
@@ -350,6 +416,9 @@ async function play(provider: JsonRpcProvider, rpcUrl: string, opts: HistoryOpti
     day0: Math.floor(t0 / DAY),
     cids,
     commitments,
+    salts,
+    seals,
+    epsilons,
     txs,
     lastBlock: txs[txs.length - 1]!.blockNumber,
   };

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Contract, JsonRpcProvider, id as topicOf } from 'ethers';
-import { loanDeskAbi, modelRepositoryAbi, ETH, DeploymentStatus, LoanStatus, ModelStatus, QuoteStatus, enumName } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi, ETH, DeploymentStatus, GradientStatus, LoanStatus, ModelStatus, QuoteStatus, enumName } from '@hessian/contracts';
 import type { LoadedSubgraph } from '@hessian/indexer/manifest';
 import { HandlerError } from '@hessian/indexer/runtime/errors';
 import type { EntityChange, EntityData } from '@hessian/indexer/types';
@@ -63,7 +63,7 @@ describe('mappings over the scripted history', () => {
         assert.ok(seen.has(h.topic0.toLowerCase()), `${ds.name}.${h.handler} was never triggered by the history`);
       }
     }
-    assert.deepStrictEqual(sources.map((ds) => ds.mapping.eventHandlers.length), [11, 7]);
+    assert.deepStrictEqual(sources.map((ds) => ds.mapping.eventHandlers.length), [13, 7]);
   });
 
   test('expected data names every stored field of every entity type', () => {
@@ -77,7 +77,7 @@ describe('mappings over the scripted history', () => {
   });
 
   const expectedTypes = [
-    'Protocol', 'Token', 'Model', 'Account', 'AccountToken', 'ModelContributor', 'Gradient', 'Evaluation', 'Reward', 'Deposit',
+    'Protocol', 'Token', 'Model', 'Account', 'AccountToken', 'ModelContributor', 'ModelFunder', 'Gradient', 'Evaluation', 'Reward', 'Deposit',
     'Withdrawal', 'StakeRelease', 'Refund', 'DayData', 'TokenDayData', 'Deployment', 'Quote', 'LoanRequest',
   ];
   for (const entityType of expectedTypes) {
@@ -134,11 +134,25 @@ describe('mappings over the scripted history', () => {
         assert.equal(plainValue(m.bestScore!), onChain.bestScore, `model ${id} bestScore`);
         assert.equal(plainValue(m.bounty!), onChain.totalBounty, `model ${id} bounty`);
         assert.equal(plainValue(m.version!), Number(onChain.version), `model ${id} version`);
-        assert.equal(plainValue(m.pendingCount!), Number(onChain.pendingCount), `model ${id} pendingCount`);
+        // the contract's pendingCount holds commits not yet revealed and revealed gradients not yet judged
+        assert.equal(Number(plainValue(m.pendingCount!)) + Number(plainValue(m.committedCount!)), Number(onChain.pendingCount), `model ${id} pendingCount`);
         assert.equal(plainValue(m.sharePerGradient!), onChain.sharePerGradient, `model ${id} sharePerGradient`);
       }
       assert.equal(plainValue(store.get('Protocol', 'hessian')!.modelCount!), Number(await repo.modelCount()));
       assert.equal(plainValue(store.get('Protocol', 'hessian')!.gradientCount!), Number(await repo.gradientCount()));
+      for (const id of store.ids('Gradient')) {
+        const g = store.get('Gradient', id)!;
+        const onChain = await repo.getGradient(BigInt(id));
+        assert.equal(plainValue(g.status!), enumName(GradientStatus, onChain.status), `gradient ${id} status`);
+        assert.equal(plainValue(g.seal!), onChain.seal, `gradient ${id} seal`);
+      }
+      // what each third-party funder can still claim: nothing once its Refunded is indexed
+      for (const id of store.ids('ModelFunder')) {
+        const f = store.get('ModelFunder', id)!;
+        if (plainValue(f.isLender!)) continue;
+        const left: bigint = await repo.funded(BigInt(plainValue(f.model!) as string), plainValue(f.funder!));
+        assert.equal(left, f.refund === undefined || plainValue(f.refund) === null ? plainValue(f.amount!) : 0n, `funder ${id} left to claim`);
+      }
 
       const desk = new Contract(record.loanDesk, loanDeskAbi, provider);
       for (const id of store.ids('Deployment')) {

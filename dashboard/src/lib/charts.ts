@@ -81,7 +81,7 @@ export function scoreOptions(yMin: number, yMax: number): Omit<uPlot.Options, 'w
       { label: 'Best score', stroke: COLORS.best, width: 2, paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false }, value: fmtScore },
       { label: 'Target', stroke: COLORS.target, width: 2, dash: [8, 5], points: { show: false }, value: fmtScore },
       { label: 'Accepted', stroke: COLORS.accepted, paths: () => null, points: { show: true, size: 10, fill: COLORS.accepted, stroke: '#fff', width: 1 }, value: fmtScore },
-      { label: 'Rejected', stroke: COLORS.rejected, paths: () => null, points: { show: true, size: 10, fill: COLORS.rejected, stroke: '#fff', width: 1 }, value: fmtScore },
+      { label: 'Not applied', stroke: COLORS.rejected, paths: () => null, points: { show: true, size: 10, fill: COLORS.rejected, stroke: '#fff', width: 1 }, value: fmtScore },
     ],
   };
 }

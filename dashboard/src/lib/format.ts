@@ -68,6 +68,63 @@ export function formatScoreDelta(raw: string | bigint | null | undefined): strin
   return v > 0n ? `+${formatFixed(v, 6)}` : formatFixed(v, 6);
 }
 
+/** Differential-privacy epsilons are fixed point with PRIVACY_SCALE = 1e6 (0.5 = 500000). */
+export const PRIVACY_SCALE = 1_000_000n;
+
+/**
+ * A gradient's (or a sum of gradients') DP epsilon, e.g. 500000 → "ε 0.5"; 0 → "no DP" (the
+ * gradient carried no noise), null (not revealed yet) → "–".
+ */
+export function formatEpsilon(raw: string | bigint | null | undefined, maxFraction = 3): string {
+  if (raw === null || raw === undefined) return '–';
+  const v = toBigInt(raw, 'epsilon');
+  if (v === 0n) return 'no DP';
+  return `ε ${formatFixed(v, 6, maxFraction)}`;
+}
+
+/** A sum of epsilons: 0 reads "0" (nothing spent) rather than "no DP". */
+export function formatEpsilonSpent(raw: string | bigint): string {
+  const v = toBigInt(raw, 'epsilon spent');
+  return v === 0n ? '0' : formatFixed(v, 6, 3);
+}
+
+export type GradientStatusName = 'Committed' | 'Pending' | 'Accepted' | 'Rejected' | 'Declined' | 'Expired' | 'Lapsed';
+export type VerdictName = 'Accepted' | 'Rejected' | 'Declined';
+
+/** The badge text of each gradient status: a Pending gradient is one that was revealed. */
+export const GRADIENT_STATUS_LABELS: Record<GradientStatusName, string> = {
+  Committed: 'Committed',
+  Pending: 'Revealed, pending',
+  Accepted: 'Accepted',
+  Rejected: 'Rejected',
+  Declined: 'Declined',
+  Expired: 'Expired',
+  Lapsed: 'Lapsed',
+};
+
+/** What each status means for the contributor, in words (badge titles and the legend). */
+export const GRADIENT_STATUS_MEANINGS: Record<GradientStatusName, string> = {
+  Committed: 'sealed: the CID stays hidden until the contributor reveals it',
+  Pending: 'revealed: waiting for the evaluator',
+  Accepted: 'applied to the model; stake returned',
+  Rejected: 'invalid or a copy of an earlier gradient; stake forfeited to the lender',
+  Declined: 'valid but not applied (no improvement); stake returned',
+  Expired: 'not evaluated in time; stake returned, shares the unearned bounty',
+  Lapsed: 'never revealed in time; stake forfeited to the lender',
+};
+
+/** The evaluator's verdict in words. */
+export function verdictText(verdict: VerdictName): string {
+  switch (verdict) {
+    case 'Accepted':
+      return 'accepted';
+    case 'Rejected':
+      return 'rejected (invalid or a copy)';
+    case 'Declined':
+      return 'declined (no improvement)';
+  }
+}
+
 export function scoreToNumber(raw: string | bigint): number {
   return Number(toBigInt(raw, 'score')) / 1e6;
 }

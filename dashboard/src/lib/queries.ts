@@ -86,10 +86,14 @@ const CONTRIBUTION_STATS = `
   gradientsSubmitted
   gradientsAccepted
   gradientsRejected
+  gradientsDeclined
   gradientsExpired
+  gradientsLapsed
+  committedCount
   pendingCount
   rewardsEarned
   improvementContributed
+  dpEpsilonSpent
   bestScore
 `;
 
@@ -110,6 +114,7 @@ const MODEL_ROW = `
   bountyLeft
   gradientCount
   acceptedCount
+  committedCount
   pendingCount
   contributorCount
   submissionDeadline
@@ -137,10 +142,13 @@ export const OVERVIEW = gql`
       modelCount
       openModelCount
       gradientCount
+      committedGradientCount
       pendingGradientCount
       acceptedGradientCount
       rejectedGradientCount
+      declinedGradientCount
       expiredGradientCount
+      lapsedGradientCount
       evaluationCount
       rewardCount
       lenderCount
@@ -184,7 +192,9 @@ export const OVERVIEW = gql`
       id
       model { id }
       contributor { id }
+      seal
       cid
+      status
       stake
       submittedAt
       submittedAtBlock
@@ -195,6 +205,7 @@ export const OVERVIEW = gql`
       gradient { id }
       model { id token { id } }
       contributor { id }
+      verdict
       accepted
       score
       improvement
@@ -218,7 +229,8 @@ export const OVERVIEW = gql`
     refunds(first: 10, orderBy: blockNumber, orderDirection: desc, block: $block, subgraphError: allow) {
       id
       model { id }
-      lender { id }
+      funder { id }
+      isLender
       token { id }
       amount
       blockNumber
@@ -241,7 +253,10 @@ export const MODEL = recordQuery('Model', 'model', `
   weightsCid
   version
   rejectedCount
+  declinedCount
   expiredCount
+  lapsedCount
+  funderCount
   targetReached
   targetReachedAt
   targetReachedBy { id }
@@ -254,6 +269,7 @@ export const MODEL = recordQuery('Model', 'model', `
     ordinal
     gradient { id }
     contributor { id }
+    verdict
     accepted
     previousBestScore
     score
@@ -270,7 +286,9 @@ export const MODEL = recordQuery('Model', 'model', `
     id
     gradientId
     contributor { id }
+    seal
     cid
+    dpEpsilon
     status
     score
     improvement
@@ -279,6 +297,8 @@ export const MODEL = recordQuery('Model', 'model', `
     modelVersion
     submittedAt
     submittedAtBlock
+    revealDeadline
+    revealedAt
     evaluatedAt
     transactionHash
   }
@@ -297,6 +317,15 @@ export const MODEL = recordQuery('Model', 'model', `
     timestamp
     transactionHash
   }
+  funders(first: 1000, orderBy: firstFundedAt, orderDirection: asc) {
+    id
+    funder { id }
+    isLender
+    amount
+    depositCount
+    refund
+    refundedAt
+  }
   deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
 `);
 
@@ -308,8 +337,11 @@ export const LEADERBOARD = gql`
       gradientsSubmitted
       gradientsAccepted
       gradientsRejected
+      gradientsDeclined
       gradientsExpired
+      gradientsLapsed
       improvementContributed
+      dpEpsilonSpent
       rewardCount
       lastActivityAt
       balances(first: 100) {
@@ -327,8 +359,11 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
   gradientsSubmitted
   gradientsAccepted
   gradientsRejected
+  gradientsDeclined
   gradientsExpired
+  gradientsLapsed
   improvementContributed
+  dpEpsilonSpent
   rewardCount
   firstSeenAt
   lastActivityAt
@@ -350,7 +385,9 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
   gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
     id
     model { id token { id } }
+    seal
     cid
+    dpEpsilon
     status
     score
     improvement
@@ -376,6 +413,15 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
     to
     timestamp
     transactionHash
+  }
+  fundings(first: 1000, orderBy: firstFundedAt, orderDirection: asc) {
+    id
+    model { id token { id } status }
+    isLender
+    amount
+    depositCount
+    refund
+    refundedAt
   }
   deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
   loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }

@@ -1,6 +1,6 @@
 // Turns API results into what the pages draw: chart series, bar segments, sorted and filtered
 // rows, merged activity. Pure functions so they are unit-tested without a browser or a server.
-import { scoreToNumber, toBigInt } from './format.ts';
+import { scoreToNumber, toBigInt, type VerdictName } from './format.ts';
 import type {
   DayData,
   EvaluationPoint,
@@ -200,7 +200,19 @@ export function dailyGradients(rows: readonly DayData[]): DailyGradients {
 }
 
 export type Activity =
-  | { kind: 'submitted'; key: string; block: bigint; timestamp: string; tx: string; model: string; account: string; gradient: string; cid: string }
+  | {
+      kind: 'submitted';
+      key: string;
+      block: bigint;
+      timestamp: string;
+      tx: string;
+      model: string;
+      account: string;
+      gradient: string;
+      seal: string;
+      /** null while the commit is sealed */
+      cid: string | null;
+    }
   | {
       kind: 'evaluated';
       key: string;
@@ -210,6 +222,7 @@ export type Activity =
       model: string;
       account: string;
       gradient: string;
+      verdict: VerdictName;
       accepted: boolean;
       score: string;
       reward: string;
@@ -217,7 +230,7 @@ export type Activity =
       reachedTarget: boolean;
     }
   | { kind: 'deposit'; key: string; block: bigint; timestamp: string; tx: string; model: string; account: string; amount: string; token: string; isInitial: boolean }
-  | { kind: 'refund'; key: string; block: bigint; timestamp: string; tx: string; model: string; account: string; amount: string; token: string };
+  | { kind: 'refund'; key: string; block: bigint; timestamp: string; tx: string; model: string; account: string; isLender: boolean; amount: string; token: string };
 
 /** Newest first across event kinds; within a block, evaluations after submissions. */
 export function recentActivity(d: Pick<OverviewData, 'gradients' | 'evaluations' | 'deposits' | 'refunds'>, limit = 12): Activity[] {
@@ -231,6 +244,7 @@ export function recentActivity(d: Pick<OverviewData, 'gradients' | 'evaluations'
       model: g.model.id,
       account: g.contributor.id,
       gradient: g.id,
+      seal: g.seal,
       cid: g.cid,
     })),
     ...d.evaluations.map((e): Activity => ({
@@ -242,6 +256,7 @@ export function recentActivity(d: Pick<OverviewData, 'gradients' | 'evaluations'
       model: e.model.id,
       account: e.contributor.id,
       gradient: e.gradient.id,
+      verdict: e.verdict,
       accepted: e.accepted,
       score: e.score,
       reward: e.reward,
@@ -267,7 +282,8 @@ export function recentActivity(d: Pick<OverviewData, 'gradients' | 'evaluations'
       timestamp: x.timestamp,
       tx: x.transactionHash,
       model: x.model.id,
-      account: x.lender.id,
+      account: x.funder.id,
+      isLender: x.isLender,
       amount: x.amount,
       token: x.token.id,
     })),

@@ -1,4 +1,5 @@
 // Result shapes of the documents in queries.ts (BigInt and BigDecimal fields arrive as strings).
+import type { GradientStatusName, VerdictName } from './format.ts';
 
 export interface Ref {
   id: string;
@@ -17,7 +18,9 @@ export interface Meta {
 }
 
 export type ModelStatus = 'Open' | 'TargetReached' | 'Closed';
-export type GradientStatus = 'Pending' | 'Accepted' | 'Rejected' | 'Expired';
+/** Committed = sealed, Pending = revealed and waiting for the evaluator */
+export type GradientStatus = GradientStatusName;
+export type Verdict = VerdictName;
 
 export interface ModelRow {
   id: string;
@@ -36,6 +39,7 @@ export interface ModelRow {
   bountyLeft: string;
   gradientCount: number;
   acceptedCount: number;
+  committedCount: number;
   pendingCount: number;
   contributorCount: number;
   submissionDeadline: string;
@@ -47,10 +51,13 @@ export interface Protocol extends LoanCounters {
   modelCount: number;
   openModelCount: number;
   gradientCount: number;
+  committedGradientCount: number;
   pendingGradientCount: number;
   acceptedGradientCount: number;
   rejectedGradientCount: number;
+  declinedGradientCount: number;
   expiredGradientCount: number;
+  lapsedGradientCount: number;
   evaluationCount: number;
   rewardCount: number;
   lenderCount: number;
@@ -96,7 +103,10 @@ export interface RecentGradient {
   id: string;
   model: Ref;
   contributor: Ref;
-  cid: string;
+  seal: string;
+  /** null until revealed */
+  cid: string | null;
+  status: GradientStatus;
   stake: string;
   submittedAt: string;
   submittedAtBlock: string;
@@ -108,6 +118,7 @@ export interface RecentEvaluation {
   gradient: Ref;
   model: Ref & { token: Ref };
   contributor: Ref;
+  verdict: Verdict;
   accepted: boolean;
   score: string;
   improvement: string;
@@ -133,7 +144,8 @@ export interface RecentDeposit {
 export interface RecentRefund {
   id: string;
   model: Ref;
-  lender: Ref;
+  funder: Ref;
+  isLender: boolean;
   token: Ref;
   amount: string;
   blockNumber: string;
@@ -160,6 +172,7 @@ export interface EvaluationPoint {
   ordinal: number;
   gradient: Ref;
   contributor: Ref;
+  verdict: Verdict;
   accepted: boolean;
   previousBestScore: string;
   score: string;
@@ -177,7 +190,11 @@ export interface GradientRow {
   id: string;
   gradientId: string;
   contributor: Ref;
-  cid: string;
+  seal: string;
+  /** null until revealed */
+  cid: string | null;
+  /** PRIVACY_SCALE fixed point; null until revealed */
+  dpEpsilon: string | null;
   status: GradientStatus;
   score: string | null;
   improvement: string | null;
@@ -186,6 +203,8 @@ export interface GradientRow {
   modelVersion: number;
   submittedAt: string;
   submittedAtBlock: string;
+  revealDeadline: string;
+  revealedAt: string | null;
   evaluatedAt: string | null;
   transactionHash: string;
 }
@@ -196,10 +215,15 @@ export interface ContributionStats {
   gradientsSubmitted: number;
   gradientsAccepted: number;
   gradientsRejected: number;
+  gradientsDeclined: number;
   gradientsExpired: number;
+  gradientsLapsed: number;
+  committedCount: number;
   pendingCount: number;
   rewardsEarned: string;
   improvementContributed: string;
+  /** PRIVACY_SCALE fixed point */
+  dpEpsilonSpent: string;
   bestScore: string | null;
 }
 
@@ -218,6 +242,18 @@ export interface DepositRow {
   transactionHash: string;
 }
 
+/** One account's money in a model's bounty, and what it got back at close. */
+export interface FunderRow {
+  id: string;
+  funder: Ref;
+  isLender: boolean;
+  amount: string;
+  depositCount: number;
+  /** null until credited */
+  refund: string | null;
+  refundedAt: string | null;
+}
+
 export interface ModelDetail extends ModelRow {
   evaluator: string;
   shared: string;
@@ -230,7 +266,10 @@ export interface ModelDetail extends ModelRow {
   weightsCid: string;
   version: number;
   rejectedCount: number;
+  declinedCount: number;
   expiredCount: number;
+  lapsedCount: number;
+  funderCount: number;
   targetReached: boolean;
   targetReachedAt: string | null;
   targetReachedBy: Ref | null;
@@ -242,6 +281,7 @@ export interface ModelDetail extends ModelRow {
   gradients: GradientRow[];
   contributors: ModelContributorRow[];
   deposits: DepositRow[];
+  funders: FunderRow[];
   deployments: DeploymentRow[];
 }
 
@@ -261,8 +301,12 @@ export interface LeaderboardAccount {
   gradientsSubmitted: number;
   gradientsAccepted: number;
   gradientsRejected: number;
+  gradientsDeclined: number;
   gradientsExpired: number;
+  gradientsLapsed: number;
   improvementContributed: string;
+  /** PRIVACY_SCALE fixed point, summed over the account's revealed gradients */
+  dpEpsilonSpent: string;
   rewardCount: number;
   lastActivityAt: string;
   balances: Balance[];
@@ -279,8 +323,11 @@ export interface ContributorDetail {
   gradientsSubmitted: number;
   gradientsAccepted: number;
   gradientsRejected: number;
+  gradientsDeclined: number;
   gradientsExpired: number;
+  gradientsLapsed: number;
   improvementContributed: string;
+  dpEpsilonSpent: string;
   rewardCount: number;
   firstSeenAt: string;
   lastActivityAt: string;
@@ -289,7 +336,9 @@ export interface ContributorDetail {
   gradients: {
     id: string;
     model: Ref & { token: Ref };
-    cid: string;
+    seal: string;
+    cid: string | null;
+    dpEpsilon: string | null;
     status: GradientStatus;
     score: string | null;
     improvement: string | null;
@@ -309,6 +358,8 @@ export interface ContributorDetail {
     transactionHash: string;
   }[];
   withdrawals: { id: string; token: Ref; amount: string; to: string; timestamp: string; transactionHash: string }[];
+  /** bounties this account put money into, as lender or third-party funder */
+  fundings: (Omit<FunderRow, 'funder'> & { model: Ref & { token: Ref; status: ModelStatus } })[];
   /** as a lender: its models deployed to the loan desk */
   deployments: DeploymentRow[];
   /** as a borrower */

@@ -4,9 +4,21 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Contract, JsonRpcProvider, parseEther } from 'ethers';
-import { ETH, RewardRule, modelRepositoryAbi } from '@hessian/contracts';
+import { ETH, MIN_SUBMISSION_STAKE, RewardRule, Verdict, modelRepositoryAbi, sealOf } from '@hessian/contracts';
 import { tx } from '@hessian/subgraph/tests/history';
-import { ETH as ETH_INFO, formatAmount, formatInt, formatScore, type TokenInfo } from '../../src/lib/format.ts';
+import {
+  ETH as ETH_INFO,
+  GRADIENT_STATUS_LABELS,
+  formatAmount,
+  formatEpsilon,
+  formatEpsilonSpent,
+  formatInt,
+  formatScore,
+  verdictText,
+  type GradientStatusName,
+  type TokenInfo,
+  type VerdictName,
+} from '../../src/lib/format.ts';
 import { assertFitsNarrowScreen, assertQuietBlock, mineEmptyBlock, type Redraws, screenshot, seriousViolations, settleAfter, takeRedraws, useSession, watchRedraws } from './harness.ts';
 
 const HSN: TokenInfo = { symbol: 'HSN', decimals: 18 };
@@ -44,8 +56,8 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
         assert.equal(shown.text, formatAmount(t[field], info(t.id)), `${t.id} ${field} text`);
       }
     }
-    // escrow from the script: models 1 (1 + 0.5 ETH + 1 wei), 3 (0.2) and 4 (2); models 2 (1,000 + 200 HSN) and 5 (300)
-    assert.equal((await amountIn(`tr[data-token="${ETH}"] [data-field="totalEscrowed"]`)).text, '3.7 ETH');
+    // escrow from the script: models 1 (1 + 0.5 ETH + 1 wei), 3 (0.2 + 0.1) and 4 (2); models 2 (1,000 + 200 HSN) and 5 (300)
+    assert.equal((await amountIn(`tr[data-token="${ETH}"] [data-field="totalEscrowed"]`)).text, '3.8 ETH');
     assert.equal((await amountIn(`tr[data-token="${session.stack.history.token}"] [data-field="totalEscrowed"]`)).text, '1,500 HSN');
 
     const rows = session.page.locator('[data-testid="models-table"] tbody tr');
@@ -77,20 +89,24 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     assert.deepEqual(session.errors, []);
   });
 
-  test('model page shows status, escrow, score curve, gradients and the model leaderboard', async () => {
+  test('model page shows status, escrow and funders, score curve, gradients with seal, CID, verdict and epsilon, and the model leaderboard', async () => {
     const { model: m } = await session.stack.gql<{
       model: {
         status: string; bestScore: string; targetScore: string; bounty: string; paid: string; refunded: string; bountyLeft: string;
-        gradients: { id: string; status: string; score: string | null; reward: string; contributor: { id: string } }[];
-        evaluations: { id: string; accepted: boolean }[];
-        contributors: { contributor: { id: string }; rewardsEarned: string; gradientsAccepted: number; gradientsSubmitted: number }[];
+        gradients: { id: string; status: GradientStatusName; seal: string; cid: string | null; dpEpsilon: string | null; score: string | null; reward: string; contributor: { id: string } }[];
+        evaluations: { id: string; ordinal: number; verdict: VerdictName }[];
+        contributors: { contributor: { id: string }; rewardsEarned: string; gradientsAccepted: number; gradientsSubmitted: number; dpEpsilonSpent: string }[];
+        funders: { funder: { id: string }; isLender: boolean; amount: string; refund: string | null }[];
       };
     }>(`{ model(id: "1") {
       status bestScore targetScore bounty paid refunded bountyLeft
-      gradients(first: 100) { id status score reward contributor { id } }
-      evaluations(first: 100) { id accepted }
-      contributors(first: 100) { contributor { id } rewardsEarned gradientsAccepted gradientsSubmitted }
+      gradients(first: 100) { id status seal cid dpEpsilon score reward contributor { id } }
+      evaluations(first: 100, orderBy: ordinal) { id ordinal verdict }
+      contributors(first: 100) { contributor { id } rewardsEarned gradientsAccepted gradientsSubmitted dpEpsilonSpent }
+      funders(first: 100) { funder { id } isLender amount refund }
     } }`);
+    // the history's model 1 has every kind of ending: accepted, declined, rejected (a copy), expired, lapsed
+    assert.deepEqual(new Set(m.gradients.map((g) => g.status)), new Set(['Accepted', 'Declined', 'Rejected', 'Expired', 'Lapsed']));
     await go('#/model/1', '[data-testid="bestScore"]');
     assert.equal(await text('[data-testid="bestScore"]'), formatScore(m.bestScore));
     assert.equal(formatScore(m.bestScore), '0.76', 'g6 raised model 1 to 0.76');
@@ -104,13 +120,29 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     assert.equal(await rows.count(), m.gradients.length);
     for (const g of m.gradients) {
       const row = session.page.locator(`[data-testid="gradients-table"] tr[data-gradient="${g.id}"]`);
-      assert.equal((await row.locator('.badge').innerText()).trim().toLowerCase(), g.status.toLowerCase(), `g${g.id} status`);
+      assert.equal((await row.locator('.badge').innerText()).trim(), GRADIENT_STATUS_LABELS[g.status], `g${g.id} status`);
+      assert.equal(await row.locator('code[title^="seal"]').getAttribute('title'), `seal ${g.seal}`, `g${g.id} seal`);
+      // a lapsed commit never showed its CID
+      if (g.cid) assert.equal(await row.locator('[data-field="cid"] [title^="IPFS"]').getAttribute('title'), `IPFS ${g.cid}`, `g${g.id} CID`);
+      else assert.equal((await row.locator('[data-field="cid"]').innerText()).trim(), 'sealed', `g${g.id} sealed`);
+      assert.equal((await row.locator('[data-field="dpEpsilon"]').innerText()).trim(), formatEpsilon(g.dpEpsilon), `g${g.id} epsilon`);
       assert.equal((await row.locator('[data-field="score"]').innerText()).trim(), formatScore(g.score), `g${g.id} score`);
       assert.equal(await row.locator('[data-field="reward"] .amount').getAttribute('data-raw'), g.reward, `g${g.id} reward`);
       assert.equal(await row.locator('a[data-address]').getAttribute('data-address'), g.contributor.id);
     }
-    // the curve's data table: one row per evaluation, accepted ones marked
-    assert.equal(await session.page.locator('[data-testid="evaluations-table"] tbody tr').count(), m.evaluations.length);
+    // the curve's data table: one row per evaluation, with the verdict in words
+    // (the chart's data table is for screen readers and the collapsed "data" view: read its text, not its rendering)
+    const verdicts = await session.page.locator('[data-testid="evaluations-table"] tbody tr td:nth-child(3)').allTextContents();
+    assert.deepEqual(verdicts.map((v) => v.trim()), m.evaluations.map((e) => verdictText(e.verdict)));
+    assert.ok(verdicts.includes('declined (no improvement)') && verdicts.includes('rejected (invalid or a copy)'));
+    // funders: the lender and frank's top-up (whose part of the leftover was 0: it went to expired shares)
+    assert.equal(await session.page.locator('[data-testid="funders"] tbody tr').count(), m.funders.length);
+    for (const f of m.funders) {
+      const row = `[data-testid="funders"] tr[data-funder="${f.funder.id}"]`;
+      assert.equal((await amountIn(`${row} [data-field="amount"]`)).raw, f.amount);
+      if (f.refund === null) assert.equal(await text(`${row} [data-field="refund"]`), f.isLender ? '–' : 'not claimed yet');
+      else assert.equal((await amountIn(`${row} [data-field="refund"]`)).raw, f.refund);
+    }
     assert.ok(await session.page.locator('.chart canvas').count(), 'score curve drawn');
     const board = session.page.locator('[data-testid="model-leaderboard"] tbody tr');
     assert.equal(await board.count(), m.contributors.length);
@@ -118,18 +150,32 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       const row = `[data-testid="model-leaderboard"] tr[data-contributor="${c.contributor.id}"]`;
       assert.equal((await amountIn(`${row} [data-field="rewardsEarned"]`)).raw, c.rewardsEarned);
       assert.equal(await text(`${row} [data-field="accepted"]`), `${c.gradientsAccepted} / ${c.gradientsSubmitted}`);
+      assert.equal(await text(`${row} [data-field="dpEpsilonSpent"]`), formatEpsilonSpent(c.dpEpsilonSpent));
     }
     await screenshot(session.page, 'model');
+
+    // model 3: bob's refund at close, frank's when he claimed it
+    const { model: m3 } = await session.stack.gql<{ model: { funders: { funder: { id: string }; refund: string | null }[] } }>(
+      '{ model(id: "3") { funders { funder { id } refund } } }',
+    );
+    await go('#/model/3', '[data-testid="funders"]');
+    for (const f of m3.funders) assert.equal((await amountIn(`[data-testid="funders"] tr[data-funder="${f.funder.id}"] [data-field="refund"]`)).raw, f.refund);
+    assert.equal(m3.funders.length, 2);
     assert.deepEqual(session.errors, []);
   });
 
   test('leaderboard ranks contributors as the API numbers say', async () => {
     const { accounts } = await session.stack.gql<{
-      accounts: { id: string; gradientsAccepted: number; improvementContributed: string; balances: { token: { id: string }; rewardsEarned: string }[] }[];
-    }>(`{ accounts(where: { gradientsSubmitted_gt: 0 }) { id gradientsAccepted improvementContributed balances { token { id } rewardsEarned } } }`);
+      accounts: { id: string; gradientsAccepted: number; improvementContributed: string; dpEpsilonSpent: string; balances: { token: { id: string }; rewardsEarned: string }[] }[];
+    }>(`{ accounts(where: { gradientsSubmitted_gt: 0 }) { id gradientsAccepted improvementContributed dpEpsilonSpent balances { token { id } rewardsEarned } } }`);
     await go('#/leaderboard', '[data-testid="leaderboard"]');
     const ids = () => session.page.locator('[data-testid="leaderboard"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-contributor')));
     assert.equal((await ids()).length, accounts.length);
+    assert.match(await text('[data-testid="leaderboard"] thead'), /ε spent/);
+    for (const a of accounts) {
+      assert.equal(await text(`[data-testid="leaderboard"] tr[data-contributor="${a.id}"] [data-field="dpEpsilonSpent"]`), formatEpsilonSpent(a.dpEpsilonSpent), `${a.id} epsilon`);
+    }
+    assert.ok(accounts.some((a) => a.dpEpsilonSpent !== '0'), 'some contributor spent privacy budget');
 
     await session.page.locator('[data-testid="rank-by"]').selectOption('improvement');
     const byImprovement = [...accounts].sort((a, b) => Number(BigInt(b.improvementContributed) - BigInt(a.improvementContributed)));
@@ -158,10 +204,27 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     await session.page.locator(`[data-testid="leaderboard"] tr[data-contributor="${top}"] a[data-address]`).click();
     await session.page.locator('[data-testid="contributor-stats"]').waitFor();
     const { account } = await session.stack.gql<{
-      account: { gradientsSubmitted: number; gradientsAccepted: number; balances: { token: { id: string }; rewardsEarned: string; withdrawn: string; balance: string }[] };
-    }>(`query($id: ID!) { account(id: $id) { gradientsSubmitted gradientsAccepted balances { token { id } rewardsEarned withdrawn balance } } }`, { id: top });
+      account: {
+        gradientsSubmitted: number; gradientsAccepted: number; dpEpsilonSpent: string;
+        balances: { token: { id: string }; rewardsEarned: string; withdrawn: string; balance: string }[];
+        modelStats: { model: { id: string }; dpEpsilonSpent: string }[];
+        gradients: { id: string; dpEpsilon: string | null }[];
+      };
+    }>(`query($id: ID!) { account(id: $id) {
+      gradientsSubmitted gradientsAccepted dpEpsilonSpent
+      balances { token { id } rewardsEarned withdrawn balance }
+      modelStats { model { id } dpEpsilonSpent }
+      gradients { id dpEpsilon }
+    } }`, { id: top });
     assert.equal(await text('[data-testid="gradientsSubmitted"]'), String(account.gradientsSubmitted));
     assert.equal(await text('[data-testid="gradientsAccepted"]'), String(account.gradientsAccepted));
+    assert.equal(await text('[data-testid="dpEpsilonSpent"]'), formatEpsilonSpent(account.dpEpsilonSpent));
+    for (const s of account.modelStats) {
+      assert.equal(await text(`[data-testid="contributor-models"] tr[data-model="${s.model.id}"] [data-field="dpEpsilonSpent"]`), formatEpsilonSpent(s.dpEpsilonSpent));
+    }
+    for (const g of account.gradients) {
+      assert.equal(await text(`[data-testid="contributor-gradients"] tr[data-gradient="${g.id}"] [data-field="dpEpsilon"]`), formatEpsilon(g.dpEpsilon));
+    }
     for (const b of account.balances) {
       for (const f of ['rewardsEarned', 'withdrawn', 'balance'] as const) {
         assert.equal((await amountIn(`[data-testid="balances"] tr[data-token="${b.token.id}"] [data-field="${f}"]`)).raw, b[f], `${f} in ${b.token.id}`);
@@ -236,7 +299,7 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
         {
           token: ETH, bounty: 0n, weightsCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
           metadataCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', initialScore: 650_000, targetScore: 820_000,
-          rule: RewardRule.Improvement, submissionDeadline: now + 10 * 86_400, evaluationWindow: 86_400, evaluator: ETH, submissionStake: 0n,
+          rule: RewardRule.Improvement, submissionDeadline: now + 10 * 86_400, evaluationWindow: 86_400, evaluator: ETH, submissionStake: MIN_SUBMISSION_STAKE,
         },
         { value: parseEther('0.3') },
       );
@@ -259,6 +322,49 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
     assert.deepEqual(session.errors, []);
   });
 
+  test('a submission shows live on its model page: sealed commit, then revealed CID and epsilon, then the verdict', async () => {
+    const { stack, page } = session;
+    const { accounts, deployment } = stack.history;
+    await go('#/model/4', '[data-testid="gradients-table"]');
+    const before = await stack.gql<{ protocol: { gradientCount: number } }>('{ protocol(id: "hessian") { gradientCount } }');
+    const id = String(before.protocol.gradientCount + 1);
+    const row = page.locator(`[data-testid="gradients-table"] tr[data-gradient="${id}"]`);
+    const provider = new JsonRpcProvider(stack.chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const address = deployment.contracts.ModelRepository.address;
+      const asCarol = new Contract(address, modelRepositoryAbi, await provider.getSigner(accounts.carol));
+      const asEve = new Contract(address, modelRepositoryAbi, await provider.getSigner(accounts.eve));
+      const dataCommitment = `0x${'ab'.repeat(32)}`;
+      const salt = `0x${'5a'.repeat(32)}`;
+      const seal = sealOf(accounts.carol, 4n, dataCommitment, CID, salt);
+
+      await settleAfter(page, 'Model', async () => (await (await asCarol.commitGradient!(4n, seal, { value: MIN_SUBMISSION_STAKE })).wait())!.blockNumber);
+      await row.waitFor();
+      assert.equal((await row.locator('.badge').innerText()).trim(), 'Committed');
+      assert.equal(await row.locator('code[title^="seal"]').getAttribute('title'), `seal ${seal}`);
+      assert.equal((await row.locator('[data-field="cid"]').innerText()).trim(), 'sealed', 'no CID before the reveal');
+      assert.equal((await row.locator('[data-field="dpEpsilon"]').innerText()).trim(), '–');
+      await screenshot(page, 'model-committed');
+
+      await settleAfter(page, 'Model', async () => (await (await asCarol.revealGradient!(BigInt(id), CID, dataCommitment, salt, 500_000)).wait())!.blockNumber);
+      assert.equal((await row.locator('.badge').innerText()).trim(), 'Revealed, pending');
+      assert.equal(await row.locator('[data-field="cid"] [title^="IPFS"]').getAttribute('title'), `IPFS ${CID}`);
+      assert.equal((await row.locator('[data-field="dpEpsilon"]').innerText()).trim(), 'ε 0.5');
+
+      // valid but no better than the best: declined, and said so in words
+      await settleAfter(page, 'Model', async () => (await (await asEve.evaluateGradient!(BigInt(id), seal, 690_000, Verdict.Declined, '')).wait())!.blockNumber);
+      assert.equal((await row.locator('.badge').innerText()).trim(), 'Declined');
+      assert.equal((await row.locator('[data-field="score"]').innerText()).trim(), '0.69');
+      const last = page.locator('[data-testid="evaluations-table"] tbody tr').last();
+      assert.equal((await last.locator('td').nth(1).textContent())?.trim(), `#${id}`);
+      assert.equal((await last.locator('td').nth(2).textContent())?.trim(), 'declined (no improvement)');
+      assert.match(await text(`[data-testid="model-leaderboard"] tr[data-contributor="${accounts.carol}"] [data-field="dpEpsilonSpent"]`), /^1\.25$/);
+    } finally {
+      provider.destroy();
+    }
+    assert.deepEqual(session.errors, []);
+  });
+
   test('with a graphql-ws endpoint, new heads are pushed (no waiting for the one-minute poll)', async () => {
     const before = await session.stack.gql<{ protocol: { modelCount: number } }>('{ protocol(id: "hessian") { modelCount } }');
     await session.page.goto(`${session.stack.dashboardWs.url}#/`);
@@ -273,7 +379,7 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
           token: ETH, bounty: 0n, weightsCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
           metadataCid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', initialScore: 100_000, targetScore: 200_000,
           rule: RewardRule.EqualShare, submissionDeadline: Number(BigInt(latest.timestamp)) + 86_400, evaluationWindow: 3600,
-          evaluator: ETH, submissionStake: 0n,
+          evaluator: ETH, submissionStake: MIN_SUBMISSION_STAKE,
         },
         { value: parseEther('0.05') },
       );
@@ -310,7 +416,7 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
         const sent = await repo.createModel!(
           {
             token: ETH, bounty: 0n, weightsCid: CID, metadataCid: CID, initialScore: 600_000, targetScore: 700_000, rule: RewardRule.Improvement,
-            submissionDeadline: Number(BigInt(latest.timestamp)) + 30 * 86_400, evaluationWindow: 86_400, evaluator: ETH, submissionStake: 0n,
+            submissionDeadline: Number(BigInt(latest.timestamp)) + 30 * 86_400, evaluationWindow: 86_400, evaluator: ETH, submissionStake: MIN_SUBMISSION_STAKE,
           },
           { value: parseEther('0.1') },
         );

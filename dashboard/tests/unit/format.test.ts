@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   ETH,
+  GRADIENT_STATUS_LABELS,
+  GRADIENT_STATUS_MEANINGS,
   formatAmount,
   formatAmountExact,
   formatDuration,
+  formatEpsilon,
+  formatEpsilonSpent,
   formatFixed,
   formatInt,
   formatPercent,
@@ -14,6 +18,7 @@ import {
   shortCid,
   shortHex,
   toBigInt,
+  verdictText,
 } from '../../src/lib/format.ts';
 
 describe('formatFixed', () => {
@@ -66,6 +71,25 @@ describe('scores', () => {
     expect(formatPercent('1')).toBe('100%');
     expect(formatPercent('6.25E-7')).toBe('0%');
     expect(() => formatPercent('abc')).toThrow(/not a decimal/);
+  });
+});
+
+describe('privacy and verdicts', () => {
+  it('reads PRIVACY_SCALE = 1e6 fixed point epsilons, 0 as no DP, null as not revealed', () => {
+    expect(formatEpsilon('500000')).toBe('ε 0.5');
+    expect(formatEpsilon('1250000')).toBe('ε 1.25');
+    expect(formatEpsilon('0')).toBe('no DP');
+    expect(formatEpsilon(null)).toBe('–');
+    expect(formatEpsilonSpent('6000000')).toBe('6');
+    expect(formatEpsilonSpent('0')).toBe('0');
+    expect(() => formatEpsilon('0.5')).toThrow(/epsilon is not an integer: "0.5"/);
+  });
+  it('says each verdict and status in words', () => {
+    expect(verdictText('Accepted')).toBe('accepted');
+    expect(verdictText('Rejected')).toMatch(/rejected.*copy/);
+    expect(verdictText('Declined')).toMatch(/declined.*no improvement/);
+    expect(GRADIENT_STATUS_LABELS.Pending).toBe('Revealed, pending');
+    expect(Object.keys(GRADIENT_STATUS_MEANINGS).sort()).toEqual(['Accepted', 'Committed', 'Declined', 'Expired', 'Lapsed', 'Pending', 'Rejected']);
   });
 });
 

@@ -75,6 +75,7 @@ const ev = (p: Partial<EvaluationPoint> & Pick<EvaluationPoint, 'score' | 'bestS
   ordinal: 0,
   gradient: { id: '1' },
   contributor: { id: ETH },
+  verdict: p.accepted ? 'Accepted' : 'Rejected',
   previousBestScore: '0',
   improvement: '0',
   reward: '0',
@@ -130,14 +131,20 @@ describe('daily series', () => {
 describe('recentActivity', () => {
   it('merges kinds newest first, evaluation after submission within a block', () => {
     const a = recentActivity({
-      gradients: [{ id: '1', model: { id: '1' }, contributor: { id: ETH }, cid: 'c', stake: '0', submittedAt: '10', submittedAtBlock: '5', transactionHash: '0x1' }],
+      gradients: [
+        { id: '1', model: { id: '1' }, contributor: { id: ETH }, seal: '0x5e', cid: 'c', status: 'Declined', stake: '0', submittedAt: '10', submittedAtBlock: '5', transactionHash: '0x1' },
+      ],
       evaluations: [
-        { id: 'e', gradient: { id: '1' }, model: { id: '1', token: { id: ETH } }, contributor: { id: ETH }, accepted: true, score: '1', improvement: '1', reward: '0', reachedTarget: false, blockNumber: '5', timestamp: '10', transactionHash: '0x2' },
+        { id: 'e', gradient: { id: '1' }, model: { id: '1', token: { id: ETH } }, contributor: { id: ETH }, verdict: 'Declined', accepted: false, score: '1', improvement: '0', reward: '0', reachedTarget: false, blockNumber: '5', timestamp: '10', transactionHash: '0x2' },
       ],
       deposits: [{ id: 'd', model: { id: '1' }, funder: { id: ETH }, token: { id: ETH }, amount: '1', isInitial: true, blockNumber: '2', timestamp: '5', transactionHash: '0x3' }],
-      refunds: [{ id: 'r', model: { id: '1' }, lender: { id: ETH }, token: { id: ETH }, amount: '1', blockNumber: '9', timestamp: '20', transactionHash: '0x4' }],
+      refunds: [{ id: 'r', model: { id: '1' }, funder: { id: HSN }, isLender: false, token: { id: ETH }, amount: '1', blockNumber: '9', timestamp: '20', transactionHash: '0x4' }],
     });
     expect(a.map((x) => x.kind)).toEqual(['refund', 'evaluated', 'submitted', 'deposit']);
+    // a third-party funder's refund names the funder; the verdict travels with the evaluation
+    expect(a[0]).toMatchObject({ kind: 'refund', account: HSN, isLender: false });
+    expect(a[1]).toMatchObject({ kind: 'evaluated', verdict: 'Declined', accepted: false });
+    expect(a[2]).toMatchObject({ kind: 'submitted', seal: '0x5e', cid: 'c' });
     expect(recentActivity({ gradients: [], evaluations: [], deposits: [], refunds: [] })).toEqual([]);
   });
 });
@@ -148,8 +155,11 @@ describe('leaderboards', () => {
     gradientsSubmitted: accepted + 1,
     gradientsAccepted: accepted,
     gradientsRejected: 1,
+    gradientsDeclined: 0,
     gradientsExpired: 0,
+    gradientsLapsed: 0,
     improvementContributed: improvement,
+    dpEpsilonSpent: '0',
     rewardCount: rewards.length,
     lastActivityAt: '0',
     balances: rewards.map(([token, amount]) => ({ token: { id: token }, rewardsEarned: amount, withdrawn: '0' })),

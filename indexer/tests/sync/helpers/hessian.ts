@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Contract, JsonRpcProvider, parseEther, type JsonRpcSigner } from 'ethers';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
-import { modelRepositoryAbi, ETH, RewardRule } from '@hessian/contracts';
+import { modelRepositoryAbi, ETH, MIN_SUBMISSION_STAKE, RewardRule } from '@hessian/contracts';
 import { runHistory, type HistoryRecord } from '@hessian/subgraph/tests/history';
 import { assertFreshBuild, buildDir } from '@hessian/subgraph/tests/helpers';
 import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
@@ -71,7 +71,7 @@ export async function startHessianChain(): Promise<HessianChain> {
             submissionDeadline: BigInt(Number(BigInt(latest.timestamp)) + 30 * 86_400),
             evaluationWindow: 86_400,
             evaluator: ETH,
-            submissionStake: 0n,
+            submissionStake: MIN_SUBMISSION_STAKE,
           },
           { value: bounty },
         );
