@@ -34,6 +34,8 @@ import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
 import { buildGradientDocument } from '../metadata.ts';
 import type { ModelMetadata } from '../metadata.ts';
+import { checkSubmission, checkTerms, ownerPolicy } from './owner-policy.ts';
+import type { OwnerPolicy, PolicyRule, Refusal, SubmissionOutcome } from './owner-policy.ts';
 import { encodingOf, fetchMetadata, fetchPublicKeys, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from './model-io.ts';
 
 export interface OwnerFilter {
@@ -54,6 +56,8 @@ export interface OwnerConfig {
   data: string | CsvTable;
   badRows?: BadRowPolicy;
   filter?: OwnerFilter;
+  /** stake limits, allow/deny lists and stop rules; unset fields take DEFAULT_OWNER_POLICY's safe values */
+  policy?: Partial<OwnerPolicy>;
   /** rows per gradient; raised to the model's minBatch (and the owner's own minBatch) when smaller */
   batchSize?: number;
   /**
@@ -85,12 +89,14 @@ export interface SubmissionRecord {
   batch: number;
   rows: number;
   state: 'intent' | 'uploaded' | 'submitted' | 'abandoned';
+  /** wei, the model's stake when the batch was started (what this submission puts at risk) */
+  stake?: string;
   gradientCid?: string;
   baseVersion?: number;
   gradientId?: number;
   txHash?: string;
   reason?: string;
-  outcome?: { accepted: boolean; score: number; reward: string };
+  outcome?: { accepted: boolean; score: number; reward: string; status?: SubmissionOutcome['status']; stake?: string };
 }
 
 export interface OwnerJournal {
@@ -110,6 +116,8 @@ export interface OwnerEvents {
   submitted: [{ modelId: number; gradientId: number; commitment: string; rows: number; txHash: string; gradientCid: string }];
   evaluated: [{ modelId: number; gradientId: number; accepted: boolean; score: number; reward: bigint }];
   abandoned: [{ modelId: number; commitment: string; reason: string }];
+  /** the safety policy refused to submit to a model (emitted once per model and rule) */
+  refused: [{ modelId: number; rule: PolicyRule; reason: string }];
 }
 
 export interface OwnerHandle {
@@ -161,6 +169,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const address = await client.address();
   const chainId = (await client.provider.getNetwork()).chainId;
   if (cfg.privacy) validatePrivacyConfig(cfg.privacy);
+  const policy = ownerPolicy(cfg.policy);
   const table = typeof cfg.data === 'string' ? await readCsvFile(cfg.data) : cfg.data;
   const seed = cfg.seed ?? 'hessian';
   const events = new EventEmitter<OwnerEvents>();
@@ -215,11 +224,41 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       if (!g || g.status === 'Pending') continue;
       const accepted = g.status === 'Accepted';
       const score = g.score ?? 0;
-      journal.update((j) => void (j.submissions[commitment]!.outcome = { accepted, score, reward: g.reward.toString() }));
+      const outcome = { accepted, score, reward: g.reward.toString(), status: g.status, stake: g.stake.toString() };
+      journal.update((j) => void (j.submissions[commitment]!.outcome = outcome));
       if (g.status === 'Expired') log.warn('gradient expired unevaluated', { modelId: g.modelId, gradientId: g.gradientId });
       else log.info(accepted ? 'gradient accepted' : 'gradient rejected', { modelId: g.modelId, gradientId: g.gradientId, score, reward: g.reward });
       events.emit('evaluated', { modelId: g.modelId, gradientId: g.gradientId, accepted, score, reward: g.reward });
     }
+  }
+
+  /** the rule currently refusing each model, so a refusal is logged once, not every poll */
+  const refusing = new Map<number, PolicyRule>();
+  function refuse(modelId: number, r: Refusal): void {
+    if (refusing.get(modelId) === r.rule) return;
+    refusing.set(modelId, r.rule);
+    log.warn('submission refused by policy', { modelId, rule: r.rule, reason: r.reason });
+    events.emit('refused', { modelId, rule: r.rule, reason: r.reason });
+  }
+
+  const stakeOf = (s: SubmissionRecord) => BigInt(s.outcome?.stake ?? s.stake ?? source.view.gradients.get(s.gradientId ?? 0)?.stake ?? 0);
+
+  /** how this owner's judged submissions to the model ended, in commit order */
+  function history(modelId: number): SubmissionOutcome[] {
+    return Object.values(journal.value.submissions)
+      .filter((s) => s.modelId === modelId && s.outcome)
+      .sort((a, b) => (a.gradientId ?? 0) - (b.gradientId ?? 0))
+      .map((s) => ({ status: s.outcome!.status ?? (s.outcome!.accepted ? 'Accepted' : 'Rejected'), stake: stakeOf(s), reward: BigInt(s.outcome!.reward) }));
+  }
+
+  /** stakes of submissions not yet judged, everywhere but `except` (the model about to submit) */
+  function atRisk(except: number): bigint {
+    let sum = 0n;
+    for (const s of Object.values(journal.value.submissions)) {
+      if (s.modelId === except || s.outcome) continue;
+      if (s.state === 'intent' || s.state === 'uploaded' || s.state === 'submitted') sum += stakeOf(s);
+    }
+    return sum;
   }
 
   async function checkModel(m: ModelState): Promise<Eligibility> {
@@ -392,6 +431,12 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     const now = await client.chainTime();
     for (const m of view.models.values()) {
       if (!view.acceptsSubmissions(m.modelId, now)) continue;
+      // the model's terms first: nothing of a model the policy refuses is even fetched
+      const terms = checkTerms(policy, m);
+      if (terms) {
+        refuse(m.modelId, terms);
+        continue;
+      }
       let el = eligibility.get(m.modelId);
       if (el && !el.ok && el.retryAt !== undefined && Date.now() >= el.retryAt) el = undefined;
       if (!el) {
@@ -413,6 +458,12 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
           return mine(g) && g.status === 'Pending';
         });
       if (inFlight) continue;
+      const refusal = checkSubmission(policy, m, history(m.modelId), atRisk(m.modelId));
+      if (refusal) {
+        refuse(m.modelId, refusal);
+        continue;
+      }
+      refusing.delete(m.modelId);
       const unfinished = subs.find(([, s]) => s.state === 'intent' || s.state === 'uploaded');
       let commitment: string;
       if (unfinished) {
@@ -429,7 +480,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
         commitment = dataCommitment(batch.x, batch.y, { chainId, modelId: m.modelId, contributor: address, salt: journal.value.salt });
         journal.update((j) => {
           j.nextBatch[m.modelId] = k + 1;
-          j.submissions[commitment] = { modelId: m.modelId, batch: k, rows: idx.length, state: 'intent' };
+          j.submissions[commitment] = { modelId: m.modelId, batch: k, rows: idx.length, state: 'intent', stake: m.submissionStake.toString() };
         });
       }
       try {
