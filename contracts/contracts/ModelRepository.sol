@@ -5,14 +5,16 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IModelRepository} from "./interfaces/IModelRepository.sol";
 
 /// @title Hessian model repository
 /// @notice See IModelRepository. Escrow accounting per model: totalBounty = paid + (escrow left);
-/// at close the escrow left is split into shares (held until claimed) and a refund (credited).
-/// @dev Storage is packed so that submitGradient writes one new gradient slot plus the
-/// commitment flag, and evaluateGradient rewrites the gradient slot and two model slots (three
-/// with an Improvement reward) plus the contributor's credit. CIDs live only in events.
+/// at close the escrow left is split into shares (held until claimed) and refunds (the lender's
+/// credited, third-party funders' held until claimed).
+/// @dev Storage is packed for the submission path: commitGradient reads and writes one model
+/// slot and writes the two slots of a new gradient; revealGradient rewrites the gradient slot
+/// and reads the seal and the model's evaluation window. CIDs live only in events.
 contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -24,52 +26,77 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     uint256 public constant MAX_CID_LENGTH = 128;
     /// @notice Longest evaluation window: a lender cannot park gradients (and their stakes) for years.
     uint32 public constant MAX_EVALUATION_WINDOW = 30 days;
+    /// @notice How long a committer has to reveal: long enough to get the commit mined deep
+    /// enough to be safe, short enough that a lapsed commit holds up a close only briefly.
+    uint32 public constant REVEAL_WINDOW = 1 hours;
+    /// @notice Latest submission deadline, from the model's creation: shares and expired stakes
+    /// are paid only at close, so contributors must not wait forever.
+    uint64 public constant MAX_SUBMISSION_PERIOD = 365 days;
+    /// @notice Least stake a model may ask per commit, so junk submissions cost something.
+    uint96 public constant MIN_SUBMISSION_STAKE = 1e14;
+    /// @notice Fixed-point scale of a gradient's declared differential-privacy epsilon.
+    uint32 public constant PRIVACY_SCALE = 1e6;
 
     struct Model {
-        // slot 0
-        address lender;
+        // slot 0: everything commitGradient reads and writes
         uint96 submissionStake;
-        // slot 1
-        address token;
         uint64 submissionDeadline;
-        uint32 evaluationWindow;
-        // slot 2: what submit and evaluate update together
-        address evaluator;
-        RewardRule rule;
         ModelStatus status;
+        RewardRule rule;
         /// number of accepted updates
         uint32 version;
+        /// gradients committed or pending (not yet evaluated, expired or lapsed)
         uint32 pendingCount;
-        // slot 3
-        uint64 initialScore;
-        uint64 targetScore;
-        uint64 bestScore;
+        // slot 1
+        address evaluator;
+        uint32 evaluationWindow;
         uint32 acceptedCount;
         uint32 expiredCount;
+        // slot 2
+        address lender;
+        uint64 initialScore;
+        // slot 3
+        address token;
+        uint64 targetScore;
         // slot 4
         uint128 totalBounty;
         /// rewards credited before close (Improvement rule)
         uint128 paid;
-        // slot 5: set at close
+        // slot 5
+        uint64 bestScore;
+        /// set at close
         uint128 sharePerGradient;
+        // slot 6: third-party top-ups
+        /// what third parties put in and have not claimed back yet
+        uint128 thirdPartyFunded;
+        /// set at close: the part of the refund owed to third parties and not claimed yet
+        uint128 refundPool;
     }
 
-    // 160 + 40 + 40 + 8 + 8 bits: exactly one slot
+    // slot 0 is exactly full, the seal takes slot 1
     // solhint-disable-next-line gas-struct-packing
     struct Gradient {
+        // slot 0: 160 + 40 + 40 + 8 + 8 bits
         address contributor;
         uint40 modelId;
-        uint40 evaluationDeadline;
+        /// the reveal deadline while Committed, the evaluation deadline from the reveal on
+        uint40 deadline;
         GradientStatus status;
         bool shareClaimed;
+        // slot 1
+        bytes32 seal;
     }
 
     mapping(address account => mapping(address token => uint256 amount)) public credit;
-    /// @dev One slot: once the first model exists it is non-zero, so no submission ever pays
-    /// for a fresh storage slot to count gradients.
+    /// @dev One slot: once the first model exists it is non-zero, so no commit ever pays for a
+    /// fresh storage slot to count gradients.
     uint128 private _modelCount;
     uint128 private _gradientCount;
-    mapping(uint256 modelId => mapping(bytes32 dataCommitment => bool used)) public commitmentUsed;
+    /// @notice Per ERC-20: escrow plus credits, i.e. every claim on this contract's balance of
+    /// the token. A withdrawal pays credit * balance / owed.
+    mapping(address token => uint256 amount) public owed;
+    /// @notice What a third party (not the lender) has put into a model and not yet claimed back.
+    mapping(uint256 modelId => mapping(address funder => uint256 amount)) public funded;
 
     mapping(uint256 modelId => Model) private _models;
     mapping(uint256 gradientId => Gradient) private _gradients;
@@ -78,14 +105,17 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
 
     /// @inheritdoc IModelRepository
     function createModel(CreateModelParams calldata p) external payable nonReentrant returns (uint256 modelId) {
-        if (p.targetScore <= p.initialScore || p.targetScore > MAX_SCORE) {
+        if (p.targetScore <= p.initialScore || p.targetScore >= SCORE_SCALE) {
             revert InvalidScores(p.initialScore, p.targetScore);
         }
         if (p.submissionDeadline <= block.timestamp) revert DeadlineInPast(p.submissionDeadline, block.timestamp);
+        uint256 latest = block.timestamp + MAX_SUBMISSION_PERIOD;
+        if (p.submissionDeadline > latest) revert DeadlineTooFar(p.submissionDeadline, latest);
         if (p.evaluationWindow == 0) revert ZeroEvaluationWindow();
         if (p.evaluationWindow > MAX_EVALUATION_WINDOW) {
             revert EvaluationWindowTooLong(p.evaluationWindow, MAX_EVALUATION_WINDOW);
         }
+        if (p.submissionStake < MIN_SUBMISSION_STAKE) revert StakeTooLow(p.submissionStake, MIN_SUBMISSION_STAKE);
         _checkCid(p.weightsCid);
         _checkCid(p.metadataCid);
 
@@ -97,25 +127,27 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         } else {
             if (msg.value != 0) revert UnexpectedEth(msg.value);
             if (p.bounty == 0) revert ZeroBounty();
-            bounty = _pullToken(p.token, p.bounty);
+            bounty = p.bounty;
         }
         if (bounty > type(uint128).max) revert AmountTooLarge(bounty);
+        // pulled before the model exists, so a token hook has no model to act on
+        if (p.token != address(0)) _pullToken(p.token, bounty);
 
         modelId = ++_modelCount;
         address evaluator = p.evaluator == address(0) ? msg.sender : p.evaluator;
         Model storage m = _models[modelId];
-        m.lender = msg.sender;
         m.submissionStake = p.submissionStake;
-        m.token = p.token;
         m.submissionDeadline = p.submissionDeadline;
-        m.evaluationWindow = p.evaluationWindow;
-        m.evaluator = evaluator;
-        m.rule = p.rule;
         m.status = ModelStatus.Open;
+        m.rule = p.rule;
+        m.evaluator = evaluator;
+        m.evaluationWindow = p.evaluationWindow;
+        m.lender = msg.sender;
         m.initialScore = p.initialScore;
+        m.token = p.token;
         m.targetScore = p.targetScore;
-        m.bestScore = p.initialScore;
         m.totalBounty = uint128(bounty);
+        m.bestScore = p.initialScore;
 
         emit ModelCreated(
             modelId,
@@ -142,65 +174,107 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         address token = m.token;
         if (token == address(0)) {
             if (msg.value != amount) revert EthValueMismatch(amount, msg.value);
-        } else {
-            if (msg.value != 0) revert UnexpectedEth(msg.value);
-            _pullToken(token, amount);
+        } else if (msg.value != 0) {
+            revert UnexpectedEth(msg.value);
         }
         uint256 total = uint256(m.totalBounty) + amount;
         if (total > type(uint128).max) revert AmountTooLarge(total);
         m.totalBounty = uint128(total);
+        // the lender's top-ups are the lender's escrow; anyone else's is refunded to them
+        if (msg.sender != m.lender) {
+            m.thirdPartyFunded += uint128(amount);
+            funded[modelId][msg.sender] += amount;
+        }
         emit BountyAdded(modelId, msg.sender, token, amount, total);
+        // last: a token hook runs with the top-up already counted, and closeModel is guarded
+        if (token != address(0)) _pullToken(token, amount);
     }
 
     // ------------------------------------------------------------------ data owners
 
     /// @inheritdoc IModelRepository
-    function submitGradient(uint256 modelId, string calldata gradientCid, bytes32 dataCommitment)
-        external
-        payable
-        returns (uint256 gradientId)
-    {
+    function commitGradient(uint256 modelId, bytes32 seal) external payable returns (uint256 gradientId) {
         Model storage m = _model(modelId);
         if (m.status != ModelStatus.Open) revert ModelNotOpen(modelId, m.status);
         uint64 deadline = m.submissionDeadline;
         if (block.timestamp >= deadline) revert SubmissionsClosed(modelId, deadline, block.timestamp);
-        _checkCid(gradientCid);
-        if (dataCommitment == bytes32(0)) revert ZeroCommitment();
-        if (commitmentUsed[modelId][dataCommitment]) revert CommitmentAlreadyUsed(modelId, dataCommitment);
+        if (seal == bytes32(0)) revert ZeroSeal();
         uint96 stake = m.submissionStake;
         if (msg.value != stake) revert EthValueMismatch(stake, msg.value);
 
-        commitmentUsed[modelId][dataCommitment] = true;
         ++m.pendingCount;
         gradientId = ++_gradientCount;
-        uint40 evaluationDeadline = SafeCast.toUint40(block.timestamp + m.evaluationWindow);
+        uint40 revealDeadline = uint40(block.timestamp + REVEAL_WINDOW);
         _gradients[gradientId] = Gradient({
             contributor: msg.sender,
             modelId: SafeCast.toUint40(modelId),
-            evaluationDeadline: evaluationDeadline,
-            status: GradientStatus.Pending,
-            shareClaimed: false
+            deadline: revealDeadline,
+            status: GradientStatus.Committed,
+            shareClaimed: false,
+            seal: seal
         });
-        emit GradientSubmitted(
-            gradientId, modelId, msg.sender, dataCommitment, m.version, stake, evaluationDeadline, gradientCid
+        emit GradientCommitted(gradientId, modelId, msg.sender, seal, m.version, stake, revealDeadline);
+    }
+
+    /// @inheritdoc IModelRepository
+    function revealGradient(
+        uint256 gradientId,
+        string calldata gradientCid,
+        bytes32 dataCommitment,
+        bytes32 salt,
+        uint32 dpEpsilon
+    ) external {
+        Gradient storage g = _gradient(gradientId);
+        address contributor = g.contributor;
+        if (msg.sender != contributor) revert NotContributor(gradientId, msg.sender, contributor);
+        if (g.status != GradientStatus.Committed) revert GradientNotCommitted(gradientId, g.status);
+        uint40 revealDeadline = g.deadline;
+        if (block.timestamp > revealDeadline) revert RevealWindowOver(gradientId, revealDeadline, block.timestamp);
+        _checkCid(gradientCid);
+        if (dataCommitment == bytes32(0)) revert ZeroCommitment();
+        uint256 modelId = g.modelId;
+        bytes32 actual = _seal(contributor, modelId, dataCommitment, gradientCid, salt);
+        bytes32 expected = g.seal;
+        if (actual != expected) revert SealMismatch(gradientId, expected, actual);
+
+        uint40 evaluationDeadline = uint40(block.timestamp + _models[modelId].evaluationWindow);
+        g.status = GradientStatus.Pending;
+        g.deadline = evaluationDeadline;
+        emit GradientRevealed(
+            gradientId, modelId, contributor, dataCommitment, salt, dpEpsilon, evaluationDeadline, gradientCid
         );
+    }
+
+    /// @inheritdoc IModelRepository
+    function sealOf(
+        address contributor,
+        uint256 modelId,
+        bytes32 dataCommitment,
+        string calldata gradientCid,
+        bytes32 salt
+    ) external pure returns (bytes32) {
+        return _seal(contributor, modelId, dataCommitment, gradientCid, salt);
     }
 
     // ------------------------------------------------------------------ evaluator
 
     /// @inheritdoc IModelRepository
-    function evaluateGradient(uint256 gradientId, uint64 score, bool accepted, string calldata newWeightsCid)
-        external
-    {
+    function evaluateGradient(
+        uint256 gradientId,
+        bytes32 seal,
+        uint64 score,
+        Verdict verdict,
+        string calldata newWeightsCid
+    ) external {
         Gradient storage g = _gradient(gradientId);
         uint256 modelId = g.modelId;
         Model storage m = _models[modelId];
         if (msg.sender != m.evaluator) revert NotEvaluator(modelId, msg.sender, m.evaluator);
         if (g.status != GradientStatus.Pending) revert GradientNotPending(gradientId, g.status);
-        if (block.timestamp > g.evaluationDeadline) {
-            revert EvaluationWindowOver(gradientId, g.evaluationDeadline, block.timestamp);
-        }
+        if (block.timestamp > g.deadline) revert EvaluationWindowOver(gradientId, g.deadline, block.timestamp);
+        if (seal != g.seal) revert SealMismatch(gradientId, g.seal, seal);
         if (score > MAX_SCORE) revert ScoreOutOfRange(score, MAX_SCORE);
+        bool accepted = verdict == Verdict.Accepted;
         if (accepted) {
             if (bytes(newWeightsCid).length == 0) revert MissingWeightsCid(gradientId);
             _checkCid(newWeightsCid);
@@ -221,14 +295,14 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
                 if (m.rule == RewardRule.Improvement) reward = _improvementReward(m, previousBest, score);
             }
         } else {
-            g.status = GradientStatus.Rejected;
+            g.status = verdict == Verdict.Declined ? GradientStatus.Declined : GradientStatus.Rejected;
         }
 
         emit GradientEvaluated(
             gradientId,
             modelId,
             contributor,
-            accepted,
+            verdict,
             previousBest,
             score,
             best,
@@ -245,12 +319,8 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
             m.status = ModelStatus.TargetReached;
             emit TargetReached(modelId, gradientId, best);
         }
-        uint96 stake = m.submissionStake;
-        if (stake != 0) {
-            address to = accepted ? contributor : m.lender;
-            credit[to][address(0)] += stake;
-            emit StakeReleased(gradientId, modelId, to, stake, accepted);
-        }
+        bool refunded = verdict != Verdict.Rejected;
+        _releaseStake(m, gradientId, modelId, refunded ? contributor : m.lender, refunded);
     }
 
     // ------------------------------------------------------------------ anyone
@@ -258,49 +328,60 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     /// @inheritdoc IModelRepository
     function expireGradient(uint256 gradientId) external {
         Gradient storage g = _gradient(gradientId);
-        if (g.status != GradientStatus.Pending) revert GradientNotPending(gradientId, g.status);
-        if (block.timestamp <= g.evaluationDeadline) {
-            revert EvaluationWindowOpen(gradientId, g.evaluationDeadline, block.timestamp);
-        }
+        GradientStatus status = g.status;
+        uint40 deadline = g.deadline;
         uint256 modelId = g.modelId;
         Model storage m = _models[modelId];
         address contributor = g.contributor;
-        g.status = GradientStatus.Expired;
-        --m.pendingCount;
-        ++m.expiredCount;
-        emit GradientExpired(gradientId, modelId, contributor);
-        uint96 stake = m.submissionStake;
-        if (stake != 0) {
-            credit[contributor][address(0)] += stake;
-            emit StakeReleased(gradientId, modelId, contributor, stake, true);
+        if (status == GradientStatus.Committed) {
+            if (block.timestamp <= deadline) revert RevealWindowOpen(gradientId, deadline, block.timestamp);
+            g.status = GradientStatus.Lapsed;
+            --m.pendingCount;
+            emit GradientLapsed(gradientId, modelId, contributor);
+            _releaseStake(m, gradientId, modelId, m.lender, false);
+        } else if (status == GradientStatus.Pending) {
+            if (block.timestamp <= deadline) revert EvaluationWindowOpen(gradientId, deadline, block.timestamp);
+            g.status = GradientStatus.Expired;
+            --m.pendingCount;
+            ++m.expiredCount;
+            emit GradientExpired(gradientId, modelId, contributor);
+            _releaseStake(m, gradientId, modelId, contributor, true);
+        } else {
+            revert GradientNotPending(gradientId, status);
         }
     }
 
     /// @inheritdoc IModelRepository
-    function closeModel(uint256 modelId) external {
+    function closeModel(uint256 modelId) external nonReentrant {
         Model storage m = _model(modelId);
         ModelStatus status = m.status;
         if (status == ModelStatus.Closed) revert AlreadyClosed(modelId);
-        uint256 closableAt = uint256(m.submissionDeadline) + m.evaluationWindow;
+        uint256 closableAt = uint256(m.submissionDeadline) + REVEAL_WINDOW + m.evaluationWindow;
         uint32 pending = m.pendingCount;
         bool targetReached = status == ModelStatus.TargetReached;
         if (pending != 0 || (!targetReached && block.timestamp < closableAt)) {
             revert NotClosable(modelId, status, pending, closableAt);
         }
 
+        uint256 total = m.totalBounty;
         uint256 paid = m.paid;
-        uint256 leftover = m.totalBounty - paid;
+        uint256 leftover = total - paid;
         uint32 shareCount = m.expiredCount;
         if (m.rule == RewardRule.EqualShare) shareCount += m.acceptedCount;
         uint256 share = shareCount == 0 ? 0 : leftover / shareCount;
         uint256 shared = share * shareCount;
         uint256 refund = leftover - shared;
+        // third parties get their pro-rata part rounded down; the rounding goes to the lender
+        uint256 thirdParty = m.thirdPartyFunded;
+        uint256 pool = thirdParty == 0 ? 0 : Math.mulDiv(refund, thirdParty, total);
+        uint256 lenderRefund = refund - pool;
 
         m.status = ModelStatus.Closed;
         m.sharePerGradient = uint128(share);
+        m.refundPool = uint128(pool);
         address lender = m.lender;
         address token = m.token;
-        if (refund != 0) credit[lender][token] += refund;
+        if (lenderRefund != 0) credit[lender][token] += lenderRefund;
 
         emit ModelClosed(
             modelId,
@@ -312,7 +393,7 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
             share,
             refund
         );
-        if (refund != 0) emit Refunded(modelId, lender, token, refund);
+        if (lenderRefund != 0) emit Refunded(modelId, lender, token, lenderRefund);
     }
 
     /// @inheritdoc IModelRepository
@@ -341,16 +422,42 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IModelRepository
+    function claimRefund(uint256 modelId) external {
+        Model storage m = _model(modelId);
+        if (m.status != ModelStatus.Closed) revert ModelNotClosed(modelId);
+        uint256 put = funded[modelId][msg.sender];
+        if (put == 0) revert NothingToRefund(modelId, msg.sender);
+        // a share of what is left in proportion to what is left to claim: the last claimant
+        // takes the pool exactly, so no rounding dust stays locked
+        uint256 funds = m.thirdPartyFunded;
+        uint256 pool = m.refundPool;
+        uint256 amount = Math.mulDiv(pool, put, funds);
+        funded[modelId][msg.sender] = 0;
+        m.thirdPartyFunded = uint128(funds - put);
+        m.refundPool = uint128(pool - amount);
+        address token = m.token;
+        credit[msg.sender][token] += amount;
+        emit Refunded(modelId, msg.sender, token, amount);
+    }
+
+    /// @inheritdoc IModelRepository
     function withdraw(address token, address to) external nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ZeroAddress();
-        amount = credit[msg.sender][token];
-        if (amount == 0) revert NothingToWithdraw(msg.sender, token);
+        uint256 owedToCaller = credit[msg.sender][token];
+        if (owedToCaller == 0) revert NothingToWithdraw(msg.sender, token);
         credit[msg.sender][token] = 0;
-        emit Withdrawal(msg.sender, token, to, amount);
         if (token == address(0)) {
+            amount = owedToCaller;
+            emit Withdrawal(msg.sender, token, to, amount);
             (bool ok,) = to.call{value: amount}("");
             if (!ok) revert EthTransferFailed(to, amount);
         } else {
+            // a claim on the balance, not a fixed amount: a rebasing token's gains or losses are
+            // shared pro rata, and the last claim takes whatever is left
+            uint256 totalOwed = owed[token];
+            amount = Math.mulDiv(owedToCaller, IERC20(token).balanceOf(address(this)), totalOwed);
+            owed[token] = totalOwed - owedToCaller;
+            emit Withdrawal(msg.sender, token, to, amount);
             IERC20(token).safeTransfer(to, amount);
         }
     }
@@ -389,6 +496,22 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         if (g.status == GradientStatus.None) revert UnknownGradient(gradientId);
     }
 
+    function _seal(
+        address contributor,
+        uint256 modelId,
+        bytes32 dataCommitment,
+        string calldata gradientCid,
+        bytes32 salt
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(contributor, modelId, dataCommitment, keccak256(bytes(gradientCid)), salt));
+    }
+
+    function _releaseStake(Model storage m, uint256 gradientId, uint256 modelId, address to, bool refunded) private {
+        uint96 stake = m.submissionStake;
+        credit[to][address(0)] += stake;
+        emit StakeReleased(gradientId, modelId, to, stake, refunded);
+    }
+
     /// @dev bounty * (min(score, target) - min(previousBest, target)) / (target - initial),
     /// capped at the escrow left; scores above the target earn nothing more.
     function _improvementReward(Model storage m, uint64 previousBest, uint64 score)
@@ -407,14 +530,15 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         m.paid = uint128(paid + reward);
     }
 
-    /// @dev Takes `amount` of `token` from the caller and refuses tokens that deliver less.
-    function _pullToken(address token, uint256 amount) private returns (uint256) {
+    /// @dev Takes `amount` of `token` from the caller, refuses tokens that deliver less, and
+    /// counts it as owed (escrow until credited).
+    function _pullToken(address token, uint256 amount) private {
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 balance = IERC20(token).balanceOf(address(this));
         uint256 received = balance > before ? balance - before : 0;
         if (received != amount) revert FeeOnTransferToken(token, amount, received);
-        return amount;
+        owed[token] += amount;
     }
 
     function _checkCid(string calldata cid) private pure {

@@ -7,8 +7,11 @@ export type RewardRule = (typeof RewardRule)[keyof typeof RewardRule];
 export const ModelStatus = { None: 0, Open: 1, TargetReached: 2, Closed: 3 } as const;
 export type ModelStatus = (typeof ModelStatus)[keyof typeof ModelStatus];
 
-export const GradientStatus = { None: 0, Pending: 1, Accepted: 2, Rejected: 3, Expired: 4 } as const;
+export const GradientStatus = { None: 0, Committed: 1, Pending: 2, Accepted: 3, Rejected: 4, Declined: 5, Expired: 6, Lapsed: 7 } as const;
 export type GradientStatus = (typeof GradientStatus)[keyof typeof GradientStatus];
+
+export const Verdict = { Accepted: 0, Rejected: 1, Declined: 2 } as const;
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 export const RewardKind = { Improvement: 0, EqualShare: 1, ExpiredShare: 2 } as const;
 export type RewardKind = (typeof RewardKind)[keyof typeof RewardKind];

@@ -14,6 +14,7 @@ export {
   RewardRule,
   ModelStatus,
   GradientStatus,
+  Verdict,
   RewardKind,
   CloseReason,
   DeploymentStatus,
@@ -23,6 +24,7 @@ export {
   enumName,
 } from './enums.ts';
 export { SCORE_SCALE, MAX_SCORE, MAX_CID_LENGTH, MAX_EVALUATION_WINDOW, toScore, fromScore } from './scores.ts';
+export { REVEAL_WINDOW, MAX_SUBMISSION_PERIOD, MIN_SUBMISSION_STAKE, PRIVACY_SCALE, sealOf } from './protocol.ts';
 export { readDeployment, writeDeployment, parseDeployment, deploymentPath } from './deployment.ts';
 export type { Deployment, DeployedContract } from './deployment.ts';
 export { deployHessian } from './deploy.ts';

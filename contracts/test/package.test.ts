@@ -14,6 +14,12 @@ import {
   DeploymentStatus,
   GradientStatus,
   LoanStatus,
+  MAX_SUBMISSION_PERIOD,
+  MIN_SUBMISSION_STAKE,
+  PRIVACY_SCALE,
+  REVEAL_WINDOW,
+  Verdict,
+  sealOf,
   MAX_CID_LENGTH,
   MAX_EVALUATION_WINDOW,
   MAX_METRIC_LENGTH,
@@ -85,6 +91,7 @@ describe('enums and scores', () => {
       RewardRule,
       ModelStatus,
       GradientStatus,
+      Verdict,
       RewardKind,
       CloseReason,
       DeploymentStatus,
@@ -96,7 +103,8 @@ describe('enums and scores', () => {
     for (const [name, values] of declared) {
       assert.deepEqual(mirrors[name], Object.fromEntries(values.map((v, i) => [v, i])), name);
     }
-    assert.equal(enumName(GradientStatus, 4n), 'Expired');
+    assert.equal(enumName(GradientStatus, 6n), 'Expired');
+    assert.equal(enumName(Verdict, 2), 'Declined');
     assert.throws(() => enumName(RewardRule, 2), /2 is not one of Improvement=0, EqualShare=1/);
   });
 
@@ -107,11 +115,36 @@ describe('enums and scores', () => {
     assert.equal(await repo.MAX_SCORE(), MAX_SCORE);
     assert.equal(await repo.MAX_CID_LENGTH(), BigInt(MAX_CID_LENGTH));
     assert.equal(await repo.MAX_EVALUATION_WINDOW(), BigInt(MAX_EVALUATION_WINDOW));
+    assert.equal(await repo.REVEAL_WINDOW(), BigInt(REVEAL_WINDOW));
+    assert.equal(await repo.MAX_SUBMISSION_PERIOD(), BigInt(MAX_SUBMISSION_PERIOD));
+    assert.equal(await repo.MIN_SUBMISSION_STAKE(), MIN_SUBMISSION_STAKE);
+    assert.equal(await repo.PRIVACY_SCALE(), PRIVACY_SCALE);
     const desk = await ethers.deployContract('LoanDesk', [await repo.getAddress()]);
     assert.equal(await desk.MAX_CID_LENGTH(), BigInt(MAX_CID_LENGTH));
     assert.equal(await desk.MAX_METRIC_LENGTH(), BigInt(MAX_METRIC_LENGTH));
     assert.equal(await desk.MAX_TERM_DAYS(), BigInt(MAX_TERM_DAYS));
     assert.equal(await desk.MAX_RATE_BPS(), BigInt(MAX_RATE_BPS));
+  });
+
+  it('sealOf computes the seal exactly as the contract does (contributor, model, commitment, CID and salt all count)', async () => {
+    const { ethers } = await hre.network.create();
+    const repo = await ethers.deployContract('ModelRepository');
+    const who = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+    const commitment = `0x${'c0'.repeat(32)}`;
+    const salt = `0x${'5a'.repeat(32)}`;
+    const cid = 'bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve';
+    const seal = sealOf(who, 7n, commitment, cid, salt);
+    assert.equal(seal, await repo.sealOf(who, 7n, commitment, cid, salt));
+    assert.match(seal, /^0x[0-9a-f]{64}$/);
+    const others = [
+      sealOf(ETH_ADDR, 7n, commitment, cid, salt),
+      sealOf(who, 8, commitment, cid, salt),
+      sealOf(who, 7n, salt, cid, salt),
+      sealOf(who, 7n, commitment, `${cid}x`, salt),
+      sealOf(who, 7n, commitment, cid, commitment),
+    ];
+    assert.equal(new Set([seal, ...others]).size, 6);
+    for (const [i, s] of others.entries()) assert.equal(s, await repo.sealOf(...[[ETH_ADDR, 7n, commitment, cid, salt], [who, 8, commitment, cid, salt], [who, 7n, salt, cid, salt], [who, 7n, commitment, `${cid}x`, salt], [who, 7n, commitment, cid, commitment]][i]!));
   });
 
   it('convert between fractions and fixed point, refusing out-of-range values', () => {

@@ -6,7 +6,7 @@ import { parseEther, formatEther } from 'ethers';
 import { readDeployment } from '@hessian/contracts';
 import { ModelRepositoryClient } from './chain/client.ts';
 import type { ChainConfig } from './chain/client.ts';
-import { REWARD_RULE } from './chain/abi.ts';
+import { MIN_SUBMISSION_STAKE, REWARD_RULE } from './chain/abi.ts';
 import type { RewardRuleName } from './chain/abi.ts';
 import { openContentStore } from './ipfs/index.ts';
 import type { ContentStore } from './ipfs/store.ts';
@@ -114,7 +114,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       rule: { type: 'string', default: 'Improvement', help: REWARD_RULE.join(' | ') },
       duration: { type: 'string', default: '86400', help: 'seconds until submissions close' },
       'evaluation-window': { type: 'string', default: '3600', help: 'seconds to evaluate each gradient' },
-      stake: { type: 'string', default: '0', help: 'ETH each submission must carry' },
+      stake: { type: 'string', default: '0.0001', help: 'ETH each submission must carry (at least the contract minimum, 0.0001)' },
       evaluator: { type: 'string', help: 'evaluator address (default: the lender)' },
       name: { type: 'string', help: 'model name' },
       'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
@@ -350,7 +350,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
           rule,
           duration: num(o, 'duration', { int: true, min: 1 })!,
           evaluationWindow: num(o, 'evaluation-window', { int: true, min: 1 })!,
-          submissionStake: eth(o, 'stake') ?? 0n,
+          submissionStake: eth(o, 'stake') ?? MIN_SUBMISSION_STAKE,
           ...(o.evaluator ? { evaluator: String(o.evaluator) } : {}),
           ...(o.name ? { name: String(o.name) } : {}),
           log,

@@ -14,6 +14,7 @@ import { requestQuote, requestLoan, encodeBorrowerRow, borrowerJournal } from '.
 import { LoanDeskClient } from '../src/chain/loan-desk.ts';
 import type { LoanDeskConfig } from '../src/chain/loan-desk.ts';
 import type { ModelRepositoryClient } from '../src/chain/client.ts';
+import { MIN_SUBMISSION_STAKE } from '../src/chain/abi.ts';
 import { readCsvFile } from '../src/data/csv.ts';
 import { encodeTable } from '../src/data/encoding.ts';
 import type { EncodingSpec } from '../src/data/encoding.ts';
@@ -101,8 +102,8 @@ before(async () => {
   he.delete();
   const newWeightsCid = await sc.store.putJson(buildWeightsDocument(1, cids));
   const owner = await sc.client(2);
-  const sub = await owner.submitGradient(modelId, opened.weightsCid, keccak256(toUtf8Bytes('loan-daemon')), 0n);
-  const ev = await lenderRepo.evaluateGradient(sub.gradientId, score, true, newWeightsCid);
+  const sub = await owner.submitGradient(modelId, opened.weightsCid, keccak256(toUtf8Bytes('loan-daemon')), MIN_SUBMISSION_STAKE);
+  const ev = await lenderRepo.evaluateGradient(sub.gradientId, sub.seal, score, 'Accepted', newWeightsCid);
   assert.equal(ev.event.bestScore, score);
 
   // borrowers: a few rows of the data set with the label column removed

@@ -238,6 +238,8 @@ interface IModelRepository {
     error NotContributor(uint256 gradientId, address caller, address contributor);
     error GradientNotCommitted(uint256 gradientId, GradientStatus status);
     error RevealWindowOver(uint256 gradientId, uint64 revealDeadline, uint256 nowTimestamp);
+    /// @notice expireGradient on a commit whose reveal deadline has not passed yet.
+    error RevealWindowOpen(uint256 gradientId, uint64 revealDeadline, uint256 nowTimestamp);
     /// @notice The revealed content does not hash to the commit's seal (or, at evaluation, the
     /// evaluator judged other content than the chain holds for this id, e.g. after a reorg).
     error SealMismatch(uint256 gradientId, bytes32 expected, bytes32 actual);

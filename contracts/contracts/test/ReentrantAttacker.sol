@@ -37,8 +37,12 @@ contract ReentrantAttacker is ERC20 {
         return REPOSITORY.createModel{value: msg.value}(p);
     }
 
-    function submitGradient(uint256 modelId, string calldata cid, bytes32 commitment) external payable returns (uint256) {
-        return REPOSITORY.submitGradient{value: msg.value}(modelId, cid, commitment);
+    function commitGradient(uint256 modelId, bytes32 seal) external payable returns (uint256) {
+        return REPOSITORY.commitGradient{value: msg.value}(modelId, seal);
+    }
+
+    function revealGradient(uint256 gradientId, string calldata cid, bytes32 commitment, bytes32 salt) external {
+        REPOSITORY.revealGradient(gradientId, cid, commitment, salt, 0);
     }
 
     function withdraw(address token) external returns (uint256) {

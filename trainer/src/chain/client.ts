@@ -2,11 +2,12 @@
 // for their receipt and return the events they emitted, reverts decoded into readable errors.
 import { ZeroAddress } from 'ethers';
 import type { JsonRpcProvider, Signer } from 'ethers';
-import { modelRepositoryInterface, REWARD_RULE, SCORE_SCALE } from './abi.ts';
-import type { RewardRuleName } from './abi.ts';
+import { modelRepositoryInterface, REWARD_RULE, SCORE_SCALE, VERDICT } from './abi.ts';
+import type { RewardRuleName, VerdictName } from './abi.ts';
+import { checkBytes32, randomSalt, sealOf } from './seal.ts';
 import { describeChainError } from './errors.ts';
 import { decodeLog, compareEvents } from './events.ts';
-import type { RepositoryEvent, ModelCreated, GradientSubmitted, GradientEvaluated } from './events.ts';
+import type { RepositoryEvent, ModelCreated, GradientCommitted, GradientRevealed, GradientEvaluated } from './events.ts';
 import { headBlock } from './watch.ts';
 import { ContractClient, connectContract } from './contract-client.ts';
 import type { ContractKind, SentTx } from './contract-client.ts';
@@ -47,6 +48,10 @@ export interface CreateModelInput {
   submissionStake: bigint;
 }
 
+function positiveId(label: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${label} must be a positive integer, got ${v}`);
+}
+
 const REPOSITORY: ContractKind<RepositoryEvent> = { label: 'ModelRepository', iface: modelRepositoryInterface, decode: decodeLog };
 
 export class ModelRepositoryClient extends ContractClient<RepositoryEvent> {
@@ -83,31 +88,87 @@ export class ModelRepositoryClient extends ContractClient<RepositoryEvent> {
     return { ...res, modelId: res.event.modelId };
   }
 
+  /**
+   * Step one of a submission: fixes the gradient's id, contributor and stake (msg.value) before
+   * anything copyable is public. `seal` is sealOf(contributor, modelId, dataCommitment, cid, salt).
+   */
+  async commitGradient(modelId: number, seal: string, stake: bigint): Promise<TxResult & { gradientId: number; event: GradientCommitted }> {
+    positiveId('model id', modelId);
+    checkBytes32('seal', seal);
+    if (stake < 0n) throw new Error(`stake must not be negative, got ${stake}`);
+    const res = await this.sendFor<GradientCommitted>(`commitGradient(model ${modelId})`, 'GradientCommitted', (o) =>
+      this.contract.getFunction('commitGradient')(modelId, seal, { ...o, value: stake }),
+    );
+    return { ...res, gradientId: res.event.gradientId };
+  }
+
+  /**
+   * Commit, then reveal once the commit is mined: for tools and tests. A daemon must journal the
+   * salt and the gradient id between the two steps (a crash in between otherwise lapses the stake).
+   */
   async submitGradient(
     modelId: number,
     gradientCid: string,
     dataCommitment: string,
     stake: bigint,
-  ): Promise<TxResult & { gradientId: number; event: GradientSubmitted }> {
-    const res = await this.sendFor<GradientSubmitted>(`submitGradient(model ${modelId})`, 'GradientSubmitted', (o) =>
-      this.contract.getFunction('submitGradient')(modelId, gradientCid, dataCommitment, { ...o, value: stake }),
-    );
-    return { ...res, gradientId: res.event.gradientId };
+    opts: { salt?: string; dpEpsilon?: number } = {},
+  ): Promise<{ gradientId: number; seal: string; salt: string; txHash: string; commit: TxResult & { event: GradientCommitted }; reveal: TxResult & { event: GradientRevealed } }> {
+    const salt = opts.salt ?? randomSalt();
+    const seal = sealOf(await this.address(), modelId, dataCommitment, gradientCid, salt);
+    const commit = await this.commitGradient(modelId, seal, stake);
+    const reveal = await this.revealGradient(commit.gradientId, gradientCid, dataCommitment, salt, opts.dpEpsilon ?? 0);
+    return { gradientId: commit.gradientId, seal, salt, txHash: commit.txHash, commit, reveal };
   }
 
+  /** step two, by the committer, within the reveal window: publishes what the seal hides */
+  revealGradient(
+    gradientId: number,
+    gradientCid: string,
+    dataCommitment: string,
+    salt: string,
+    dpEpsilon: number,
+  ): Promise<TxResult & { event: GradientRevealed }> {
+    positiveId('gradient id', gradientId);
+    if (gradientCid === '') throw new Error(`gradient ${gradientId}: the CID to reveal is empty`);
+    checkBytes32('data commitment', dataCommitment);
+    checkBytes32('salt', salt, { nonZero: false });
+    if (!Number.isInteger(dpEpsilon) || dpEpsilon < 0 || dpEpsilon > 0xffff_ffff) {
+      throw new Error(`dpEpsilon must be an integer in [0, ${0xffff_ffff}] (fixed point, PRIVACY_SCALE = 1e6), got ${dpEpsilon}`);
+    }
+    return this.sendFor<GradientRevealed>(`revealGradient(gradient ${gradientId})`, 'GradientRevealed', (o) =>
+      this.contract.getFunction('revealGradient')(gradientId, gradientCid, dataCommitment, salt, dpEpsilon, o),
+    );
+  }
+
+  /**
+   * The evaluator's verdict on a revealed gradient. `seal` must be the committed one: it binds
+   * the verdict to the content judged, so after a reorg renumbers ids the call reverts
+   * (SealMismatch) instead of landing on another gradient.
+   */
   evaluateGradient(
     gradientId: number,
+    seal: string,
     score: number,
-    accepted: boolean,
+    verdict: VerdictName,
     newWeightsCid: string,
   ): Promise<TxResult & { event: GradientEvaluated }> {
+    positiveId('gradient id', gradientId);
+    checkBytes32('seal', seal);
+    if (!Number.isInteger(score) || score < 0 || score > SCORE_SCALE) throw new Error(`score must be an integer in [0, ${SCORE_SCALE}], got ${score}`);
+    const v = VERDICT.indexOf(verdict);
+    if (v < 0) throw new Error(`verdict must be one of ${VERDICT.join(', ')}, got "${String(verdict)}"`);
+    if (verdict === 'Accepted' && !newWeightsCid) throw new Error(`gradient ${gradientId}: an Accepted verdict needs the new weights CID`);
     return this.sendFor<GradientEvaluated>(`evaluateGradient(gradient ${gradientId})`, 'GradientEvaluated', (o) =>
-      this.contract.getFunction('evaluateGradient')(gradientId, score, accepted, newWeightsCid, o),
+      this.contract.getFunction('evaluateGradient')(gradientId, seal, score, v, verdict === 'Accepted' ? newWeightsCid : '', o),
     );
   }
 
   expireGradient(gradientId: number): Promise<TxResult> {
     return this.sendTx(`expireGradient(gradient ${gradientId})`, (o) => this.contract.getFunction('expireGradient')(gradientId, o));
+  }
+
+  claimRefund(modelId: number): Promise<TxResult> {
+    return this.sendTx(`claimRefund(model ${modelId})`, (o) => this.contract.getFunction('claimRefund')(modelId, o));
   }
 
   closeModel(modelId: number): Promise<TxResult> {

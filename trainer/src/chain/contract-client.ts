@@ -48,7 +48,9 @@ export async function connectProvider(rpcUrl: string, pollMs = 500): Promise<Jso
   } catch (err) {
     throw new Error(`cannot reach the Ethereum node at ${rpcUrl}: ${(err as Error).message}`);
   }
-  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: pollMs });
+  // cacheTimeout -1: ethers otherwise hands back the same answer to an identical request for
+  // 250 ms, so a transaction retried right after time or state moved on is estimated on stale state
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: pollMs, cacheTimeout: -1 });
   provider.pollingInterval = pollMs;
   return provider;
 }

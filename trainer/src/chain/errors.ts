@@ -6,7 +6,7 @@ import { modelRepositoryAbi, modelRepositoryInterface, ENUM_NAMES } from './abi.
 
 /** a failed contract call, with the custom error decoded when there is one */
 export class ChainError extends Error {
-  /** the custom error's name (e.g. "CommitmentAlreadyUsed"), if the revert carried one */
+  /** the custom error's name (e.g. "SealMismatch"), if the revert carried one */
   readonly errorName: string | undefined;
   readonly errorArgs: Record<string, unknown>;
   /** true when retrying later may succeed (network, timeouts, nonce races) */
@@ -22,16 +22,25 @@ export class ChainError extends Error {
 }
 
 const HINTS: Record<string, string> = {
-  CommitmentAlreadyUsed: 'this data commitment was already submitted for the model',
   ModelNotOpen: 'the model does not accept submissions',
   SubmissionsClosed: 'the submission deadline has passed',
+  StakeTooLow: 'the submission stake is below the contract minimum',
+  DeadlineTooFar: 'the submission deadline is too far ahead',
+  ZeroSeal: 'the seal must not be zero',
+  ZeroCommitment: 'the data commitment must not be zero',
+  NotContributor: 'only the account that committed the gradient can reveal it',
+  GradientNotCommitted: 'the gradient was already revealed or has lapsed',
+  RevealWindowOver: 'the reveal deadline has passed: the commit can only lapse',
+  RevealWindowOpen: 'the commit may still be revealed: it lapses only after its reveal deadline',
+  SealMismatch: 'the content does not match the committed seal (a wrong CID, commitment or salt; or the gradient id now names another commit, e.g. after a reorg)',
   NotEvaluator: 'the sender is not the model\'s evaluator',
-  GradientNotPending: 'the gradient was already evaluated or expired',
+  GradientNotPending: 'the gradient was already evaluated, expired or lapsed, or is not revealed yet',
   EvaluationWindowOver: 'the gradient\'s evaluation deadline has passed',
   EthValueMismatch: 'the ETH sent does not match the required amount',
   NothingToWithdraw: 'there is no credit to withdraw',
+  NothingToRefund: 'this account has no refund to claim for the model',
   DeadlineInPast: 'the submission deadline is not in the future',
-  InvalidScores: 'the target score must be above the initial score and at most 1e6',
+  InvalidScores: 'the target score must be above the initial score and below 1e6',
   UnknownModel: 'no model has this id',
   UnknownGradient: 'no gradient has this id',
 };

@@ -2,8 +2,8 @@
 // in a JS number; token amounts stay bigint.
 import { big, num, parseLogWith, str } from './decode.ts';
 import type { EventBase, RawLog } from './decode.ts';
-import { modelRepositoryInterface, REWARD_RULE, REWARD_KIND, CLOSE_REASON } from './abi.ts';
-import type { RewardRuleName } from './abi.ts';
+import { modelRepositoryInterface, REWARD_RULE, REWARD_KIND, CLOSE_REASON, VERDICT } from './abi.ts';
+import type { RewardRuleName, VerdictName } from './abi.ts';
 
 export interface ModelCreated extends EventBase {
   name: 'ModelCreated';
@@ -30,14 +30,30 @@ export interface BountyAdded extends EventBase {
   totalBounty: bigint;
 }
 
-export interface GradientSubmitted extends EventBase {
-  name: 'GradientSubmitted';
+/** step one of a submission: the id, contributor and stake are fixed; the content is sealed */
+export interface GradientCommitted extends EventBase {
+  name: 'GradientCommitted';
+  gradientId: number;
+  modelId: number;
+  contributor: string;
+  seal: string;
+  /** accepted updates of the model when the gradient was committed */
+  modelVersion: number;
+  stake: bigint;
+  /** unix seconds: revealed at or before this, or the commit lapses */
+  revealDeadline: number;
+}
+
+/** step two: the sealed content, checked by the contract against the seal */
+export interface GradientRevealed extends EventBase {
+  name: 'GradientRevealed';
   gradientId: number;
   modelId: number;
   contributor: string;
   dataCommitment: string;
-  modelVersion: number;
-  stake: bigint;
+  salt: string;
+  /** declared DP epsilon, fixed point PRIVACY_SCALE (0 = no DP noise) */
+  dpEpsilon: number;
   evaluationDeadline: number;
   gradientCid: string;
 }
@@ -47,6 +63,8 @@ export interface GradientEvaluated extends EventBase {
   gradientId: number;
   modelId: number;
   contributor: string;
+  verdict: VerdictName;
+  /** verdict === 'Accepted' */
   accepted: boolean;
   previousBestScore: number;
   score: number;
@@ -61,6 +79,24 @@ export interface GradientExpired extends EventBase {
   gradientId: number;
   modelId: number;
   contributor: string;
+}
+
+/** a commit not revealed in time: its stake is forfeited */
+export interface GradientLapsed extends EventBase {
+  name: 'GradientLapsed';
+  gradientId: number;
+  modelId: number;
+  contributor: string;
+}
+
+export interface StakeReleased extends EventBase {
+  name: 'StakeReleased';
+  gradientId: number;
+  modelId: number;
+  to: string;
+  amount: bigint;
+  /** true: back to the contributor; false: forfeited to the lender */
+  refunded: boolean;
 }
 
 export interface RewardEarned extends EventBase {
@@ -86,7 +122,19 @@ export interface ModelClosed extends EventBase {
   closedBy: string;
   reason: (typeof CLOSE_REASON)[number];
   paid: bigint;
+  shared: bigint;
+  shareCount: number;
+  sharePerGradient: bigint;
   refund: bigint;
+}
+
+/** a refund credited to a funder: the lender's at close, a third-party funder's at claimRefund */
+export interface Refunded extends EventBase {
+  name: 'Refunded';
+  modelId: number;
+  funder: string;
+  token: string;
+  amount: bigint;
 }
 
 export interface Withdrawal extends EventBase {
@@ -100,12 +148,16 @@ export interface Withdrawal extends EventBase {
 export type RepositoryEvent =
   | ModelCreated
   | BountyAdded
-  | GradientSubmitted
+  | GradientCommitted
+  | GradientRevealed
   | GradientEvaluated
   | GradientExpired
+  | GradientLapsed
+  | StakeReleased
   | RewardEarned
   | TargetReached
   | ModelClosed
+  | Refunded
   | Withdrawal;
 
 export type EventName = RepositoryEvent['name'];
@@ -136,27 +188,42 @@ export function decodeLog(log: RawLog): RepositoryEvent | undefined {
       };
     case 'BountyAdded':
       return { ...base, name: 'BountyAdded', modelId: num(a.modelId), funder: str(a.funder), amount: big(a.amount), totalBounty: big(a.totalBounty) };
-    case 'GradientSubmitted':
+    case 'GradientCommitted':
       return {
         ...base,
-        name: 'GradientSubmitted',
+        name: 'GradientCommitted',
+        gradientId: num(a.gradientId),
+        modelId: num(a.modelId),
+        contributor: str(a.contributor),
+        seal: str(a.seal),
+        modelVersion: num(a.modelVersion),
+        stake: big(a.stake),
+        revealDeadline: num(a.revealDeadline),
+      };
+    case 'GradientRevealed':
+      return {
+        ...base,
+        name: 'GradientRevealed',
         gradientId: num(a.gradientId),
         modelId: num(a.modelId),
         contributor: str(a.contributor),
         dataCommitment: str(a.dataCommitment),
-        modelVersion: num(a.modelVersion),
-        stake: big(a.stake),
+        salt: str(a.salt),
+        dpEpsilon: num(a.dpEpsilon),
         evaluationDeadline: num(a.evaluationDeadline),
         gradientCid: str(a.gradientCid),
       };
-    case 'GradientEvaluated':
+    case 'GradientEvaluated': {
+      const verdict = VERDICT[num(a.verdict)];
+      if (!verdict) throw new Error(`GradientEvaluated ${String(a.gradientId)}: unknown verdict ${String(a.verdict)}`);
       return {
         ...base,
         name: 'GradientEvaluated',
         gradientId: num(a.gradientId),
         modelId: num(a.modelId),
         contributor: str(a.contributor),
-        accepted: Boolean(a.accepted),
+        verdict,
+        accepted: verdict === 'Accepted',
         previousBestScore: num(a.previousBestScore),
         score: num(a.score),
         bestScore: num(a.bestScore),
@@ -164,8 +231,13 @@ export function decodeLog(log: RawLog): RepositoryEvent | undefined {
         reward: big(a.reward),
         newWeightsCid: str(a.newWeightsCid),
       };
+    }
     case 'GradientExpired':
       return { ...base, name: 'GradientExpired', gradientId: num(a.gradientId), modelId: num(a.modelId), contributor: str(a.contributor) };
+    case 'GradientLapsed':
+      return { ...base, name: 'GradientLapsed', gradientId: num(a.gradientId), modelId: num(a.modelId), contributor: str(a.contributor) };
+    case 'StakeReleased':
+      return { ...base, name: 'StakeReleased', gradientId: num(a.gradientId), modelId: num(a.modelId), to: str(a.to), amount: big(a.amount), refunded: Boolean(a.refunded) };
     case 'RewardEarned':
       return {
         ...base,
@@ -187,8 +259,13 @@ export function decodeLog(log: RawLog): RepositoryEvent | undefined {
         closedBy: str(a.closedBy),
         reason: CLOSE_REASON[num(a.reason)] ?? 'Deadline',
         paid: big(a.paid),
+        shared: big(a.shared),
+        shareCount: num(a.shareCount),
+        sharePerGradient: big(a.sharePerGradient),
         refund: big(a.refund),
       };
+    case 'Refunded':
+      return { ...base, name: 'Refunded', modelId: num(a.modelId), funder: str(a.funder), token: str(a.token), amount: big(a.amount) };
     case 'Withdrawal':
       return { ...base, name: 'Withdrawal', account: str(a.account), token: str(a.token), to: str(a.to), amount: big(a.amount) };
     default:

@@ -6,7 +6,7 @@ import { LogWatcher } from './watch.ts';
 import { decodeLog } from './events.ts';
 import { RepositoryView } from './view.ts';
 import type { GradientStatusName, ModelStatusName } from './view.ts';
-import type { RewardRuleName } from './abi.ts';
+import type { RewardRuleName, VerdictName } from './abi.ts';
 
 export interface ViewSource {
   readonly view: RepositoryView;
@@ -67,16 +67,23 @@ interface GqlGradient {
   gradientId: string;
   model: { modelId: string };
   contributor: { id: string };
-  dataCommitment: string;
+  seal: string;
   modelVersion: number;
   stake: string;
-  evaluationDeadline: string;
-  cid: string;
+  revealDeadline: string;
   status: GradientStatusName;
+  /** null until revealed */
+  cid: string | null;
+  dataCommitment: string | null;
+  salt: string | null;
+  dpEpsilon: string | null;
+  evaluationDeadline: string | null;
+  revealTransactionHash: string | null;
   score: string | null;
   reward: string;
+  stakeRefunded: boolean | null;
   transactionHash: string;
-  evaluation: { transactionHash: string } | null;
+  evaluation: { transactionHash: string; verdict: VerdictName } | null;
 }
 
 // every page of one refresh is read at the same block: pages read at the indexer's moving head
@@ -92,8 +99,9 @@ const MODELS = `query($after: BigInt!, $first: Int!, $block: Int!) {
 
 const GRADIENTS = `query($after: BigInt!, $first: Int!, $block: Int!, $contributor: String!) {
   gradients(first: $first, orderBy: gradientId, orderDirection: asc, where: { gradientId_gt: $after, contributor: $contributor }, block: { number: $block }) {
-    gradientId model { modelId } contributor { id } dataCommitment modelVersion stake evaluationDeadline cid
-    status score reward transactionHash evaluation { transactionHash }
+    gradientId model { modelId } contributor { id } seal modelVersion stake revealDeadline status
+    cid dataCommitment salt dpEpsilon evaluationDeadline revealTransactionHash
+    score reward stakeRefunded transactionHash evaluation { transactionHash verdict }
   }
 }`;
 
@@ -187,16 +195,26 @@ export function indexerSource(opts: IndexerSourceOptions): ViewSource {
           gradientId: id,
           modelId,
           contributor: g.contributor.id,
-          dataCommitment: g.dataCommitment,
+          seal: g.seal,
           modelVersion: g.modelVersion,
           stake: BigInt(g.stake),
-          evaluationDeadline: Number(g.evaluationDeadline),
-          gradientCid: g.cid,
+          revealDeadline: Number(g.revealDeadline),
           status: g.status,
+          ...(g.cid !== null
+            ? {
+                gradientCid: g.cid,
+                dataCommitment: g.dataCommitment!,
+                salt: g.salt!,
+                dpEpsilon: Number(g.dpEpsilon),
+                evaluationDeadline: Number(g.evaluationDeadline),
+                revealedTx: g.revealTransactionHash!,
+              }
+            : {}),
+          ...(g.evaluation ? { verdict: g.evaluation.verdict, evaluatedTx: g.evaluation.transactionHash } : {}),
           ...(g.score !== null ? { score: Number(g.score) } : {}),
+          ...(g.stakeRefunded !== null ? { stakeRefunded: g.stakeRefunded } : {}),
           reward: BigInt(g.reward),
           submittedTx: g.transactionHash,
-          ...(g.evaluation ? { evaluatedTx: g.evaluation.transactionHash } : {}),
         });
         view.models.get(modelId)?.gradientIds.push(id);
       }

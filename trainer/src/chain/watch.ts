@@ -38,15 +38,29 @@ export class LogWatcher<E extends EventBase> {
     this.cursor = opts.fromBlock;
   }
 
-  /** every new event up to the confirmed head, in chain order */
+  /**
+   * Every new event up to the confirmed head, in chain order. The cursor only moves past ranges
+   * whose events are returned: when a range fails after earlier ones were read, those are
+   * returned and the failed range is read again by the next poll; when the first range fails
+   * the error is thrown and the cursor stays where it was.
+   */
   async poll(): Promise<E[]> {
     const head = (await headBlock(this.opts.provider)) - this.opts.confirmations;
     const out: E[] = [];
-    while (this.cursor <= head) {
-      const to = Math.min(head, this.cursor + this.opts.maxRange - 1);
-      out.push(...(await readEvents(this.opts.provider, this.opts.address, this.cursor, to, this.opts.topics, this.opts.decode)));
-      this.cursor = to + 1;
+    let cursor = this.cursor;
+    while (cursor <= head) {
+      const to = Math.min(head, cursor + this.opts.maxRange - 1);
+      let events: E[];
+      try {
+        events = await readEvents(this.opts.provider, this.opts.address, cursor, to, this.opts.topics, this.opts.decode);
+      } catch (err) {
+        if (cursor === this.cursor) throw err;
+        break;
+      }
+      out.push(...events);
+      cursor = to + 1;
     }
+    this.cursor = cursor;
     return out;
   }
 }

@@ -14,7 +14,8 @@ import { ChainError } from '../chain/errors.ts';
 import { LogWatcher } from '../chain/watch.ts';
 import { decodeLog } from '../chain/events.ts';
 import { RepositoryView } from '../chain/view.ts';
-import type { GradientState, ModelState } from '../chain/view.ts';
+import type { RevealedGradient, ModelState } from '../chain/view.ts';
+import type { VerdictName } from '../chain/abi.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable } from '../data/encoding.ts';
@@ -62,6 +63,7 @@ export interface EvaluatorConfig {
 export interface EvaluationRecord {
   modelId: number;
   state: 'decided' | 'done' | 'missed';
+  verdict: VerdictName;
   accepted: boolean;
   score: number;
   metricValue?: number;
@@ -162,7 +164,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
   }
 
   /** the decrypted, checked gradient, or BadGradient with the reason to reject it */
-  async function fetchGradient(ctx: ModelCtx, g: GradientState): Promise<{ g: Float64Array; rows: number }> {
+  async function fetchGradient(ctx: ModelCtx, g: RevealedGradient): Promise<{ g: Float64Array; rows: number }> {
     let manifestDoc: unknown;
     try {
       manifestDoc = await cfg.store.getJson(g.gradientCid, { maxBytes: MAX_GRADIENT_DOC_BYTES });
@@ -195,13 +197,13 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     return { g: vec, rows: manifest.rows };
   }
 
-  async function decide(m: ModelState, ctx: ModelCtx, g: GradientState): Promise<EvaluationRecord | undefined> {
+  async function decide(m: ModelState, ctx: ModelCtx, g: RevealedGradient): Promise<EvaluationRecord | undefined> {
     let grad: Float64Array;
     try {
       grad = (await fetchGradient(ctx, g)).g;
     } catch (err) {
       if (err instanceof BadGradient) {
-        return { modelId: m.modelId, state: 'decided', accepted: false, score: 0, newWeightsCid: '', reason: err.message };
+        return { modelId: m.modelId, state: 'decided', verdict: 'Rejected', accepted: false, score: 0, newWeightsCid: '', reason: err.message };
       }
       const prev = fetchFailures.get(g.gradientId);
       const n = (prev?.n ?? 0) + 1;
@@ -211,7 +213,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
       const margin = Math.max(30, Math.ceil(m.evaluationWindow / 10));
       const gaveUp = n >= (cfg.fetchAttempts ?? 5) && Date.now() - since >= (cfg.fetchGraceMs ?? 120_000);
       if (gaveUp || now + margin >= g.evaluationDeadline) {
-        return { modelId: m.modelId, state: 'decided', accepted: false, score: 0, newWeightsCid: '', reason: `gradient content did not resolve after ${n} attempts: ${(err as Error).message}` };
+        return { modelId: m.modelId, state: 'decided', verdict: 'Declined', accepted: false, score: 0, newWeightsCid: '', reason: `gradient content did not resolve after ${n} attempts: ${(err as Error).message}` };
       }
       log.warn('gradient not retrievable yet; will retry', { gradientId: g.gradientId, attempt: n, err });
       return undefined;
@@ -220,22 +222,22 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     const value = evaluateMetric(ctx.meta.metric, ctx.test.y, predict(ctx.meta.task, candidate, ctx.test.x));
     const score = Number(metricToScore(ctx.meta.metric, value));
     if (score <= ctx.bestScore) {
-      return { modelId: m.modelId, state: 'decided', accepted: false, score, metricValue: value, newWeightsCid: '', reason: `no improvement (${score} <= best ${ctx.bestScore})` };
+      return { modelId: m.modelId, state: 'decided', verdict: 'Declined', accepted: false, score, metricValue: value, newWeightsCid: '', reason: `no improvement (${score} <= best ${ctx.bestScore})` };
     }
     const blobs = encryptWeights(ctx.he, candidate, { publicKey: ctx.pk, secretKey: ctx.sk });
     const cids: string[] = [];
     for (const b of blobs) cids.push(await cfg.store.put(b));
     const newWeightsCid = await cfg.store.putJson(buildWeightsDocument(ctx.version + 1, cids));
-    return { modelId: m.modelId, state: 'decided', accepted: true, score, metricValue: value, newWeightsCid };
+    return { modelId: m.modelId, state: 'decided', verdict: 'Accepted', accepted: true, score, metricValue: value, newWeightsCid };
   }
 
-  async function evaluate(m: ModelState, ctx: ModelCtx, g: GradientState): Promise<boolean> {
+  async function evaluate(m: ModelState, ctx: ModelCtx, g: RevealedGradient): Promise<boolean> {
     const key = String(g.gradientId);
     let rec = journal.value.evaluations[key];
     if (rec?.state === 'done' || rec?.state === 'missed') return true;
     const now = await client.chainTime();
     if (now >= g.evaluationDeadline) {
-      journal.update((j) => void (j.evaluations[key] = { modelId: m.modelId, state: 'missed', accepted: false, score: 0, newWeightsCid: '', reason: 'evaluation deadline passed' }));
+      journal.update((j) => void (j.evaluations[key] = { modelId: m.modelId, state: 'missed', verdict: 'Declined', accepted: false, score: 0, newWeightsCid: '', reason: 'evaluation deadline passed' }));
       log.warn('evaluation deadline passed; gradient left to expire', { gradientId: g.gradientId, deadline: g.evaluationDeadline });
       return true;
     }
@@ -248,7 +250,7 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     await cfg.beforeEvaluate?.({ modelId: m.modelId, gradientId: g.gradientId });
     let res;
     try {
-      res = await client.evaluateGradient(g.gradientId, rec.score, rec.accepted, rec.newWeightsCid);
+      res = await client.evaluateGradient(g.gradientId, g.seal, rec.score, rec.verdict, rec.newWeightsCid);
     } catch (err) {
       if (err instanceof ChainError && err.errorName === 'GradientNotPending') {
         // evaluated already (by a previous run whose journal update was lost): the chain wins

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ContentStore } from '../ipfs/store.ts';
 import type { ModelRepositoryClient } from '../chain/client.ts';
 import type { RewardRuleName } from '../chain/abi.ts';
+import { MIN_SUBMISSION_STAKE } from '../chain/abi.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { fitEncoding, encodeTable, featureCount } from '../data/encoding.ts';
@@ -51,7 +52,7 @@ export interface OpenModelConfig {
   duration?: number;
   /** seconds the evaluator has per gradient */
   evaluationWindow?: number;
-  /** wei per submission */
+  /** wei per submission (default and least: the contract's MIN_SUBMISSION_STAKE) */
   submissionStake?: bigint;
   /** defaults to the lender's own account */
   evaluator?: string;
@@ -177,7 +178,7 @@ export async function openModel(cfg: OpenModelConfig): Promise<OpenedModel> {
       rule: cfg.rule ?? 'Improvement',
       submissionDeadline: now + (cfg.duration ?? 24 * 3600),
       evaluationWindow: cfg.evaluationWindow ?? 3600,
-      submissionStake: cfg.submissionStake ?? 0n,
+      submissionStake: cfg.submissionStake ?? MIN_SUBMISSION_STAKE,
       ...(cfg.evaluator ? { evaluator: cfg.evaluator } : {}),
     });
     journal.update((j) => {

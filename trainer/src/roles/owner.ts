@@ -12,7 +12,7 @@ import type { ModelRepositoryClient } from '../chain/client.ts';
 import { ChainError } from '../chain/errors.ts';
 import { chainSource, indexerSource } from '../chain/source.ts';
 import type { ModelState } from '../chain/view.ts';
-import type { GradientSubmitted } from '../chain/events.ts';
+import type { GradientRevealed } from '../chain/events.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable } from '../data/encoding.ts';
@@ -199,9 +199,9 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const mine = (g: { contributor: string }) => g.contributor.toLowerCase() === me;
 
   /** our submission with this commitment, straight from the chain's logs (exact, even when the view lags) */
-  async function onchainSubmission(modelId: number, commitment: string): Promise<GradientSubmitted | undefined> {
-    const found = await client.queryEvents('GradientSubmitted', [null, modelId, address]);
-    return found.find((e): e is GradientSubmitted => e.name === 'GradientSubmitted' && e.dataCommitment.toLowerCase() === commitment.toLowerCase());
+  async function onchainSubmission(modelId: number, commitment: string): Promise<GradientRevealed | undefined> {
+    const found = await client.queryEvents('GradientRevealed', [null, modelId, address]);
+    return found.find((e): e is GradientRevealed => e.name === 'GradientRevealed' && e.dataCommitment.toLowerCase() === commitment.toLowerCase());
   }
 
   function markSubmitted(commitment: string, g: { gradientId: number; txHash: string; gradientCid: string; modelId: number }, rows: number) {
@@ -221,7 +221,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     for (const [commitment, sub] of Object.entries(journal.value.submissions)) {
       if (sub.state !== 'submitted' || sub.outcome || sub.gradientId === undefined) continue;
       const g = source.view.gradients.get(sub.gradientId);
-      if (!g || g.status === 'Pending') continue;
+      if (!g || g.status === 'Pending' || g.status === 'Committed') continue;
       const accepted = g.status === 'Accepted';
       const score = g.score ?? 0;
       const outcome = { accepted, score, reward: g.reward.toString(), status: g.status, stake: g.stake.toString() };
@@ -452,10 +452,10 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       const subs = Object.entries(journal.value.submissions).filter(([, s]) => s.modelId === m.modelId);
       // a view that lags (an indexer) may not show our last submission yet: the journal does
       const inFlight =
-        subs.some(([, s]) => s.state === 'submitted' && !s.outcome && (view.gradients.get(s.gradientId!)?.status ?? 'Pending') === 'Pending') ||
+        subs.some(([, s]) => s.state === 'submitted' && !s.outcome && ['Pending', 'Committed'].includes(view.gradients.get(s.gradientId!)?.status ?? 'Pending')) ||
         m.gradientIds.some((id) => {
           const g = view.gradients.get(id)!;
-          return mine(g) && g.status === 'Pending';
+          return mine(g) && (g.status === 'Pending' || g.status === 'Committed');
         });
       if (inFlight) continue;
       const refusal = checkSubmission(policy, m, history(m.modelId), atRisk(m.modelId));

@@ -168,7 +168,7 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
   assert.equal(honestEvents.length, 1);
   const honestEval = chainEvals.find((e) => e.gradientId === honestEvents[0]!.gradientId)!;
   assert.equal(honestEval.accepted, true, 'the honest gradient after the rogue ones is accepted');
-  const honestSubs = await lenderClient.queryEvents('GradientSubmitted', [null, opened.modelId, honest.address]);
+  const honestSubs = await lenderClient.queryEvents('GradientRevealed', [null, opened.modelId, honest.address]);
   assert.equal(honestSubs.length, 1, 'the honest owner submitted once');
   assert.equal(Object.values(honest.journal.value.submissions).filter((s) => s.state === 'submitted').length, 1);
 });
@@ -205,7 +205,7 @@ test('malformed CSVs: a clear error naming the file and line, or a skipped model
     rule: 'Improvement',
     submissionDeadline: (await lender.chainTime()) + 3600,
     evaluationWindow: 600,
-    submissionStake: 0n,
+    submissionStake: STAKE,
   });
   const seen: OwnerEvents['model'][0][] = [];
   const owner = await startOwner({ client, store: sc.store, stateDir: `${sc.dir}/owner-bad-value`, data: badValue, filter: { modelIds: [fresh.modelId] }, pollMs: 100, log: sc.log.child({ who: 'owner-bad-value' }) });

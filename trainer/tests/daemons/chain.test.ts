@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { keccak256, toUtf8Bytes, parseEther } from 'ethers';
 import { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { ChainError } from '../../src/chain/errors.ts';
-import { LogWatcher } from '../../src/chain/watch.ts';
+import { LogWatcher, readEvents } from '../../src/chain/watch.ts';
+import { connectProvider } from '../../src/chain/client.ts';
 import { decodeLog } from '../../src/chain/events.ts';
 import { RepositoryView } from '../../src/chain/view.ts';
+import { randomSalt, sealOf } from '../../src/chain/seal.ts';
 import { startTestChain } from './helpers/hardhat.ts';
 import type { TestChain } from './helpers/hardhat.ts';
 
@@ -54,44 +56,115 @@ test('create, submit, evaluate: events decoded, view folded, watcher follows, re
   assert.ok(!view.acceptsSubmissions(created.modelId, now + 3600));
 
   const commitment = keccak256(toUtf8Bytes('batch 0'));
-  const sub = await owner.submitGradient(created.modelId, CID, commitment, parseEther('0.01'));
-  assert.equal(sub.event.dataCommitment, commitment);
-  assert.equal(sub.event.modelVersion, 0);
+  const me = await owner.address();
+  const salt = randomSalt();
+  const seal = sealOf(me, created.modelId, commitment, CID, salt);
+  await assert.rejects(owner.commitGradient(created.modelId, seal, 0n), /EthValueMismatch\(expected=10000000000000000, sent=0\)/);
+  const committed = await owner.commitGradient(created.modelId, seal, parseEther('0.01'));
+  assert.equal(committed.event.seal, seal);
+  assert.equal(committed.event.modelVersion, 0);
+  assert.ok(committed.event.revealDeadline > now);
+  view.applyAll(await watcher.poll());
+  assert.equal(view.gradients.get(committed.gradientId)!.status, 'Committed');
+  assert.equal(view.gradients.get(committed.gradientId)!.gradientCid, undefined, 'the CID is not public before the reveal');
+  assert.deepEqual(view.unsettledGradients(created.modelId).map((g) => g.gradientId), [committed.gradientId]);
+  assert.deepEqual(view.pendingGradients(created.modelId), [], 'a commit is not evaluable');
 
-  await assert.rejects(
-    owner.submitGradient(created.modelId, CID, commitment, parseEther('0.01')),
-    (err: unknown) => {
-      assert.ok(err instanceof ChainError);
-      assert.equal(err.errorName, 'CommitmentAlreadyUsed');
-      assert.match(err.message, /CommitmentAlreadyUsed\(modelId=\d+, dataCommitment=0x[0-9a-f]{64}\): this data commitment was already submitted/);
-      assert.equal(err.transient, false);
-      return true;
-    },
-  );
-  await assert.rejects(owner.submitGradient(created.modelId, CID, keccak256(toUtf8Bytes('b1')), 0n), /EthValueMismatch\(expected=10000000000000000, sent=0\)/);
-  await assert.rejects(owner.evaluateGradient(sub.gradientId, 600_000, true, CID), /NotEvaluator\(modelId=\d+, caller=0x[0-9a-fA-F]{40}/);
+  // a reveal by anyone else, or of other content, is refused with a readable error
+  await assert.rejects(lender.revealGradient(committed.gradientId, CID, commitment, salt, 0), (err: unknown) => {
+    assert.ok(err instanceof ChainError);
+    assert.equal(err.errorName, 'NotContributor');
+    assert.match(err.message, /NotContributor\(gradientId=\d+, caller=0x[0-9a-fA-F]{40}, contributor=0x[0-9a-fA-F]{40}\): only the account that committed/);
+    assert.equal(err.transient, false);
+    return true;
+  });
+  await assert.rejects(owner.revealGradient(committed.gradientId, CID, commitment, randomSalt(), 0), /SealMismatch\(gradientId=\d+, expected=0x[0-9a-f]{64}, actual=0x[0-9a-f]{64}\)/);
+  assert.throws(() => owner.revealGradient(committed.gradientId, CID, commitment, salt, 1.5), /dpEpsilon must be an integer in \[0, 4294967295\].*got 1\.5/);
+  assert.throws(() => owner.revealGradient(committed.gradientId, CID, '0x1234', salt, 0), /data commitment must be a 0x-prefixed 32-byte hex string, got "0x1234"/);
 
-  const ev = await lender.evaluateGradient(sub.gradientId, 600_000, true, CID);
+  const revealed = await owner.revealGradient(committed.gradientId, CID, commitment, salt, 1_500_000);
+  assert.equal(revealed.event.gradientCid, CID);
+  assert.equal(revealed.event.dataCommitment, commitment);
+  assert.equal(revealed.event.dpEpsilon, 1_500_000);
+  view.applyAll(await watcher.poll());
+  const pending = view.pendingGradients(created.modelId);
+  assert.equal(pending.length, 1);
+  assert.equal(pending[0]!.status, 'Pending');
+  assert.equal(pending[0]!.salt, salt);
+  assert.equal(pending[0]!.evaluationDeadline, revealed.event.evaluationDeadline);
+
+  await assert.rejects(owner.evaluateGradient(committed.gradientId, seal, 600_000, 'Accepted', CID), /NotEvaluator\(modelId=\d+, caller=0x[0-9a-fA-F]{40}/);
+  // a verdict must name the content it judged: another seal reverts (a reorg that renumbered ids)
+  await assert.rejects(lender.evaluateGradient(committed.gradientId, keccak256(toUtf8Bytes('other')), 600_000, 'Accepted', CID), /SealMismatch/);
+  assert.throws(() => lender.evaluateGradient(committed.gradientId, seal, 600_000, 'Maybe' as never, CID), /verdict must be one of Accepted, Rejected, Declined, got "Maybe"/);
+  assert.throws(() => lender.evaluateGradient(committed.gradientId, seal, 1_000_001, 'Accepted', CID), /score must be an integer in \[0, 1000000\], got 1000001/);
+
+  const ev = await lender.evaluateGradient(committed.gradientId, seal, 600_000, 'Accepted', CID);
+  assert.equal(ev.event.verdict, 'Accepted');
   assert.equal(ev.event.accepted, true);
   assert.ok(ev.event.reward > 0n);
-  await assert.rejects(lender.evaluateGradient(sub.gradientId, 650_000, true, CID), /GradientNotPending\(gradientId=\d+, status=Accepted\)/);
+  await assert.rejects(lender.evaluateGradient(committed.gradientId, seal, 650_000, 'Accepted', CID), /GradientNotPending\(gradientId=\d+, status=Accepted\)/);
 
   view.applyAll(await watcher.poll());
-  const g = view.gradients.get(sub.gradientId)!;
+  const g = view.gradients.get(committed.gradientId)!;
   assert.equal(g.status, 'Accepted');
+  assert.equal(g.verdict, 'Accepted');
   assert.equal(g.score, 600_000);
+  assert.equal(g.stakeRefunded, true);
   assert.equal(view.models.get(created.modelId)!.version, 1);
-  assert.equal(view.earned.get((await owner.address()).toLowerCase()), ev.event.reward);
+  assert.equal(view.earned.get(me.toLowerCase()), ev.event.reward);
   assert.deepEqual(await watcher.poll(), [], 'nothing new after catching up');
 
-  const found = await owner.queryEvents('GradientSubmitted', [null, created.modelId, await owner.address()]);
-  assert.equal(found.length, 1);
-  // an accepted gradient's stake comes back as credit too
-  const expected = ev.event.reward + parseEther('0.01');
-  assert.equal(await owner.credit(await owner.address()), expected);
+  // a Declined verdict returns the stake; a Rejected one forfeits it
+  const declined = await owner.submitGradient(created.modelId, CID, keccak256(toUtf8Bytes('batch 1')), parseEther('0.01'));
+  const rejected = await owner.submitGradient(created.modelId, CID, keccak256(toUtf8Bytes('batch 2')), parseEther('0.01'));
+  assert.equal((await lender.evaluateGradient(declined.gradientId, declined.seal, 590_000, 'Declined', '')).event.verdict, 'Declined');
+  assert.equal((await lender.evaluateGradient(rejected.gradientId, rejected.seal, 0, 'Rejected', '')).event.verdict, 'Rejected');
+  view.applyAll(await watcher.poll());
+  assert.equal(view.gradients.get(declined.gradientId)!.status, 'Declined');
+  assert.equal(view.gradients.get(declined.gradientId)!.stakeRefunded, true);
+  assert.equal(view.gradients.get(rejected.gradientId)!.status, 'Rejected');
+  assert.equal(view.gradients.get(rejected.gradientId)!.stakeRefunded, false);
+
+  const found = await owner.queryEvents('GradientRevealed', [null, created.modelId, me]);
+  assert.equal(found.length, 3);
+  // the accepted and the declined gradients' stakes come back as credit too
+  const expected = ev.event.reward + 2n * parseEther('0.01');
+  assert.equal(await owner.credit(me), expected);
   const w = await owner.withdraw();
   assert.equal(w.amount, expected);
   await assert.rejects(owner.withdraw(), /NothingToWithdraw/);
+});
+
+test('a commit not revealed in time lapses: its stake is forfeited and the view says Lapsed', async () => {
+  const now = await lender.chainTime();
+  const { modelId } = await lender.createModel({
+    weightsCid: CID,
+    metadataCid: CID,
+    bounty: parseEther('0.1'),
+    initialScore: 500_000,
+    targetScore: 700_000,
+    rule: 'Improvement',
+    submissionDeadline: now + 3600,
+    evaluationWindow: 60,
+    submissionStake: parseEther('0.01'),
+  });
+  const watcher = new LogWatcher({ provider: owner.provider, address: chain.chain.address, fromBlock: chain.chain.startBlock!, decode: decodeLog });
+  const view = new RepositoryView();
+  const salt = randomSalt();
+  const commitment = keccak256(toUtf8Bytes('never revealed'));
+  const seal = sealOf(await owner.address(), modelId, commitment, CID, salt);
+  const c = await owner.commitGradient(modelId, seal, parseEther('0.01'));
+  await assert.rejects(lender.expireGradient(c.gradientId), /RevealWindowOpen\(gradientId=\d+, revealDeadline=\d+/);
+  await lender.provider.send('evm_increaseTime', [c.event.revealDeadline - now + 1]);
+  await lender.provider.send('evm_mine', []);
+  await assert.rejects(owner.revealGradient(c.gradientId, CID, commitment, salt, 0), /RevealWindowOver\(gradientId=\d+, revealDeadline=\d+, nowTimestamp=\d+\): the reveal deadline has passed/);
+  const lapsed = await lender.expireGradient(c.gradientId);
+  assert.ok(lapsed.events.some((e) => e.name === 'GradientLapsed' && e.gradientId === c.gradientId));
+  assert.ok(lapsed.events.some((e) => e.name === 'StakeReleased' && e.gradientId === c.gradientId && !e.refunded));
+  view.applyAll(await watcher.poll());
+  assert.equal(view.gradients.get(c.gradientId)!.status, 'Lapsed');
+  assert.deepEqual(view.unsettledGradients(modelId), []);
 });
 
 test('the watcher reads only blocks `confirmations` deep', async () => {
@@ -103,11 +176,11 @@ test('the watcher reads only blocks `confirmations` deep', async () => {
     metadataCid: CID,
     bounty: parseEther('0.1'),
     initialScore: 0,
-    targetScore: 1_000_000,
+    targetScore: 999_999,
     rule: 'EqualShare',
     submissionDeadline: now + 3600,
     evaluationWindow: 60,
-    submissionStake: 0n,
+    submissionStake: parseEther('0.001'),
   });
   assert.deepEqual(await watcher.poll(), [], 'a log 0 blocks deep is not read');
   await lender.provider.send('hardhat_mine', ['0x1']);
@@ -119,6 +192,53 @@ test('the watcher reads only blocks `confirmations` deep', async () => {
   assert.equal(evs[0]!.name === 'ModelCreated' && evs[0]!.modelId, created.modelId);
   assert.equal(evs[0]!.name === 'ModelCreated' && evs[0]!.rule, 'EqualShare');
   assert.equal(watcher.cursor, created.blockNumber + 1, 'the cursor moved past the confirmed block, one block per request');
+});
+
+test('lost logs: one failed eth_getLogs during catch-up loses no event', async () => {
+  const from = Number(await lender.provider.send('eth_blockNumber', [])) + 1;
+  const now = await lender.chainTime();
+  for (let i = 0; i < 3; i++) {
+    await lender.createModel({
+      weightsCid: CID,
+      metadataCid: CID,
+      bounty: parseEther('0.1'),
+      initialScore: 500_000,
+      targetScore: 700_000,
+      rule: 'Improvement',
+      submissionDeadline: now + 3600,
+      evaluationWindow: 60,
+      submissionStake: parseEther('0.01'),
+    });
+  }
+  const head = Number(await lender.provider.send('eth_blockNumber', []));
+  const clean = await readEvents(lender.provider, chain.chain.address, from, head, undefined, decodeLog);
+  assert.equal(clean.length, 3);
+
+  // catch-up one block per request; the node fails the second request once
+  const provider = await connectProvider(chain.url, 100);
+  try {
+    const getLogs = provider.getLogs.bind(provider);
+    let calls = 0;
+    provider.getLogs = async (filter) => {
+      if (++calls === 2) throw new Error('injected: eth_getLogs failed');
+      return getLogs(filter);
+    };
+    const watcher = new LogWatcher({ provider, address: chain.chain.address, fromBlock: from, maxRange: 1, decode: decodeLog });
+    const seen: { blockNumber: number; logIndex: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      try {
+        seen.push(...(await watcher.poll()));
+      } catch {
+        // a daemon logs the failure and polls again
+      }
+    }
+    assert.ok(calls > head - from + 1, 'the failure was injected and the range read again');
+    const key = (e: { blockNumber: number; logIndex: number }) => `${e.blockNumber}/${e.logIndex}`;
+    assert.deepEqual(seen.map(key), clean.map(key), 'every event read exactly once, in chain order');
+    assert.equal(watcher.cursor, head + 1);
+  } finally {
+    provider.destroy();
+  }
 });
 
 test('an unreachable node is a clear error', async () => {

@@ -127,7 +127,7 @@ test('an owner daemon started twice on one state directory: the second is refuse
   const b = daemon(args, env);
   const client = await sc.client(0);
   const owner = new Wallet(ownerKey).address;
-  const mine = async () => (await client.queryEvents('GradientSubmitted', [null, modelId, owner])).length;
+  const mine = async () => (await client.queryEvents('GradientRevealed', [null, modelId, owner])).length;
   try {
     const [refused, survivor] = await Promise.race([a.exit.then(() => [a, b] as const), b.exit.then(() => [b, a] as const)]);
     assert.equal(await refused.exit, 1, refused.out());

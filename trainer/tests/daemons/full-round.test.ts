@@ -89,10 +89,10 @@ test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext 
 
   // ---- the chain's account of the run
   const evs = (await lenderClient.queryEvents('GradientEvaluated', [null, opened.modelId])) as GradientEvaluated[];
-  const subs = await lenderClient.queryEvents('GradientSubmitted', [null, opened.modelId]);
+  const subs = await lenderClient.queryEvents('GradientRevealed', [null, opened.modelId]);
   assert.equal(subs.length, OWNERS * ROUNDS, 'no duplicate submissions');
   assert.equal(evs.length, OWNERS * ROUNDS, 'every gradient evaluated exactly once');
-  assert.equal(new Set(subs.map((s) => (s.name === 'GradientSubmitted' ? s.dataCommitment : ''))).size, OWNERS * ROUNDS, 'one commitment per batch');
+  assert.equal(new Set(subs.map((s) => (s.name === 'GradientRevealed' ? s.dataCommitment : ''))).size, OWNERS * ROUNDS, 'one commitment per batch');
   const accepted = evs.filter((e) => e.accepted);
   assert.ok(accepted.length >= 2, `at least two improvements (got ${accepted.length})`);
   const best = evs.at(-1)!.bestScore;
@@ -108,8 +108,8 @@ test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext 
   const history: Float64Array[] = [new Float64Array(heldOut.x[0]!.length)];
   let bestPlain = opened.initialScore;
   for (const ev of evs.sort((a, b) => a.gradientId - b.gradientId)) {
-    const sub = subs.find((s) => s.name === 'GradientSubmitted' && s.gradientId === ev.gradientId)!;
-    if (sub.name !== 'GradientSubmitted') throw new Error('unreachable');
+    const sub = subs.find((s) => s.name === 'GradientRevealed' && s.gradientId === ev.gradientId)!;
+    if (sub.name !== 'GradientRevealed') throw new Error('unreachable');
     const i = ownerIndex.get(sub.contributor.toLowerCase())!;
     const rec = Object.values(owners[i]!.journal.value.submissions).find((s) => s.gradientId === ev.gradientId)!;
     const doc = validateGradientDocument(await sc.store.getJson(sub.gradientCid, { maxBytes: 65536 }));
@@ -242,7 +242,7 @@ test('linear regression through the same daemons: matches plaintext; reaching th
   assert.ok(evs[0]!.accepted && evs[0]!.score > 600_000, `the first linear step improves AUC (${evs[0]!.score / 1e6})`);
   assert.ok(evs.at(-1)!.bestScore >= opened.targetScore, 'the target is reached');
   assert.ok(evs.slice(0, -1).every((e) => e.bestScore < opened.targetScore), 'only by the last gradient');
-  assert.equal((await lenderClient.queryEvents('GradientSubmitted', [null, opened.modelId])).length, evs.length, 'no submission once the target is reached');
+  assert.equal((await lenderClient.queryEvents('GradientRevealed', [null, opened.modelId])).length, evs.length, 'no submission once the target is reached');
   const paid = evs.reduce((sum, e) => sum + e.reward, 0n);
   const span = BigInt(opened.targetScore - opened.initialScore);
   const capped = evs.reduce((sum, e) => sum + (BOUNTY * BigInt(Math.min(e.bestScore, opened.targetScore) - e.previousBestScore)) / span, 0n);

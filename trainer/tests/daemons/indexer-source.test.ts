@@ -72,8 +72,12 @@ test('models and an owner\'s gradients read through GraphQL equal the view rebui
   const g1 = await owner.submitGradient(a.modelId, CID, keccak256(toUtf8Bytes('1')), parseEther('0.01'));
   const g2 = await owner.submitGradient(a.modelId, CID, keccak256(toUtf8Bytes('2')), parseEther('0.01'));
   await other.submitGradient(b.modelId, CID, keccak256(toUtf8Bytes('3')), parseEther('0.01'));
-  await lender.evaluateGradient(g1.gradientId, 650_000, true, CID);
-  await lender.evaluateGradient(g2.gradientId, 600_000, false, '');
+  const g3 = await owner.submitGradient(a.modelId, CID, keccak256(toUtf8Bytes('4')), parseEther('0.01'), { dpEpsilon: 2_000_000 });
+  // g4 stays committed (not revealed): its content fields are null in both views
+  const g4 = await owner.commitGradient(a.modelId, keccak256(toUtf8Bytes('a seal')), parseEther('0.01'));
+  await lender.evaluateGradient(g1.gradientId, g1.seal, 650_000, 'Accepted', CID);
+  await lender.evaluateGradient(g2.gradientId, g2.seal, 600_000, 'Rejected', '');
+  await lender.evaluateGradient(g3.gradientId, g3.seal, 640_000, 'Declined', '');
 
   const fromChain = chainSource(owner);
   await fromChain.refresh();
@@ -81,7 +85,7 @@ test('models and an owner\'s gradients read through GraphQL equal the view rebui
   assert.equal(fromIndexer.kind, 'indexer');
   await waitFor('the indexer to catch up', async () => {
     await fromIndexer.refresh();
-    return fromIndexer.view.gradients.get(g2.gradientId)?.status === 'Rejected';
+    return fromIndexer.view.gradients.get(g3.gradientId)?.status === 'Declined';
   }, 60_000);
 
   for (const id of [a.modelId, b.modelId]) {
@@ -94,15 +98,19 @@ test('models and an owner\'s gradients read through GraphQL equal the view rebui
     assert.equal(i.lender.toLowerCase(), c.lender.toLowerCase());
     assert.equal(i.evaluator.toLowerCase(), c.evaluator.toLowerCase());
   }
-  // only the owner's own gradients are read: two of the three (paged one at a time)
-  assert.deepEqual([...fromIndexer.view.gradients.keys()].sort(), [g1.gradientId, g2.gradientId]);
-  for (const id of [g1.gradientId, g2.gradientId]) {
+  // only the owner's own gradients are read: four of the five (paged one at a time)
+  const ids = [g1.gradientId, g2.gradientId, g3.gradientId, g4.gradientId];
+  assert.deepEqual([...fromIndexer.view.gradients.keys()].sort((x, y) => x - y), ids);
+  assert.deepEqual(ids.map((id) => fromChain.view.gradients.get(id)!.status), ['Accepted', 'Rejected', 'Declined', 'Committed']);
+  for (const id of ids) {
     const c = fromChain.view.gradients.get(id)!;
     const i = fromIndexer.view.gradients.get(id)!;
-    for (const k of ['modelId', 'status', 'score', 'reward', 'stake', 'dataCommitment', 'modelVersion', 'evaluationDeadline', 'gradientCid', 'submittedTx', 'evaluatedTx'] as const) {
+    for (const k of ['modelId', 'contributor', 'status', 'verdict', 'score', 'reward', 'stake', 'stakeRefunded', 'seal', 'revealDeadline', 'dataCommitment', 'salt', 'dpEpsilon', 'modelVersion', 'evaluationDeadline', 'gradientCid', 'submittedTx', 'revealedTx', 'evaluatedTx'] as const) {
       assert.equal(String(i[k]).toLowerCase(), String(c[k]).toLowerCase(), `gradient ${id} ${k}`);
     }
   }
+  assert.equal(fromIndexer.view.gradients.get(g3.gradientId)!.dpEpsilon, 2_000_000);
+  assert.deepEqual(fromIndexer.view.unsettledGradients(a.modelId).map((g) => g.gradientId), [g4.gradientId]);
   assert.equal(fromIndexer.view.pendingGradients(a.modelId).length, 0);
 
   await assert.rejects(indexerSource({ url: 'http://127.0.0.1:1/graphql' }).refresh(), /indexer GraphQL at http:\/\/127\.0\.0\.1:1\/graphql unreachable/);
@@ -114,8 +122,8 @@ test('one refresh reads every page at the block it began at, though the indexer 
   const owner = await ModelRepositoryClient.connect(chain.chain, chain.wallet(4));
   clients.push(lender, owner);
   const now = await lender.chainTime();
-  const { modelId } = await lender.createModel({ weightsCid: CID, metadataCid: CID, bounty: parseEther('1'), initialScore: 500_000, targetScore: 700_000, submissionDeadline: now + 3600, evaluationWindow: 600, submissionStake: 0n, rule: 'EqualShare' });
-  const early = await owner.submitGradient(modelId, CID, keccak256(toUtf8Bytes('early')), 0n);
+  const { modelId } = await lender.createModel({ weightsCid: CID, metadataCid: CID, bounty: parseEther('1'), initialScore: 500_000, targetScore: 700_000, submissionDeadline: now + 3600, evaluationWindow: 600, submissionStake: parseEther('0.001'), rule: 'EqualShare' });
+  const early = await owner.submitGradient(modelId, CID, keccak256(toUtf8Bytes('early')), parseEther('0.001'));
   const contributor = await owner.address();
   const direct = indexerSource({ url: indexer!.url!, contributor });
   const indexed = async (id: number) => {
@@ -132,7 +140,7 @@ test('one refresh reads every page at the block it began at, though the indexer 
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString();
     if (late === undefined && body.includes('gradients(')) {
-      late = (await owner.submitGradient(modelId, CID, keccak256(toUtf8Bytes('late')), 0n)).gradientId;
+      late = (await owner.submitGradient(modelId, CID, keccak256(toUtf8Bytes('late')), parseEther('0.001'))).gradientId;
       await waitFor('the late gradient indexed', () => indexed(late!), 60_000);
     }
     const answer = await fetch(indexer!.url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

@@ -12,7 +12,7 @@ import { startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorConfig, EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerConfig, OwnerHandle } from '../../src/roles/owner.ts';
-import type { GradientEvaluated, GradientSubmitted } from '../../src/chain/events.ts';
+import type { GradientEvaluated, GradientRevealed } from '../../src/chain/events.ts';
 import type { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { validateGradientDocument } from '../../src/metadata.ts';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
@@ -94,7 +94,7 @@ test('owner killed after its transaction, then before it: no duplicate, nothing 
     pollMs: 100,
     log: sc.log.child({ who: 'owner-a' }),
   };
-  const submitted = async () => (await lender.queryEvents('GradientSubmitted', [null, model.modelId, me])) as GradientSubmitted[];
+  const submitted = async () => (await lender.queryEvents('GradientRevealed', [null, model.modelId, me])) as GradientRevealed[];
   try {
     // 1: mined, journal not updated
     await ownerUntilCrash(cfg, 'afterSubmit');
@@ -166,7 +166,7 @@ test('evaluator killed before and after sending a decision: each gradient evalua
   const evals = async () => (await lender.queryEvents('GradientEvaluated', [null, model.modelId])) as GradientEvaluated[];
   const cfg: EvaluatorConfig = { client: lender, store: sc.store, stateDir, pollMs: 100, log: sc.log.child({ who: 'evaluator-b' }) };
   try {
-    await waitFor('a first submission', async () => (await lender.queryEvents('GradientSubmitted', [null, model.modelId])).length >= 1, 60_000);
+    await waitFor('a first submission', async () => (await lender.queryEvents('GradientRevealed', [null, model.modelId])).length >= 1, 60_000);
     // 1: decision journaled, transaction never sent
     await evaluatorUntilCrash(cfg, 'beforeEvaluate');
     assert.equal((await evals()).length, 0);
@@ -197,10 +197,10 @@ test('evaluator killed before and after sending a decision: each gradient evalua
     assert.equal(new Set(all.map((e) => e.gradientId)).size, 3, 'each gradient evaluated once');
     assert.ok(!seen.includes(Number(firstId)), 'the restarted evaluator did not act on gradient 1 again');
     assert.ok(!sc.logLines.some((l) => l.includes('GradientNotPending')), 'no second evaluation was even attempted');
-    const subs = await lender.queryEvents('GradientSubmitted', [null, model.modelId]);
-    assert.deepEqual(all.map((e) => e.gradientId).sort(), subs.map((s) => (s as GradientSubmitted).gradientId).sort(), 'none skipped');
+    const subs = await lender.queryEvents('GradientRevealed', [null, model.modelId]);
+    assert.deepEqual(all.map((e) => e.gradientId).sort(), subs.map((s) => (s as GradientRevealed).gradientId).sort(), 'none skipped');
     for (const sub of subs) {
-      const doc = validateGradientDocument(await sc.store.getJson((sub as GradientSubmitted).gradientCid, { maxBytes: 65536 }));
+      const doc = validateGradientDocument(await sc.store.getJson((sub as GradientRevealed).gradientCid, { maxBytes: 65536 }));
       assert.equal(doc.privacy?.epsilon, 4);
       assert.equal(doc.privacy?.rows, 512);
       assert.ok(doc.privacy!.sigma > 0);
