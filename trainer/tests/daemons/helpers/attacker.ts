@@ -1,11 +1,11 @@
 // What an attacker runs against owners in the attack tests: an evaluator that rejects every
 // gradient on its models (each rejection forfeits the owner's stake to it).
 import type { ModelRepositoryClient } from '../../../src/chain/client.ts';
-import type { GradientSubmitted } from '../../../src/chain/events.ts';
+import type { GradientCommitted, GradientRevealed } from '../../../src/chain/events.ts';
 
-/** a contributor's submissions to a model, from the chain's logs */
-export async function submissionsBy(client: ModelRepositoryClient, modelId: number, contributor: string): Promise<GradientSubmitted[]> {
-  return (await client.queryEvents('GradientSubmitted', [null, modelId, contributor])) as GradientSubmitted[];
+/** a contributor's commits to a model (each one paid its stake), from the chain's logs */
+export async function submissionsBy(client: ModelRepositoryClient, modelId: number, contributor: string): Promise<GradientCommitted[]> {
+  return (await client.queryEvents('GradientCommitted', [null, modelId, contributor])) as GradientCommitted[];
 }
 
 export interface Rejecter {
@@ -14,16 +14,17 @@ export interface Rejecter {
   stop(): Promise<void>;
 }
 
-/** rejects (score 0) every gradient submitted to these models, polling every 100 ms */
+/** rejects (score 0) every gradient revealed on these models, polling every 100 ms */
 export function rejectEverything(client: ModelRepositoryClient, modelIds: number[]): Rejecter {
   const done = new Set<number>();
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       for (const modelId of modelIds) {
-        for (const g of (await client.queryEvents('GradientSubmitted', [null, modelId])) as GradientSubmitted[]) {
+        const seals = new Map(((await client.queryEvents('GradientCommitted', [null, modelId])) as GradientCommitted[]).map((c) => [c.gradientId, c.seal]));
+        for (const g of (await client.queryEvents('GradientRevealed', [null, modelId])) as GradientRevealed[]) {
           if (done.has(g.gradientId)) continue;
-          await client.evaluateGradient(g.gradientId, 0, false, '');
+          await client.evaluateGradient(g.gradientId, seals.get(g.gradientId)!, 0, 'Rejected', '');
           done.add(g.gradientId);
         }
       }
