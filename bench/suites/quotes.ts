@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HDNodeWallet, Mnemonic, Wallet, keccak256, parseEther, toUtf8Bytes } from 'ethers';
-import { deployHessian } from '@hessian/contracts';
+import { MIN_SUBMISSION_STAKE, deployHessian } from '@hessian/contracts';
 import { HARDHAT_MNEMONIC, startLocalChain } from '@hessian/contracts/local-chain';
 import { readCsvFile } from '@hessian/trainer/data/csv';
 import { encodeTable, fitEncoding, type EncodingSpec } from '@hessian/trainer/data/encoding';
@@ -108,8 +108,8 @@ async function endToEnd(borrowers: number): Promise<EndToEnd> {
     for (const b of encryptWeights(he, w, { publicKey: pk, secretKey: sk })) cids.push(await store.put(b));
     pk.delete(); sk.delete(); he.delete();
     const owner = await repo(2);
-    const sub = await owner.submitGradient(opened.modelId, opened.weightsCid, keccak256(toUtf8Bytes('bench-quotes')), 0n);
-    await lender.evaluateGradient(sub.gradientId, score, true, await store.putJson(buildWeightsDocument(1, cids)));
+    const sub = await owner.submitGradient(opened.modelId, opened.weightsCid, keccak256(toUtf8Bytes('bench-quotes')), MIN_SUBMISSION_STAKE);
+    await lender.evaluateGradient(sub.gradientId, sub.seal, score, 'Accepted', await store.putJson(buildWeightsDocument(1, cids)));
 
     const lenderDesk = await deskFor(1);
     const dep = await deployModel({ repo: lender, desk: lenderDesk, store, stateDir: lenderDir, modelId: opened.modelId, log: silentLogger });

@@ -39,7 +39,8 @@ const COMMON: Record<string, Spec> = {
   deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', default: '.hessian/deployment.json', help: 'deployment file (contract address, start block)' },
   contract: { type: 'string', env: 'HESSIAN_CONTRACT', help: 'ModelRepository address (overrides the deployment file)' },
   'start-block': { type: 'string', env: 'HESSIAN_START_BLOCK', help: 'first block to scan for events' },
-  confirmations: { type: 'string', env: 'HESSIAN_CONFIRMATIONS', default: '0', help: 'blocks before a log is trusted' },
+  confirmations: { type: 'string', env: 'HESSIAN_CONFIRMATIONS', help: 'blocks before a log or receipt is trusted (default 2; 0 on a local dev chain, chain id 31337 or 1337)' },
+  'tx-timeout-ms': { type: 'string', env: 'HESSIAN_TX_TIMEOUT_MS', help: 'ms an unmined transaction waits before it is replaced with 25% higher fees, 3 times at most (default 60000)' },
   'state-dir': { type: 'string', env: 'HESSIAN_STATE_DIR', help: 'journal and key directory (default .hessian/<role>)' },
   'ipfs-dir': { type: 'string', env: 'HESSIAN_IPFS_DIR', default: '.hessian/ipfs', help: 'embedded content store directory' },
   'ipfs-api': { type: 'string', env: 'IPFS_API', help: 'Kubo RPC URL (use Kubo instead of the embedded store)' },
@@ -222,6 +223,13 @@ function list(o: Record<string, unknown>, k: string): string[] | undefined {
   return typeof v === 'string' && v !== '' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 }
 
+/** confirmations and the stuck-transaction timeout; unset ones take the client's defaults (by chain id) */
+function txOptions(o: Record<string, unknown>): { confirmations?: number; txTimeoutMs?: number } {
+  const confirmations = num(o, 'confirmations', { int: true, min: 0 });
+  const txTimeoutMs = num(o, 'tx-timeout-ms', { int: true, min: 1000 });
+  return { ...(confirmations !== undefined ? { confirmations } : {}), ...(txTimeoutMs !== undefined ? { txTimeoutMs } : {}) };
+}
+
 /** fileKey: the option naming the deployment file (`loan` uses --deployment for a deployment id) */
 async function chainConfig(o: Record<string, unknown>, fileKey = 'deployment'): Promise<ChainConfig> {
   let address = o.contract as string | undefined;
@@ -232,7 +240,7 @@ async function chainConfig(o: Record<string, unknown>, fileKey = 'deployment'): 
     startBlock ??= dep.contracts.ModelRepository.startBlock;
   }
   const pollMs = num(o, 'poll-ms', { int: true, min: 10 }) ?? 1000;
-  return { rpcUrl: req(o, 'rpc'), address, startBlock: startBlock ?? 0, confirmations: num(o, 'confirmations', { int: true, min: 0 }) ?? 0, pollMs };
+  return { rpcUrl: req(o, 'rpc'), address, startBlock: startBlock ?? 0, ...txOptions(o), pollMs };
 }
 
 async function account(o: Record<string, unknown>, env: NodeJS.ProcessEnv, log: Logger) {
@@ -517,7 +525,7 @@ async function loanDeskConfig(o: Record<string, unknown>): Promise<LoanDeskConfi
     startBlock ??= dep.contracts.LoanDesk.startBlock;
   }
   const pollMs = num(o, 'poll-ms', { int: true, min: 10 }) ?? 1000;
-  return { rpcUrl: req(o, 'rpc'), address, startBlock: startBlock ?? 0, confirmations: num(o, 'confirmations', { int: true, min: 0 }) ?? 0, pollMs };
+  return { rpcUrl: req(o, 'rpc'), address, startBlock: startBlock ?? 0, ...txOptions(o), pollMs };
 }
 
 function id(o: Record<string, unknown>, k: string): number {

@@ -10,21 +10,12 @@ import { decodeLog, compareEvents } from './events.ts';
 import type { RepositoryEvent, ModelCreated, GradientCommitted, GradientRevealed, GradientEvaluated } from './events.ts';
 import { headBlock } from './watch.ts';
 import { ContractClient, connectContract } from './contract-client.ts';
-import type { ContractKind, SentTx } from './contract-client.ts';
+import type { ContractConfig, ContractKind, SentTx } from './contract-client.ts';
 
-export { connectProvider } from './contract-client.ts';
+export { connectProvider, defaultConfirmations } from './contract-client.ts';
 
-export interface ChainConfig {
-  rpcUrl: string;
-  /** the ModelRepository address */
-  address: string;
-  /** the block the contract was deployed in: event scans start there */
-  startBlock?: number;
-  /** blocks to wait before trusting a log */
-  confirmations?: number;
-  /** poll interval for receipts and logs, ms */
-  pollMs?: number;
-}
+/** where the ModelRepository is and how to follow it (see ContractConfig) */
+export type ChainConfig = ContractConfig;
 
 export type TxResult = SentTx<RepositoryEvent>;
 

@@ -1,21 +1,33 @@
-// The lender's evaluator daemon: for each gradient submitted to its models, in submission
-// order, fetch it (bounded, parameter-checked), decrypt, reject non-finite or out-of-bound
-// values with a reason, apply it to the current weights with the learning rate, score the
-// result on the held-out data and accept only an improvement; accepted weights are encrypted,
-// published and recorded on-chain with the score. State comes from the chain on every start;
-// the journal keeps each decision so a restart re-sends it rather than evaluating again.
+// The lender's evaluator daemon. It serves only models its own lender opened (the chain's
+// ModelCreated must name the lender and match the lender journal's chain, contract and model
+// id: a clone naming this evaluator is ignored with one warning). Per model, gradients are
+// judged in commit order: one waits while an earlier commit may still be revealed, and a
+// revealed one that copies an earlier-committed gradient (same CID, same ciphertext) or reuses
+// its contributor's own data commitment is Rejected (first committed wins). Content is fetched
+// off the sequential path (gradient-fetch.ts) with a bounded timeout, so content that does not
+// resolve is retried later and Declined (stake back) before the deadline while the gradients
+// behind it are evaluated. A valid gradient is decrypted, bound-checked, applied with the
+// learning rate and scored on the held-out data: Accepted only when it improves the best
+// score, else Declined; invalid content is Rejected. Every verdict carries the committed seal,
+// so after a reorg it reverts instead of landing on another gradient. The journal keeps each
+// decision before its transaction, so a restart re-sends it rather than evaluating again.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { PublicKey } from 'node-seal';
 import type { ContentStore } from '../ipfs/store.ts';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from '../ipfs/store.ts';
 import type { ModelRepositoryClient } from '../chain/client.ts';
 import { ChainError } from '../chain/errors.ts';
 import { LogWatcher } from '../chain/watch.ts';
 import { decodeLog } from '../chain/events.ts';
 import { RepositoryView } from '../chain/view.ts';
-import type { RevealedGradient, ModelState } from '../chain/view.ts';
+import { isRevealed } from '../chain/view.ts';
+import type { GradientState, RevealedGradient, ModelState } from '../chain/view.ts';
+import { REVEAL_WINDOW } from '../chain/abi.ts';
 import type { VerdictName } from '../chain/abi.ts';
+import { BadGradient, GradientFetcher } from './gradient-fetch.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable } from '../data/encoding.ts';
@@ -34,7 +46,7 @@ import { silentLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
 import { MAX_GRADIENT_DOC_BYTES, buildWeightsDocument, validateGradientDocument } from '../metadata.ts';
-import type { ModelMetadata } from '../metadata.ts';
+import type { GradientDocument, ModelMetadata } from '../metadata.ts';
 import { encodingOf, fetchDecryptedWeights, fetchMetadata, fetchPublicKeys, modelFeatureCount, openHeContext } from './model-io.ts';
 import { lenderJournal } from './lender.ts';
 import type { LenderModelRecord } from './lender.ts';
@@ -46,8 +58,15 @@ export interface EvaluatorConfig {
   stateDir: string;
   /** held-out data overriding the path recorded when the model was opened */
   data?: string | CsvTable;
+  /**
+   * the account whose models this evaluator serves, when the lender journal does not name it
+   * (records written before it did); default: the evaluator's own account
+   */
+  lender?: string;
   pollMs?: number;
-  /** a gradient whose content cannot be found is rejected after this many attempts (default 5)... */
+  /** ms one fetch attempt of a gradient's content may take (default 15 s) */
+  fetchTimeoutMs?: number;
+  /** a gradient whose content cannot be found is Declined after this many attempts (default 5)... */
   fetchAttempts?: number;
   /** ...spanning at least this long since the first failure (default 120 s; IPFS content may still be propagating) */
   fetchGraceMs?: number;
@@ -60,34 +79,58 @@ export interface EvaluatorConfig {
   afterEvaluate?: (info: { modelId: number; gradientId: number }) => void | Promise<void>;
 }
 
+/** what identifies a gradient's content, to refuse copies of it */
+export interface ContentIds {
+  gradientCid: string;
+  ciphertextCid?: string;
+  /** sha-256 of the ciphertext bytes */
+  digest?: string;
+}
+
 export interface EvaluationRecord {
   modelId: number;
+  /** the committed seal the decision is about (a reorg may give the id to other content) */
+  seal: string;
   state: 'decided' | 'done' | 'missed';
   verdict: VerdictName;
-  accepted: boolean;
   score: number;
   metricValue?: number;
   newWeightsCid: string;
   reason?: string;
+  content?: ContentIds;
   txHash?: string;
 }
 
-export interface EvaluatorJournal {
-  version: 1;
+export interface ModelJournal {
   /** keyed by gradient id */
   evaluations: Record<string, EvaluationRecord>;
 }
 
+export interface EvaluatorJournal {
+  version: 1;
+  /** keyed by modelKey(): chain id, ModelRepository address and model id */
+  models: Record<string, ModelJournal>;
+}
+
+/** the evaluator journal's key of a model: gradient and model ids are only unique per chain and contract */
+export function modelKey(chainId: number, contract: string, modelId: number): string {
+  return `${chainId}:${contract.toLowerCase()}:${modelId}`;
+}
+
 export interface EvaluatorEvents {
   model: [{ modelId: number; bestScore: number; targetScore: number }];
-  evaluated: [{ modelId: number; gradientId: number; accepted: boolean; score: number; metricValue?: number; reward: bigint; reason?: string; txHash: string }];
+  evaluated: [{ modelId: number; gradientId: number; verdict: VerdictName; accepted: boolean; score: number; metricValue?: number; reward: bigint; reason?: string; txHash: string }];
   closed: [{ modelId: number; txHash: string }];
+  /** a model naming this evaluator that it does not serve (once per model) */
+  ignored: [{ modelId: number; reason: string }];
 }
 
 export interface EvaluatorHandle {
   address: string;
   events: EventEmitter<EvaluatorEvents>;
   journal: Journal<EvaluatorJournal>;
+  /** the journal's record of a gradient's evaluation */
+  record(modelId: number, gradientId: number): EvaluationRecord | undefined;
   stop(): Promise<void>;
   done: Promise<void>;
 }
@@ -106,25 +149,70 @@ interface ModelCtx {
   bestScore: number;
 }
 
-/** a gradient whose content is wrong (reject it) as opposed to a fetch that may work later */
-class BadGradient extends Error {}
+interface FetchedGradient {
+  manifest: GradientDocument;
+  bytes: Uint8Array;
+  content: ContentIds;
+}
+
+/** the chain no longer holds the content a decision was about (a reorg): rebuild from the chain */
+class ChainRewritten extends Error {}
 
 export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHandle> {
   const log = (cfg.log ?? silentLogger).child({ role: 'evaluator' });
   const client = cfg.client;
   const address = await client.address();
   const me = address.toLowerCase();
+  const chainId = Number((await client.provider.getNetwork()).chainId);
+  const contract = client.config.address.toLowerCase();
   const events = new EventEmitter<EvaluatorEvents>();
-  const journal = recordsJournal<EvaluatorJournal>(path.join(cfg.stateDir, `evaluator-${me}.json`), ['evaluations']);
+  const legacyJournal = path.join(cfg.stateDir, `evaluator-${me}.json`);
+  if (existsSync(legacyJournal)) log.warn('an evaluator journal keyed by gradient id only is no longer read; decisions it holds are taken from the chain', { file: legacyJournal });
+  const journal = recordsJournal<EvaluatorJournal>(path.join(cfg.stateDir, `evaluations-${me}.json`), ['models']);
   // nothing from here to runLoop can throw, so no failed start can keep the journal's lock
-  const watcher = new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations, decode: decodeLog });
-  const view = new RepositoryView();
+  const newWatcher = () => new LogWatcher({ provider: client.provider, address: client.config.address, fromBlock: client.config.startBlock, confirmations: client.config.confirmations, decode: decodeLog });
+  let watcher = newWatcher();
+  let view = new RepositoryView();
   /** retryAt: a model that could not be loaded (content unreachable, data missing) is tried again later */
   const contexts = new Map<number, ModelCtx | { failed: string; retryAt: number }>();
-  const fetchFailures = new Map<number, { n: number; since: number }>();
+  const stopping = new AbortController();
+  const fetchTimeoutMs = cfg.fetchTimeoutMs ?? 15_000;
+  const fetcher = new GradientFetcher<FetchedGradient>({
+    timeoutMs: fetchTimeoutMs,
+    signal: stopping.signal,
+    onRetry: (key, attempt, err) => {
+      if (attempt === 1) log.warn('gradient not retrievable yet; will retry', { gradient: key, err });
+      else log.debug('gradient still not retrievable', { gradient: key, attempt, err });
+    },
+  });
   const closing = new Set<number>();
+  const warned = new Set<number>();
   /** held-out tables by file (models opened from different files score on their own data) */
   const heldOutFiles = new Map<string, CsvTable>();
+  const ownLender = (cfg.lender ?? address).toLowerCase();
+
+  const keyOf = (modelId: number) => modelKey(chainId, contract, modelId);
+  const recordOf = (modelId: number, gradientId: number): EvaluationRecord | undefined => journal.value.models[keyOf(modelId)]?.evaluations[String(gradientId)];
+  const fetchKey = (g: GradientState) => `${g.gradientId}/${g.seal}`;
+  function setRecord(modelId: number, gradientId: number, rec: EvaluationRecord | undefined): void {
+    journal.update((j) => {
+      const mj = (j.models[keyOf(modelId)] ??= { evaluations: {} });
+      if (rec) mj.evaluations[String(gradientId)] = rec;
+      else delete mj.evaluations[String(gradientId)];
+    });
+  }
+
+  /** the lender record of a model this evaluator serves, or why it does not serve it */
+  function ownRecord(m: ModelState, records: Record<string, LenderModelRecord>): LenderModelRecord | string {
+    const record = Object.values(records).find(
+      (r) => r.metadataCid === m.metadataCid && (r.modelId === undefined || r.modelId === m.modelId) && (r.chainId === undefined || r.chainId === chainId) && (r.contract === undefined || r.contract.toLowerCase() === contract),
+    );
+    const lender = (record?.lender ?? ownLender).toLowerCase();
+    // only the lender can have opened a model naming itself as lender: a clone cannot
+    if (m.lender.toLowerCase() !== lender) return `opened by ${m.lender}, not by this evaluator's lender ${lender}`;
+    if (!record) return 'not in the lender journal of this state directory';
+    return record;
+  }
 
   async function openCtx(m: ModelState, record: LenderModelRecord): Promise<ModelCtx> {
     const meta = await fetchMetadata(cfg.store, m.metadataCid);
@@ -163,17 +251,17 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     ctx.he.delete();
   }
 
-  /** the decrypted, checked gradient, or BadGradient with the reason to reject it */
-  async function fetchGradient(ctx: ModelCtx, g: RevealedGradient): Promise<{ g: Float64Array; rows: number }> {
+  /** the gradient document and ciphertext bytes (I/O only); BadGradient for content that is wrong */
+  async function fetchContent(ctx: ModelCtx, g: RevealedGradient, signal: AbortSignal): Promise<FetchedGradient> {
     let manifestDoc: unknown;
     try {
-      manifestDoc = await cfg.store.getJson(g.gradientCid, { maxBytes: MAX_GRADIENT_DOC_BYTES });
+      manifestDoc = await cfg.store.getJson(g.gradientCid, { maxBytes: MAX_GRADIENT_DOC_BYTES, signal });
     } catch (err) {
       if (err instanceof InvalidCidError || err instanceof ContentTooLargeError) throw new BadGradient((err as Error).message);
-      if (err instanceof ContentNotFoundError) throw err;
+      if (err instanceof ContentNotFoundError || signal.aborted) throw err;
       throw new BadGradient(`gradient document: ${(err as Error).message}`);
     }
-    let manifest;
+    let manifest: GradientDocument;
     try {
       manifest = validateGradientDocument(manifestDoc, ctx.meta);
     } catch (err) {
@@ -181,72 +269,132 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     }
     let bytes: Uint8Array;
     try {
-      bytes = await cfg.store.get(manifest.ciphertext, { maxBytes: maxCiphertextBytes(ctx.he, ctx.he.levels()) });
+      bytes = await cfg.store.get(manifest.ciphertext, { maxBytes: maxCiphertextBytes(ctx.he, ctx.he.levels()), signal });
     } catch (err) {
-      if (err instanceof ContentNotFoundError) throw err;
+      if (err instanceof ContentNotFoundError || signal.aborted) throw err;
       throw new BadGradient(`gradient ciphertext: ${(err as Error).message}`);
     }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    return { manifest, bytes, content: { gradientCid: g.gradientCid, ciphertextCid: manifest.ciphertext, digest } };
+  }
+
+  /** the decrypted, checked gradient, or BadGradient with the reason to reject it */
+  function decryptChecked(ctx: ModelCtx, fetched: FetchedGradient): Float64Array {
     let vec: Float64Array;
     try {
-      vec = decryptGradient(ctx.he, bytes, ctx.sk, ctx.meta.task, modelFeatureCount(ctx.meta));
+      vec = decryptGradient(ctx.he, fetched.bytes, ctx.sk, ctx.meta.task, modelFeatureCount(ctx.meta));
     } catch (err) {
       throw new BadGradient((err as Error).message);
     }
     const why = gradientRejection(vec, ctx.meta.maxGradientAbs);
     if (why) throw new BadGradient(`gradient ${why}`);
-    return { g: vec, rows: manifest.rows };
+    return vec;
   }
 
-  async function decide(m: ModelState, ctx: ModelCtx, g: RevealedGradient): Promise<EvaluationRecord | undefined> {
+  /** known content of the model's other revealed gradients, from decisions and finished fetches */
+  function knownContent(m: ModelState, except: number): { g: GradientState; content: ContentIds }[] {
+    const out: { g: GradientState; content: ContentIds }[] = [];
+    for (const o of view.gradientsOf(m.modelId)) {
+      if (o.gradientId === except || !isRevealed(o)) continue;
+      const rec = recordOf(m.modelId, o.gradientId);
+      const fetched = fetcher.state(fetchKey(o));
+      const content = rec?.seal === o.seal && rec.content ? rec.content : fetched?.kind === 'ready' ? fetched.value.content : { gradientCid: o.gradientCid };
+      out.push({ g: o, content });
+    }
+    return out;
+  }
+
+  /** a refusal of a copy: Rejected when the original was committed first, Declined when it was committed later but judged first */
+  function copyVerdict(m: ModelState, g: RevealedGradient, content: ContentIds, stage: 'cid' | 'ciphertext'): Omit<EvaluationRecord, 'state'> | undefined {
+    const base = { modelId: m.modelId, seal: g.seal, score: 0, newWeightsCid: '', content };
+    for (const { g: o, content: c } of knownContent(m, g.gradientId)) {
+      const earlier = o.gradientId < g.gradientId;
+      let what: string | undefined;
+      if (stage === 'cid') {
+        if (!earlier) continue;
+        if (c.gradientCid === content.gradientCid) what = 'its gradient CID';
+        else if (o.contributor.toLowerCase() === g.contributor.toLowerCase() && o.dataCommitment === g.dataCommitment) what = 'its own data commitment';
+      } else if ((c.ciphertextCid && c.ciphertextCid === content.ciphertextCid) || (c.digest && c.digest === content.digest)) {
+        what = 'its ciphertext';
+      }
+      if (!what) continue;
+      if (earlier) return { ...base, verdict: 'Rejected', reason: `duplicate: ${what} repeats gradient ${o.gradientId}, committed earlier` };
+      // the later copy was judged while this one's content did not resolve: this one is the
+      // original by commit order, so it is not punished (stake back), but the update is applied already
+      if (o.status !== 'Pending' || recordOf(m.modelId, o.gradientId)?.seal === o.seal) {
+        return { ...base, verdict: 'Declined', reason: `${what} was already judged as gradient ${o.gradientId} (committed later, evaluated while this one's content did not resolve)` };
+      }
+    }
+    return undefined;
+  }
+
+  async function decide(m: ModelState, ctx: ModelCtx, g: RevealedGradient, now: number): Promise<Omit<EvaluationRecord, 'state'> | undefined> {
+    const cidCopy = copyVerdict(m, g, { gradientCid: g.gradientCid }, 'cid');
+    if (cidCopy) return cidCopy;
+    const key = fetchKey(g);
+    let st = fetcher.request(key, (signal) => fetchContent(ctx, g, signal));
+    if (st.kind === 'waiting' && st.attempts === 0) {
+      // the first attempt is bounded by its timeout: content that is simply slow keeps its place in line
+      await fetcher.settled(key, fetchTimeoutMs + 1000);
+      st = fetcher.state(key) ?? st;
+    }
+    const base = { modelId: m.modelId, seal: g.seal, newWeightsCid: '' };
+    if (st.kind === 'bad') return { ...base, verdict: 'Rejected', score: 0, reason: st.reason, content: { gradientCid: g.gradientCid } };
+    if (st.kind === 'waiting') {
+      const margin = Math.max(30, Math.ceil(m.evaluationWindow / 10));
+      const gaveUp = st.attempts >= (cfg.fetchAttempts ?? 5) && st.since !== undefined && Date.now() - st.since >= (cfg.fetchGraceMs ?? 120_000);
+      if (gaveUp || now + margin >= g.evaluationDeadline) {
+        // not the owner's fault as far as the evaluator can tell (the lender's storage may be slow): stake back
+        return { ...base, verdict: 'Declined', score: 0, reason: `gradient content did not resolve after ${st.attempts} attempts: ${st.lastError ?? 'no answer yet'}`, content: { gradientCid: g.gradientCid } };
+      }
+      return undefined;
+    }
+    const fetched = st.value;
+    const copy = copyVerdict(m, g, fetched.content, 'ciphertext');
+    if (copy) return copy;
     let grad: Float64Array;
     try {
-      grad = (await fetchGradient(ctx, g)).g;
+      grad = decryptChecked(ctx, fetched);
     } catch (err) {
-      if (err instanceof BadGradient) {
-        return { modelId: m.modelId, state: 'decided', verdict: 'Rejected', accepted: false, score: 0, newWeightsCid: '', reason: err.message };
-      }
-      const prev = fetchFailures.get(g.gradientId);
-      const n = (prev?.n ?? 0) + 1;
-      const since = prev?.since ?? Date.now();
-      fetchFailures.set(g.gradientId, { n, since });
-      const now = await client.chainTime();
-      const margin = Math.max(30, Math.ceil(m.evaluationWindow / 10));
-      const gaveUp = n >= (cfg.fetchAttempts ?? 5) && Date.now() - since >= (cfg.fetchGraceMs ?? 120_000);
-      if (gaveUp || now + margin >= g.evaluationDeadline) {
-        return { modelId: m.modelId, state: 'decided', verdict: 'Declined', accepted: false, score: 0, newWeightsCid: '', reason: `gradient content did not resolve after ${n} attempts: ${(err as Error).message}` };
-      }
-      log.warn('gradient not retrievable yet; will retry', { gradientId: g.gradientId, attempt: n, err });
-      return undefined;
+      if (!(err instanceof BadGradient)) throw err;
+      return { ...base, verdict: 'Rejected', score: 0, reason: err.message, content: fetched.content };
     }
     const candidate = applyGradient(ctx.w, grad, ctx.meta.learningRate);
     const value = evaluateMetric(ctx.meta.metric, ctx.test.y, predict(ctx.meta.task, candidate, ctx.test.x));
     const score = Number(metricToScore(ctx.meta.metric, value));
     if (score <= ctx.bestScore) {
-      return { modelId: m.modelId, state: 'decided', verdict: 'Declined', accepted: false, score, metricValue: value, newWeightsCid: '', reason: `no improvement (${score} <= best ${ctx.bestScore})` };
+      return { ...base, verdict: 'Declined', score, metricValue: value, reason: `no improvement (${score} <= best ${ctx.bestScore})`, content: fetched.content };
     }
     const blobs = encryptWeights(ctx.he, candidate, { publicKey: ctx.pk, secretKey: ctx.sk });
     const cids: string[] = [];
     for (const b of blobs) cids.push(await cfg.store.put(b));
     const newWeightsCid = await cfg.store.putJson(buildWeightsDocument(ctx.version + 1, cids));
-    return { modelId: m.modelId, state: 'decided', verdict: 'Accepted', accepted: true, score, metricValue: value, newWeightsCid };
+    return { ...base, verdict: 'Accepted', score, metricValue: value, newWeightsCid, content: fetched.content };
   }
 
-  async function evaluate(m: ModelState, ctx: ModelCtx, g: RevealedGradient): Promise<boolean> {
-    const key = String(g.gradientId);
-    let rec = journal.value.evaluations[key];
-    if (rec?.state === 'done' || rec?.state === 'missed') return true;
+  /** 'done' once the gradient needs nothing more; 'wait' while its content is not fetched yet */
+  async function evaluate(m: ModelState, ctx: ModelCtx, g: RevealedGradient): Promise<'done' | 'wait'> {
+    let rec = recordOf(m.modelId, g.gradientId);
+    if (rec && rec.seal !== g.seal) {
+      // decided for other content under this id (the chain was rewritten): judge what is there now
+      log.warn('journaled decision was about other content; deciding again', { modelId: m.modelId, gradientId: g.gradientId });
+      setRecord(m.modelId, g.gradientId, undefined);
+      rec = undefined;
+    }
+    if (rec?.state === 'done' || rec?.state === 'missed') return 'done';
     const now = await client.chainTime();
     if (now >= g.evaluationDeadline) {
-      journal.update((j) => void (j.evaluations[key] = { modelId: m.modelId, state: 'missed', verdict: 'Declined', accepted: false, score: 0, newWeightsCid: '', reason: 'evaluation deadline passed' }));
+      setRecord(m.modelId, g.gradientId, { modelId: m.modelId, seal: g.seal, state: 'missed', verdict: 'Declined', score: 0, newWeightsCid: '', reason: 'evaluation deadline passed' });
       log.warn('evaluation deadline passed; gradient left to expire', { gradientId: g.gradientId, deadline: g.evaluationDeadline });
-      return true;
+      return 'done';
     }
     if (!rec) {
-      const decided = await decide(m, ctx, g);
-      if (!decided) return false;
-      journal.update((j) => void (j.evaluations[key] = decided));
-      rec = decided;
+      const decided = await decide(m, ctx, g, now);
+      if (!decided) return 'wait';
+      rec = { ...decided, state: 'decided' };
+      setRecord(m.modelId, g.gradientId, rec);
     }
+    fetcher.forget(fetchKey(g));
     await cfg.beforeEvaluate?.({ modelId: m.modelId, gradientId: g.gradientId });
     let res;
     try {
@@ -254,37 +402,65 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     } catch (err) {
       if (err instanceof ChainError && err.errorName === 'GradientNotPending') {
         // evaluated already (by a previous run whose journal update was lost): the chain wins
-        journal.update((j) => void (j.evaluations[key]!.state = 'done'));
-        return true;
+        journal.update((j) => void (j.models[keyOf(m.modelId)]!.evaluations[String(g.gradientId)]!.state = 'done'));
+        return 'done';
+      }
+      if (err instanceof ChainError && err.errorName === 'SealMismatch') {
+        setRecord(m.modelId, g.gradientId, undefined);
+        throw new ChainRewritten(`gradient ${g.gradientId} now holds other content than the evaluator judged (a reorg?): rebuilding from the chain`);
       }
       throw err;
     }
     await cfg.afterEvaluate?.({ modelId: m.modelId, gradientId: g.gradientId });
     journal.update((j) => {
-      const e = j.evaluations[key]!;
+      const e = j.models[keyOf(m.modelId)]!.evaluations[String(g.gradientId)]!;
       e.state = 'done';
       e.txHash = res.txHash;
     });
-    if (rec.accepted) {
+    if (rec.verdict === 'Accepted') {
       ctx.w = (await currentWeights(ctx, rec.newWeightsCid)) ?? ctx.w;
       ctx.weightsCid = rec.newWeightsCid;
       ctx.version = res.event.modelVersion;
     }
     ctx.bestScore = res.event.bestScore;
-    const fields = { modelId: m.modelId, gradientId: g.gradientId, accepted: rec.accepted, score: rec.score, reward: res.event.reward, tx: res.txHash };
-    if (rec.reason && !rec.accepted && rec.score === 0) log.warn('gradient rejected', { ...fields, reason: rec.reason });
-    else log.info(rec.accepted ? 'gradient accepted' : 'gradient rejected', { ...fields, ...(rec.reason ? { reason: rec.reason } : {}), metricValue: rec.metricValue });
+    const fields = { modelId: m.modelId, gradientId: g.gradientId, verdict: rec.verdict, score: rec.score, reward: res.event.reward, tx: res.txHash };
+    if (rec.verdict === 'Rejected') log.warn('gradient rejected', { ...fields, reason: rec.reason });
+    else log.info(rec.verdict === 'Accepted' ? 'gradient accepted' : 'gradient declined', { ...fields, ...(rec.reason ? { reason: rec.reason } : {}), metricValue: rec.metricValue });
     events.emit('evaluated', {
       modelId: m.modelId,
       gradientId: g.gradientId,
-      accepted: rec.accepted,
+      verdict: rec.verdict,
+      accepted: rec.verdict === 'Accepted',
       score: rec.score,
       reward: res.event.reward,
       txHash: res.txHash,
       ...(rec.metricValue !== undefined ? { metricValue: rec.metricValue } : {}),
       ...(rec.reason ? { reason: rec.reason } : {}),
     });
-    return true;
+    return 'done';
+  }
+
+  /** the model's gradients in commit order, each judged once every earlier commit is revealed, lapsed or judged */
+  async function serve(m: ModelState, ctx: ModelCtx): Promise<void> {
+    const gradients = view.gradientsOf(m.modelId);
+    // fetch everything revealed now, in the background: the queue below only looks at the results
+    for (const g of gradients) {
+      if (g.status === 'Pending' && isRevealed(g) && recordOf(m.modelId, g.gradientId)?.seal !== g.seal) fetcher.request(fetchKey(g), (signal) => fetchContent(ctx, g, signal));
+    }
+    const now = await client.chainTime();
+    const margin = Math.max(30, Math.ceil(m.evaluationWindow / 10));
+    let blockedBy: GradientState | undefined;
+    for (const g of gradients) {
+      if (g.status === 'Committed') {
+        // an earlier commit that may still be revealed goes first (its content is not public yet)
+        if (now <= g.revealDeadline) blockedBy ??= g;
+        continue;
+      }
+      if (g.status !== 'Pending' || !isRevealed(g)) continue;
+      // ...unless waiting for it would let this one expire unjudged
+      if (blockedBy && now + margin < g.evaluationDeadline) continue;
+      await evaluate(m, ctx, g);
+    }
   }
 
   /** the plaintext of published weights (what the chain now says is current) */
@@ -294,20 +470,20 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
 
   async function maybeClose(m: ModelState): Promise<void> {
     if (!(cfg.autoClose ?? true) || m.status === 'Closed' || closing.has(m.modelId)) return;
-    const open = view.pendingGradients(m.modelId).filter((g) => journal.value.evaluations[String(g.gradientId)]?.state !== 'done');
+    const open = view.unsettledGradients(m.modelId).filter((g) => recordOf(m.modelId, g.gradientId)?.state !== 'done');
     const now = await client.chainTime();
-    const due = m.status === 'TargetReached' || now >= m.submissionDeadline + m.evaluationWindow;
+    const due = m.status === 'TargetReached' || now >= m.submissionDeadline + REVEAL_WINDOW + m.evaluationWindow;
     if (!due) return;
-    // gradients that can no longer be evaluated block the close: expire them (their stakes go back)
-    if (open.some((g) => now < g.evaluationDeadline)) return;
+    // commits never revealed and gradients no longer evaluable block the close: lapse or expire them
+    if (open.some((g) => now <= (g.status === 'Committed' ? g.revealDeadline : (g.evaluationDeadline ?? Infinity)))) return;
     closing.add(m.modelId);
     try {
       for (const g of open) {
         try {
           const res = await client.expireGradient(g.gradientId);
-          log.info('gradient expired', { modelId: m.modelId, gradientId: g.gradientId, tx: res.txHash });
+          log.info(g.status === 'Committed' ? 'commit lapsed' : 'gradient expired', { modelId: m.modelId, gradientId: g.gradientId, tx: res.txHash });
         } catch (err) {
-          if (!(err instanceof ChainError && err.errorName === 'GradientNotPending')) throw err;
+          if (!(err instanceof ChainError && (err.errorName === 'GradientNotPending' || err.errorName === 'GradientNotCommitted'))) throw err;
         }
       }
       const res = await client.closeModel(m.modelId);
@@ -326,17 +502,24 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
 
   /** decisions whose transaction landed while the journal update was lost: the chain says done */
   function reconcile(): void {
-    for (const [key, rec] of Object.entries(journal.value.evaluations)) {
-      if (rec.state !== 'decided') continue;
-      const g = view.gradients.get(Number(key));
-      if (!g || g.status === 'Pending') continue;
-      journal.update((j) => {
-        const e = j.evaluations[key]!;
-        e.state = 'done';
-        if (g.evaluatedTx) e.txHash = g.evaluatedTx;
-      });
-      log.info('evaluation found on-chain', { gradientId: g.gradientId, status: g.status, tx: g.evaluatedTx });
+    for (const [mk, mj] of Object.entries(journal.value.models)) {
+      for (const [key, rec] of Object.entries(mj.evaluations)) {
+        if (rec.state !== 'decided') continue;
+        const g = view.gradients.get(Number(key));
+        if (!g || keyOf(g.modelId) !== mk || g.seal !== rec.seal || g.status === 'Pending' || g.status === 'Committed') continue;
+        journal.update((j) => {
+          const e = j.models[mk]!.evaluations[key]!;
+          e.state = 'done';
+          if (g.evaluatedTx) e.txHash = g.evaluatedTx;
+        });
+        log.info('evaluation found on-chain', { gradientId: g.gradientId, status: g.status, tx: g.evaluatedTx });
+      }
     }
+  }
+
+  function freeAll(): void {
+    for (const c of contexts.values()) if (!('failed' in c)) freeCtx(c);
+    contexts.clear();
   }
 
   async function tick(): Promise<void> {
@@ -345,8 +528,15 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     const records = lenderJournal(cfg.stateDir, { readOnly: true }).value.models;
     for (const m of view.models.values()) {
       if (m.evaluator.toLowerCase() !== me) continue;
-      const record = records[m.metadataCid];
-      if (!record) continue;
+      const record = ownRecord(m, records);
+      if (typeof record === 'string') {
+        if (!warned.has(m.modelId)) {
+          warned.add(m.modelId);
+          log.warn('model names this evaluator but is not its lender\'s: ignored', { modelId: m.modelId, lender: m.lender, reason: record });
+          events.emit('ignored', { modelId: m.modelId, reason: record });
+        }
+        continue;
+      }
       let ctx = contexts.get(m.modelId);
       if (ctx && 'failed' in ctx && Date.now() >= ctx.retryAt) ctx = undefined;
       if (!ctx) {
@@ -360,11 +550,16 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
       }
       if ('failed' in ctx) continue;
       try {
-        for (const g of view.pendingGradients(m.modelId).sort((a, b) => a.gradientId - b.gradientId)) {
-          // gradients apply in submission order: stop at one that cannot be judged yet
-          if (!(await evaluate(m, ctx, g))) break;
-        }
+        await serve(m, ctx);
       } catch (err) {
+        if (err instanceof ChainRewritten) {
+          // ids may name other commits now: forget everything read and follow the chain again
+          log.error('chain rewritten under the evaluator; re-reading it', { modelId: m.modelId, err });
+          freeAll();
+          view = new RepositoryView();
+          watcher = newWatcher();
+          return;
+        }
         // a transaction may or may not have landed: rebuild this model's state from the chain
         freeCtx(ctx);
         contexts.delete(m.modelId);
@@ -379,10 +574,10 @@ export async function startEvaluator(cfg: EvaluatorConfig): Promise<EvaluatorHan
     log,
     journal,
     cleanup: () => {
-      for (const c of contexts.values()) if (!('failed' in c)) freeCtx(c);
-      contexts.clear();
+      stopping.abort();
+      freeAll();
     },
   });
-  log.info('evaluator started', { account: address });
-  return { address, events, journal, stop: () => loop.stop(), done: loop.done };
+  log.info('evaluator started', { account: address, lender: ownLender, chainId, contract });
+  return { address, events, journal, record: recordOf, stop: () => loop.stop(), done: loop.done };
 }

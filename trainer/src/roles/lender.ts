@@ -78,6 +78,11 @@ export interface LenderModelRecord {
   /** absolute path of the held-out CSV, when the data came from a file */
   dataPath?: string;
   badRows: BadRowPolicy;
+  /** the account that opens the model, the chain and the ModelRepository: the evaluator serves a
+   * model only when all three match the chain's ModelCreated (a clone naming it is ignored) */
+  lender?: string;
+  chainId?: number;
+  contract?: string;
   modelId?: number;
   createTx?: string;
 }
@@ -158,6 +163,8 @@ export async function openModel(cfg: OpenModelConfig): Promise<OpenedModel> {
   }
 
   const journal = lenderJournal(cfg.stateDir);
+  const lender = await cfg.client.address();
+  const chainId = Number((await cfg.client.provider.getNetwork()).chainId);
   return closing(journal, async () => {
     journal.update((j) => {
       j.models[metadataCid] = {
@@ -166,6 +173,9 @@ export async function openModel(cfg: OpenModelConfig): Promise<OpenedModel> {
         secretKeyFile,
         ...(typeof cfg.data === 'string' ? { dataPath: path.resolve(cfg.data) } : {}),
         badRows,
+        lender,
+        chainId,
+        contract: cfg.client.config.address,
       };
     });
     const now = await cfg.client.chainTime();

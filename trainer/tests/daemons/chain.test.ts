@@ -6,7 +6,8 @@ import { keccak256, toUtf8Bytes, parseEther } from 'ethers';
 import { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { ChainError } from '../../src/chain/errors.ts';
 import { LogWatcher, readEvents } from '../../src/chain/watch.ts';
-import { connectProvider } from '../../src/chain/client.ts';
+import { connectProvider, defaultConfirmations } from '../../src/chain/client.ts';
+import { waitFor } from './helpers/scenario.ts';
 import { decodeLog } from '../../src/chain/events.ts';
 import { RepositoryView } from '../../src/chain/view.ts';
 import { randomSalt, sealOf } from '../../src/chain/seal.ts';
@@ -238,6 +239,56 @@ test('lost logs: one failed eth_getLogs during catch-up loses no event', async (
     assert.equal(watcher.cursor, head + 1);
   } finally {
     provider.destroy();
+  }
+});
+
+test('confirmations default to 0 on a local dev chain and 2 elsewhere; bad values are refused', async () => {
+  assert.equal(lender.config.confirmations, 0, 'Hardhat (31337)');
+  assert.equal(defaultConfirmations(1), 2, 'mainnet');
+  assert.equal(defaultConfirmations(11155111), 2, 'sepolia');
+  const deep = await ModelRepositoryClient.connect({ ...chain.chain, confirmations: 3 });
+  assert.equal(deep.config.confirmations, 3);
+  deep.destroy();
+  await assert.rejects(ModelRepositoryClient.connect({ ...chain.chain, confirmations: -1 }), /confirmations must be a non-negative integer, got -1/);
+});
+
+test('a stuck transaction: dropped from the mempool, it is replaced with higher fees and the client goes on', async () => {
+  const now = await lender.chainTime();
+  const { modelId } = await lender.createModel({
+    weightsCid: CID,
+    metadataCid: CID,
+    bounty: parseEther('0.1'),
+    initialScore: 500_000,
+    targetScore: 700_000,
+    rule: 'Improvement',
+    submissionDeadline: now + 3600,
+    evaluationWindow: 60,
+    submissionStake: parseEther('0.001'),
+  });
+  const funder = await ModelRepositoryClient.connect({ ...chain.chain, txTimeoutMs: 1000, maxFeeBumps: 2 }, chain.wallet(4));
+  const provider = lender.provider;
+  const pendingTxs = async (): Promise<string[]> => ((await provider.send('eth_getBlockByNumber', ['pending', false])) as { transactions: string[] }).transactions;
+  await provider.send('evm_setAutomine', [false]);
+  try {
+    const sending = funder.addBounty(modelId, parseEther('0.01'));
+    let first: string | undefined;
+    await waitFor('the transaction in the mempool', async () => (first = (await pendingTxs())[0]) !== undefined, 10_000);
+    const original = (await provider.getTransaction(first!))!;
+    // the node loses it (a restart, an eviction): the client must notice and send it again
+    await provider.send('hardhat_dropTransaction', [first]);
+    let replacement: string | undefined;
+    await waitFor('a replacement', async () => (replacement = (await pendingTxs())[0]) !== undefined, 10_000);
+    await provider.send('evm_mine', []);
+    const res = await Promise.race([sending, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the client is stuck on the dropped transaction')), 20_000))]);
+    assert.equal(res.txHash, replacement);
+    assert.notEqual(res.txHash, first);
+    const mined = (await provider.getTransaction(res.txHash))!;
+    assert.equal(mined.nonce, original.nonce, 'a replacement, not a second transaction');
+    assert.ok(mined.maxFeePerGas! > original.maxFeePerGas!, 'with higher fees');
+    assert.equal(res.events.filter((e) => e.name === 'BountyAdded').length, 1);
+  } finally {
+    await provider.send('evm_setAutomine', [true]);
+    funder.destroy();
   }
 });
 

@@ -17,6 +17,7 @@ import { startKuboStandin } from '../../src/ipfs/kubo-standin.ts';
 import type { KuboStandin } from '../../src/ipfs/kubo-standin.ts';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
+import { MIN_SUBMISSION_STAKE } from '../../src/chain/abi.ts';
 
 const runCli = fileURLToPath(new URL('./helpers/run-cli.ts', import.meta.url));
 let sc: Scenario;
@@ -85,7 +86,7 @@ test('lender, evaluate and owner from the command line; SIGTERM shuts the daemon
   }
   assert.match(owner.out(), /"msg":"gradient submitted"/);
   assert.match(owner.out(), /"msg":"progress".*"stage":"encrypted gradient","rowsDone":512,"rowsTotal":512/);
-  assert.match(evaluator.out(), /"msg":"gradient (accepted|rejected)"/);
+  assert.match(evaluator.out(), /"msg":"gradient (accepted|declined|rejected)"/);
 
   const secret = (JSON.parse(readFileSync(opened.secretKeyFile, 'utf8')) as { secretKey: string }).secretKey;
   const all = stdout.text + stderr.text + evaluator.out() + owner.out();
@@ -99,7 +100,8 @@ test('lender, evaluate and owner from the command line; SIGTERM shuts the daemon
   const ev = (await client.queryEvents('GradientEvaluated', [null, opened.modelId]))[0]!;
   const reward = ev.name === 'GradientEvaluated' ? ev.reward : 0n;
   assert.ok(reward > 0n, 'the first gradient improved on AUC 0.5 and earned a reward');
-  assert.equal(JSON.parse(w.text).amount, formatEther(reward));
+  // the reward plus the stake (the lender's default: the contract minimum), returned with the verdict
+  assert.equal(JSON.parse(w.text).amount, formatEther(reward + MIN_SUBMISSION_STAKE));
 
   // closing an open model early is refused with the contract's reason, readable
   const c = capture();

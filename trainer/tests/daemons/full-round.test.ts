@@ -140,13 +140,16 @@ test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext 
     const fromDaemon = evaluations.find((e) => e.gradientId === ev.gradientId)!;
     assert.equal(fromDaemon.reward, ev.reward);
     assert.equal(fromDaemon.accepted, ev.accepted);
+    assert.equal(fromDaemon.verdict, ev.verdict);
     paid += ev.reward;
   }
   assert.ok(paid > 0n);
   for (const [i, o] of owners.entries()) {
     const mine = evs.filter((e) => e.contributor.toLowerCase() === o.address.toLowerCase());
     assert.equal(mine.length, ROUNDS, `owner ${i} contributed ${ROUNDS} gradients`);
-    const expectedCredit = mine.reduce((s, e) => s + e.reward + (e.accepted ? STAKE : 0n), 0n);
+    // stakes come back unless Rejected (invalid or copied content): honest "no improvement" is Declined
+    assert.ok(mine.every((e) => e.verdict !== 'Rejected'), `owner ${i}: no honest gradient rejected`);
+    const expectedCredit = mine.reduce((s, e) => s + e.reward + (e.verdict !== 'Rejected' ? STAKE : 0n), 0n);
     assert.equal(await lenderClient.credit(o.address), expectedCredit, `owner ${i} credit = rewards + returned stakes`);
     if (expectedCredit > 0n) assert.equal(await o.withdraw(), expectedCredit);
   }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { parseEther } from 'ethers';
 import { openModel } from '../../src/roles/lender.ts';
 import type { OpenedModel } from '../../src/roles/lender.ts';
-import { startEvaluator } from '../../src/roles/evaluator.ts';
+import { modelKey, startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorConfig, EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerConfig, OwnerHandle } from '../../src/roles/owner.ts';
@@ -228,9 +228,10 @@ test('evaluator killed before and after sending a decision: each gradient evalua
     // 1: decision journaled, transaction never sent
     await evaluatorUntilCrash(cfg, 'beforeEvaluate');
     assert.equal((await evals()).length, 0);
-    const journalFile = `${stateDir}/evaluator-${(await lender.address()).toLowerCase()}.json`;
+    const journalFile = `${stateDir}/evaluations-${(await lender.address()).toLowerCase()}.json`;
     const { readFileSync } = await import('node:fs');
-    const decided = JSON.parse(readFileSync(journalFile, 'utf8')).evaluations as Record<string, { state: string; newWeightsCid: string; score: number }>;
+    const key = modelKey(Number((await lender.provider.getNetwork()).chainId), sc.chain.chain.address, model.modelId);
+    const decided = JSON.parse(readFileSync(journalFile, 'utf8')).models[key].evaluations as Record<string, { state: string; newWeightsCid: string; score: number }>;
     const [firstId, first] = Object.entries(decided)[0]!;
     assert.equal(first.state, 'decided');
     // 2: resends the journaled decision (not a new one), crashes before journaling the receipt
@@ -264,7 +265,7 @@ test('evaluator killed before and after sending a decision: each gradient evalua
       assert.ok(doc.privacy!.sigma > 0);
     }
     assert.ok(sc.logLines.some((l) => l.includes('"msg":"privacy"') && l.includes('"epsilon":4')), 'the privacy spend is logged');
-    const final = JSON.parse(readFileSync(journalFile, 'utf8')).evaluations as Record<string, { state: string }>;
+    const final = JSON.parse(readFileSync(journalFile, 'utf8')).models[key].evaluations as Record<string, { state: string }>;
     assert.ok(Object.values(final).every((e) => e.state === 'done'));
   } finally {
     await owner.stop();
