@@ -47,30 +47,29 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         uint32 version;
         /// gradients committed or pending (not yet evaluated, expired or lapsed)
         uint32 pendingCount;
-        // slot 1
+        // slot 1: what every evaluation reads and an accepted one writes
         address evaluator;
-        uint32 evaluationWindow;
+        uint64 bestScore;
         uint32 acceptedCount;
-        uint32 expiredCount;
         // slot 2
-        address lender;
-        uint64 initialScore;
-        // slot 3
         address token;
         uint64 targetScore;
+        uint32 evaluationWindow;
+        // slot 3
+        address lender;
+        uint64 initialScore;
+        uint32 expiredCount;
         // slot 4
         uint128 totalBounty;
         /// rewards credited before close (Improvement rule)
         uint128 paid;
-        // slot 5
-        uint64 bestScore;
-        /// set at close
+        // slot 5: set at close
         uint128 sharePerGradient;
-        // slot 6: third-party top-ups
+        /// the part of the refund owed to third parties and not claimed yet
+        uint128 refundPool;
+        // slot 6
         /// what third parties put in and have not claimed back yet
         uint128 thirdPartyFunded;
-        /// set at close: the part of the refund owed to third parties and not claimed yet
-        uint128 refundPool;
     }
 
     // slot 0 is exactly full, the seal takes slot 1
@@ -427,11 +426,11 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         if (m.status != ModelStatus.Closed) revert ModelNotClosed(modelId);
         uint256 put = funded[modelId][msg.sender];
         if (put == 0) revert NothingToRefund(modelId, msg.sender);
-        // a share of what is left in proportion to what is left to claim: the last claimant
-        // takes the pool exactly, so no rounding dust stays locked
         uint256 funds = m.thirdPartyFunded;
         uint256 pool = m.refundPool;
-        uint256 amount = Math.mulDiv(pool, put, funds);
+        // each funder's part rounded down, whatever the order of claims; the last claimant takes
+        // what is left of the pool (its part plus the others' rounding), so no dust stays locked
+        uint256 amount = put == funds ? pool : Math.mulDiv(_refundOf(m), put, m.totalBounty);
         funded[modelId][msg.sender] = 0;
         m.thirdPartyFunded = uint128(funds - put);
         m.refundPool = uint128(pool - amount);
@@ -494,6 +493,13 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     function _gradient(uint256 gradientId) private view returns (Gradient storage g) {
         g = _gradients[gradientId];
         if (g.status == GradientStatus.None) revert UnknownGradient(gradientId);
+    }
+
+    /// @dev The whole refund of a closed model: what neither rewards nor shares took.
+    function _refundOf(Model storage m) private view returns (uint256) {
+        uint256 shareCount = m.expiredCount;
+        if (m.rule == RewardRule.EqualShare) shareCount += m.acceptedCount;
+        return uint256(m.totalBounty) - m.paid - uint256(m.sharePerGradient) * shareCount;
     }
 
     function _seal(

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { chainSuite } from './helpers/suite.ts';
-import { CID, ETH, as, balance, createModel, evaluate, expectEvents, expectRevert, freshCommitment, gasCost, submit, type Env } from './helpers/chain.ts';
+import { GradientStatus, REVEAL_WINDOW } from '../src/index.ts';
+import { ETH, as, balance, createModel, evaluate, expectEvents, expectRevert, freshCommitment, gasCost, submit, type Env } from './helpers/chain.ts';
 
 const ONE = 10n ** 18n;
 const STAKE = 10n ** 16n;
 
 async function closableAt(env: Env, id: bigint): Promise<bigint> {
   const m = await env.repo.getModel(id);
-  return m.submissionDeadline + m.evaluationWindow;
+  return m.submissionDeadline + BigInt(REVEAL_WINDOW) + m.evaluationWindow;
 }
 
 chainSuite('expireGradient', (get) => {
@@ -16,7 +17,7 @@ chainSuite('expireGradient', (get) => {
     const env = get();
     const id = await createModel(env);
     const g = await submit(env, id);
-    const d = (await env.repo.getGradient(g)).evaluationDeadline;
+    const d = (await env.repo.getGradient(g)).deadline;
     await env.helpers.time.setNextBlockTimestamp(d);
     await expectRevert(as(env.repo, env.stranger).expireGradient(g), env.repo.interface, 'EvaluationWindowOpen', [g, d, d]);
     await env.helpers.time.setNextBlockTimestamp(d + 1n);
@@ -25,12 +26,12 @@ chainSuite('expireGradient', (get) => {
       ['GradientExpired', [g, id, env.alice.address]],
       ['StakeReleased', [g, id, env.alice.address, STAKE, true]],
     ]);
-    assert.equal((await env.repo.getGradient(g)).status, 4n);
+    assert.equal((await env.repo.getGradient(g)).status, BigInt(GradientStatus.Expired));
     assert.equal(await env.repo.credit(env.alice.address, ETH), STAKE);
     const m = await env.repo.getModel(id);
     assert.equal(m.pendingCount, 0n);
     assert.equal(m.expiredCount, 1n);
-    await expectRevert(as(env.repo, env.evaluator).evaluateGradient(g, 700_000n, true, CID.newWeights), env.repo.interface, 'GradientNotPending', [g, 4n]);
+    await expectRevert(evaluate(env, g, 700_000n), env.repo.interface, 'GradientNotPending', [g, GradientStatus.Expired]);
   });
 
   it('reverts UnknownGradient and GradientNotPending (evaluated or already expired)', async () => {
@@ -41,9 +42,9 @@ chainSuite('expireGradient', (get) => {
     const g2 = await submit(env, id);
     await evaluate(env, g1, 650_000n);
     await env.helpers.time.increase(2 * 86_400);
-    await expectRevert(env.repo.expireGradient(g1), env.repo.interface, 'GradientNotPending', [g1, 2n]);
+    await expectRevert(env.repo.expireGradient(g1), env.repo.interface, 'GradientNotPending', [g1, GradientStatus.Accepted]);
     await env.repo.expireGradient(g2);
-    await expectRevert(env.repo.expireGradient(g2), env.repo.interface, 'GradientNotPending', [g2, 4n]);
+    await expectRevert(env.repo.expireGradient(g2), env.repo.interface, 'GradientNotPending', [g2, GradientStatus.Expired]);
   });
 });
 
@@ -116,8 +117,8 @@ chainSuite('closeModel', (get) => {
     await expectEvents(await as(env.repo, env.stranger).claimShare(g2), env.repo.interface, [['RewardEarned', [id, env.bob.address, g2, ETH, 375n, 2n]]]);
     await env.repo.claimShare(g3);
     assert.equal(await env.repo.credit(env.carol.address, ETH), 375n + STAKE);
-    await expectRevert(env.repo.claimShare(g1), env.repo.interface, 'NothingToClaim', [g1, 2n]);
-    await expectRevert(env.repo.claimShare(g4), env.repo.interface, 'NothingToClaim', [g4, 3n]);
+    await expectRevert(env.repo.claimShare(g1), env.repo.interface, 'NothingToClaim', [g1, GradientStatus.Accepted]);
+    await expectRevert(env.repo.claimShare(g4), env.repo.interface, 'NothingToClaim', [g4, GradientStatus.Rejected]);
   });
 
   it('EqualShare: splits the pool among accepted and expired gradients, dust to the lender', async () => {
@@ -138,7 +139,7 @@ chainSuite('closeModel', (get) => {
     await expectEvents(await env.repo.claimShare(gs[0]!), env.repo.interface, [['RewardEarned', [id, env.alice.address, gs[0]!, ETH, 333n, 1n]]]);
     await expectEvents(await env.repo.claimShare(gs[1]!), env.repo.interface, [['RewardEarned', [id, env.bob.address, gs[1]!, ETH, 333n, 1n]]]);
     await expectEvents(await env.repo.claimShare(gs[3]!), env.repo.interface, [['RewardEarned', [id, env.stranger.address, gs[3]!, ETH, 333n, 2n]]]);
-    await expectRevert(env.repo.claimShare(gs[2]!), env.repo.interface, 'NothingToClaim', [gs[2]!, 3n]);
+    await expectRevert(env.repo.claimShare(gs[2]!), env.repo.interface, 'NothingToClaim', [gs[2]!, GradientStatus.Rejected]);
   });
 
   it('EqualShare without accepted or expired gradients refunds everything', async () => {

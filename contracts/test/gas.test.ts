@@ -1,29 +1,32 @@
 // Gas of the hot paths, measured with realistic 59-character CIDv1 strings: the repository's
-// submit/evaluate (Improvement rule, ETH bounty, a stake) and the loan desk's quote/loan calls.
+// commit + reveal + evaluate (Improvement rule, ETH bounty, a stake) and the loan desk's quote/loan calls.
 // Gas is deterministic, so the targets are asserted, not timed.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { chainSuite } from './helpers/suite.ts';
-import { CID, as, createModel, freshCommitment, submit, type AnyContract } from './helpers/chain.ts';
+import { CID, as, createModel, freshCommitment, freshSalt, sealFor, submit, type AnyContract } from './helpers/chain.ts';
+import { Verdict, sealOf } from '../src/index.ts';
 import { DESK_CID, answeredQuote, deploy, deployDesk, requestLoan, trainedModel } from './helpers/desk.ts';
 
 const STAKE = 10n ** 16n;
 
 chainSuite('gas', (get) => {
-  it('submitGradient <= 100k and evaluateGradient <= 90k (accepted, improving, first credit)', async () => {
+  it('the submission path (commitGradient + revealGradient) <= 121k; evaluateGradient <= 90k (accepted, improving, first credit)', async () => {
     const env = get();
     const id = await createModel(env);
     await submit(env, id, env.bob); // a second pending gradient to reject below
-    const tx = await as(env.repo, env.alice).submitGradient(id, CID.gradient, freshCommitment(), { value: STAKE });
-    const submitGas = (await tx.wait()).gasUsed as bigint;
+    const used = async (tx: Promise<AnyContract>) => (await (await tx).wait()).gasUsed as bigint;
+    const commitment = freshCommitment();
+    const salt = freshSalt();
+    const seal = sealOf(env.alice.address, id, commitment, CID.gradient, salt);
+    const commitGas = await used(as(env.repo, env.alice).commitGradient(id, seal, { value: STAKE }));
     const g = await env.repo.gradientCount();
+    const revealGas = await used(as(env.repo, env.alice).revealGradient(g, CID.gradient, commitment, salt, 1_000_000n));
     // alice has no credit yet: the reward + stake credit writes a fresh slot (the costly case)
-    const ev = await as(env.repo, env.evaluator).evaluateGradient(g, 650_000n, true, CID.newWeights);
-    const evaluateGas = (await ev.wait()).gasUsed as bigint;
-    const reject = await as(env.repo, env.evaluator).evaluateGradient(g - 1n, 100_000n, false, '');
-    const rejectGas = (await reject.wait()).gasUsed as bigint;
-    process.stdout.write(`    submitGradient ${submitGas} gas, evaluateGradient accepted ${evaluateGas}, rejected ${rejectGas}\n`);
-    assert.ok(submitGas <= 100_000n, `submitGradient used ${submitGas} gas`);
+    const evaluateGas = await used(as(env.repo, env.evaluator).evaluateGradient(g, seal, 650_000n, Verdict.Accepted, CID.newWeights));
+    const rejectGas = await used(as(env.repo, env.evaluator).evaluateGradient(g - 1n, await sealFor(env, g - 1n), 100_000n, Verdict.Rejected, ''));
+    process.stdout.write(`    commitGradient ${commitGas} gas, revealGradient ${revealGas} (submission ${commitGas + revealGas}), evaluateGradient accepted ${evaluateGas}, rejected ${rejectGas}\n`);
+    assert.ok(commitGas + revealGas <= 121_000n, `commit ${commitGas} + reveal ${revealGas} gas`);
     assert.ok(evaluateGas <= 90_000n, `evaluateGradient used ${evaluateGas} gas`);
     assert.ok(rejectGas <= 90_000n, `rejecting used ${rejectGas} gas`);
   });

@@ -4,13 +4,22 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { Interface } from 'ethers';
 import { chainSuite } from './helpers/suite.ts';
-import { CID, ETH, as, balance, createModel, evaluate, freshCommitment, type AnyContract, type Env } from './helpers/chain.ts';
+import { CID, ETH, as, balance, createModel, evaluate, freshCommitment, freshSalt, sealFor, type AnyContract, type Env } from './helpers/chain.ts';
+import { Verdict, sealOf } from '../src/index.ts';
 
 const STAKE = 10n ** 16n;
 const guardError = new Interface(['error ReentrancyGuardReentrantCall()']);
 
 async function deployAttacker(env: Env): Promise<AnyContract> {
   return env.ethers.deployContract('ReentrantAttacker', [await env.repo.getAddress()]);
+}
+
+/** The attacker contract is the contributor: it commits its own seal, then reveals. */
+async function contractSubmits(env: Env, attacker: AnyContract, modelId: bigint): Promise<void> {
+  const commitment = freshCommitment();
+  const salt = freshSalt();
+  await (await attacker.commitGradient(modelId, sealOf(await attacker.getAddress(), modelId, commitment, CID.gradient, salt), { value: STAKE })).wait();
+  await (await attacker.revealGradient(await env.repo.gradientCount(), CID.gradient, commitment, salt)).wait();
 }
 
 function assertGuardStopped(lastError: string) {
@@ -24,7 +33,7 @@ chainSuite('reentrancy', (get) => {
     const attacker = await deployAttacker(env);
     const attackerAddr = await attacker.getAddress();
     const id = await createModel(env);
-    await attacker.submitGradient(id, CID.gradient, freshCommitment(), { value: STAKE });
+    await contractSubmits(env, attacker, id);
     await evaluate(env, 1n, 700_000n);
     const owed = 10n ** 18n / 2n + STAKE;
     assert.equal(await env.repo.credit(attackerAddr, ETH), owed);
@@ -43,7 +52,7 @@ chainSuite('reentrancy', (get) => {
     const env = get();
     const attacker = await deployAttacker(env);
     const id = await createModel(env);
-    await attacker.submitGradient(id, CID.gradient, freshCommitment(), { value: STAKE });
+    await contractSubmits(env, attacker, id);
     await evaluate(env, 1n, 610_000n);
     await attacker.arm(env.repo.interface.encodeFunctionData('addBounty', [id, 1n]));
     await attacker.withdraw(ETH);
@@ -56,10 +65,10 @@ chainSuite('reentrancy', (get) => {
     const attacker = await deployAttacker(env);
     const attackerAddr = await attacker.getAddress();
     const id = await createModel(env);
-    await attacker.submitGradient(id, CID.gradient, freshCommitment(), { value: STAKE });
+    await contractSubmits(env, attacker, id);
     await evaluate(env, 1n, 650_000n);
     // evaluateGradient is not guarded (it moves no funds); re-entering it still needs the evaluator
-    await attacker.arm(env.repo.interface.encodeFunctionData('evaluateGradient', [1n, 1n, true, CID.newWeights]));
+    await attacker.arm(env.repo.interface.encodeFunctionData('evaluateGradient', [1n, await sealFor(env, 1n), 1n, Verdict.Accepted, CID.newWeights]));
     await attacker.withdraw(ETH);
     const err = env.repo.interface.parseError(await attacker.lastError());
     assert.equal(err?.name, 'NotEvaluator');
@@ -92,7 +101,7 @@ chainSuite('reentrancy', (get) => {
     await evil.mint(env.lender.address, 1_000n);
     await as(evil, env.lender).approve(repoAddr, 1_000n);
     const id = await createModel(env, { token: evilAddr, bounty: 1_000n });
-    await evil.submitGradient(id, CID.gradient, freshCommitment(), { value: STAKE });
+    await contractSubmits(env, evil, id);
     await evaluate(env, 1n, 800_000n);
     assert.equal(await env.repo.credit(evilAddr, evilAddr), 1_000n);
     await evil.arm(env.repo.interface.encodeFunctionData('withdraw', [evilAddr, evilAddr]));

@@ -2,7 +2,8 @@
 // helpers for custom errors and events (node:assert has no revert matchers).
 import assert from 'node:assert/strict';
 import { network } from 'hardhat';
-import type { BaseContract, ContractTransactionResponse, Interface, LogDescription } from 'ethers';
+import { ZeroHash, type BaseContract, type ContractTransactionResponse, type Interface, type LogDescription } from 'ethers';
+import { Verdict, sealOf } from '../../src/index.ts';
 
 export type Connection = Awaited<ReturnType<typeof network.create>>;
 
@@ -91,15 +92,68 @@ export function freshCommitment(): string {
   return `0x${commitmentCounter.toString(16).padStart(64, 'a')}`;
 }
 
-export async function submit(env: Env, modelId: bigint, from = env.alice, commitment = freshCommitment(), stake = 10n ** 16n): Promise<bigint> {
-  const tx = await as(env.repo, from).submitGradient(modelId, CID.gradient, commitment, { value: stake });
-  const ev = (await eventsOf(tx, env.repo.interface)).find((e) => e.name === 'GradientSubmitted');
-  assert.ok(ev, 'GradientSubmitted not emitted');
-  return ev.args.gradientId as bigint;
+let saltCounter = 0n;
+export function freshSalt(): string {
+  saltCounter += 1n;
+  return `0x${saltCounter.toString(16).padStart(64, '5')}`;
 }
 
-export async function evaluate(env: Env, gradientId: bigint, score: bigint, accepted = true, from = env.evaluator) {
-  return as(env.repo, from).evaluateGradient(gradientId, score, accepted, accepted ? CID.newWeights : '');
+/** What a contributor keeps between its commit and its reveal. */
+export interface Sealed {
+  gradientId: bigint;
+  modelId: bigint;
+  contributor: string;
+  seal: string;
+  cid: string;
+  commitment: string;
+  salt: string;
+}
+
+export interface CommitOptions {
+  cid?: string;
+  commitment?: string;
+  salt?: string;
+  stake?: bigint;
+}
+
+/** Step one: commits the seal of (cid, commitment, salt) from `from` and returns what the reveal needs. */
+export async function commit(env: Env, modelId: bigint, from = env.alice, o: CommitOptions = {}): Promise<Sealed> {
+  const cid = o.cid ?? CID.gradient;
+  const commitment = o.commitment ?? freshCommitment();
+  const salt = o.salt ?? freshSalt();
+  const seal = sealOf(from.address, modelId, commitment, cid, salt);
+  const tx = await as(env.repo, from).commitGradient(modelId, seal, { value: o.stake ?? 10n ** 16n });
+  const ev = (await eventsOf(tx, env.repo.interface)).find((e) => e.name === 'GradientCommitted');
+  assert.ok(ev, 'GradientCommitted not emitted');
+  return { gradientId: ev.args.gradientId as bigint, modelId, contributor: from.address, seal, cid, commitment, salt };
+}
+
+/** Step two, by the committer (or `from`, to test who may reveal). */
+export async function reveal(env: Env, s: Sealed, from?: Env['alice'], dpEpsilon = 0n): Promise<ContractTransactionResponse> {
+  const signer = from ?? env.signers.find((x) => x.address === s.contributor)!;
+  return as(env.repo, signer).revealGradient(s.gradientId, s.cid, s.commitment, s.salt, dpEpsilon);
+}
+
+/** Commit and reveal: a pending gradient; returns its id. */
+export async function submit(env: Env, modelId: bigint, from = env.alice, commitment = freshCommitment(), stake = 10n ** 16n, cid: string = CID.gradient): Promise<bigint> {
+  const s = await commit(env, modelId, from, { commitment, stake, cid });
+  await (await reveal(env, s)).wait();
+  return s.gradientId;
+}
+
+/** The seal stored for a gradient (zero for unknown ids, so calls still reach the contract's own checks). */
+export async function sealFor(env: Env, gradientId: bigint): Promise<string> {
+  try {
+    return (await env.repo.getGradient(gradientId)).seal as string;
+  } catch {
+    return ZeroHash;
+  }
+}
+
+/** Evaluates with the gradient's own seal; `verdict` true = Accepted, false = Rejected, or a Verdict. */
+export async function evaluate(env: Env, gradientId: bigint, score: bigint, verdict: boolean | number = true, from = env.evaluator) {
+  const v = verdict === true ? Verdict.Accepted : verdict === false ? Verdict.Rejected : verdict;
+  return as(env.repo, from).evaluateGradient(gradientId, await sealFor(env, gradientId), score, v, v === Verdict.Accepted ? CID.newWeights : '');
 }
 
 /** The repository's events in a transaction, decoded. */

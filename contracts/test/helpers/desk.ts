@@ -2,6 +2,7 @@
 // quote -> answer -> loan request steps with realistic CIDs.
 import assert from 'node:assert/strict';
 import { CID, DAY, as, createModel, eventsOf, evaluate, submit, type AnyContract, type Env } from './chain.ts';
+import { REVEAL_WINDOW } from '../../src/index.ts';
 
 type Signer = Env['alice'];
 
@@ -29,7 +30,7 @@ export async function trainedModel(env: Env, o: { score?: bigint; close?: boolea
   const g = await submit(env, id, env.alice);
   await evaluate(env, g, score);
   if (o.close) {
-    if (score < 800_000n) await env.helpers.time.increase(8 * DAY + 1);
+    if (score < 800_000n) await env.helpers.time.increase(8 * DAY + REVEAL_WINDOW + 1);
     await as(env.repo, env.bob).closeModel(id);
   }
   return id;
