@@ -1,7 +1,8 @@
-// End to end, as a user meets Hessian: `hessian demo` with a few owners and rounds, ending with the
-// trained model deployed to the loan desk and three borrowers quoted and decided; then the history
-// it produced is checked three ways: GraphQL (the embedded indexer) against on-chain state read
-// with ethers, and the dashboard in real Chromium against GraphQL. Ctrl-C must stop it all.
+// End to end, as a user meets Hessian: `hessian demo` with a few owners and rounds (each gradient
+// committed as a seal, then revealed), ending with the trained model deployed to the loan desk
+// and three borrowers quoted and decided; then the history it produced is checked three ways:
+// GraphQL (the embedded indexer) against on-chain state read with ethers, and the dashboard in
+// real Chromium against GraphQL. Ctrl-C must stop it all.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Contract, JsonRpcProvider, ZeroAddress } from 'ethers';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '@hessian/dashboard/chromium';
-import { loanDeskAbi, modelRepositoryAbi, DecisionReason } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi, DecisionReason, sealOf } from '@hessian/contracts';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const RESULTS = path.join(repo, 'test', 'test-results');
@@ -98,9 +99,12 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+const VERDICTS = ['Accepted', 'Rejected', 'Declined'] as const;
+
 interface Evaluation {
   gradient: { id: string };
   contributor: { id: string };
+  verdict: (typeof VERDICTS)[number];
   accepted: boolean;
   score: string;
   previousBestScore: string;
@@ -109,25 +113,31 @@ interface Evaluation {
 
 test('GraphQL history matches the chain: evaluations, rewards, credits, escrow', { timeout: 120_000 }, async () => {
   const { model, accountTokens } = await gql<{
-    model: { bounty: string; paid: string; refunded: string; bestScore: string; gradientCount: number; evaluations: Evaluation[] };
+    model: {
+      bounty: string; paid: string; refunded: string; bestScore: string; gradientCount: number; committedCount: number; pendingCount: number;
+      acceptedCount: number; declinedCount: number; rejectedCount: number; lapsedCount: number; evaluations: Evaluation[];
+    };
     accountTokens: { account: { id: string }; token: { id: string }; rewardsEarned: string; stakesReturned: string; stakesReceived: string; refundsReceived: string; withdrawn: string; balance: string }[];
   }>(`{
-    model(id: "1") { bounty paid refunded bestScore gradientCount
-      evaluations(first: 1000, orderBy: blockNumber) { gradient { id } contributor { id } accepted score previousBestScore reward } }
+    model(id: "1") { bounty paid refunded bestScore gradientCount committedCount pendingCount acceptedCount declinedCount rejectedCount lapsedCount
+      evaluations(first: 1000, orderBy: blockNumber) { gradient { id } contributor { id } verdict accepted score previousBestScore reward } }
     accountTokens(first: 1000) { account { id } token { id } rewardsEarned stakesReturned stakesReceived refundsReceived withdrawn balance }
   }`);
   assert.equal(model.gradientCount, OWNERS * ROUNDS, 'every owner submitted every round, once');
   assert.equal(model.evaluations.length, OWNERS * ROUNDS, 'every gradient evaluated once');
+  assert.deepEqual([model.committedCount, model.pendingCount, model.lapsedCount, model.rejectedCount], [0, 0, 0, 0], 'every commit revealed and judged; no honest gradient rejected');
+  assert.equal(model.acceptedCount + model.declinedCount, OWNERS * ROUNDS);
 
   const repository = new Contract(urls.repository, modelRepositoryAbi, provider);
   const onChain = await repository.queryFilter(repository.filters.GradientEvaluated!(null, 1n));
   assert.equal(onChain.length, OWNERS * ROUNDS);
   for (const log of onChain) {
-    const args = (log as unknown as { args: { gradientId: bigint; contributor: string; accepted: boolean; score: bigint; previousBestScore: bigint; reward: bigint } }).args;
+    const args = (log as unknown as { args: { gradientId: bigint; contributor: string; verdict: bigint; score: bigint; previousBestScore: bigint; reward: bigint } }).args;
     const e = model.evaluations.find((x) => x.gradient.id === args.gradientId.toString());
     assert.ok(e, `gradient ${args.gradientId} evaluated in GraphQL`);
     assert.equal(e.contributor.id, args.contributor.toLowerCase());
-    assert.equal(e.accepted, args.accepted);
+    assert.equal(e.verdict, VERDICTS[Number(args.verdict)]);
+    assert.equal(e.accepted, e.verdict === 'Accepted');
     assert.equal(e.score, args.score.toString());
     assert.equal(e.previousBestScore, args.previousBestScore.toString());
     assert.equal(e.reward, args.reward.toString());
@@ -148,6 +158,37 @@ test('GraphQL history matches the chain: evaluations, rewards, credits, escrow',
   // the contract holds exactly the escrow left plus everyone's credits (no stake is pending)
   const balance = await provider.getBalance(urls.repository);
   assert.equal(balance, BigInt(model.bounty) - BigInt(model.paid) - BigInt(model.refunded) + credits, 'contract balance = escrow left + credits');
+});
+
+test('every gradient went through commit-reveal: GraphQL holds the seal from the commit and the content from the reveal, and they match', { timeout: 120_000 }, async () => {
+  const { gradients } = await gql<{
+    gradients: { id: string; contributor: { id: string }; seal: string; cid: string; dataCommitment: string; salt: string; dpEpsilon: string; status: string; stakeRefunded: boolean; submittedAt: string; revealedAt: string; transactionHash: string; revealTransactionHash: string }[];
+  }>(`{ gradients(first: 1000, where: { model: "1" }) { id contributor { id } seal cid dataCommitment salt dpEpsilon status stakeRefunded submittedAt revealedAt transactionHash revealTransactionHash } }`);
+  assert.equal(gradients.length, OWNERS * ROUNDS);
+  const repository = new Contract(urls.repository, modelRepositoryAbi, provider);
+  const commits = await repository.queryFilter(repository.filters.GradientCommitted!(null, 1n));
+  const reveals = await repository.queryFilter(repository.filters.GradientRevealed!(null, 1n));
+  assert.equal(commits.length, OWNERS * ROUNDS, 'one commit per gradient');
+  assert.equal(reveals.length, OWNERS * ROUNDS, 'one reveal per commit');
+  for (const g of gradients) {
+    const c = commits.find((l) => (l as unknown as { args: { gradientId: bigint } }).args.gradientId.toString() === g.id) as unknown as { args: { seal: string }; transactionHash: string; blockNumber: number };
+    const r = reveals.find((l) => (l as unknown as { args: { gradientId: bigint } }).args.gradientId.toString() === g.id) as unknown as { args: { gradientCid: string; dataCommitment: string; salt: string; dpEpsilon: bigint }; transactionHash: string; blockNumber: number };
+    assert.ok(c && r, `gradient ${g.id} committed and revealed`);
+    assert.equal(g.seal, c.args.seal);
+    assert.equal(g.transactionHash, c.transactionHash, 'submittedAt/transactionHash are the commit\'s');
+    assert.equal(g.revealTransactionHash, r.transactionHash);
+    assert.ok(r.blockNumber > c.blockNumber, 'revealed in a later block than its commit');
+    assert.ok(BigInt(g.revealedAt) >= BigInt(g.submittedAt));
+    assert.deepEqual([g.cid, g.dataCommitment, g.salt, g.dpEpsilon], [r.args.gradientCid, r.args.dataCommitment, r.args.salt, r.args.dpEpsilon.toString()]);
+    // what the reveal published is what the commit sealed, under this contributor
+    assert.equal(sealOf(g.contributor.id, 1n, g.dataCommitment, g.cid, g.salt), g.seal);
+    assert.ok(g.status === 'Accepted' || g.status === 'Declined', `gradient ${g.id}: ${g.status}`);
+    assert.equal(g.stakeRefunded, true, `gradient ${g.id}: an honest owner's stake comes back`);
+  }
+  assert.equal(new Set(gradients.map((g) => g.salt)).size, gradients.length, 'a fresh salt per commit');
+  assert.match(output, /^ {2}owner \d committed gradient #\d+: a sealed hash and a 0\.001 ETH stake/m, 'the demo tells the commit');
+  assert.match(output, /^ {2}owner \d revealed gradient #\d+ \(round 1\)/m, 'and the reveal');
+  assert.match(output, /^owners {6}submit in two steps .* each stakes at most 0\.01 ETH/m, 'and the owners\' safety defaults');
 });
 
 test('the model leaderboard ranks owners by on-chain rewards, and the dashboard shows it', { timeout: 120_000 }, async () => {

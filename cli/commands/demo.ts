@@ -149,6 +149,7 @@ export async function demo(argv: string[]): Promise<void> {
     // ---- the lender opens the model
     const lender = await connect(1);
     clients.push(lender);
+    const stake = parseEther('0.001');
     out(`lender      ${await lender.address()}: generating CKKS keys (${opts.ckks}) and opening the model...`);
     const opened = await trainer.openModel({
       client: lender,
@@ -161,7 +162,7 @@ export async function demo(argv: string[]): Promise<void> {
       minBatch: Math.min(256, batch),
       bounty: parseEther(opts.bounty!),
       target,
-      submissionStake: parseEther('0.001'),
+      submissionStake: stake,
       duration: 24 * 3600,
       evaluationWindow: 3600,
       log,
@@ -195,8 +196,16 @@ export async function demo(argv: string[]): Promise<void> {
       });
       stops.push(() => owner.stop());
       progress.owner(i, owner.address);
+      owner.events.on('committed', (e) => progress.committed(i, e.gradientId, stake));
       owner.events.on('submitted', (e) => progress.submitted(i, e.gradientId));
+      owner.events.on('lapsed', (e) => progress.lapsed(i, e.gradientId, e.reason));
+      owner.events.on('refused', (e) => progress.refused(i, e.modelId, e.rule, e.reason));
     }
+    const policy = trainer.DEFAULT_OWNER_POLICY;
+    out(
+      `owners      submit in two steps (commit a sealed hash, then reveal the gradient) so nobody can copy or block them; ` +
+        `each stakes at most ${formatEther(policy.maxStake)} ETH and ${policy.maxStakeRatio * 100}% of a bounty, and stops after ${policy.maxRejections} forfeits in a row (hessian train owner --help)`,
+    );
     out(`running     ${owners} owners x ${rounds} rounds; Ctrl-C to stop${opts.exit ? '' : ' (the services keep running after training)'}`);
 
     const finished = progress.done.then(() => 'done' as const);

@@ -56,13 +56,16 @@ async function finishTraining(d: LoanDeskDemo): Promise<void> {
   const m = source.view.models.get(d.modelId);
   if (!m) throw new Error(`model ${d.modelId} not found`);
   if (m.status !== 'Open') return;
-  // pending gradients keep the model from closing: wait for the evaluator to finish them
-  const pending = () => source.view.models.get(d.modelId)!.gradientIds.filter((id) => source.view.gradients.get(id)?.status === 'Pending').length;
+  // committed and pending gradients keep the model from closing: wait for the owners to reveal
+  // theirs and the evaluator to judge them
+  const unsettled = new Set(['Committed', 'Pending']);
+  const pending = () => source.view.models.get(d.modelId)!.gradientIds.filter((id) => unsettled.has(source.view.gradients.get(id)?.status ?? '')).length;
   for (let i = 0; i < 600 && pending() > 0; i++) {
     await new Promise((r) => setTimeout(r, 250));
     await source.refresh();
   }
-  const closable = Number(m.submissionDeadline) + Number(m.evaluationWindow) + 1;
+  // a commit made just before the deadline may still be revealed, then evaluated
+  const closable = Number(m.submissionDeadline) + d.trainer.REVEAL_WINDOW + Number(m.evaluationWindow) + 1;
   const provider = d.lender.provider;
   const now = (await provider.getBlock('latest'))!.timestamp;
   if (closable > now) {

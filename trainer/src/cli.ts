@@ -16,6 +16,8 @@ import { loadWallet } from './wallet.ts';
 import { openModel, closeModel } from './roles/lender.ts';
 import { startEvaluator } from './roles/evaluator.ts';
 import { startOwner } from './roles/owner.ts';
+import { DEFAULT_OWNER_POLICY, parseAddressList } from './roles/owner-policy.ts';
+import type { OwnerPolicy } from './roles/owner-policy.ts';
 import { METRICS } from './ml/metrics.ts';
 import type { Metric } from './ml/metrics.ts';
 import { LoanDeskClient } from './chain/loan-desk.ts';
@@ -47,6 +49,49 @@ const COMMON: Record<string, Spec> = {
   'poll-ms': { type: 'string', env: 'HESSIAN_POLL_MS', default: '1000', help: 'chain polling interval' },
   'log-level': { type: 'string', env: 'HESSIAN_LOG_LEVEL', default: 'info', help: 'debug | info | warn | error' },
 };
+
+// the owner's safety policy (roles/owner-policy.ts); each refusal is logged with the rule named here
+const OWNER_POLICY_FLAGS: Record<string, Spec> = {
+  'max-stake': { type: 'string', env: 'HESSIAN_OWNER_MAX_STAKE', default: formatEther(DEFAULT_OWNER_POLICY.maxStake), help: 'rule max-stake: skip models asking a larger stake per submission (ETH)' },
+  'max-stake-ratio': { type: 'string', env: 'HESSIAN_OWNER_MAX_STAKE_RATIO', default: String(DEFAULT_OWNER_POLICY.maxStakeRatio), help: 'rule max-stake-ratio: skip models whose stake is more than this fraction of their bounty' },
+  'token-bounties': { type: 'boolean', env: 'HESSIAN_OWNER_TOKEN_BOUNTIES', help: 'rule token-bounty: also work for ERC-20 bounties (the stake ratio cannot be checked for them)' },
+  'max-at-risk': { type: 'string', env: 'HESSIAN_OWNER_MAX_AT_RISK', default: formatEther(DEFAULT_OWNER_POLICY.maxAtRisk), help: 'rule max-at-risk: never have more than this in stakes awaiting a verdict, across all models (ETH)' },
+  lenders: { type: 'string', env: 'HESSIAN_OWNER_LENDERS', help: 'rule lender-allow: only models opened by these comma-separated lender addresses (default: any)' },
+  'deny-lenders': { type: 'string', env: 'HESSIAN_OWNER_DENY_LENDERS', help: 'rule lender-deny: never models opened by these lender addresses' },
+  evaluators: { type: 'string', env: 'HESSIAN_OWNER_EVALUATORS', help: 'rule evaluator-allow: only models scored by these evaluator addresses (default: any)' },
+  'deny-evaluators': { type: 'string', env: 'HESSIAN_OWNER_DENY_EVALUATORS', help: 'rule evaluator-deny: never models scored by these evaluator addresses' },
+  'max-rejections': { type: 'string', env: 'HESSIAN_OWNER_MAX_REJECTIONS', default: String(DEFAULT_OWNER_POLICY.maxRejections), help: 'rule max-rejections: stop submitting to a model after this many forfeited stakes in a row' },
+  'max-loss': { type: 'string', env: 'HESSIAN_OWNER_MAX_LOSS', default: formatEther(DEFAULT_OWNER_POLICY.maxLoss), help: 'rule max-loss: stop submitting to a model before forfeited stakes minus rewards there exceed this (ETH)' },
+};
+
+/** the owner's policy flags; a bad value is a UsageError naming the flag and the value */
+function ownerPolicyFlags(o: Record<string, unknown>): Partial<OwnerPolicy> {
+  const addresses = (k: string) => {
+    const v = o[k];
+    if (typeof v !== 'string' || v === '') return undefined;
+    try {
+      return parseAddressList(`--${k}`, v);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  };
+  const lenders = addresses('lenders');
+  const denyLenders = addresses('deny-lenders');
+  const evaluators = addresses('evaluators');
+  const denyEvaluators = addresses('deny-evaluators');
+  return {
+    maxStake: eth(o, 'max-stake')!,
+    maxStakeRatio: num(o, 'max-stake-ratio', { min: 0 })!,
+    allowTokenBounties: Boolean(o['token-bounties']),
+    maxAtRisk: eth(o, 'max-at-risk')!,
+    maxRejections: num(o, 'max-rejections', { int: true, min: 1 })!,
+    maxLoss: eth(o, 'max-loss')!,
+    ...(lenders ? { lenders } : {}),
+    ...(denyLenders ? { denyLenders } : {}),
+    ...(evaluators ? { evaluators } : {}),
+    ...(denyEvaluators ? { denyEvaluators } : {}),
+  };
+}
 
 const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> }> = {
   lender: {
@@ -100,6 +145,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
       workers: { type: 'string', default: '0', help: 'worker threads for the encrypted gradient (0: main thread)' },
       indexer: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', help: "read models from the indexer's GraphQL URL instead of scanning logs" },
+      ...OWNER_POLICY_FLAGS,
     },
   },
   withdraw: {
@@ -267,6 +313,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   let client: ModelRepositoryClient | undefined;
   let store: ContentStore | undefined;
   try {
+    // argument errors first: nothing is opened for a command that cannot run
+    const policy = cmd === 'owner' ? ownerPolicyFlags(o) : undefined;
     const wallet = await account(o, env, log);
     client = await ModelRepositoryClient.connect(await chainConfig(o), wallet);
     const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', cmd === 'evaluate' ? 'lender' : cmd));
@@ -336,6 +384,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
                     ...(list(o, 'metric') ? { metrics: list(o, 'metric') as Metric[] } : {}),
                     ...(list(o, 'model') ? { modelIds: list(o, 'model')!.map(Number) } : {}),
                   },
+                  ...(policy ? { policy } : {}),
                   ...(o['batch-size'] ? { batchSize: num(o, 'batch-size', { int: true, min: 1 }) } : {}),
                   minBatch: num(o, 'min-batch', { int: true, min: 1 })!,
                   ...(o['max-submissions'] ? { maxSubmissionsPerModel: num(o, 'max-submissions', { int: true, min: 1 }) } : {}),

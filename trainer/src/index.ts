@@ -6,6 +6,8 @@ export { startEvaluator, modelKey } from './roles/evaluator.ts';
 export type { EvaluatorConfig, EvaluatorHandle, EvaluatorEvents, EvaluatorJournal, EvaluationRecord, ModelJournal, ContentIds } from './roles/evaluator.ts';
 export { startOwner, ownerBatches } from './roles/owner.ts';
 export type { OwnerConfig, OwnerHandle, OwnerEvents, OwnerFilter, OwnerJournal, SubmissionRecord } from './roles/owner.ts';
+export { DEFAULT_OWNER_POLICY, ownerPolicy, checkTerms, checkSubmission, parseAddressList } from './roles/owner-policy.ts';
+export type { OwnerPolicy, PolicyRule, Refusal, ModelTerms, SubmissionOutcome } from './roles/owner-policy.ts';
 export { fetchMetadata, fetchWeightsDocument } from './roles/model-io.ts';
 export { ModelRepositoryClient, connectProvider, defaultConfirmations } from './chain/client.ts';
 export { sealOf, randomSalt } from './chain/seal.ts';

@@ -1,8 +1,13 @@
-// The data owner's daemon: watches for open models that match its filter, computes an encrypted
-// gradient over a mini-batch of its rows against the current encrypted weights, uploads it and
-// submits it with a commitment to exactly those rows. The journal records intent before each
-// step; on restart the chain is checked for each unfinished commitment before anything is
-// resent, so a submission is never duplicated and never silently dropped.
+// The data owner's daemon: watches for open models that its filter and safety policy accept,
+// computes an encrypted gradient over a mini-batch of its rows against the current encrypted
+// weights, uploads it and submits it in two steps: a commit of a seal over (itself, model, data
+// commitment, CID, random salt), then, once the commit is mined, the reveal of what it sealed.
+// Nothing copyable is public before the gradient's place in line is fixed, so a front-runner
+// can neither take its credit nor block it. The journal records each step before its
+// transaction (the salt before the commit); on restart the chain is checked for each
+// unfinished step before anything is resent, so a batch is never committed twice, a commit is
+// revealed exactly once (or logged as lapsed once its reveal window is over), and nothing is
+// silently dropped.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { isHexString, keccak256 } from 'ethers';
@@ -11,8 +16,11 @@ import { ContentNotFoundError } from '../ipfs/store.ts';
 import type { ModelRepositoryClient } from '../chain/client.ts';
 import { ChainError } from '../chain/errors.ts';
 import { chainSource, indexerSource } from '../chain/source.ts';
-import type { ModelState } from '../chain/view.ts';
-import type { GradientRevealed } from '../chain/events.ts';
+import type { GradientStatusName, ModelState } from '../chain/view.ts';
+import type { GradientCommitted, GradientRevealed } from '../chain/events.ts';
+import { headBlock } from '../chain/watch.ts';
+import { randomSalt, sealOf } from '../chain/seal.ts';
+import { PRIVACY_SCALE } from '../chain/abi.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable } from '../data/encoding.ts';
@@ -34,6 +42,8 @@ import type { Logger } from '../log.ts';
 import { runLoop } from './loop.ts';
 import { buildGradientDocument } from '../metadata.ts';
 import type { ModelMetadata } from '../metadata.ts';
+import { checkSubmission, checkTerms, ownerPolicy } from './owner-policy.ts';
+import type { OwnerPolicy, PolicyRule, Refusal, SubmissionOutcome } from './owner-policy.ts';
 import { encodingOf, fetchMetadata, fetchPublicKeys, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from './model-io.ts';
 
 export interface OwnerFilter {
@@ -54,6 +64,8 @@ export interface OwnerConfig {
   data: string | CsvTable;
   badRows?: BadRowPolicy;
   filter?: OwnerFilter;
+  /** stake limits, allow/deny lists and stop rules; unset fields take DEFAULT_OWNER_POLICY's safe values */
+  policy?: Partial<OwnerPolicy>;
   /** rows per gradient; raised to the model's minBatch (and the owner's own minBatch) when smaller */
   batchSize?: number;
   /**
@@ -73,10 +85,14 @@ export interface OwnerConfig {
   indexerUrl?: string;
   pollMs?: number;
   log?: Logger;
-  /** fault injection for restart tests: called after the upload, right before the transaction */
-  beforeSubmit?: (info: { modelId: number; commitment: string }) => void | Promise<void>;
-  /** fault injection for restart tests: called once the transaction is mined, before the journal records it */
-  afterSubmit?: (info: { modelId: number; commitment: string; gradientId: number }) => void | Promise<void>;
+  /** fault injection for restart tests: called once the seal is journaled, right before the commit transaction */
+  beforeCommit?: (info: { modelId: number; commitment: string }) => void | Promise<void>;
+  /** fault injection for restart tests: called once the commit is mined, before the journal records it */
+  afterCommit?: (info: { modelId: number; commitment: string; gradientId: number }) => void | Promise<void>;
+  /** fault injection for restart tests: called right before the reveal transaction */
+  beforeReveal?: (info: { modelId: number; commitment: string; gradientId: number }) => void | Promise<void>;
+  /** fault injection for restart tests: called once the reveal is mined, before the journal records it */
+  afterReveal?: (info: { modelId: number; commitment: string; gradientId: number }) => void | Promise<void>;
 }
 
 export interface SubmissionRecord {
@@ -84,17 +100,35 @@ export interface SubmissionRecord {
   /** index into the model's batch plan */
   batch: number;
   rows: number;
-  state: 'intent' | 'uploaded' | 'submitted' | 'abandoned';
+  /**
+   * intent (batch chosen) -> sealed (uploaded; CID, salt and seal journaled before the commit) ->
+   * committed (gradient id known) -> revealed; a commit not revealed in time -> lapsed;
+   * a batch the chain will not take -> abandoned
+   */
+  state: 'intent' | 'sealed' | 'committed' | 'revealed' | 'lapsed' | 'abandoned';
+  /** wei, the model's stake when the batch was started (what this submission puts at risk) */
+  stake?: string;
   gradientCid?: string;
   baseVersion?: number;
+  /** the DP epsilon the gradient document declares, fixed point PRIVACY_SCALE (0: no noise) */
+  dpEpsilon?: number;
+  /** random, secret until the reveal: without it the seal of a guessable CID could be matched */
+  salt?: string;
+  seal?: string;
   gradientId?: number;
+  commitTx?: string;
+  commitBlock?: number;
+  /** chain time (s) after which the commit can only lapse */
+  revealDeadline?: number;
+  /** the reveal's transaction */
   txHash?: string;
   reason?: string;
-  outcome?: { accepted: boolean; score: number; reward: string };
+  outcome?: { accepted: boolean; score: number; reward: string; status?: SubmissionOutcome['status']; stake?: string };
 }
 
 export interface OwnerJournal {
-  version: 1;
+  /** 2: commit-reveal submissions (1 was one-step submitGradient) */
+  version: 2;
   account: string;
   /** salts the data commitments so a lender cannot test guessed rows against them */
   salt: string;
@@ -107,9 +141,17 @@ export interface OwnerJournal {
 export interface OwnerEvents {
   model: [{ modelId: number; eligible: boolean; reason?: string }];
   progress: [{ modelId: number; stage: string; rowsDone?: number; rowsTotal?: number }];
+  /** the seal is on-chain: the gradient's id and place in line are fixed */
+  committed: [{ modelId: number; gradientId: number; commitment: string; seal: string; txHash: string }];
+  /** revealed: the gradient is submitted for evaluation */
   submitted: [{ modelId: number; gradientId: number; commitment: string; rows: number; txHash: string; gradientCid: string }];
-  evaluated: [{ modelId: number; gradientId: number; accepted: boolean; score: number; reward: bigint }];
+  /** judged (or expired unjudged); status Declined and Expired return the stake, Rejected forfeits it */
+  evaluated: [{ modelId: number; gradientId: number; status: GradientStatusName; accepted: boolean; score: number; reward: bigint }];
+  /** a commit that could not be revealed in its window: its stake is forfeited */
+  lapsed: [{ modelId: number; gradientId: number; commitment: string; reason: string }];
   abandoned: [{ modelId: number; commitment: string; reason: string }];
+  /** the safety policy refused to submit to a model (emitted once per model and rule) */
+  refused: [{ modelId: number; rule: PolicyRule; reason: string }];
 }
 
 export interface OwnerHandle {
@@ -155,12 +197,34 @@ export const DEFAULT_OWNER_MIN_BATCH = 256;
 
 export const COMMITMENT_SALT_MESSAGE = 'Hessian data-commitment salt v1';
 
+/**
+ * A version-1 journal (one-step submissions) read as version 2: a submitted batch is revealed;
+ * an uploaded one was never sent under commit-reveal, so it starts over from its intent.
+ */
+function migrateJournal(d: unknown): OwnerJournal {
+  const doc = d as { version?: number; submissions?: Record<string, { state: string; gradientCid?: string }> };
+  if (doc?.version !== 1 || typeof doc.submissions !== 'object') return d as OwnerJournal;
+  for (const s of Object.values(doc.submissions)) {
+    if (s.state === 'submitted') s.state = 'revealed';
+    else if (s.state === 'uploaded') {
+      s.state = 'intent';
+      delete s.gradientCid;
+    }
+  }
+  doc.version = 2;
+  return doc as unknown as OwnerJournal;
+}
+
+/** a step that cannot be taken yet (a transaction of ours still pending, a commit not deep enough): the tick tries again */
+class NotYet extends Error {}
+
 export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const log = (cfg.log ?? silentLogger).child({ role: 'owner' });
   const client = cfg.client;
   const address = await client.address();
   const chainId = (await client.provider.getNetwork()).chainId;
   if (cfg.privacy) validatePrivacyConfig(cfg.privacy);
+  const policy = ownerPolicy(cfg.policy);
   const table = typeof cfg.data === 'string' ? await readCsvFile(cfg.data) : cfg.data;
   const seed = cfg.seed ?? 'hessian';
   const events = new EventEmitter<OwnerEvents>();
@@ -170,10 +234,10 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const salt = keccak256(await client.signer!.signMessage(COMMITMENT_SALT_MESSAGE));
   const journal = new Journal<OwnerJournal>({
     file: path.join(cfg.stateDir, `owner-${address.toLowerCase()}.json`),
-    initial: () => ({ version: 1, account: address, salt, submissions: {}, nextBatch: {} }),
+    initial: () => ({ version: 2, account: address, salt, submissions: {}, nextBatch: {} }),
     validate: (d) => {
-      const doc = d as OwnerJournal;
-      if (doc?.version !== 1 || !isHexString(doc.salt, 32) || typeof doc.submissions !== 'object') throw new Error('expected {version: 1, salt, submissions, nextBatch}');
+      const doc = migrateJournal(d);
+      if (doc?.version !== 2 || !isHexString(doc.salt, 32) || typeof doc.submissions !== 'object') throw new Error('expected {version: 2, salt, submissions, nextBatch}');
       if (doc.account.toLowerCase() !== address.toLowerCase()) throw new Error(`journal belongs to ${doc.account}, not ${address}`);
       return doc;
     },
@@ -189,16 +253,35 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const me = address.toLowerCase();
   const mine = (g: { contributor: string }) => g.contributor.toLowerCase() === me;
 
-  /** our submission with this commitment, straight from the chain's logs (exact, even when the view lags) */
-  async function onchainSubmission(modelId: number, commitment: string): Promise<GradientRevealed | undefined> {
+  /** our revealed submission with this data commitment, from the chain's logs (exact, even when the view lags) */
+  async function onchainReveal(modelId: number, commitment: string): Promise<GradientRevealed | undefined> {
     const found = await client.queryEvents('GradientRevealed', [null, modelId, address]);
     return found.find((e): e is GradientRevealed => e.name === 'GradientRevealed' && e.dataCommitment.toLowerCase() === commitment.toLowerCase());
   }
 
-  function markSubmitted(commitment: string, g: { gradientId: number; txHash: string; gradientCid: string; modelId: number }, rows: number) {
+  /** our commit of this seal, from the chain's logs (the first one, if a race sent it twice) */
+  async function onchainCommit(modelId: number, seal: string): Promise<GradientCommitted | undefined> {
+    const found = await client.queryEvents('GradientCommitted', [null, modelId, address]);
+    return found.find((e): e is GradientCommitted => e.name === 'GradientCommitted' && e.seal.toLowerCase() === seal.toLowerCase());
+  }
+
+  function markCommitted(commitment: string, c: { gradientId: number; txHash: string; blockNumber: number; revealDeadline: number; seal: string; modelId: number }) {
     journal.update((j) => {
       const s = j.submissions[commitment]!;
-      s.state = 'submitted';
+      s.state = 'committed';
+      s.gradientId = c.gradientId;
+      s.commitTx = c.txHash;
+      s.commitBlock = c.blockNumber;
+      s.revealDeadline = c.revealDeadline;
+    });
+    log.info('gradient committed', { modelId: c.modelId, gradientId: c.gradientId, tx: c.txHash, revealDeadline: c.revealDeadline });
+    events.emit('committed', { modelId: c.modelId, gradientId: c.gradientId, commitment, seal: c.seal, txHash: c.txHash });
+  }
+
+  function markRevealed(commitment: string, g: { gradientId: number; txHash: string; gradientCid: string; modelId: number }, rows: number) {
+    journal.update((j) => {
+      const s = j.submissions[commitment]!;
+      s.state = 'revealed';
       s.gradientId = g.gradientId;
       s.txHash = g.txHash;
       s.gradientCid = g.gradientCid;
@@ -207,19 +290,84 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     events.emit('submitted', { modelId: g.modelId, gradientId: g.gradientId, commitment, rows, txHash: g.txHash, gradientCid: g.gradientCid });
   }
 
-  /** records the outcome of our gradients the view shows as judged */
+  /** the commit can no longer be revealed: its stake is lost, which the policy counts at once */
+  function markLapsed(commitment: string, reason: string) {
+    const rec = journal.value.submissions[commitment]!;
+    journal.update((j) => {
+      const s = j.submissions[commitment]!;
+      s.state = 'lapsed';
+      s.reason = reason;
+      s.outcome = { accepted: false, score: 0, reward: '0', status: 'Lapsed', stake: s.stake ?? '0' };
+    });
+    log.warn('commit lapsed', { modelId: rec.modelId, gradientId: rec.gradientId, reason });
+    events.emit('lapsed', { modelId: rec.modelId, gradientId: rec.gradientId!, commitment, reason });
+  }
+
+  function markAbandoned(commitment: string, reason: string) {
+    const rec = journal.value.submissions[commitment]!;
+    journal.update((j) => {
+      const s = j.submissions[commitment]!;
+      s.state = 'abandoned';
+      s.reason = reason;
+    });
+    log.warn('submission abandoned', { modelId: rec.modelId, reason });
+    events.emit('abandoned', { modelId: rec.modelId, commitment, reason });
+  }
+
+  /** records the outcome of our revealed gradients the view shows as settled */
   function noteOutcomes() {
     for (const [commitment, sub] of Object.entries(journal.value.submissions)) {
-      if (sub.state !== 'submitted' || sub.outcome || sub.gradientId === undefined) continue;
+      if (sub.state !== 'revealed' || sub.outcome || sub.gradientId === undefined) continue;
       const g = source.view.gradients.get(sub.gradientId);
       if (!g || g.status === 'Pending' || g.status === 'Committed') continue;
       const accepted = g.status === 'Accepted';
       const score = g.score ?? 0;
-      journal.update((j) => void (j.submissions[commitment]!.outcome = { accepted, score, reward: g.reward.toString() }));
+      const outcome = { accepted, score, reward: g.reward.toString(), status: g.status, stake: g.stake.toString() };
+      journal.update((j) => void (j.submissions[commitment]!.outcome = outcome));
       if (g.status === 'Expired') log.warn('gradient expired unevaluated', { modelId: g.modelId, gradientId: g.gradientId });
-      else log.info(accepted ? 'gradient accepted' : 'gradient rejected', { modelId: g.modelId, gradientId: g.gradientId, score, reward: g.reward });
-      events.emit('evaluated', { modelId: g.modelId, gradientId: g.gradientId, accepted, score, reward: g.reward });
+      else log.info(`gradient ${g.status.toLowerCase()}`, { modelId: g.modelId, gradientId: g.gradientId, score, reward: g.reward });
+      events.emit('evaluated', { modelId: g.modelId, gradientId: g.gradientId, status: g.status, accepted, score, reward: g.reward });
     }
+  }
+
+  /** the rule currently refusing each model, so a refusal is logged once, not every poll */
+  const refusing = new Map<number, PolicyRule>();
+  function refuse(modelId: number, r: Refusal): void {
+    if (refusing.get(modelId) === r.rule) return;
+    refusing.set(modelId, r.rule);
+    log.warn('submission refused by policy', { modelId, rule: r.rule, reason: r.reason });
+    events.emit('refused', { modelId, rule: r.rule, reason: r.reason });
+  }
+
+  const stakeOf = (s: SubmissionRecord) => BigInt(s.outcome?.stake ?? s.stake ?? source.view.gradients.get(s.gradientId ?? 0)?.stake ?? 0);
+
+  /** how this owner's judged submissions to the model ended, in commit order */
+  function history(modelId: number): SubmissionOutcome[] {
+    return Object.values(journal.value.submissions)
+      .filter((s) => s.modelId === modelId && s.outcome)
+      .sort((a, b) => (a.gradientId ?? 0) - (b.gradientId ?? 0))
+      .map((s) => ({ status: s.outcome!.status ?? (s.outcome!.accepted ? 'Accepted' : 'Rejected'), stake: stakeOf(s), reward: BigInt(s.outcome!.reward) }));
+  }
+
+  /** whether the policy lets this owner stake on the model now (a refusal is logged once) */
+  function policyAllows(m: ModelState): boolean {
+    const refusal = checkTerms(policy, m) ?? checkSubmission(policy, m, history(m.modelId), atRisk(m.modelId));
+    if (refusal) {
+      refuse(m.modelId, refusal);
+      return false;
+    }
+    refusing.delete(m.modelId);
+    return true;
+  }
+
+  /** stakes of submissions not yet judged, everywhere but `except` (the model about to submit) */
+  function atRisk(except: number): bigint {
+    let sum = 0n;
+    for (const s of Object.values(journal.value.submissions)) {
+      if (s.modelId === except || s.outcome) continue;
+      if (s.state !== 'abandoned') sum += stakeOf(s);
+    }
+    return sum;
   }
 
   async function checkModel(m: ModelState): Promise<Eligibility> {
@@ -278,7 +426,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     ctx.he.delete();
   }
 
-  async function computeAndUpload(m: ModelState, ctx: ModelCtx, rec: SubmissionRecord): Promise<{ cid: string; baseVersion: number }> {
+  async function computeAndUpload(m: ModelState, ctx: ModelCtx, rec: SubmissionRecord): Promise<{ cid: string; baseVersion: number; dpEpsilon: number }> {
     const d = modelFeatureCount(ctx.meta);
     const baseWeightsCid = m.weightsCid;
     const baseVersion = m.version;
@@ -333,49 +481,113 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       ciphertextBytes: bytes.length,
       privacy: priv ? priv.report : null,
     });
-    return { cid: await cfg.store.putJson(doc), baseVersion };
+    // the reveal declares the epsilon the document states (0 without noise)
+    const dpEpsilon = doc.privacy ? Math.round(doc.privacy.epsilon * PRIVACY_SCALE) : 0;
+    return { cid: await cfg.store.putJson(doc), baseVersion, dpEpsilon };
+  }
+
+  /** our reveal of this gradient id, from the chain's logs */
+  async function onchainRevealOf(modelId: number, gradientId: number): Promise<GradientRevealed | undefined> {
+    const found = await client.queryEvents('GradientRevealed', [gradientId, modelId, address]);
+    return found.find((e): e is GradientRevealed => e.name === 'GradientRevealed');
+  }
+
+  /** sends the commit unless an earlier run's commit of the same seal is on-chain (or may still be pending) */
+  async function commit(m: ModelState, commitment: string): Promise<void> {
+    const rec = journal.value.submissions[commitment]!;
+    const earlier = await onchainCommit(m.modelId, rec.seal!);
+    if (earlier) return markCommitted(commitment, earlier);
+    // the policy again right before paying: the record may come from an earlier run
+    if (!policyAllows(m)) throw new NotYet(`the policy refuses model ${m.modelId} for now`);
+    // a commit sent just before a crash may still be in the mempool: committing again would stake twice
+    const [pending, latest] = await Promise.all(['pending', 'latest'].map(async (tag) => Number(await client.provider.send('eth_getTransactionCount', [address, tag]))));
+    if (pending! > latest!) throw new NotYet(`${pending! - latest!} transaction(s) of ${address} still pending: waiting before committing`);
+    await cfg.beforeCommit?.({ modelId: m.modelId, commitment });
+    events.emit('progress', { modelId: m.modelId, stage: 'committing' });
+    let res;
+    try {
+      res = await client.commitGradient(m.modelId, rec.seal!, m.submissionStake);
+    } catch (err) {
+      if (err instanceof ChainError && !err.transient) return markAbandoned(commitment, err.message);
+      throw err;
+    }
+    await cfg.afterCommit?.({ modelId: m.modelId, commitment, gradientId: res.gradientId });
+    markCommitted(commitment, { ...res.event, txHash: res.txHash, blockNumber: res.blockNumber });
+  }
+
+  /**
+   * Reveals a commit once it is as deep as the configured confirmations, exactly once: an
+   * earlier run's reveal is looked for first. Past the reveal deadline the commit has lapsed.
+   */
+  async function reveal(commitment: string): Promise<void> {
+    const rec = journal.value.submissions[commitment]!;
+    const gradientId = rec.gradientId!;
+    const done = await onchainRevealOf(rec.modelId, gradientId);
+    if (done) return markRevealed(commitment, { gradientId, txHash: done.txHash, gradientCid: done.gradientCid, modelId: rec.modelId }, rec.rows);
+    const depth = Math.max(1, client.config.confirmations);
+    const head = await headBlock(client.provider);
+    if (rec.commitBlock !== undefined && head - rec.commitBlock + 1 < depth) throw new NotYet(`commit of gradient ${gradientId} is ${head - rec.commitBlock + 1} of ${depth} blocks deep`);
+    const now = await client.chainTime();
+    // the next block is later than the head: a reveal now would land after the deadline
+    if (now >= rec.revealDeadline!) return markLapsed(commitment, `reveal deadline ${rec.revealDeadline} passed (chain time ${now})`);
+    await cfg.beforeReveal?.({ modelId: rec.modelId, commitment, gradientId });
+    events.emit('progress', { modelId: rec.modelId, stage: 'revealing' });
+    let res;
+    try {
+      res = await client.revealGradient(gradientId, rec.gradientCid!, commitment, rec.salt!, rec.dpEpsilon ?? 0);
+    } catch (err) {
+      if (!(err instanceof ChainError) || err.transient) throw err;
+      // a reveal racing ours landed (the chain wins), or the commit can no longer be revealed
+      const landed = await onchainRevealOf(rec.modelId, gradientId);
+      if (landed) return markRevealed(commitment, { gradientId, txHash: landed.txHash, gradientCid: landed.gradientCid, modelId: rec.modelId }, rec.rows);
+      return markLapsed(commitment, err.message);
+    }
+    await cfg.afterReveal?.({ modelId: rec.modelId, commitment, gradientId });
+    markRevealed(commitment, { gradientId, txHash: res.txHash, gradientCid: rec.gradientCid!, modelId: rec.modelId }, rec.rows);
   }
 
   async function contribute(m: ModelState, ctx: ModelCtx, commitment: string): Promise<void> {
     let rec = journal.value.submissions[commitment]!;
     if (rec.state === 'intent') {
-      // a batch already on-chain (a journal lost or restored from backup) is not recomputed
-      const earlier = await onchainSubmission(m.modelId, commitment);
-      if (earlier) return markSubmitted(commitment, earlier, rec.rows);
-      const { cid, baseVersion } = await computeAndUpload(m, ctx, rec);
+      // a batch already revealed on-chain (a journal lost or restored from backup) is not recomputed
+      const earlier = await onchainReveal(m.modelId, commitment);
+      if (earlier) return markRevealed(commitment, earlier, rec.rows);
+      if (!policyAllows(m)) return;
+      const { cid, baseVersion, dpEpsilon } = await computeAndUpload(m, ctx, rec);
+      // the salt is journaled before the commit: without it the commit could never be revealed
+      const salt = randomSalt();
+      const seal = sealOf(address, m.modelId, commitment, cid, salt);
       journal.update((j) => {
         const s = j.submissions[commitment]!;
-        s.state = 'uploaded';
+        s.state = 'sealed';
         s.gradientCid = cid;
         s.baseVersion = baseVersion;
+        s.dpEpsilon = dpEpsilon;
+        s.salt = salt;
+        s.seal = seal;
       });
       rec = journal.value.submissions[commitment]!;
     }
-    await cfg.beforeSubmit?.({ modelId: m.modelId, commitment });
-    events.emit('progress', { modelId: m.modelId, stage: 'submitting' });
+    if (rec.state === 'sealed') {
+      await commit(m, commitment);
+      rec = journal.value.submissions[commitment]!;
+    }
+    if (rec.state === 'committed') await reveal(commitment);
+  }
+
+  /** runs one step of an unfinished submission; a failure is retried after a pause, a NotYet at the next tick */
+  async function step(modelId: number, commitment: string, run: () => Promise<void>): Promise<void> {
+    if (Date.now() < (retryAt.get(commitment) ?? 0)) return;
     try {
-      const res = await client.submitGradient(m.modelId, rec.gradientCid!, commitment, m.submissionStake);
-      await cfg.afterSubmit?.({ modelId: m.modelId, commitment, gradientId: res.gradientId });
-      markSubmitted(commitment, { gradientId: res.gradientId, txHash: res.txHash, gradientCid: rec.gradientCid!, modelId: m.modelId }, rec.rows);
+      await run();
+      retryAt.delete(commitment);
     } catch (err) {
-      if (!(err instanceof ChainError)) throw err;
-      if (err.errorName === 'CommitmentAlreadyUsed') {
-        // our own earlier attempt landed: find it rather than resubmit
-        const g = await onchainSubmission(m.modelId, commitment);
-        if (g) return markSubmitted(commitment, g, rec.rows);
-        throw err;
-      }
-      if (!err.transient) {
-        journal.update((j) => {
-          const s = j.submissions[commitment]!;
-          s.state = 'abandoned';
-          s.reason = err.message;
-        });
-        log.warn('submission abandoned', { modelId: m.modelId, reason: err.message });
-        events.emit('abandoned', { modelId: m.modelId, commitment, reason: err.message });
+      if (err instanceof NotYet) {
+        log.debug('waiting', { modelId, reason: err.message });
         return;
       }
-      throw err;
+      retryAt.set(commitment, Date.now() + Math.min(60_000, (cfg.pollMs ?? 1000) * 5));
+      log.warn('contribution failed; will retry', { modelId, err });
     }
   }
 
@@ -383,15 +595,34 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     await source.refresh();
     const view = source.view;
     noteOutcomes();
-    // reconcile unfinished intents with the chain before acting on anything
-    for (const [commitment, s] of Object.entries(journal.value.submissions)) {
-      if (s.state !== 'intent' && s.state !== 'uploaded') continue;
-      const g = await onchainSubmission(s.modelId, commitment);
-      if (g) markSubmitted(commitment, g, s.rows);
-    }
     const now = await client.chainTime();
+    for (const [commitment, s] of Object.entries(journal.value.submissions)) {
+      // a batch chosen but not journaled further may be on-chain already (a lost journal)
+      if (s.state === 'intent') {
+        const g = await onchainReveal(s.modelId, commitment);
+        if (g) markRevealed(commitment, g, s.rows);
+      }
+      // a commit is revealed (or lapses) whatever the model's state now: its stake is paid
+      if (s.state === 'committed') await step(s.modelId, commitment, () => reveal(commitment));
+      // a sealed batch for a model that stopped taking submissions: finish it if its commit landed
+      if (s.state === 'sealed' && !view.acceptsSubmissions(s.modelId, now)) {
+        await step(s.modelId, commitment, async () => {
+          const c = await onchainCommit(s.modelId, s.seal!);
+          if (!c) return markAbandoned(commitment, `model ${s.modelId} no longer takes submissions`);
+          markCommitted(commitment, c);
+          await reveal(commitment);
+        });
+      }
+    }
+    noteOutcomes();
     for (const m of view.models.values()) {
       if (!view.acceptsSubmissions(m.modelId, now)) continue;
+      // the model's terms first: nothing of a model the policy refuses is even fetched
+      const terms = checkTerms(policy, m);
+      if (terms) {
+        refuse(m.modelId, terms);
+        continue;
+      }
       let el = eligibility.get(m.modelId);
       if (el && !el.ok && el.retryAt !== undefined && Date.now() >= el.retryAt) el = undefined;
       if (!el) {
@@ -403,25 +634,26 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       }
       if (!el.ok) continue;
       const ctx = el.ctx;
-      // one gradient in flight per model: the next one is computed on the updated weights
       const subs = Object.entries(journal.value.submissions).filter(([, s]) => s.modelId === m.modelId);
-      // a view that lags (an indexer) may not show our last submission yet: the journal does
+      // one gradient in flight per model: the next one is computed on the updated weights
+      // a view that lags (an indexer) may not show our last submission yet: the journal does;
+      // a commit of ours the journal lost counts until its reveal window is over
       const inFlight =
-        subs.some(([, s]) => s.state === 'submitted' && !s.outcome && ['Pending', 'Committed'].includes(view.gradients.get(s.gradientId!)?.status ?? 'Pending')) ||
+        subs.some(([, s]) => s.state === 'committed' || (s.state === 'revealed' && !s.outcome)) ||
         m.gradientIds.some((id) => {
           const g = view.gradients.get(id)!;
-          return mine(g) && (g.status === 'Pending' || g.status === 'Committed');
+          return mine(g) && (g.status === 'Pending' || (g.status === 'Committed' && now < g.revealDeadline));
         });
-      if (inFlight) continue;
-      const unfinished = subs.find(([, s]) => s.state === 'intent' || s.state === 'uploaded');
+      // an unfinished batch first: its commit may be on-chain already (it is then in the view too)
+      const unfinished = subs.find(([, s]) => s.state === 'intent' || s.state === 'sealed');
       let commitment: string;
       if (unfinished) {
         commitment = unfinished[0];
-        const at = retryAt.get(commitment) ?? 0;
-        if (Date.now() < at) continue;
       } else {
-        const done = subs.filter(([, s]) => s.state === 'submitted').length;
-        if (cfg.maxSubmissionsPerModel !== undefined && done >= cfg.maxSubmissionsPerModel) continue;
+        if (inFlight || !policyAllows(m)) continue;
+        // every batch that reached the chain counts, a lapsed one too: it is never committed again
+        const spent = subs.filter(([, s]) => s.state === 'committed' || s.state === 'revealed' || s.state === 'lapsed').length;
+        if (cfg.maxSubmissionsPerModel !== undefined && spent >= cfg.maxSubmissionsPerModel) continue;
         const k = journal.value.nextBatch[m.modelId] ?? 0;
         if (k >= ctx.batches.length) continue;
         const idx = ctx.batches[k]!;
@@ -429,17 +661,10 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
         commitment = dataCommitment(batch.x, batch.y, { chainId, modelId: m.modelId, contributor: address, salt: journal.value.salt });
         journal.update((j) => {
           j.nextBatch[m.modelId] = k + 1;
-          j.submissions[commitment] = { modelId: m.modelId, batch: k, rows: idx.length, state: 'intent' };
+          j.submissions[commitment] = { modelId: m.modelId, batch: k, rows: idx.length, state: 'intent', stake: m.submissionStake.toString() };
         });
       }
-      try {
-        await contribute(m, ctx, commitment);
-        retryAt.delete(commitment);
-      } catch (err) {
-        const wait = Math.min(60_000, (cfg.pollMs ?? 1000) * 5);
-        retryAt.set(commitment, Date.now() + wait);
-        log.warn('contribution failed; will retry', { modelId: m.modelId, err });
-      }
+      await step(m.modelId, commitment, () => contribute(m, ctx, commitment));
     }
   }
 

@@ -175,7 +175,7 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
   assert.equal(honestEval.accepted, true, 'the honest gradient after the rogue ones is accepted');
   const honestSubs = await lenderClient.queryEvents('GradientRevealed', [null, opened.modelId, honest.address]);
   assert.equal(honestSubs.length, 1, 'the honest owner submitted once');
-  assert.equal(Object.values(honest.journal.value.submissions).filter((s) => s.state === 'submitted').length, 1);
+  assert.equal(Object.values(honest.journal.value.submissions).filter((s) => s.state === 'revealed').length, 1);
 });
 
 test('malformed CSVs: a clear error naming the file and line, or a skipped model with the reason', async () => {

@@ -1,8 +1,9 @@
-// Restart safety with real crashes injected at the worst moments: an owner killed after its
-// transaction was mined but before its journal said so, and again after the upload but before
-// the transaction; an evaluator killed after journaling a decision but before sending it, and
-// after sending it but before journaling that. Nothing is submitted or evaluated twice and
-// nothing is skipped.
+// Restart safety with real crashes injected at the worst moments: an owner killed at each point of
+// a commit-reveal submission (commit mined but not journaled, commit journaled but not revealed,
+// reveal mined but not journaled, seal journaled but not committed), one whose journal is lost,
+// and one that comes back after its reveal window; an evaluator killed after journaling a
+// decision but before sending it, and after sending it but before journaling that. No batch is
+// committed twice, no commit is revealed twice, nothing is evaluated twice and nothing is skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEther } from 'ethers';
@@ -12,7 +13,8 @@ import { modelKey, startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorConfig, EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerConfig, OwnerHandle } from '../../src/roles/owner.ts';
-import type { GradientEvaluated, GradientRevealed } from '../../src/chain/events.ts';
+import type { GradientCommitted, GradientEvaluated, GradientRevealed } from '../../src/chain/events.ts';
+import { REVEAL_WINDOW } from '../../src/chain/abi.ts';
 import type { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { validateGradientDocument } from '../../src/metadata.ts';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
@@ -44,7 +46,8 @@ async function open(lender: ModelRepositoryClient, stateDir: string): Promise<Op
 class Crash extends Error {}
 
 /** runs an owner until a hook crashes it (the hook stops the daemon and throws) */
-async function ownerUntilCrash(cfg: OwnerConfig, hook: 'beforeSubmit' | 'afterSubmit'): Promise<void> {
+type OwnerHook = 'beforeCommit' | 'afterCommit' | 'beforeReveal' | 'afterReveal';
+async function ownerUntilCrash(cfg: OwnerConfig, hook: OwnerHook): Promise<void> {
   let handle: OwnerHandle | undefined;
   let crashed = false;
   handle = await startOwner({
@@ -77,7 +80,7 @@ async function evaluatorUntilCrash(cfg: EvaluatorConfig, hook: 'beforeEvaluate' 
   return seen;
 }
 
-test('owner killed after its transaction, then before it: no duplicate, nothing skipped', { timeout: 200_000 }, async () => {
+test('owner killed at every step of commit-reveal, then its journal lost: each batch committed once, each commit revealed once', { timeout: 300_000 }, async () => {
   const lender = await sc.client(1);
   const model = await open(lender, `${sc.dir}/lender-a`);
   const evaluator = await startEvaluator({ client: lender, store: sc.store, stateDir: `${sc.dir}/lender-a`, pollMs: 100, log: sc.log.child({ who: 'evaluator-a' }) });
@@ -94,27 +97,37 @@ test('owner killed after its transaction, then before it: no duplicate, nothing 
     pollMs: 100,
     log: sc.log.child({ who: 'owner-a' }),
   };
-  const submitted = async () => (await lender.queryEvents('GradientRevealed', [null, model.modelId, me])) as GradientRevealed[];
+  const commits = async () => (await lender.queryEvents('GradientCommitted', [null, model.modelId, me])) as GradientCommitted[];
+  const reveals = async () => (await lender.queryEvents('GradientRevealed', [null, model.modelId, me])) as GradientRevealed[];
+  const counts = async () => [(await commits()).length, (await reveals()).length];
   try {
-    // 1: mined, journal not updated
-    await ownerUntilCrash(cfg, 'afterSubmit');
-    assert.equal((await submitted()).length, 1);
-    // 2: restarts, finds gradient 1 on-chain, waits for its evaluation, crashes before sending batch 2
-    await ownerUntilCrash(cfg, 'beforeSubmit');
-    assert.equal((await submitted()).length, 1, 'the crash before sending sent nothing');
-    // 3: finishes: batch 2 resent from its upload, batch 3 computed
+    // 1: the commit is mined, the journal still says sealed
+    await ownerUntilCrash(cfg, 'afterCommit');
+    assert.deepEqual(await counts(), [1, 0]);
+    // 2: finds its commit by the journaled seal (no second commit), crashes right before revealing
+    await ownerUntilCrash(cfg, 'beforeReveal');
+    assert.deepEqual(await counts(), [1, 0], 'the commit was found, not sent again');
+    // 3: reveals; the reveal is mined, the journal still says committed
+    await ownerUntilCrash(cfg, 'afterReveal');
+    assert.deepEqual(await counts(), [1, 1]);
+    // 4: finds its reveal (no second one), waits for the verdict, seals batch 2 and crashes before committing it
+    await ownerUntilCrash(cfg, 'beforeCommit');
+    assert.deepEqual(await counts(), [1, 1], 'the crash before committing sent nothing');
+    // 5: finishes: batch 2 committed from its journaled seal, batch 3 computed
     const h = await startOwner(cfg);
     try {
-      await waitFor('three submissions', async () => (await submitted()).length >= 3 && Object.values(h.journal.value.submissions).every((s) => s.state === 'submitted'), 120_000);
+      await waitFor('three reveals', async () => (await reveals()).length >= 3 && Object.values(h.journal.value.submissions).every((s) => s.state === 'revealed'), 120_000);
       await waitFor('three evaluations', async () => (await lender.queryEvents('GradientEvaluated', [null, model.modelId])).length >= 3, 120_000);
       await new Promise((r) => setTimeout(r, 500));
     } finally {
       await h.stop();
     }
-    const subs = await submitted();
-    assert.equal(subs.length, 3, 'exactly three submissions on-chain');
-    assert.equal(new Set(subs.map((s) => s.dataCommitment)).size, 3);
-    const journal = new (await import('../../src/state.ts')).Journal<{ submissions: Record<string, { batch: number; state: string; gradientId?: number }> }>({
+    const [cs, rs] = [await commits(), await reveals()];
+    assert.equal(cs.length, 3, 'exactly three commits');
+    assert.equal(rs.length, 3, 'exactly three reveals');
+    assert.deepEqual(rs.map((r) => r.gradientId), cs.map((c) => c.gradientId), 'each commit revealed once');
+    assert.equal(new Set(rs.map((s) => s.dataCommitment)).size, 3);
+    const journal = new (await import('../../src/state.ts')).Journal<{ submissions: Record<string, { batch: number; state: string; gradientId?: number; seal?: string }> }>({
       file: `${sc.dir}/owner-a/owner-${me.toLowerCase()}.json`,
       initial: () => ({ submissions: {} }),
       readOnly: true,
@@ -122,28 +135,73 @@ test('owner killed after its transaction, then before it: no duplicate, nothing 
     const recs = Object.entries(journal.value.submissions);
     assert.deepEqual(recs.map(([, r]) => r.batch).sort(), [0, 1, 2], 'batches 0, 1, 2: none skipped, none repeated');
     for (const [commitment, r] of recs) {
-      assert.equal(r.state, 'submitted');
-      assert.equal(subs.find((s) => s.gradientId === r.gradientId)?.dataCommitment, commitment);
+      assert.equal(r.state, 'revealed');
+      assert.equal(rs.find((s) => s.gradientId === r.gradientId)?.dataCommitment, commitment);
+      assert.equal(cs.find((c) => c.gradientId === r.gradientId)?.seal, r.seal, 'the journaled seal is the committed one');
     }
-    assert.ok(sc.logLines.some((l) => l.includes('simulated crash afterSubmit')), 'the crash was logged');
+    assert.ok(sc.logLines.some((l) => l.includes('simulated crash afterCommit')), 'the crash was logged');
+    assert.ok(!sc.logLines.some((l) => l.includes('"who":"owner-a"') && l.includes('commit lapsed')), 'nothing lapsed');
 
-    // 4: the journal is lost entirely: the same account derives the same commitments, finds
-    // batches 0-2 on-chain without recomputing them, and submits only batch 3
+    // 6: the journal is lost entirely: the same account derives the same data commitments, finds
+    // batches 0-2 revealed on-chain without recomputing them, and submits only batch 3
     const computedBefore = sc.logLines.filter((l) => l.includes('"who":"owner-a"') && l.includes('"msg":"gradient computed"')).length;
     const fresh = await startOwner({ ...cfg, stateDir: `${sc.dir}/owner-a-fresh`, maxSubmissionsPerModel: 4 });
     try {
-      await waitFor('a fourth submission', async () => Object.values(fresh.journal.value.submissions).filter((s) => s.state === 'submitted').length >= 4, 120_000);
+      await waitFor('a fourth submission', async () => Object.values(fresh.journal.value.submissions).filter((s) => s.state === 'revealed').length >= 4, 120_000);
     } finally {
       await fresh.stop();
     }
-    const after = await submitted();
-    assert.equal(after.length, 4, 'one new submission, no duplicates');
-    assert.equal(new Set(after.map((s) => s.dataCommitment)).size, 4);
+    assert.deepEqual(await counts(), [4, 4], 'one new submission, no duplicates');
+    assert.equal(new Set((await reveals()).map((s) => s.dataCommitment)).size, 4);
     const computedAfter = sc.logLines.filter((l) => l.includes('"who":"owner-a"') && l.includes('"msg":"gradient computed"')).length;
     assert.equal(computedAfter - computedBefore, 1, 'only the new batch was computed');
   } finally {
     await evaluator.stop();
   }
+});
+
+test('owner back after its reveal window: the commit is logged lapsed once, its stake counted lost, and the next batch is committed instead', { timeout: 200_000 }, async () => {
+  const lender = await sc.client(5);
+  const model = await open(lender, `${sc.dir}/lender-c`);
+  const ownerClient = await sc.client(6);
+  const me = await ownerClient.address();
+  const cfg: OwnerConfig = {
+    client: ownerClient,
+    store: sc.store,
+    stateDir: `${sc.dir}/owner-c`,
+    data: sc.ownerCsvs[1]!,
+    batchSize: 256,
+    maxSubmissionsPerModel: 2,
+    filter: { modelIds: [model.modelId] },
+    pollMs: 100,
+    log: sc.log.child({ who: 'owner-c' }),
+  };
+  await ownerUntilCrash(cfg, 'beforeReveal');
+  const [first] = (await lender.queryEvents('GradientCommitted', [null, model.modelId, me])) as GradientCommitted[];
+  assert.ok(first);
+  // the owner stays down past its reveal window
+  await lender.provider.send('evm_increaseTime', [REVEAL_WINDOW + 1]);
+  await lender.provider.send('evm_mine', []);
+  const h = await startOwner(cfg);
+  const lapsed: string[] = [];
+  h.events.on('lapsed', (e) => lapsed.push(e.commitment));
+  try {
+    await waitFor('the next batch revealed', async () => ((await lender.queryEvents('GradientRevealed', [null, model.modelId, me])) as GradientRevealed[]).length >= 1, 120_000);
+    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    await h.stop();
+  }
+  const cs = (await lender.queryEvents('GradientCommitted', [null, model.modelId, me])) as GradientCommitted[];
+  const rs = (await lender.queryEvents('GradientRevealed', [null, model.modelId, me])) as GradientRevealed[];
+  assert.equal(cs.length, 2, 'one new commit after the lapsed one');
+  assert.equal(rs.length, 1);
+  assert.notEqual(rs[0]!.gradientId, first.gradientId, 'the lapsed commit was not revealed late');
+  const recs = Object.entries(h.journal.value.submissions).sort(([, a], [, b]) => a.batch - b.batch);
+  assert.deepEqual(recs.map(([, r]) => [r.batch, r.state]), [[0, 'lapsed'], [1, 'revealed']], 'batch 0 is never committed again');
+  assert.deepEqual(lapsed, [recs[0]![0]], 'the lapse was reported once');
+  assert.equal(recs[0]![1].outcome?.status, 'Lapsed', 'the lost stake is in the owner\'s record (the policy counts it)');
+  assert.equal(rs[0]!.dataCommitment, recs[1]![0]);
+  assert.equal(sc.logLines.filter((l) => l.includes('"who":"owner-c"') && l.includes('commit lapsed')).length, 1);
 });
 
 test('evaluator killed before and after sending a decision: each gradient evaluated once, none skipped', { timeout: 200_000 }, async () => {
