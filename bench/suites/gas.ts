@@ -1,9 +1,10 @@
 // Gas per external function of ModelRepository, measured directly: one scripted life of two models
-// (ETH with a stake and the Improvement rule; ERC-20 with the EqualShare rule) on a Hardhat node,
+// (ETH with a stake and the Improvement rule; ERC-20 with the EqualShare rule and the minimum stake;
+// a third-party funder on both; commit + reveal submissions, a lapsed commit) on a Hardhat node,
 // reading gasUsed from each receipt. Then the LoanDesk life of the closed models: deployments,
 // quotes, loan requests, decisions, a cancellation and a retirement.
 import { Contract, JsonRpcProvider, keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from 'ethers';
-import { DecisionReason, ETH, RewardRule, loanDeskAbi, modelRepositoryAbi, testTokenAbi, deployHessian } from '@hessian/contracts';
+import { DecisionReason, ETH, MIN_SUBMISSION_STAKE, RewardRule, Verdict, loanDeskAbi, modelRepositoryAbi, sealOf, testTokenAbi, deployHessian } from '@hessian/contracts';
 import { startLocalChain } from '@hessian/contracts/local-chain';
 import { emptyResult, fmt, runSuite } from '../lib/result.ts';
 import { placeholderCid } from '../lib/chain.ts';
@@ -41,28 +42,52 @@ await runSuite(async () => {
     await (await tokenAt(funder!).approve!(d.contracts.ModelRepository.address, parseEther('100'))).wait();
 
     await gas('createModel', 'ETH bounty, Improvement rule, with stake', () => repoAt(lender!).createModel!(params(ETH, 0n, RewardRule.Improvement, stake, '1'), { value: parseEther('10') }));
-    await gas('createModel', 'ERC-20 bounty, EqualShare rule', () => repoAt(lender!).createModel!(params(d.contracts.TestToken!.address, parseEther('500'), RewardRule.EqualShare, 0n, '2')));
-    await gas('addBounty', 'ETH', () => repoAt(funder!).addBounty!(1, parseEther('1'), { value: parseEther('1') }));
-    await gas('addBounty', 'ERC-20', () => repoAt(funder!).addBounty!(2, parseEther('50')));
-    await gas('submitGradient', 'with a stake', () => repoAt(a!).submitGradient!(1, cid('g1'), keccak256(toUtf8Bytes('g1')), { value: stake }));
-    await (await repoAt(b!).submitGradient!(1, cid('g2'), keccak256(toUtf8Bytes('g2')), { value: stake })).wait();
-    await (await repoAt(c!).submitGradient!(1, cid('g3'), keccak256(toUtf8Bytes('g3')), { value: stake })).wait();
-    await gas('submitGradient', 'no stake', () => repoAt(a!).submitGradient!(2, cid('g4'), keccak256(toUtf8Bytes('g4'))));
-    await (await repoAt(b!).submitGradient!(2, cid('g5'), keccak256(toUtf8Bytes('g5')))).wait();
-    await gas('evaluateGradient', 'accepted, improves the best score (Improvement reward, stake back)', () => repoAt(lender!).evaluateGradient!(1, 600_000, true, cid('w1.1')));
-    await gas('evaluateGradient', 'accepted without improvement (stake back)', () => repoAt(lender!).evaluateGradient!(2, 550_000, true, cid('w1.2')));
-    await gas('evaluateGradient', 'rejected (stake forfeited)', () => repoAt(lender!).evaluateGradient!(3, 400_000, false, ''));
-    await gas('evaluateGradient', 'accepted, EqualShare (no stake)', () => repoAt(lender!).evaluateGradient!(4, 650_000, true, cid('w2.1')));
-    await provider.send('evm_increaseTime', [7200 + 3600 + 10]);
+    await gas('createModel', 'ERC-20 bounty, EqualShare rule, minimum stake', () => repoAt(lender!).createModel!(params(d.contracts.TestToken!.address, parseEther('500'), RewardRule.EqualShare, MIN_SUBMISSION_STAKE, '2')));
+    await gas('addBounty', 'ETH, third-party funder', () => repoAt(funder!).addBounty!(1, parseEther('1'), { value: parseEther('1') }));
+    await gas('addBounty', 'ERC-20, third-party funder', () => repoAt(funder!).addBounty!(2, parseEther('50')));
+    // the submission path: a commit, then the reveal of the CID it seals
+    const submit = async (who: JsonRpcSigner, modelId: number, tag: string, value: bigint, measure: boolean) => {
+      const content = { cid: cid(tag), commitment: keccak256(toUtf8Bytes(tag)), salt: keccak256(toUtf8Bytes(`salt-${tag}`)) };
+      const seal = sealOf(await who.getAddress(), modelId, content.commitment, content.cid, content.salt);
+      const commitTx = () => repoAt(who).commitGradient!(modelId, seal, { value });
+      const revealTx = async () => repoAt(who).revealGradient!(Number(await repoAt(who).gradientCount!()), content.cid, content.commitment, content.salt, 1_000_000);
+      if (!measure) {
+        await (await commitTx()).wait();
+        await (await revealTx()).wait();
+        return seal;
+      }
+      await gas('commitGradient', 'seal + stake', commitTx);
+      await gas('revealGradient', '59-character CID, seal checked', revealTx);
+      const [c1, r1] = rows.slice(-2).map((row) => row[3]);
+      rows.push([contract, 'commitGradient + revealGradient', 'the whole submission path per gradient', c1! + r1!]);
+      return seal;
+    };
+    const seals: string[] = [];
+    seals.push(await submit(a!, 1, 'g1', stake, true));
+    seals.push(await submit(b!, 1, 'g2', stake, false));
+    seals.push(await submit(c!, 1, 'g3', stake, false));
+    seals.push(await submit(a!, 2, 'g4', MIN_SUBMISSION_STAKE, false));
+    seals.push(await submit(b!, 2, 'g5', MIN_SUBMISSION_STAKE, false));
+    seals.push(await submit(c!, 1, 'g6', stake, false));
+    const lapse = sealOf(await b!.getAddress(), 1, keccak256(toUtf8Bytes('g7')), cid('g7'), keccak256(toUtf8Bytes('salt-g7')));
+    await (await repoAt(b!).commitGradient!(1, lapse, { value: stake })).wait(); // never revealed: lapses
+    await gas('evaluateGradient', 'accepted, improves the best score (Improvement reward, stake back)', () => repoAt(lender!).evaluateGradient!(1, seals[0], 600_000, Verdict.Accepted, cid('w1.1')));
+    await gas('evaluateGradient', 'accepted without improvement (stake back)', () => repoAt(lender!).evaluateGradient!(2, seals[1], 550_000, Verdict.Accepted, cid('w1.2')));
+    await gas('evaluateGradient', 'rejected (stake forfeited)', () => repoAt(lender!).evaluateGradient!(3, seals[2], 400_000, Verdict.Rejected, ''));
+    await gas('evaluateGradient', 'declined (stake back, nothing applied)', () => repoAt(lender!).evaluateGradient!(6, seals[5], 450_000, Verdict.Declined, ''));
+    await gas('evaluateGradient', 'accepted, EqualShare (minimum stake back)', () => repoAt(lender!).evaluateGradient!(4, seals[3], 650_000, Verdict.Accepted, cid('w2.1')));
+    await provider.send('evm_increaseTime', [7200 + 3600 + 3600 + 60]);
     await provider.send('evm_mine', []);
-    await gas('expireGradient', 'unevaluated past its window', () => repoAt(c!).expireGradient!(5));
-    await gas('closeModel', 'ERC-20, EqualShare, one accepted + one expired share', () => repoAt(c!).closeModel!(2));
-    await gas('closeModel', 'ETH, Improvement, leftover refunded', () => repoAt(c!).closeModel!(1));
+    await gas('expireGradient', 'revealed, unevaluated past its window', () => repoAt(c!).expireGradient!(5));
+    await gas('expireGradient', 'committed, never revealed (lapsed, stake to the lender)', () => repoAt(c!).expireGradient!(7));
+    await gas('closeModel', 'ERC-20, EqualShare, one accepted + one expired share, third-party funder', () => repoAt(c!).closeModel!(2));
+    await gas('closeModel', 'ETH, Improvement, leftover refunded to lender and funder', () => repoAt(c!).closeModel!(1));
     await gas('claimShare', 'accepted gradient (EqualShare)', () => repoAt(c!).claimShare!(4));
     await gas('claimShare', 'expired gradient', () => repoAt(c!).claimShare!(5));
+    await gas('claimRefund', 'third-party funder, ETH', () => repoAt(funder!).claimRefund!(1));
     await gas('withdraw', 'ETH (reward + stake)', () => repoAt(a!).withdraw!(ETH, aAddr));
-    await gas('withdraw', 'ERC-20 (share)', () => repoAt(a!).withdraw!(d.contracts.TestToken!.address, aAddr));
-    await gas('withdraw', 'ETH (lender: forfeited stake + refund)', () => repoAt(lender!).withdraw!(ETH, lenderAddr));
+    await gas('withdraw', 'ERC-20 (share, paid pro rata of the balance)', () => repoAt(a!).withdraw!(d.contracts.TestToken!.address, aAddr));
+    await gas('withdraw', 'ETH (lender: forfeited stakes + refund)', () => repoAt(lender!).withdraw!(ETH, lenderAddr));
 
     // LoanDesk: both models are Closed now, so their lender may deploy them
     contract = 'LoanDesk';
@@ -90,6 +115,7 @@ await runSuite(async () => {
     for (const name of ['ModelRepository', 'LoanDesk']) {
       r.tables.push({ title: `${name}: gasUsed from receipts (Solidity 0.8.37, viaIR, cancun)`, columns: ['function', 'case', 'gas'], portable: true, rows: rows.filter(([c]) => c === name).map(([, f, k, g]) => [f, k, fmt.int(Number(g))]) });
     }
+    r.notes.push('A submission is two transactions (commit a seal, then reveal the CID), so it pays two 21,000 base costs and two events; the commit writes the gradient\'s two storage slots (contributor/model/deadline/status and the 32-byte seal), the reveal rewrites one and reads the model\'s evaluation window. The old single submitGradient (with a per-model commitment flag) cost 89,022.');
     r.notes.push('Gas is deterministic: these figures do not depend on the machine. `npm run gas -w @hessian/contracts` gives the same functions from the contract tests.');
     r.notes.push('LoanDesk: `deployModel` reads the model\'s lender, status, best score and version from ModelRepository (a cross-contract call). CIDs are 59-character CIDv1 strings, as the trainer writes; a request\'s cost grows with its CID lengths.');
     r.figures = { gas: rows.map(([c, f, k, g]) => ({ contract: c, function: f, case: k, gas: Number(g) })) };

@@ -426,11 +426,11 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         if (m.status != ModelStatus.Closed) revert ModelNotClosed(modelId);
         uint256 put = funded[modelId][msg.sender];
         if (put == 0) revert NothingToRefund(modelId, msg.sender);
-        // a share of what is left in proportion to what is left to claim: the last claimant
-        // takes the pool exactly, so no rounding dust stays locked
         uint256 funds = m.thirdPartyFunded;
         uint256 pool = m.refundPool;
-        uint256 amount = Math.mulDiv(pool, put, funds);
+        // each funder's part rounded down, whatever the order of claims; the last claimant takes
+        // what is left of the pool (its part plus the others' rounding), so no dust stays locked
+        uint256 amount = put == funds ? pool : Math.mulDiv(_refundOf(m), put, m.totalBounty);
         funded[modelId][msg.sender] = 0;
         m.thirdPartyFunded = uint128(funds - put);
         m.refundPool = uint128(pool - amount);
@@ -493,6 +493,13 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     function _gradient(uint256 gradientId) private view returns (Gradient storage g) {
         g = _gradients[gradientId];
         if (g.status == GradientStatus.None) revert UnknownGradient(gradientId);
+    }
+
+    /// @dev The whole refund of a closed model: what neither rewards nor shares took.
+    function _refundOf(Model storage m) private view returns (uint256) {
+        uint256 shareCount = m.expiredCount;
+        if (m.rule == RewardRule.EqualShare) shareCount += m.acceptedCount;
+        return uint256(m.totalBounty) - m.paid - uint256(m.sharePerGradient) * shareCount;
     }
 
     function _seal(

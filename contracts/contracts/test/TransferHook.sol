@@ -9,6 +9,8 @@ contract TransferHook {
     bool public armed;
     bool public attempted;
     bool public succeeded;
+    /// @notice never reset by arm: whether any hook call ever went through
+    bool public everSucceeded;
     bytes public lastError;
 
     function arm(address target_, bytes calldata call) external {
@@ -27,6 +29,7 @@ contract TransferHook {
         // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = target.call(hookCall);
         succeeded = ok;
+        if (ok) everSucceeded = true;
         if (!ok) lastError = ret;
     }
 }
