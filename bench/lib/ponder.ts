@@ -27,16 +27,22 @@ export const model = onchainTable("model", (t) => ({
   bestScore: t.bigint().notNull(), version: t.integer().notNull(), gradientCount: t.integer().notNull(), weightsCid: t.text().notNull(),
 }));
 export const gradient = onchainTable("gradient", (t) => ({
-  id: t.bigint().primaryKey(), model: t.bigint().notNull(), contributor: t.hex().notNull(), cid: t.text().notNull(), status: t.text().notNull(),
-  score: t.bigint(), reward: t.bigint().notNull(), submittedAt: t.bigint().notNull(), evaluatedAt: t.bigint(),
+  id: t.bigint().primaryKey(), model: t.bigint().notNull(), contributor: t.hex().notNull(), seal: t.hex().notNull(), cid: t.text(), dpEpsilon: t.bigint(),
+  status: t.text().notNull(), score: t.bigint(), reward: t.bigint().notNull(), submittedAt: t.bigint().notNull(), revealedAt: t.bigint(), evaluatedAt: t.bigint(), lapsedAt: t.bigint(),
 }));
 export const account = onchainTable("account", (t) => ({
-  id: t.hex().primaryKey(), submitted: t.integer().notNull(), accepted: t.integer().notNull(), rejected: t.integer().notNull(), rewards: t.bigint().notNull(),
+  id: t.hex().primaryKey(), submitted: t.integer().notNull(), accepted: t.integer().notNull(), rejected: t.integer().notNull(), declined: t.integer().notNull(),
+  lapsed: t.integer().notNull(), dpEpsilonSpent: t.bigint().notNull(), rewards: t.bigint().notNull(),
 }));
 `;
 
+// As the subgraph: a gradient (and the account's submitted count, the protocol's gradientCount) is
+// counted at its commit; the reveal sets its CID and epsilon; the verdict or a lapse settles it.
 const HANDLERS = `import { ponder } from "ponder:registry";
 import { account, gradient, model, protocol } from "ponder:schema";
+
+// the Verdict enum's order in IModelRepository.sol
+const VERDICTS = ["Accepted", "Rejected", "Declined"];
 
 const bumpProtocol = (db, values) => db.insert(protocol).values({ id: "hessian", modelCount: 0, gradientCount: 0, acceptedCount: 0, ...values })
   .onConflictDoUpdate((row) => ({ modelCount: row.modelCount + (values.modelCount ?? 0), gradientCount: row.gradientCount + (values.gradientCount ?? 0), acceptedCount: row.acceptedCount + (values.acceptedCount ?? 0) }));
@@ -47,20 +53,36 @@ ponder.on("ModelRepository:ModelCreated", async ({ event, context }) => {
   await bumpProtocol(context.db, { modelCount: 1 });
 });
 
-ponder.on("ModelRepository:GradientSubmitted", async ({ event, context }) => {
+ponder.on("ModelRepository:GradientCommitted", async ({ event, context }) => {
   const a = event.args;
-  await context.db.insert(gradient).values({ id: a.gradientId, model: a.modelId, contributor: a.contributor, cid: a.gradientCid, status: "Pending", reward: 0n, submittedAt: event.block.timestamp });
+  await context.db.insert(gradient).values({ id: a.gradientId, model: a.modelId, contributor: a.contributor, seal: a.seal, status: "Committed", reward: 0n, submittedAt: event.block.timestamp });
   await context.db.update(model, { id: a.modelId }).set((row) => ({ gradientCount: row.gradientCount + 1 }));
-  await context.db.insert(account).values({ id: a.contributor, submitted: 1, accepted: 0, rejected: 0, rewards: 0n }).onConflictDoUpdate((row) => ({ submitted: row.submitted + 1 }));
+  await context.db.insert(account).values({ id: a.contributor, submitted: 1, accepted: 0, rejected: 0, declined: 0, lapsed: 0, dpEpsilonSpent: 0n, rewards: 0n }).onConflictDoUpdate((row) => ({ submitted: row.submitted + 1 }));
   await bumpProtocol(context.db, { gradientCount: 1 });
+});
+
+ponder.on("ModelRepository:GradientRevealed", async ({ event, context }) => {
+  const a = event.args;
+  const epsilon = BigInt(a.dpEpsilon);
+  await context.db.update(gradient, { id: a.gradientId }).set({ status: "Pending", cid: a.gradientCid, dpEpsilon: epsilon, revealedAt: event.block.timestamp });
+  await context.db.update(account, { id: a.contributor }).set((row) => ({ dpEpsilonSpent: row.dpEpsilonSpent + epsilon }));
 });
 
 ponder.on("ModelRepository:GradientEvaluated", async ({ event, context }) => {
   const a = event.args;
-  await context.db.update(gradient, { id: a.gradientId }).set({ status: a.accepted ? "Accepted" : "Rejected", score: a.score, reward: a.reward, evaluatedAt: event.block.timestamp });
-  await context.db.update(model, { id: a.modelId }).set((row) => ({ bestScore: a.bestScore, version: a.modelVersion, paid: row.paid + a.reward, weightsCid: a.accepted ? a.newWeightsCid : row.weightsCid }));
-  await context.db.update(account, { id: a.contributor }).set((row) => (a.accepted ? { accepted: row.accepted + 1 } : { rejected: row.rejected + 1 }));
-  if (a.accepted) await bumpProtocol(context.db, { acceptedCount: 1 });
+  const verdict = VERDICTS[a.verdict];
+  if (!verdict) throw new Error("unknown Verdict " + a.verdict);
+  const accepted = verdict === "Accepted";
+  await context.db.update(gradient, { id: a.gradientId }).set({ status: verdict, score: a.score, reward: a.reward, evaluatedAt: event.block.timestamp });
+  await context.db.update(model, { id: a.modelId }).set((row) => ({ bestScore: a.bestScore, version: a.modelVersion, paid: row.paid + a.reward, weightsCid: accepted ? a.newWeightsCid : row.weightsCid }));
+  await context.db.update(account, { id: a.contributor }).set((row) => (accepted ? { accepted: row.accepted + 1 } : verdict === "Rejected" ? { rejected: row.rejected + 1 } : { declined: row.declined + 1 }));
+  if (accepted) await bumpProtocol(context.db, { acceptedCount: 1 });
+});
+
+ponder.on("ModelRepository:GradientLapsed", async ({ event, context }) => {
+  const a = event.args;
+  await context.db.update(gradient, { id: a.gradientId }).set({ status: "Lapsed", lapsedAt: event.block.timestamp });
+  await context.db.update(account, { id: a.contributor }).set((row) => ({ lapsed: row.lapsed + 1 }));
 });
 
 ponder.on("ModelRepository:RewardEarned", async ({ event, context }) => {

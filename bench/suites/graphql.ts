@@ -1,16 +1,16 @@
 // GraphQL under load: the embedded indexer serves a chain filled by the driver; autocannon, in a
 // second process on 127.0.0.1, fires the dashboard's leaderboard query, a filtered collection
 // query and the leaderboard as of a past block (time travel), in three settings of the result
-// cache: off, on at a head that does not move, and on while a gradient is submitted every second
+// cache: off, on at a head that does not move, and on while a gradient is committed every second
 // (each new block empties the cache: the realistic case of many dashboards watching a live chain).
 import path from 'node:path';
-import { keccak256, toBeHex, toUtf8Bytes } from 'ethers';
+import { toBeHex } from 'ethers';
 import { print } from 'graphql';
 import { LEADERBOARD } from '@hessian/dashboard/lib/queries';
 import { startIndexer, type RunningIndexer } from '@hessian/indexer';
 import { emptyResult, fmt, runSuite, suiteArgs } from '../lib/result.ts';
 import { benchDir, isInstalled } from '../lib/machine.ts';
-import { generateEvents, placeholderCid, rpc, startBenchChain, type BenchChain } from '../lib/chain.ts';
+import { commitData, generateEvents, rpc, startBenchChain, submission, SUBMISSION_STAKE, type BenchChain } from '../lib/chain.ts';
 import { graphql, retargetedBuild, type Workdir } from '../lib/indexer.ts';
 import { runNode } from '../lib/proc.ts';
 
@@ -72,9 +72,9 @@ async function load(url: string, q: Query, seconds: number): Promise<Cannon> {
 }
 
 /**
- * A new block with one real event: a data owner submits a gradient (automine is on again after
+ * A new block with one real event: a data owner commits a gradient (automine is on again after
  * the driver), so the head moves and an account's gradientsSubmitted, which the leaderboard reads,
- * changes. A reverted submission is an error: the block would then carry no event.
+ * changes. A reverted commit is an error: the block would then carry no event.
  */
 function blockMaker(chain: BenchChain, models: number): () => Promise<void> {
   const url = chain.chain.url;
@@ -82,11 +82,10 @@ function blockMaker(chain: BenchChain, models: number): () => Promise<void> {
   let n = 0;
   return async () => {
     n++;
-    const label = `graphql-bench:${n}`;
-    const data = chain.iface.encodeFunctionData('submitGradient', [1 + (n % models), placeholderCid(label), keccak256(toUtf8Bytes(label))]);
-    const hash = await rpc<string>(url, 'eth_sendTransaction', [{ from: owners[n % owners.length], to: chain.address, data, gas: toBeHex(250_000) }]);
+    const s = submission(owners[n % owners.length]!, 1 + (n % models), `graphql-bench:${n}`);
+    const hash = await rpc<string>(url, 'eth_sendTransaction', [{ from: s.contributor, to: chain.address, data: commitData(chain, s), value: toBeHex(SUBMISSION_STAKE), gas: toBeHex(250_000) }]);
     const receipt = await rpc<{ status: string } | null>(url, 'eth_getTransactionReceipt', [hash]);
-    if (receipt?.status !== '0x1') throw new Error(`the submission mined during the load did not succeed: ${JSON.stringify(receipt)}`);
+    if (receipt?.status !== '0x1') throw new Error(`the commit mined during the load did not succeed: ${JSON.stringify(receipt)}`);
   };
 }
 
@@ -228,7 +227,7 @@ await runSuite(async () => {
     }
     r.notes.push(
       'The server is the indexer\'s own (`startIndexer`, Apollo Server 5 over the SQLite store) in the suite\'s process, with the chain still running; autocannon is a separate Node process, the Hardhat node a third. The leaderboard is the dashboard\'s `LEADERBOARD` document (dashboard/src/lib/queries.ts) as it sends it.',
-      `Each setting is a fresh \`startIndexer\` over the same database (\`resultCacheBytes\` 0, then ${fmt.int(CACHE_BYTES)}), polling the node every ${POLL_MS} ms. In the moving setting a data owner submits a gradient every second during the load (one transaction, automined: a block with one event, which changes the leaderboard's counts and empties the cache); "blocks indexed / mined" is how far the indexer's cursor moved while autocannon ran against how many blocks the node mined. Misses come to about one per block and query (the first request at a new head computes the answer, the next ones find it), so one repeated query keeps a hit ratio near 100% at 1 block/s; with D distinct requests (queries and variables) per block there are about D misses per block, and when every request is distinct the cache-off rows are the figure that counts.`,
+      `Each setting is a fresh \`startIndexer\` over the same database (\`resultCacheBytes\` 0, then ${fmt.int(CACHE_BYTES)}), polling the node every ${POLL_MS} ms. In the moving setting a data owner commits a gradient every second during the load (one transaction, automined: a block with one event, which changes the leaderboard's counts and empties the cache); "blocks indexed / mined" is how far the indexer's cursor moved while autocannon ran against how many blocks the node mined. Misses come to about one per block and query (the first request at a new head computes the answer, the next ones find it), so one repeated query keeps a hit ratio near 100% at 1 block/s; with D distinct requests (queries and variables) per block there are about D misses per block, and when every request is distinct the cache-off rows are the figure that counts.`,
       'Server CPU per request is `process.cpuUsage()` of the suite\'s process (GraphQL server and indexer) over the load divided by the requests answered; with a moving head it includes indexing the new blocks.',
     );
     const brief = (m: Measured) => ({ reqPerSec: m.cannon.requests.average, total: m.cannon.requests.total, p50: m.cannon.latency.p50, p99: m.cannon.latency.p99, mean: m.cannon.latency.average, cpuMsPerRequest: m.cpuMsPerRequest, hits: m.hits, misses: m.misses, blocksMined: m.mined, blocksIndexed: m.indexed });

@@ -36,7 +36,7 @@ await runSuite(async () => {
   }
   const [sqlite, memory] = runs as [RuntimeBench, RuntimeBench];
   r.tables.push({
-    title: `${fmt.int(sqlite.events)} events (ModelCreated, GradientSubmitted, GradientEvaluated) in ${fmt.int(sqlite.blocks)} blocks, 20 per block, committed 100 blocks per transaction`,
+    title: `${fmt.int(sqlite.events)} events (ModelCreated, GradientCommitted, GradientRevealed, GradientEvaluated) in ${fmt.int(sqlite.blocks)} blocks, 20 per block, committed 100 blocks per transaction`,
     columns: ['store', 'events/s end to end', 'events per CPU-second', 'events/s in handlers', 'handlers ms', 'store ms', 'wall ms', 'entity changes'],
     rows: runs.map((b) => [b.store === 'sqlite' ? 'SQLite EntityStore (the real one)' : 'in-memory Map (runtime alone)', fmt.int(b.totalEventsPerSec), fmt.int((b.events / b.cpuMs) * 1000), fmt.int(b.handlerEventsPerSec), fmt.int(b.handlerMs), fmt.int(b.storeMs), fmt.int(b.wallMs), fmt.int(b.entityChanges)]),
   });

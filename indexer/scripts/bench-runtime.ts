@@ -6,8 +6,9 @@
 //
 // `--store memory` keeps the latest entities in a Map instead, to see the runtime's own cost.
 //
-// The stream: ModelCreated for each model, then per round one GradientSubmitted and one
-// GradientEvaluated per model (alternately accepted/rejected), `--per-block` events per block.
+// The stream: ModelCreated for each model, then per round and model one gradient's
+// GradientCommitted, GradientRevealed and GradientEvaluated (verdicts in turn Rejected, Accepted,
+// Declined, Accepted), `--per-block` events per block.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -50,9 +51,12 @@ for (let r = 0; r < rounds; r++) {
   for (let m = 1; m <= models; m++) {
     gradient++;
     const contributor = addr(10_000 + (gradient % 97));
-    events.push(['GradientSubmitted', [gradient, m, contributor, h('commit', gradient), r, 10n ** 15n, 2_000_000_000, cid(gradient)]]);
+    events.push(['GradientCommitted', [gradient, m, contributor, h('seal', gradient), r, 10n ** 15n, 2_000_000_000]]);
+    events.push(['GradientRevealed', [gradient, m, contributor, h('data', gradient), h('salt', gradient), (gradient % 4) * 500_000, 2_000_000_000, cid(gradient)]]);
     const accepted = gradient % 2 === 0;
-    events.push(['GradientEvaluated', [gradient, m, contributor, accepted, 500_000 + r, 500_000 + r + (accepted ? 1 : 0), 500_000 + r + (accepted ? 1 : 0), r + 1, accepted ? 10n ** 14n : 0n, accepted ? cid(gradient + 1) : '']]);
+    // Verdict: 0 Accepted, 1 Rejected, 2 Declined
+    const verdict = accepted ? 0 : gradient % 4 === 1 ? 1 : 2;
+    events.push(['GradientEvaluated', [gradient, m, contributor, verdict, 500_000 + r, 500_000 + r + (accepted ? 1 : 0), 500_000 + r + (accepted ? 1 : 0), r + 1, accepted ? 10n ** 14n : 0n, accepted ? cid(gradient + 1) : '']]);
   }
 }
 
