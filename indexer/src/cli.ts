@@ -147,7 +147,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // loaded here so --help and flag errors answer without loading the runtime, store and server
   const { startIndexer } = await import('./indexer.ts');
   const indexer = await startIndexer({ ...config, logger, port: args.exitWhenSynced ? null : config.port });
-  if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nhealth: ${indexer.origin}/health  metrics: ${indexer.origin}/metrics\n`);
+  if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nGraphiQL: ${indexer.url}/graphql\nhealth: ${indexer.origin}/health/live (liveness), ${indexer.origin}/health/ready (readiness)  metrics: ${indexer.origin}/metrics\n`);
 
   return await new Promise<number>((resolve) => {
     let finished = false;

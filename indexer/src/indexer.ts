@@ -256,6 +256,13 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       metrics.failed.set(s.failed ? 1 : 0);
     };
 
+    const sendHealth = (res: ServerResponse, probe: 'live' | 'ready') => {
+      const s = status();
+      const healthy = s.synced && !s.failed && !s.error && !s.syncError;
+      res.statusCode = probe === 'live' || healthy ? 200 : 503;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ ...s, healthy, live: true, deployment }));
+    };
     if (config.port !== null) {
       server = await createGraphqlServer({
         store,
@@ -266,13 +273,13 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         deployment,
         resultCacheBytes: config.resultCacheBytes,
         routes: {
-          '/health': (_req: IncomingMessage, res: ServerResponse) => {
-            const s = status();
-            const healthy = s.synced && !s.failed && !s.error && !s.syncError;
-            res.statusCode = healthy ? 200 : 503;
-            res.setHeader('content-type', 'application/json; charset=utf-8');
-            res.end(JSON.stringify({ ...s, healthy, deployment }));
-          },
+          // readiness: only an indexer at the head, not failed, with its RPC answering serves
+          // current answers; a load balancer should route around it otherwise
+          '/health': (_req: IncomingMessage, res: ServerResponse) => sendHealth(res, 'ready'),
+          '/health/ready': (_req: IncomingMessage, res: ServerResponse) => sendHealth(res, 'ready'),
+          // liveness: the process serves requests. A long backfill, an RPC outage or a failed
+          // subgraph are not cured by a restart, so a liveness probe must not see them as dead
+          '/health/live': (_req: IncomingMessage, res: ServerResponse) => sendHealth(res, 'live'),
           '/metrics': async (_req: IncomingMessage, res: ServerResponse) => {
             refreshGauges();
             res.setHeader('content-type', metrics.registry.contentType);

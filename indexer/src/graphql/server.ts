@@ -6,8 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -17,6 +16,7 @@ import { buildApiSchema } from './api-schema.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
 import { queryRules } from './limits.ts';
 import { headKey, ResultCache } from './result-cache.ts';
+import { sendGraphiqlAsset, sendGraphiqlPage, wantsGraphiql } from './graphiql.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -35,8 +35,6 @@ export interface GraphqlServerOptions {
   corsOrigin?: string;
   /** request bodies above this are refused with 413 */
   maxBodyBytes?: number;
-  /** Apollo's landing page: local (development) or production flavour; default from NODE_ENV */
-  development?: boolean;
   /** extra GET routes by exact path, e.g. `/health`, `/metrics` */
   routes?: Record<string, RouteHandler>;
   /** characters of successful answers kept for the current head (result-cache.ts); 0 turns the cache off. Default 32 MB */
@@ -158,9 +156,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
   const meta: ApiMeta = { layout: api.layout, filterKeys: api.filterKeys, deployment: opts.deployment ?? opts.subgraphName, limits };
   const store = opts.store;
   const subgraphPath = `/subgraphs/name/${opts.subgraphName}`;
+  const graphiqlPath = `${subgraphPath}/graphql`;
   const graphqlPaths = new Set([subgraphPath, '/graphql']);
   const routes = new Map<string, RouteHandler>(Object.entries(opts.routes ?? {}));
-  const development = opts.development ?? process.env.NODE_ENV !== 'production';
   const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   const cors = opts.corsOrigin ?? '*';
   const cacheBytes = opts.resultCacheBytes ?? 32_000_000;
@@ -193,7 +191,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       ApolloServerPluginCacheControlDisabled(),
       graphNodeResponses(),
       lenientValidation(limits.maxDepth),
-      development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault(),
+      // browsers get our own GraphiQL (graphiql.ts), never Apollo's CDN-hosted Sandbox
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -278,6 +277,11 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
         .catch(done);
       return;
     }
+    if (req.method === 'GET' && (path === graphiqlPath || (graphqlPaths.has(path) && wantsGraphiql(req, url.search)))) {
+      sendGraphiqlPage(res, path === '/graphql' ? '/graphql' : subgraphPath, opts.subgraphName);
+      return;
+    }
+    if (req.method === 'GET' && sendGraphiqlAsset(res, path)) return;
     if (graphqlPaths.has(path)) {
       handleGraphql(req, res, url.search).catch(done);
       return;

@@ -1,4 +1,4 @@
-// The HTTP surface: graph-node's paths, CORS for the dashboard, extra routes, the landing page,
+// The HTTP surface: graph-node's paths, CORS for the dashboard, extra routes, the GraphiQL page,
 // GraphQL subscriptions over graphql-ws, and abuse that must yield errors without hurting the server.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,12 +56,25 @@ describe('endpoints', () => {
     assert.equal(await (await fetch(server.origin + '/metrics')).text(), 'hessian_blocks 3\n');
   });
 
-  test('GET with a query works like graph-node`s; browsers get the landing page', async () => {
+  test('GET with a query works like graph-node`s; browsers get GraphiQL from this origin', async () => {
     const res = await fetch(`${server.url}?query=${encodeURIComponent(Q)}`);
     assert.deepEqual(((await res.json()) as { data: unknown }).data, ANSWER);
-    const page = await fetch(server.url, { headers: { accept: 'text/html' } });
-    assert.equal(page.status, 200);
-    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    for (const url of [server.url, server.url + '/graphql']) {
+      const page = await fetch(url, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200, url);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+      const html = await page.text();
+      assert.doesNotMatch(html, /https?:\/\//, 'no absolute URL: nothing is loaded from elsewhere');
+      assert.match(html, /data-endpoint="\/subgraphs\/name\/hessian\/test"/);
+      for (const asset of html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)) {
+        const a = await fetch(server.origin + asset[1]);
+        assert.equal(a.status, 200, asset[1]);
+        assert.match(a.headers.get('content-type') ?? '', /^text\/(javascript|css)/);
+        assert.ok((await a.arrayBuffer()).byteLength > 10_000, `${asset[1]} is the bundle`);
+      }
+    }
+    assert.equal((await fetch(server.origin + '/graphiql/../package.json')).status, 404);
   });
 });
 
