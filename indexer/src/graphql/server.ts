@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
@@ -39,7 +39,32 @@ export interface GraphqlServerOptions {
   routes?: Record<string, RouteHandler>;
   /** characters of successful answers kept for the current head (result-cache.ts); 0 turns the cache off. Default 32 MB */
   resultCacheBytes?: number;
+  /** bounds on the graphql-ws path (DEFAULT_WS_LIMITS) */
+  ws?: Partial<WsLimits>;
 }
+
+/**
+ * Every subscription re-runs its query after each store commit on the thread that syncs, and a
+ * WebSocket message is parsed before anything looks at it: without bounds a few clients could
+ * stall indexing or make the server buffer 100 MiB frames (ws's default).
+ */
+export interface WsLimits {
+  /** a larger frame closes the connection with 1009 (Message Too Big) */
+  maxPayloadBytes: number;
+  /** open connections; the next one is closed at once with 1013 (Try Again Later) */
+  maxConnections: number;
+  /** active subscriptions per connection; the next gets an error message, the connection stays */
+  maxSubscriptionsPerConnection: number;
+  /** active subscriptions over all connections; likewise */
+  maxSubscriptions: number;
+  /** GraphQL tokens a subscription's document may have (the HTTP path's parse limit) */
+  maxTokens: number;
+}
+
+export const DEFAULT_WS_LIMITS: WsLimits = { maxPayloadBytes: 1_000_000, maxConnections: 100, maxSubscriptionsPerConnection: 20, maxSubscriptions: 500, maxTokens: 200_000 };
+
+/** close code for a connection over maxConnections (RFC 6455 registry: Try Again Later) */
+export const WS_CLOSE_TOO_MANY_CONNECTIONS = 1013;
 
 export interface GraphqlServer {
   /** the subgraph's query URL: http://host:port/subgraphs/name/<name> */
@@ -289,19 +314,59 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     sendJson(res, 404, { errors: [{ message: `no such endpoint ${path}: query ${subgraphPath} or /graphql` }] });
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  const wsLimits: WsLimits = { ...DEFAULT_WS_LIMITS, ...opts.ws };
+  for (const [k, v] of Object.entries(wsLimits)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`invalid ws.${k}: ${v} (expected an integer >= 1)`);
+  }
+  const wss = new WebSocketServer({ noServer: true, maxPayload: wsLimits.maxPayloadBytes });
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     if (!graphqlPaths.has(path)) {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    const full = wss.clients.size >= wsLimits.maxConnections;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // accepted only to say why: a refused upgrade reaches a browser client as a bare failure
+      if (full) return ws.close(WS_CLOSE_TOO_MANY_CONNECTIONS, `too many connections (at most ${wsLimits.maxConnections})`);
+      // ws has already closed a connection that sent a frame over maxPayload (1009) when it emits
+      // the error; graphql-ws would print each one to the console as an internal error, stack
+      // and all, so a client could fill the logs with its own oversized frames
+      const emit = ws.emit.bind(ws);
+      ws.emit = ((event: string | symbol, ...args: unknown[]) =>
+        event === 'error' && (args[0] as { code?: string } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? false : emit(event, ...args)) as typeof ws.emit;
+      wss.emit('connection', ws, req);
+    });
   });
+  // the subscription maps of open connections: graphql-ws lists a subscription there from its
+  // subscribe message until it completes, the one being checked included
+  const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   const wsServer = useServer<Record<string, unknown>, { ctx?: ExecContext }>(
     {
       schema: api.schema,
-      validate: (schema, document) => validate(schema, document, queryRules(limits.maxDepth)),
+      onConnect: (ctx) => void connections.add(ctx),
+      onClose: (ctx) => void connections.delete(ctx),
+      // parsed and validated here (graphql-ws then skips its own parse, which has no token limit)
+      onSubscribe: (ctx, _id, payload) => {
+        const mine = Object.keys(ctx.subscriptions).length;
+        if (mine > wsLimits.maxSubscriptionsPerConnection) {
+          return [new GraphQLError(`too many subscriptions on this connection (at most ${wsLimits.maxSubscriptionsPerConnection}); complete one first`)];
+        }
+        let total = 0;
+        for (const c of connections) total += Object.keys(c.subscriptions).length;
+        if (total > wsLimits.maxSubscriptions) {
+          return [new GraphQLError(`too many subscriptions on this server (at most ${wsLimits.maxSubscriptions}); try again later`)];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: wsLimits.maxTokens });
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+        }
+        const errors = validate(api.schema, document, queryRules(limits.maxDepth));
+        if (errors.length > 0) return [...errors];
+        return { schema: api.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       subscribe: async (args) => {
         const result = await subscribe(args);
         return Symbol.asyncIterator in result ? distinct(result) : result;

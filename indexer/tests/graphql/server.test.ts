@@ -195,3 +195,118 @@ describe('abuse', () => {
     assert.deepEqual(await data(server.url, Q), ANSWER);
   });
 });
+
+describe('graphql-ws limits (a flood of connections, subscriptions and oversized frames)', () => {
+  let small: GraphqlServer;
+  before(async () => {
+    small = await createGraphqlServer({
+      store,
+      schema: parseSchema(MUSIC_SCHEMA),
+      subgraphName: 'hessian/small',
+      ws: { maxPayloadBytes: 10_000, maxConnections: 3, maxSubscriptionsPerConnection: 2, maxSubscriptions: 4, maxTokens: 500 },
+    });
+  });
+  after(() => small.close());
+
+  type Msg = { id?: string; type: string; payload?: unknown };
+  interface Conn { ws: WebSocket; messages: Msg[]; closed: Promise<{ code: number; reason: string }> }
+
+  /** a raw graphql-transport-ws connection, acknowledged unless the server closes it first */
+  async function connect(url = small.wsUrl): Promise<Conn> {
+    const ws = new WebSocket(url, 'graphql-transport-ws');
+    const messages: Msg[] = [];
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('message', (m) => messages.push(JSON.parse(m.toString()) as Msg));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await Promise.race([until(() => messages.some((m) => m.type === 'connection_ack')), closed]);
+    return { ws, messages, closed };
+  }
+
+  async function until(f: () => boolean, ms = 5000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!f()) {
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** the first message for subscription `id` */
+  async function subscribe(c: Conn, id: string, query: string): Promise<Msg> {
+    c.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+    await until(() => c.messages.some((m) => m.id === id));
+    return c.messages.find((m) => m.id === id)!;
+  }
+
+  const SUB = `subscription { musician(id: "m1") { name } }`;
+  const errorMessages = (m: Msg) => (m.payload as { message: string }[]).map((e) => e.message);
+
+  test('an oversized frame closes the connection with 1009; the server answers HTTP after', async () => {
+    const c = await connect();
+    c.ws.send(JSON.stringify({ id: 'big', type: 'subscribe', payload: { query: `subscription { musician(id: "${'x'.repeat(20_000)}") { name } }` } }));
+    const { code } = await c.closed;
+    assert.equal(code, 1009);
+    assert.deepEqual(await data(small.url, Q), ANSWER);
+  });
+
+  test('a document over the token limit is an error for that subscription only', async () => {
+    const c = await connect();
+    try {
+      const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: musician(id: "m1") { name }`).join(' ');
+      const m = await subscribe(c, 'tokens', `subscription { ${aliases} }`);
+      assert.equal(m.type, 'error');
+      assert.match(errorMessages(m)[0]!, /Document contains more tha[nt] 500 tokens/);
+      assert.equal((await subscribe(c, 'fine', SUB)).type, 'next', 'the connection still serves subscriptions');
+    } finally {
+      c.ws.close();
+      await c.closed;
+    }
+  });
+
+  test('subscriptions per connection and in total are capped with a clear error; completing one frees its place', async () => {
+    const a = await connect();
+    const b = await connect();
+    const c = await connect();
+    try {
+      assert.equal((await subscribe(a, '1', SUB)).type, 'next');
+      assert.equal((await subscribe(a, '2', SUB)).type, 'next');
+      const third = await subscribe(a, '3', SUB);
+      assert.equal(third.type, 'error');
+      assert.deepEqual(errorMessages(third), ['too many subscriptions on this connection (at most 2); complete one first']);
+      assert.equal((await subscribe(b, '1', SUB)).type, 'next');
+      assert.equal((await subscribe(b, '2', SUB)).type, 'next');
+      const over = await subscribe(c, '1', SUB);
+      assert.equal(over.type, 'error');
+      assert.deepEqual(errorMessages(over), ['too many subscriptions on this server (at most 4); try again later']);
+      a.ws.send(JSON.stringify({ id: '1', type: 'complete' }));
+      await until(() => true, 0);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await subscribe(c, '2', SUB)).type, 'next', 'a completed subscription frees its place');
+    } finally {
+      for (const x of [a, b, c]) x.ws.close();
+      await Promise.all([a.closed, b.closed, c.closed]);
+    }
+  });
+
+  test('connections over the cap are closed with 1013 and a reason; the server still answers HTTP and new connections after', async () => {
+    const open = [await connect(), await connect(), await connect()];
+    const extra = await connect();
+    const { code, reason } = await extra.closed;
+    assert.equal(code, 1013);
+    assert.equal(reason, 'too many connections (at most 3)');
+    assert.deepEqual(await data(small.url, Q), ANSWER);
+    for (const x of open) x.ws.close();
+    await Promise.all(open.map((x) => x.closed));
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await connect();
+    try {
+      assert.equal((await subscribe(again, '1', SUB)).type, 'next');
+    } finally {
+      again.ws.close();
+      await again.closed;
+    }
+  });
+});
