@@ -13,6 +13,7 @@ import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
 import { readCsvFile } from '@hessian/trainer/data/csv';
 import { Progress } from '../demo/progress.ts';
 import { demoApplicants, runLoanDesk } from '../demo/loans.ts';
+import { privacySummary } from '../demo/privacy.ts';
 
 const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const DEFAULT_DATASET = path.join(repo, 'trainer', 'data', 'lending_club_loan_data.csv');
@@ -179,6 +180,7 @@ export async function demo(argv: string[]): Promise<void> {
     stops.push(() => evaluator.stop());
     evaluator.events.on('evaluated', (e) => progress.evaluated(e));
 
+    const ownerPrivacy: Parameters<typeof privacySummary>[0][number][] = [];
     for (let i = 0; i < owners; i++) {
       const client = await connect(2 + i);
       clients.push(client);
@@ -189,12 +191,12 @@ export async function demo(argv: string[]): Promise<void> {
         data: files.owners[i]!,
         batchSize: batch,
         maxSubmissionsPerModel: rounds,
-        seed: `owner-${i}`,
         pollMs: 250,
         log,
       });
       stops.push(() => owner.stop());
       progress.owner(i, owner.address);
+      ownerPrivacy.push(owner.privacy);
       owner.events.on('submitted', (e) => progress.submitted(i, e.gradientId));
     }
     out(`running     ${owners} owners x ${rounds} rounds; Ctrl-C to stop${opts.exit ? '' : ' (the services keep running after training)'}`);
@@ -204,6 +206,7 @@ export async function demo(argv: string[]): Promise<void> {
     let why = await Promise.race([finished, interruptedWhy]);
     if (why === 'done') {
       out(progress.summary());
+      out(privacySummary(ownerPrivacy));
       out(`dashboard   ${dash.url}#/model/${opened.modelId}`);
     }
     if (why === 'done' && borrowers > 0) {

@@ -16,6 +16,7 @@ import { loadWallet } from './wallet.ts';
 import { openModel, closeModel } from './roles/lender.ts';
 import { startEvaluator } from './roles/evaluator.ts';
 import { startOwner } from './roles/owner.ts';
+import { DEFAULT_OWNER_PRIVACY } from './privacy/owner-privacy.ts';
 import { METRICS } from './ml/metrics.ts';
 import type { Metric } from './ml/metrics.ts';
 import { LoanDeskClient } from './chain/loan-desk.ts';
@@ -92,10 +93,11 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       'batch-size': { type: 'string', help: "rows per gradient (default: the model's minimum batch)" },
       'min-batch': { type: 'string', default: '256', help: "never fewer rows per gradient than this, whatever the model's minimum" },
       'max-submissions': { type: 'string', help: 'gradients per model at most' },
-      seed: { type: 'string', default: 'hessian', help: 'batch shuffle seed' },
-      epsilon: { type: 'string', help: 'differential privacy epsilon per gradient (enables clipping + noise)' },
-      delta: { type: 'string', default: '1e-6', help: 'differential privacy delta per gradient' },
-      clip: { type: 'string', default: '6', help: 'L2 bound on each encoded row when noise is on' },
+      // privacy seam (h-privacy): differential privacy is on by default (privacy/owner-privacy.ts)
+      'dp-noise': { type: 'string', env: 'HESSIAN_DP_NOISE', default: String(DEFAULT_OWNER_PRIVACY.noiseMultiplier), help: 'Gaussian noise per gradient, as a multiple of its sensitivity (0 turns differential privacy off)' },
+      'dp-clip': { type: 'string', env: 'HESSIAN_DP_CLIP', default: String(DEFAULT_OWNER_PRIVACY.clipNorm), help: 'L2 bound each encoded row is clipped to' },
+      'dp-delta': { type: 'string', env: 'HESSIAN_DP_DELTA', default: DEFAULT_OWNER_PRIVACY.delta.toExponential(), help: 'delta every epsilon is stated at' },
+      'dp-epsilon-budget': { type: 'string', env: 'HESSIAN_DP_EPSILON_BUDGET', default: String(DEFAULT_OWNER_PRIVACY.epsilonBudget), help: "total epsilon the owner's rows may spend over every model and restart; a gradient past it is refused" },
       'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
       workers: { type: 'string', default: '0', help: 'worker threads for the encrypted gradient (0: main thread)' },
       indexer: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', help: "read models from the indexer's GraphQL URL instead of scanning logs" },
@@ -331,10 +333,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
                   ...(o['batch-size'] ? { batchSize: num(o, 'batch-size', { int: true, min: 1 }) } : {}),
                   minBatch: num(o, 'min-batch', { int: true, min: 1 })!,
                   ...(o['max-submissions'] ? { maxSubmissionsPerModel: num(o, 'max-submissions', { int: true, min: 1 }) } : {}),
-                  seed: String(o.seed),
                   ...(o.indexer ? { indexerUrl: String(o.indexer) } : {}),
                   workers: num(o, 'workers', { int: true, min: 0 })!,
-                  ...(o.epsilon ? { privacy: { epsilon: num(o, 'epsilon')!, delta: num(o, 'delta')!, clipNorm: num(o, 'clip')! } } : {}),
+                  privacy: { noiseMultiplier: num(o, 'dp-noise', { min: 0 })!, clipNorm: num(o, 'dp-clip')!, delta: num(o, 'dp-delta')!, epsilonBudget: num(o, 'dp-epsilon-budget')! },
                   pollMs,
                   log,
                 });

@@ -17,7 +17,10 @@ import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable } from '../data/encoding.ts';
 import type { BadRowPolicy, EncodedData } from '../data/encoding.ts';
-import { miniBatches, take } from '../data/split.ts';
+import { take } from '../data/split.ts';
+// privacy seam (h-privacy): secret batch plan, clipping + noise, the budget and its ledger
+import { dpEpsilonOf, openOwnerPrivacy, PrivacyBudgetError } from '../privacy/owner-privacy.ts';
+import type { OwnerPrivacy, OwnerPrivacyOptions } from '../privacy/owner-privacy.ts';
 import { dataCommitment } from '../data/commitment.ts';
 import type { HeContext } from '../he/context.ts';
 import { loadRelinKeys, loadGaloisKeys } from '../he/keys.ts';
@@ -25,8 +28,6 @@ import { loadWeights } from '../he/weights.ts';
 import { encryptedGradient, gradientPacking } from '../he/gradient.ts';
 import { GradientPool } from '../he/pool.ts';
 import type { Metric } from '../ml/metrics.ts';
-import { privatizeBatch, PrivacyAccountant, validatePrivacyConfig } from '../he/noise.ts';
-import type { PrivacyConfig } from '../he/noise.ts';
 import type { GaloisKeys, RelinKeys } from 'node-seal';
 import { Journal, closeOnError } from '../state.ts';
 import { silentLogger } from '../log.ts';
@@ -63,10 +64,11 @@ export interface OwnerConfig {
   minBatch?: number;
   /** gradients per model at most (default: until the rows run out) */
   maxSubmissionsPerModel?: number;
-  /** seeds the batch shuffle */
-  seed?: string;
-  /** clip rows and add calibrated Gaussian noise to each gradient (epsilon, delta per release) */
-  privacy?: PrivacyConfig;
+  /**
+   * differential privacy, on by default (DEFAULT_OWNER_PRIVACY): each gradient's rows are clipped
+   * and Gaussian noise added; the spend is journaled and refused past the budget (noiseMultiplier 0: off)
+   */
+  privacy?: Partial<OwnerPrivacyOptions>;
   /** compute gradients in this many worker threads (0: on the main thread, blocking the event loop) */
   workers?: number;
   /** read models from an indexer's GraphQL API instead of scanning chain logs */
@@ -91,6 +93,8 @@ export interface SubmissionRecord {
   txHash?: string;
   reason?: string;
   outcome?: { accepted: boolean; score: number; reward: string };
+  /** the epsilon this gradient spent, fixed point 1e6 (the contract's dpEpsilon); absent without DP */
+  dpEpsilon?: string;
 }
 
 export interface OwnerJournal {
@@ -120,13 +124,8 @@ export interface OwnerHandle {
   done: Promise<void>;
   /** withdraws the account's whole ETH credit; returns the amount */
   withdraw(): Promise<bigint>;
-}
-
-/** the batch plan for a model: deterministic for (seed, model), so a restart picks the same rows */
-export function ownerBatches(rowCount: number, batchSize: number, seed: string, modelId: number): Uint32Array[] {
-  const all = Uint32Array.from({ length: rowCount }, (_, i) => i);
-  // a short last batch would fall under the model's minimum: drop it
-  return miniBatches(all, batchSize, `${seed}/model/${modelId}`).filter((b) => b.length === batchSize);
+  /** the owner's privacy spend and budget (privacy/owner-privacy.ts) */
+  privacy: OwnerPrivacy;
 }
 
 interface ModelCtx {
@@ -138,7 +137,8 @@ interface ModelCtx {
   keyBytes: { relinKeys?: Uint8Array; galoisKeys?: Uint8Array };
   data: EncodedData;
   batches: Uint32Array[];
-  privacy: PrivacyAccountant;
+  /** the batch plan's id in the privacy ledger */
+  plan: string;
 }
 
 /** retryAt: the failure may be transient (content not reachable yet), look again after it */
@@ -160,9 +160,9 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const client = cfg.client;
   const address = await client.address();
   const chainId = (await client.provider.getNetwork()).chainId;
-  if (cfg.privacy) validatePrivacyConfig(cfg.privacy);
   const table = typeof cfg.data === 'string' ? await readCsvFile(cfg.data) : cfg.data;
-  const seed = cfg.seed ?? 'hessian';
+  // privacy seam (h-privacy): batch membership follows from a secret only this owner holds (H3)
+  const privacy = openOwnerPrivacy({ stateDir: cfg.stateDir, account: address, ...(cfg.privacy ? { options: cfg.privacy } : {}), log });
   const events = new EventEmitter<OwnerEvents>();
   // the commitment salt comes from the account itself (a deterministic signature), so the same
   // rows give the same commitment even if the journal is lost, and the contract's
@@ -245,7 +245,8 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     const he = await openHeContext(meta);
     const d = modelFeatureCount(meta);
     const packing = gradientPacking(meta.task, he.params, d);
-    const ctx: ModelCtx = { meta, he, data, batches: ownerBatches(data.x.length, batchSize, seed, m.modelId), privacy: new PrivacyAccountant(), keyBytes: {} };
+    const plan = privacy.batchPlan(m.modelId, data, batchSize);
+    const ctx: ModelCtx = { meta, he, data, batches: plan.batches, plan: plan.id, keyBytes: {} };
     try {
       const keys = await fetchPublicKeys(cfg.store, he, meta, { relin: packing.needsRelin, galois: packing.galoisSteps.length > 0 });
       if (packing.needsRelin) {
@@ -278,7 +279,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     ctx.he.delete();
   }
 
-  async function computeAndUpload(m: ModelState, ctx: ModelCtx, rec: SubmissionRecord): Promise<{ cid: string; baseVersion: number }> {
+  async function computeAndUpload(m: ModelState, ctx: ModelCtx, rec: SubmissionRecord, commitment: string): Promise<{ cid: string; baseVersion: number; dpEpsilon?: string }> {
     const d = modelFeatureCount(ctx.meta);
     const baseWeightsCid = m.weightsCid;
     const baseVersion = m.version;
@@ -286,7 +287,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     const manifest = await fetchWeightsDocument(cfg.store, baseWeightsCid, d);
     const blobs = await fetchWeightBlobs(cfg.store, ctx.he, manifest);
     const batch = take(ctx.data.x, ctx.data.y, ctx.batches[rec.batch]!);
-    const priv = cfg.privacy ? privatizeBatch(batch.x, cfg.privacy, { intercept: encodingOf(ctx.meta).intercept }) : undefined;
+    const priv = privacy.privatize(batch.x, encodingOf(ctx.meta).intercept);
     const onProgress = (done: number, total: number) => events.emit('progress', { modelId: m.modelId, stage: 'encrypted gradient', rowsDone: done, rowsTotal: total });
     const x = priv ? priv.x : batch.x;
     let bytes: Uint8Array;
@@ -320,11 +321,12 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       }
     }
     log.info('gradient computed', { modelId: m.modelId, rows: batch.x.length, ms: Math.round(performance.now() - t0), bytes: bytes.length });
-    const ciphertext = await cfg.store.put(bytes);
+    // privacy seam (h-privacy): the spend is journaled before the gradient leaves the machine (L4)
     if (priv) {
-      ctx.privacy.add(priv.report);
-      log.info('privacy', { modelId: m.modelId, epsilon: priv.report.epsilon, delta: priv.report.delta, sigma: priv.report.sigma, rowsClipped: priv.report.rowsClipped, total: ctx.privacy.total() });
+      privacy.charge({ modelId: m.modelId, plan: ctx.plan, batch: rec.batch, commitment, report: priv.report });
+      log.info('privacy', { modelId: m.modelId, epsilon: priv.report.epsilon, delta: priv.report.delta, sigma: priv.report.sigma, rowsClipped: priv.report.rowsClipped, total: privacy.spent() });
     }
+    const ciphertext = await cfg.store.put(bytes);
     const doc = buildGradientDocument({
       modelVersion: baseVersion,
       weightsCid: baseWeightsCid,
@@ -333,7 +335,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       ciphertextBytes: bytes.length,
       privacy: priv ? priv.report : null,
     });
-    return { cid: await cfg.store.putJson(doc), baseVersion };
+    return { cid: await cfg.store.putJson(doc), baseVersion, ...(priv ? { dpEpsilon: dpEpsilonOf(priv.report)!.toString() } : {}) };
   }
 
   async function contribute(m: ModelState, ctx: ModelCtx, commitment: string): Promise<void> {
@@ -342,12 +344,24 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       // a batch already on-chain (a journal lost or restored from backup) is not recomputed
       const earlier = await onchainSubmission(m.modelId, commitment);
       if (earlier) return markSubmitted(commitment, earlier, rec.rows);
-      const { cid, baseVersion } = await computeAndUpload(m, ctx, rec);
+      let uploaded: Awaited<ReturnType<typeof computeAndUpload>>;
+      try {
+        uploaded = await computeAndUpload(m, ctx, rec, commitment);
+      } catch (err) {
+        // privacy seam (h-privacy): a recompute (after a crash) that would go past the budget
+        if (!(err instanceof PrivacyBudgetError)) throw err;
+        journal.update((j) => void Object.assign(j.submissions[commitment]!, { state: 'abandoned', reason: err.message }));
+        log.warn('submission abandoned', { modelId: m.modelId, reason: err.message });
+        events.emit('abandoned', { modelId: m.modelId, commitment, reason: err.message });
+        return;
+      }
+      const { cid, baseVersion, dpEpsilon } = uploaded;
       journal.update((j) => {
         const s = j.submissions[commitment]!;
         s.state = 'uploaded';
         s.gradientCid = cid;
         s.baseVersion = baseVersion;
+        if (dpEpsilon !== undefined) s.dpEpsilon = dpEpsilon;
       });
       rec = journal.value.submissions[commitment]!;
     }
@@ -424,6 +438,15 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
         if (cfg.maxSubmissionsPerModel !== undefined && done >= cfg.maxSubmissionsPerModel) continue;
         const k = journal.value.nextBatch[m.modelId] ?? 0;
         if (k >= ctx.batches.length) continue;
+        // privacy seam (h-privacy): no new batch past the owner's budget
+        const { refusal } = privacy.check(m.modelId, ctx.plan, k);
+        if (refusal) {
+          log.warn('gradient refused: privacy budget', { modelId: m.modelId, reason: refusal });
+          freeCtx(ctx);
+          eligibility.set(m.modelId, { ok: false, reason: refusal });
+          events.emit('model', { modelId: m.modelId, eligible: false, reason: refusal });
+          continue;
+        }
         const idx = ctx.batches[k]!;
         const batch = take(ctx.data.x, ctx.data.y, idx);
         commitment = dataCommitment(batch.x, batch.y, { chainId, modelId: m.modelId, contributor: address, salt: journal.value.salt });
@@ -460,6 +483,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     journal,
     stop: () => loop.stop(),
     done: loop.done,
+    privacy,
     async withdraw() {
       const res = await client.withdraw();
       log.info('withdrawn', { amount: res.amount, tx: res.txHash });
