@@ -25,11 +25,20 @@ import { requestQuote, finishQuote, requestLoan } from './roles/borrower.ts';
 import { validatePricingRule } from './loan/pricing.ts';
 import type { PricingRule } from './loan/pricing.ts';
 import { readFlags, FlagError } from '@hessian/common/args';
+import { CSV_OPTIONS, ENCODING_OPTIONS, DataError, checkData, csvFormat, readDataFile } from './data/options.ts';
+import type { DataFlags, DataOptionSpec } from './data/options.ts';
+import type { BadRowPolicy, FitEncodingOptions } from './data/encoding.ts';
+import type { CsvTable } from './data/csv.ts';
 import type { FlagSpec, FlagValues } from '@hessian/common/args';
 
 interface Spec extends FlagSpec {
   default?: string;
   help: string;
+}
+
+/** the shared data options (data/options.ts) in this CLI's option shape */
+function dataSpecs(specs: Record<string, DataOptionSpec>): Record<string, Spec> {
+  return Object.fromEntries(Object.entries(specs).map(([k, { description, ...s }]) => [k, { ...s, help: description }]));
 }
 
 const COMMON: Record<string, Spec> = {
@@ -52,12 +61,9 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
     summary: 'generate keys, publish the model (metadata, public keys, encrypted weights) and open it on-chain',
     options: {
       data: { type: 'string', help: "the lender's held-out CSV (fits the encoding; scores gradients)" },
-      label: { type: 'string', help: 'label column' },
-      positive: { type: 'string', help: 'label value meaning 1 (when the column is not 0/1)' },
+      ...dataSpecs(ENCODING_OPTIONS),
+      ...dataSpecs(CSV_OPTIONS),
       'label-kind': { type: 'string', default: 'binary', help: 'binary | numeric (numeric: linear regression scored by r2)' },
-      features: { type: 'string', help: 'comma-separated feature columns (default: all but the label)' },
-      categorical: { type: 'string', help: 'comma-separated categorical columns (default: non-numeric ones)' },
-      exclude: { type: 'string', help: 'comma-separated columns to leave out' },
       task: { type: 'string', default: 'logistic', help: 'logistic | linear' },
       metric: { type: 'string', default: 'auc', help: METRICS.join(' | ') },
       ckks: { type: 'string', help: 'CKKS parameter set (logistic-16384, logistic-8192, linear-8192)' },
@@ -72,13 +78,14 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       stake: { type: 'string', default: '0', help: 'ETH each submission must carry' },
       evaluator: { type: 'string', help: 'evaluator address (default: the lender)' },
       name: { type: 'string', help: 'model name' },
-      'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
+      'skip-bad-rows': { type: 'boolean', help: 'the same as --bad-rows skip' },
     },
   },
   evaluate: {
     summary: "the lender's evaluator daemon: scores each gradient on the held-out data and records the result",
     options: {
       data: { type: 'string', help: 'held-out CSV (default: the one the model was opened with)' },
+      delimiter: dataSpecs(CSV_OPTIONS).delimiter!,
       'no-auto-close': { type: 'boolean', help: 'do not close models once their target is reached' },
     },
   },
@@ -86,6 +93,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
     summary: "the data owner's daemon: computes encrypted gradients on its rows for matching models",
     options: {
       data: { type: 'string', help: "the owner's CSV" },
+      ...dataSpecs(CSV_OPTIONS),
       'min-bounty': { type: 'string', default: '0', help: 'ignore models with a smaller bounty (ETH)' },
       metric: { type: 'string', help: 'comma-separated metrics to accept (default: any)' },
       model: { type: 'string', help: 'comma-separated model ids to work on (default: any)' },
@@ -96,7 +104,7 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       epsilon: { type: 'string', help: 'differential privacy epsilon per gradient (enables clipping + noise)' },
       delta: { type: 'string', default: '1e-6', help: 'differential privacy delta per gradient' },
       clip: { type: 'string', default: '6', help: 'L2 bound on each encoded row when noise is on' },
-      'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
+      'skip-bad-rows': { type: 'boolean', help: 'the same as --bad-rows skip' },
       workers: { type: 'string', default: '0', help: 'worker threads for the encrypted gradient (0: main thread)' },
       indexer: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', help: "read models from the indexer's GraphQL URL instead of scanning logs" },
     },
@@ -174,6 +182,28 @@ function labelKind(v: string): 'binary' | 'numeric' {
 function list(o: Record<string, unknown>, k: string): string[] | undefined {
   const v = o[k];
   return typeof v === 'string' && v !== '' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+/**
+ * A command's CSV, read and checked before anything connects, so a wrong label, delimiter or
+ * positive value is a usage error (exit 2) found in a second. The roles get the table itself when
+ * the delimiter was forced (they would detect it otherwise), else the path they record.
+ */
+function commandData(cmd: string, o: Record<string, unknown>, log: Logger): { data?: string | CsvTable; encoding?: FitEncodingOptions; badRows: BadRowPolicy } {
+  const flags = { ...o, ...(o['skip-bad-rows'] ? { 'bad-rows': 'skip' } : {}) } as DataFlags;
+  const { badRows } = csvFormat(flags);
+  if (cmd === 'lender') {
+    const file = req(o, 'data');
+    const checked = checkData(file, flags, { labelKind: labelKind(String(o['label-kind'])) });
+    if (checked.skipped.length) log.warn('rows left out (missing or unreadable cells)', { count: checked.skipped.length, first: checked.skipped[0] });
+    if (!checked.detected) log.warn('delimiter forced: run the evaluator with the same --data and --delimiter', { data: file });
+    return { data: checked.detected ? file : checked.table, encoding: checked.encoding, badRows };
+  }
+  if (cmd === 'owner' || (cmd === 'evaluate' && o.data !== undefined)) {
+    const { table } = readDataFile(req(o, 'data'), csvFormat(flags));
+    return { data: table, badRows };
+  }
+  return { badRows };
 }
 
 /** fileKey: the option naming the deployment file (`loan` uses --deployment for a deployment id) */
@@ -259,6 +289,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   let client: ModelRepositoryClient | undefined;
   let store: ContentStore | undefined;
   try {
+    const input = commandData(cmd, o, log);
     const wallet = await account(o, env, log);
     client = await ModelRepositoryClient.connect(await chainConfig(o), wallet);
     const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', cmd === 'evaluate' ? 'lender' : cmd));
@@ -281,16 +312,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
           client,
           store: await openStore(),
           stateDir,
-          data: req(o, 'data'),
-          encoding: {
-            label: req(o, 'label'),
-            ...(o.positive ? { positive: String(o.positive) } : {}),
-            ...(list(o, 'features') ? { features: list(o, 'features') } : {}),
-            ...(list(o, 'categorical') ? { categorical: list(o, 'categorical') } : {}),
-            ...(list(o, 'exclude') ? { exclude: list(o, 'exclude') } : {}),
-            labelKind: labelKind(String(o['label-kind'])),
-          },
-          badRows: o['skip-bad-rows'] ? 'skip' : 'error',
+          data: input.data!,
+          encoding: input.encoding!,
+          badRows: input.badRows,
           task,
           metric,
           ...(o.ckks ? { ckks: String(o.ckks) } : {}),
@@ -316,13 +340,13 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
         try {
           const handle =
             cmd === 'evaluate'
-              ? await startEvaluator({ client, store: await openStore(), stateDir, ...(o.data ? { data: String(o.data) } : {}), pollMs, autoClose: !o['no-auto-close'], log })
+              ? await startEvaluator({ client, store: await openStore(), stateDir, ...(input.data ? { data: input.data } : {}), pollMs, autoClose: !o['no-auto-close'], log })
               : await startOwner({
                   client,
                   store: await openStore(),
                   stateDir,
-                  data: req(o, 'data'),
-                  badRows: o['skip-bad-rows'] ? 'skip' : 'error',
+                  data: input.data!,
+                  badRows: input.badRows,
                   filter: {
                     minBounty: eth(o, 'min-bounty') ?? 0n,
                     ...(list(o, 'metric') ? { metrics: list(o, 'metric') as Metric[] } : {}),
@@ -371,7 +395,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     }
     return 2;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof DataError) {
       stderr.write(`hessian train ${cmd}: ${err.message}\n`);
       return 2;
     }
