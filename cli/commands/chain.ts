@@ -1,5 +1,5 @@
 // `hessian chain`: a local Hardhat node with Hessian deployed, for development and the demo.
-import { JsonRpcProvider } from 'ethers';
+import { HDNodeWallet, JsonRpcProvider, Mnemonic } from 'ethers';
 import { parseOptions, intOption } from '../args.ts';
 import { deploymentFile, DEFAULT_DATA_DIR } from '../data-dir.ts';
 
@@ -17,7 +17,7 @@ export async function chain(argv: string[]): Promise<void> {
     argv,
   );
   if (!opts) return;
-  const { startLocalChain } = await import('@hessian/contracts/local-chain');
+  const { startLocalChain, HARDHAT_MNEMONIC } = await import('@hessian/contracts/local-chain');
   const { deployHessian, writeDeployment } = await import('@hessian/contracts');
   const file = deploymentFile(opts['data-dir']!);
   const node = await startLocalChain({ host: opts.host!, port: intOption('port', opts.port) ?? 0 });
@@ -27,6 +27,7 @@ export async function chain(argv: string[]): Promise<void> {
     const deployment = await deployHessian(deployer, { token: !opts['no-token'], network: 'localhost' });
     await writeDeployment(file, deployment);
     process.stdout.write(`${JSON.stringify({ rpc: node.url, deploymentFile: file, ...deployment }, null, 2)}\n`);
+    process.stdout.write(devAccounts(HARDHAT_MNEMONIC));
   }
   process.stdout.write(`Hardhat node at ${node.url}; Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {
@@ -37,4 +38,15 @@ export async function chain(argv: string[]): Promise<void> {
   });
   provider.destroy();
   await node.stop();
+}
+
+/** the funded accounts the README's role commands use, so a user running them by hand has keys */
+function devAccounts(phrase: string): string {
+  const mnemonic = Mnemonic.fromPhrase(phrase);
+  const roles = ['deployer', 'lender', 'owner 1', 'owner 2', 'owner 3'];
+  const rows = roles.map((role, i) => {
+    const w = HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${i}`);
+    return `  #${i} ${role.padEnd(8)} ${w.address}  HESSIAN_PRIVATE_KEY=${w.privateKey}`;
+  });
+  return ['Funded dev accounts (public keys of this local chain only, never use them elsewhere):', ...rows, ''].join('\n');
 }

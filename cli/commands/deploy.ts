@@ -1,6 +1,6 @@
 // `hessian deploy`: deploy the contracts to any JSON-RPC chain (a local node, a testnet) and,
 // optionally, the subgraph to a graph-node. Used by the docker-compose deploy job.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +19,35 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   });
 }
 
+/**
+ * The deployer key from HESSIAN_PRIVATE_KEY or a file, never from argv: a command line is
+ * readable by every user of the machine (ps, /proc) and lands in shell history.
+ */
+function deployerKey(file: string | undefined): string | undefined {
+  let key = process.env.HESSIAN_PRIVATE_KEY?.trim() || undefined;
+  if (file) {
+    try {
+      key = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new CliError(`--private-key-file ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (key === undefined) return undefined;
+  // the message never repeats the key
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new CliError(`the deployer key${file ? ` in ${file}` : ' in HESSIAN_PRIVATE_KEY'} is not 32 bytes of hex`);
+  return key.startsWith('0x') ? key : `0x${key}`;
+}
+
 export async function deploy(argv: string[]): Promise<void> {
+  if (argv.some((a) => a === '--private-key' || a.startsWith('--private-key='))) {
+    throw new CliError('deploy: --private-key is not taken on the command line (other users and shell history can read it): set HESSIAN_PRIVATE_KEY, or pass --private-key-file FILE');
+  }
   const opts = parseOptions(
     'deploy',
     'Deploy ModelRepository (and the demo TestToken) to a JSON-RPC chain and write the deployment file; with --graph-node, also build and deploy the subgraph to a graph-node.',
     {
       rpc: { type: 'string', env: 'HESSIAN_RPC_URL', default: 'http://127.0.0.1:8545', description: 'JSON-RPC URL of the chain' },
-      'private-key': { type: 'string', env: 'HESSIAN_PRIVATE_KEY', description: "deployer key (default: the node's first unlocked account)" },
+      'private-key-file': { type: 'string', env: 'HESSIAN_PRIVATE_KEY_FILE', description: "file holding the deployer key (or set HESSIAN_PRIVATE_KEY; default: the node's first unlocked account)" },
       network: { type: 'string', env: 'GRAPH_NETWORK', default: 'localhost', description: 'network name written to the deployment and the subgraph manifest' },
       'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'where the deployment file is written' },
       deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', description: 'deployment file (default <data-dir>/deployment.json); reused when it exists' },
@@ -38,6 +60,7 @@ export async function deploy(argv: string[]): Promise<void> {
     argv,
   );
   if (!opts) return;
+  const key = deployerKey(opts['private-key-file']);
   const { deployHessian, writeDeployment, readDeployment } = await import('@hessian/contracts');
   const file = path.resolve(opts.deployment ?? deploymentFile(opts['data-dir']!));
   let deployment;
@@ -48,7 +71,7 @@ export async function deploy(argv: string[]): Promise<void> {
     // fails fast with the URL in the message; a bare JsonRpcProvider retries a dead node forever
     const { connectProvider } = await import('@hessian/trainer');
     const provider = await connectProvider(opts.rpc!);
-    const signer: Signer = opts['private-key'] ? new Wallet(opts['private-key'], provider) : await provider.getSigner(0);
+    const signer: Signer = key ? new Wallet(key, provider) : await provider.getSigner(0);
     deployment = await deployHessian(signer, { token: !opts['no-token'], network: opts.network! });
     await writeDeployment(file, deployment);
     provider.destroy();

@@ -43,12 +43,13 @@ function dataSpecs(specs: Record<string, DataOptionSpec>): Record<string, Spec> 
 
 const COMMON: Record<string, Spec> = {
   rpc: { type: 'string', env: 'HESSIAN_RPC_URL', default: 'http://127.0.0.1:8545', help: 'Ethereum JSON-RPC URL' },
-  deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', default: '.hessian/deployment.json', help: 'deployment file (contract address, start block)' },
+  'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: '.hessian', help: 'state directory every role shares the defaults below from (`hessian chain` writes its deployment file there)' },
+  deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', help: 'deployment file (contract address, start block) (default <data-dir>/deployment.json)' },
   contract: { type: 'string', env: 'HESSIAN_CONTRACT', help: 'ModelRepository address (overrides the deployment file)' },
   'start-block': { type: 'string', env: 'HESSIAN_START_BLOCK', help: 'first block to scan for events' },
   confirmations: { type: 'string', env: 'HESSIAN_CONFIRMATIONS', default: '0', help: 'blocks before a log is trusted' },
-  'state-dir': { type: 'string', env: 'HESSIAN_STATE_DIR', help: 'journal and key directory (default .hessian/<role>)' },
-  'ipfs-dir': { type: 'string', env: 'HESSIAN_IPFS_DIR', default: '.hessian/ipfs', help: 'embedded content store directory' },
+  'state-dir': { type: 'string', env: 'HESSIAN_STATE_DIR', help: 'journal and key directory (default <data-dir>/<role>)' },
+  'ipfs-dir': { type: 'string', env: 'HESSIAN_IPFS_DIR', help: 'embedded content store directory (default <data-dir>/ipfs)' },
   'ipfs-api': { type: 'string', env: 'IPFS_API', help: 'Kubo RPC URL (use Kubo instead of the embedded store)' },
   keystore: { type: 'string', env: 'HESSIAN_KEYSTORE', help: 'encrypted JSON keystore of the account' },
   'password-file': { type: 'string', env: 'HESSIAN_KEYSTORE_PASSWORD_FILE', help: 'file holding the keystore password (or set HESSIAN_KEYSTORE_PASSWORD)' },
@@ -143,11 +144,19 @@ function usage(cmd?: string, group: CommandGroup = TRAIN): string {
 }
 
 function parse(cmd: string, argv: string[], env: NodeJS.ProcessEnv, group: CommandGroup = TRAIN): FlagValues | undefined {
+  let o: FlagValues | undefined;
   try {
-    return readFlags({ ...group.commands[cmd]!.options, ...group.common }, argv, { env, usage: () => usage(cmd, group) });
+    o = readFlags({ ...group.commands[cmd]!.options, ...group.common }, argv, { env, usage: () => usage(cmd, group) });
   } catch (err) {
     throw err instanceof FlagError ? new UsageError(`${group.name} ${cmd}: ${err.message}`) : err;
   }
+  if (!o) return o;
+  // one data directory for every role, so `hessian chain`'s deployment file and one content store are found
+  const dataDir = String(o['data-dir']);
+  const fileKey = group === TRAIN ? 'deployment' : 'deployment-file';
+  o[fileKey] ??= path.join(dataDir, 'deployment.json');
+  o['ipfs-dir'] ??= path.join(dataDir, 'ipfs');
+  return o;
 }
 
 function req(o: Record<string, unknown>, k: string): string {
@@ -292,7 +301,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     const input = commandData(cmd, o, log);
     const wallet = await account(o, env, log);
     client = await ModelRepositoryClient.connect(await chainConfig(o), wallet);
-    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', cmd === 'evaluate' ? 'lender' : cmd));
+    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join(String(o['data-dir']), cmd === 'evaluate' ? 'lender' : cmd));
     const openStore = async () =>
       (store = await openContentStore({ path: String(o['ipfs-dir']), ...(o['ipfs-api'] ? { ipfsApi: String(o['ipfs-api']) } : {}) }, {}));
     const pollMs = client.config.pollMs;
@@ -561,7 +570,7 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
     }) : undefined;
     const wallet = await account(o, env, log);
     desk = await LoanDeskClient.connect(await loanDeskConfig(o), wallet);
-    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', lenderSide ? 'lender' : 'borrower'));
+    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join(String(o['data-dir']), lenderSide ? 'lender' : 'borrower'));
     const openStore = async () =>
       (store = await openContentStore({ path: String(o['ipfs-dir']), ...(o['ipfs-api'] ? { ipfsApi: String(o['ipfs-api']) } : {}) }, {}));
     const pollMs = desk.config.pollMs;
