@@ -9,6 +9,9 @@ import { parseOptions } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { deploymentFile, DEFAULT_DATA_DIR } from '../data-dir.ts';
 
+/** Hardhat's and the local node's chain id: the only chain the deploy job redeploys to on its own */
+const HARDHAT_CHAIN_ID = 31337;
+
 const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
@@ -63,17 +66,28 @@ export async function deploy(argv: string[]): Promise<void> {
   const key = deployerKey(opts['private-key-file']);
   const { deployHessian, writeDeployment, readDeployment } = await import('@hessian/contracts');
   const file = path.resolve(opts.deployment ?? deploymentFile(opts['data-dir']!));
-  let deployment;
-  if (existsSync(file)) {
-    deployment = await readDeployment(file);
-    process.stdout.write(`using the existing deployment ${file}\n`);
-  } else {
-    // fails fast with the URL in the message; a bare JsonRpcProvider retries a dead node forever
-    const { connectProvider } = await import('@hessian/trainer');
-    const provider = await connectProvider(opts.rpc!);
-    const signer: Signer = key ? new Wallet(key, provider) : await provider.getSigner(0);
-    deployment = await deployHessian(signer, { token: !opts['no-token'], network: opts.network! });
-    await writeDeployment(file, deployment);
+  let deployment = existsSync(file) ? await readDeployment(file) : undefined;
+  // fails fast with the URL in the message; a bare JsonRpcProvider retries a dead node forever
+  const { connectProvider } = await import('@hessian/trainer');
+  const provider = await connectProvider(opts.rpc!);
+  try {
+    if (deployment && (await provider.getCode(deployment.contracts.ModelRepository.address)) === '0x') {
+      // the file outlived its chain: a local dev node restarted empty (docker compose down/up)
+      const chainId = Number((await provider.getNetwork()).chainId);
+      if (chainId !== HARDHAT_CHAIN_ID) {
+        throw new CliError(`${file} names ModelRepository ${deployment.contracts.ModelRepository.address}, which chain ${chainId} at ${opts.rpc} does not have: point --rpc at its chain, or move the file away to deploy anew`);
+      }
+      process.stdout.write(`the local chain at ${opts.rpc} is new (no contract at ${deployment.contracts.ModelRepository.address}): deploying again\n`);
+      deployment = undefined;
+    }
+    if (deployment) {
+      process.stdout.write(`using the existing deployment ${file}\n`);
+    } else {
+      const signer: Signer = key ? new Wallet(key, provider) : await provider.getSigner(0);
+      deployment = await deployHessian(signer, { token: !opts['no-token'], network: opts.network! });
+      await writeDeployment(file, deployment);
+    }
+  } finally {
     provider.destroy();
   }
   process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);

@@ -13,6 +13,7 @@ import type { ContentStore } from './ipfs/store.ts';
 import { createLogger, parseLogLevel } from './log.ts';
 import type { Logger } from './log.ts';
 import { loadWallet } from './wallet.ts';
+import { bindStateToChain } from './state-chain.ts';
 import { openModel, closeModel } from './roles/lender.ts';
 import { startEvaluator } from './roles/evaluator.ts';
 import { startOwner } from './roles/owner.ts';
@@ -302,6 +303,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     const wallet = await account(o, env, log);
     client = await ModelRepositoryClient.connect(await chainConfig(o), wallet);
     const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join(String(o['data-dir']), cmd === 'evaluate' ? 'lender' : cmd));
+    if (cmd === 'lender' || cmd === 'evaluate' || cmd === 'owner') await bindStateToChain(stateDir, client.provider, log);
     const openStore = async () =>
       (store = await openContentStore({ path: String(o['ipfs-dir']), ...(o['ipfs-api'] ? { ipfsApi: String(o['ipfs-api']) } : {}) }, {}));
     const pollMs = client.config.pollMs;
@@ -571,6 +573,7 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
     const wallet = await account(o, env, log);
     desk = await LoanDeskClient.connect(await loanDeskConfig(o), wallet);
     const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join(String(o['data-dir']), lenderSide ? 'lender' : 'borrower'));
+    if (cmd !== 'retire') await bindStateToChain(stateDir, desk.provider, log);
     const openStore = async () =>
       (store = await openContentStore({ path: String(o['ipfs-dir']), ...(o['ipfs-api'] ? { ipfsApi: String(o['ipfs-api']) } : {}) }, {}));
     const pollMs = desk.config.pollMs;
