@@ -13,6 +13,7 @@ export async function dashboard(argv: string[]): Promise<void> {
       config: { type: 'string', env: 'HESSIAN_DASHBOARD_CONFIG', description: 'a config.json file (endpoint, tokens, explorer, ipfsGateway); flags override its endpoint' },
       host: { type: 'string', env: 'HESSIAN_DASHBOARD_HOST', default: '127.0.0.1', description: 'address to bind' },
       port: { type: 'string', env: 'HESSIAN_DASHBOARD_PORT', default: '5173', description: 'HTTP port (0 = a free one)' },
+      json: { type: 'boolean', description: 'print the URL and endpoint as one JSON line' },
     },
     argv,
   );
@@ -35,7 +36,8 @@ export async function dashboard(argv: string[]): Promise<void> {
       ...(opts.ws ? { wsEndpoint: opts.ws } : {}),
     },
   });
-  process.stdout.write(`dashboard: ${server.url}\n`);
+  const endpoint = argv.includes('--endpoint') || !base.endpoint ? opts.endpoint! : String(base.endpoint);
+  process.stdout.write(opts.json ? `${JSON.stringify({ url: server.url, endpoint })}\n` : `dashboard: ${server.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -43,6 +43,7 @@ export async function demo(argv: string[]): Promise<void> {
       borrowers: { type: 'string', env: 'HESSIAN_DEMO_BORROWERS', default: '3', description: 'borrowers asking the deployed model for encrypted quotes after training (0 skips the loan desk)' },
       exit: { type: 'boolean', description: 'stop once training and the borrowers\' loans are done' },
       quiet: { type: 'boolean', description: 'print only the URLs and the summary' },
+      json: { type: 'boolean', description: 'print the outcome as one JSON line on stdout (the running commentary goes to stderr)' },
     },
     argv,
   );
@@ -73,7 +74,7 @@ export async function demo(argv: string[]): Promise<void> {
     throw new CliError('the subgraph is not built: run `npm run build` first (npm start does)');
   }
 
-  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const out = (s: string) => (opts.json ? process.stderr : process.stdout).write(`${s}\n`);
   const dir = path.resolve(opts['data-dir']!, 'demo');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -253,6 +254,10 @@ export async function demo(argv: string[]): Promise<void> {
       }).then(() => 'done' as const);
       why = await Promise.race([loans, interruptedWhy]);
       if (why === 'done') out(`loans       ${dash.url}#/loans`);
+    }
+    if (why === 'done' && opts.json) {
+      const result = { rpc: chain.url, graphql: indexer.url, dashboard: dash.url, modelId: opened.modelId, data: path.resolve(opts.data!), rows: files.table.rows.length, batch, ...progress.result() };
+      process.stdout.write(`${JSON.stringify(result)}\n`);
     }
     if (why === 'done' && !opts.exit) {
       out('done; serving the dashboard and GraphQL until Ctrl-C');

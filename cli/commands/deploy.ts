@@ -14,9 +14,10 @@ const HARDHAT_CHAIN_ID = 31337;
 
 const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+/** quiet: the tool's output goes to stderr, so stdout keeps only the --json result */
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, quiet = false): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, GRAPH_SKIP_NEW_VERSION_CHECK: 'true', ...env } });
+    const child = spawn(cmd, args, { cwd, stdio: quiet ? ['ignore', process.stderr, 'inherit'] : 'inherit', env: { ...process.env, GRAPH_SKIP_NEW_VERSION_CHECK: 'true', ...env } });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new CliError(`${cmd} ${args.join(' ')} exited with code ${code}`))));
   });
@@ -59,6 +60,7 @@ export async function deploy(argv: string[]): Promise<void> {
       ipfs: { type: 'string', env: 'IPFS_API', default: 'http://127.0.0.1:5001', description: 'Kubo RPC URL graph-node reads subgraph files from' },
       name: { type: 'string', default: 'hessian', description: 'subgraph name' },
       'subgraph-out': { type: 'string', env: 'HESSIAN_SUBGRAPH', description: 'also write the built subgraph, pointed at this deployment, here (for `hessian index`)' },
+      json: { type: 'boolean', description: 'print the result as one JSON line (deployment, file, whether it was reused) and nothing else on stdout' },
     },
     argv,
   );
@@ -66,6 +68,9 @@ export async function deploy(argv: string[]): Promise<void> {
   const key = deployerKey(opts['private-key-file']);
   const { deployHessian, writeDeployment, readDeployment } = await import('@hessian/contracts');
   const file = path.resolve(opts.deployment ?? deploymentFile(opts['data-dir']!));
+  // with --json, stdout carries the one result line; what is said on the way goes to stderr
+  const say = (s: string) => (opts.json ? process.stderr : process.stdout).write(s);
+  let reused = false;
   let deployment = existsSync(file) ? await readDeployment(file) : undefined;
   // fails fast with the URL in the message; a bare JsonRpcProvider retries a dead node forever
   const { connectProvider } = await import('@hessian/trainer');
@@ -77,11 +82,12 @@ export async function deploy(argv: string[]): Promise<void> {
       if (chainId !== HARDHAT_CHAIN_ID) {
         throw new CliError(`${file} names ModelRepository ${deployment.contracts.ModelRepository.address}, which chain ${chainId} at ${opts.rpc} does not have: point --rpc at its chain, or move the file away to deploy anew`);
       }
-      process.stdout.write(`the local chain at ${opts.rpc} is new (no contract at ${deployment.contracts.ModelRepository.address}): deploying again\n`);
+      say(`the local chain at ${opts.rpc} is new (no contract at ${deployment.contracts.ModelRepository.address}): deploying again\n`);
       deployment = undefined;
     }
     if (deployment) {
-      process.stdout.write(`using the existing deployment ${file}\n`);
+      say(`using the existing deployment ${file}\n`);
+      reused = true;
     } else {
       const signer: Signer = key ? new Wallet(key, provider) : await provider.getSigner(0);
       deployment = await deployHessian(signer, { token: !opts['no-token'], network: opts.network! });
@@ -90,17 +96,23 @@ export async function deploy(argv: string[]): Promise<void> {
   } finally {
     provider.destroy();
   }
-  process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
+  if (!opts.json) process.stdout.write(`${JSON.stringify(deployment, null, 2)}\n`);
+  let subgraphOut: string | undefined;
   if (opts['subgraph-out']) {
     const { retargetBuild, deploymentTarget } = await import('@hessian/subgraph/scripts/render-manifest');
-    const out = await retargetBuild(path.join(repo, 'subgraph', 'build'), deploymentTarget(deployment, opts.network!), path.resolve(opts['subgraph-out']));
-    process.stdout.write(`subgraph for the embedded indexer: ${out}\n`);
+    subgraphOut = await retargetBuild(path.join(repo, 'subgraph', 'build'), deploymentTarget(deployment, opts.network!), path.resolve(opts['subgraph-out']));
+    say(`subgraph for the embedded indexer: ${subgraphOut}\n`);
   }
-  if (!opts['graph-node']) return;
+  if (opts['graph-node']) await deploySubgraph(opts['graph-node'], opts.ipfs!, opts.name!, file, opts.network!, Boolean(opts.json));
+  if (opts.json) process.stdout.write(`${JSON.stringify({ deploymentFile: file, reused, ...deployment, ...(subgraphOut ? { subgraph: subgraphOut } : {}), ...(opts['graph-node'] ? { graphNode: opts['graph-node'], name: opts.name } : {}) })}\n`);
+}
+
+async function deploySubgraph(node: string, ipfs: string, name: string, file: string, network: string, quiet: boolean): Promise<void> {
   // the subgraph package's own build (render the manifest for this deployment, codegen, build)
   const subgraph = path.join(repo, 'subgraph');
   const graph = path.join(repo, 'node_modules', '.bin', 'graph');
-  await run('npm', ['run', 'build', '-w', '@hessian/subgraph'], repo, { HESSIAN_DEPLOYMENT: file, GRAPH_NETWORK: opts.network! });
-  await run(graph, ['create', '--node', opts['graph-node'], opts.name!], subgraph);
-  await run(graph, ['deploy', '--node', opts['graph-node'], '--ipfs', opts.ipfs!, '--version-label', 'v0.1.0', opts.name!], subgraph);
+  await run('npm', ['run', 'build', '-w', '@hessian/subgraph'], repo, { HESSIAN_DEPLOYMENT: file, GRAPH_NETWORK: network }, quiet);
+  // a name created by an earlier run (graph-node kept its store) is no reason to stop: deploy adds a version
+  await run(graph, ['create', '--node', node, name], subgraph, {}, quiet).catch((err: Error) => process.stderr.write(`deploy: ${err.message} (the subgraph name may exist already); deploying a new version\n`));
+  await run(graph, ['deploy', '--node', node, '--ipfs', ipfs, '--version-label', 'v0.1.0', name], subgraph, {}, quiet);
 }

@@ -56,6 +56,7 @@ const COMMON: Record<string, Spec> = {
   'password-file': { type: 'string', env: 'HESSIAN_KEYSTORE_PASSWORD_FILE', help: 'file holding the keystore password (or set HESSIAN_KEYSTORE_PASSWORD)' },
   'poll-ms': { type: 'string', env: 'HESSIAN_POLL_MS', default: '1000', help: 'chain polling interval' },
   'log-level': { type: 'string', env: 'HESSIAN_LOG_LEVEL', default: 'info', help: 'debug | info | warn | error' },
+  json: { type: 'boolean', help: 'print the result as one JSON line (train commands always do; loan commands print text without it)' },
 };
 
 const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> }> = {
@@ -243,6 +244,33 @@ async function account(o: Record<string, unknown>, env: NodeJS.ProcessEnv, log: 
   );
 }
 
+/** Redraws one line in place when the stream is a terminal (`live`); does nothing otherwise. */
+export class StatusLine {
+  readonly live: boolean;
+  private shown = false;
+  private readonly stream: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  constructor(stream: { write(s: string): unknown; isTTY?: boolean; columns?: number }) {
+    this.stream = stream;
+    this.live = stream.isTTY === true;
+  }
+  show(text: string): void {
+    if (!this.live) return;
+    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    this.stream.write(`\r\x1b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    this.shown = true;
+  }
+  /** ends the status line so the next output starts on a line of its own */
+  done(): void {
+    if (this.shown) this.stream.write('\n');
+    this.shown = false;
+  }
+}
+
+export function progressText(e: { modelId: number; stage: string; rowsDone?: number; rowsTotal?: number }): string {
+  const rows = e.rowsTotal ? ` ${e.rowsDone ?? 0}/${e.rowsTotal} rows (${Math.floor(((e.rowsDone ?? 0) / e.rowsTotal) * 100)}%)` : '';
+  return `model ${e.modelId}: ${e.stage}${rows}`;
+}
+
 /** resolves on SIGINT/SIGTERM (for daemons) */
 function shutdownSignal(): { promise: Promise<string>; dispose(): void } {
   let resolve!: (s: string) => void;
@@ -374,14 +402,18 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
                   log,
                 });
           if ('withdraw' in handle) {
-            // long work gets progress lines: a gradient over many rows takes a while
+            // long work shows its progress: a gradient over many rows takes a while. A person at a
+            // terminal gets one status line redrawn in place; a log collector gets JSON lines
+            const status = new StatusLine(stdout);
             let last = 0;
             handle.events.on('progress', (e) => {
+              if (status.live) return status.show(progressText(e));
               const now = Date.now();
               if (e.rowsDone !== undefined && e.rowsDone !== e.rowsTotal && now - last < 2000) return;
               last = now;
               log.info('progress', e);
             });
+            handle.events.on('submitted', () => status.done());
           }
           const why = await Promise.race([stop.promise.then((s) => `signal ${String(s)}`), handle.done.then(() => 'finished')]);
           log.info('shutting down', { why });
