@@ -469,6 +469,7 @@ const LOAN_COMMANDS: CommandTable = {
       model: { type: 'string', help: 'model id (opened from this state directory)' },
       pricing: { type: 'string', help: 'pricing rule JSON file (default: the documented default rule)' },
       holdout: { type: 'string', help: 'held-out CSV for the logit range (default: the one the model was opened with)' },
+      delimiter: dataSpecs(CSV_OPTIONS).delimiter!,
       name: { type: 'string', help: 'deployment name shown to borrowers' },
       service: { type: 'string', help: 'account answering quotes and deciding loans (default: the lender)' },
     },
@@ -496,6 +497,7 @@ const LOAN_COMMANDS: CommandTable = {
     options: {
       deployment: { type: 'string', help: 'deployment id' },
       features: { type: 'string', help: 'CSV with your row (same columns as the model; the label column may be absent)' },
+      delimiter: dataSpecs(CSV_OPTIONS).delimiter!,
       row: { type: 'string', default: '0', help: 'which data row of the CSV (0-based)' },
       quote: { type: 'string', help: 'resume: wait for and decrypt this already requested quote' },
       amount: { type: 'string', help: 'price the quote for this amount in ETH (default: the rule\'s maximum)' },
@@ -597,6 +599,10 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
     if (cmd === 'decide' && o.request !== undefined) id(o, 'request');
     const rate = cmd === 'decide' ? num(o, 'rate', { int: true, min: 1 }) : undefined;
     if (cmd === 'decide' && o.request !== undefined && o.approve && rate === undefined) throw new UsageError('--approve needs --rate (basis points)');
+    // the CSV first, in the user's format: a bad file is a usage error before anything connects
+    const csv = (flag: string) => (o[flag] !== undefined ? readDataFile(String(o[flag]), csvFormat(o as DataFlags), `--${flag}`).table : undefined);
+    const holdoutTable = cmd === 'deploy' ? csv('holdout') : undefined;
+    const featuresTable = cmd === 'quote' && o.quote === undefined ? csv('features') : undefined;
     const deploymentIds = cmd === 'decide' ? list(o, 'deployment')?.map((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--deployment must be deployment ids, got '${v}'`);
@@ -629,7 +635,7 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
           stateDir,
           modelId: id(o, 'model'),
           ...(pricing ? { pricing } : {}),
-          ...(o.holdout ? { holdout: String(o.holdout) } : {}),
+          ...(holdoutTable ? { holdout: holdoutTable } : {}),
           ...(o.name ? { name: String(o.name) } : {}),
           ...(o.service ? { service: String(o.service) } : {}),
           log,
@@ -683,7 +689,7 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
         };
         const q = o.quote !== undefined
           ? await finishQuote(common, id(o, 'quote'))
-          : await requestQuote({ ...common, deploymentId: id(o, 'deployment'), features: req(o, 'features'), row: num(o, 'row', { int: true, min: 0 })! });
+          : await requestQuote({ ...common, deploymentId: id(o, 'deployment'), features: featuresTable!, row: num(o, 'row', { int: true, min: 0 })! });
         stdout.write(
           asJson
             ? jsonLine(q)
@@ -721,6 +727,10 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
     return 2;
   } catch (err) {
     if (err instanceof UsageError) {
+      stderr.write(`hessian loan ${cmd}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof DataError) {
       stderr.write(`hessian loan ${cmd}: ${err.message}\n`);
       return 2;
     }
