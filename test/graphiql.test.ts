@@ -44,13 +44,11 @@ for (const [name, path] of [
       const editor = page.locator('.graphiql-query-editor .CodeMirror');
       await editor.waitFor({ timeout: 30_000 });
       // replace the default query through CodeMirror's own API, then run it with the toolbar button
-      await page.evaluate(() => {
-        const cm = (document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror;
-        cm.setValue('{ notes { id text } _meta { block { number } } }');
-      });
+      // (browser-side code as strings: this package's TypeScript has no DOM types)
+      await page.evaluate(`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue('{ notes { id text } _meta { block { number } } }')`);
       await page.locator('.graphiql-execute-button').click();
       const response = page.locator('.graphiql-response .CodeMirror');
-      await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('served offline'), undefined, { timeout: 30_000 });
+      await page.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes('served offline')`, undefined, { timeout: 30_000 });
       const text = (await response.textContent()) ?? '';
       assert.match(text, /"number": 7/);
       assert.deepEqual(foreign, [], 'every request stays on the indexer origin');
