@@ -18,7 +18,7 @@ import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type 
 import { Progress } from './sync/progress.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
-import type { BlockPtr, EntityChange, EntityData, EntityReader } from './types.ts';
+import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
 
 export interface IndexerConfig {
   /** JSON-RPC endpoint (http/https) */
@@ -271,6 +271,12 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         port: config.port ?? 0,
         host: config.host ?? '127.0.0.1',
         deployment,
+        startBlock: syncer.startBlock,
+        // `block: { hash }` of a block the store did not record (an eventless one): the node knows it
+        lookupBlock: async (hash) => {
+          const block = await rpc.call<RpcBlock | null>('eth_getBlockByHash', [hash, false], { retries: 1 });
+          return block ? blockPtrOf(block) : null;
+        },
         resultCacheBytes: config.resultCacheBytes,
         routes: {
           // readiness: only an indexer at the head, not failed, with its RPC answering serves

@@ -2,7 +2,7 @@
 import type { ExecContext } from './context.ts';
 import { blockCondition, idAsJsonItem, QueryError, type BlockRef, type FilterContext } from './filters.ts';
 import { sourceOf } from './rows.ts';
-import type { Table } from '../store/layout.ts';
+import type { Column, Table } from '../store/layout.ts';
 
 export interface CollectionArgs {
   first?: number | null;
@@ -25,12 +25,23 @@ export function filterCtx(ctx: ExecContext, block: BlockRef, params: unknown[], 
   return { layout: ctx.api.layout, block, params, aliasCounter: counter, keys: ctx.api.filterKeys, source: (name) => sourceOf(ctx.api.layout, name) };
 }
 
+/**
+ * graph-node orders only by fields whose type is a built-in scalar (`ValueType::from_str` of the
+ * field's named type): lists, enums and entity references are refused although `X_orderBy`
+ * lists them.
+ */
+function orderable(c: Column): boolean {
+  return !c.list && c.ref === undefined && c.field.type.kind === 'scalar';
+}
+
 export function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
   const desc = args.orderDirection === 'desc';
   const dir = desc ? ' DESC' : '';
   const nulls = desc ? ' NULLS FIRST' : ' NULLS LAST';
   const orderBy = args.orderBy;
-  if (!orderBy || orderBy === 'id') return `${alias}.id${dir}`;
+  // graph-node's EntityOrder::Default: without `orderBy`, `orderDirection` is ignored
+  if (!orderBy) return `${alias}.id`;
+  if (orderBy === 'id') return `${alias}.id${dir}`;
   const sep = orderBy.indexOf('__');
   if (sep > 0) {
     const parentName = orderBy.slice(0, sep);
@@ -39,7 +50,8 @@ export function orderSql(ctx: ExecContext, t: Table, alias: string, args: Collec
     if (!f) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${parentName}\``);
     const child = sourceOf(ctx.api.layout, f.type.name);
     const cc = child.columnMap.get(childName);
-    if (!cc || cc.list) throw new QueryError(`Ordering by \`${childName}\` is not supported for type \`${child.entity.name}\``);
+    if (!child.entity.fieldMap.has(childName)) throw new QueryError(`Entity \`${child.entity.name}\` has no attribute \`${childName}\``);
+    if (!cc || !orderable(cc)) throw new QueryError(`Ordering by \`${childName}\` is not supported for type \`${child.entity.name}\``);
     const x = `o_${alias}`;
     let expr: string;
     if (f.derivedFrom) {
@@ -54,6 +66,7 @@ export function orderSql(ctx: ExecContext, t: Table, alias: string, args: Collec
     return `${expr}${dir}${nulls}, ${alias}.id${dir}`;
   }
   const c = t.columnMap.get(orderBy);
-  if (!c || c.list) throw new QueryError(`Ordering by \`${orderBy}\` is not supported for type \`${t.entity.name}\``);
+  if (!t.entity.fieldMap.has(orderBy)) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${orderBy}\``);
+  if (!c || !orderable(c)) throw new QueryError(`Ordering by \`${orderBy}\` is not supported for type \`${t.entity.name}\``);
   return `${alias}.${c.sql}${dir}${nulls}, ${alias}.id${dir}`;
 }

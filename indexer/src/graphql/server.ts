@@ -6,13 +6,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
 import type { EntityStore } from '../store/entity-store.ts';
+import type { BlockPtr } from '../types.ts';
 import { buildApiSchema } from './api-schema.ts';
+import { graphNodeError } from './filters.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
 import { queryRules } from './limits.ts';
 import { headKey, ResultCache } from './result-cache.ts';
@@ -30,6 +33,10 @@ export interface GraphqlServerOptions {
   host?: string;
   /** `_meta.deployment` and the id in error messages (graph-node: the manifest's IPFS hash) */
   deployment?: string;
+  /** the manifest's lowest `startBlock`: blocks before the one below it have no data (default 0) */
+  startBlock?: number;
+  /** finds a block the store did not record by its hash, for `block: { hash }` (the indexer asks its JSON-RPC node) */
+  lookupBlock?: (hash: string) => Promise<BlockPtr | null>;
   limits?: Partial<QueryLimits>;
   /** Access-Control-Allow-Origin; default `*` */
   corsOrigin?: string;
@@ -71,7 +78,8 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
             // graph-node answers every GraphQL result (syntax, validation and execution errors
             // included) with 200; only a malformed request is a 400
             if (!result.errors.some((e) => e.extensions?.code === 'BAD_REQUEST')) response.http.status = 200;
-            result.errors = result.errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) }));
+            // formatError already shaped each error as graph-node's
+            result.errors = result.errors.map((e) => (e.locations ? { locations: e.locations, message: e.message } : { message: e.message }));
             delete result.data;
             return;
           }
@@ -114,7 +122,7 @@ function lenientValidation(maxDepth: number): ApolloServerPlugin<ExecContext> {
           if (errors.length === 0) return null;
           return {
             http: { status: 200, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { errors: errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) })) } },
+            body: { kind: 'single', singleResult: { errors: errors.map((e) => graphNodeError(e.message, e.locations, e)) } },
           };
         },
       };
@@ -153,7 +161,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<GraphqlServer> {
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const api = buildApiSchema(opts.schema);
-  const meta: ApiMeta = { layout: api.layout, filterKeys: api.filterKeys, deployment: opts.deployment ?? opts.subgraphName, limits };
+  const startBlock = opts.startBlock ?? 0;
+  if (!Number.isSafeInteger(startBlock) || startBlock < 0) throw new Error(`invalid startBlock: ${startBlock} (expected an integer >= 0)`);
+  const meta: ApiMeta = {
+    layout: api.layout,
+    filterKeys: api.filterKeys,
+    deployment: opts.deployment ?? opts.subgraphName,
+    limits,
+    // graph-node's deployment starts at the block before the lowest start block
+    earliestBlock: Math.max(0, startBlock - 1),
+    ...(opts.lookupBlock ? { lookupBlock: opts.lookupBlock } : {}),
+    lookedUp: new Map(),
+  };
   const store = opts.store;
   const subgraphPath = `/subgraphs/name/${opts.subgraphName}`;
   const graphiqlPath = `${subgraphPath}/graphql`;
@@ -179,10 +198,13 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     // server and then re-raise SIGINT/SIGTERM, killing the process before it closes the store.
     stopOnTerminationSignals: false,
     // only message and locations reach the client (graphNodeResponses drops the code it keeps)
-    formatError: (formatted) => ({
-      // graphql-js recursion on absurdly nested documents
-      message: formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
+    formatError: (formatted, error) => ({
+      ...graphNodeError(
+        // graphql-js recursion on absurdly nested documents
+        formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
+        formatted.locations,
+        unwrapResolverError(error),
+      ),
       ...(formatted.extensions?.code ? { extensions: { code: formatted.extensions.code } } : {}),
     }),
     plugins: [
