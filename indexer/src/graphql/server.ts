@@ -176,7 +176,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
   const store = opts.store;
   const subgraphPath = `/subgraphs/name/${opts.subgraphName}`;
   const graphiqlPath = `${subgraphPath}/graphql`;
-  const graphqlPaths = new Set([subgraphPath, '/graphql']);
+  // graph-node serves a deployment by name and by its id (the IPFS hash) alike
+  const graphqlPaths = new Set([subgraphPath, '/graphql', ...(opts.deployment ? [`/subgraphs/id/${opts.deployment}`] : [])]);
   const routes = new Map<string, RouteHandler>(Object.entries(opts.routes ?? {}));
   const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   const cors = opts.corsOrigin ?? '*';
