@@ -10,6 +10,8 @@ export interface CollectionArgs {
   orderBy?: string | null;
   orderDirection?: 'asc' | 'desc' | null;
   where?: Record<string, unknown> | null;
+  /** extension: several ordering keys (only in the extended schema) */
+  hessian_orderBy?: { by: string; direction?: 'asc' | 'desc' | null }[] | null;
 }
 
 export function range(ctx: ExecContext, args: CollectionArgs): { first: number; skip: number } {
@@ -34,13 +36,10 @@ function orderable(c: Column): boolean {
   return !c.list && c.ref === undefined && c.field.type.kind === 'scalar';
 }
 
-export function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
-  const desc = args.orderDirection === 'desc';
+/** One ordering key as SQL (`expr DIR NULLS ...`), graph-node's rules for what can be ordered by. */
+function orderKey(ctx: ExecContext, t: Table, alias: string, orderBy: string, desc: boolean, block: BlockRef, n: number): string {
   const dir = desc ? ' DESC' : '';
   const nulls = desc ? ' NULLS FIRST' : ' NULLS LAST';
-  const orderBy = args.orderBy;
-  // graph-node's EntityOrder::Default: without `orderBy`, `orderDirection` is ignored
-  if (!orderBy) return `${alias}.id`;
   if (orderBy === 'id') return `${alias}.id${dir}`;
   const sep = orderBy.indexOf('__');
   if (sep > 0) {
@@ -52,7 +51,7 @@ export function orderSql(ctx: ExecContext, t: Table, alias: string, args: Collec
     const cc = child.columnMap.get(childName);
     if (!child.entity.fieldMap.has(childName)) throw new QueryError(`Entity \`${child.entity.name}\` has no attribute \`${childName}\``);
     if (!cc || !orderable(cc)) throw new QueryError(`Ordering by \`${childName}\` is not supported for type \`${child.entity.name}\``);
-    const x = `o_${alias}`;
+    const x = `o${n || ''}_${alias}`;
     let expr: string;
     if (f.derivedFrom) {
       const back = child.columnMap.get(f.derivedFrom)!;
@@ -63,10 +62,27 @@ export function orderSql(ctx: ExecContext, t: Table, alias: string, args: Collec
       const c = t.columnMap.get(parentName)!;
       expr = `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.id = ${alias}.${c.sql} AND ${blockCondition(x, block)})`;
     }
-    return `${expr}${dir}${nulls}, ${alias}.id${dir}`;
+    return `${expr}${dir}${nulls}`;
   }
   const c = t.columnMap.get(orderBy);
   if (!t.entity.fieldMap.has(orderBy)) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${orderBy}\``);
   if (!c || !orderable(c)) throw new QueryError(`Ordering by \`${orderBy}\` is not supported for type \`${t.entity.name}\``);
-  return `${alias}.${c.sql}${dir}${nulls}, ${alias}.id${dir}`;
+  return `${alias}.${c.sql}${dir}${nulls}`;
+}
+
+export function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
+  const keys = args.hessian_orderBy;
+  if (keys && keys.length > 0) {
+    // the extension (issue 1807): several keys in turn, then id ascending to make the order total
+    if (args.orderBy || args.orderDirection) throw new QueryError('give either `orderBy`/`orderDirection` or `hessian_orderBy`, not both');
+    const parts = keys.map((k, i) => orderKey(ctx, t, alias, k.by, k.direction === 'desc', block, i + 1));
+    if (!keys.some((k) => k.by === 'id')) parts.push(`${alias}.id`);
+    return parts.join(', ');
+  }
+  const desc = args.orderDirection === 'desc';
+  const orderBy = args.orderBy;
+  // graph-node's EntityOrder::Default: without `orderBy`, `orderDirection` is ignored
+  if (!orderBy) return `${alias}.id`;
+  const key = orderKey(ctx, t, alias, orderBy, desc, block, 0);
+  return orderBy === 'id' ? key : `${key}, ${alias}.id${desc ? ' DESC' : ''}`;
 }

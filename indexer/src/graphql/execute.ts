@@ -57,7 +57,7 @@ function tableOf(ctx: ExecContext, name: string): Source {
   return sourceOf(ctx.api.layout, name);
 }
 
-function noteErrors(ctx: ExecContext, info: GraphQLResolveInfo, block: BlockRef, policy: unknown): void {
+export function noteErrors(ctx: ExecContext, info: GraphQLResolveInfo, block: BlockRef, policy: unknown): void {
   if (hasIndexingErrors(ctx, block)) ctx.indexingErrors.set(String(info.path.key), policy === 'allow' ? 'allow' : 'deny');
 }
 

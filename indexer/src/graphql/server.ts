@@ -55,6 +55,8 @@ export interface GraphqlServer {
   origin: string;
   /** http://host:port/graphql */
   graphqlUrl: string;
+  /** the subgraph's URL with the `hessian_` extensions: http://host:port/hessian/subgraphs/name/<name> */
+  extendedUrl: string;
   /** ws://host:port/subgraphs/name/<name> (graphql-ws protocol) */
   wsUrl: string;
   server: Server;
@@ -161,6 +163,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<GraphqlServer> {
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const api = buildApiSchema(opts.schema);
+  const extendedApi = buildApiSchema(opts.schema, { extensions: true });
   const startBlock = opts.startBlock ?? 0;
   if (!Number.isSafeInteger(startBlock) || startBlock < 0) throw new Error(`invalid startBlock: ${startBlock} (expected an integer >= 0)`);
   const meta: ApiMeta = {
@@ -173,11 +176,15 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     ...(opts.lookupBlock ? { lookupBlock: opts.lookupBlock } : {}),
     lookedUp: new Map(),
   };
+  const extendedMeta: ApiMeta = { ...meta, layout: extendedApi.layout, filterKeys: extendedApi.filterKeys };
   const store = opts.store;
   const subgraphPath = `/subgraphs/name/${opts.subgraphName}`;
   const graphiqlPath = `${subgraphPath}/graphql`;
   // graph-node serves a deployment by name and by its id (the IPFS hash) alike
   const graphqlPaths = new Set([subgraphPath, '/graphql', ...(opts.deployment ? [`/subgraphs/id/${opts.deployment}`] : [])]);
+  // the same API plus the `hessian_` extensions (extensions.ts), under /hessian/…: a client opts in
+  // by its URL, and nothing served at graph-node's paths changes
+  const extendedPaths = new Set([...graphqlPaths].map((p) => `/hessian${p}`));
   const routes = new Map<string, RouteHandler>(Object.entries(opts.routes ?? {}));
   const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   const cors = opts.corsOrigin ?? '*';
@@ -185,8 +192,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
   if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new Error(`invalid resultCacheBytes: ${cacheBytes} (expected an integer >= 0)`);
   const cache = cacheBytes > 0 ? new ResultCache({ maxBytes: cacheBytes, maxEntryBytes: Math.max(1, Math.floor(cacheBytes / 8)) }) : null;
 
-  const apollo = new ApolloServer<ExecContext>({
-    schema: api.schema,
+  const newApollo = (schema: typeof api.schema) => new ApolloServer<ExecContext>({
+    schema,
     introspection: true,
     // graph-node's validation is lenient (see limits.ts): Apollo's strict pass is replaced by ours
     dangerouslyDisableValidation: true,
@@ -218,9 +225,13 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
-  await apollo.start();
+  const apollo = newApollo(api.schema);
+  const extendedApollo = newApollo(extendedApi.schema);
+  await Promise.all([apollo.start(), extendedApollo.start()]);
 
-  const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string) => {
+  const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string, extended: boolean) => {
+    const server = extended ? extendedApollo : apollo;
+    const apiMeta = extended ? extendedMeta : meta;
     let body: unknown = undefined;
     let text = '';
     if (req.method === 'POST') {
@@ -234,7 +245,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     }
     // everything Apollo's answer depends on besides the store: method, query string, body, and
     // the two headers it negotiates the response's content type from
-    const request = cache ? `${req.method} ${search}\n${req.headers['content-type'] ?? ''}\n${req.headers.accept ?? ''}\n${text}` : '';
+    const request = cache ? `${extended ? 'extended ' : ''}${req.method} ${search}\n${req.headers['content-type'] ?? ''}\n${req.headers.accept ?? ''}\n${text}` : '';
     if (cache) {
       const hit = cache.get(headKey(store.getCursor(), store.getFailed()), request);
       if (hit) {
@@ -259,9 +270,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
     let ctx: ExecContext | undefined;
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => (ctx = newExecContext(store, meta)),
+      context: async () => (ctx = newExecContext(store, apiMeta)),
     });
     for (const [k, v] of response.headers) res.setHeader(k, v);
     res.statusCode = response.status ?? 200;
@@ -305,8 +316,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       return;
     }
     if (req.method === 'GET' && sendGraphiqlAsset(res, path)) return;
-    if (graphqlPaths.has(path)) {
-      handleGraphql(req, res, url.search).catch(done);
+    if (graphqlPaths.has(path) || extendedPaths.has(path)) {
+      handleGraphql(req, res, url.search, extendedPaths.has(path)).catch(done);
       return;
     }
     sendJson(res, 404, { errors: [{ message: `no such endpoint ${path}: query ${subgraphPath} or /graphql` }] });
@@ -350,6 +361,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     url: origin + subgraphPath,
     origin,
     graphqlUrl: origin + '/graphql',
+    extendedUrl: `${origin}/hessian${subgraphPath}`,
     wsUrl: `ws://${host}:${addr.port}${subgraphPath}`,
     server,
     addRoute: (path, handler) => void routes.set(path, handler),
@@ -360,7 +372,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
         wss.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await apollo.stop();
+        await Promise.all([apollo.stop(), extendedApollo.stop()]);
       })();
       return closed;
     },
