@@ -6,13 +6,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, parse, subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
 import type { EntityStore } from '../store/entity-store.ts';
+import type { BlockPtr } from '../types.ts';
 import { buildApiSchema } from './api-schema.ts';
+import { graphNodeError } from './filters.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
 import { queryRules } from './limits.ts';
 import { headKey, ResultCache } from './result-cache.ts';
@@ -30,6 +33,10 @@ export interface GraphqlServerOptions {
   host?: string;
   /** `_meta.deployment` and the id in error messages (graph-node: the manifest's IPFS hash) */
   deployment?: string;
+  /** the manifest's lowest `startBlock`: blocks before the one below it have no data (default 0) */
+  startBlock?: number;
+  /** finds a block the store did not record by its hash, for `block: { hash }` (the indexer asks its JSON-RPC node) */
+  lookupBlock?: (hash: string) => Promise<BlockPtr | null>;
   limits?: Partial<QueryLimits>;
   /** Access-Control-Allow-Origin; default `*` */
   corsOrigin?: string;
@@ -73,6 +80,8 @@ export interface GraphqlServer {
   origin: string;
   /** http://host:port/graphql */
   graphqlUrl: string;
+  /** the subgraph's URL with the `hessian_` extensions: http://host:port/hessian/subgraphs/name/<name> */
+  extendedUrl: string;
   /** ws://host:port/subgraphs/name/<name> (graphql-ws protocol) */
   wsUrl: string;
   server: Server;
@@ -96,7 +105,8 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
             // graph-node answers every GraphQL result (syntax, validation and execution errors
             // included) with 200; only a malformed request is a 400
             if (!result.errors.some((e) => e.extensions?.code === 'BAD_REQUEST')) response.http.status = 200;
-            result.errors = result.errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) }));
+            // formatError already shaped each error as graph-node's
+            result.errors = result.errors.map((e) => (e.locations ? { locations: e.locations, message: e.message } : { message: e.message }));
             delete result.data;
             return;
           }
@@ -139,7 +149,7 @@ function lenientValidation(maxDepth: number): ApolloServerPlugin<ExecContext> {
           if (errors.length === 0) return null;
           return {
             http: { status: 200, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { errors: errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) })) } },
+            body: { kind: 'single', singleResult: { errors: errors.map((e) => graphNodeError(e.message, e.locations, e)) } },
           };
         },
       };
@@ -178,11 +188,28 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<GraphqlServer> {
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const api = buildApiSchema(opts.schema);
-  const meta: ApiMeta = { layout: api.layout, filterKeys: api.filterKeys, deployment: opts.deployment ?? opts.subgraphName, limits };
+  const extendedApi = buildApiSchema(opts.schema, { extensions: true });
+  const startBlock = opts.startBlock ?? 0;
+  if (!Number.isSafeInteger(startBlock) || startBlock < 0) throw new Error(`invalid startBlock: ${startBlock} (expected an integer >= 0)`);
+  const meta: ApiMeta = {
+    layout: api.layout,
+    filterKeys: api.filterKeys,
+    deployment: opts.deployment ?? opts.subgraphName,
+    limits,
+    // graph-node's deployment starts at the block before the lowest start block
+    earliestBlock: Math.max(0, startBlock - 1),
+    ...(opts.lookupBlock ? { lookupBlock: opts.lookupBlock } : {}),
+    lookedUp: new Map(),
+  };
+  const extendedMeta: ApiMeta = { ...meta, layout: extendedApi.layout, filterKeys: extendedApi.filterKeys };
   const store = opts.store;
   const subgraphPath = `/subgraphs/name/${opts.subgraphName}`;
   const graphiqlPath = `${subgraphPath}/graphql`;
-  const graphqlPaths = new Set([subgraphPath, '/graphql']);
+  // graph-node serves a deployment by name and by its id (the IPFS hash) alike
+  const graphqlPaths = new Set([subgraphPath, '/graphql', ...(opts.deployment ? [`/subgraphs/id/${opts.deployment}`] : [])]);
+  // the same API plus the `hessian_` extensions (extensions.ts), under /hessian/…: a client opts in
+  // by its URL, and nothing served at graph-node's paths changes
+  const extendedPaths = new Set([...graphqlPaths].map((p) => `/hessian${p}`));
   const routes = new Map<string, RouteHandler>(Object.entries(opts.routes ?? {}));
   const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   const cors = opts.corsOrigin ?? '*';
@@ -190,8 +217,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
   if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new Error(`invalid resultCacheBytes: ${cacheBytes} (expected an integer >= 0)`);
   const cache = cacheBytes > 0 ? new ResultCache({ maxBytes: cacheBytes, maxEntryBytes: Math.max(1, Math.floor(cacheBytes / 8)) }) : null;
 
-  const apollo = new ApolloServer<ExecContext>({
-    schema: api.schema,
+  const newApollo = (schema: typeof api.schema) => new ApolloServer<ExecContext>({
+    schema,
     introspection: true,
     // graph-node's validation is lenient (see limits.ts): Apollo's strict pass is replaced by ours
     dangerouslyDisableValidation: true,
@@ -204,10 +231,13 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     // server and then re-raise SIGINT/SIGTERM, killing the process before it closes the store.
     stopOnTerminationSignals: false,
     // only message and locations reach the client (graphNodeResponses drops the code it keeps)
-    formatError: (formatted) => ({
-      // graphql-js recursion on absurdly nested documents
-      message: formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
+    formatError: (formatted, error) => ({
+      ...graphNodeError(
+        // graphql-js recursion on absurdly nested documents
+        formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
+        formatted.locations,
+        unwrapResolverError(error),
+      ),
       ...(formatted.extensions?.code ? { extensions: { code: formatted.extensions.code } } : {}),
     }),
     plugins: [
@@ -220,9 +250,13 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
-  await apollo.start();
+  const apollo = newApollo(api.schema);
+  const extendedApollo = newApollo(extendedApi.schema);
+  await Promise.all([apollo.start(), extendedApollo.start()]);
 
-  const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string) => {
+  const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string, extended: boolean) => {
+    const server = extended ? extendedApollo : apollo;
+    const apiMeta = extended ? extendedMeta : meta;
     let body: unknown = undefined;
     let text = '';
     if (req.method === 'POST') {
@@ -236,7 +270,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     }
     // everything Apollo's answer depends on besides the store: method, query string, body, and
     // the two headers it negotiates the response's content type from
-    const request = cache ? `${req.method} ${search}\n${req.headers['content-type'] ?? ''}\n${req.headers.accept ?? ''}\n${text}` : '';
+    const request = cache ? `${extended ? 'extended ' : ''}${req.method} ${search}\n${req.headers['content-type'] ?? ''}\n${req.headers.accept ?? ''}\n${text}` : '';
     if (cache) {
       const hit = cache.get(headKey(store.getCursor(), store.getFailed()), request);
       if (hit) {
@@ -261,9 +295,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
     let ctx: ExecContext | undefined;
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => (ctx = newExecContext(store, meta)),
+      context: async () => (ctx = newExecContext(store, apiMeta)),
     });
     for (const [k, v] of response.headers) res.setHeader(k, v);
     res.statusCode = response.status ?? 200;
@@ -307,8 +341,8 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       return;
     }
     if (req.method === 'GET' && sendGraphiqlAsset(res, path)) return;
-    if (graphqlPaths.has(path)) {
-      handleGraphql(req, res, url.search).catch(done);
+    if (graphqlPaths.has(path) || extendedPaths.has(path)) {
+      handleGraphql(req, res, url.search, extendedPaths.has(path)).catch(done);
       return;
     }
     sendJson(res, 404, { errors: [{ message: `no such endpoint ${path}: query ${subgraphPath} or /graphql` }] });
@@ -392,6 +426,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     url: origin + subgraphPath,
     origin,
     graphqlUrl: origin + '/graphql',
+    extendedUrl: `${origin}/hessian${subgraphPath}`,
     wsUrl: `ws://${host}:${addr.port}${subgraphPath}`,
     server,
     addRoute: (path, handler) => void routes.set(path, handler),
@@ -402,7 +437,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
         wss.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await apollo.stop();
+        await Promise.all([apollo.stop(), extendedApollo.stop()]);
       })();
       return closed;
     },

@@ -129,7 +129,7 @@ describe('abuse', () => {
 
   test('first: 100000, unknown fields and wrong types are clear errors', async () => {
     assert.deepEqual(await errors(server.url, `{ musicians(first: 100000) { id } }`), ['The `first` argument must be between 0 and 1000, but is 100000']);
-    assert.deepEqual(await errors(server.url, `{ musicians { nope } }`), ['Cannot query field "nope" on type "Musician". Did you mean "name"?']);
+    assert.deepEqual(await errors(server.url, `{ musicians { nope } }`), ["Type `Musician` has no field `nope`"]);
     assert.deepEqual(await errors(server.url, `{ musicians(first: "ten") { id } }`), ['Int cannot represent non-integer value: "ten"']);
     assert.deepEqual(await errors(server.url, `{ musician { id } }`), ['Field "musician" argument "id" of type "ID!" is required, but it was not provided.']);
     assert.deepEqual(await errors(server.url, `query q($n: Int) { musicians(first: $n) { id } }`, { n: 'x' }), [
