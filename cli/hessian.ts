@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `hessian` command: one entry point for every role. Each subcommand is thin wiring of a
 // package's own entry point, imported lazily so one role's dependencies never slow another.
+import { readFileSync } from 'node:fs';
 import { CliError, reportError } from './errors.ts';
 
 interface Command {
@@ -47,12 +48,23 @@ function usage(): string {
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
+    'Global options: --version, --verbose (stack traces for errors; or HESSIAN_VERBOSE=1)',
     "Run 'hessian <command> --help' for a command's options.",
+    'Exit codes: 0 done, 1 runtime failure, 2 usage or data error.',
   ].join('\n');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`hessian ${version()}\n`);
+    return;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return;
@@ -62,7 +74,9 @@ async function main(argv: string[]): Promise<void> {
   await command.run(rest);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  reportError(err);
-  process.exitCode = process.exitCode || 1;
+// --verbose is global: taken out before the command's own strict flag parsing sees it
+const args = process.argv.slice(2);
+const verbose = args.includes('--verbose') || /^(1|true|yes|on)$/i.test(process.env.HESSIAN_VERBOSE ?? '');
+main(args.filter((a) => a !== '--verbose')).catch((err: unknown) => {
+  process.exitCode = reportError(err, { verbose });
 });

@@ -26,6 +26,7 @@ const steps: Step[] = [
   { name: 'subgraph: build', cmd: npm('run', 'build', '-w', '@hessian/subgraph'), build: true },
   { name: 'subgraph: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/subgraph'), build: true },
   { name: 'subgraph', cmd: npm('test', '-w', '@hessian/subgraph') },
+  { name: 'indexer: build', cmd: npm('run', 'build', '-w', '@hessian/indexer'), build: true },
   { name: 'indexer: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/indexer'), build: true },
   { name: 'indexer', cmd: npm('test', '-w', '@hessian/indexer') },
   { name: 'trainer: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/trainer'), build: true },

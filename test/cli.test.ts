@@ -95,13 +95,14 @@ test('errors a user can fix are one clear line with a hint', { timeout: 120_000 
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /missing-deployment\.json|no Ethereum account/);
 
+  // one convention: 2 for what the user typed, 1 for a runtime failure (the dead RPC above)
   const unknown = run(['frobnicate']);
-  assert.equal(unknown.status, 1);
+  assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command 'frobnicate'/);
   assert.match(unknown.stderr, /Usage: hessian <command>/);
 
   const badFlag = run(['demo', '--owners', 'many']);
-  assert.equal(badFlag.status, 1);
+  assert.equal(badFlag.status, 2);
   assert.match(badFlag.stderr, /--owners must be an integer >= 1, got 'many'/);
 
   const help = run(['--help']);

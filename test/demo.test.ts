@@ -124,6 +124,10 @@ test('GraphQL history matches the chain: evaluations, rewards, credits, escrow',
     accountTokens(first: 1000) { account { id } token { id } rewardsEarned stakesReturned stakesReceived refundsReceived withdrawn balance }
   }`);
   assert.equal(model.gradientCount, OWNERS * ROUNDS, 'every owner submitted every round, once');
+  // differential privacy is on by default: each owner's two batches are disjoint rows of one plan,
+  // so its most exposed row is in one release (epsilon 2.25 at the default noise multiplier 2)
+  assert.match(output, /^privacy\s+epsilon spent per owner/m);
+  for (let i = 0; i < OWNERS; i++) assert.match(output, new RegExp(`^  owner ${i}  epsilon 2\\.25 \\(delta 1e-6\\) over ${ROUNDS} gradients?; budget 8$`, 'm'));
   assert.equal(model.evaluations.length, OWNERS * ROUNDS, 'every gradient evaluated once');
   assert.deepEqual([model.committedCount, model.pendingCount, model.lapsedCount, model.rejectedCount], [0, 0, 0, 0], 'every commit revealed and judged; no honest gradient rejected');
   assert.equal(model.acceptedCount + model.declinedCount, OWNERS * ROUNDS);

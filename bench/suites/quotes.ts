@@ -2,7 +2,8 @@
 // decrypt and the service's homomorphic w·x + tag at the service's own parameters
 // (QUERY_PARAMETERS, N=8192) with the 20 LendingClub features and a plaintext-trained logistic
 // model; the bytes a quote uploads; how far the encrypted logit and probability are from
-// plaintext on held-out rows. Then quotes end to end on a real chain: Hardhat, the LoanDesk, the
+// plaintext on held-out rows; tag forgery attempts (the complex-slot attack of security review
+// H2, and blind guesses), none of which may verify. Then quotes end to end on a real chain: Hardhat, the LoanDesk, the
 // loan service daemon and the borrower client, from requestQuote to the decrypted quote and on
 // to the on-chain decision.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,8 +31,9 @@ import { LoanDeskClient } from '@hessian/trainer/chain/loan-desk';
 import { EmbeddedContentStore } from '@hessian/trainer/ipfs/embedded';
 import { silentLogger } from '@hessian/trainer/log';
 import {
-  QUERY_PARAMETERS, createBorrowerKeys, decryptResult, encryptQuery, evaluateQuery, newTagKey, queryLayout, verifyTag,
+  LOGIT_SLOT_SCALE, QUERY_PARAMETERS, TAG_A_RANGE, TAG_LOGIT_BOUND, createBorrowerKeys, decryptResult, encryptQuery, evaluateQuery, newTagKey, queryLayout, verifyTag,
 } from '@hessian/trainer/loan/prediction';
+import { decryptComplexResult, encryptComplexQuery } from '@hessian/trainer/loan/complex-slots';
 import { emptyResult, fmt, runSuite, suiteArgs } from '../lib/result.ts';
 import { rootDir } from '../lib/machine.ts';
 
@@ -191,6 +193,10 @@ await runSuite(async () => {
   let maxProbErr = 0;
   let maxTagErr = 0;
   let tagsOk = 0;
+  let blindAccepted = 0;
+  let complexAccepted = 0;
+  let maxImag = 0;
+  const forgeryQuotes = smoke ? 4 : 100;
   const rows = Math.min(accuracyRows, test.x.length);
   const evalAll: number[] = [];
   try {
@@ -206,6 +212,26 @@ await runSuite(async () => {
       maxProbErr = Math.max(maxProbErr, Math.abs(sigmoid(claim.logit) - sigmoid(z)));
       maxTagErr = Math.max(maxTagErr, Math.abs(claim.tag - (tag.a * claim.logit + tag.b)));
       if (verifyTag(tag, claim)) tagsOk++;
+      // a borrower who knows only its own (z, t) and wants a logit 1 lower must guess a
+      const mid = (TAG_A_RANGE[0] + TAG_A_RANGE[1]) / 2;
+      if (verifyTag(tag, { logit: claim.logit - 1, tag: claim.tag - mid })) blindAccepted++;
+    }
+
+    // the complex-slot attack (security review H2): x + i·x in the query, the tag key read off
+    // the imaginary parts, then a tag for a logit 5 lower
+    for (let i = 0; i < forgeryQuotes; i++) {
+      const x = test.x[i]!;
+      const z = dot(w, x);
+      const ciphertext = await encryptComplexQuery(layout, keys.publicKey, x, x);
+      const tag = newTagKey();
+      const result = await evaluateQuery(layout, { publicKey: keys.publicKey, galoisKeys: keys.galoisKeys, ciphertext }, w, tag);
+      const { re, im } = await decryptComplexResult(layout, keys.secretKey, result);
+      const D = layout.blockSize;
+      const a = (LOGIT_SLOT_SCALE * im[D]!) / im[0]!;
+      const b = re[D]! - (a * re[0]!) / LOGIT_SLOT_SCALE;
+      const forged = Math.max(-TAG_LOGIT_BOUND + 1, z - 5);
+      if (verifyTag(tag, { logit: forged, tag: a * forged + b })) complexAccepted++;
+      for (const v of im) maxImag = Math.max(maxImag, Math.abs(v));
     }
   } finally {
     keys.secretKey.delete();
@@ -221,7 +247,7 @@ await runSuite(async () => {
     rows: [
       ['key generation (public key, Galois keys, secret key)', 'borrower', ...stat(t.keygen)],
       ['encrypt the feature vector (twice, in one ciphertext)', 'borrower', ...stat(t.encrypt)],
-      ['evaluate w·x and the tag, mask, flood (load keys and query, serialize the result)', 'service', ...stat(t.evaluate)],
+      ['evaluate w·x and the tag, mask, flood, project onto real parts (load keys and query, serialize the result)', 'service', ...stat(t.evaluate)],
       [`evaluate, over the ${rows} accuracy quotes`, 'service', ...stat(evalAll)],
       ['decrypt the logit and the tag', 'borrower', ...stat(t.decrypt)],
     ],
@@ -231,7 +257,7 @@ await runSuite(async () => {
     columns: ['object', 'bytes', ''],
     rows: [
       ['public key', fmt.int(sizes.publicKey), fmt.kib(sizes.publicKey)],
-      [`Galois keys (${layout.galoisSteps.length} steps)`, fmt.int(sizes.galoisKeys), fmt.kib(sizes.galoisKeys)],
+      [`Galois keys (${layout.galoisSteps.length} rotation steps + conjugation)`, fmt.int(sizes.galoisKeys), fmt.kib(sizes.galoisKeys)],
       ['query ciphertext', fmt.int(sizes.query), fmt.kib(sizes.query)],
       ['**upload per quote** (public key + Galois keys + query)', fmt.int(upload), fmt.kib(upload)],
       ['result ciphertext (download)', fmt.int(sizes.result), fmt.kib(sizes.result)],
@@ -249,6 +275,15 @@ await runSuite(async () => {
     ],
   });
   r.tables.push({
+    title: 'Tag forgery attempts (docs/model-deployment.md, "Tag key")',
+    columns: ['attempt', 'forged tags accepted'],
+    rows: [
+      [`complex-slot attack (x + i·x, tag key from the imaginary parts, logit - 5), ${forgeryQuotes} quotes`, `${complexAccepted} / ${forgeryQuotes}`],
+      [`blind guess (own (z, t), a guessed mid-range, logit - 1), ${rows} quotes`, `${blindAccepted} / ${rows}`],
+      ['largest |imaginary part| of any result slot in the complex-slot quotes', maxImag.toExponential(2)],
+    ],
+  });
+  r.tables.push({
     title: `End to end on a Hardhat node: ${e2e.quoteMs.length} borrower(s), one after another; loan service and borrower poll every 100 ms, automine`,
     columns: ['', 'median', 'max'],
     rows: [
@@ -262,10 +297,11 @@ await runSuite(async () => {
   r.aims.push({ aim: 'service evaluate <= 250 ms per quote (this machine)', measured: `median ${fmt.ms(evalMedian)} ms, p95 ${fmt.ms(quantile(t.evaluate, 0.95))} ms`, met: judged ? evalMedian <= 250 : null });
   r.aims.push({ aim: 'encrypted probability within 1e-4 of plaintext', measured: `max ${maxProbErr.toExponential(1)} over ${rows} held-out rows (logit ${maxLogitErr.toExponential(1)})`, met: judged ? maxProbErr <= 1e-4 : null });
   r.aims.push({ aim: "one quote's upload (pk + Galois keys + query) <= 5 MiB", measured: `${(upload / MIB).toFixed(2)} MiB`, met: upload <= 5 * MIB });
+  r.aims.push({ aim: 'no forged tag accepted (complex-slot attack and blind guesses)', measured: `${complexAccepted} / ${forgeryQuotes} complex-slot, ${blindAccepted} / ${rows} blind`, met: complexAccepted === 0 && blindAccepted === 0 });
   r.aims.push({ aim: 'tag verification passes for every honest quote', measured: `${tagsOk} / ${rows} (+ ${e2e.decisions.length} on-chain, none InvalidDisclosure)`, met: tagsOk === rows });
   r.notes.push('The logit error is dominated by the noise the service adds on purpose (σ/K = 1e-5 on the logit, to flood the computation-dependent CKKS error); the CKKS error alone is ~1e-8 (trainer/tests/loan-prediction.test.ts). A probability moves by at most a quarter of the logit error.');
   r.notes.push('End to end includes the borrower\'s key generation and IPFS puts (embedded blockstore on local disk) and the polling delays of both sides; the decision row adds the disclosure (X25519 + AES-GCM), the requestLoan transaction and the service\'s tag check and pricing. Decisions in this run: ' + e2e.decisions.join(', ') + '.');
-  if (tagsOk !== rows) process.exitCode = 1;
-  r.figures = { d, repeats, rows, timings: t, evalAll, sizes, upload, maxLogitErr, maxProbErr, maxTagErr, tagsOk, e2e };
+  if (tagsOk !== rows || complexAccepted > 0 || blindAccepted > 0) process.exitCode = 1;
+  r.figures = { d, repeats, rows, timings: t, evalAll, sizes, upload, maxLogitErr, maxProbErr, maxTagErr, tagsOk, forgery: { forgeryQuotes, complexAccepted, blindAccepted, maxImag }, e2e };
   return r;
 });

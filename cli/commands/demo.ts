@@ -11,8 +11,12 @@ import { CliError } from '../errors.ts';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
 import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
 import { readCsvFile } from '@hessian/trainer/data/csv';
+import { encodeTable } from '@hessian/trainer/data/encoding';
+import { DATA_OPTIONS, DataError, checkData } from '@hessian/trainer/data/options';
 import { Progress } from '../demo/progress.ts';
+import { defaultOwners, planBatches } from '../demo/plan.ts';
 import { demoApplicants, runLoanDesk } from '../demo/loans.ts';
+import { privacySummary } from '../demo/privacy.ts';
 
 const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 export const DEFAULT_DATASET = path.join(repo, 'trainer', 'data', 'lending_club_loan_data.csv');
@@ -22,13 +26,14 @@ export async function demo(argv: string[]): Promise<void> {
     'demo',
     'Run the whole system on embedded defaults: a local chain, the contracts, the indexer and its GraphQL API, the dashboard, a lender with its evaluator, and several data owners training a credit-risk model under CKKS encryption.',
     {
-      owners: { type: 'string', env: 'HESSIAN_DEMO_OWNERS', default: '5', description: 'data-owner daemons, each with a disjoint shard' },
+      owners: { type: 'string', env: 'HESSIAN_DEMO_OWNERS', description: 'data-owner daemons, each with a disjoint shard (default: up to 5, as many as the data gives a batch each)' },
       rounds: { type: 'string', env: 'HESSIAN_DEMO_ROUNDS', default: '2', description: 'gradients each owner submits (each spends a fresh batch of its shard)' },
       data: { type: 'string', env: 'HESSIAN_DEMO_DATA', default: DEFAULT_DATASET, description: 'CSV with a header and a binary label column' },
-      label: { type: 'string', env: 'HESSIAN_DEMO_LABEL', default: 'not.fully.paid', description: 'label column (1 = default)' },
+      ...DATA_OPTIONS,
+      label: { ...DATA_OPTIONS.label, description: `${DATA_OPTIONS.label.description}; default not.fully.paid for the bundled LendingClub file` },
       target: { type: 'string', default: '0.69', description: 'target AUC of the model' },
       bounty: { type: 'string', default: '10', description: 'bounty in ETH' },
-      batch: { type: 'string', default: '512', description: 'rows per gradient' },
+      batch: { type: 'string', description: 'rows per gradient (default: sized from the data, 256..512)' },
       ckks: { type: 'string', default: 'logistic-16384', description: 'CKKS parameter set (logistic-16384 is 128-bit secure; logistic-8192 is faster)' },
       'test-fraction': { type: 'string', default: '0.2', description: "share of rows the lender holds out for evaluation" },
       'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'state directory (the demo uses <data-dir>/demo, recreated each run)' },
@@ -39,25 +44,50 @@ export async function demo(argv: string[]): Promise<void> {
       borrowers: { type: 'string', env: 'HESSIAN_DEMO_BORROWERS', default: '3', description: 'borrowers asking the deployed model for encrypted quotes after training (0 skips the loan desk)' },
       exit: { type: 'boolean', description: 'stop once training and the borrowers\' loans are done' },
       quiet: { type: 'boolean', description: 'print only the URLs and the summary' },
+      json: { type: 'boolean', description: 'print the outcome as one JSON line on stdout (the running commentary goes to stderr)' },
     },
     argv,
   );
   if (!opts) return;
-  const owners = intOption('owners', opts.owners, 1)!;
   const rounds = intOption('rounds', opts.rounds, 1)!;
-  const batch = intOption('batch', opts.batch, 1)!;
+  const batchOption = intOption('batch', opts.batch, 1);
   const target = numberOption('target', opts.target)!;
   const testFraction = numberOption('test-fraction', opts['test-fraction'])!;
+  if (!(testFraction > 0 && testFraction < 1)) throw new CliError(`--test-fraction must be between 0 and 1, got '${opts['test-fraction']}'`);
   const borrowers = intOption('borrowers', opts.borrowers, 0)!;
+  if (borrowers > 3) throw new CliError(`--borrowers ${borrowers}: the demo has 3 borrower profiles`);
+  const label = opts.label ?? (path.resolve(opts.data!) === DEFAULT_DATASET ? 'not.fully.paid' : undefined);
+
+  // ---- the data, checked and split before any service starts: a wrong label, delimiter or
+  // positive value, or a file too small for the privacy minimum, stops here in one line
+  let checked;
+  try {
+    checked = checkData(opts.data!, { ...opts, label });
+  } catch (err) {
+    throw err instanceof DataError ? new CliError(err.message) : err;
+  }
+  const owners = intOption('owners', opts.owners, 1) ?? defaultOwners(checked.usableRows, testFraction, opts.data!);
   // Hardhat funds 20 accounts: deployer, lender, owners, then the loan service and borrowers
   if (2 + owners + (borrowers > 0 ? 1 + borrowers : 0) > 20) throw new CliError(`--owners ${owners} with --borrowers ${borrowers} needs more than the local chain's 20 funded accounts`);
-  if (borrowers > 3) throw new CliError(`--borrowers ${borrowers}: the demo has 3 borrower profiles`);
-  if (!existsSync(opts.data!)) throw new CliError(`--data ${opts.data}: file not found`);
 
-  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const built = path.join(repo, 'subgraph', 'build');
+  if (!existsSync(path.join(built, 'subgraph.yaml'))) {
+    throw new CliError('the subgraph is not built: run `npm run build` first (npm start does)');
+  }
+
+  const out = (s: string) => (opts.json ? process.stderr : process.stdout).write(`${s}\n`);
   const dir = path.resolve(opts['data-dir']!, 'demo');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  // the lender's held-out split and one shard file per owner, as each would hold them
+  const files = await writeShardCsvs(checked.table, dir, { owners, testFraction, seed: 'hessian-demo' });
+  const ownerRows = await Promise.all(files.owners.map(async (f) => encodeTable(await readCsvFile(f), checked.spec, { badRows: 'skip' }).x.length));
+  const plan = planBatches(ownerRows, rounds, batchOption, opts.data!);
+  const batch = plan.batch;
+  const format = `${checked.delimiter === '\t' ? 'tab' : `'${checked.delimiter}'`}-separated${checked.detected ? ', detected' : ''}`;
+  const left = checked.skipped.length ? `; ${checked.skipped.length} rows with a missing or unreadable cell left out` : '';
+  const labelSpec = checked.spec.label;
+  const positive = labelSpec.kind === 'binary' ? `, 1 = ${labelSpec.column} "${labelSpec.positive}"` : '';
 
   // Everything started is stopped in reverse order, on Ctrl-C, on --exit and on failure.
   const stops: (() => Promise<unknown> | unknown)[] = [];
@@ -104,10 +134,6 @@ export async function demo(argv: string[]): Promise<void> {
     out(`chain       ${chain.url} (chain id ${chain.chainId}); ModelRepository at ${repoContract.address}`);
 
     // ---- indexer over the subgraph build, retargeted at this deployment (no second graph build)
-    const built = path.join(repo, 'subgraph', 'build');
-    if (!existsSync(path.join(built, 'subgraph.yaml'))) {
-      throw new CliError('the subgraph is not built: run `npm run build` first (npm start does)');
-    }
     const subgraphDir = await retargetBuild(built, deploymentTarget(deployment), path.join(dir, 'subgraph'));
     const indexer = await startIndexer({
       rpcUrl: chain.url,
@@ -134,9 +160,8 @@ export async function demo(argv: string[]): Promise<void> {
     stops.push(() => dash.close());
     out(`dashboard   ${dash.url}`);
 
-    // ---- data: the lender's held-out split and one shard file per owner, as each would hold them
-    const files = await writeShardCsvs(opts.data!, dir, { owners, testFraction, seed: 'hessian-demo' });
-    out(`data        ${files.table.rows.length} rows from ${opts.data}: ${files.testRows} held out by the lender, ${owners} owners x ~${files.shardRows} rows`);
+    out(`data        ${files.table.rows.length} rows from ${opts.data} (${format}${positive}${left}): ${files.testRows} held out by the lender, ${owners} owners x ~${files.shardRows} rows`);
+    out(`batch       ${batch} rows per gradient (${plan.why})`);
 
     const store = await trainer.openContentStore({ path: path.join(dir, 'ipfs') });
     stops.push(() => store.close());
@@ -156,7 +181,8 @@ export async function demo(argv: string[]): Promise<void> {
       store,
       stateDir: path.join(dir, 'lender'),
       data: files.lender,
-      encoding: { label: opts.label! },
+      encoding: checked.encoding,
+      badRows: checked.badRows,
       ckks: opts.ckks!,
       learningRate: 1,
       minBatch: Math.min(256, batch),
@@ -168,10 +194,8 @@ export async function demo(argv: string[]): Promise<void> {
       log,
     });
     // Each round spends a fresh, full batch (a data commitment is usable once), so an owner whose
-    // shard holds fewer than rounds x batch rows submits fewer rounds: count on what it can do.
-    const ownerRounds = await Promise.all(files.owners.map(async (f) => Math.min(rounds, Math.floor((await readCsvFile(f)).rows.length / batch))));
-    const expected = ownerRounds.reduce((a, b) => a + b, 0);
-    if (expected === 0) throw new CliError(`no owner has ${batch} rows for one batch: lower --batch or --owners`);
+    // shard holds fewer than rounds x batch usable rows submits fewer rounds: count on what it can do.
+    const { ownerRounds, expected } = plan;
     if (expected < owners * rounds) out(`note        owners' shards hold ${ownerRounds.join('/')} batches of ${batch} rows: ${expected} gradients instead of ${owners * rounds}`);
     const progress = new Progress({ out: opts.quiet ? () => {} : out, initial: opened.initialScore, target: opened.targetScore, expected, amount: (wei) => `${formatEther(wei)} ETH` });
     out(`model #${opened.modelId}   AUC ${(opened.initialScore / 1e6).toFixed(3)} -> target ${(opened.targetScore / 1e6).toFixed(3)}, bounty ${opts.bounty} ETH, ${opened.features} features`);
@@ -180,6 +204,7 @@ export async function demo(argv: string[]): Promise<void> {
     stops.push(() => evaluator.stop());
     evaluator.events.on('evaluated', (e) => progress.evaluated(e));
 
+    const ownerPrivacy: Parameters<typeof privacySummary>[0][number][] = [];
     for (let i = 0; i < owners; i++) {
       const client = await connect(2 + i);
       clients.push(client);
@@ -189,14 +214,15 @@ export async function demo(argv: string[]): Promise<void> {
         stateDir: path.join(dir, `owner-${i}`),
         data: files.owners[i]!,
         batchSize: batch,
+        badRows: checked.badRows,
         maxSubmissionsPerModel: rounds,
-        seed: `owner-${i}`,
         pollMs: 250,
         log,
       });
       stops.push(() => owner.stop());
       progress.owner(i, owner.address);
       owner.events.on('committed', (e) => progress.committed(i, e.gradientId, stake));
+      ownerPrivacy.push(owner.privacy);
       owner.events.on('submitted', (e) => progress.submitted(i, e.gradientId));
       owner.events.on('lapsed', (e) => progress.lapsed(i, e.gradientId, e.reason));
       owner.events.on('refused', (e) => progress.refused(i, e.modelId, e.rule, e.reason));
@@ -213,6 +239,7 @@ export async function demo(argv: string[]): Promise<void> {
     let why = await Promise.race([finished, interruptedWhy]);
     if (why === 'done') {
       out(progress.summary());
+      out(privacySummary(ownerPrivacy));
       out(`dashboard   ${dash.url}#/model/${opened.modelId}`);
     }
     if (why === 'done' && borrowers > 0) {
@@ -231,7 +258,7 @@ export async function demo(argv: string[]): Promise<void> {
         dir,
         store,
         heldOut: await readCsvFile(files.lender),
-        label: opts.label!,
+        label: labelSpec.column,
         applicants: demoApplicants(Array.from({ length: borrowers }, (_, k) => new Wallet(key(3 + owners + k)))),
         log,
         out,
@@ -239,6 +266,10 @@ export async function demo(argv: string[]): Promise<void> {
       }).then(() => 'done' as const);
       why = await Promise.race([loans, interruptedWhy]);
       if (why === 'done') out(`loans       ${dash.url}#/loans`);
+    }
+    if (why === 'done' && opts.json) {
+      const result = { rpc: chain.url, graphql: indexer.url, dashboard: dash.url, modelId: opened.modelId, data: path.resolve(opts.data!), rows: files.table.rows.length, batch, ...progress.result() };
+      process.stdout.write(`${JSON.stringify(result)}\n`);
     }
     if (why === 'done' && !opts.exit) {
       out('done; serving the dashboard and GraphQL until Ctrl-C');

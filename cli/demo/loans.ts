@@ -112,10 +112,12 @@ export async function runLoanDesk(d: LoanDeskDemo): Promise<void> {
     header: d.heldOut.header.filter((_, i) => i !== labelIdx),
     rows: d.heldOut.rows.map((r) => ({ ...r, cells: r.cells.filter((_, i) => i !== labelIdx) })),
   };
+  // a borrower fills in every field of the application: rows with a missing cell are no applicants
+  const complete = unlabelled.rows.flatMap((r, i) => (r.cells.every((c) => c.trim() !== '') ? [i] : []));
   for (const [k, a] of d.applicants.entries()) {
-    if (k * 7 >= unlabelled.rows.length) break;
+    if (k * 7 >= complete.length) break;
     const stateDir = path.join(d.dir, `borrower-${k + 1}`);
-    const features = writeCsvFile(path.join(d.dir, `borrower-${k + 1}.csv`), unlabelled, [k * 7]);
+    const features = writeCsvFile(path.join(d.dir, `borrower-${k + 1}.csv`), unlabelled, [complete[k * 7]!]);
     const desk = await connect(a.wallet);
     const quote = await trainer.requestQuote({ desk, store: d.store, stateDir, deploymentId: deployed.deploymentId, features, amount: a.amount, termDays: a.termDays, pollMs: 250, log: d.log });
     d.out(`  ${a.name} ${a.wallet.address}: quote #${quote.quoteId} -> default risk ${pct(quote.probability)}, ${quote.approved ? `offered ${apr(quote.rateBps)}` : `would be declined (${quote.reason})`}`);

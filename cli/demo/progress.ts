@@ -89,6 +89,16 @@ export class Progress {
     if (this.evaluations + this.lapses >= this.opts.expected || this.best >= this.opts.target) this.resolveDone();
   }
 
+  /** the run's outcome for --json */
+  result(): { bestScore: number; targetScore: number; evaluations: number; owners: { owner: number; address: string; earned: string; accepted: number; submitted: number }[] } {
+    return {
+      bestScore: this.best,
+      targetScore: this.opts.target,
+      evaluations: this.evaluations,
+      owners: [...this.owners.entries()].map(([i, address]) => ({ owner: i, address, earned: (this.earned.get(i) ?? 0n).toString(), accepted: this.accepted.get(i) ?? 0, submitted: this.submittedBy.get(i) ?? 0 })),
+    };
+  }
+
   summary(): string {
     const amount = this.opts.amount;
     const rows = [...this.owners.entries()]

@@ -20,6 +20,7 @@ export const INDEX_OPTIONS = {
   subgraph: { type: 'string', env: 'HESSIAN_SUBGRAPH', default: 'subgraph/build', arg: 'DIR', description: 'built subgraph: the `graph build` output directory or its subgraph.yaml' },
   db: { type: 'string', env: 'HESSIAN_DB', default: '.hessian/index.sqlite', arg: 'FILE', description: 'SQLite file of the store (created if missing)' },
   port: { type: 'string', env: 'HESSIAN_INDEXER_PORT', default: '8000', arg: 'N', description: 'HTTP port of the GraphQL API, /health and /metrics (0 = any free port)' },
+  'index-node-port': { type: 'string', env: 'HESSIAN_INDEX_NODE_PORT', arg: 'N', description: "port of graph-node's index-node status API (/graphql); default 8030, any free port with --port 0; off = none" },
   host: { type: 'string', env: 'HESSIAN_INDEXER_HOST', default: '127.0.0.1', arg: 'HOST', description: 'address to listen on' },
   name: { type: 'string', env: 'HESSIAN_SUBGRAPH_NAME', default: 'hessian', arg: 'NAME', description: 'queries are served at /subgraphs/name/NAME (and /graphql)' },
   confirmations: { type: 'string', env: 'HESSIAN_CONFIRMATIONS', default: '0', arg: 'N', description: 'stay N blocks behind the chain head' },
@@ -93,6 +94,10 @@ export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const cacheMb = int('result-cache-mb', get('result-cache-mb')!, 0);
   // the cache lives in this process's heap: a figure beyond any machine's memory is a typo
   if (cacheMb > 1_000_000) throw new UsageError(`--result-cache-mb: must be at most 1000000 (1 TB), got ${cacheMb}`);
+  const port = int('port', get('port')!, 0);
+  const indexNode = get('index-node-port');
+  // graph-node's 8030, unless the API itself asked for any free port (tests, several indexers)
+  const indexNodePort = indexNode === 'off' ? null : indexNode === undefined ? (port === 0 ? 0 : 8030) : int('index-node-port', indexNode, 0);
   return {
     help: false,
     exitWhenSynced: flag('exit-when-synced'),
@@ -100,7 +105,8 @@ export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       rpcUrl,
       subgraph: get('subgraph')!,
       db: get('db')!,
-      port: int('port', get('port')!, 0),
+      port,
+      indexNodePort,
       host: get('host')!,
       subgraphName: get('name')!,
       confirmations: int('confirmations', get('confirmations')!, 0),
@@ -146,8 +152,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const logger = createLogger({ level: config.logLevel, fields: { component: 'indexer' } });
   // loaded here so --help and flag errors answer without loading the runtime, store and server
   const { startIndexer } = await import('./indexer.ts');
-  const indexer = await startIndexer({ ...config, logger, port: args.exitWhenSynced ? null : config.port });
-  if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nhealth: ${indexer.origin}/health  metrics: ${indexer.origin}/metrics\n`);
+  const indexer = await startIndexer({ ...config, logger, port: args.exitWhenSynced ? null : config.port, indexNodePort: args.exitWhenSynced ? null : config.indexNodePort });
+  if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nGraphiQL: ${indexer.url}/graphql\nhealth: ${indexer.origin}/health/live (liveness), ${indexer.origin}/health/ready (readiness)  metrics: ${indexer.origin}/metrics\n`);
+  if (indexer.indexNodeUrl) process.stdout.write(`deployment: ${indexer.deployment} (also at ${indexer.origin}/subgraphs/id/${indexer.deployment})\nindex-node status API: ${indexer.indexNodeUrl}\n`);
 
   return await new Promise<number>((resolve) => {
     let finished = false;

@@ -12,13 +12,15 @@ import { HandlerError } from './runtime/errors.ts';
 import type { MappingLogEntry } from './runtime/runtime.ts';
 import { EntityStore } from './store/entity-store.ts';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.ts';
+import { createIndexNodeServer, type IndexNodeServer } from './graphql/index-node.ts';
+import { deploymentHash } from './deployment-hash.ts';
 import { EventStore, type SyncBatch, type SyncedBlock } from './sync/event-store.ts';
 import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sleep } from './sync/rpc.ts';
 import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type SyncStep } from './sync/syncer.ts';
 import { Progress } from './sync/progress.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
-import type { BlockPtr, EntityChange, EntityData, EntityReader } from './types.ts';
+import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
 
 export interface IndexerConfig {
   /** JSON-RPC endpoint (http/https) */
@@ -51,6 +53,8 @@ export interface IndexerConfig {
   progressIntervalSeconds?: number;
   logLevel?: LogLevel;
   logger?: Logger;
+  /** port of graph-node's index-node status API (`/graphql`: indexingStatuses, ...); 0 = a free port; null/undefined = none */
+  indexNodePort?: number | null;
   /** characters of successful GraphQL answers kept for the current head (graphql/result-cache.ts); 0 = no cache. Default 32 MB */
   resultCacheBytes?: number;
   /** process-level Prometheus metrics (CPU, memory, event loop) next to the indexer's own */
@@ -86,7 +90,10 @@ export interface RunningIndexer {
   db: Db;
   subgraph: LoadedSubgraph;
   metrics: IndexerMetrics;
+  /** the deployment id graph-node would give this build: its IPFS hash (`graph build --ipfs`) */
   deployment: string;
+  /** the index-node status API's URL, http://host:port/graphql (null without it) */
+  indexNodeUrl: string | null;
   /** the GraphQL result cache's hits, misses, entries and bytes (null without a server) */
   cacheStats(): ResultCacheStats | null;
   stop(): Promise<void>;
@@ -171,7 +178,9 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       imports: sub.runtime.unimplementedImports,
     });
   }
-  const deployment = deploymentId(sub);
+  // the build's content hash guards the stored data; the IPFS hash is the id the API shows
+  const buildId = deploymentId(sub);
+  const deployment = await deploymentHash(sub.manifest.file);
   const filters = filtersOf(sub);
 
   const stop = new AbortController();
@@ -193,12 +202,13 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
 
   const db = openDatabase(config.db);
   let server: GraphqlServer | null = null;
+  let indexNode: IndexNodeServer | null = null;
   try {
     const events = new EventStore(db);
     const storedDeployment = events.getMeta('deployment');
-    if (storedDeployment && storedDeployment !== deployment && !config.rebuild) {
+    if (storedDeployment && storedDeployment !== buildId && !config.rebuild) {
       throw new ConfigError(
-        `${config.db} was indexed with a different build of the subgraph (${storedDeployment.slice(0, 18)}…, now ${deployment.slice(0, 18)}…): ` +
+        `${config.db} was indexed with a different build of the subgraph (${storedDeployment.slice(0, 18)}…, now ${buildId.slice(0, 18)}…): ` +
           're-index it from the stored chain data with --rebuild, or use another --db',
       );
     }
@@ -211,7 +221,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         store.revertTo(null);
       }
       events.setMeta('filters', JSON.stringify(filters));
-      events.setMeta('deployment', deployment);
+      events.setMeta('deployment', buildId);
     });
 
     const syncer = new Syncer(rpc, events, {
@@ -256,6 +266,13 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       metrics.failed.set(s.failed ? 1 : 0);
     };
 
+    const sendHealth = (res: ServerResponse, probe: 'live' | 'ready') => {
+      const s = status();
+      const healthy = s.synced && !s.failed && !s.error && !s.syncError;
+      res.statusCode = probe === 'live' || healthy ? 200 : 503;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ ...s, healthy, live: true, deployment }));
+    };
     if (config.port !== null) {
       server = await createGraphqlServer({
         store,
@@ -264,15 +281,21 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         port: config.port ?? 0,
         host: config.host ?? '127.0.0.1',
         deployment,
+        startBlock: syncer.startBlock,
+        // `block: { hash }` of a block the store did not record (an eventless one): the node knows it
+        lookupBlock: async (hash) => {
+          const block = await rpc.call<RpcBlock | null>('eth_getBlockByHash', [hash, false], { retries: 1 });
+          return block ? blockPtrOf(block) : null;
+        },
         resultCacheBytes: config.resultCacheBytes,
         routes: {
-          '/health': (_req: IncomingMessage, res: ServerResponse) => {
-            const s = status();
-            const healthy = s.synced && !s.failed && !s.error && !s.syncError;
-            res.statusCode = healthy ? 200 : 503;
-            res.setHeader('content-type', 'application/json; charset=utf-8');
-            res.end(JSON.stringify({ ...s, healthy, deployment }));
-          },
+          // readiness: only an indexer at the head, not failed, with its RPC answering serves
+          // current answers; a load balancer should route around it otherwise
+          '/health': (_req: IncomingMessage, res: ServerResponse) => sendHealth(res, 'ready'),
+          '/health/ready': (_req: IncomingMessage, res: ServerResponse) => sendHealth(res, 'ready'),
+          // liveness: the process serves requests. A long backfill, an RPC outage or a failed
+          // subgraph are not cured by a restart, so a liveness probe must not see them as dead
+          '/health/live': (_req: IncomingMessage, res: ServerResponse) => sendHealth(res, 'live'),
           '/metrics': async (_req: IncomingMessage, res: ServerResponse) => {
             refreshGauges();
             res.setHeader('content-type', metrics.registry.contentType);
@@ -281,6 +304,24 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         },
       });
       metrics.watchResultCache(server.cacheStats);
+      if (config.indexNodePort !== null && config.indexNodePort !== undefined) {
+        indexNode = await createIndexNodeServer({
+          store,
+          deployment,
+          subgraphName: config.subgraphName ?? 'hessian',
+          network: sub.manifest.dataSources[0]?.network ?? 'mainnet',
+          earliestBlock: Math.max(0, syncer.startBlock - 1),
+          // graph-node's synced_at: set when the head was first reached, kept after
+          status: () => ({ synced: state.synced, latestBlock: store.getCursor() }),
+          chainHead: async () => {
+            const b = await rpc.call<RpcBlock | null>('eth_getBlockByNumber', ['latest', false], { retries: 1 });
+            return b ? blockPtrOf(b) : null;
+          },
+          port: config.indexNodePort,
+          host: config.host ?? '127.0.0.1',
+        });
+        logger.info('serving the index-node status API', { url: indexNode.url });
+      }
       logger.info('serving', { url: server.url, health: server.origin + '/health', metrics: server.origin + '/metrics' });
     }
 
@@ -586,12 +627,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       subgraph: sub,
       metrics,
       deployment,
+      indexNodeUrl: indexNode?.url ?? null,
       cacheStats: () => server?.cacheStats() ?? null,
       stop() {
         stopping ??= (async () => {
           stop.abort();
           await done.catch(() => {});
           await server?.close();
+          await indexNode?.close();
           db.close();
         })();
         return stopping;
@@ -600,6 +643,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   } catch (err) {
     stop.abort();
     await server?.close();
+    await indexNode?.close();
     db.close();
     throw err;
   }

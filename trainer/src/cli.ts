@@ -13,11 +13,13 @@ import type { ContentStore } from './ipfs/store.ts';
 import { createLogger, parseLogLevel } from './log.ts';
 import type { Logger } from './log.ts';
 import { loadWallet } from './wallet.ts';
+import { bindStateToChain } from './state-chain.ts';
 import { openModel, closeModel } from './roles/lender.ts';
 import { startEvaluator } from './roles/evaluator.ts';
 import { startOwner } from './roles/owner.ts';
 import { DEFAULT_OWNER_POLICY, parseAddressList } from './roles/owner-policy.ts';
 import type { OwnerPolicy } from './roles/owner-policy.ts';
+import { DEFAULT_OWNER_PRIVACY } from './privacy/owner-privacy.ts';
 import { METRICS } from './ml/metrics.ts';
 import type { Metric } from './ml/metrics.ts';
 import { LoanDeskClient } from './chain/loan-desk.ts';
@@ -27,6 +29,10 @@ import { requestQuote, finishQuote, requestLoan } from './roles/borrower.ts';
 import { validatePricingRule } from './loan/pricing.ts';
 import type { PricingRule } from './loan/pricing.ts';
 import { readFlags, FlagError } from '@hessian/common/args';
+import { CSV_OPTIONS, ENCODING_OPTIONS, DataError, checkData, csvFormat, readDataFile } from './data/options.ts';
+import type { DataFlags, DataOptionSpec } from './data/options.ts';
+import type { BadRowPolicy, FitEncodingOptions } from './data/encoding.ts';
+import type { CsvTable } from './data/csv.ts';
 import type { FlagSpec, FlagValues } from '@hessian/common/args';
 
 interface Spec extends FlagSpec {
@@ -34,20 +40,27 @@ interface Spec extends FlagSpec {
   help: string;
 }
 
+/** the shared data options (data/options.ts) in this CLI's option shape */
+function dataSpecs(specs: Record<string, DataOptionSpec>): Record<string, Spec> {
+  return Object.fromEntries(Object.entries(specs).map(([k, { description, ...s }]) => [k, { ...s, help: description }]));
+}
+
 const COMMON: Record<string, Spec> = {
   rpc: { type: 'string', env: 'HESSIAN_RPC_URL', default: 'http://127.0.0.1:8545', help: 'Ethereum JSON-RPC URL' },
-  deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', default: '.hessian/deployment.json', help: 'deployment file (contract address, start block)' },
+  'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: '.hessian', help: 'state directory every role shares the defaults below from (`hessian chain` writes its deployment file there)' },
+  deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', help: 'deployment file (contract address, start block) (default <data-dir>/deployment.json)' },
   contract: { type: 'string', env: 'HESSIAN_CONTRACT', help: 'ModelRepository address (overrides the deployment file)' },
   'start-block': { type: 'string', env: 'HESSIAN_START_BLOCK', help: 'first block to scan for events' },
   confirmations: { type: 'string', env: 'HESSIAN_CONFIRMATIONS', help: 'blocks before a log or receipt is trusted (default 2; 0 on a local dev chain, chain id 31337 or 1337)' },
   'tx-timeout-ms': { type: 'string', env: 'HESSIAN_TX_TIMEOUT_MS', help: 'ms an unmined transaction waits before it is replaced with 25% higher fees, 3 times at most (default 60000)' },
-  'state-dir': { type: 'string', env: 'HESSIAN_STATE_DIR', help: 'journal and key directory (default .hessian/<role>)' },
-  'ipfs-dir': { type: 'string', env: 'HESSIAN_IPFS_DIR', default: '.hessian/ipfs', help: 'embedded content store directory' },
+  'state-dir': { type: 'string', env: 'HESSIAN_STATE_DIR', help: 'journal and key directory (default <data-dir>/<role>)' },
+  'ipfs-dir': { type: 'string', env: 'HESSIAN_IPFS_DIR', help: 'embedded content store directory (default <data-dir>/ipfs)' },
   'ipfs-api': { type: 'string', env: 'IPFS_API', help: 'Kubo RPC URL (use Kubo instead of the embedded store)' },
   keystore: { type: 'string', env: 'HESSIAN_KEYSTORE', help: 'encrypted JSON keystore of the account' },
   'password-file': { type: 'string', env: 'HESSIAN_KEYSTORE_PASSWORD_FILE', help: 'file holding the keystore password (or set HESSIAN_KEYSTORE_PASSWORD)' },
   'poll-ms': { type: 'string', env: 'HESSIAN_POLL_MS', default: '1000', help: 'chain polling interval' },
   'log-level': { type: 'string', env: 'HESSIAN_LOG_LEVEL', default: 'info', help: 'debug | info | warn | error' },
+  json: { type: 'boolean', help: 'print the result as one JSON line (train commands always do; loan commands print text without it)' },
 };
 
 // the owner's safety policy (roles/owner-policy.ts); each refusal is logged with the rule named here
@@ -98,12 +111,9 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
     summary: 'generate keys, publish the model (metadata, public keys, encrypted weights) and open it on-chain',
     options: {
       data: { type: 'string', help: "the lender's held-out CSV (fits the encoding; scores gradients)" },
-      label: { type: 'string', help: 'label column' },
-      positive: { type: 'string', help: 'label value meaning 1 (when the column is not 0/1)' },
+      ...dataSpecs(ENCODING_OPTIONS),
+      ...dataSpecs(CSV_OPTIONS),
       'label-kind': { type: 'string', default: 'binary', help: 'binary | numeric (numeric: linear regression scored by r2)' },
-      features: { type: 'string', help: 'comma-separated feature columns (default: all but the label)' },
-      categorical: { type: 'string', help: 'comma-separated categorical columns (default: non-numeric ones)' },
-      exclude: { type: 'string', help: 'comma-separated columns to leave out' },
       task: { type: 'string', default: 'logistic', help: 'logistic | linear' },
       metric: { type: 'string', default: 'auc', help: METRICS.join(' | ') },
       ckks: { type: 'string', help: 'CKKS parameter set (logistic-16384, logistic-8192, linear-8192)' },
@@ -118,13 +128,14 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
       stake: { type: 'string', default: '0.0001', help: 'ETH each submission must carry (at least the contract minimum, 0.0001)' },
       evaluator: { type: 'string', help: 'evaluator address (default: the lender)' },
       name: { type: 'string', help: 'model name' },
-      'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
+      'skip-bad-rows': { type: 'boolean', help: 'the same as --bad-rows skip' },
     },
   },
   evaluate: {
     summary: "the lender's evaluator daemon: scores each gradient on the held-out data and records the result",
     options: {
       data: { type: 'string', help: 'held-out CSV (default: the one the model was opened with)' },
+      delimiter: dataSpecs(CSV_OPTIONS).delimiter!,
       'no-auto-close': { type: 'boolean', help: 'do not close models once their target is reached' },
     },
   },
@@ -132,17 +143,19 @@ const COMMANDS: Record<string, { summary: string; options: Record<string, Spec> 
     summary: "the data owner's daemon: computes encrypted gradients on its rows for matching models",
     options: {
       data: { type: 'string', help: "the owner's CSV" },
+      ...dataSpecs(CSV_OPTIONS),
       'min-bounty': { type: 'string', default: '0', help: 'ignore models with a smaller bounty (ETH)' },
       metric: { type: 'string', help: 'comma-separated metrics to accept (default: any)' },
       model: { type: 'string', help: 'comma-separated model ids to work on (default: any)' },
       'batch-size': { type: 'string', help: "rows per gradient (default: the model's minimum batch)" },
       'min-batch': { type: 'string', default: '256', help: "never fewer rows per gradient than this, whatever the model's minimum" },
       'max-submissions': { type: 'string', help: 'gradients per model at most' },
-      seed: { type: 'string', default: 'hessian', help: 'batch shuffle seed' },
-      epsilon: { type: 'string', help: 'differential privacy epsilon per gradient (enables clipping + noise)' },
-      delta: { type: 'string', default: '1e-6', help: 'differential privacy delta per gradient' },
-      clip: { type: 'string', default: '6', help: 'L2 bound on each encoded row when noise is on' },
-      'skip-bad-rows': { type: 'boolean', help: 'skip (and count) rows that cannot be encoded instead of failing' },
+      // privacy seam (h-privacy): differential privacy is on by default (privacy/owner-privacy.ts)
+      'dp-noise': { type: 'string', env: 'HESSIAN_DP_NOISE', default: String(DEFAULT_OWNER_PRIVACY.noiseMultiplier), help: 'Gaussian noise per gradient, as a multiple of its sensitivity (0 turns differential privacy off)' },
+      'dp-clip': { type: 'string', env: 'HESSIAN_DP_CLIP', default: String(DEFAULT_OWNER_PRIVACY.clipNorm), help: 'L2 bound each encoded row is clipped to' },
+      'dp-delta': { type: 'string', env: 'HESSIAN_DP_DELTA', default: DEFAULT_OWNER_PRIVACY.delta.toExponential(), help: 'delta every epsilon is stated at' },
+      'dp-epsilon-budget': { type: 'string', env: 'HESSIAN_DP_EPSILON_BUDGET', default: String(DEFAULT_OWNER_PRIVACY.epsilonBudget), help: "total epsilon the owner's rows may spend over every model and restart; a gradient past it is refused" },
+      'skip-bad-rows': { type: 'boolean', help: 'the same as --bad-rows skip' },
       workers: { type: 'string', default: '0', help: 'worker threads for the encrypted gradient (0: main thread)' },
       indexer: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', help: "read models from the indexer's GraphQL URL instead of scanning logs" },
       ...OWNER_POLICY_FLAGS,
@@ -182,11 +195,19 @@ function usage(cmd?: string, group: CommandGroup = TRAIN): string {
 }
 
 function parse(cmd: string, argv: string[], env: NodeJS.ProcessEnv, group: CommandGroup = TRAIN): FlagValues | undefined {
+  let o: FlagValues | undefined;
   try {
-    return readFlags({ ...group.commands[cmd]!.options, ...group.common }, argv, { env, usage: () => usage(cmd, group) });
+    o = readFlags({ ...group.commands[cmd]!.options, ...group.common }, argv, { env, usage: () => usage(cmd, group) });
   } catch (err) {
     throw err instanceof FlagError ? new UsageError(`${group.name} ${cmd}: ${err.message}`) : err;
   }
+  if (!o) return o;
+  // one data directory for every role, so `hessian chain`'s deployment file and one content store are found
+  const dataDir = String(o['data-dir']);
+  const fileKey = group === TRAIN ? 'deployment' : 'deployment-file';
+  o[fileKey] ??= path.join(dataDir, 'deployment.json');
+  o['ipfs-dir'] ??= path.join(dataDir, 'ipfs');
+  return o;
 }
 
 function req(o: Record<string, unknown>, k: string): string {
@@ -230,6 +251,28 @@ function txOptions(o: Record<string, unknown>): { confirmations?: number; txTime
   return { ...(confirmations !== undefined ? { confirmations } : {}), ...(txTimeoutMs !== undefined ? { txTimeoutMs } : {}) };
 }
 
+/**
+ * A command's CSV, read and checked before anything connects, so a wrong label, delimiter or
+ * positive value is a usage error (exit 2) found in a second. The roles get the table itself when
+ * the delimiter was forced (they would detect it otherwise), else the path they record.
+ */
+function commandData(cmd: string, o: Record<string, unknown>, log: Logger): { data?: string | CsvTable; encoding?: FitEncodingOptions; badRows: BadRowPolicy } {
+  const flags = { ...o, ...(o['skip-bad-rows'] ? { 'bad-rows': 'skip' } : {}) } as DataFlags;
+  const { badRows } = csvFormat(flags);
+  if (cmd === 'lender') {
+    const file = req(o, 'data');
+    const checked = checkData(file, flags, { labelKind: labelKind(String(o['label-kind'])) });
+    if (checked.skipped.length) log.warn('rows left out (missing or unreadable cells)', { count: checked.skipped.length, first: checked.skipped[0] });
+    if (!checked.detected) log.warn('delimiter forced: run the evaluator with the same --data and --delimiter', { data: file });
+    return { data: checked.detected ? file : checked.table, encoding: checked.encoding, badRows };
+  }
+  if (cmd === 'owner' || (cmd === 'evaluate' && o.data !== undefined)) {
+    const { table } = readDataFile(req(o, 'data'), csvFormat(flags));
+    return { data: table, badRows };
+  }
+  return { badRows };
+}
+
 /** fileKey: the option naming the deployment file (`loan` uses --deployment for a deployment id) */
 async function chainConfig(o: Record<string, unknown>, fileKey = 'deployment'): Promise<ChainConfig> {
   let address = o.contract as string | undefined;
@@ -255,6 +298,33 @@ async function account(o: Record<string, unknown>, env: NodeJS.ProcessEnv, log: 
     undefined,
     log,
   );
+}
+
+/** Redraws one line in place when the stream is a terminal (`live`); does nothing otherwise. */
+export class StatusLine {
+  readonly live: boolean;
+  private shown = false;
+  private readonly stream: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  constructor(stream: { write(s: string): unknown; isTTY?: boolean; columns?: number }) {
+    this.stream = stream;
+    this.live = stream.isTTY === true;
+  }
+  show(text: string): void {
+    if (!this.live) return;
+    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    this.stream.write(`\r\x1b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    this.shown = true;
+  }
+  /** ends the status line so the next output starts on a line of its own */
+  done(): void {
+    if (this.shown) this.stream.write('\n');
+    this.shown = false;
+  }
+}
+
+export function progressText(e: { modelId: number; stage: string; rowsDone?: number; rowsTotal?: number }): string {
+  const rows = e.rowsTotal ? ` ${e.rowsDone ?? 0}/${e.rowsTotal} rows (${Math.floor(((e.rowsDone ?? 0) / e.rowsTotal) * 100)}%)` : '';
+  return `model ${e.modelId}: ${e.stage}${rows}`;
 }
 
 /** resolves on SIGINT/SIGTERM (for daemons) */
@@ -315,9 +385,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   try {
     // argument errors first: nothing is opened for a command that cannot run
     const policy = cmd === 'owner' ? ownerPolicyFlags(o) : undefined;
+    const input = commandData(cmd, o, log);
     const wallet = await account(o, env, log);
     client = await ModelRepositoryClient.connect(await chainConfig(o), wallet);
-    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', cmd === 'evaluate' ? 'lender' : cmd));
+    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join(String(o['data-dir']), cmd === 'evaluate' ? 'lender' : cmd));
+    if (cmd === 'lender' || cmd === 'evaluate' || cmd === 'owner') await bindStateToChain(stateDir, client.provider, log);
     const openStore = async () =>
       (store = await openContentStore({ path: String(o['ipfs-dir']), ...(o['ipfs-api'] ? { ipfsApi: String(o['ipfs-api']) } : {}) }, {}));
     const pollMs = client.config.pollMs;
@@ -337,16 +409,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
           client,
           store: await openStore(),
           stateDir,
-          data: req(o, 'data'),
-          encoding: {
-            label: req(o, 'label'),
-            ...(o.positive ? { positive: String(o.positive) } : {}),
-            ...(list(o, 'features') ? { features: list(o, 'features') } : {}),
-            ...(list(o, 'categorical') ? { categorical: list(o, 'categorical') } : {}),
-            ...(list(o, 'exclude') ? { exclude: list(o, 'exclude') } : {}),
-            labelKind: labelKind(String(o['label-kind'])),
-          },
-          badRows: o['skip-bad-rows'] ? 'skip' : 'error',
+          data: input.data!,
+          encoding: input.encoding!,
+          badRows: input.badRows,
           task,
           metric,
           ...(o.ckks ? { ckks: String(o.ckks) } : {}),
@@ -372,13 +437,13 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
         try {
           const handle =
             cmd === 'evaluate'
-              ? await startEvaluator({ client, store: await openStore(), stateDir, ...(o.data ? { data: String(o.data) } : {}), pollMs, autoClose: !o['no-auto-close'], log })
+              ? await startEvaluator({ client, store: await openStore(), stateDir, ...(input.data ? { data: input.data } : {}), pollMs, autoClose: !o['no-auto-close'], log })
               : await startOwner({
                   client,
                   store: await openStore(),
                   stateDir,
-                  data: req(o, 'data'),
-                  badRows: o['skip-bad-rows'] ? 'skip' : 'error',
+                  data: input.data!,
+                  badRows: input.badRows,
                   filter: {
                     minBounty: eth(o, 'min-bounty') ?? 0n,
                     ...(list(o, 'metric') ? { metrics: list(o, 'metric') as Metric[] } : {}),
@@ -388,22 +453,25 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
                   ...(o['batch-size'] ? { batchSize: num(o, 'batch-size', { int: true, min: 1 }) } : {}),
                   minBatch: num(o, 'min-batch', { int: true, min: 1 })!,
                   ...(o['max-submissions'] ? { maxSubmissionsPerModel: num(o, 'max-submissions', { int: true, min: 1 }) } : {}),
-                  seed: String(o.seed),
                   ...(o.indexer ? { indexerUrl: String(o.indexer) } : {}),
                   workers: num(o, 'workers', { int: true, min: 0 })!,
-                  ...(o.epsilon ? { privacy: { epsilon: num(o, 'epsilon')!, delta: num(o, 'delta')!, clipNorm: num(o, 'clip')! } } : {}),
+                  privacy: { noiseMultiplier: num(o, 'dp-noise', { min: 0 })!, clipNorm: num(o, 'dp-clip')!, delta: num(o, 'dp-delta')!, epsilonBudget: num(o, 'dp-epsilon-budget')! },
                   pollMs,
                   log,
                 });
           if ('withdraw' in handle) {
-            // long work gets progress lines: a gradient over many rows takes a while
+            // long work shows its progress: a gradient over many rows takes a while. A person at a
+            // terminal gets one status line redrawn in place; a log collector gets JSON lines
+            const status = new StatusLine(stdout);
             let last = 0;
             handle.events.on('progress', (e) => {
+              if (status.live) return status.show(progressText(e));
               const now = Date.now();
               if (e.rowsDone !== undefined && e.rowsDone !== e.rowsTotal && now - last < 2000) return;
               last = now;
               log.info('progress', e);
             });
+            handle.events.on('submitted', () => status.done());
           }
           const why = await Promise.race([stop.promise.then((s) => `signal ${String(s)}`), handle.done.then(() => 'finished')]);
           log.info('shutting down', { why });
@@ -428,7 +496,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
     }
     return 2;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof DataError) {
       stderr.write(`hessian train ${cmd}: ${err.message}\n`);
       return 2;
     }
@@ -459,6 +527,7 @@ const LOAN_COMMANDS: CommandTable = {
       model: { type: 'string', help: 'model id (opened from this state directory)' },
       pricing: { type: 'string', help: 'pricing rule JSON file (default: the documented default rule)' },
       holdout: { type: 'string', help: 'held-out CSV for the logit range (default: the one the model was opened with)' },
+      delimiter: dataSpecs(CSV_OPTIONS).delimiter!,
       name: { type: 'string', help: 'deployment name shown to borrowers' },
       service: { type: 'string', help: 'account answering quotes and deciding loans (default: the lender)' },
     },
@@ -486,6 +555,7 @@ const LOAN_COMMANDS: CommandTable = {
     options: {
       deployment: { type: 'string', help: 'deployment id' },
       features: { type: 'string', help: 'CSV with your row (same columns as the model; the label column may be absent)' },
+      delimiter: dataSpecs(CSV_OPTIONS).delimiter!,
       row: { type: 'string', default: '0', help: 'which data row of the CSV (0-based)' },
       quote: { type: 'string', help: 'resume: wait for and decrypt this already requested quote' },
       amount: { type: 'string', help: 'price the quote for this amount in ETH (default: the rule\'s maximum)' },
@@ -587,6 +657,10 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
     if (cmd === 'decide' && o.request !== undefined) id(o, 'request');
     const rate = cmd === 'decide' ? num(o, 'rate', { int: true, min: 1 }) : undefined;
     if (cmd === 'decide' && o.request !== undefined && o.approve && rate === undefined) throw new UsageError('--approve needs --rate (basis points)');
+    // the CSV first, in the user's format: a bad file is a usage error before anything connects
+    const csv = (flag: string) => (o[flag] !== undefined ? readDataFile(String(o[flag]), csvFormat(o as DataFlags), `--${flag}`).table : undefined);
+    const holdoutTable = cmd === 'deploy' ? csv('holdout') : undefined;
+    const featuresTable = cmd === 'quote' && o.quote === undefined ? csv('features') : undefined;
     const deploymentIds = cmd === 'decide' ? list(o, 'deployment')?.map((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--deployment must be deployment ids, got '${v}'`);
@@ -594,7 +668,8 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
     }) : undefined;
     const wallet = await account(o, env, log);
     desk = await LoanDeskClient.connect(await loanDeskConfig(o), wallet);
-    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join('.hessian', lenderSide ? 'lender' : 'borrower'));
+    const stateDir = path.resolve((o['state-dir'] as string | undefined) ?? path.join(String(o['data-dir']), lenderSide ? 'lender' : 'borrower'));
+    if (cmd !== 'retire') await bindStateToChain(stateDir, desk.provider, log);
     const openStore = async () =>
       (store = await openContentStore({ path: String(o['ipfs-dir']), ...(o['ipfs-api'] ? { ipfsApi: String(o['ipfs-api']) } : {}) }, {}));
     const pollMs = desk.config.pollMs;
@@ -618,7 +693,7 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
           stateDir,
           modelId: id(o, 'model'),
           ...(pricing ? { pricing } : {}),
-          ...(o.holdout ? { holdout: String(o.holdout) } : {}),
+          ...(holdoutTable ? { holdout: holdoutTable } : {}),
           ...(o.name ? { name: String(o.name) } : {}),
           ...(o.service ? { service: String(o.service) } : {}),
           log,
@@ -672,7 +747,7 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
         };
         const q = o.quote !== undefined
           ? await finishQuote(common, id(o, 'quote'))
-          : await requestQuote({ ...common, deploymentId: id(o, 'deployment'), features: req(o, 'features'), row: num(o, 'row', { int: true, min: 0 })! });
+          : await requestQuote({ ...common, deploymentId: id(o, 'deployment'), features: featuresTable!, row: num(o, 'row', { int: true, min: 0 })! });
         stdout.write(
           asJson
             ? jsonLine(q)
@@ -710,6 +785,10 @@ export async function loanMain(argv: string[], io: MainIo = {}): Promise<number>
     return 2;
   } catch (err) {
     if (err instanceof UsageError) {
+      stderr.write(`hessian loan ${cmd}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof DataError) {
       stderr.write(`hessian loan ${cmd}: ${err.message}\n`);
       return 2;
     }

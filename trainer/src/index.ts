@@ -4,7 +4,13 @@ export { openModel, closeModel, lenderJournal, defaultParameterSet } from './rol
 export type { OpenModelConfig, OpenedModel, LenderModelRecord, LenderJournal } from './roles/lender.ts';
 export { startEvaluator, modelKey } from './roles/evaluator.ts';
 export type { EvaluatorConfig, EvaluatorHandle, EvaluatorEvents, EvaluatorJournal, EvaluationRecord, ModelJournal, ContentIds } from './roles/evaluator.ts';
-export { startOwner, ownerBatches } from './roles/owner.ts';
+export { startOwner } from './roles/owner.ts';
+export { BatchSeed, loadOrCreateBatchSeed, batchSeedFile } from './privacy/seed.ts';
+export { openOwnerPrivacy, OwnerPrivacy, PrivacyBudgetError, DEFAULT_OWNER_PRIVACY, dpEpsilonOf, privacyLedgerFile } from './privacy/owner-privacy.ts';
+export type { OwnerPrivacyOptions, Spent } from './privacy/owner-privacy.ts';
+export { PrivacyLedger } from './privacy/ledger.ts';
+export type { SpendRecord } from './privacy/ledger.ts';
+export { gaussianRho, epsilonForRho, dpEpsilonFixed } from './privacy/accountant.ts';
 export type { OwnerConfig, OwnerHandle, OwnerEvents, OwnerFilter, OwnerJournal, SubmissionRecord } from './roles/owner.ts';
 export { DEFAULT_OWNER_POLICY, ownerPolicy, checkTerms, checkSubmission, parseAddressList } from './roles/owner-policy.ts';
 export type { OwnerPolicy, PolicyRule, Refusal, ModelTerms, SubmissionOutcome } from './roles/owner-policy.ts';

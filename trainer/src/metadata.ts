@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { featureCount, featureNames, validateEncodingSpec, type EncodingSpec } from './data/encoding.ts';
 import { validateCkksParams, type CkksParams } from './he/context.ts';
 import { gradientPacking } from './he/gradient.ts';
+import { gaussianEpsilon, meanGradientSensitivity } from './he/noise.ts';
 import { isValidCid } from './ipfs/store.ts';
 
 /**
@@ -52,13 +53,18 @@ export const ckksParamsSchema = z.object({
   scaleBits: z.number().int(),
 }).strict();
 
+/** what a gradient's differential privacy spent: the fields he/noise.ts PrivacyReport has */
 const privacyReportSchema = z.object({
   mechanism: z.literal('gaussian'),
-  epsilon: finite.positive(),
+  /** what this gradient spends on its own, at delta (the contract's dpEpsilon / 1e6) */
+  epsilon: finite.nonnegative(),
   delta: finite.positive().lt(1),
-  sigma: finite.nonnegative(),
+  /** noise standard deviation / sensitivity */
+  noiseMultiplier: finite.positive(),
+  /** the L2 bound rows were clipped to */
+  clip: finite.positive(),
+  sigma: finite.positive(),
   sensitivity: finite.positive(),
-  clipNorm: finite.positive(),
   residualBound: finite.positive(),
   rows: z.number().int().positive(),
   rowsClipped: z.number().int().nonnegative(),
@@ -223,8 +229,17 @@ export function validateGradientDocument(value: unknown, metadata?: ModelMetadat
   if (metadata && g.rows < metadata.minBatch) {
     throw new MetadataError('gradient document', [{ path: 'rows', message: `batch of ${g.rows} rows is below the model's minimum of ${metadata.minBatch}` }]);
   }
-  if (g.privacy && g.privacy.rows !== g.rows) {
-    throw new MetadataError('gradient document', [{ path: 'privacy.rows', message: `${g.privacy.rows} differs from rows ${g.rows}` }]);
+  const p = g.privacy;
+  if (p) {
+    const fail = (path: string, message: string): never => { throw new MetadataError('gradient document', [{ path: `privacy.${path}`, message }]); };
+    if (p.rows !== g.rows) fail('rows', `${p.rows} differs from rows ${g.rows}`);
+    // the claims must agree with each other: a document cannot state less epsilon than its noise gives
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b));
+    const sensitivity = meanGradientSensitivity(p.rows, p.clip, p.residualBound);
+    if (!close(p.sensitivity, sensitivity)) fail('sensitivity', `${p.sensitivity} is not 2 * residualBound * clip / rows = ${sensitivity}`);
+    if (!close(p.sigma, p.noiseMultiplier * p.sensitivity)) fail('sigma', `${p.sigma} is not noiseMultiplier * sensitivity = ${p.noiseMultiplier * p.sensitivity}`);
+    const epsilon = gaussianEpsilon(p.noiseMultiplier, p.delta);
+    if (!close(p.epsilon, epsilon)) fail('epsilon', `${p.epsilon} is not the epsilon of noise multiplier ${p.noiseMultiplier} at delta ${p.delta} (${epsilon})`);
   }
   return g;
 }

@@ -1,7 +1,7 @@
 // Ethereum accounts for the daemons: an encrypted ethers JSON keystore (preferred) or a raw
-// private key from the environment. The private key is registered with the logger so it can
-// never be written to a log, even inside an error message.
-import { readFile, writeFile } from 'node:fs/promises';
+// private key from the environment. The private key and the keystore's password are registered
+// with the logger so they can never be written to a log, even inside an error message.
+import { open, readFile } from 'node:fs/promises';
 import { Wallet, isHexString } from 'ethers';
 import type { Provider } from 'ethers';
 import type { Logger } from './log.ts';
@@ -30,6 +30,8 @@ export async function loadWallet(src: WalletSource, provider?: Provider, log?: L
     if (src.password === undefined) {
       throw new Error(`keystore ${src.keystore} needs a password (set HESSIAN_KEYSTORE_PASSWORD or --password-file)`);
     }
+    // before anything can fail and be logged: a password is as good as the key it unlocks
+    log?.addSecret(src.password);
     let json: string;
     try {
       json = await readFile(src.keystore, 'utf8');
@@ -56,10 +58,17 @@ export async function loadWallet(src: WalletSource, provider?: Provider, log?: L
   return provider ? wallet.connect(provider) : wallet;
 }
 
-/** writes an encrypted keystore for a private key (file mode 0600) */
+/** writes an encrypted keystore for a private key (file mode 0600, an existing file's too) */
 export async function writeKeystore(file: string, privateKey: string, password: string): Promise<string> {
   const wallet = new Wallet(privateKey);
   const json = await wallet.encrypt(password);
-  await writeFile(file, json, { mode: 0o600 });
+  // the mode argument only applies when the file is created
+  const fh = await open(file, 'w', 0o600);
+  try {
+    await fh.chmod(0o600);
+    await fh.writeFile(json);
+  } finally {
+    await fh.close();
+  }
   return wallet.address;
 }

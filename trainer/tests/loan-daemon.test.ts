@@ -4,7 +4,7 @@
 // plaintext model's probability; forged disclosures, malformed queries and restarts are handled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
 import { openModel } from '../src/roles/lender.ts';
@@ -26,6 +26,7 @@ import { sigmoid } from '../src/ml/sigmoid.ts';
 import { buildWeightsDocument } from '../src/metadata.ts';
 import { fetchMetadata, fetchPublicKeys, openHeContext } from '../src/roles/model-io.ts';
 import { DEFAULT_PRICING, priceLoan } from '../src/loan/pricing.ts';
+import { QUERY_PARAMETERS, createBorrowerKeys, encryptQuery, queryLayout } from '../src/loan/prediction.ts';
 import { main } from '../src/cli.ts';
 import { startScenario, waitFor, LABEL } from './daemons/helpers/scenario.ts';
 import type { Scenario } from './daemons/helpers/scenario.ts';
@@ -237,6 +238,108 @@ test('malformed queries are refused with a clear logged error; the service keeps
     assert.match(j[String(badCiphertext.event.quoteId)]!.reason!, /ciphertext/i);
   } finally {
     await svc.stop();
+  }
+});
+
+test('quote spam: one borrower flooding quotes gets its rate, the excess waits unfetched then is refused, a reused or oversized query is refused before download, others are still answered', { timeout: 300_000 }, async () => {
+  // an account no later test quotes with: the rate it uses up is counted in the service journal for the hour
+  const spammer = await desk(5);
+  const honest = await desk(0);
+  const oversized = await desk(2);
+  // a query document built as the borrower client builds it, with fresh randomness per ciphertext
+  const layout = queryLayout(w.length);
+  const keys = await createBorrowerKeys(layout);
+  const publicKey = await sc.store.put(keys.publicKey);
+  const galoisKeys = await sc.store.put(keys.galoisKeys);
+  keys.secretKey.delete();
+  const queryDoc = async (ciphertextCid?: string, gk = galoisKeys) => sc.store.putJson({
+    version: 1, kind: 'hessian/loan-query', deploymentId: 1, featureCount: layout.featureCount, ckks: QUERY_PARAMETERS,
+    publicKey, galoisKeys: gk, ciphertext: ciphertextCid ?? await sc.store.put(await encryptQuery(layout, keys.publicKey, borrowerRows[2]!)),
+  });
+  const flood: { quoteId: number; queryCid: string }[] = [];
+  for (let i = 0; i < 8; i++) {
+    const queryCid = await queryDoc();
+    flood.push({ quoteId: (await spammer.requestQuote(1, queryCid)).event.quoteId, queryCid });
+  }
+  const reused = (await spammer.requestQuote(1, flood[0]!.queryCid)).event.quoteId;
+  // 12 MiB "Galois keys": over what the rotations plus conjugation can take (~9 MiB uncompressed)
+  const huge = await sc.store.put(new Uint8Array(12 * 1024 * 1024).fill(3));
+  const tooBig = (await oversized.requestQuote(1, await queryDoc(undefined, huge))).event.quoteId;
+  const honestQuote = (await honest.requestQuote(1, await queryDoc())).event.quoteId;
+
+  // every download the service starts, with the limit it gave and how it ended
+  const fetches: { cid: string; maxBytes: number; outcome: string }[] = [];
+  const store = new Proxy(sc.store, {
+    get(target, prop) {
+      if (prop === 'get' || prop === 'getJson') {
+        return async (cid: string, opts: { maxBytes: number }) => {
+          try {
+            const v = await target[prop](cid, opts);
+            fetches.push({ cid, maxBytes: opts.maxBytes, outcome: 'ok' });
+            return v;
+          } catch (err) {
+            fetches.push({ cid, maxBytes: opts.maxBytes, outcome: (err as Error).name });
+            throw err;
+          }
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const limits = { perBorrower: 2, windowMs: 3_600_000, maxWaiting: 3 };
+  const answeredOnChain = async (id: number) => (await lenderDesk.queryEvents('QuoteAnswered', [id])).length;
+  let svc = await service({ store, quoteLimits: limits });
+  try {
+    await waitFor('the honest quote answered and the flood sorted', async () => {
+      const j = svc.journal.value.quotes;
+      return j[String(honestQuote)]?.state === 'answered' && j[String(tooBig)]?.state === 'refused'
+        && flood.slice(0, 2).every((q) => j[String(q.quoteId)]?.state === 'answered') && flood.slice(5).every((q) => j[String(q.quoteId)]?.state === 'refused');
+    }, 120_000);
+    const j = svc.journal.value.quotes;
+    assert.equal(await answeredOnChain(honestQuote), 1, 'another borrower is answered despite the flood');
+    for (const q of flood.slice(0, 2)) assert.equal(await answeredOnChain(q.quoteId), 1, `the spammer's quote ${q.quoteId} within its rate is answered`);
+    for (const q of flood.slice(2, 5)) {
+      assert.equal(j[String(q.quoteId)], undefined, `quote ${q.quoteId} waits for the rate limit, nothing journaled`);
+      assert.equal(await answeredOnChain(q.quoteId), 0);
+    }
+    for (const q of flood.slice(5)) assert.match(j[String(q.quoteId)]!.reason!, /has 3 quotes waiting for its rate limit \(2 per 3600 s\)/);
+    assert.match(j[String(reused)]!.reason!, new RegExp(`query document ${flood[0]!.queryCid} was already used by this borrower's quote ${flood[0]!.quoteId}`));
+    assert.match(j[String(tooBig)]!.reason!, /Galois keys .* over the limit of \d+ bytes/);
+    // nothing of a held-back, refused or reused quote was downloaded, and the oversized keys were
+    // refused on their declared size with a bound of the rotations plus conjugation
+    const fetchedCids = new Set(fetches.map((f) => f.cid));
+    for (const q of flood.slice(2)) assert.ok(!fetchedCids.has(q.queryCid), `query ${q.quoteId} was not fetched`);
+    const hugeFetch = fetches.find((f) => f.cid === huge)!;
+    assert.equal(hugeFetch.outcome, 'ContentTooLargeError');
+    assert.ok(hugeFetch.maxBytes < 10 * 1024 * 1024, `Galois keys bound ${hugeFetch.maxBytes}`);
+    assert.ok(sc.logLines.some((l) => l.includes('quote held back: borrower over its rate limit') && l.includes(`"quoteId":${flood[2]!.quoteId}`)));
+
+    // a restart keeps counting from the journal: the waiting quotes still wait
+    await svc.stop();
+    svc = await service({ store, quoteLimits: limits });
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const q of flood.slice(2, 5)) assert.equal(await answeredOnChain(q.quoteId), 0, `quote ${q.quoteId} still waits after a restart`);
+    await svc.stop();
+    // once the window has passed (here: a window of 1 ms), the waiting quotes are answered; the refused ones never are
+    svc = await service({ store, quoteLimits: { ...limits, windowMs: 1 } });
+    await waitFor('the waiting quotes answered', async () => flood.slice(2, 5).every((q) => svc.journal.value.quotes[String(q.quoteId)]?.state === 'answered'), 120_000);
+    for (const q of [...flood.slice(5), { quoteId: reused }, { quoteId: tooBig }]) assert.equal(await answeredOnChain(q.quoteId), 0, `refused quote ${q.quoteId} never answered`);
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('a disclosure key file open to group or others is refused on load, naming the file and its mode', { timeout: 60_000 }, async () => {
+  const rec = Object.values(deploymentRecords(lenderDir())).find((r) => r.deploymentId === 1)!;
+  chmodSync(rec.disclosureKeyFile, 0o644);
+  const svc = await service({ deploymentIds: [1] });
+  try {
+    await waitFor('the refusal logged', async () => sc.logLines.some((l) => l.includes('loading the deployment failed') && l.includes('has mode 644') && l.includes(path.basename(rec.disclosureKeyFile))), 30_000);
+    assert.deepEqual(svc.serving(), [], 'the deployment is not served with a key others can read');
+  } finally {
+    await svc.stop();
+    chmodSync(rec.disclosureKeyFile, 0o600);
   }
 });
 

@@ -42,7 +42,9 @@ test('deployment records: both files are read, the new one wins, and the service
   assert.deepEqual(Object.keys(deploymentRecords(dir, {})).sort(), ['fresh', 'resumed'], 'a given older map is used, not the file');
 
   // the daemon's writes keep the older map, so those deployments stay known
-  loanServiceJournal(dir).update((j) => void (j.quotes['7'] = { deploymentId: 1, state: 'refused', reason: 'test' }));
+  const daemon = loanServiceJournal(dir);
+  daemon.update((j) => void (j.quotes['7'] = { deploymentId: 1, state: 'refused', reason: 'test' }));
+  daemon.close();
   const doc = JSON.parse(readFileSync(path.join(dir, 'loan-service.json'), 'utf8')) as { deployments: Record<string, unknown>; quotes: Record<string, unknown> };
   assert.deepEqual(Object.keys(doc.deployments).sort(), ['old', 'resumed']);
   assert.ok(doc.quotes['7']);

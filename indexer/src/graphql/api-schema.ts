@@ -27,6 +27,7 @@ import { buildLayout, type Layout } from '../store/layout.ts';
 import { resolveCollection, resolveMeta, resolveNested, resolveSingle, type ExecContext } from './execute.ts';
 import type { FilterKey, FilterOp } from './filters.ts';
 import { queryFieldNames } from './names.ts';
+import { resolveCount, resolveVersions } from './extensions.ts';
 import { BigDecimalScalar, BigIntScalar, BytesScalar, Int8Scalar, TimestampScalar } from './scalars.ts';
 
 export interface ApiSchema {
@@ -149,7 +150,13 @@ const MetaType = new GraphQLObjectType({
 const BLOCK_ARG_DESCRIPTION =
   'The block at which the query should be executed. Can either be a `{ hash: Bytes }` value containing a block hash, a `{ number: Int }` containing the block number, or a `{ number_gte: Int }` containing the minimum block number. In the case of `number_gte`, the query will be executed on the latest block only if the subgraph has progressed to or past the minimum block number. Defaults to the latest block when omitted.';
 
-export function buildApiSchema(sg: SubgraphSchema): ApiSchema {
+export interface ApiSchemaOptions {
+  /** add the `hessian_` extensions (extensions.ts): never in the schema graph-node's paths serve */
+  extensions?: boolean;
+}
+
+export function buildApiSchema(sg: SubgraphSchema, opts: ApiSchemaOptions = {}): ApiSchema {
+  const ext = opts.extensions === true;
   const layout = buildLayout(sg);
   const enums = new Map<string, GraphQLEnumType>();
   for (const [name, values] of sg.enums) {
@@ -166,12 +173,21 @@ export function buildApiSchema(sg: SubgraphSchema): ApiSchema {
     return e.idType === 'Int8' ? 'Int' : e.idType === 'Bytes' ? 'Bytes' : 'String';
   };
 
+  const orderKeys = new Map<string, GraphQLInputObjectType>();
   const collectionArgs = (typeName: string): GraphQLFieldConfigArgumentMap => ({
     skip: { type: GraphQLInt, defaultValue: 0 },
     first: { type: GraphQLInt, defaultValue: 100 },
     orderBy: { type: orderBys.get(typeName)! },
     orderDirection: { type: OrderDirectionEnum },
     where: { type: filters.get(typeName)! },
+    ...(ext
+      ? {
+          hessian_orderBy: {
+            type: new GraphQLList(new GraphQLNonNull(orderKeys.get(typeName)!)),
+            description: 'Extension (not graph-node): order by these keys in turn, then by id ascending. Instead of orderBy/orderDirection.',
+          },
+        }
+      : {}),
   });
 
   const outputType = (f: FieldDef): GraphQLOutputType => {
@@ -289,6 +305,15 @@ export function buildApiSchema(sg: SubgraphSchema): ApiSchema {
       }
     }
     orderBys.set(typeName, new GraphQLEnumType({ name: `${typeName}_orderBy`, values: Object.fromEntries(values.map((v) => [v, { value: v }])) }));
+    if (ext) {
+      orderKeys.set(
+        typeName,
+        new GraphQLInputObjectType({
+          name: `${typeName}_hessianOrderKey`,
+          fields: () => ({ by: { type: new GraphQLNonNull(orderBys.get(typeName)!) }, direction: { type: OrderDirectionEnum, defaultValue: 'asc' } }),
+        }),
+      );
+    }
   };
   for (const e of sg.entities.values()) addFilterAndOrder(e.name, e.fields);
   for (const i of sg.interfaces.values()) addFilterAndOrder(i.name, i.fields);
@@ -313,6 +338,39 @@ export function buildApiSchema(sg: SubgraphSchema): ApiSchema {
     };
     queryFields.set(single, { typeName: name, kind: 'single' });
     queryFields.set(plural, { typeName: name, kind: 'collection' });
+  }
+  if (ext) {
+    for (const name of typeNames) {
+      const { single, plural } = queryFieldNames(name);
+      rootFields[`hessian_count_${plural}`] = {
+        type: new GraphQLNonNull(GraphQLInt),
+        description: `Extension (not graph-node): how many ${name} entities match \`where\` at the block.`,
+        args: { where: { type: filters.get(name)! }, block, subgraphError },
+        resolve: resolveCount(name) as never,
+      };
+      if (!sg.entities.has(name)) continue;
+      const version = new GraphQLObjectType({
+        name: `HessianVersion_${name}`,
+        description: `Extension (not graph-node): one version of a ${name}, valid from blockStart up to (not including) blockEnd`,
+        fields: {
+          blockStart: { type: new GraphQLNonNull(GraphQLInt) },
+          blockEnd: { type: GraphQLInt, description: 'null while the version is current' },
+          entity: { type: new GraphQLNonNull(objects.get(name)!), description: 'the entity as it was; its references are read at blockStart' },
+        },
+      });
+      rootFields[`hessian_versions_${single}`] = {
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(version))),
+        description: `Extension (not graph-node): every version of one ${name}, oldest first (orderDirection: desc for newest first).`,
+        args: {
+          id: { type: new GraphQLNonNull(GraphQLID) },
+          first: { type: GraphQLInt, defaultValue: 100 },
+          skip: { type: GraphQLInt, defaultValue: 0 },
+          orderDirection: { type: OrderDirectionEnum },
+          subgraphError,
+        },
+        resolve: resolveVersions(name) as never,
+      };
+    }
   }
   rootFields._meta = { type: MetaType, description: 'Access to subgraph metadata', args: { block: { type: BlockHeightInput } }, resolve: resolveMeta() as never };
 

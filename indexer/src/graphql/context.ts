@@ -36,6 +36,15 @@ export interface ApiMeta {
   filterKeys: Map<string, Map<string, FilterKey>>;
   deployment: string;
   limits: QueryLimits;
+  /**
+   * The first block with data, as graph-node's `earliest_block_number`: the manifest's lowest
+   * `startBlock` minus one (0 for a start at genesis); earlier blocks are refused.
+   */
+  earliestBlock: number;
+  /** finds a block the store did not record by its hash (the indexer asks its JSON-RPC node) */
+  lookupBlock?: (hash: string) => Promise<BlockPtr | null>;
+  /** `lookupBlock`'s answers by hash (pending ones included) */
+  lookedUp: Map<string, Promise<BlockPtr | null>>;
 }
 
 /** Per request: one snapshot of the head so every root field reads the same state. */

@@ -57,14 +57,14 @@ function tableOf(ctx: ExecContext, name: string): Source {
   return sourceOf(ctx.api.layout, name);
 }
 
-function noteErrors(ctx: ExecContext, info: GraphQLResolveInfo, block: BlockRef, policy: unknown): void {
+export function noteErrors(ctx: ExecContext, info: GraphQLResolveInfo, block: BlockRef, policy: unknown): void {
   if (hasIndexingErrors(ctx, block)) ctx.indexingErrors.set(String(info.path.key), policy === 'allow' ? 'allow' : 'deny');
 }
 
 export function resolveCollection(typeName: string) {
-  return (_src: unknown, args: CollectionArgs & { block?: BlockHeightArg; subgraphError?: string }, ctx: ExecContext, info: GraphQLResolveInfo) => {
+  return async (_src: unknown, args: CollectionArgs & { block?: BlockHeightArg; subgraphError?: string }, ctx: ExecContext, info: GraphQLResolveInfo) => {
     const t = tableOf(ctx, typeName);
-    const block = resolveBlock(ctx, args.block);
+    const block = await resolveBlock(ctx, args.block);
     noteErrors(ctx, info, block, args.subgraphError);
     const { first, skip } = range(ctx, args);
     chargeComplexity(ctx, first * (1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1)));
@@ -83,9 +83,9 @@ export function resolveCollection(typeName: string) {
 }
 
 export function resolveSingle(typeName: string) {
-  return (_src: unknown, args: { id: string; block?: BlockHeightArg; subgraphError?: string }, ctx: ExecContext, info: GraphQLResolveInfo) => {
+  return async (_src: unknown, args: { id: string; block?: BlockHeightArg; subgraphError?: string }, ctx: ExecContext, info: GraphQLResolveInfo) => {
     const t = tableOf(ctx, typeName);
-    const block = resolveBlock(ctx, args.block);
+    const block = await resolveBlock(ctx, args.block);
     noteErrors(ctx, info, block, args.subgraphError);
     chargeComplexity(ctx, 1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1));
     let id: unknown;
@@ -108,9 +108,9 @@ export function resolveSingle(typeName: string) {
 }
 
 export function resolveMeta() {
-  return (_src: unknown, args: { block?: BlockHeightArg }, ctx: ExecContext) => {
-    const block = resolveBlock(ctx, args.block);
-    const ptr = block.hash ? ctx.store.blockByHash(block.hash) : null;
+  return async (_src: unknown, args: { block?: BlockHeightArg }, ctx: ExecContext) => {
+    const block = await resolveBlock(ctx, args.block);
+    const ptr = block.ptr ?? (block.hash ? ctx.store.blockByHash(block.hash) : null);
     return {
       block: {
         number: block.number,

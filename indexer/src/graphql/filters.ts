@@ -3,7 +3,7 @@
 // tables. Mirrors graph-node's relational_queries.rs: LIKE patterns are the user's string with
 // `%` added (so `%` and `_` stay wildcards), `_in: []` and `_not_in: []` match nothing, list
 // `_not_contains` means "shares no element", and child filters cannot nest.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type SourceLocation } from 'graphql';
 import type { FieldDef } from '../schema.ts';
 import { encodeBigDecimal, encodeBigInt, normalizeDecimal } from '../store/encoding.ts';
 import { OPEN, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
@@ -42,7 +42,28 @@ export interface BlockRef {
   number: number;
 }
 
-export class QueryError extends GraphQLError {}
+/**
+ * An error of graph-node's query execution. graph-node serializes most of them with a message
+ * only; the few it places (e.g. an ambiguous derived field) are `located`.
+ */
+export class QueryError extends GraphQLError {
+  located = false;
+}
+
+export class LocatedQueryError extends QueryError {
+  override located = true;
+}
+
+/** An error as graph-node's JSON has it: `locations` (first, as graph-node writes it) only where graph-node has them. */
+export function graphNodeError(message: string, locations: readonly SourceLocation[] | undefined, original: unknown): { locations?: readonly SourceLocation[]; message: string } {
+  // graphql-js's FieldsOnCorrectTypeRule, in the words of graph-node's QueryExecutionError::UnknownField
+  const unknown = /^Cannot query field "([^"]+)" on type "([^"]+)"\./.exec(message);
+  if (unknown) message = `Type \`${unknown[2]}\` has no field \`${unknown[1]}\``;
+  const unlocated = original instanceof QueryError && !original.located;
+  // a located error thrown below its root field knows its own place
+  if (original instanceof QueryError && original.located && original.locations) locations = original.locations;
+  return locations && locations.length > 0 && !unlocated ? { locations, message } : { message };
+}
 
 export function blockCondition(alias: string, block: BlockRef): string {
   const b = Math.trunc(block.number);
@@ -305,6 +326,7 @@ function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string
       return clauses.length === 1 ? clauses[0]! : `(${clauses.join(' OR ')})`;
     }
     default: {
+      if (c.kind === 'bytes' && isRef) return bytesRefPatternSql(c, col, key, op, value, p);
       if (c.kind === 'bytes' && !isRef) value = normalize('bytes', value, key);
       if (typeof value === 'object' && (value as BytesInput).kind === 'bytes') {
         if (op !== 'contains' && op !== 'not_contains') throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
@@ -322,6 +344,24 @@ function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string
       return `${textExpr(col, c)} ${negated ? 'NOT GLOB' : 'GLOB'} ?`;
     }
   }
+}
+
+/**
+ * String filters on a reference to a Bytes-id entity, as graph-node runs them on its `bytea`
+ * column: `_contains`/`_not_contains` look for the value's bytes; the `_nocase` forms of contains
+ * are refused before SQL (relational_queries.rs), and `LIKE`-based ones (`starts_with`,
+ * `ends_with` and their `_nocase` and `_not` forms) fail in Postgres, which has no such operator
+ * for `bytea` and `text` (graph-node's message then goes on with its SQL text).
+ */
+function bytesRefPatternSql(c: Column, col: string, key: string, op: FilterOp, value: unknown, p: unknown[]): string {
+  const shown = typeof value === 'string' ? value : show(value);
+  if (op === 'contains_nocase' || op === 'not_contains_nocase') throw new QueryError(`Store error: unsupported filter \`${op}\` for value \`${shown}\``);
+  if (op === 'contains' || op === 'not_contains') {
+    p.push(scalarParam(c.kind, true, value, key));
+    return `instr(${col}, ?) ${op === 'contains' ? '>' : '='} 0`;
+  }
+  const sqlOp = `${op.startsWith('not_') ? '!' : ''}~~${op.endsWith('_nocase') ? '*' : ''}`;
+  throw new QueryError(`Failed to get entities from store: operator does not exist: bytea ${sqlOp} text`);
 }
 
 /** JSON spelling of a value for `valueSetSql` (bigints as text, bytes as hex without 0x). */

@@ -1,7 +1,6 @@
 // Static protection applied before any resolver runs: selection depth (fragments expanded,
 // cycles left to graphql-js's own NoFragmentCycles rule).
 import {
-  GraphQLError,
   KnownArgumentNamesRule,
   Kind,
   NoUndefinedVariablesRule,
@@ -16,6 +15,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { QueryError } from './filters.ts';
 
 // graph-node runs without GraphQL validation by default (ENABLE_GRAPHQL_VALIDATIONS=false, its
 // "graphql-bug-compat" tests): it ignores unknown arguments and sub-selections of scalars, gives
@@ -69,7 +69,7 @@ export function depthLimitRule(maxDepth: number) {
       OperationDefinition(node) {
         // `{ a { b } }` has depth 2: the root selection counts as the first level
         const depth = depthOf(node.selectionSet, new Set());
-        if (depth > maxDepth) context.reportError(new GraphQLError(`query has a depth that exceeds the limit of \`${maxDepth}\``, { nodes: [node] }));
+        if (depth > maxDepth) context.reportError(new QueryError(`query has a depth that exceeds the limit of \`${maxDepth}\``, { nodes: [node] }));
       },
     };
   };

@@ -7,7 +7,7 @@ import { OPEN, type Table } from '../store/layout.ts';
 import { filterCtx, orderSql, range, type CollectionArgs } from './arguments.ts';
 import { collectEnv, collectFields, subSelections } from './collect.ts';
 import { DEADLINE, run, type ExecContext } from './context.ts';
-import { blockCondition, filterSql, idAsJsonItem, idSetSql, QueryError, versionsAt, type BlockRef } from './filters.ts';
+import { blockCondition, filterSql, idAsJsonItem, idSetSql, LocatedQueryError, versionsAt, type BlockRef } from './filters.ts';
 import { columnsFor, materialize, RAW, REF, sourceOf, UNION_COLUMNS, type Obj, type Source } from './rows.ts';
 
 function parentKey(t: Table, raw: unknown): string {
@@ -36,7 +36,7 @@ export function prefetch(ctx: ExecContext, info: GraphQLResolveInfo, t: Source, 
     const cols = child.implementers ? UNION_COLUMNS('c') : columnsFor(info, child, childNodes, 'c');
     const load = (rows: Record<string, unknown>[]) => materialize(ctx, info, child, rows, childNodes);
     const children = f.derivedFrom
-      ? derivedChildren(ctx, t, f, child, objs, args, block, cols, load)
+      ? derivedChildren(ctx, t, f, child, objs, args, block, cols, load, childNodes)
       : f.list
         ? listChildren(ctx, f, child, objs, args, block, cols, load)
         : singleChildren(ctx, f, child, objs, block, cols, load);
@@ -120,7 +120,18 @@ function listChildren(ctx: ExecContext, f: FieldDef, child: Source, objs: Obj[],
 }
 
 /** `@derivedFrom(field: back)`: children whose `back` points at the parent. */
-function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Source, objs: Obj[], args: CollectionArgs, block: BlockRef, cols: string, load: Loader): (Obj[] | Obj | null)[] {
+function derivedChildren(
+  ctx: ExecContext,
+  t: Table,
+  f: FieldDef,
+  child: Source,
+  objs: Obj[],
+  args: CollectionArgs,
+  block: BlockRef,
+  cols: string,
+  load: Loader,
+  nodes: readonly FieldNode[],
+): (Obj[] | Obj | null)[] {
   const back = child.columnMap.get(f.derivedFrom!)!;
   const ids = [...new Set(objs.map((o) => parentKey(t, o[RAW]!.id)))];
   const params: unknown[] = [JSON.stringify(ids)];
@@ -142,7 +153,8 @@ function derivedChildren(ctx: ExecContext, t: Table, f: FieldDef, child: Source,
   return objs.map((o) => {
     const list = byParent.get(parentKey(t, o[RAW]!.id)) ?? [];
     if (single && list.length > 1) {
-      throw new QueryError(`Ambiguous result for derived field \`${f.name}\`: Multiple \`${child.entity.name}\` entities refer back via \`${back.field.name}\``);
+      // placed at the derived field, as graph-node's AmbiguousDerivedFromResult
+      throw new LocatedQueryError(`Ambiguous result for derived field \`${f.name}\`: Multiple \`${child.entity.name}\` entities refer back via \`${back.field.name}\``, { nodes });
     }
     return single ? (list[0] ?? null) : list;
   });

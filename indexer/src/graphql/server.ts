@@ -6,17 +6,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, parse, subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
 import type { EntityStore } from '../store/entity-store.ts';
+import type { BlockPtr } from '../types.ts';
 import { buildApiSchema } from './api-schema.ts';
+import { graphNodeError } from './filters.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
 import { queryRules } from './limits.ts';
 import { headKey, ResultCache } from './result-cache.ts';
+import { sendGraphiqlAsset, sendGraphiqlPage, wantsGraphiql } from './graphiql.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -30,18 +33,45 @@ export interface GraphqlServerOptions {
   host?: string;
   /** `_meta.deployment` and the id in error messages (graph-node: the manifest's IPFS hash) */
   deployment?: string;
+  /** the manifest's lowest `startBlock`: blocks before the one below it have no data (default 0) */
+  startBlock?: number;
+  /** finds a block the store did not record by its hash, for `block: { hash }` (the indexer asks its JSON-RPC node) */
+  lookupBlock?: (hash: string) => Promise<BlockPtr | null>;
   limits?: Partial<QueryLimits>;
   /** Access-Control-Allow-Origin; default `*` */
   corsOrigin?: string;
   /** request bodies above this are refused with 413 */
   maxBodyBytes?: number;
-  /** Apollo's landing page: local (development) or production flavour; default from NODE_ENV */
-  development?: boolean;
   /** extra GET routes by exact path, e.g. `/health`, `/metrics` */
   routes?: Record<string, RouteHandler>;
   /** characters of successful answers kept for the current head (result-cache.ts); 0 turns the cache off. Default 32 MB */
   resultCacheBytes?: number;
+  /** bounds on the graphql-ws path (DEFAULT_WS_LIMITS) */
+  ws?: Partial<WsLimits>;
 }
+
+/**
+ * Every subscription re-runs its query after each store commit on the thread that syncs, and a
+ * WebSocket message is parsed before anything looks at it: without bounds a few clients could
+ * stall indexing or make the server buffer 100 MiB frames (ws's default).
+ */
+export interface WsLimits {
+  /** a larger frame closes the connection with 1009 (Message Too Big) */
+  maxPayloadBytes: number;
+  /** open connections; the next one is closed at once with 1013 (Try Again Later) */
+  maxConnections: number;
+  /** active subscriptions per connection; the next gets an error message, the connection stays */
+  maxSubscriptionsPerConnection: number;
+  /** active subscriptions over all connections; likewise */
+  maxSubscriptions: number;
+  /** GraphQL tokens a subscription's document may have (the HTTP path's parse limit) */
+  maxTokens: number;
+}
+
+export const DEFAULT_WS_LIMITS: WsLimits = { maxPayloadBytes: 1_000_000, maxConnections: 100, maxSubscriptionsPerConnection: 20, maxSubscriptions: 500, maxTokens: 200_000 };
+
+/** close code for a connection over maxConnections (RFC 6455 registry: Try Again Later) */
+export const WS_CLOSE_TOO_MANY_CONNECTIONS = 1013;
 
 export interface GraphqlServer {
   /** the subgraph's query URL: http://host:port/subgraphs/name/<name> */
@@ -50,6 +80,8 @@ export interface GraphqlServer {
   origin: string;
   /** http://host:port/graphql */
   graphqlUrl: string;
+  /** the subgraph's URL with the `hessian_` extensions: http://host:port/hessian/subgraphs/name/<name> */
+  extendedUrl: string;
   /** ws://host:port/subgraphs/name/<name> (graphql-ws protocol) */
   wsUrl: string;
   server: Server;
@@ -73,7 +105,8 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
             // graph-node answers every GraphQL result (syntax, validation and execution errors
             // included) with 200; only a malformed request is a 400
             if (!result.errors.some((e) => e.extensions?.code === 'BAD_REQUEST')) response.http.status = 200;
-            result.errors = result.errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) }));
+            // formatError already shaped each error as graph-node's
+            result.errors = result.errors.map((e) => (e.locations ? { locations: e.locations, message: e.message } : { message: e.message }));
             delete result.data;
             return;
           }
@@ -116,7 +149,7 @@ function lenientValidation(maxDepth: number): ApolloServerPlugin<ExecContext> {
           if (errors.length === 0) return null;
           return {
             http: { status: 200, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { errors: errors.map((e) => ({ message: e.message, ...(e.locations ? { locations: e.locations } : {}) })) } },
+            body: { kind: 'single', singleResult: { errors: errors.map((e) => graphNodeError(e.message, e.locations, e)) } },
           };
         },
       };
@@ -155,20 +188,37 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<GraphqlServer> {
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const api = buildApiSchema(opts.schema);
-  const meta: ApiMeta = { layout: api.layout, filterKeys: api.filterKeys, deployment: opts.deployment ?? opts.subgraphName, limits };
+  const extendedApi = buildApiSchema(opts.schema, { extensions: true });
+  const startBlock = opts.startBlock ?? 0;
+  if (!Number.isSafeInteger(startBlock) || startBlock < 0) throw new Error(`invalid startBlock: ${startBlock} (expected an integer >= 0)`);
+  const meta: ApiMeta = {
+    layout: api.layout,
+    filterKeys: api.filterKeys,
+    deployment: opts.deployment ?? opts.subgraphName,
+    limits,
+    // graph-node's deployment starts at the block before the lowest start block
+    earliestBlock: Math.max(0, startBlock - 1),
+    ...(opts.lookupBlock ? { lookupBlock: opts.lookupBlock } : {}),
+    lookedUp: new Map(),
+  };
+  const extendedMeta: ApiMeta = { ...meta, layout: extendedApi.layout, filterKeys: extendedApi.filterKeys };
   const store = opts.store;
   const subgraphPath = `/subgraphs/name/${opts.subgraphName}`;
-  const graphqlPaths = new Set([subgraphPath, '/graphql']);
+  const graphiqlPath = `${subgraphPath}/graphql`;
+  // graph-node serves a deployment by name and by its id (the IPFS hash) alike
+  const graphqlPaths = new Set([subgraphPath, '/graphql', ...(opts.deployment ? [`/subgraphs/id/${opts.deployment}`] : [])]);
+  // the same API plus the `hessian_` extensions (extensions.ts), under /hessian/…: a client opts in
+  // by its URL, and nothing served at graph-node's paths changes
+  const extendedPaths = new Set([...graphqlPaths].map((p) => `/hessian${p}`));
   const routes = new Map<string, RouteHandler>(Object.entries(opts.routes ?? {}));
-  const development = opts.development ?? process.env.NODE_ENV !== 'production';
   const maxBodyBytes = opts.maxBodyBytes ?? 1_000_000;
   const cors = opts.corsOrigin ?? '*';
   const cacheBytes = opts.resultCacheBytes ?? 32_000_000;
   if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new Error(`invalid resultCacheBytes: ${cacheBytes} (expected an integer >= 0)`);
   const cache = cacheBytes > 0 ? new ResultCache({ maxBytes: cacheBytes, maxEntryBytes: Math.max(1, Math.floor(cacheBytes / 8)) }) : null;
 
-  const apollo = new ApolloServer<ExecContext>({
-    schema: api.schema,
+  const newApollo = (schema: typeof api.schema) => new ApolloServer<ExecContext>({
+    schema,
     introspection: true,
     // graph-node's validation is lenient (see limits.ts): Apollo's strict pass is replaced by ours
     dangerouslyDisableValidation: true,
@@ -181,10 +231,13 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     // server and then re-raise SIGINT/SIGTERM, killing the process before it closes the store.
     stopOnTerminationSignals: false,
     // only message and locations reach the client (graphNodeResponses drops the code it keeps)
-    formatError: (formatted) => ({
-      // graphql-js recursion on absurdly nested documents
-      message: formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
+    formatError: (formatted, error) => ({
+      ...graphNodeError(
+        // graphql-js recursion on absurdly nested documents
+        formatted.message === 'Maximum call stack size exceeded' ? 'the query is nested too deeply' : formatted.message,
+        formatted.locations,
+        unwrapResolverError(error),
+      ),
       ...(formatted.extensions?.code ? { extensions: { code: formatted.extensions.code } } : {}),
     }),
     plugins: [
@@ -193,12 +246,17 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       ApolloServerPluginCacheControlDisabled(),
       graphNodeResponses(),
       lenientValidation(limits.maxDepth),
-      development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault(),
+      // browsers get our own GraphiQL (graphiql.ts), never Apollo's CDN-hosted Sandbox
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
-  await apollo.start();
+  const apollo = newApollo(api.schema);
+  const extendedApollo = newApollo(extendedApi.schema);
+  await Promise.all([apollo.start(), extendedApollo.start()]);
 
-  const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string) => {
+  const handleGraphql = async (req: IncomingMessage, res: ServerResponse, search: string, extended: boolean) => {
+    const server = extended ? extendedApollo : apollo;
+    const apiMeta = extended ? extendedMeta : meta;
     let body: unknown = undefined;
     let text = '';
     if (req.method === 'POST') {
@@ -212,7 +270,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     }
     // everything Apollo's answer depends on besides the store: method, query string, body, and
     // the two headers it negotiates the response's content type from
-    const request = cache ? `${req.method} ${search}\n${req.headers['content-type'] ?? ''}\n${req.headers.accept ?? ''}\n${text}` : '';
+    const request = cache ? `${extended ? 'extended ' : ''}${req.method} ${search}\n${req.headers['content-type'] ?? ''}\n${req.headers.accept ?? ''}\n${text}` : '';
     if (cache) {
       const hit = cache.get(headKey(store.getCursor(), store.getFailed()), request);
       if (hit) {
@@ -237,9 +295,9 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
     let ctx: ExecContext | undefined;
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => (ctx = newExecContext(store, meta)),
+      context: async () => (ctx = newExecContext(store, apiMeta)),
     });
     for (const [k, v] of response.headers) res.setHeader(k, v);
     res.statusCode = response.status ?? 200;
@@ -278,26 +336,71 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
         .catch(done);
       return;
     }
-    if (graphqlPaths.has(path)) {
-      handleGraphql(req, res, url.search).catch(done);
+    if (req.method === 'GET' && (path === graphiqlPath || (graphqlPaths.has(path) && wantsGraphiql(req, url.search)))) {
+      sendGraphiqlPage(res, path === '/graphql' ? '/graphql' : subgraphPath, opts.subgraphName);
+      return;
+    }
+    if (req.method === 'GET' && sendGraphiqlAsset(res, path)) return;
+    if (graphqlPaths.has(path) || extendedPaths.has(path)) {
+      handleGraphql(req, res, url.search, extendedPaths.has(path)).catch(done);
       return;
     }
     sendJson(res, 404, { errors: [{ message: `no such endpoint ${path}: query ${subgraphPath} or /graphql` }] });
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  const wsLimits: WsLimits = { ...DEFAULT_WS_LIMITS, ...opts.ws };
+  for (const [k, v] of Object.entries(wsLimits)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`invalid ws.${k}: ${v} (expected an integer >= 1)`);
+  }
+  const wss = new WebSocketServer({ noServer: true, maxPayload: wsLimits.maxPayloadBytes });
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     if (!graphqlPaths.has(path)) {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    const full = wss.clients.size >= wsLimits.maxConnections;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // accepted only to say why: a refused upgrade reaches a browser client as a bare failure
+      if (full) return ws.close(WS_CLOSE_TOO_MANY_CONNECTIONS, `too many connections (at most ${wsLimits.maxConnections})`);
+      // ws has already closed a connection that sent a frame over maxPayload (1009) when it emits
+      // the error; graphql-ws would print each one to the console as an internal error, stack
+      // and all, so a client could fill the logs with its own oversized frames
+      const emit = ws.emit.bind(ws);
+      ws.emit = ((event: string | symbol, ...args: unknown[]) =>
+        event === 'error' && (args[0] as { code?: string } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? false : emit(event, ...args)) as typeof ws.emit;
+      wss.emit('connection', ws, req);
+    });
   });
+  // the subscription maps of open connections: graphql-ws lists a subscription there from its
+  // subscribe message until it completes, the one being checked included
+  const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   const wsServer = useServer<Record<string, unknown>, { ctx?: ExecContext }>(
     {
       schema: api.schema,
-      validate: (schema, document) => validate(schema, document, queryRules(limits.maxDepth)),
+      onConnect: (ctx) => void connections.add(ctx),
+      onClose: (ctx) => void connections.delete(ctx),
+      // parsed and validated here (graphql-ws then skips its own parse, which has no token limit)
+      onSubscribe: (ctx, _id, payload) => {
+        const mine = Object.keys(ctx.subscriptions).length;
+        if (mine > wsLimits.maxSubscriptionsPerConnection) {
+          return [new GraphQLError(`too many subscriptions on this connection (at most ${wsLimits.maxSubscriptionsPerConnection}); complete one first`)];
+        }
+        let total = 0;
+        for (const c of connections) total += Object.keys(c.subscriptions).length;
+        if (total > wsLimits.maxSubscriptions) {
+          return [new GraphQLError(`too many subscriptions on this server (at most ${wsLimits.maxSubscriptions}); try again later`)];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: wsLimits.maxTokens });
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+        }
+        const errors = validate(api.schema, document, queryRules(limits.maxDepth));
+        if (errors.length > 0) return [...errors];
+        return { schema: api.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       subscribe: async (args) => {
         const result = await subscribe(args);
         return Symbol.asyncIterator in result ? distinct(result) : result;
@@ -323,6 +426,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
     url: origin + subgraphPath,
     origin,
     graphqlUrl: origin + '/graphql',
+    extendedUrl: `${origin}/hessian${subgraphPath}`,
     wsUrl: `ws://${host}:${addr.port}${subgraphPath}`,
     server,
     addRoute: (path, handler) => void routes.set(path, handler),
@@ -333,7 +437,7 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
         wss.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await apollo.stop();
+        await Promise.all([apollo.stop(), extendedApollo.stop()]);
       })();
       return closed;
     },

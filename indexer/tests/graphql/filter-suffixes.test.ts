@@ -133,7 +133,10 @@ const CASES: Record<string, [string, string[]][]> = {
     ['owner_in: ["0xB1"]', ['t1']],
     ['owner_not: "0xb1"', []],
     ['owner: null', ['t2', 't3']],
-    ['owner_starts_with: "0xb"', ['t1']],
+    // graph-node looks for the value's bytes in the bytea column (starts_with etc. fail there: parity.test.ts)
+    ['owner_contains: "0xb1"', ['t1']],
+    ['owner_contains: "b1"', ['t1']],
+    ['owner_not_contains: "0xb1"', []],
     ['owner_: { id: "0xb1" }', ['t1']],
   ],
 };

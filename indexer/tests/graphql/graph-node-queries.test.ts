@@ -151,10 +151,17 @@ describe('ordering', () => {
     });
   });
 
-  test('default order is by id; ties broken by id in the same direction', async () => {
-    assert.deepEqual(await data(url, `{ songs { sid } }`), { songs: [{ sid: 's1' }, { sid: 's2' }, { sid: 's3' }, { sid: 's4' }] });
-    assert.deepEqual(await data(url, `{ songs(orderBy: publisher, orderDirection: desc) { sid } }`), {
-      songs: [{ sid: 's4' }, { sid: 's3' }, { sid: 's2' }, { sid: 's1' }],
+  test('default order is by id, and orderDirection alone does not change it (EntityOrder::Default)', async () => {
+    const ascending = { songs: [{ sid: 's1' }, { sid: 's2' }, { sid: 's3' }, { sid: 's4' }] };
+    assert.deepEqual(await data(url, `{ songs { sid } }`), ascending);
+    assert.deepEqual(await data(url, `{ songs(orderDirection: desc) { sid } }`), ascending);
+    assert.deepEqual(await data(url, `{ band(id: "b2") { originalSongs(orderDirection: desc) { id } } }`), { band: { originalSongs: [{ id: 's1' }, { id: 's3' }, { id: 's4' }] } });
+    assert.deepEqual(await data(url, `{ songs(orderBy: id, orderDirection: desc) { sid } }`), { songs: [...ascending.songs].reverse() });
+  });
+
+  test('ties are broken by id in the same direction', async () => {
+    assert.deepEqual(await data(url, `{ songs(orderBy: writtenBy__name, orderDirection: desc) { sid } }`), {
+      songs: [{ sid: 's4' }, { sid: 's2' }, { sid: 's3' }, { sid: 's1' }],
     });
   });
 

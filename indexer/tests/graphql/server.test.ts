@@ -1,4 +1,4 @@
-// The HTTP surface: graph-node's paths, CORS for the dashboard, extra routes, the landing page,
+// The HTTP surface: graph-node's paths, CORS for the dashboard, extra routes, the GraphiQL page,
 // GraphQL subscriptions over graphql-ws, and abuse that must yield errors without hurting the server.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,12 +56,25 @@ describe('endpoints', () => {
     assert.equal(await (await fetch(server.origin + '/metrics')).text(), 'hessian_blocks 3\n');
   });
 
-  test('GET with a query works like graph-node`s; browsers get the landing page', async () => {
+  test('GET with a query works like graph-node`s; browsers get GraphiQL from this origin', async () => {
     const res = await fetch(`${server.url}?query=${encodeURIComponent(Q)}`);
     assert.deepEqual(((await res.json()) as { data: unknown }).data, ANSWER);
-    const page = await fetch(server.url, { headers: { accept: 'text/html' } });
-    assert.equal(page.status, 200);
-    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    for (const url of [server.url, server.url + '/graphql']) {
+      const page = await fetch(url, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200, url);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+      const html = await page.text();
+      assert.doesNotMatch(html, /https?:\/\//, 'no absolute URL: nothing is loaded from elsewhere');
+      assert.match(html, /data-endpoint="\/subgraphs\/name\/hessian\/test"/);
+      for (const asset of html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)) {
+        const a = await fetch(server.origin + asset[1]);
+        assert.equal(a.status, 200, asset[1]);
+        assert.match(a.headers.get('content-type') ?? '', /^text\/(javascript|css)/);
+        assert.ok((await a.arrayBuffer()).byteLength > 10_000, `${asset[1]} is the bundle`);
+      }
+    }
+    assert.equal((await fetch(server.origin + '/graphiql/../package.json')).status, 404);
   });
 });
 
@@ -116,7 +129,7 @@ describe('abuse', () => {
 
   test('first: 100000, unknown fields and wrong types are clear errors', async () => {
     assert.deepEqual(await errors(server.url, `{ musicians(first: 100000) { id } }`), ['The `first` argument must be between 0 and 1000, but is 100000']);
-    assert.deepEqual(await errors(server.url, `{ musicians { nope } }`), ['Cannot query field "nope" on type "Musician". Did you mean "name"?']);
+    assert.deepEqual(await errors(server.url, `{ musicians { nope } }`), ["Type `Musician` has no field `nope`"]);
     assert.deepEqual(await errors(server.url, `{ musicians(first: "ten") { id } }`), ['Int cannot represent non-integer value: "ten"']);
     assert.deepEqual(await errors(server.url, `{ musician { id } }`), ['Field "musician" argument "id" of type "ID!" is required, but it was not provided.']);
     assert.deepEqual(await errors(server.url, `query q($n: Int) { musicians(first: $n) { id } }`, { n: 'x' }), [
@@ -180,5 +193,120 @@ describe('abuse', () => {
 
   test('the server still answers after all of the above', async () => {
     assert.deepEqual(await data(server.url, Q), ANSWER);
+  });
+});
+
+describe('graphql-ws limits (a flood of connections, subscriptions and oversized frames)', () => {
+  let small: GraphqlServer;
+  before(async () => {
+    small = await createGraphqlServer({
+      store,
+      schema: parseSchema(MUSIC_SCHEMA),
+      subgraphName: 'hessian/small',
+      ws: { maxPayloadBytes: 10_000, maxConnections: 3, maxSubscriptionsPerConnection: 2, maxSubscriptions: 4, maxTokens: 500 },
+    });
+  });
+  after(() => small.close());
+
+  type Msg = { id?: string; type: string; payload?: unknown };
+  interface Conn { ws: WebSocket; messages: Msg[]; closed: Promise<{ code: number; reason: string }> }
+
+  /** a raw graphql-transport-ws connection, acknowledged unless the server closes it first */
+  async function connect(url = small.wsUrl): Promise<Conn> {
+    const ws = new WebSocket(url, 'graphql-transport-ws');
+    const messages: Msg[] = [];
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on('message', (m) => messages.push(JSON.parse(m.toString()) as Msg));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await Promise.race([until(() => messages.some((m) => m.type === 'connection_ack')), closed]);
+    return { ws, messages, closed };
+  }
+
+  async function until(f: () => boolean, ms = 5000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!f()) {
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** the first message for subscription `id` */
+  async function subscribe(c: Conn, id: string, query: string): Promise<Msg> {
+    c.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+    await until(() => c.messages.some((m) => m.id === id));
+    return c.messages.find((m) => m.id === id)!;
+  }
+
+  const SUB = `subscription { musician(id: "m1") { name } }`;
+  const errorMessages = (m: Msg) => (m.payload as { message: string }[]).map((e) => e.message);
+
+  test('an oversized frame closes the connection with 1009; the server answers HTTP after', async () => {
+    const c = await connect();
+    c.ws.send(JSON.stringify({ id: 'big', type: 'subscribe', payload: { query: `subscription { musician(id: "${'x'.repeat(20_000)}") { name } }` } }));
+    const { code } = await c.closed;
+    assert.equal(code, 1009);
+    assert.deepEqual(await data(small.url, Q), ANSWER);
+  });
+
+  test('a document over the token limit is an error for that subscription only', async () => {
+    const c = await connect();
+    try {
+      const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: musician(id: "m1") { name }`).join(' ');
+      const m = await subscribe(c, 'tokens', `subscription { ${aliases} }`);
+      assert.equal(m.type, 'error');
+      assert.match(errorMessages(m)[0]!, /Document contains more tha[nt] 500 tokens/);
+      assert.equal((await subscribe(c, 'fine', SUB)).type, 'next', 'the connection still serves subscriptions');
+    } finally {
+      c.ws.close();
+      await c.closed;
+    }
+  });
+
+  test('subscriptions per connection and in total are capped with a clear error; completing one frees its place', async () => {
+    const a = await connect();
+    const b = await connect();
+    const c = await connect();
+    try {
+      assert.equal((await subscribe(a, '1', SUB)).type, 'next');
+      assert.equal((await subscribe(a, '2', SUB)).type, 'next');
+      const third = await subscribe(a, '3', SUB);
+      assert.equal(third.type, 'error');
+      assert.deepEqual(errorMessages(third), ['too many subscriptions on this connection (at most 2); complete one first']);
+      assert.equal((await subscribe(b, '1', SUB)).type, 'next');
+      assert.equal((await subscribe(b, '2', SUB)).type, 'next');
+      const over = await subscribe(c, '1', SUB);
+      assert.equal(over.type, 'error');
+      assert.deepEqual(errorMessages(over), ['too many subscriptions on this server (at most 4); try again later']);
+      a.ws.send(JSON.stringify({ id: '1', type: 'complete' }));
+      await until(() => true, 0);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await subscribe(c, '2', SUB)).type, 'next', 'a completed subscription frees its place');
+    } finally {
+      for (const x of [a, b, c]) x.ws.close();
+      await Promise.all([a.closed, b.closed, c.closed]);
+    }
+  });
+
+  test('connections over the cap are closed with 1013 and a reason; the server still answers HTTP and new connections after', async () => {
+    const open = [await connect(), await connect(), await connect()];
+    const extra = await connect();
+    const { code, reason } = await extra.closed;
+    assert.equal(code, 1013);
+    assert.equal(reason, 'too many connections (at most 3)');
+    assert.deepEqual(await data(small.url, Q), ANSWER);
+    for (const x of open) x.ws.close();
+    await Promise.all(open.map((x) => x.closed));
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await connect();
+    try {
+      assert.equal((await subscribe(again, '1', SUB)).type, 'next');
+    } finally {
+      again.ws.close();
+      await again.closed;
+    }
   });
 });

@@ -15,7 +15,7 @@ test('a scan over half a million rows stops at the deadline, and the store keeps
      INSERT INTO "e_Thing" (__from, __to, id, str) SELECT 0, 2147483647, 'x' || i, 'row ' || i FROM n`,
   );
   const api = buildApiSchema(parseSchema(MUSIC_SCHEMA));
-  const meta = { layout: api.layout, filterKeys: api.filterKeys, deployment: 'QmT', limits: DEFAULT_LIMITS };
+  const meta = { layout: api.layout, filterKeys: api.filterKeys, deployment: 'QmT', limits: DEFAULT_LIMITS, earliestBlock: 0, lookedUp: new Map() };
   const ctx = newExecContext(store, meta);
   // the resolver starts well within the deadline; only the scan itself can exceed it
   ctx.deadline = Date.now() + 20;

@@ -91,13 +91,13 @@ describe('faulty RPC', () => {
     assert.deepEqual(dumpOf(faulty.store, faulty.events), dumpOf(fresh.store, fresh.events));
   });
 
-  test('an RPC outage shows in /health (503, syncError) and indexing resumes when it ends', async () => {
+  test('an RPC outage shows in /health and /health/ready (503, syncError) but not in /health/live; indexing resumes when it ends', async () => {
     const down = await startFaultyProxy(h.chain.url, 5, { http503: 0, hang: 0, truncate: 0, reset: 0, rpcError: 0, nullBlock: 0 });
     try {
       const r = await start({ rpcUrl: down.url, port: 0, rpcRetries: 1 });
       await r.ready;
-      const health = async () => {
-        const res = await fetch(r.origin + '/health');
+      const health = async (path = '/health') => {
+        const res = await fetch(r.origin + path);
         return { status: res.status, body: (await res.json()) as { syncError: string | null; synced: boolean } };
       };
       assert.equal((await health()).status, 200);
@@ -106,6 +106,11 @@ describe('faulty RPC', () => {
       const during = await health();
       assert.equal(during.status, 503);
       assert.match(during.body.syncError!, /HTTP 503/);
+      assert.equal((await health('/health/ready')).status, 503);
+      // a liveness probe must not restart an indexer that only waits for its RPC
+      const live = await health('/health/live');
+      assert.equal(live.status, 200);
+      assert.match(live.body.syncError!, /HTTP 503/);
       down.setRates({ http503: 0 });
       await h.createModel('afterOutage');
       await atHead(r);

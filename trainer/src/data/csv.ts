@@ -30,6 +30,7 @@ export class CsvError extends Error {
 export interface ParseCsvOptions {
   /** name used in error messages (a file path) */
   source?: string;
+  /** field separator; default: detected among , ; and tab (see detectDelimiter) */
   delimiter?: string;
   /** refuse inputs larger than this many characters */
   maxChars?: number;
@@ -39,12 +40,13 @@ const DEFAULT_MAX_CHARS = 512 * 1024 * 1024;
 
 /**
  * RFC 4180 parser: quoted fields may hold delimiters, CR/LF and doubled quotes; CRLF or LF line
- * ends; a trailing newline does not make an empty record. Every record must have as many cells
+ * ends; a trailing newline does not make an empty record; a leading BOM is dropped; with ';' as
+ * the delimiter, numbers with a decimal comma read as numbers. Every record must have as many cells
  * as the header (a ragged row is a format error, not a bad value, so it is always thrown).
  */
 export function parseCsv(text: string, opts: ParseCsvOptions = {}): CsvTable {
   const source = opts.source ?? '<csv>';
-  const delim = opts.delimiter ?? ',';
+  const delim = opts.delimiter ?? detectDelimiter(text, source);
   if (delim.length !== 1 || delim === '"' || delim === '\n' || delim === '\r') {
     throw new Error(`CSV delimiter must be one character other than a quote or newline, got ${JSON.stringify(delim)}`);
   }
@@ -117,9 +119,87 @@ export function parseCsv(text: string, opts: ParseCsvOptions = {}): CsvTable {
     if (rec.cells.length !== header.length) {
       throw new CsvError(source, rec.line, `expected ${header.length} fields (as in the header), found ${rec.cells.length}`);
     }
+    if (delim === ';') rec.cells = rec.cells.map(decimalPoint);
     rows.push(rec);
   }
   return { source, header, rows };
+}
+
+/** Delimiters a spreadsheet or bank export writes: comma, semicolon (locales with a decimal comma), tab. */
+export const DELIMITERS = [',', ';', '\t'] as const;
+
+/** counts of each candidate delimiter outside quotes, per non-blank line, for the first `lines` records */
+function delimiterCounts(text: string, lines: number): Map<string, number[]> {
+  const counts = new Map<string, number[]>(DELIMITERS.map((d) => [d, []]));
+  let current = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
+  let blank = true;
+  let seen = 0;
+  const endLine = () => {
+    // blank lines are not records (the parser skips them too)
+    if (!blank) for (const d of DELIMITERS) counts.get(d)!.push(current.get(d)!);
+    if (!blank) seen++;
+    current = new Map(DELIMITERS.map((d) => [d, 0]));
+    blank = true;
+  };
+  let quoted = false;
+  for (let i = 0; i < text.length && seen < lines; i++) {
+    const c = text[i]!;
+    if (c === '"') quoted = !quoted;
+    if (!quoted && c === '\n') {
+      endLine();
+      continue;
+    }
+    if (c !== '\r' && c.trim() !== '') blank = false;
+    if (!quoted && current.has(c)) current.set(c, current.get(c)! + 1);
+  }
+  if (seen < lines) endLine();
+  return counts;
+}
+
+/**
+ * Picks the delimiter of a CSV among , ; and tab: the one that occurs in the header and the same
+ * number of times on every one of the first lines (outside quotes). A file with one column has
+ * none of them and reads as comma-separated. When two fit equally, the file is ambiguous and the
+ * caller must say which (--delimiter).
+ */
+export function detectDelimiter(text: string, source = '<csv>'): string {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const counts = delimiterCounts(text, 20);
+  const consistent = DELIMITERS.filter((d) => {
+    const v = counts.get(d)!;
+    return v.length > 0 && v[0]! > 0 && v.every((n) => n === v[0]);
+  });
+  if (consistent.length === 1) return consistent[0]!;
+  const name = (d: string) => (d === '\t' ? 'tab' : `"${d}"`);
+  if (consistent.length > 1) {
+    // a comma inside a ;-separated export is a decimal comma, rarely the other way round: prefer the one with more fields
+    const [a, b] = consistent.map((d) => ({ d, n: counts.get(d)![0]! })).sort((x, y) => y.n - x.n);
+    if (a!.n > b!.n) return a!.d;
+    throw new CsvError(source, 1, `cannot tell the delimiter: ${consistent.map(name).join(' and ')} both split every line into ${a!.n + 1} fields; say which with --delimiter`);
+  }
+  const inHeader = DELIMITERS.filter((d) => counts.get(d)![0]! > 0);
+  if (inHeader.length === 0) return ',';
+  // no candidate is consistent: let the parser name the first ragged line of the likeliest one
+  return inHeader.map((d) => ({ d, n: counts.get(d)![0]! })).sort((x, y) => y.n - x.n)[0]!.d;
+}
+
+/** Reads a delimiter name as a user types it: , ; tab \t | or comma, semicolon, pipe. */
+export function parseDelimiter(value: string): string {
+  const named: Record<string, string> = { comma: ',', semicolon: ';', tab: '\t', '\\t': '\t', pipe: '|' };
+  const d = named[value.toLowerCase()] ?? value;
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') throw new Error(`delimiter must be one character (, ; tab |), got ${JSON.stringify(value)}`);
+  return d;
+}
+
+/** 1234,5 or 1.234,50 or -0,25: a number as written where the comma is the decimal mark */
+const DECIMAL_COMMA = /^\s*[+-]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[+-]?\d+,\d+\s*$/;
+
+/**
+ * A ;-separated file comes from a locale whose decimal mark is the comma (that is why it is not
+ * comma-separated): its numbers are read as such, so 1.234,50 is 1234.50 and not a category.
+ */
+function decimalPoint(cell: string): string {
+  return DECIMAL_COMMA.test(cell) ? cell.trim().replace(/\./g, '').replace(',', '.') : cell;
 }
 
 export async function readCsvFile(path: string, opts: Omit<ParseCsvOptions, 'source'> = {}): Promise<CsvTable> {

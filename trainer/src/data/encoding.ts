@@ -107,10 +107,11 @@ export function fitEncoding(table: CsvTable, opts: FitEncodingOptions): Encoding
     const [a, b] = [...values].sort();
     let positive = opts.positive;
     if (positive === undefined) {
-      if (a === '0' && b === '1') positive = '1';
-      else if (a.toLowerCase() === 'false' && b.toLowerCase() === 'true') positive = b;
-      else throw new Error(`label column "${opts.label}" has values "${a}" and "${b}": say which one is positive`);
+      positive = obviousPositive(a, b);
+      if (positive === undefined) throw new Error(`label column "${opts.label}" has values "${a}" and "${b}": say which one is positive`);
     }
+    // `--positive yes` for a column of Yes/No: the user means the value, not its case
+    if (!values.has(positive)) positive = [a, b].find((v) => v.toLowerCase() === positive!.toLowerCase()) ?? positive;
     if (!values.has(positive)) throw new Error(`positive label "${positive}" does not occur in column "${opts.label}" (values: ${a}, ${b})`);
     label = { column: opts.label, kind: 'binary', positive, negative: positive === a ? b : a };
   }
@@ -152,6 +153,19 @@ export function fitEncoding(table: CsvTable, opts: FitEncodingOptions): Encoding
     return { column: col, kind: 'categorical', categories: cats };
   });
   return { label, features, intercept: opts.intercept ?? true };
+}
+
+/**
+ * The positive value of a label pair that can only mean one thing (0/1, false/true, no/yes, N/Y,
+ * any case); undefined for pairs such as 1/2 or good/bad, where the user must say.
+ */
+export function obviousPositive(a: string, b: string): string | undefined {
+  const pairs: [string, string][] = [['0', '1'], ['false', 'true'], ['no', 'yes'], ['n', 'y']];
+  for (const [neg, pos] of pairs) {
+    if (a.toLowerCase() === neg && b.toLowerCase() === pos) return b;
+    if (b.toLowerCase() === neg && a.toLowerCase() === pos) return a;
+  }
+  return undefined;
 }
 
 /** Checks an encoding spec's internal consistency (it may come from untrusted metadata). */

@@ -16,8 +16,9 @@ export interface ShardFiles {
   owners: string[];
 }
 
-export async function writeShardCsvs(source: string, dir: string, opts: { owners: number; testFraction: number; seed: string }): Promise<ShardFiles> {
-  const table = await readCsvFile(source);
+/** source: a CSV file, or a table already read (with the delimiter the user gave or that was detected) */
+export async function writeShardCsvs(source: string | CsvTable, dir: string, opts: { owners: number; testFraction: number; seed: string }): Promise<ShardFiles> {
+  const table = typeof source === 'string' ? await readCsvFile(source) : source;
   const split = trainTestSplit(table.rows.length, { testFraction: opts.testFraction, seed: opts.seed });
   const lender = writeCsvFile(path.join(dir, 'lender-heldout.csv'), table, split.test);
   const owners = shards(split.train, opts.owners, opts.seed).map((rows, i) => writeCsvFile(path.join(dir, `owner-${i}.csv`), table, rows));

@@ -2,18 +2,22 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * Owner-side privacy for a returned mean gradient: rows are clipped to an L2 norm, then Gaussian
- * noise calibrated with the analytic Gaussian mechanism (Balle & Wang, ICML 2018) is added under
- * encryption. Neighbouring batches differ in one row (same size n), so the mean gradient
- * (1/n) sum_i r_i x_i moves by at most 2 * residualBound * clipNorm / n.
+ * noise of `noiseMultiplier` times the sensitivity is added under encryption. Neighbouring
+ * batches differ in one row (same size n), so the mean gradient (1/n) sum_i r_i x_i moves by at
+ * most 2 * residualBound * clipNorm / n. The epsilon a release spends on its own (at `delta`) is
+ * the analytic Gaussian mechanism's (Balle & Wang, ICML 2018); composing releases is
+ * privacy/accountant.ts's job.
  *
  * Trust assumption, stated plainly: the residual r_i = sigmoid(x_i.w) - y_i is computed on
  * encrypted weights the owner cannot inspect. The bound |r_i| <= residualBound holds while the
  * lender follows the protocol (the cubic sigmoid stays within [-0.04, 1.04] for |z| <= 8 on
  * standardized, clipped rows); a lender who crafts huge weights breaks that bound, so the
- * guarantee is against an honest-but-curious lender.
+ * guarantee is against an honest-but-curious lender (docs/privacy.md says what is left otherwise).
  */
 export interface PrivacyConfig {
-  epsilon: number;
+  /** noise standard deviation / L2 sensitivity */
+  noiseMultiplier: number;
+  /** the delta every epsilon is stated at */
   delta: number;
   /** L2 bound on each encoded row (intercept included) */
   clipNorm: number;
@@ -21,13 +25,17 @@ export interface PrivacyConfig {
   residualBound?: number;
 }
 
+/** what a release did, published in its gradient document */
 export interface PrivacyReport {
   mechanism: 'gaussian';
+  /** what this release spends on its own, at delta */
   epsilon: number;
   delta: number;
+  noiseMultiplier: number;
+  /** the L2 bound rows were clipped to */
+  clip: number;
   sigma: number;
   sensitivity: number;
-  clipNorm: number;
   residualBound: number;
   rows: number;
   rowsClipped: number;
@@ -36,11 +44,31 @@ export interface PrivacyReport {
 export const DEFAULT_RESIDUAL_BOUND = 1.05;
 
 export function validatePrivacyConfig(c: PrivacyConfig): void {
-  if (!(Number.isFinite(c.epsilon) && c.epsilon > 0 && c.epsilon <= 50)) throw new Error(`privacy epsilon must be in (0, 50], got ${c.epsilon}`);
+  if (!(Number.isFinite(c.noiseMultiplier) && c.noiseMultiplier > 0 && c.noiseMultiplier <= 1000)) throw new Error(`privacy noise multiplier must be in (0, 1000], got ${c.noiseMultiplier}`);
   if (!(Number.isFinite(c.delta) && c.delta > 0 && c.delta < 1)) throw new Error(`privacy delta must be in (0, 1), got ${c.delta}`);
   if (!(Number.isFinite(c.clipNorm) && c.clipNorm > 0)) throw new Error(`privacy clipNorm must be > 0, got ${c.clipNorm}`);
   const r = c.residualBound ?? DEFAULT_RESIDUAL_BOUND;
   if (!(Number.isFinite(r) && r > 0)) throw new Error(`privacy residualBound must be > 0, got ${r}`);
+}
+
+/** the sensitivity of a mean gradient over n rows (replace-one neighbours) */
+export function meanGradientSensitivity(rows: number, clipNorm: number, residualBound = DEFAULT_RESIDUAL_BOUND): number {
+  return (2 * residualBound * clipNorm) / rows;
+}
+
+/** epsilon of one Gaussian release at delta: the analytic mechanism with sensitivity / sigma = 1 / noiseMultiplier */
+export function gaussianEpsilon(noiseMultiplier: number, delta: number): number {
+  const d = (eps: number) => gaussianDelta(noiseMultiplier, eps, 1);
+  if (d(0) <= delta) return 0;
+  let lo = 0;
+  let hi = 1;
+  while (d(hi) > delta) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > hi * 1e-12; i++) {
+    const mid = (lo + hi) / 2;
+    if (d(mid) > delta) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 /**
@@ -154,40 +182,23 @@ export function privatizeBatch(x: readonly Float64Array[], config: PrivacyConfig
   if (x.length === 0) throw new Error('privatizeBatch: no rows');
   const residualBound = config.residualBound ?? DEFAULT_RESIDUAL_BOUND;
   const { x: clippedRows, clipped } = clipRows(x, config.clipNorm, { intercept: opts.intercept });
-  const sensitivity = (2 * residualBound * config.clipNorm) / x.length;
-  const sigma = gaussianSigma(config.epsilon, config.delta, sensitivity);
+  const sensitivity = meanGradientSensitivity(x.length, config.clipNorm, residualBound);
+  const sigma = config.noiseMultiplier * sensitivity;
   const noise = gaussianNoise(x[0].length, sigma, opts.uniform);
   return {
     x: clippedRows,
     noise,
-    report: { mechanism: 'gaussian', epsilon: config.epsilon, delta: config.delta, sigma, sensitivity, clipNorm: config.clipNorm, residualBound, rows: x.length, rowsClipped: clipped },
+    report: {
+      mechanism: 'gaussian',
+      epsilon: gaussianEpsilon(config.noiseMultiplier, config.delta),
+      delta: config.delta,
+      noiseMultiplier: config.noiseMultiplier,
+      clip: config.clipNorm,
+      sigma,
+      sensitivity,
+      residualBound,
+      rows: x.length,
+      rowsClipped: clipped,
+    },
   };
-}
-
-/**
- * Total privacy loss of several releases over the same rows: the better of basic composition
- * (sum of epsilons and deltas) and advanced composition (Dwork, Rothblum, Vadhan 2010) for
- * identical releases, at an extra delta of `deltaSlack`.
- */
-export class PrivacyAccountant {
-  private releases: { epsilon: number; delta: number }[] = [];
-
-  add(r: { epsilon: number; delta: number }): void {
-    this.releases.push({ epsilon: r.epsilon, delta: r.delta });
-  }
-
-  get count(): number {
-    return this.releases.length;
-  }
-
-  total(deltaSlack = 1e-6): { epsilon: number; delta: number; releases: number; composition: 'basic' | 'advanced' } {
-    const k = this.releases.length;
-    const basicEps = this.releases.reduce((s, r) => s + r.epsilon, 0);
-    const basicDelta = this.releases.reduce((s, r) => s + r.delta, 0);
-    if (k === 0) return { epsilon: 0, delta: 0, releases: 0, composition: 'basic' };
-    const eps = Math.max(...this.releases.map((r) => r.epsilon));
-    const advEps = eps * Math.sqrt(2 * k * Math.log(1 / deltaSlack)) + k * eps * (Math.exp(eps) - 1);
-    if (advEps < basicEps) return { epsilon: advEps, delta: basicDelta + deltaSlack, releases: k, composition: 'advanced' };
-    return { epsilon: basicEps, delta: basicDelta, releases: k, composition: 'basic' };
-  }
 }

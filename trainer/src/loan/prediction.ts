@@ -100,7 +100,8 @@ export interface BorrowerKeys {
 export async function createBorrowerKeys(layout: QueryLayout, params: CkksParams = QUERY_PARAMETERS): Promise<BorrowerKeys> {
   checkQueryLayout(layout, params);
   const he = await openQueryContext(params);
-  const keys = generateKeys(he, { relin: false, galoisSteps: layout.galoisSteps });
+  // step 0 is SEAL's complex-conjugation key, which the service needs to discard imaginary parts
+  const keys = generateKeys(he, { relin: false, galoisSteps: [...layout.galoisSteps, 0] });
   return { publicKey: keys.publicKey, galoisKeys: keys.galoisKeys!, secretKey: keys.secretKey };
 }
 
@@ -127,8 +128,19 @@ function loadQueryPublicKey(he: HeContext, bytes: Uint8Array): PublicKey {
     () => loadPublicKey(he, bytes));
 }
 
+/** SEAL's Galois element for complex conjugation (X -> X^(2N-1)) */
+export function conjugationElement(params: CkksParams = QUERY_PARAMETERS): number {
+  return 2 * params.polyModulusDegree - 1;
+}
+
 function loadQueryGaloisKeys(he: HeContext, bytes: Uint8Array, layout: QueryLayout): GaloisKeys {
-  return withQueryErrors('Galois keys', () => loadGaloisKeys(he, bytes, layout.galoisSteps));
+  const gk = withQueryErrors('Galois keys', () => loadGaloisKeys(he, bytes, layout.galoisSteps));
+  const conj = conjugationElement(he.params);
+  if (!gk.hasKey(conj)) {
+    gk.delete();
+    throw new QueryError(`Galois keys: missing the complex-conjugation key (Galois element ${conj}, SEAL step 0); it is required so that the result keeps real parts only`);
+  }
+  return gk;
 }
 
 /** Slots [0, D) and [D, 2D) hold x (2D <= slots); every other slot is zero. */
@@ -218,7 +230,17 @@ export interface EvaluateOptions {
 
 /**
  * Service side: slot 0 = w·x, slot D = a·w·x + b, every other slot masked to noise. Untrusted
- * input is checked before use (key sizes and parameters, rotation steps, ciphertext shape).
+ * input is checked before use (key sizes and parameters, rotation steps, the conjugation key,
+ * ciphertext shape).
+ *
+ * Slots are complex and the borrower holds the secret key, so it can put x + i·y in its slots
+ * (e.g. by multiplying its ciphertext by X^(N/2)). Weights, mask and tag are real, so the
+ * imaginary parts would carry K·(w·y) and a·(w·y) with neither b nor noise: a = K·Im(D)/Im(0),
+ * then b, then a valid tag for any logit (tests/loan-tag-forgery.test.ts). The result is
+ * therefore projected onto its real parts last, S + conj(S) with the halves folded into the mask
+ * and the noise, after the noise and b are added: the conjugation's key-switching error then
+ * depends on a ciphertext already re-randomized by the fresh encryption, not on w, so the
+ * imaginary parts the borrower decrypts carry nothing the service computed.
  */
 export async function evaluateQuery(
   layout: QueryLayout,
@@ -257,10 +279,11 @@ export async function evaluateQuery(
       ev.addInplace(acc, rotated);
     }
 
-    // partial sums sit in every other slot (slot 1 holds sum w_j x_j for j >= 1, ...): zero them
+    // partial sums sit in every other slot (slot 1 holds sum w_j x_j for j >= 1, ...): zero them.
+    // 1/2 because the real projection below doubles every real part.
     const mask = new Float64Array(he.slotCount);
-    mask[0] = 1;
-    mask[D] = 1;
+    mask[0] = 0.5;
+    mask[D] = 0.5;
     ev.multiplyPlainInplace(acc, encodeAt(he, scope, mask, he.rescalePrime(1), 1));
     ev.rescaleToNextInplace(acc);
 
@@ -269,10 +292,16 @@ export async function evaluateQuery(
     // Slot D gets (a/K) times slot 0's noise, so the disclosed noisy logit still fits the tag.
     const extra = sigma > 0 ? gaussianNoise(he.slotCount, sigma) : new Float64Array(he.slotCount);
     extra[D] = (tag.a / LOGIT_SLOT_SCALE) * extra[0] + tag.b;
+    for (let s = 0; s < extra.length; s++) extra[s] /= 2;
     const fresh = scope.add(new seal.Ciphertext());
     const enc = scope.add(new seal.Encryptor(he.context, pk));
     enc.encrypt(encodeAt(he, scope, extra, acc.scale(), QUERY_LEVELS), fresh);
     ev.addInplace(acc, fresh);
+
+    // real projection, last (see above): 2·Re of every slot
+    const conj = scope.add(new seal.Ciphertext());
+    ev.complexConjugate(acc, gk, conj);
+    ev.addInplace(acc, conj);
     return serializeCiphertext(he, acc);
   } catch (e) {
     if (e instanceof QueryError) throw e;

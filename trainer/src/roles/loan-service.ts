@@ -6,7 +6,7 @@
 // quote's tag key survives a crash between journaling and answering.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { concat, sha256 } from 'ethers';
 import type { ContentStore } from '../ipfs/store.ts';
@@ -76,6 +76,8 @@ export interface QuoteRecord {
   txHash?: string;
   reason?: string;
   fetchFailures?: number;
+  /** the service's clock (ms) when it answered: what the per-borrower rate limit counts */
+  answeredAt?: number;
 }
 
 export interface LoanRecord {
@@ -217,6 +219,10 @@ async function saveDisclosureKey(file: string, privateKey: string): Promise<void
 }
 
 async function loadDisclosureKey(file: string, log: Logger): Promise<string> {
+  const st = await stat(file);
+  if ((st.mode & 0o077) !== 0) {
+    throw new Error(`disclosure key file ${file} has mode ${(st.mode & 0o777).toString(8)}: it must not be accessible by group or others (chmod 600)`);
+  }
   const doc = JSON.parse(await readFile(file, 'utf8')) as { kind?: string; privateKey?: string };
   if (doc?.kind !== 'hessian/x25519-secret-key' || typeof doc.privateKey !== 'string') throw new Error(`${file} is not a disclosure key file`);
   log.addSecret(doc.privateKey);
@@ -349,11 +355,38 @@ export interface LoanServiceConfig {
   pollMs?: number;
   /** a query whose content cannot be found is refused after this many attempts (default 5) */
   fetchAttempts?: number;
+  /** per-borrower bounds on the work quotes cost this service (DEFAULT_QUOTE_LIMITS) */
+  quoteLimits?: Partial<QuoteLimits>;
   log?: Logger;
   /** fault injection for restart tests: after the tag key is journaled, before the answer is sent */
   beforeAnswer?: (info: { quoteId: number }) => void | Promise<void>;
   /** fault injection for restart tests: after the decision is journaled, before its transaction */
   beforeDecide?: (info: { requestId: number }) => void | Promise<void>;
+}
+
+/**
+ * Each quote costs the service a transaction, the download of a query (up to ~10 MiB) and CKKS
+ * work, and requestQuote is free on the desk apart from gas: these bound what one address can
+ * make it spend (security review M5). Quotes over the rate wait, unanswered and not downloaded,
+ * until the window lets them through; quotes beyond `maxWaiting` are refused for good (journaled,
+ * never fetched), as is a query document the same borrower already used.
+ */
+export interface QuoteLimits {
+  /** quotes answered per borrower address within `windowMs` */
+  perBorrower: number;
+  windowMs: number;
+  /** a borrower's quotes held back by the rate at one time; later ones are refused */
+  maxWaiting: number;
+}
+
+export const DEFAULT_QUOTE_LIMITS: QuoteLimits = { perBorrower: 5, windowMs: 3_600_000, maxWaiting: 10 };
+
+function quoteLimits(l: Partial<QuoteLimits> = {}): QuoteLimits {
+  const out = { ...DEFAULT_QUOTE_LIMITS, ...l };
+  for (const [k, v] of Object.entries(out)) {
+    if (!Number.isSafeInteger(v) || v < (k === 'maxWaiting' ? 0 : 1)) throw new Error(`quoteLimits.${k} must be a whole number >= ${k === 'maxWaiting' ? 0 : 1}, got ${v}`);
+  }
+  return out;
 }
 
 export interface LoanServiceHandle {
@@ -394,6 +427,11 @@ async function findMaterial(stateDir: string, records: Record<string, Deployment
   if (!rec) return `no record of its service document ${d.serviceCid} in ${path.join(stateDir, 'loan-deployments.json')} (was it deployed from another state directory?)`;
   if (rec.weightsCid !== d.weightsCid || rec.weightsCommitment !== d.weightsCommitment) {
     return `the journaled deployment of ${d.serviceCid} names weights ${rec.weightsCid} (commitment ${rec.weightsCommitment}), the chain ${d.weightsCid} (${d.weightsCommitment})`;
+  }
+  // service document, weights and commitment are public: anyone can deploy a copy naming this
+  // account as its service (security review L7). Only the deployment this directory made is ours.
+  if (rec.modelId !== d.modelId || (rec.deploymentId !== undefined && rec.deploymentId !== d.deploymentId)) {
+    return `${d.serviceCid} was deployed from this state directory as deployment ${rec.deploymentId ?? '(not yet recorded)'} of model ${rec.modelId}; deployment ${d.deploymentId} (model ${d.modelId}, by ${d.lender}) is a copy`;
   }
   let model: LenderModelRecord;
   try {
@@ -500,14 +538,70 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     if (doc.featureCount !== ctx.layout.featureCount) throw new BadInput(`query has ${doc.featureCount} features, the model ${ctx.layout.featureCount}`);
     return {
       publicKey: await get('public key', doc.publicKey, maxKeyBytes(qhe, 'publicKey')),
-      galoisKeys: await get('Galois keys', doc.galoisKeys, maxKeyBytes(qhe, 'galoisKeys', Math.max(32, ctx.layout.galoisSteps.length))),
+      // the rotations plus the conjugation key, uncompressed at worst: checked against the
+      // content's declared size before any of it is read
+      galoisKeys: await get('Galois keys', doc.galoisKeys, maxKeyBytes(qhe, 'galoisKeys', ctx.layout.galoisSteps.length + 1)),
       ciphertext: await get('query ciphertext', doc.ciphertext, maxCiphertextBytes(qhe, 0)),
     };
   }
 
   function refuse(q: QuoteState, reason: string) {
     journal.update((j) => void (j.quotes[String(q.quoteId)] = { deploymentId: q.deploymentId, state: 'refused', reason }));
-    log.error('quote refused: malformed query', { quoteId: q.quoteId, deploymentId: q.deploymentId, borrower: q.borrower, queryCid: q.queryCid, reason });
+    log.error('quote refused', { quoteId: q.quoteId, deploymentId: q.deploymentId, borrower: q.borrower, queryCid: q.queryCid, reason });
+  }
+
+  const limits = quoteLimits(cfg.quoteLimits);
+  const deferredLogged = new Set<number>();
+
+  /**
+   * One tick's view of what each borrower has been given: answers inside the window, from the
+   * journal (so a restart keeps counting), and which quote first used each query document.
+   */
+  function admission() {
+    const since = Date.now() - limits.windowMs;
+    const answered = new Map<string, number>();
+    for (const [id, rec] of Object.entries(journal.value.quotes)) {
+      if (rec.state !== 'answered' || rec.answeredAt === undefined || rec.answeredAt < since) continue;
+      const who = view.quotes.get(Number(id))?.borrower.toLowerCase();
+      if (who) answered.set(who, (answered.get(who) ?? 0) + 1);
+    }
+    // per borrower: across borrowers a copied query CID (seen in the mempool, sent first with
+    // more gas) would otherwise get the victim's own quote refused
+    const useKey = (q: QuoteState) => `${q.borrower.toLowerCase()}/${q.queryCid}`;
+    const firstUse = new Map<string, number>();
+    for (const q of view.quotes.values()) {
+      const first = firstUse.get(useKey(q));
+      if (first === undefined || q.quoteId < first) firstUse.set(useKey(q), q.quoteId);
+    }
+    const waiting = new Map<string, number>();
+    /** go: answer it now; wait: over the rate, not fetched this tick; refused: settled for good */
+    return (q: QuoteState): 'go' | 'wait' | 'refused' => {
+      const rec = journal.value.quotes[String(q.quoteId)];
+      // settled, reconciled from the chain, or admitted before (its tag key is drawn): carry on
+      if (rec?.state === 'answered' || rec?.state === 'refused' || rec?.tag || q.resultCid) return 'go';
+      const first = firstUse.get(useKey(q))!;
+      if (first !== q.quoteId) {
+        refuse(q, `query document ${q.queryCid} was already used by this borrower's quote ${first}`);
+        return 'refused';
+      }
+      const who = q.borrower.toLowerCase();
+      const given = answered.get(who) ?? 0;
+      if (given < limits.perBorrower) {
+        answered.set(who, given + 1);
+        return 'go';
+      }
+      const queued = (waiting.get(who) ?? 0) + 1;
+      waiting.set(who, queued);
+      if (queued > limits.maxWaiting) {
+        refuse(q, `borrower ${q.borrower} has ${limits.maxWaiting} quotes waiting for its rate limit (${limits.perBorrower} per ${limits.windowMs / 1000} s); this one is refused`);
+        return 'refused';
+      }
+      if (!deferredLogged.has(q.quoteId)) {
+        deferredLogged.add(q.quoteId);
+        log.warn('quote held back: borrower over its rate limit', { quoteId: q.quoteId, borrower: q.borrower, perBorrower: limits.perBorrower, windowSeconds: limits.windowMs / 1000, waiting: queued });
+      }
+      return 'wait';
+    };
   }
 
   /** true when settled (answered, refused), false when it should be tried again later */
@@ -517,7 +611,7 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     if (rec?.state === 'answered' || rec?.state === 'refused') return true;
     if (q.resultCid) {
       // answered on-chain by an earlier run whose journal update was lost
-      journal.update((j) => Object.assign((j.quotes[key] ??= { deploymentId: q.deploymentId, state: 'answered' }), { state: 'answered', resultCid: q.resultCid, txHash: q.answeredTx }));
+      journal.update((j) => Object.assign((j.quotes[key] ??= { deploymentId: q.deploymentId, state: 'answered' }), { state: 'answered', resultCid: q.resultCid, txHash: q.answeredTx, answeredAt: Date.now() }));
       return true;
     }
     let input;
@@ -562,7 +656,7 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
       if (!(err instanceof ChainError && err.errorName === 'QuoteNotRequested')) throw err;
       log.info('quote already answered on-chain', { quoteId: q.quoteId });
     }
-    journal.update((j) => Object.assign(j.quotes[key]!, { state: 'answered', resultCid, ...(txHash ? { txHash } : {}) }));
+    journal.update((j) => Object.assign(j.quotes[key]!, { state: 'answered', resultCid, answeredAt: Date.now(), ...(txHash ? { txHash } : {}) }));
     if (txHash) log.info('quote answered', { quoteId: q.quoteId, deploymentId: q.deploymentId, borrower: q.borrower, resultCid, tx: txHash });
     return true;
   }
@@ -674,6 +768,7 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
     // records in loan-service.json are this daemon's own journal, which nobody else writes and
     // which grows with every quote: taken from memory, not parsed again each poll
     const currentRecords = () => (records ??= deploymentRecords(cfg.stateDir, journal.value.deployments ?? {}));
+    const admit = admission();
     for (const d of [...view.deployments.values()].filter(wanted).sort((a, b) => a.deploymentId - b.deploymentId)) {
       const id = d.deploymentId;
       let s = served.get(id);
@@ -697,6 +792,8 @@ export async function startLoanService(cfg: LoanServiceConfig): Promise<LoanServ
       const ctx = s.ctx!;
       for (const q of [...view.quotes.values()].filter((q) => q.deploymentId === id).sort((a, b) => a.quoteId - b.quoteId)) {
         try {
+          // a quote held back by the rate limit does not keep --once running: it may wait an hour
+          if (admit(q) !== 'go') continue;
           if (!(await answer(ctx, q))) unsettled++;
         } catch (err) {
           // one quote's failure (e.g. a dropped RPC connection) must not stall the others

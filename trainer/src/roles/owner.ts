@@ -20,12 +20,14 @@ import type { GradientStatusName, ModelState } from '../chain/view.ts';
 import type { GradientCommitted, GradientRevealed } from '../chain/events.ts';
 import { headBlock } from '../chain/watch.ts';
 import { randomSalt, sealOf } from '../chain/seal.ts';
-import { PRIVACY_SCALE } from '../chain/abi.ts';
 import { readCsvFile } from '../data/csv.ts';
 import type { CsvTable } from '../data/csv.ts';
 import { encodeTable } from '../data/encoding.ts';
 import type { BadRowPolicy, EncodedData } from '../data/encoding.ts';
-import { miniBatches, take } from '../data/split.ts';
+import { take } from '../data/split.ts';
+// privacy seam (h-privacy): secret batch plan, clipping + noise, the budget and its ledger
+import { dpEpsilonOf, openOwnerPrivacy, PrivacyBudgetError } from '../privacy/owner-privacy.ts';
+import type { OwnerPrivacy, OwnerPrivacyOptions } from '../privacy/owner-privacy.ts';
 import { dataCommitment } from '../data/commitment.ts';
 import type { HeContext } from '../he/context.ts';
 import { loadRelinKeys, loadGaloisKeys } from '../he/keys.ts';
@@ -33,8 +35,6 @@ import { loadWeights } from '../he/weights.ts';
 import { encryptedGradient, gradientPacking } from '../he/gradient.ts';
 import { GradientPool } from '../he/pool.ts';
 import type { Metric } from '../ml/metrics.ts';
-import { privatizeBatch, PrivacyAccountant, validatePrivacyConfig } from '../he/noise.ts';
-import type { PrivacyConfig } from '../he/noise.ts';
 import type { GaloisKeys, RelinKeys } from 'node-seal';
 import { Journal, closeOnError } from '../state.ts';
 import { silentLogger } from '../log.ts';
@@ -75,10 +75,11 @@ export interface OwnerConfig {
   minBatch?: number;
   /** gradients per model at most (default: until the rows run out) */
   maxSubmissionsPerModel?: number;
-  /** seeds the batch shuffle */
-  seed?: string;
-  /** clip rows and add calibrated Gaussian noise to each gradient (epsilon, delta per release) */
-  privacy?: PrivacyConfig;
+  /**
+   * differential privacy, on by default (DEFAULT_OWNER_PRIVACY): each gradient's rows are clipped
+   * and Gaussian noise added; the spend is journaled and refused past the budget (noiseMultiplier 0: off)
+   */
+  privacy?: Partial<OwnerPrivacyOptions>;
   /** compute gradients in this many worker threads (0: on the main thread, blocking the event loop) */
   workers?: number;
   /** read models from an indexer's GraphQL API instead of scanning chain logs */
@@ -162,13 +163,8 @@ export interface OwnerHandle {
   done: Promise<void>;
   /** withdraws the account's whole ETH credit; returns the amount */
   withdraw(): Promise<bigint>;
-}
-
-/** the batch plan for a model: deterministic for (seed, model), so a restart picks the same rows */
-export function ownerBatches(rowCount: number, batchSize: number, seed: string, modelId: number): Uint32Array[] {
-  const all = Uint32Array.from({ length: rowCount }, (_, i) => i);
-  // a short last batch would fall under the model's minimum: drop it
-  return miniBatches(all, batchSize, `${seed}/model/${modelId}`).filter((b) => b.length === batchSize);
+  /** the owner's privacy spend and budget (privacy/owner-privacy.ts) */
+  privacy: OwnerPrivacy;
 }
 
 interface ModelCtx {
@@ -180,7 +176,8 @@ interface ModelCtx {
   keyBytes: { relinKeys?: Uint8Array; galoisKeys?: Uint8Array };
   data: EncodedData;
   batches: Uint32Array[];
-  privacy: PrivacyAccountant;
+  /** the batch plan's id in the privacy ledger */
+  plan: string;
 }
 
 /** retryAt: the failure may be transient (content not reachable yet), look again after it */
@@ -223,10 +220,10 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
   const client = cfg.client;
   const address = await client.address();
   const chainId = (await client.provider.getNetwork()).chainId;
-  if (cfg.privacy) validatePrivacyConfig(cfg.privacy);
   const policy = ownerPolicy(cfg.policy);
   const table = typeof cfg.data === 'string' ? await readCsvFile(cfg.data) : cfg.data;
-  const seed = cfg.seed ?? 'hessian';
+  // privacy seam (h-privacy): batch membership follows from a secret only this owner holds (H3)
+  const privacy = openOwnerPrivacy({ stateDir: cfg.stateDir, account: address, ...(cfg.privacy ? { options: cfg.privacy } : {}), log });
   const events = new EventEmitter<OwnerEvents>();
   // the commitment salt comes from the account itself (a deterministic signature), so the same
   // rows give the same commitment even if the journal is lost, and the contract's
@@ -393,7 +390,8 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     const he = await openHeContext(meta);
     const d = modelFeatureCount(meta);
     const packing = gradientPacking(meta.task, he.params, d);
-    const ctx: ModelCtx = { meta, he, data, batches: ownerBatches(data.x.length, batchSize, seed, m.modelId), privacy: new PrivacyAccountant(), keyBytes: {} };
+    const plan = privacy.batchPlan(m.modelId, data, batchSize);
+    const ctx: ModelCtx = { meta, he, data, batches: plan.batches, plan: plan.id, keyBytes: {} };
     try {
       const keys = await fetchPublicKeys(cfg.store, he, meta, { relin: packing.needsRelin, galois: packing.galoisSteps.length > 0 });
       if (packing.needsRelin) {
@@ -426,7 +424,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     ctx.he.delete();
   }
 
-  async function computeAndUpload(m: ModelState, ctx: ModelCtx, rec: SubmissionRecord): Promise<{ cid: string; baseVersion: number; dpEpsilon: number }> {
+  async function computeAndUpload(m: ModelState, ctx: ModelCtx, rec: SubmissionRecord, commitment: string): Promise<{ cid: string; baseVersion: number; dpEpsilon: number }> {
     const d = modelFeatureCount(ctx.meta);
     const baseWeightsCid = m.weightsCid;
     const baseVersion = m.version;
@@ -434,7 +432,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     const manifest = await fetchWeightsDocument(cfg.store, baseWeightsCid, d);
     const blobs = await fetchWeightBlobs(cfg.store, ctx.he, manifest);
     const batch = take(ctx.data.x, ctx.data.y, ctx.batches[rec.batch]!);
-    const priv = cfg.privacy ? privatizeBatch(batch.x, cfg.privacy, { intercept: encodingOf(ctx.meta).intercept }) : undefined;
+    const priv = privacy.privatize(batch.x, encodingOf(ctx.meta).intercept);
     const onProgress = (done: number, total: number) => events.emit('progress', { modelId: m.modelId, stage: 'encrypted gradient', rowsDone: done, rowsTotal: total });
     const x = priv ? priv.x : batch.x;
     let bytes: Uint8Array;
@@ -468,11 +466,12 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       }
     }
     log.info('gradient computed', { modelId: m.modelId, rows: batch.x.length, ms: Math.round(performance.now() - t0), bytes: bytes.length });
-    const ciphertext = await cfg.store.put(bytes);
+    // privacy seam (h-privacy): the spend is journaled before the gradient leaves the machine (L4)
     if (priv) {
-      ctx.privacy.add(priv.report);
-      log.info('privacy', { modelId: m.modelId, epsilon: priv.report.epsilon, delta: priv.report.delta, sigma: priv.report.sigma, rowsClipped: priv.report.rowsClipped, total: ctx.privacy.total() });
+      privacy.charge({ modelId: m.modelId, plan: ctx.plan, batch: rec.batch, commitment, report: priv.report });
+      log.info('privacy', { modelId: m.modelId, epsilon: priv.report.epsilon, delta: priv.report.delta, sigma: priv.report.sigma, rowsClipped: priv.report.rowsClipped, total: privacy.spent() });
     }
+    const ciphertext = await cfg.store.put(bytes);
     const doc = buildGradientDocument({
       modelVersion: baseVersion,
       weightsCid: baseWeightsCid,
@@ -481,9 +480,8 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       ciphertextBytes: bytes.length,
       privacy: priv ? priv.report : null,
     });
-    // the reveal declares the epsilon the document states (0 without noise)
-    const dpEpsilon = doc.privacy ? Math.round(doc.privacy.epsilon * PRIVACY_SCALE) : 0;
-    return { cid: await cfg.store.putJson(doc), baseVersion, dpEpsilon };
+    // the reveal declares the epsilon this gradient spent (fixed point, rounded up; 0 without noise)
+    return { cid: await cfg.store.putJson(doc), baseVersion, dpEpsilon: priv ? Number(dpEpsilonOf(priv.report)!) : 0 };
   }
 
   /** our reveal of this gradient id, from the chain's logs */
@@ -553,7 +551,18 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
       const earlier = await onchainReveal(m.modelId, commitment);
       if (earlier) return markRevealed(commitment, earlier, rec.rows);
       if (!policyAllows(m)) return;
-      const { cid, baseVersion, dpEpsilon } = await computeAndUpload(m, ctx, rec);
+      let uploaded: Awaited<ReturnType<typeof computeAndUpload>>;
+      try {
+        uploaded = await computeAndUpload(m, ctx, rec, commitment);
+      } catch (err) {
+        // privacy seam (h-privacy): a recompute (after a crash) that would go past the budget
+        if (!(err instanceof PrivacyBudgetError)) throw err;
+        journal.update((j) => void Object.assign(j.submissions[commitment]!, { state: 'abandoned', reason: err.message }));
+        log.warn('submission abandoned', { modelId: m.modelId, reason: err.message });
+        events.emit('abandoned', { modelId: m.modelId, commitment, reason: err.message });
+        return;
+      }
+      const { cid, baseVersion, dpEpsilon } = uploaded;
       // the salt is journaled before the commit: without it the commit could never be revealed
       const salt = randomSalt();
       const seal = sealOf(address, m.modelId, commitment, cid, salt);
@@ -656,6 +665,15 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
         if (cfg.maxSubmissionsPerModel !== undefined && spent >= cfg.maxSubmissionsPerModel) continue;
         const k = journal.value.nextBatch[m.modelId] ?? 0;
         if (k >= ctx.batches.length) continue;
+        // privacy seam (h-privacy): no new batch past the owner's budget
+        const { refusal } = privacy.check(m.modelId, ctx.plan, k);
+        if (refusal) {
+          log.warn('gradient refused: privacy budget', { modelId: m.modelId, reason: refusal });
+          freeCtx(ctx);
+          eligibility.set(m.modelId, { ok: false, reason: refusal });
+          events.emit('model', { modelId: m.modelId, eligible: false, reason: refusal });
+          continue;
+        }
         const idx = ctx.batches[k]!;
         const batch = take(ctx.data.x, ctx.data.y, idx);
         commitment = dataCommitment(batch.x, batch.y, { chainId, modelId: m.modelId, contributor: address, salt: journal.value.salt });
@@ -685,6 +703,7 @@ export async function startOwner(cfg: OwnerConfig): Promise<OwnerHandle> {
     journal,
     stop: () => loop.stop(),
     done: loop.done,
+    privacy,
     async withdraw() {
       const res = await client.withdraw();
       log.info('withdrawn', { amount: res.amount, tx: res.txHash });

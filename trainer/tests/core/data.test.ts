@@ -108,8 +108,10 @@ test('missing cells: fitting ignores them (no third class, numeric stays numeric
 test('a non-LendingClub CSV works: semicolons, text label, auto-detected categorical, explicit features', () => {
   const csv = ['id;colour;weight;bought', '1;red;1.5;Y', '2;blue;2.5;N', '3;red;3.5;N', '4;green;0.5;Y'].join('\n');
   const t = parseCsv(csv, { delimiter: ';', source: 'shop.csv' });
-  assert.throws(() => fitEncoding(t, { label: 'bought' }), /say which one is positive/);
-  const spec = fitEncoding(t, { label: 'bought', positive: 'Y', exclude: ['id'] });
+  // Y/N can only mean one thing; 1/2 or good/bad cannot
+  assert.deepEqual(fitEncoding(t, { label: 'bought' }).label, { column: 'bought', kind: 'binary', positive: 'Y', negative: 'N' });
+  assert.throws(() => fitEncoding(parseCsv('x,class\n1,1\n2,2\n'), { label: 'class' }), /say which one is positive/);
+  const spec = fitEncoding(t, { label: 'bought', positive: 'y', exclude: ['id'] });
   assert.deepEqual(featureNames(spec), ['(intercept)', 'colour=blue', 'colour=green', 'colour=red', 'weight']);
   const { x, y } = encodeTable(t, spec);
   assert.deepEqual(Array.from(y), [1, 0, 0, 1]);

@@ -71,7 +71,7 @@ test('lender publishes, an owner fetches and answers with a private gradient, th
     const gk = loadGaloisKeys(ownerHe, await store.get(meta.keys.galoisKeys!, { maxBytes: maxKeyBytes(ownerHe, 'galoisKeys', meta.packing.galoisSteps.length) }), meta.packing.galoisSteps);
     const ownerRows = take(all.x, all.y, shards(train, 2, 'flow-owners')[0]);
     // the owner encodes its own CSV rows with the published spec (here: the same file's rows)
-    const priv = privatizeBatch(ownerRows.x, { epsilon: 8, delta: 1e-5, clipNorm: 8 }, { intercept: meta.encoding.intercept });
+    const priv = privatizeBatch(ownerRows.x, { noiseMultiplier: 0.6, delta: 1e-5, clipNorm: 8 }, { intercept: meta.encoding.intercept });
     const ct = encryptedGradient(ownerHe, { task: meta.task, weights, x: priv.x, y: ownerRows.y, relinKeys: rk, galoisKeys: gk, noise: priv.noise });
     const gradientDoc = buildGradientDocument({ modelVersion: wdoc.modelVersion, weightsCid, rows: ownerRows.x.length, ciphertext: await store.put(ct), ciphertextBytes: ct.length, privacy: priv.report });
     const gradientCid = await store.putJson(gradientDoc);
@@ -82,7 +82,8 @@ test('lender publishes, an owner fetches and answers with a private gradient, th
 
     // ---- lender as evaluator: the gradient CID from the chain
     const gdoc = validateGradientDocument(await store.getJson(gradientCid, { maxBytes: MAX_GRADIENT_DOC_BYTES }), meta);
-    assert.equal(gdoc.privacy?.epsilon, 8);
+    assert.equal(gdoc.privacy?.epsilon, priv.report.epsilon);
+    assert.equal(gdoc.privacy?.noiseMultiplier, 0.6);
     const g = decryptGradient(lenderHe, await store.get(gdoc.ciphertext, { maxBytes: maxCiphertextBytes(lenderHe, lenderHe.levels()) }), sk, meta.task, d);
     assert.equal(gradientRejection(g, meta.maxGradientAbs), undefined);
     const expected = gradient('logistic', w, priv.x, ownerRows.y, 'poly').map((v, j) => v + priv.noise[j]);

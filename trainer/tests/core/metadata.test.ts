@@ -77,6 +77,6 @@ test('weights and gradient documents: valid ones pass, bad fields and small batc
   expectField(() => validateGradientDocument({ ...g, rows: 99 }, m), 'rows', /below the model's minimum of 100/);
   expectField(() => validateGradientDocument({ ...g, ciphertext: 'zzz' }), 'ciphertext');
   expectField(() => validateGradientDocument({
-    ...g, privacy: { mechanism: 'gaussian', epsilon: 1, delta: 1e-5, sigma: 0.1, sensitivity: 0.01, clipNorm: 3, residualBound: 1.05, rows: 10, rowsClipped: 0 },
+    ...g, privacy: { mechanism: 'gaussian', epsilon: 1, delta: 1e-5, noiseMultiplier: 2, clip: 3, sigma: 0.1, sensitivity: 0.01, residualBound: 1.05, rows: 10, rowsClipped: 0 },
   }), 'privacy.rows');
 });

@@ -6,7 +6,7 @@ import { decryptSlots, encryptWeights, loadWeights } from '../../src/he/weights.
 import { deserializeCiphertext } from '../../src/he/codec.ts';
 import { decryptGradient, encryptedGradient, gradientPacking } from '../../src/he/gradient.ts';
 import {
-  clipRows, erfc, gaussianDelta, gaussianNoise, gaussianSigma, PrivacyAccountant, privatizeBatch,
+  clipRows, erfc, gaussianDelta, gaussianEpsilon, gaussianNoise, gaussianSigma, privatizeBatch,
 } from '../../src/he/noise.ts';
 import { SeededRandom } from '../../src/data/split.ts';
 import { gradient } from '../../src/ml/models.ts';
@@ -59,29 +59,27 @@ test('noise samples have the calibrated spread; privatizeBatch reports what it d
   const sd = Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / s.length);
   assert.ok(Math.abs(mean) < 0.06 && Math.abs(sd - 2) < 0.06, `mean ${mean} sd ${sd}`);
   const { x } = syntheticData(1000, 6, 'priv');
-  const r = privatizeBatch(x, { epsilon: 1, delta: 1e-5, clipNorm: 3 }, { intercept: true });
-  assert.equal(r.report.epsilon, 1);
+  const r = privatizeBatch(x, { noiseMultiplier: 2, delta: 1e-5, clipNorm: 3 }, { intercept: true });
+  assert.equal(r.report.noiseMultiplier, 2);
+  assert.equal(r.report.clip, 3);
   assert.equal(r.report.delta, 1e-5);
   assert.equal(r.report.rows, 1000);
   assert.ok(Math.abs(r.report.sensitivity - (2 * 1.05 * 3) / 1000) < 1e-15);
-  assert.ok(Math.abs(r.report.sigma - gaussianSigma(1, 1e-5, r.report.sensitivity)) < 1e-15);
+  assert.ok(Math.abs(r.report.sigma - 2 * r.report.sensitivity) < 1e-15);
+  // the reported epsilon is the one the analytic Gaussian mechanism gives this sigma
+  assert.ok(Math.abs(gaussianSigma(r.report.epsilon, 1e-5, r.report.sensitivity) / r.report.sigma - 1) < 1e-6);
   assert.equal(r.noise.length, 6);
   assert.ok(r.x.every((row) => norm(row) <= 3 + 1e-12));
-  assert.throws(() => privatizeBatch(x, { epsilon: 0, delta: 1e-5, clipNorm: 3 }), /epsilon must be in \(0, 50\]/);
-  assert.throws(() => privatizeBatch(x, { epsilon: 1, delta: 1, clipNorm: 3 }), /delta must be in \(0, 1\)/);
+  assert.throws(() => privatizeBatch(x, { noiseMultiplier: 0, delta: 1e-5, clipNorm: 3 }), /noise multiplier must be in \(0, 1000\]/);
+  assert.throws(() => privatizeBatch(x, { noiseMultiplier: 1, delta: 1, clipNorm: 3 }), /delta must be in \(0, 1\)/);
 });
 
-test('accountant: basic composition for few releases, advanced when it is tighter', () => {
-  const a = new PrivacyAccountant();
-  a.add({ epsilon: 0.5, delta: 1e-6 });
-  a.add({ epsilon: 0.5, delta: 1e-6 });
-  assert.deepEqual(a.total(), { epsilon: 1, delta: 2e-6, releases: 2, composition: 'basic' });
-  const b = new PrivacyAccountant();
-  for (let i = 0; i < 400; i++) b.add({ epsilon: 0.05, delta: 1e-8 });
-  const t = b.total(1e-6);
-  assert.equal(t.composition, 'advanced');
-  assert.ok(t.epsilon < 20 && t.epsilon > 0.05);
-  assert.ok(Math.abs(t.delta - (400 * 1e-8 + 1e-6)) < 1e-15);
+test('gaussianEpsilon inverts gaussianSigma: more noise, less epsilon', () => {
+  for (const z of [0.7, 1, 2, 5]) {
+    const eps = gaussianEpsilon(z, 1e-6);
+    assert.ok(Math.abs(gaussianSigma(eps, 1e-6, 1) / z - 1) < 1e-6, `z ${z}`);
+  }
+  assert.ok(gaussianEpsilon(4, 1e-6) < gaussianEpsilon(2, 1e-6));
 });
 
 test('noise added under encryption arrives exactly (the lender sees gradient + noise, replicas agree)', async () => {
@@ -95,7 +93,7 @@ test('noise added under encryption arrives exactly (the lender sees gradient + n
   const wc = loadWeights(he, encryptWeights(he, w, { publicKey: pk, secretKey: keys.secretKey }));
   const rk = loadRelinKeys(he, keys.relinKeys!);
   const gk = loadGaloisKeys(he, keys.galoisKeys!, p.galoisSteps);
-  const priv = privatizeBatch(x, { epsilon: 1, delta: 1e-5, clipNorm: 4 }, { intercept: true });
+  const priv = privatizeBatch(x, { noiseMultiplier: 1, delta: 1e-5, clipNorm: 4 }, { intercept: true });
   const bytes = encryptedGradient(he, { task: 'logistic', weights: wc, x: priv.x, y, relinKeys: rk, galoisKeys: gk, noise: priv.noise });
   const g = decryptGradient(he, bytes, keys.secretKey, 'logistic', d);
   // every replica carries the same noise: averaging the replicas cannot wash it out

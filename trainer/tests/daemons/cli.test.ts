@@ -167,6 +167,15 @@ test('usage errors and help', async () => {
   const help = capture();
   assert.equal(await main(['owner', '--help'], { stdout: help.stream, stderr: err.stream }), 0);
   assert.match(help.text, /--min-bounty <v>/);
+  // differential privacy is on by default, and its budget is a documented flag and variable
+  assert.match(help.text, /--dp-noise <v> .*0 turns differential privacy off.*env HESSIAN_DP_NOISE, default 2\)/);
+  assert.match(help.text, /--dp-epsilon-budget <v> .*refused.*env HESSIAN_DP_EPSILON_BUDGET, default 8\)/);
+  assert.match(help.text, /--dp-clip <v>.*HESSIAN_DP_CLIP/);
+  assert.match(help.text, /--dp-delta <v>.*HESSIAN_DP_DELTA, default 1e-6/);
+  assert.doesNotMatch(help.text, /--seed/, 'the batch seed is a secret the owner makes, not a flag');
+  const e5 = capture();
+  assert.equal(await main(['owner', '--data', sc.ownerCsvs[0]!, '--dp-noise=-1', ...common], { stdout: out.stream, stderr: e5.stream, env: { HESSIAN_PRIVATE_KEY: sc.chain.keys[2]! } }), 2);
+  assert.match(e5.text, /--dp-noise must be a number >= 0, got '-1'/);
   const e2 = capture();
   assert.equal(await main(['owner', '--nope'], { stdout: out.stream, stderr: e2.stream }), 2);
   assert.match(e2.text, /Unknown option '--nope'/);

@@ -9,7 +9,8 @@ import { parseEther } from 'ethers';
 import { openModel } from '../../src/roles/lender.ts';
 import { startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorEvents } from '../../src/roles/evaluator.ts';
-import { startOwner, ownerBatches } from '../../src/roles/owner.ts';
+import { startOwner } from '../../src/roles/owner.ts';
+import { batchSeedFile, loadOrCreateBatchSeed } from '../../src/privacy/seed.ts';
 import type { OwnerHandle } from '../../src/roles/owner.ts';
 import { readCsvFile } from '../../src/data/csv.ts';
 import { encodeTable } from '../../src/data/encoding.ts';
@@ -70,7 +71,8 @@ test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext 
       data: sc.ownerCsvs[i]!,
       batchSize: BATCH,
       maxSubmissionsPerModel: ROUNDS,
-      seed: `owner-${i}`,
+      // scores are compared with a plaintext replay, so no noise here (restart.test.ts runs DP on)
+      privacy: { noiseMultiplier: 0 },
       // one owner computes in a worker thread: the pool must give the same gradients
       workers: i === 0 ? 1 : 0,
       pollMs: 100,
@@ -113,7 +115,8 @@ test('lender + evaluator + 3 owners on LendingClub: AUC rises, tracks plaintext 
     const i = ownerIndex.get(sub.contributor.toLowerCase())!;
     const rec = Object.values(owners[i]!.journal.value.submissions).find((s) => s.gradientId === ev.gradientId)!;
     const doc = validateGradientDocument(await sc.store.getJson(sub.gradientCid, { maxBytes: 65536 }));
-    const batchIdx = ownerBatches(ownerData[i]!.x.length, BATCH, `owner-${i}`, opened.modelId)[rec.batch]!;
+    // the owner's secret plan, read from its own state directory: the scores matching proves the daemon used it
+    const batchIdx = loadOrCreateBatchSeed(batchSeedFile(`${sc.dir}/owner-${i}`, owners[i]!.address)).plan(ownerData[i]!.x.length, BATCH, opened.modelId)[rec.batch]!;
     const b = take(ownerData[i]!.x, ownerData[i]!.y, batchIdx);
     const g = gradient('logistic', history[Math.min(doc.modelVersion, history.length - 1)]!, b.x, b.y, 'poly');
     const cand = applyGradient(history.at(-1)!, g, LEARNING_RATE);
@@ -212,7 +215,7 @@ test('linear regression through the same daemons: matches plaintext; reaching th
     batchSize: BATCH,
     maxSubmissionsPerModel: 3,
     filter: { modelIds: [opened.modelId] },
-    seed: 'linear',
+    privacy: { noiseMultiplier: 0 },
     pollMs: 100,
     log: sc.log.child({ who: 'owner-linear' }),
   });
@@ -226,7 +229,7 @@ test('linear regression through the same daemons: matches plaintext; reaching th
   const spec = meta.encoding as EncodingSpec;
   const heldOut = encodeTable(await readCsvFile(sc.lenderCsv), spec);
   const data = encodeTable(await readCsvFile(sc.ownerCsvs[0]!), spec);
-  const batches = ownerBatches(data.x.length, BATCH, 'linear', opened.modelId);
+  const batches = loadOrCreateBatchSeed(batchSeedFile(`${sc.dir}/owner-linear`, owner.address)).plan(data.x.length, BATCH, opened.modelId);
   let w: Float64Array<ArrayBufferLike> = new Float64Array(heldOut.x[0]!.length);
   let best = opened.initialScore;
   const evs = ((await lenderClient.queryEvents('GradientEvaluated', [null, opened.modelId])) as GradientEvaluated[]).sort((a, b) => a.gradientId - b.gradientId);

@@ -17,6 +17,11 @@ import type { GradientCommitted, GradientEvaluated, GradientRevealed } from '../
 import { REVEAL_WINDOW } from '../../src/chain/abi.ts';
 import type { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { validateGradientDocument } from '../../src/metadata.ts';
+import { gaussianEpsilon } from '../../src/he/noise.ts';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { batchSeedFile } from '../../src/privacy/seed.ts';
+import { PrivacyLedger } from '../../src/privacy/ledger.ts';
+import { privacyLedgerFile } from '../../src/privacy/owner-privacy.ts';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
@@ -145,6 +150,16 @@ test('owner killed at every step of commit-reveal, then its journal lost: each b
     // 6: the journal is lost entirely: the same account derives the same data commitments, finds
     // batches 0-2 revealed on-chain without recomputing them, and submits only batch 3
     const computedBefore = sc.logLines.filter((l) => l.includes('"who":"owner-a"') && l.includes('"msg":"gradient computed"')).length;
+    // every gradient that left was journaled in the privacy ledger first, once: batches 0-2 of one
+    // secret plan, so the owner's most exposed row is in one release
+    const ledger = PrivacyLedger.open(privacyLedgerFile(`${sc.dir}/owner-a`, me));
+    assert.deepEqual(ledger.records.map((r) => r.batch).sort(), [0, 1, 2]);
+    assert.deepEqual(ledger.records.map((r) => r.commitment).sort(), recs.map(([c]) => c).sort());
+    assert.equal(new Set(ledger.records.map((r) => r.plan)).size, 1);
+    assert.ok(Math.abs(ledger.total(1e-6).epsilon - gaussianEpsilon(2, 1e-6)) < 1e-9);
+    // only the journal is lost: the owner's secret batch seed and its ledger are kept (like its wallet key)
+    mkdirSync(`${sc.dir}/owner-a-fresh`, { recursive: true });
+    for (const f of [batchSeedFile(`${sc.dir}/owner-a`, me), privacyLedgerFile(`${sc.dir}/owner-a`, me)]) copyFileSync(f, f.replace('/owner-a/', '/owner-a-fresh/'));
     const fresh = await startOwner({ ...cfg, stateDir: `${sc.dir}/owner-a-fresh`, maxSubmissionsPerModel: 4 });
     try {
       await waitFor('a fourth submission', async () => Object.values(fresh.journal.value.submissions).filter((s) => s.state === 'revealed').length >= 4, 120_000);
@@ -155,6 +170,21 @@ test('owner killed at every step of commit-reveal, then its journal lost: each b
     assert.equal(new Set((await reveals()).map((s) => s.dataCommitment)).size, 4);
     const computedAfter = sc.logLines.filter((l) => l.includes('"who":"owner-a"') && l.includes('"msg":"gradient computed"')).length;
     assert.equal(computedAfter - computedBefore, 1, 'only the new batch was computed');
+    assert.equal(PrivacyLedger.open(privacyLedgerFile(`${sc.dir}/owner-a-fresh`, me)).records.length, 4);
+
+    // 7: a smaller batch is a new plan whose batches overlap the old ones: a second release for
+    // some rows (2.254 -> 3.308), past a budget of 3: refused, naming the budget and the spend
+    const refusals: string[] = [];
+    const capped = await startOwner({ ...cfg, stateDir: `${sc.dir}/owner-a-fresh`, batchSize: 256, maxSubmissionsPerModel: 6, privacy: { epsilonBudget: 3 } });
+    capped.events.on('model', (e) => e.reason && refusals.push(e.reason));
+    try {
+      await waitFor('the refusal', () => refusals.some((r) => r.includes('privacy budget')), 60_000);
+    } finally {
+      await capped.stop();
+    }
+    assert.match(refusals.find((r) => r.includes('privacy budget'))!, /would bring this owner's spend to epsilon 3\.308 \(delta 1e-6\), over its budget of epsilon 3; spent so far: epsilon 2\.254 over 4 gradients on 1 models/);
+    assert.deepEqual(await counts(), [4, 4], 'nothing committed past the budget');
+    assert.equal(PrivacyLedger.open(privacyLedgerFile(`${sc.dir}/owner-a-fresh`, me)).records.length, 4, 'nothing spent past the budget');
   } finally {
     await evaluator.stop();
   }
@@ -216,8 +246,8 @@ test('evaluator killed before and after sending a decision: each gradient evalua
     batchSize: 512,
     maxSubmissionsPerModel: 3,
     filter: { modelIds: [model.modelId] },
-    // this owner adds calibrated noise: its gradient documents must say so
-    privacy: { epsilon: 4, delta: 1e-6, clipNorm: 6 },
+    // this owner adds calibrated noise (more than the default, less epsilon): its gradient documents must say so
+    privacy: { noiseMultiplier: 3, delta: 1e-6, clipNorm: 6 },
     pollMs: 100,
     log: sc.log.child({ who: 'owner-b' }),
   });
@@ -260,11 +290,12 @@ test('evaluator killed before and after sending a decision: each gradient evalua
     assert.deepEqual(all.map((e) => e.gradientId).sort(), subs.map((s) => (s as GradientRevealed).gradientId).sort(), 'none skipped');
     for (const sub of subs) {
       const doc = validateGradientDocument(await sc.store.getJson((sub as GradientRevealed).gradientCid, { maxBytes: 65536 }));
-      assert.equal(doc.privacy?.epsilon, 4);
+      assert.equal(doc.privacy?.noiseMultiplier, 3);
+      assert.ok(Math.abs(doc.privacy!.epsilon - gaussianEpsilon(3, 1e-6)) < 1e-9);
       assert.equal(doc.privacy?.rows, 512);
       assert.ok(doc.privacy!.sigma > 0);
     }
-    assert.ok(sc.logLines.some((l) => l.includes('"msg":"privacy"') && l.includes('"epsilon":4')), 'the privacy spend is logged');
+    assert.ok(sc.logLines.some((l) => l.includes('"msg":"privacy"') && l.includes(`"epsilon":${gaussianEpsilon(3, 1e-6)}`)), 'the privacy spend is logged');
     const final = JSON.parse(readFileSync(journalFile, 'utf8')).models[key].evaluations as Record<string, { state: string }>;
     assert.ok(Object.values(final).every((e) => e.state === 'done'));
   } finally {

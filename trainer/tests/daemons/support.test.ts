@@ -1,7 +1,7 @@
 // The daemons' support modules: log redaction, the crash-safe journal, wallets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Wallet } from 'ethers';
@@ -157,15 +157,20 @@ test('wallet: keystore round trip (mode 0600), env private key, clear errors', a
   try {
     const w = Wallet.createRandom();
     const file = path.join(dir, 'key.json');
-    const addr = await writeKeystore(file, w.privateKey, 'pw');
+    // an existing world-readable file is made 0600 (the mode argument alone applies on creation only)
+    writeFileSync(file, 'old', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const password = 'correct horse battery staple';
+    const addr = await writeKeystore(file, w.privateKey, password);
     assert.equal(addr, w.address);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const s = sink();
     const log = createLogger({ stream: s.stream });
-    const loaded = await loadWallet({ keystore: file, password: 'pw' }, undefined, log);
+    const loaded = await loadWallet({ keystore: file, password }, undefined, log);
     assert.equal(loaded.address, w.address);
-    log.info('loaded', { detail: `pk ${w.privateKey}` });
+    log.info('loaded', { detail: `pk ${w.privateKey}`, note: `password was ${password}` });
     assert.ok(!s.lines.join('').includes(w.privateKey.slice(2)));
+    assert.ok(!s.lines.join('').includes(password), 'the keystore password is redacted');
     await assert.rejects(loadWallet({ keystore: file, password: 'wrong' }), /cannot decrypt keystore .*key\.json/);
     await assert.rejects(loadWallet({ keystore: file }), /needs a password/);
     await assert.rejects(loadWallet({ keystore: path.join(dir, 'missing.json'), password: 'pw' }), /cannot read keystore/);
