@@ -57,6 +57,9 @@ async function honestGradient(i: number, account: number, modelId: number): Prom
     batchSize: 512,
     maxSubmissionsPerModel: 1,
     filter: { modelIds: [modelId] },
+    // no DP noise: these tests need an honest gradient that surely improves the model (noise on
+    // by default could make the first step a Declined no-improvement, which is not what is tested)
+    privacy: { noiseMultiplier: 0 },
     pollMs: 100,
     log: sc.log.child({ who: `owner-${account}` }),
   });
