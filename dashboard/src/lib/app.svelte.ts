@@ -4,6 +4,7 @@ import type { ApolloClient, DocumentNode, OperationVariables } from '@apollo/cli
 import { blockVars, createClient, errorMessage, keepUnchanged, runQuery } from './client.ts';
 import { tokenInfo, type DashboardConfig } from './config.ts';
 import type { TokenInfo } from './format.ts';
+import { fetchAllPages } from './paging.ts';
 import { META } from './queries.ts';
 import type { Meta } from './types.ts';
 
@@ -102,6 +103,10 @@ export function viewedTime(meta: Meta | undefined, block: number | null): number
   return block === null ? (app.headTimestamp ?? Math.floor(Date.now() / 1000)) : null;
 }
 
+function runOnClient<T>(query: DocumentNode, variables: OperationVariables) {
+  return runQuery<T>(getClient(), query, variables);
+}
+
 export interface QueryState<T> {
   readonly data: T | undefined;
   readonly error: string;
@@ -116,7 +121,7 @@ class Query<T> implements QueryState<T> {
 
 /**
  * Runs `query` whenever its variables change, and on every head move while viewing live data
- * (a pinned block never changes). Keeps the previous data while reloading so pages do not flash,
+ * (a pinned block never changes); its `@paged` lists are fetched whole (paging.ts). Keeps the previous data while reloading so pages do not flash,
  * and shares with it every part the new answer did not change (keepUnchanged, at any depth), so
  * a page that derives each value from the field it reads (never from the whole answer, whose
  * `_meta` is new with every block) recomputes and redraws only what the block changed.
@@ -139,7 +144,7 @@ export function liveQuery<T>(query: DocumentNode, args: () => { vars: OperationV
       lastKey = key;
     }
     let cancelled = false;
-    runQuery<T>(getClient(), query, { ...vars, ...blockVars(block) }).then(
+    fetchAllPages<T>(runOnClient, query, { ...vars, ...blockVars(block) }).then(
       ({ data }) => {
         if (cancelled) return;
         state.data = keepUnchanged(state.data, data);

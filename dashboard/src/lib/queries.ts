@@ -1,4 +1,5 @@
-// GraphQL documents, one per page: each page is one round trip. Every document takes an optional
+// GraphQL documents, one per page: each page is one round trip, plus one per further 1,000 rows
+// of a list marked `@paged` (paging.ts: keyset cursors, pinned to the first answer's block). Every document takes an optional
 // $block (graph-node's Block_height) for time travel; when it is absent the latest block answers.
 // `subgraphError: allow`: after an indexing failure graph-node still answers with the data up to
 // the failed block (flagged `indexing_error`) instead of no data; the app shows it under a banner.
@@ -156,7 +157,7 @@ export const OVERVIEW = gql`
       ${LOAN_COUNTERS}
       lastBlockNumber
     }
-    tokens(first: 100, block: $block, subgraphError: allow) {
+    tokens(first: 100, block: $block, subgraphError: allow) @paged {
       id
       isNative
       modelCount
@@ -166,8 +167,8 @@ export const OVERVIEW = gql`
       totalWithdrawn
       totalLocked
     }
-    models(first: 1000, orderBy: createdAt, orderDirection: desc, block: $block, subgraphError: allow) { ${MODEL_ROW} }
-    dayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block, subgraphError: allow) {
+    models(first: 1000, orderBy: createdAt, orderDirection: desc, block: $block, subgraphError: allow) @paged { ${MODEL_ROW} }
+    dayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block, subgraphError: allow) @paged {
       id
       date
       modelsCreated
@@ -178,7 +179,7 @@ export const OVERVIEW = gql`
       cumulativeGradients
       cumulativeAccepted
     }
-    tokenDayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block, subgraphError: allow) {
+    tokenDayDatas(first: 1000, orderBy: date, orderDirection: asc, block: $block, subgraphError: allow) @paged {
       id
       token { id }
       date
@@ -264,7 +265,7 @@ export const MODEL = recordQuery('Model', 'model', `
   closeReason
   createdAtBlock
   createdTransaction
-  evaluations(first: 1000, orderBy: ordinal, orderDirection: asc) {
+  evaluations(first: 1000, orderBy: ordinal, orderDirection: asc) @paged {
     id
     ordinal
     gradient { id }
@@ -282,7 +283,7 @@ export const MODEL = recordQuery('Model', 'model', `
     transactionHash
     logIndex
   }
-  gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
+  gradients(first: 1000, orderBy: gradientId, orderDirection: desc) @paged {
     id
     gradientId
     contributor { id }
@@ -302,13 +303,13 @@ export const MODEL = recordQuery('Model', 'model', `
     evaluatedAt
     transactionHash
   }
-  contributors(first: 1000, orderBy: rewardsEarned, orderDirection: desc) {
+  contributors(first: 1000, orderBy: rewardsEarned, orderDirection: desc) @paged {
     id
     contributor { id }
     ${CONTRIBUTION_STATS}
     lastSubmittedAt
   }
-  deposits(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+  deposits(first: 1000, orderBy: blockNumber, orderDirection: asc) @paged {
     id
     funder { id }
     amount
@@ -317,7 +318,7 @@ export const MODEL = recordQuery('Model', 'model', `
     timestamp
     transactionHash
   }
-  funders(first: 1000, orderBy: firstFundedAt, orderDirection: asc) {
+  funders(first: 1000, orderBy: firstFundedAt, orderDirection: asc) @paged {
     id
     funder { id }
     isLender
@@ -326,13 +327,13 @@ export const MODEL = recordQuery('Model', 'model', `
     refund
     refundedAt
   }
-  deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
+  deployments(first: 100, orderBy: deploymentId, orderDirection: desc) @paged { ${DEPLOYMENT_ROW} }
 `);
 
 export const LEADERBOARD = gql`
   query Leaderboard($block: Block_height) {
     ${VIEWED_BLOCK}
-    accounts(first: 1000, where: { gradientsSubmitted_gt: 0 }, orderBy: improvementContributed, orderDirection: desc, block: $block, subgraphError: allow) {
+    accounts(first: 1000, where: { gradientsSubmitted_gt: 0 }, orderBy: improvementContributed, orderDirection: desc, block: $block, subgraphError: allow) @paged {
       id
       gradientsSubmitted
       gradientsAccepted
@@ -367,7 +368,7 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
   rewardCount
   firstSeenAt
   lastActivityAt
-  balances(first: 100) {
+  balances(first: 100) @paged {
     token { id }
     rewardsEarned
     refundsReceived
@@ -377,12 +378,12 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
     withdrawn
     balance
   }
-  modelStats(first: 1000) {
+  modelStats(first: 1000) @paged {
     id
     model { id token { id } status bestScore targetScore progress }
     ${CONTRIBUTION_STATS}
   }
-  gradients(first: 1000, orderBy: gradientId, orderDirection: desc) {
+  gradients(first: 1000, orderBy: gradientId, orderDirection: desc) @paged {
     id
     model { id token { id } }
     seal
@@ -395,7 +396,7 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
     submittedAt
     transactionHash
   }
-  rewards(first: 1000, orderBy: blockNumber, orderDirection: asc) {
+  rewards(first: 1000, orderBy: blockNumber, orderDirection: asc) @paged {
     id
     model { id }
     gradient { id }
@@ -406,7 +407,7 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
     timestamp
     transactionHash
   }
-  withdrawals(first: 1000, orderBy: blockNumber, orderDirection: desc) {
+  withdrawals(first: 1000, orderBy: blockNumber, orderDirection: desc) @paged {
     id
     token { id }
     amount
@@ -414,7 +415,7 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
     timestamp
     transactionHash
   }
-  fundings(first: 1000, orderBy: firstFundedAt, orderDirection: asc) {
+  fundings(first: 1000, orderBy: firstFundedAt, orderDirection: asc) @paged {
     id
     model { id token { id } status }
     isLender
@@ -423,17 +424,17 @@ export const CONTRIBUTOR = recordQuery('Contributor', 'account', `
     refund
     refundedAt
   }
-  deployments(first: 100, orderBy: deploymentId, orderDirection: desc) { ${DEPLOYMENT_ROW} }
-  loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
-  quotes(first: 1000) { id }
+  deployments(first: 100, orderBy: deploymentId, orderDirection: desc) @paged { ${DEPLOYMENT_ROW} }
+  loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) @paged { ${LOAN_ROW} }
+  quotes(first: 1000) @paged { id }
 `);
 
 export const LOANS = gql`
   query Loans($block: Block_height) {
     ${VIEWED_BLOCK}
     protocol(id: "hessian", block: $block, subgraphError: allow) { ${LOAN_COUNTERS} }
-    deployments(first: 1000, orderBy: deploymentId, orderDirection: desc, block: $block, subgraphError: allow) { ${DEPLOYMENT_ROW} }
-    loanRequests(first: 100, orderBy: requestId, orderDirection: desc, block: $block, subgraphError: allow) { ${LOAN_ROW} }
+    deployments(first: 1000, orderBy: deploymentId, orderDirection: desc, block: $block, subgraphError: allow) @paged { ${DEPLOYMENT_ROW} }
+    loanRequests(first: 1000, orderBy: requestId, orderDirection: desc, block: $block, subgraphError: allow) @paged { ${LOAN_ROW} }
   }
 `;
 
@@ -441,7 +442,7 @@ export const DEPLOYMENT = recordQuery('Deployment', 'deployment', `
   ${DEPLOYMENT_ROW}
   weightsCid
   weightsCommitment
-  quotes(first: 1000, orderBy: quoteId, orderDirection: desc) {
+  quotes(first: 1000, orderBy: quoteId, orderDirection: desc) @paged {
     id
     quoteId
     borrower { id }
@@ -454,5 +455,5 @@ export const DEPLOYMENT = recordQuery('Deployment', 'deployment', `
     answerTransactionHash
     loanRequest { id }
   }
-  loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) { ${LOAN_ROW} }
+  loanRequests(first: 1000, orderBy: requestId, orderDirection: desc) @paged { ${LOAN_ROW} }
 `);

@@ -130,10 +130,10 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       assert.equal(await row.locator('[data-field="reward"] .amount').getAttribute('data-raw'), g.reward, `g${g.id} reward`);
       assert.equal(await row.locator('a[data-address]').getAttribute('data-address'), g.contributor.id);
     }
-    // the curve's data table: one row per evaluation, with the verdict in words
+    // the curve's data table: one row per evaluation, newest first, with the verdict in words
     // (the chart's data table is for screen readers and the collapsed "data" view: read its text, not its rendering)
     const verdicts = await session.page.locator('[data-testid="evaluations-table"] tbody tr td:nth-child(3)').allTextContents();
-    assert.deepEqual(verdicts.map((v) => v.trim()), m.evaluations.map((e) => verdictText(e.verdict)));
+    assert.deepEqual(verdicts.map((v) => v.trim()), m.evaluations.map((e) => verdictText(e.verdict)).reverse());
     assert.ok(verdicts.includes('declined (no improvement)') && verdicts.includes('rejected (invalid or a copy)'));
     // funders: the lender and frank's top-up (whose part of the leftover was 0: it went to expired shares)
     assert.equal(await session.page.locator('[data-testid="funders"] tbody tr').count(), m.funders.length);
@@ -355,9 +355,10 @@ describe('dashboard on a real indexer', { timeout: 300_000 }, () => {
       await settleAfter(page, 'Model', async () => (await (await asEve.evaluateGradient!(BigInt(id), seal, 690_000, Verdict.Declined, '')).wait())!.blockNumber);
       assert.equal((await row.locator('.badge').innerText()).trim(), 'Declined');
       assert.equal((await row.locator('[data-field="score"]').innerText()).trim(), '0.69');
-      const last = page.locator('[data-testid="evaluations-table"] tbody tr').last();
-      assert.equal((await last.locator('td').nth(1).textContent())?.trim(), `#${id}`);
-      assert.equal((await last.locator('td').nth(2).textContent())?.trim(), 'declined (no improvement)');
+      // the newest evaluation leads the curve's data table
+      const newest = page.locator('[data-testid="evaluations-table"] tbody tr').first();
+      assert.equal((await newest.locator('td').nth(1).textContent())?.trim(), `#${id}`);
+      assert.equal((await newest.locator('td').nth(2).textContent())?.trim(), 'declined (no improvement)');
       assert.match(await text(`[data-testid="model-leaderboard"] tr[data-contributor="${accounts.carol}"] [data-field="dpEpsilonSpent"]`), /^1\.25$/);
     } finally {
       provider.destroy();
