@@ -66,6 +66,22 @@ test('hessian chain deploys to a fresh node; deploy and index work against it', 
   const idx = run(['index', '--rpc', rpc, '--subgraph', sub, '--db', path.join(dir, 'index.sqlite'), '--exit-when-synced', '--log-level', 'warn']);
   assert.equal(idx.status, 0, `hessian index --exit-when-synced:\n${idx.stdout}\n${idx.stderr}`);
 
+  // --json: the endpoints as one JSON line for scripts, each of them answering
+  const served = spawn(process.execPath, [hessian, 'index', '--rpc', rpc, '--subgraph', sub, '--db', path.join(dir, 'index-json.sqlite'), '--port', '0', '--json', '--log-level', 'warn'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(served);
+  let line = '';
+  served.stdout!.on('data', (c: Buffer) => (line += c.toString()));
+  const until = Date.now() + 60_000;
+  while (!line.includes('\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  const endpoints = JSON.parse(line) as Record<string, string>;
+  assert.deepEqual(Object.keys(endpoints).sort(), ['byId', 'deployment', 'graphiql', 'graphql', 'indexNode', 'live', 'metrics', 'ready']);
+  assert.equal((await fetch(endpoints.live!)).status, 200);
+  const meta = (await (await fetch(endpoints.graphql!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ _meta { deployment } }' }) })).json()) as { data: { _meta: { deployment: string } } };
+  assert.equal(meta.data._meta.deployment, endpoints.deployment);
+  const stopped = new Promise((r) => served.once('exit', r));
+  served.kill('SIGINT');
+  await stopped;
+
   // the port is now taken: a second chain on it says so and how to fix it
   const port = new URL(rpc).port;
   const busy = run(['chain', '--port', port, '--data-dir', path.join(dir, 'busy')], 60_000);

@@ -35,6 +35,7 @@ export const INDEX_OPTIONS = {
   'result-cache-mb': { type: 'string', env: 'HESSIAN_RESULT_CACHE_MB', default: '32', arg: 'N', description: 'MB (10^6 characters) of GraphQL answers kept for the current head; each new block empties it (0 = off)' },
   'log-level': { type: 'string', env: 'HESSIAN_LOG_LEVEL', default: 'info', arg: 'LEVEL', description: 'debug | info | warn | error (JSON lines on stderr)' },
   'exit-when-synced': { type: 'boolean', env: 'HESSIAN_EXIT_WHEN_SYNCED', description: 'exit once caught up with the head (scripts, benchmarks); exit code 1 if the subgraph failed' },
+  json: { type: 'boolean', env: 'HESSIAN_JSON', description: 'print the endpoints as one JSON line (for scripts) instead of text' },
 } as const satisfies Record<string, OptionSpec>;
 
 type Key = keyof typeof INDEX_OPTIONS;
@@ -64,6 +65,7 @@ export interface ParsedArgs {
   help: boolean;
   config: IndexerConfig;
   exitWhenSynced: boolean;
+  json: boolean;
 }
 
 function readIndexFlags(argv: string[], env: NodeJS.ProcessEnv): FlagValues | undefined {
@@ -77,7 +79,7 @@ function readIndexFlags(argv: string[], env: NodeJS.ProcessEnv): FlagValues | un
 /** Flags, then env vars, then defaults. Throws UsageError naming the bad flag. */
 export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
   const flags = readIndexFlags(argv, env);
-  if (!flags) return { help: true, config: {} as IndexerConfig, exitWhenSynced: false };
+  if (!flags) return { help: true, config: {} as IndexerConfig, exitWhenSynced: false, json: false };
   const get = (k: Key) => flags[k] as string | undefined;
   const flag = (k: Key) => flags[k] as boolean;
   const rpcUrl = get('rpc');
@@ -101,6 +103,7 @@ export function parseIndexArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   return {
     help: false,
     exitWhenSynced: flag('exit-when-synced'),
+    json: flag('json'),
     config: {
       rpcUrl,
       subgraph: get('subgraph')!,
@@ -153,8 +156,16 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // loaded here so --help and flag errors answer without loading the runtime, store and server
   const { startIndexer } = await import('./indexer.ts');
   const indexer = await startIndexer({ ...config, logger, port: args.exitWhenSynced ? null : config.port, indexNodePort: args.exitWhenSynced ? null : config.indexNodePort });
-  if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nGraphiQL: ${indexer.url}/graphql\nhealth: ${indexer.origin}/health/live (liveness), ${indexer.origin}/health/ready (readiness)  metrics: ${indexer.origin}/metrics\n`);
-  if (indexer.indexNodeUrl) process.stdout.write(`deployment: ${indexer.deployment} (also at ${indexer.origin}/subgraphs/id/${indexer.deployment})\nindex-node status API: ${indexer.indexNodeUrl}\n`);
+  if (args.json) {
+    const endpoints = indexer.url
+      ? { graphql: indexer.url, graphiql: `${indexer.url}/graphql`, live: `${indexer.origin}/health/live`, ready: `${indexer.origin}/health/ready`, metrics: `${indexer.origin}/metrics` }
+      : {};
+    const node = indexer.indexNodeUrl ? { deployment: indexer.deployment, byId: `${indexer.origin}/subgraphs/id/${indexer.deployment}`, indexNode: indexer.indexNodeUrl } : {};
+    process.stdout.write(JSON.stringify({ ...endpoints, ...node }) + '\n');
+  } else {
+    if (indexer.url) process.stdout.write(`GraphQL API: ${indexer.url}\nGraphiQL: ${indexer.url}/graphql\nhealth: ${indexer.origin}/health/live (liveness), ${indexer.origin}/health/ready (readiness)  metrics: ${indexer.origin}/metrics\n`);
+    if (indexer.indexNodeUrl) process.stdout.write(`deployment: ${indexer.deployment} (also at ${indexer.origin}/subgraphs/id/${indexer.deployment})\nindex-node status API: ${indexer.indexNodeUrl}\n`);
+  }
 
   return await new Promise<number>((resolve) => {
     let finished = false;
