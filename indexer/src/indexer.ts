@@ -192,6 +192,8 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   }
 
   const db = openDatabase(config.db);
+  /** GraphQL's own read-only connection (a file database only: `:memory:` is one connection's) */
+  let readDb: Db | null = null;
   let server: GraphqlServer | null = null;
   try {
     const events = new EventStore(db);
@@ -257,8 +259,11 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     };
 
     if (config.port !== null) {
+      // queries read on their own connection: they never run inside sync's transaction nor hold
+      // its connection, and in WAL mode each one sees the last committed batch
+      readDb = config.db === ':memory:' ? null : openDatabase(config.db, { readonly: true });
       server = await createGraphqlServer({
-        store,
+        store: readDb ? EntityStore.reader(readDb, store) : store,
         schema: sub.schema,
         subgraphName: config.subgraphName ?? 'hessian',
         port: config.port ?? 0,
@@ -592,6 +597,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           stop.abort();
           await done.catch(() => {});
           await server?.close();
+          readDb?.close();
           db.close();
         })();
         return stopping;
@@ -600,6 +606,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   } catch (err) {
     stop.abort();
     await server?.close();
+    readDb?.close();
     db.close();
     throw err;
   }
