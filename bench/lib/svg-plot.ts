@@ -43,9 +43,10 @@ function panel(s: Series, xLabel: string, dx: number): string {
   // slope 1 through the middle point: where linear growth would put the others
   const mid = s.points[Math.floor(s.points.length / 2)]!;
   const lin = (x: number) => (mid.y * x) / mid.x;
-  const lx0 = xt[0]!;
-  const lx1 = xt.at(-1)!;
-  out.push(`<line x1="${px(lx0)}" y1="${py(Math.max(lin(lx0), yt[0]!))}" x2="${px(lx1)}" y2="${py(Math.min(lin(lx1), yt.at(-1)!))}" stroke="#999" stroke-dasharray="4 3"/>`);
+  // clipped to the plot where it leaves through the top or bottom, keeping its slope
+  const lx0 = Math.max(xt[0]!, (yt[0]! * mid.x) / mid.y);
+  const lx1 = Math.min(xt.at(-1)!, (yt.at(-1)! * mid.x) / mid.y);
+  out.push(`<line x1="${px(lx0)}" y1="${py(lin(lx0))}" x2="${px(lx1)}" y2="${py(lin(lx1))}" stroke="#999" stroke-dasharray="4 3"/>`);
   out.push(`<polyline fill="none" stroke="#1f6feb" stroke-width="2" points="${s.points.map((p) => `${px(p.x)},${py(p.y)}`).join(' ')}"/>`);
   for (const p of s.points) out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3.5" fill="#1f6feb"/>`);
   return out.join('\n');
