@@ -15,7 +15,7 @@ import { runNode } from './lib/proc.ts';
 import { RESULT_MARK, type SuiteResult } from './lib/result.ts';
 import { renderMarkdown } from './lib/markdown.ts';
 
-export const SUITES = ['mapping', 'graphql', 'training', 'privacy', 'quotes', 'gas', 'demo', 'backfill'] as const;
+export const SUITES = ['mapping', 'growth', 'graphql', 'training', 'privacy', 'quotes', 'gas', 'demo', 'backfill'] as const;
 
 const { values: args } = parseArgs({
   options: {

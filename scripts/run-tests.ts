@@ -37,6 +37,13 @@ const steps: Step[] = [
   { name: 'e2e: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/test'), build: true },
   { name: 'e2e', cmd: npm('test', '-w', '@hessian/test') },
   { name: 'bench: typecheck', cmd: ['npx', 'tsc', '-p', 'bench/tsconfig.json'], build: true },
+  // bench/ is not a workspace, so nothing else notices its lockfile drifting from its package.json
+  // (README: `cd bench && npm ci`); a dry run reads only the two files: offline, no cache needed
+  {
+    name: 'bench: lockfile installs',
+    cmd: npm('ci', '--dry-run', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', 'bench'),
+    build: true,
+  },
   // benchmarks are not tests: this only checks every suite still runs, at a tiny size
   { name: 'bench: smoke', cmd: ['node', 'bench/run.ts', '--smoke'], build: true },
 ];

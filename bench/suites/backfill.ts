@@ -120,14 +120,28 @@ await runSuite(async () => {
     };
     r.tables.push(t);
     const judged = !smoke;
-    r.aims.push({ aim: `set ${key}: Hessian within 2x of the floor`, measured: `${fmt.x(hessianMs / floorMs)} the floor (${fmt.int(hessianMs)} vs ${fmt.int(floorMs)} ms)`, met: judged ? hessianMs / floorMs <= 2 : null });
-    if (key !== 'D') {
-      const ponders = runs.filter((e) => e.engine.startsWith('Ponder'));
-      const best = ponders.filter((e) => !e.error).sort((a, b) => a.ms - b.ms)[0];
+    // what bounds Hessian: its own CPU time against its wall time (1 core's worth = CPU-bound);
+    // where that CPU goes is the mapping suite's profile (the same handlers and store)
+    const hessianCpu = runs[1]!.cpuMs;
+    r.aims.push({
+      aim: `set ${key}: Hessian within 2x of the floor`,
+      measured: `${fmt.x(hessianMs / floorMs)} the floor (${fmt.int(hessianMs)} vs ${fmt.int(floorMs)} ms); Hessian used ${(hessianCpu / 1000).toFixed(1)} CPU-s in ${(hessianMs / 1000).toFixed(1)} s (${((hessianCpu / hessianMs) * 100).toFixed(0)}% of a core: bound by the handlers and the store, see the mapping profile)`,
+      met: judged ? hessianMs / floorMs <= 2 : null,
+    });
+    const ponders = runs.filter((e) => e.engine.startsWith('Ponder'));
+    const ok = ponders.filter((e) => !e.error);
+    const best = ok.toSorted((a, b) => a.ms - b.ms)[0];
+    r.aims.push({
+      aim: `set ${key}: at least 5x faster than Ponder`,
+      measured: best ? `${fmt.x(best.ms / hessianMs)} faster than Ponder's best setting (${best.engine})` : ponders.length ? `Ponder failed: ${ponders[0]!.error?.slice(0, 200)}` : 'Ponder not run',
+      met: judged && best ? best.ms / hessianMs >= 5 : null,
+    });
+    if (ok.length) {
+      const leanest = Math.min(...ok.map((e) => e.maxRss));
       r.aims.push({
-        aim: `set ${key}: at least 5x faster than Ponder`,
-        measured: best ? `${fmt.x(best.ms / hessianMs)} faster than Ponder's best setting (${best.engine})` : ponders.length ? `Ponder failed: ${ponders[0]!.error?.slice(0, 200)}` : 'Ponder not run',
-        met: judged && best ? best.ms / hessianMs >= 5 : null,
+        aim: `set ${key}: peak RSS below Ponder's`,
+        measured: `${fmt.mib(runs[1]!.maxRss)} vs Ponder's lowest ${fmt.mib(leanest)}`,
+        met: judged ? runs[1]!.maxRss < leanest : null,
       });
     }
     summary[key] = { generated: gen, runs };

@@ -123,6 +123,33 @@ async function measure(chain: BenchChain, indexer: RunningIndexer, s: Setting, q
   };
 }
 
+/**
+ * A second indexer in this process indexes the whole chain into a fresh database (no server of
+ * its own), while autocannon loads the first one's GraphQL (cache off: every request is computed
+ * on the same thread): the events/s that indexing keeps while queries run.
+ */
+async function indexWhile(chain: BenchChain, work: Workdir, tag: string, loadWith: (() => Promise<Cannon>) | null): Promise<{ ms: number; cannon: Cannon | null; cpuMs: number }> {
+  const db = path.join(work.dir, `during-${tag}.sqlite`);
+  let cannon: Promise<Cannon> | null = null;
+  if (loadWith) {
+    cannon = loadWith();
+    // autocannon is a child process: let it connect before indexing starts
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const second = await startIndexer({ rpcUrl: chain.chain.url, subgraph: work.build, db, port: null, logLevel: 'error', progressIntervalSeconds: 0, pollIntervalMs: POLL_MS });
+  try {
+    await second.ready;
+    await waitSynced(chain, second);
+  } finally {
+    await second.stop();
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cannon: cannon ? await cannon : null, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
 async function waitSynced(chain: BenchChain, indexer: RunningIndexer): Promise<void> {
   const head = Number(BigInt(await rpc<string>(chain.chain.url, 'eth_blockNumber')));
   const deadline = Date.now() + 30_000;
@@ -199,6 +226,27 @@ await runSuite(async () => {
       measured.set(s.key, runs);
     }
 
+    // indexing while queries run: the cache-off server answers the filtered collection (the
+    // heaviest query) throughout, and a fresh indexer in the same process backfills the chain
+    await indexer!.stop();
+    indexer = undefined;
+    const server = await open(SETTINGS[0]!);
+    const heavy = queries[1]!;
+    const quiet = await indexWhile(chain, work, 'quiet', null);
+    const busy = await indexWhile(chain, work, 'busy', () => load(server.url!, heavy, smoke ? 3 : 12));
+    const evps = (ms: number) => (gen.events / ms) * 1000;
+    r.tables.push({
+      title: `Indexing while queries run: a fresh indexer in the server's process backfills the same ${fmt.int(gen.events)} events, alone and while autocannon (10 connections) loads the server with the filtered collection query, cache off`,
+      columns: ['', 'wall ms to synced', 'events/s', 'process CPU s', 'queries answered meanwhile (req/s, p99 ms)'],
+      rows: [
+        ['no queries', fmt.int(quiet.ms), fmt.int(evps(quiet.ms)), (quiet.cpuMs / 1000).toFixed(1), '-'],
+        ['autocannon on the GraphQL server', fmt.int(busy.ms), fmt.int(evps(busy.ms)), (busy.cpuMs / 1000).toFixed(1), `${fmt.int(busy.cannon!.requests.average)} req/s, p99 ${busy.cannon!.latency.p99}`],
+      ],
+    });
+    r.notes.push(
+      'Indexing while queries run: GraphQL reads go through their own read-only SQLite connection (WAL: each read sees the last committed batch and never waits for the writer, nor the writer for it), but queries and indexing still share the process\'s JavaScript thread, so a query\'s CPU time is time the handlers do not get: the busy row shows that share on this 2-core machine (the Hardhat node and autocannon are separate processes on the same cores).',
+    );
+
     const rows: (string | number)[][] = [];
     for (const s of SETTINGS) {
       measured.get(s.key)!.forEach((m, i) => {
@@ -235,6 +283,7 @@ await runSuite(async () => {
     const brief = (m: Measured) => ({ reqPerSec: m.cannon.requests.average, total: m.cannon.requests.total, p50: m.cannon.latency.p50, p99: m.cannon.latency.p99, mean: m.cannon.latency.average, cpuMsPerRequest: m.cpuMsPerRequest, hits: m.hits, misses: m.misses, blocksMined: m.mined, blocksIndexed: m.indexed });
     const names = ['leaderboard', 'filtered', 'timeTravel'];
     r.figures = {
+      indexingWhileQuerying: { quietMs: quiet.ms, busyMs: busy.ms, events: gen.events, busyReqPerSec: busy.cannon!.requests.average },
       generated: gen,
       pastBlock: past,
       ...Object.fromEntries(SETTINGS.map((s) => [s.key, Object.fromEntries(measured.get(s.key)!.map((m, i) => [names[i]!, brief(m)]))])),

@@ -1,5 +1,6 @@
-// One SQLite connection per indexer process, shared by the entity store and sync's event store
-// (tables prefixed `chain_`), so a batch of blocks and its cursor commit in one transaction.
+// One writing SQLite connection per indexer process, shared by the entity store and sync's event
+// store (tables prefixed `chain_`), so a batch of blocks and its cursor commit in one transaction;
+// GraphQL reads through a second, read-only connection (`{ readonly: true }`, EntityStore.reader).
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -20,7 +21,7 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Db {
   // the cost is one extra fsync per batch, and sync commits batches of blocks, not single rows.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = OFF');
-  // readers (GraphQL) and the writer (sync) share the process; wait instead of failing on a lock
+  // readers (GraphQL) and the writer (sync) share the file; wait instead of failing on a lock
   db.pragma('busy_timeout = 5000');
   return db;
 }

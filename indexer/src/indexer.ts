@@ -201,6 +201,8 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   }
 
   const db = openDatabase(config.db);
+  /** GraphQL's own read-only connection (a file database only: `:memory:` is one connection's) */
+  let readDb: Db | null = null;
   let server: GraphqlServer | null = null;
   let indexNode: IndexNodeServer | null = null;
   try {
@@ -274,8 +276,11 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       res.end(JSON.stringify({ ...s, healthy, live: true, deployment }));
     };
     if (config.port !== null) {
+      // queries read on their own connection: they never run inside sync's transaction nor hold
+      // its connection, and in WAL mode each one sees the last committed batch
+      readDb = config.db === ':memory:' ? null : openDatabase(config.db, { readonly: true });
       server = await createGraphqlServer({
-        store,
+        store: readDb ? EntityStore.reader(readDb, store) : store,
         schema: sub.schema,
         subgraphName: config.subgraphName ?? 'hessian',
         port: config.port ?? 0,
@@ -635,6 +640,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           await done.catch(() => {});
           await server?.close();
           await indexNode?.close();
+          readDb?.close();
           db.close();
         })();
         return stopping;
@@ -644,6 +650,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     stop.abort();
     await server?.close();
     await indexNode?.close();
+    readDb?.close();
     db.close();
     throw err;
   }

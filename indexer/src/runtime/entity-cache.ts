@@ -121,6 +121,20 @@ function fieldTypeText(f: FieldDef): string {
   return `${f.list ? `[${inner}]` : inner}${f.nonNull ? '!' : ''}`;
 }
 
+const HEX = /^[0-9a-fA-F]*$/;
+
+/** An id as the cache keys it (what `parseId` gives as `canonical`), without building its Value. */
+export function canonicalId(def: EntityDef, id: string): string {
+  if (def.idType === 'ID' || def.idType === 'String') return id;
+  if (def.idType === 'Bytes') {
+    // the common spelling (lowercase 0x-hex, as bytesToHex writes it) is checked without copies
+    const hex = id.startsWith('0x') ? id.slice(2) : id;
+    if (hex.length % 2 !== 0 || !HEX.test(hex)) throw new HostError(`Entity ${def.name}: id \`${id}\` is not valid hex for a Bytes id`);
+    return id.length === hex.length + 2 && hex === hex.toLowerCase() ? id : `0x${hex.toLowerCase()}`;
+  }
+  return parseId(def, id).canonical;
+}
+
 /** Entity ids: ID/String as is, Bytes as lowercase 0x-hex, Int8 in decimal. */
 export function parseId(def: EntityDef, id: string): { canonical: string; value: Value } {
   switch (def.idType) {
@@ -129,7 +143,7 @@ export function parseId(def: EntityDef, id: string): { canonical: string; value:
       return { canonical: id, value: { kind: 'String', value: id } };
     case 'Bytes': {
       const hex = id.startsWith('0x') ? id.slice(2) : id;
-      if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+      if (hex.length % 2 !== 0 || !HEX.test(hex)) {
         throw new HostError(`Entity ${def.name}: id \`${id}\` is not valid hex for a Bytes id`);
       }
       const canonical = `0x${hex.toLowerCase()}`;
@@ -206,7 +220,7 @@ export class EntityCache {
   /** `store.get` (inBlock false) or `store.get_in_block` (inBlock true). */
   get(entityType: string, rawId: string, inBlock: boolean): Fields | null {
     const def = this.entityDef(entityType, 'get');
-    const { canonical } = parseId(def, rawId);
+    const canonical = canonicalId(def, rawId);
     const key = keyOf(entityType, canonical);
     const entry = this.updates.get(key);
     if (inBlock) return entry === undefined || entry.op.type === 'remove' ? null : entry.op.data;
@@ -339,7 +353,7 @@ export class EntityCache {
 
   remove(entityType: string, rawId: string): void {
     const def = this.entityDef(entityType, 'remove');
-    const { canonical } = parseId(def, rawId);
+    const canonical = canonicalId(def, rawId);
     const key = keyOf(entityType, canonical);
     if (def.immutable && this.stored(entityType, canonical, key) !== null) {
       throw new HostError(`immutable entity type ${entityType} only allows inserts, not removing ${entityType}[${canonical}]`);

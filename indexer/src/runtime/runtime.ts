@@ -52,6 +52,8 @@ interface Trigger {
   handler: EventHandlerDef;
   module: CompiledModule;
   layout: ApiLayout;
+  /** indexed parameters of the event: the log must carry that many topics after topic0 */
+  indexed: number;
 }
 
 interface CompiledModule {
@@ -156,7 +158,7 @@ export class SubgraphRuntime {
         }
         const key = `${ds.address ?? '*'}|${handler.topic0}`;
         const list = this.routes.get(key) ?? [];
-        list.push({ ds, info, handler, module, layout });
+        list.push({ ds, info, handler, module, layout, indexed: handler.fragment.inputs.filter((p) => p.indexed).length });
         this.routes.set(key, list);
       }
     }
@@ -220,8 +222,7 @@ export class SubgraphRuntime {
     const all = any.length === 0 ? specific : [...specific, ...any].sort((a, b) => this.dsIndex(a.ds) - this.dsIndex(b.ds));
     return all.filter((t) => {
       if (block < t.ds.startBlock || (t.ds.endBlock !== null && block > t.ds.endBlock)) return false;
-      const indexed = t.handler.fragment.inputs.filter((p) => p.indexed).length;
-      if (log.topics.length !== indexed + 1) return false;
+      if (log.topics.length !== t.indexed + 1) return false;
       for (const [i, filter] of [t.handler.topic1, t.handler.topic2, t.handler.topic3].entries()) {
         if (filter && !filter.includes(log.topics[i + 1]?.toLowerCase() ?? '')) return false;
       }
@@ -250,7 +251,11 @@ export class SubgraphRuntime {
   processBlockSync(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): EntityChange[] {
     const number = Number(BigInt(block.number));
     const cache = new EntityCache(this.schema, reader, number);
-    const sorted = [...logs].sort((a, b) => Number(BigInt(a.logIndex) - BigInt(b.logIndex)));
+    // log indexes parsed once, not per comparison
+    const sorted = logs
+      .map((log) => ({ log, index: BigInt(log.logIndex) }))
+      .sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
+      .map((x) => x.log);
     let txByHash: Map<string, RpcTransaction> | null = null;
     let lastTrigger: { trigger: Trigger; log: RpcLog } | null = null;
 

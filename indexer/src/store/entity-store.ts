@@ -46,9 +46,16 @@ export interface DumpRow {
 export interface EntityStoreOptions {
   /** drop every entity version, indexed block, cursor and failure (a `--rebuild`) */
   reset?: boolean;
+  /**
+   * a reader over a database another EntityStore (connection) writes: no tables are created and
+   * nothing is written; see `EntityStore.reader`
+   */
+  readOnly?: boolean;
 }
 
 type CommitListener = (cursor: BlockPtr | null) => void;
+
+type BlockRow = { number: number; hash: string; parent_hash: string; timestamp: number };
 
 /** An entity's current version as this store last wrote or read it. */
 interface Latest {
@@ -58,7 +65,27 @@ interface Latest {
   params: unknown[] | null;
   /** the entity as `get` returns it, decoded on first read */
   data: EntityData | null;
+  /** the version is still in the write buffer (not yet in SQLite) */
+  row: PendingRow | null;
 }
+
+/**
+ * A version written in the current transaction but not yet inserted. Most entity changes close
+ * a version the same batch wrote (a counter bumped every block): buffering lets that close be a
+ * field set here instead of an UPDATE, and the rows go in with multi-row INSERTs at commit.
+ */
+interface PendingRow {
+  latest: Latest;
+  vid: number;
+  to: number;
+  /** [block, ...columns], as Latest.params */
+  params: unknown[];
+  /** written over in its own block: never inserted */
+  dead: boolean;
+}
+
+/** rows per multi-row INSERT (bound parameters stay far below SQLite's 32,766) */
+const INSERT_CHUNK = 32;
 
 /** current versions kept in memory; beyond this the oldest are forgotten */
 const LATEST_LIMIT = 20_000;
@@ -87,7 +114,11 @@ interface TableStatements {
   current: Statement<unknown[]>;
   latest: Statement<unknown[]>;
   at: Statement<unknown[]>;
-  insert: Statement<unknown[]>;
+  /** multi-row INSERTs with explicit __vid and __to, by row count (prepared on first use) */
+  insertRows: Map<number, Statement<unknown[]>>;
+  maxVid: Statement<unknown[]>;
+  /** where the id sits in a version's parameters ([block, ...columns]) */
+  idParam: number;
   close: Statement<unknown[]>;
   deleteVid: Statement<unknown[]>;
   revertDelete: Statement<unknown[]>;
@@ -114,28 +145,59 @@ export class EntityStore implements EntityReader {
   #listeners = new Set<CommitListener>();
   #depth = 0;
   #dirty = false;
-  #getMeta;
-  #setMeta;
-  #deleteMeta;
-  #insertBlock;
-  #blockByNumber;
-  #blockByHash;
+  /** buffered versions by entity type, inserted when the outermost transaction ends */
+  #buffer = new Map<string, PendingRow[]>();
+  #buffered = 0;
+  /** bumped by every change to the buffer or flush: a failed nested call that moved it cannot be undone */
+  #edits = 0;
+  /** a nested call failed after changing the buffer: the outermost transaction must not commit */
+  #poisoned = false;
+  /** next __vid per entity type, valid within the current outermost transaction */
+  #nextVid = new Map<string, number>();
+  #getMeta: Statement<[string], { value: string }>;
+  #setMeta: Statement<unknown[]>;
+  #deleteMeta: Statement<unknown[]>;
+  #insertBlock: Statement<unknown[]>;
+  #blockByNumber: Statement<[number], BlockRow>;
+  #blockByHash: Statement<[string], BlockRow>;
+
+  /**
+   * A store that only reads, on its own connection (`db`, e.g. `openDatabase(file, { readonly:
+   * true })`), over the file `writer` keeps: GraphQL reads there, so a query never waits for
+   * the writer's connection nor reads inside its transaction (WAL: each read sees the last
+   * commit). The writer's commits are passed on to this store's `onCommit` listeners.
+   */
+  static reader(db: Db, writer: EntityStore): EntityStore {
+    const reader = new EntityStore(db, writer.schema, { readOnly: true });
+    writer.onCommit(() => reader.#notify());
+    return reader;
+  }
 
   constructor(db: Db, schema: SubgraphSchema, opts: EntityStoreOptions = {}) {
     this.db = db;
     this.schema = schema;
     this.layout = buildLayout(schema);
     this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    if (opts.readOnly) {
+      this.#getMeta = db.prepare<[string], { value: string }>(`SELECT value FROM store_meta WHERE key = ?`);
+      this.#blockByNumber = db.prepare<[number], BlockRow>(`SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE number = ?`);
+      this.#blockByHash = db.prepare<[string], BlockRow>(`SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE hash = ?`);
+      const refuse = () => {
+        throw new StoreError('this store only reads (EntityStore.reader): write through the indexer\'s store');
+      };
+      this.#setMeta = this.#deleteMeta = this.#insertBlock = { run: refuse } as unknown as Statement<unknown[]>;
+      for (const t of this.layout.tables.values()) this.#stmts.set(t.entity.name, this.#prepare(t, true));
+      return;
+    }
     db.exec(`CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     db.exec(
       `CREATE TABLE IF NOT EXISTS indexed_blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL, parent_hash TEXT NOT NULL, timestamp INTEGER NOT NULL)`,
     );
     db.exec(`CREATE INDEX IF NOT EXISTS indexed_blocks_hash ON indexed_blocks (hash)`);
     this.#getMeta = db.prepare<[string], { value: string }>(`SELECT value FROM store_meta WHERE key = ?`);
-    this.#setMeta = db.prepare(`INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
-    this.#deleteMeta = db.prepare(`DELETE FROM store_meta WHERE key = ?`);
-    this.#insertBlock = db.prepare(`INSERT OR REPLACE INTO indexed_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)`);
-    type BlockRow = { number: number; hash: string; parent_hash: string; timestamp: number };
+    this.#setMeta = db.prepare<unknown[]>(`INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    this.#deleteMeta = db.prepare<unknown[]>(`DELETE FROM store_meta WHERE key = ?`);
+    this.#insertBlock = db.prepare<unknown[]>(`INSERT OR REPLACE INTO indexed_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)`);
     this.#blockByNumber = db.prepare<[number], BlockRow>(`SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE number = ?`);
     this.#blockByHash = db.prepare<[string], BlockRow>(`SELECT number, hash, parent_hash, timestamp FROM indexed_blocks WHERE hash = ?`);
 
@@ -164,16 +226,20 @@ export class EntityStore implements EntityReader {
     this.db.exec(`DELETE FROM store_meta`);
   }
 
-  #prepare(t: Table): TableStatements {
+  #prepare(t: Table, readOnly = false): TableStatements {
     const cols = t.columns.map((c) => c.sql);
-    const s = (sql: string) => this.db.prepare<unknown[]>(sql).safeIntegers(true);
+    // a read-only connection cannot prepare writes
+    const s = (sql: string) =>
+      readOnly && !sql.startsWith('SELECT') ? ({ run: () => this.#setMeta.run() } as unknown as Statement<unknown[]>) : this.db.prepare<unknown[]>(sql).safeIntegers(true);
     return {
       current: s(`SELECT __vid, __from FROM ${t.sql} WHERE id = ? AND __to = ${OPEN}`),
       // latest: the (__to, id) index finds the current version directly, however many versions
       // an entity has; at a block: the newest version started at or before it, if still valid
       latest: s(`SELECT * FROM ${t.sql} WHERE __to = ${OPEN} AND id = ?`),
       at: s(`SELECT * FROM (SELECT * FROM ${t.sql} WHERE id = ? AND __from <= ? ORDER BY __from DESC LIMIT 1) WHERE __to > ?`),
-      insert: s(`INSERT INTO ${t.sql} (__from, __to, ${cols.join(', ')}) VALUES (?, ${OPEN}, ${cols.map(() => '?').join(', ')})`),
+      insertRows: new Map(),
+      idParam: 1 + t.columns.findIndex((c) => c.field.name === 'id'),
+      maxVid: s(`SELECT coalesce(max(__vid), 0) FROM ${t.sql}`).pluck(),
       close: s(`UPDATE ${t.sql} SET __to = ? WHERE __vid = ?`),
       deleteVid: s(`DELETE FROM ${t.sql} WHERE __vid = ?`),
       revertDelete: s(`DELETE FROM ${t.sql} WHERE __from > ?`),
@@ -217,7 +283,12 @@ export class EntityStore implements EntityReader {
     // longest ago (a hit does not move an entry: a forgotten one costs one read to get back)
     this.#latest.delete(key);
     this.#latest.set(key, latest);
-    if (this.#latest.size > LATEST_LIMIT) this.#latest.delete(this.#latest.keys().next().value!);
+    if (this.#latest.size > LATEST_LIMIT) {
+      const oldest = this.#latest.keys().next().value!;
+      // a buffered version must stay findable: put it in SQLite before forgetting it
+      if (this.#latest.get(oldest)?.row) this.#flush();
+      this.#latest.delete(oldest);
+    }
   }
 
   /**
@@ -228,6 +299,7 @@ export class EntityStore implements EntityReader {
     const t = this.#table(entityType);
     const st = this.#stmt(entityType);
     if (block !== undefined) {
+      this.#flush();
       const row = st.at.get(idToSql(t, id), block, block) as Record<string, unknown> | undefined;
       return row ? this.rowToEntity(t, row) : null;
     }
@@ -249,30 +321,98 @@ export class EntityStore implements EntityReader {
       return null;
     }
     const data = Object.freeze(this.rowToEntity(t, row));
-    this.#remember(key, { vid: row.__vid as bigint, from: Number(row.__from), params: null, data });
+    this.#remember(key, { vid: row.__vid as bigint, from: Number(row.__from), params: null, data, row: null });
     return data;
   }
 
   /** Runs `fn` in one SQLite transaction (nested calls join it); commit listeners fire after the outermost. */
   transaction<T>(fn: () => T): T {
-    this.#depth++;
+    const outer = ++this.#depth === 1;
+    const edits = this.#edits;
     let ok = false;
     try {
-      const result = this.db.transaction(fn)();
+      const result = this.db.transaction(() => {
+        const r = fn();
+        if (outer) this.#flush();
+        return r;
+      })();
       ok = true;
       return result;
     } finally {
       this.#depth--;
-      if (this.#depth === 0) this.#versionChecked = false;
-      // SQLite rolled back (to the savepoint of a nested call): what was remembered may be gone
-      if (!ok) this.#latest.clear();
+      if (outer) {
+        this.#versionChecked = false;
+        this.#nextVid.clear();
+      }
       if (!ok) {
-        if (this.#depth === 0) this.#dirty = false;
-      } else if (this.#depth === 0 && this.#dirty) {
+        // SQLite rolled back (to the savepoint of a nested call): what was remembered may be gone
+        if (outer) {
+          this.#discardBuffer();
+          this.#latest.clear();
+          this.#dirty = false;
+        } else if (this.#edits !== edits) {
+          // the buffer holds writes of the rolled-back call that cannot be told apart any more
+          this.#poisoned = true;
+        } else {
+          // the buffer is the outer calls' alone: keep it in SQLite, forget the rest
+          this.#flush();
+          this.#latest.clear();
+        }
+      } else if (outer && this.#dirty) {
         this.#dirty = false;
         this.#notify();
       }
     }
+  }
+
+  #discardBuffer(): void {
+    this.#buffer.clear();
+    this.#buffered = 0;
+    this.#poisoned = false;
+  }
+
+  /** Inserts the buffered versions (multi-row INSERTs, per entity type in write order). */
+  #flush(): void {
+    if (this.#poisoned) {
+      throw new StoreError('a nested store transaction failed after buffering writes: the outer transaction cannot commit');
+    }
+    if (this.#buffered === 0) return;
+    this.#edits++;
+    for (const [name, rows] of this.#buffer) {
+      const t = this.layout.tables.get(name)!;
+      const st = this.#stmt(name);
+      const live = rows.filter((r) => !r.dead);
+      for (let i = 0; i < live.length; i += INSERT_CHUNK) {
+        const chunk = live.slice(i, i + INSERT_CHUNK);
+        const params: unknown[] = [];
+        for (const r of chunk) {
+          params.push(r.vid, r.params[0], r.to);
+          for (let j = 1; j < r.params.length; j++) params.push(r.params[j]);
+        }
+        this.#insertStatement(t, st, chunk.length).run(params);
+      }
+      for (const r of rows) if (r.latest.row === r) r.latest.row = null;
+    }
+    this.#buffer.clear();
+    this.#buffered = 0;
+  }
+
+  #insertStatement(t: Table, st: TableStatements, n: number): Statement<unknown[]> {
+    let stmt = st.insertRows.get(n);
+    if (!stmt) {
+      const one = `(${['?', '?', '?', ...t.columns.map(() => '?')].join(', ')})`;
+      const cols = t.columns.map((c) => c.sql).join(', ');
+      stmt = this.db.prepare<unknown[]>(`INSERT INTO ${t.sql} (__vid, __from, __to, ${cols}) VALUES ${Array(n).fill(one).join(', ')}`).safeIntegers(true);
+      st.insertRows.set(n, stmt);
+    }
+    return stmt;
+  }
+
+  /** explicit ids, so a buffered version has its __vid before it is inserted */
+  #allocVid(t: Table, st: TableStatements): number {
+    const next = this.#nextVid.get(t.entity.name) ?? Number(st.maxVid.get()) + 1;
+    this.#nextVid.set(t.entity.name, next + 1);
+    return next;
   }
 
   onCommit(listener: CommitListener): () => void {
@@ -310,38 +450,37 @@ export class EntityStore implements EntityReader {
     this.transaction(() => {
       this.#checkAdvance(ptr);
       const n = ptr.number;
-      for (const change of changes) this.#write(n, change);
+      // every change is checked before any is written: a refused block leaves the buffer as it was
+      const params = changes.map((change) => this.#check(n, change));
+      for (let i = 0; i < changes.length; i++) this.#write(n, changes[i]!, params[i]!);
       this.#recordBlock(ptr);
     });
   }
 
-  #write(n: number, change: EntityChange): void {
-    const t = this.#table(change.entityType);
-    const st = this.#stmt(change.entityType);
-    const where = `${change.entityType} ${change.id} at block ${n}`;
-    const id = idToSql(t, change.id);
-    const key = latestKey(t, id);
+  /** The entity's current version: buffered, remembered, or read from SQLite. */
+  #current(t: Table, st: TableStatements, id: unknown, key: string): { vid: bigint | number; from: number; row: PendingRow | null } | undefined {
     this.#checkVersion();
     const latest = this.#latest.get(key);
-    const current =
-      latest === undefined
-        ? (st.current.get(id) as { __vid: bigint; __from: bigint } | undefined)
-        : latest === null
-          ? undefined
-          : { __vid: latest.vid, __from: latest.from };
-    if (t.entity.immutable && current && Number(current.__from) !== n) {
-      throw new StoreError(
-        `${where}: ${change.entityType} is immutable and was already written at block ${current.__from}; it cannot be ${change.data ? 'updated' : 'removed'}`,
-      );
+    if (latest === null) return undefined;
+    if (latest !== undefined) return latest;
+    const found = st.current.get(id) as { __vid: bigint; __from: bigint } | undefined;
+    return found ? { vid: found.__vid, from: Number(found.__from), row: null } : undefined;
+  }
+
+  /** Validates a change; the INSERT's parameters ([block, ...columns]) or null for a removal. */
+  #check(n: number, change: EntityChange): unknown[] | null {
+    const t = this.#table(change.entityType);
+    const where = `${change.entityType} ${change.id} at block ${n}`;
+    const id = idToSql(t, change.id);
+    if (t.entity.immutable) {
+      const current = this.#current(t, this.#stmt(change.entityType), id, latestKey(t, id));
+      if (current && current.from !== n) {
+        throw new StoreError(
+          `${where}: ${change.entityType} is immutable and was already written at block ${current.from}; it cannot be ${change.data ? 'updated' : 'removed'}`,
+        );
+      }
     }
-    if (current) {
-      if (Number(current.__from) === n) st.deleteVid.run(current.__vid);
-      else st.close.run(n, current.__vid);
-    }
-    if (change.data === null) {
-      this.#remember(key, null);
-      return;
-    }
+    if (change.data === null) return null;
     const data = change.data;
     for (const key of Object.keys(data)) {
       const f = t.entity.fieldMap.get(key);
@@ -360,8 +499,36 @@ export class EntityStore implements EntityReader {
       }
       params.push(valueToSql(where, c, data[c.field.name] ?? { kind: 'Null' }));
     }
-    const { lastInsertRowid } = st.insert.run(...params);
-    this.#remember(key, { vid: lastInsertRowid, from: n, params, data: null });
+    return params;
+  }
+
+  #write(n: number, change: EntityChange, params: unknown[] | null): void {
+    const t = this.#table(change.entityType);
+    const st = this.#stmt(change.entityType);
+    const id = params ? params[st.idParam] : idToSql(t, change.id);
+    const key = latestKey(t, id);
+    const current = this.#current(t, st, id, key);
+    this.#edits++;
+    if (current) {
+      if (current.row) {
+        if (current.from === n) current.row.dead = true;
+        else current.row.to = n;
+      } else if (current.from === n) st.deleteVid.run(current.vid);
+      else st.close.run(n, current.vid);
+    }
+    if (params === null) {
+      this.#remember(key, null);
+      return;
+    }
+    const latest: Latest = { vid: 0, from: n, params, data: null, row: null };
+    const row: PendingRow = { latest, vid: this.#allocVid(t, st), to: OPEN, params, dead: false };
+    latest.vid = row.vid;
+    latest.row = row;
+    let rows = this.#buffer.get(t.entity.name);
+    if (!rows) this.#buffer.set(t.entity.name, (rows = []));
+    rows.push(row);
+    this.#buffered++;
+    this.#remember(key, latest);
   }
 
   /** Moves the cursor over a block that changed no entity. */
@@ -379,7 +546,9 @@ export class EntityStore implements EntityReader {
    */
   revertTo(ptr: BlockPtr | null): void {
     this.transaction(() => {
+      this.#flush();
       this.#latest.clear();
+      this.#nextVid.clear();
       const n = ptr ? ptr.number : -1;
       for (const t of this.layout.tables.values()) {
         const st = this.#stmt(t.entity.name);
@@ -446,6 +615,7 @@ export class EntityStore implements EntityReader {
 
   /** Every version of every entity, in a canonical order (type name, id, block): for comparing stores. */
   dump(): DumpRow[] {
+    this.#flush();
     const out: DumpRow[] = [];
     const names = [...this.layout.tables.keys()].sort();
     for (const name of names) {

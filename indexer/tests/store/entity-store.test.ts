@@ -311,3 +311,87 @@ test('a store reading what another connection writes sees each commit through it
       [[1, 2], [2, 3], [3, 4], [4, null]],
     );
   }));
+
+// The store buffers a batch's versions and inserts them when the outermost transaction commits:
+// what a batch writes must read and dump exactly as if every block had been written alone.
+function apply(store: EntityStore, blocks: Array<[number, EntityChange[]]>, oneTransaction: boolean): void {
+  const run = () => {
+    for (const [n, changes] of blocks) store.applyBlock(ptr(n), changes);
+  };
+  if (oneTransaction) store.transaction(run);
+  else run();
+}
+
+test('a batch in one transaction stores the same versions as its blocks committed one by one', () => {
+  const owner = { entityType: 'Owner', id: OWNER, data: { id: bytes(OWNER), name: str('ann') } };
+  const blocks: Array<[number, EntityChange[]]> = [
+    [1, [owner, pet('a', 1), pet('b', 1)]],
+    [2, [pet('a', 2)]],
+    [3, [pet('a', 3), { entityType: 'Pet', id: 'b', data: null }, { entityType: 'Event', id: '7', data: { id: int8(7), pet: str('a'), note: str('x') } }]],
+    [4, [pet('b', 9), pet('a', 4)]],
+    [6, [pet('a', 6)]],
+  ];
+  const alone = newStore();
+  apply(alone, blocks, false);
+  const batched = newStore();
+  batched.transaction(() => {
+    apply(batched, blocks.slice(0, 3), false);
+    // reads inside the batch see its buffered writes: latest and as of a past block
+    assert.equal(val(batched.get('Pet', 'a'), 'age'), 3);
+    assert.equal(val(batched.get('Pet', 'a', 1), 'age'), 1);
+    assert.equal(batched.get('Pet', 'b'), null);
+    apply(batched, blocks.slice(3), false);
+  });
+  assert.deepEqual(batched.dump(), alone.dump());
+  // and a later batch closes versions the earlier one inserted
+  const more: Array<[number, EntityChange[]]> = [[7, [pet('a', 7), pet('b', 10)]], [8, [pet('a', 8)]]];
+  apply(alone, more, false);
+  apply(batched, more, true);
+  assert.deepEqual(batched.dump(), alone.dump());
+});
+
+test('a refused block inside a batch leaves the blocks before it to commit', () => {
+  const store = newStore();
+  store.applyBlock(ptr(1), [{ entityType: 'Owner', id: OWNER, data: { id: bytes(OWNER), name: str('ann') } }, pet('a', 1)]);
+  store.transaction(() => {
+    store.applyBlock(ptr(2), [pet('a', 2)]);
+    // the second change is refused: the first must not have been buffered either
+    assert.throws(() => store.applyBlock(ptr(3), [pet('a', 3), { entityType: 'Pet', id: 'c', data: { id: str('c'), nope: int(1) } }]), /has no field "nope"/);
+    store.applyBlock(ptr(4), [pet('a', 4)]);
+  });
+  assert.deepEqual(
+    store.dump().filter((r) => r.entityType === 'Pet').map((r) => [r.blockStart, r.blockEnd, r.data.age]),
+    [[1, 2, 1], [2, 4, 2], [4, null, 4]],
+  );
+});
+
+test('a batch rolled back leaves nothing of its buffered versions behind', () => {
+  const store = newStore();
+  store.applyBlock(ptr(1), [{ entityType: 'Owner', id: OWNER, data: { id: bytes(OWNER), name: str('ann') } }, pet('a', 1)]);
+  const before = store.dump();
+  assert.throws(() =>
+    store.transaction(() => {
+      store.applyBlock(ptr(2), [pet('a', 2), pet('n', 1)]);
+      store.applyBlock(ptr(3), [pet('a', 3)]);
+      throw new Error('sync step failed');
+    }),
+  );
+  assert.deepEqual(store.dump(), before);
+  assert.equal(val(store.get('Pet', 'a'), 'age'), 1);
+  assert.equal(store.get('Pet', 'n'), null);
+  store.applyBlock(ptr(2), [pet('a', 5)]);
+  assert.deepEqual(store.dump().filter((r) => r.entityType === 'Pet').map((r) => [r.blockStart, r.blockEnd, r.data.age]), [[1, 2, 1], [2, null, 5]]);
+});
+
+test('a batch writing more entities than the store keeps in memory stays exact', () => {
+  const owner = { entityType: 'Owner', id: OWNER, data: { id: bytes(OWNER), name: str('ann') } };
+  const many = (n: number, age: number) => Array.from({ length: n }, (_, i) => pet(`p${i}`, age));
+  const blocks: Array<[number, EntityChange[]]> = [[1, [owner, ...many(12_000, 1)]], [2, many(12_000, 2)], [3, many(3, 3)]];
+  const alone = newStore();
+  apply(alone, blocks, false);
+  const batched = newStore();
+  apply(batched, blocks, true);
+  assert.deepEqual(batched.dump(), alone.dump());
+  assert.equal(val(batched.get('Pet', 'p0'), 'age'), 3);
+  assert.equal(val(batched.get('Pet', 'p11999'), 'age'), 2);
+});

@@ -1,0 +1,71 @@
+// Where a V8 CPU profile (`node --cpu-prof`) spends its time: self time per function and per
+// part of the indexer, counting only samples under a given frame (the timed region), so that a
+// benchmark can print the profile that bounds it next to its figures.
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileSummary {
+  /** ms of samples under the frame */
+  totalMs: number;
+  /** self time per function, largest first: `name (file:line)` */
+  functions: { name: string; ms: number }[];
+  /** self time per part (`partOf`), largest first */
+  parts: { name: string; ms: number }[];
+}
+
+/** The part of the system a frame belongs to, from its script URL. */
+function partOf(url: string, fn: string): string {
+  if (url.startsWith('wasm://')) return 'WASM (the compiled mappings)';
+  if (url.includes('/indexer/src/store/')) return 'entity store (JS + SQLite calls made from it)';
+  if (url.includes('/better-sqlite3/')) return 'better-sqlite3 (transaction wrapper)';
+  if (url.includes('/indexer/src/runtime/host/')) return 'host functions (graph-ts imports)';
+  if (url.includes('/indexer/src/runtime/')) return 'runtime: marshalling between WASM and JS, entity cache';
+  if (fn === '(garbage collector)') return 'garbage collector';
+  if (url === '') return `native (${fn || 'other'})`;
+  if (url.includes('node_modules')) return 'other libraries';
+  return 'other JS';
+}
+
+export function summarizeProfile(file: string, under: string, top = 12): ProfileSummary {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inside = new Map<number, boolean>();
+  const isInside = (id: number): boolean => {
+    const known = inside.get(id);
+    if (known !== undefined) return known;
+    const up = parent.get(id);
+    const r = byId.get(id)!.callFrame.functionName === under || (up !== undefined && isInside(up));
+    inside.set(id, r);
+    return r;
+  };
+  const fns = new Map<string, number>();
+  const parts = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const id = p.samples[i]!;
+    if (!isInside(id)) continue;
+    const ms = (p.timeDeltas[i] ?? 0) / 1000;
+    total += ms;
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const where = url.startsWith('wasm://') ? 'wasm' : `${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    const name = `${functionName || '(anonymous)'} (${where})`;
+    fns.set(name, (fns.get(name) ?? 0) + ms);
+    const part = partOf(url, functionName);
+    parts.set(part, (parts.get(part) ?? 0) + ms);
+  }
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms }));
+  return { totalMs: total, functions: sorted(fns).slice(0, top), parts: sorted(parts) };
+}
