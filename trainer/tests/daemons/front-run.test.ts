@@ -8,13 +8,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
-import { openModel } from '../../src/roles/lender.ts';
-import { startEvaluator } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerConfig, OwnerEvents, OwnerHandle } from '../../src/roles/owner.ts';
 import type { GradientEvaluated } from '../../src/chain/events.ts';
-import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import { startScenario, waitFor } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
+import { honestLender } from './helpers/attacker.ts';
 
 let sc: Scenario;
 before(async () => {
@@ -25,22 +24,8 @@ after(async () => {
 });
 
 test('front-run copy: a copier that gets the owner\'s CID on-chain first earns nothing; the owner is credited', { timeout: 200_000 }, async () => {
-  const lender = await sc.client(1);
   const stake = parseEther('0.001');
-  const model = await openModel({
-    client: lender,
-    store: sc.store,
-    stateDir: `${sc.dir}/lender`,
-    data: sc.lenderCsv,
-    encoding: { label: LABEL },
-    ckks: 'logistic-8192',
-    minBatch: 256,
-    bounty: parseEther('1'),
-    target: 0.75,
-    submissionStake: stake,
-    log: sc.log.child({ who: 'lender' }),
-  });
-  const evaluator = await startEvaluator({ client: lender, store: sc.store, stateDir: `${sc.dir}/lender`, pollMs: 100, log: sc.log.child({ who: 'evaluator' }) });
+  const { lender, model, evaluator } = await honestLender(sc, stake);
   const copier = await sc.client(8);
   let owner: OwnerHandle | undefined;
   const copies: number[] = [];
