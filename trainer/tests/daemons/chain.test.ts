@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { keccak256, toUtf8Bytes, parseEther } from 'ethers';
-import { ModelRepositoryClient } from '../../src/chain/client.ts';
+import { ModelRepositoryClient, type CreateModelInput } from '../../src/chain/client.ts';
 import { ChainError } from '../../src/chain/errors.ts';
 import { LogWatcher, readEvents } from '../../src/chain/watch.ts';
 import { connectProvider, defaultConfirmations } from '../../src/chain/client.ts';
@@ -30,6 +30,23 @@ after(async () => {
 });
 
 const CID = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+
+/** a throwaway ETH model for the chain-level tests: only what a test sets differs from these */
+async function createTestModel(over: Partial<CreateModelInput> = {}) {
+  const now = await lender.chainTime();
+  return lender.createModel({
+    weightsCid: CID,
+    metadataCid: CID,
+    bounty: parseEther('0.1'),
+    initialScore: 500_000,
+    targetScore: 700_000,
+    rule: 'Improvement',
+    submissionDeadline: now + 3600,
+    evaluationWindow: 60,
+    submissionStake: parseEther('0.01'),
+    ...over,
+  });
+}
 
 test('create, submit, evaluate: events decoded, view folded, watcher follows, reverts readable', async () => {
   const now = await lender.chainTime();
@@ -139,17 +156,7 @@ test('create, submit, evaluate: events decoded, view folded, watcher follows, re
 
 test('a commit not revealed in time lapses: its stake is forfeited and the view says Lapsed', async () => {
   const now = await lender.chainTime();
-  const { modelId } = await lender.createModel({
-    weightsCid: CID,
-    metadataCid: CID,
-    bounty: parseEther('0.1'),
-    initialScore: 500_000,
-    targetScore: 700_000,
-    rule: 'Improvement',
-    submissionDeadline: now + 3600,
-    evaluationWindow: 60,
-    submissionStake: parseEther('0.01'),
-  });
+  const { modelId } = await createTestModel();
   const watcher = new LogWatcher({ provider: owner.provider, address: chain.chain.address, fromBlock: chain.chain.startBlock!, decode: decodeLog });
   const view = new RepositoryView();
   const salt = randomSalt();
@@ -171,18 +178,7 @@ test('a commit not revealed in time lapses: its stake is forfeited and the view 
 test('the watcher reads only blocks `confirmations` deep', async () => {
   const head = Number(await lender.provider.send('eth_blockNumber', []));
   const watcher = new LogWatcher({ provider: lender.provider, address: chain.chain.address, fromBlock: head + 1, confirmations: 2, maxRange: 1, decode: decodeLog });
-  const now = await lender.chainTime();
-  const created = await lender.createModel({
-    weightsCid: CID,
-    metadataCid: CID,
-    bounty: parseEther('0.1'),
-    initialScore: 0,
-    targetScore: 999_999,
-    rule: 'EqualShare',
-    submissionDeadline: now + 3600,
-    evaluationWindow: 60,
-    submissionStake: parseEther('0.001'),
-  });
+  const created = await createTestModel({ initialScore: 0, targetScore: 999_999, rule: 'EqualShare', submissionStake: parseEther('0.001') });
   assert.deepEqual(await watcher.poll(), [], 'a log 0 blocks deep is not read');
   await lender.provider.send('hardhat_mine', ['0x1']);
   assert.deepEqual(await watcher.poll(), [], 'nor 1 block deep');
@@ -197,19 +193,8 @@ test('the watcher reads only blocks `confirmations` deep', async () => {
 
 test('lost logs: one failed eth_getLogs during catch-up loses no event', async () => {
   const from = Number(await lender.provider.send('eth_blockNumber', [])) + 1;
-  const now = await lender.chainTime();
   for (let i = 0; i < 3; i++) {
-    await lender.createModel({
-      weightsCid: CID,
-      metadataCid: CID,
-      bounty: parseEther('0.1'),
-      initialScore: 500_000,
-      targetScore: 700_000,
-      rule: 'Improvement',
-      submissionDeadline: now + 3600,
-      evaluationWindow: 60,
-      submissionStake: parseEther('0.01'),
-    });
+    await createTestModel();
   }
   const head = Number(await lender.provider.send('eth_blockNumber', []));
   const clean = await readEvents(lender.provider, chain.chain.address, from, head, undefined, decodeLog);
@@ -253,18 +238,7 @@ test('confirmations default to 0 on a local dev chain and 2 elsewhere; bad value
 });
 
 test('a stuck transaction: dropped from the mempool, it is replaced with higher fees and the client goes on', async () => {
-  const now = await lender.chainTime();
-  const { modelId } = await lender.createModel({
-    weightsCid: CID,
-    metadataCid: CID,
-    bounty: parseEther('0.1'),
-    initialScore: 500_000,
-    targetScore: 700_000,
-    rule: 'Improvement',
-    submissionDeadline: now + 3600,
-    evaluationWindow: 60,
-    submissionStake: parseEther('0.001'),
-  });
+  const { modelId } = await createTestModel({ submissionStake: parseEther('0.001') });
   const funder = await ModelRepositoryClient.connect({ ...chain.chain, txTimeoutMs: 1000, maxFeeBumps: 2 }, chain.wallet(4));
   const provider = lender.provider;
   const pendingTxs = async (): Promise<string[]> => ((await provider.send('eth_getBlockByNumber', ['pending', false])) as { transactions: string[] }).transactions;
