@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { keccak256, parseEther } from 'ethers';
-import { openModel } from '../../src/roles/lender.ts';
 import { startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorEvents } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
@@ -22,7 +21,7 @@ import { EmbeddedContentStore } from '../../src/ipfs/embedded.ts';
 import type { ContentStore } from '../../src/ipfs/store.ts';
 import type { GradientEvaluated } from '../../src/chain/events.ts';
 import { REVEAL_WINDOW } from '../../src/chain/abi.ts';
-import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import { startScenario, waitFor, openScenarioModel } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
 const STAKE = parseEther('0.001');
@@ -60,20 +59,7 @@ async function gradientDoc(store: ContentStore, weightsCid: string, ciphertext: 
 
 test('rogue gradients are rejected with reasons; the daemons keep running; nothing is double-submitted', { timeout: 200_000 }, async (t) => {
   const lenderClient = await sc.client(1);
-  const opened = await openModel({
-    client: lenderClient,
-    store: sc.store,
-    stateDir: `${sc.dir}/lender`,
-    data: sc.lenderCsv,
-    encoding: { label: LABEL },
-    ckks: 'logistic-8192',
-    minBatch: 256,
-    bounty: parseEther('1'),
-    target: 0.75,
-    submissionStake: STAKE,
-    evaluationWindow: 600,
-    log: sc.log.child({ who: 'lender' }),
-  });
+  const opened = await openScenarioModel(sc, lenderClient, `${sc.dir}/lender`, { submissionStake: STAKE, evaluationWindow: 600 });
   published = { metadataCid: opened.metadataCid, weightsCid: opened.weightsCid };
   const meta = await fetchMetadata(sc.store, opened.metadataCid);
   const he = await HeContext.create(parameterSet('logistic-8192'), 'logistic');

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
-import { openModel } from '../../src/roles/lender.ts';
 import type { OpenedModel } from '../../src/roles/lender.ts';
 import { startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
@@ -16,7 +15,7 @@ import type { GradientEvaluated } from '../../src/chain/events.ts';
 import type { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { buildGradientDocument, validateGradientDocument } from '../../src/metadata.ts';
 import { EmbeddedContentStore } from '../../src/ipfs/embedded.ts';
-import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import { startScenario, waitFor, openScenarioModel } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
 const STAKE = parseEther('0.001');
@@ -30,20 +29,7 @@ after(async () => {
 });
 
 function open(lender: ModelRepositoryClient, stateDir: string, evaluationWindow = 3600): Promise<OpenedModel> {
-  return openModel({
-    client: lender,
-    store: sc.store,
-    stateDir,
-    data: sc.lenderCsv,
-    encoding: { label: LABEL },
-    ckks: 'logistic-8192',
-    minBatch: 256,
-    bounty: parseEther('1'),
-    target: 0.75,
-    submissionStake: STAKE,
-    evaluationWindow,
-    log: sc.log.child({ who: 'lender' }),
-  });
+  return openScenarioModel(sc, lender, stateDir, { submissionStake: STAKE, evaluationWindow });
 }
 
 /** one honest gradient from owner `i` to `modelId`; resolves with its id */

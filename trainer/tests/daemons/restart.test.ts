@@ -6,8 +6,6 @@
 // committed twice, no commit is revealed twice, nothing is evaluated twice and nothing is skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEther } from 'ethers';
-import { openModel } from '../../src/roles/lender.ts';
 import type { OpenedModel } from '../../src/roles/lender.ts';
 import { modelKey, startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorConfig, EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
@@ -22,7 +20,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { batchSeedFile } from '../../src/privacy/seed.ts';
 import { PrivacyLedger } from '../../src/privacy/ledger.ts';
 import { privacyLedgerFile } from '../../src/privacy/owner-privacy.ts';
-import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import { startScenario, waitFor, openScenarioModel } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
 let sc: Scenario;
@@ -34,18 +32,7 @@ after(async () => {
 });
 
 async function open(lender: ModelRepositoryClient, stateDir: string): Promise<OpenedModel> {
-  return openModel({
-    client: lender,
-    store: sc.store,
-    stateDir,
-    data: sc.lenderCsv,
-    encoding: { label: LABEL },
-    ckks: 'logistic-8192',
-    minBatch: 256,
-    bounty: parseEther('1'),
-    target: 0.75,
-    log: sc.log.child({ who: 'lender' }),
-  });
+  return openScenarioModel(sc, lender, stateDir);
 }
 
 class Crash extends Error {}

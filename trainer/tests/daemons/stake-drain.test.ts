@@ -8,12 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEther } from 'ethers';
-import { openModel } from '../../src/roles/lender.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerEvents } from '../../src/roles/owner.ts';
 import type { ModelRepositoryClient } from '../../src/chain/client.ts';
 import { rejectEverything, submissionsBy } from './helpers/attacker.ts';
-import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
+import { startScenario, waitFor, openScenarioModel } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
 let sc: Scenario;
@@ -27,19 +26,7 @@ after(async () => {
 test('stake drain: the owner refuses a 5 ETH stake for a 1-wei bounty and stops after 3 rejections in a row', { timeout: 300_000 }, async () => {
   const attacker: ModelRepositoryClient = await sc.client(4);
   // the drain model: a 5 ETH stake for a 1-wei bounty, scored by its own creator
-  const drain = await openModel({
-    client: attacker,
-    store: sc.store,
-    stateDir: `${sc.dir}/attacker`,
-    data: sc.lenderCsv,
-    encoding: { label: LABEL },
-    ckks: 'logistic-8192',
-    minBatch: 256,
-    bounty: 1n,
-    target: 0.75,
-    submissionStake: parseEther('5'),
-    log: sc.log.child({ who: 'attacker' }),
-  });
+  const drain = await openScenarioModel(sc, attacker, `${sc.dir}/attacker`, { bounty: 1n, submissionStake: parseEther('5'), log: sc.log.child({ who: 'attacker' }) });
   // copies of its metadata: a small stake for a 1-wei bounty, and one that looks fair
   const now = await attacker.chainTime();
   const copy = { weightsCid: drain.weightsCid, metadataCid: drain.metadataCid, initialScore: drain.initialScore, targetScore: drain.targetScore, rule: 'Improvement' as const, submissionDeadline: now + 24 * 3600, evaluationWindow: 3600 };

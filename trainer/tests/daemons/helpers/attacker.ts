@@ -1,11 +1,10 @@
 // What an attacker runs against owners in the attack tests: an evaluator that rejects every
 // gradient on its models (each rejection forfeits the owner's stake to it).
-import { parseEther } from 'ethers';
 import type { ModelRepositoryClient } from '../../../src/chain/client.ts';
 import type { GradientCommitted, GradientRevealed } from '../../../src/chain/events.ts';
-import { openModel, type OpenedModel } from '../../../src/roles/lender.ts';
+import type { OpenedModel } from '../../../src/roles/lender.ts';
 import { startEvaluator, type EvaluatorHandle } from '../../../src/roles/evaluator.ts';
-import { LABEL, type Scenario } from './scenario.ts';
+import { openScenarioModel, type Scenario } from './scenario.ts';
 
 /**
  * The victim's side of a front-running test: an honest lender (account 1) with a staked model
@@ -13,19 +12,7 @@ import { LABEL, type Scenario } from './scenario.ts';
  */
 export async function honestLender(sc: Scenario, stake: bigint): Promise<{ lender: ModelRepositoryClient; model: OpenedModel; evaluator: EvaluatorHandle }> {
   const lender = await sc.client(1);
-  const model = await openModel({
-    client: lender,
-    store: sc.store,
-    stateDir: `${sc.dir}/lender`,
-    data: sc.lenderCsv,
-    encoding: { label: LABEL },
-    ckks: 'logistic-8192',
-    minBatch: 256,
-    bounty: parseEther('1'),
-    target: 0.75,
-    submissionStake: stake,
-    log: sc.log.child({ who: 'lender' }),
-  });
+  const model = await openScenarioModel(sc, lender, `${sc.dir}/lender`, { submissionStake: stake });
   const evaluator = await startEvaluator({ client: lender, store: sc.store, stateDir: `${sc.dir}/lender`, pollMs: 100, log: sc.log.child({ who: 'evaluator' }) });
   return { lender, model, evaluator };
 }

@@ -11,6 +11,8 @@ import { EmbeddedContentStore } from '../../../src/ipfs/embedded.ts';
 import { ModelRepositoryClient } from '../../../src/chain/client.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { Logger } from '../../../src/log.ts';
+import { parseEther } from 'ethers';
+import { openModel, type OpenModelConfig, type OpenedModel } from '../../../src/roles/lender.ts';
 import { startTestChain } from './hardhat.ts';
 import type { TestChain } from './hardhat.ts';
 
@@ -75,4 +77,24 @@ export async function waitFor(what: string, done: () => boolean | Promise<boolea
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A model opened on the scenario's held-out data as the daemon tests use it (logistic, N=8192,
+ * 256-row batches, 1 ETH bounty, target AUC 0.75); a test passes only what it changes.
+ */
+export function openScenarioModel(sc: Scenario, client: ModelRepositoryClient, stateDir: string, over: Partial<OpenModelConfig> = {}): Promise<OpenedModel> {
+  return openModel({
+    client,
+    store: sc.store,
+    stateDir,
+    data: sc.lenderCsv,
+    encoding: { label: LABEL },
+    ckks: 'logistic-8192',
+    minBatch: 256,
+    bounty: parseEther('1'),
+    target: 0.75,
+    log: sc.log.child({ who: 'lender' }),
+    ...over,
+  });
 }
