@@ -1,7 +1,11 @@
 // schema.graphql → the entity model every part of the indexer shares (store tables, runtime
 // schema checks, the generated query API). Parsed with graphql-js; only what graph-node accepts.
 import { readFileSync } from 'node:fs';
-import { Kind, parse, type DocumentNode, type TypeNode, type FieldDefinitionNode, type ConstDirectiveNode } from 'graphql';
+import { Kind, parse, type DocumentNode, type TypeNode, type FieldDefinitionNode, type ConstDirectiveNode, type ObjectTypeDefinitionNode } from 'graphql';
+import { queryFieldNames } from './graphql/names.ts';
+import { checkTimeseries, parseAggregation, parseFulltext, type AggregationDef, type FulltextDef } from './schema-directives.ts';
+
+export type { AggregationDef, AggregateDef, AggregateFn, FulltextDef, Interval } from './schema-directives.ts';
 
 export const SCALARS = ['ID', 'String', 'Int', 'Int8', 'BigInt', 'BigDecimal', 'Bytes', 'Boolean', 'Timestamp'] as const;
 export type ScalarName = (typeof SCALARS)[number];
@@ -29,6 +33,8 @@ export interface FieldDef {
 export interface EntityDef {
   name: string;
   immutable: boolean;
+  /** `@entity(timeseries: true)`: graph-node sets its id and timestamp on `store.set` */
+  timeseries?: boolean;
   idType: 'ID' | 'String' | 'Bytes' | 'Int8';
   fields: FieldDef[];
   fieldMap: Map<string, FieldDef>;
@@ -48,6 +54,10 @@ export interface SubgraphSchema {
   entities: Map<string, EntityDef>;
   enums: Map<string, string[]>;
   interfaces: Map<string, InterfaceDef>;
+  /** `@fulltext` directives of the `_Schema_` type */
+  fulltexts: FulltextDef[];
+  /** `@aggregation` types by name (not entities: no `store.set`, no `x`/`xs` fields) */
+  aggregations: Map<string, AggregationDef>;
 }
 
 export class SchemaError extends Error {
@@ -71,8 +81,12 @@ export function parseSchema(source: string): SubgraphSchema {
   const enums = new Map<string, string[]>();
   const entityNodes = [];
   const interfaceNodes = [];
+  const aggregationNodes: ObjectTypeDefinitionNode[] = [];
+  let schemaType: ObjectTypeDefinitionNode | undefined;
   for (const def of document.definitions) {
     if (def.kind === Kind.ENUM_TYPE_DEFINITION) enums.set(def.name.value, (def.values ?? []).map((v) => v.name.value));
+    else if (def.kind === Kind.OBJECT_TYPE_DEFINITION && def.name.value === '_Schema_') schemaType = def;
+    else if (def.kind === Kind.OBJECT_TYPE_DEFINITION && directive(def, 'aggregation')) aggregationNodes.push(def);
     else if (def.kind === Kind.OBJECT_TYPE_DEFINITION) entityNodes.push(def);
     else if (def.kind === Kind.INTERFACE_TYPE_DEFINITION) interfaceNodes.push(def);
     else if (def.kind === Kind.SCALAR_TYPE_DEFINITION || def.kind === Kind.DIRECTIVE_DEFINITION) continue;
@@ -80,6 +94,7 @@ export function parseSchema(source: string): SubgraphSchema {
   }
   const entityNames = new Set(entityNodes.map((n) => n.name.value));
   const interfaceNames = new Set(interfaceNodes.map((n) => n.name.value));
+  const aggregationNames = new Set(aggregationNodes.map((n) => n.name.value));
 
   const fieldOf = (owner: string, f: FieldDefinitionNode): FieldDef => {
     let t: TypeNode = f.type;
@@ -106,7 +121,9 @@ export function parseSchema(source: string): SubgraphSchema {
     else if (enums.has(name)) type = { kind: 'enum', name };
     else if (entityNames.has(name)) type = { kind: 'entity', name };
     else if (interfaceNames.has(name)) type = { kind: 'interface', name };
-    else throw new SchemaError(`${owner}.${f.name.value}: unknown type ${name}`);
+    else if (aggregationNames.has(name)) {
+      throw new SchemaError(`${owner}.${f.name.value}: fields of aggregation type ${name} are not supported by the embedded indexer; query ${name} at the root`);
+    } else throw new SchemaError(`${owner}.${f.name.value}: unknown type ${name}`);
     const derived = directiveArg(directive(f, 'derivedFrom'), 'field');
     return {
       name: f.name.value,
@@ -129,17 +146,33 @@ export function parseSchema(source: string): SubgraphSchema {
     if (!id || id.type.kind !== 'scalar' || !['ID', 'String', 'Bytes', 'Int8'].includes(id.type.name) || !id.nonNull || id.list) {
       throw new SchemaError(`${name}.id must be ID!, String!, Bytes! or Int8!`);
     }
-    const immutable = directiveArg(entityDirective, 'immutable') === true;
-    entities.set(name, {
+    const immutableArg = directiveArg(entityDirective, 'immutable');
+    const timeseries = directiveArg(entityDirective, 'timeseries') === true;
+    const def: EntityDef = {
       name,
-      immutable,
+      // graph-node: `immutable` defaults to `timeseries`
+      immutable: immutableArg === true || (immutableArg === undefined && timeseries),
+      ...(timeseries ? { timeseries } : {}),
       idType: id.type.name as EntityDef['idType'],
       fields,
       fieldMap: new Map(fields.map((f) => [f.name, f])),
       interfaces: (node.interfaces ?? []).map((i) => i.name.value),
       ...(node.description ? { description: node.description.value } : {}),
-    });
+    };
+    if (timeseries) checkTimeseries(def, typeof immutableArg === 'boolean' ? immutableArg : undefined);
+    entities.set(name, def);
   }
+  const aggregations = new Map<string, AggregationDef>();
+  for (const node of aggregationNodes) {
+    aggregations.set(node.name.value, parseAggregation(node, (node.fields ?? []).map((f) => fieldOf(node.name.value, f)), entities));
+  }
+  const rootNames = new Set<string>();
+  for (const n of [...entities.keys(), ...interfaceNames]) {
+    const { single, plural } = queryFieldNames(n);
+    rootNames.add(single).add(plural);
+  }
+  for (const n of aggregationNames) rootNames.add(queryFieldNames(n).plural);
+  const fulltexts = schemaType ? parseFulltext(schemaType, entities, rootNames) : [];
   const interfaces = new Map<string, InterfaceDef>();
   for (const node of interfaceNodes) {
     const name = node.name.value;
@@ -166,7 +199,7 @@ export function parseSchema(source: string): SubgraphSchema {
       }
     }
   }
-  return { source, document, entities, enums, interfaces };
+  return { source, document, entities, enums, interfaces, fulltexts, aggregations };
 }
 
 export function loadSchema(file: string): SubgraphSchema {

@@ -28,6 +28,8 @@ import { resolveCollection, resolveMeta, resolveNested, resolveSingle, type Exec
 import type { FilterKey, FilterOp } from './filters.ts';
 import { queryFieldNames } from './names.ts';
 import { resolveCount, resolveVersions } from './extensions.ts';
+import { resolveAggregation } from './aggregation.ts';
+import { resolveFulltext } from './fulltext.ts';
 import { BigDecimalScalar, BigIntScalar, BytesScalar, Int8Scalar, TimestampScalar } from './scalars.ts';
 
 export interface ApiSchema {
@@ -98,6 +100,18 @@ export const SubgraphErrorPolicyEnum = new GraphQLEnumType({
   values: {
     allow: { value: 'allow', description: 'Data will be returned even if the subgraph has indexing errors' },
     deny: { value: 'deny', description: 'If the subgraph has indexing errors, data will be omitted. The default.' },
+  },
+});
+
+// graph-node's meta.graphql declares these for every subgraph
+export const AggregationIntervalEnum = new GraphQLEnumType({ name: 'Aggregation_interval', values: { hour: { value: 'hour' }, day: { value: 'day' } } });
+
+export const AggregationCurrentEnum = new GraphQLEnumType({
+  name: 'Aggregation_current',
+  description: 'Indicates whether the current, partially filled bucket should be included in the response. Defaults to `exclude`',
+  values: {
+    exclude: { value: 'exclude', description: 'Exclude the current, partially filled bucket from the response' },
+    include: { value: 'include', description: 'Include the current, partially filled bucket in the response' },
   },
 });
 
@@ -239,6 +253,13 @@ export function buildApiSchema(sg: SubgraphSchema, opts: ApiSchemaOptions = {}):
     );
   }
 
+  for (const agg of sg.aggregations.values()) {
+    objects.set(
+      agg.name,
+      new GraphQLObjectType({ name: agg.name, ...(agg.description ? { description: agg.description } : {}), fields: fieldsOf(agg.fields) }),
+    );
+  }
+
   const addFilterAndOrder = (typeName: string, fields: FieldDef[]) => {
     const keys = new Map<string, FilterKey>();
     filterKeys.set(typeName, keys);
@@ -318,6 +339,56 @@ export function buildApiSchema(sg: SubgraphSchema, opts: ApiSchemaOptions = {}):
   for (const e of sg.entities.values()) addFilterAndOrder(e.name, e.fields);
   for (const i of sg.interfaces.values()) addFilterAndOrder(i.name, i.fields);
 
+  // graph-node's FilterOps::Aggregation: the non-aggregate fields, numbers and timestamps with
+  // `gt lt gte lte in`, everything else by equality, references also by child filter
+  for (const agg of sg.aggregations.values()) {
+    const keys = new Map<string, FilterKey>();
+    filterKeys.set(agg.name, keys);
+    const aggregated = new Set(agg.aggregates.map((a) => a.field.name));
+    const inputFields = (): Record<string, GraphQLInputFieldConfig> => {
+      const out: Record<string, GraphQLInputFieldConfig> = {};
+      const add = (f: FieldDef, op: FilterOp, type: GraphQLInputType) => {
+        const key = op === '' ? f.name : op === 'child' ? `${f.name}_` : `${f.name}_${op}`;
+        out[key] = { type };
+        keys.set(key, { field: f, op });
+      };
+      const ordered: FilterOp[] = ['', 'gt', 'lt', 'gte', 'lte', 'in'];
+      for (const f of agg.fields) {
+        if (aggregated.has(f.name)) continue;
+        const ft = f.type;
+        let base: GraphQLInputType;
+        let numeric: boolean;
+        if (ft.kind === 'entity' || ft.kind === 'interface') {
+          numeric = idScalarOf(ft.name) === 'Int';
+          base = numeric ? GraphQLInt : GraphQLString;
+        } else if (ft.kind === 'enum') {
+          numeric = false;
+          base = enums.get(ft.name)!;
+        } else {
+          numeric = ['Int', 'Int8', 'BigInt', 'BigDecimal', 'Timestamp'].includes(ft.name);
+          // graph-node's filter takes the id of an Int8-id type as Int
+          base = f.name === 'id' && ft.name === 'Int8' ? GraphQLInt : SCALAR_TYPES[ft.name];
+        }
+        for (const op of numeric ? ordered : ['' as FilterOp]) add(f, op, op === 'in' ? new GraphQLList(new GraphQLNonNull(base as GraphQLScalarType)) : base);
+        if (ft.kind === 'entity' || ft.kind === 'interface') add(f, 'child', filters.get(ft.name)!);
+      }
+      out._change_block = { type: BlockChangedFilterInput, description: 'Filter for the block changed event.' };
+      out.and = { type: new GraphQLList(filters.get(agg.name)!) };
+      out.or = { type: new GraphQLList(filters.get(agg.name)!) };
+      return out;
+    };
+    filters.set(agg.name, new GraphQLInputObjectType({ name: `${agg.name}_filter`, fields: inputFields }));
+    const values: string[] = [];
+    for (const f of agg.fields) {
+      values.push(f.name);
+      if ((f.type.kind === 'entity' || f.type.kind === 'interface') && !f.list) {
+        const target = sg.entities.get(f.type.name)?.fields ?? sg.interfaces.get(f.type.name)?.fields ?? [];
+        for (const cf of target) if (!cf.list && cf.type.kind !== 'entity' && cf.type.kind !== 'interface') values.push(`${f.name}__${cf.name}`);
+      }
+    }
+    orderBys.set(agg.name, new GraphQLEnumType({ name: `${agg.name}_orderBy`, values: Object.fromEntries(values.map((v) => [v, { value: v }])) }));
+  }
+
   const queryFields: ApiSchema['queryFields'] = new Map();
   const rootFields: Record<string, GraphQLFieldConfig<unknown, ExecContext>> = {};
   const subgraphError = { type: new GraphQLNonNull(SubgraphErrorPolicyEnum), defaultValue: 'deny', description: 'Set to `allow` to receive data even if the subgraph has skipped over errors while syncing.' };
@@ -338,6 +409,38 @@ export function buildApiSchema(sg: SubgraphSchema, opts: ApiSchemaOptions = {}):
     };
     queryFields.set(single, { typeName: name, kind: 'single' });
     queryFields.set(plural, { typeName: name, kind: 'collection' });
+  }
+  for (const agg of sg.aggregations.values()) {
+    rootFields[queryFieldNames(agg.name).plural] = {
+      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(objects.get(agg.name)!))),
+      description: `Collection of aggregated \`${agg.name}\` values`,
+      args: {
+        skip: { type: GraphQLInt, defaultValue: 0 },
+        first: { type: GraphQLInt, defaultValue: 100 },
+        interval: { type: new GraphQLNonNull(AggregationIntervalEnum) },
+        orderBy: { type: orderBys.get(agg.name)! },
+        orderDirection: { type: OrderDirectionEnum },
+        current: { type: AggregationCurrentEnum },
+        where: { type: filters.get(agg.name)! },
+        block,
+        subgraphError,
+      },
+      resolve: resolveAggregation(agg) as never,
+    };
+  }
+  for (const ft of sg.fulltexts) {
+    rootFields[ft.name] = {
+      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(objects.get(ft.entity)!))),
+      args: {
+        text: { type: new GraphQLNonNull(GraphQLString) },
+        first: { type: GraphQLInt, defaultValue: 100 },
+        skip: { type: GraphQLInt, defaultValue: 0 },
+        block,
+        where: { type: filters.get(ft.entity)! },
+        subgraphError,
+      },
+      resolve: resolveFulltext(ft) as never,
+    };
   }
   if (ext) {
     for (const name of typeNames) {
@@ -386,7 +489,7 @@ export function buildApiSchema(sg: SubgraphSchema, opts: ApiSchemaOptions = {}):
         ]),
       ),
   });
-  const schema = new GraphQLSchema({ query, subscription, types: [...objects.values()] });
+  const schema = new GraphQLSchema({ query, subscription, types: [...objects.values(), AggregationIntervalEnum, AggregationCurrentEnum] });
   return { schema, layout, filterKeys, queryFields };
 }
 

@@ -22,7 +22,7 @@ function typeOf(info: GraphQLResolveInfo, name: string): GraphQLObjectType {
   return info.schema.getType(name) as GraphQLObjectType;
 }
 
-function subtreeComplexity(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[], depth: number): number {
+export function subtreeComplexity(ctx: ExecContext, info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[], depth: number): number {
   if (depth > ctx.api.limits.maxDepth) throw new QueryError(`query has a depth that exceeds the limit of \`${ctx.api.limits.maxDepth}\``);
   const fields = collectFields(collectEnv(info), t.entity.name, t.entity.interfaces, subSelections(nodes));
   const gqlType = typeOf(info, t.entity.name);
@@ -41,7 +41,7 @@ function subtreeComplexity(ctx: ExecContext, info: GraphQLResolveInfo, t: Table,
   return total;
 }
 
-function chargeComplexity(ctx: ExecContext, amount: number): void {
+export function chargeComplexity(ctx: ExecContext, amount: number): void {
   ctx.complexity += amount;
   const max = ctx.api.limits.maxComplexity;
   if (ctx.complexity > max) {

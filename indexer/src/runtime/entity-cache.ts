@@ -187,11 +187,14 @@ export class EntityCache {
   /** the block number, for error messages and generated ids */
   private readonly block: number;
   private idSeq = 0;
+  /** the block's timestamp in µs: what graph-node writes into a timeseries' `timestamp` */
+  private readonly blockTime: bigint;
 
-  constructor(schema: SubgraphSchema, reader: EntityReader, block: number) {
+  constructor(schema: SubgraphSchema, reader: EntityReader, block: number, blockTimestampSecs = 0) {
     this.schema = schema;
     this.reader = reader;
     this.block = block;
+    this.blockTime = BigInt(blockTimestampSecs) * 1_000_000n;
   }
 
   entityDef(entityType: string, op: string): EntityDef {
@@ -250,10 +253,13 @@ export class EntityCache {
    */
   set(entityType: string, rawId: string, data: Map<string, Value>, rejectUndefinedFields: boolean): void {
     const def = this.entityDef(entityType, 'set');
-    if (rawId === 'auto') {
+    // graph-node generates the id of every timeseries data point, whatever the mapping passed,
+    // and sets its timestamp to the block's (host_exports.rs store_set)
+    if (rawId === 'auto' || def.timeseries) {
       rawId = this.autoId(def);
       data.delete('id');
     }
+    if (def.timeseries) data.set('timestamp', { kind: 'Timestamp', value: this.blockTime });
     const { canonical, value: idValue } = parseId(def, rawId);
     const key = keyOf(entityType, canonical);
 

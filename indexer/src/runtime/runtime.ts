@@ -250,7 +250,7 @@ export class SubgraphRuntime {
   /** processBlock without the promise: handlers run synchronously (usable inside a SQLite transaction). */
   processBlockSync(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): EntityChange[] {
     const number = Number(BigInt(block.number));
-    const cache = new EntityCache(this.schema, reader, number);
+    const cache = new EntityCache(this.schema, reader, number, Number(BigInt(block.timestamp)));
     // log indexes parsed once, not per comparison
     const sorted = logs
       .map((log) => ({ log, index: BigInt(log.logIndex) }))

@@ -5,7 +5,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db.ts';
 import type { SubgraphSchema } from '../schema.ts';
 import type { BlockPtr, EntityChange, EntityData, EntityReader, Value } from '../types.ts';
+import { Aggregator, aggregationDdl, dropAggregations } from './aggregation.ts';
 import { bytesToHex } from './encoding.ts';
+import { dropFulltext, fulltextDdl } from './fulltext.ts';
 import {
   buildLayout,
   idFromSql,
@@ -130,6 +132,8 @@ export class EntityStore implements EntityReader {
   readonly db: Db;
   readonly schema: SubgraphSchema;
   readonly layout: Layout;
+  /** `@aggregation` rollups (store/aggregation.ts); inactive without aggregations */
+  readonly aggregator: Aggregator;
   #stmts = new Map<string, TableStatements>();
   /**
    * The latest state of entities this store wrote or read (null: known absent), so a mapping's
@@ -187,6 +191,7 @@ export class EntityStore implements EntityReader {
       };
       this.#setMeta = this.#deleteMeta = this.#insertBlock = { run: refuse } as unknown as Statement<unknown[]>;
       for (const t of this.layout.tables.values()) this.#stmts.set(t.entity.name, this.#prepare(t, true));
+      this.aggregator = new Aggregator(db, this.layout, true);
       return;
     }
     db.exec(`CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
@@ -211,13 +216,18 @@ export class EntityStore implements EntityReader {
         throw new StoreError(`the database was written by an older entity store (layout ${layout ?? 1}, now ${LAYOUT_VERSION}): re-index from scratch (hessian index --rebuild)`);
       }
       for (const t of this.layout.tables.values()) for (const sql of tableDdl(t)) db.exec(sql);
+      // @fulltext indexes and @aggregation tables (store/fulltext.ts, store/aggregation.ts)
+      for (const sql of [...fulltextDdl(this.layout), ...aggregationDdl(this.layout)]) db.exec(sql);
       this.#setMeta.run('schema', schema.source);
       this.#setMeta.run('layout', LAYOUT_VERSION);
     })();
     for (const t of this.layout.tables.values()) this.#stmts.set(t.entity.name, this.#prepare(t));
+    this.aggregator = new Aggregator(db, this.layout);
   }
 
   #dropAll(): void {
+    dropFulltext(this.db);
+    dropAggregations(this.db);
     const rows = this.db
       .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'e\\_%' ESCAPE '\\'`)
       .all();
@@ -431,12 +441,14 @@ export class EntityStore implements EntityReader {
     }
   }
 
-  #checkAdvance(ptr: BlockPtr): void {
+  /** The cursor `ptr` follows. */
+  #checkAdvance(ptr: BlockPtr): BlockPtr | null {
     if (!Number.isInteger(ptr.number) || ptr.number < 0) throw new StoreError(`invalid block number ${ptr.number}`);
     const cursor = this.getCursor();
     if (cursor && ptr.number <= cursor.number) {
       throw new StoreError(`block ${ptr.number} is not after the store's cursor (block ${cursor.number}); revert first`);
     }
+    return cursor;
   }
 
   #recordBlock(ptr: BlockPtr): void {
@@ -448,11 +460,12 @@ export class EntityStore implements EntityReader {
   /** Writes one block's entity changes as new versions and moves the cursor to `ptr`. */
   applyBlock(ptr: BlockPtr, changes: EntityChange[]): void {
     this.transaction(() => {
-      this.#checkAdvance(ptr);
+      const prev = this.#checkAdvance(ptr);
       const n = ptr.number;
       // every change is checked before any is written: a refused block leaves the buffer as it was
       const params = changes.map((change) => this.#check(n, change));
       for (let i = 0; i < changes.length; i++) this.#write(n, changes[i]!, params[i]!);
+      this.aggregator.rollup(prev, ptr, () => this.#flush());
       this.#recordBlock(ptr);
     });
   }
@@ -534,7 +547,8 @@ export class EntityStore implements EntityReader {
   /** Moves the cursor over a block that changed no entity. */
   advanceCursor(ptr: BlockPtr): void {
     this.transaction(() => {
-      this.#checkAdvance(ptr);
+      const prev = this.#checkAdvance(ptr);
+      this.aggregator.rollup(prev, ptr, () => this.#flush());
       this.#recordBlock(ptr);
     });
   }
@@ -555,6 +569,7 @@ export class EntityStore implements EntityReader {
         st.revertDelete.run(n);
         st.revertReopen.run(n);
       }
+      this.aggregator.revert(n);
       this.db.prepare(`DELETE FROM indexed_blocks WHERE number > ?`).run(n);
       const failed = this.getFailed();
       if (failed && failed.blockNumber > n) this.#deleteMeta.run('failed');
@@ -635,6 +650,17 @@ export class EntityStore implements EntityReader {
         };
       });
       out.push(...decorated);
+    }
+    // rollups, as `<Aggregation>_<interval>` (graph-node's names for these tables' types)
+    for (const [name, tables] of [...this.layout.aggregations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const [interval, t] of tables) {
+        const rows = this.db.prepare(`SELECT * FROM ${t.sql} ORDER BY id, __from`).safeIntegers(true).all() as Record<string, unknown>[];
+        for (const row of rows) {
+          const data: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(this.rowToEntity(t, row))) data[k] = valueToPlain(v);
+          out.push({ entityType: `${name}_${interval}`, id: idFromSql(t, row.id), blockStart: Number(row.__from), blockEnd: null, data });
+        }
+      }
     }
     return out;
   }

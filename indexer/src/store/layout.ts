@@ -1,7 +1,7 @@
 // How each entity type maps onto a SQLite table: one typed column per stored field plus the
 // version bookkeeping (`__vid`, block range `[__from, __to)`); shared by the store and the
 // GraphQL layer's SQL translation. `__` names cannot collide with GraphQL field names.
-import type { EntityDef, FieldDef, ScalarName, SubgraphSchema } from '../schema.ts';
+import type { EntityDef, FieldDef, Interval, ScalarName, SubgraphSchema } from '../schema.ts';
 import type { Value } from '../types.ts';
 import {
   bytesToHex,
@@ -81,11 +81,27 @@ function idKindOf(schema: SubgraphSchema, typeName: string): ColumnKind {
 export interface Layout {
   schema: SubgraphSchema;
   tables: Map<string, Table>;
+  /**
+   * `@aggregation` types: one immutable table per interval (graph-node's `Stats_hour`,
+   * `Stats_day`), named `agg_<Type>_<interval>`; their `entity.name` is the aggregation's name,
+   * so the query layer treats each like that type's table.
+   */
+  aggregations: Map<string, Map<Interval, Table>>;
 }
 
 export function buildLayout(schema: SubgraphSchema): Layout {
   const tables = new Map<string, Table>();
-  for (const entity of schema.entities.values()) {
+  for (const entity of schema.entities.values()) tables.set(entity.name, tableOf(schema, entity, 'e_' + entity.name));
+  const aggregations = new Map<string, Map<Interval, Table>>();
+  for (const agg of schema.aggregations.values()) {
+    const entity: EntityDef = { name: agg.name, immutable: true, idType: agg.idType, fields: agg.fields, fieldMap: agg.fieldMap, interfaces: [] };
+    aggregations.set(agg.name, new Map(agg.intervals.map((i) => [i, tableOf(schema, entity, `agg_${agg.name}_${i}`)])));
+  }
+  return { schema, tables, aggregations };
+}
+
+function tableOf(schema: SubgraphSchema, entity: EntityDef, sqlName: string): Table {
+  {
     const columns: Column[] = [];
     for (const field of entity.fields) {
       if (field.derivedFrom) continue;
@@ -99,15 +115,14 @@ export function buildLayout(schema: SubgraphSchema): Layout {
       }
       columns.push({ field, sql: quoteIdent(field.name), kind, list: field.list, ...(ref ? { ref } : {}) });
     }
-    tables.set(entity.name, {
+    return {
       entity,
-      sql: quoteIdent('e_' + entity.name),
+      sql: quoteIdent(sqlName),
       idKind: scalarKind(entity.idType),
       columns,
       columnMap: new Map(columns.map((c) => [c.field.name, c])),
-    });
+    };
   }
-  return { schema, tables };
 }
 
 function sqlType(c: Column): string {
@@ -128,7 +143,7 @@ function sqlType(c: Column): string {
 /** DDL for one entity table and its indexes. */
 export function tableDdl(t: Table): string[] {
   const cols = t.columns.map((c) => `${c.sql} ${sqlType(c)}${c.field.nonNull ? ' NOT NULL' : ''}`);
-  const name = 'e_' + t.entity.name;
+  const name = t.sql.slice(1, -1).replace(/""/g, '"');
   const ddl = [
     `CREATE TABLE IF NOT EXISTS ${t.sql} (__vid INTEGER PRIMARY KEY, __from INTEGER NOT NULL, __to INTEGER NOT NULL, ${cols.join(', ')})`,
     // point lookups and time travel: id = ? AND __from <= B AND __to > B
