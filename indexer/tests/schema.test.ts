@@ -43,3 +43,24 @@ test('schema mistakes are refused with the type and field named', () => {
   for (const [src, re] of bad) assert.throws(() => parseSchema(src), re, src);
   assert.throws(() => loadSchema('/nonexistent/schema.graphql'), /cannot read schema \/nonexistent\/schema\.graphql/);
 });
+
+test("@fulltext, timeseries and @aggregation mistakes get graph-node's messages", () => {
+  const ts = `type D @entity(timeseries: true) { id: Int8! timestamp: Timestamp! v: BigDecimal! n: String! }`;
+  const cases: [string, RegExp][] = [
+    [`type _Schema_ @fulltext(name: "s", language: xx, algorithm: rank, include: [{ entity: "D", fields: [{ name: "n" }] }]) ${ts}`, /Fulltext language is invalid: xx/],
+    [`type _Schema_ @fulltext(name: "s", language: de, algorithm: rank, include: [{ entity: "D", fields: [{ name: "n" }] }]) ${ts}`, /language `de` \(Postgres 'german'\) has no SQLite FTS5 tokenizer/],
+    [`type _Schema_ @fulltext(name: "s", language: en, algorithm: best, include: [{ entity: "D", fields: [{ name: "n" }] }]) ${ts}`, /Fulltext algorithm is invalid: best/],
+    [`type _Schema_ @fulltext(name: "s", language: en, algorithm: rank, include: [{ entity: "D", fields: [{ name: "v" }] }]) ${ts}`, /Fulltext entity field, v, not found or not a string/],
+    [`type _Schema_ @fulltext(name: "ds", language: en, algorithm: rank, include: [{ entity: "D", fields: [{ name: "n" }] }]) ${ts}`, /Fulltext directive name overlaps with type: ds/],
+    [`type D @entity(timeseries: true, immutable: false) { id: Int8! timestamp: Timestamp! }`, /Timeseries D is marked as mutable, it must be immutable/],
+    [`type D @entity(timeseries: true) { id: ID! timestamp: Timestamp! }`, /Timeseries `D` must have an `id` field of type `Int8`/],
+    [`${ts} type S @aggregation(intervals: ["hour"], source: "D") { id: Int8! timestamp: Timestamp! s: BigDecimal! @aggregate(fn: "avg", arg: "v") }`, /uses the unknown aggregation function `avg`/],
+    [`${ts} type S @aggregation(intervals: ["week"], source: "D") { id: Int8! timestamp: Timestamp! s: BigDecimal! @aggregate(fn: "sum", arg: "v") }`, /Aggregation S: the interval week is not supported/],
+    [`${ts} type S @aggregation(intervals: ["hour"], source: "D") { id: Int8! timestamp: Timestamp! s: BigDecimal! @aggregate(fn: "sum", arg: "v * w") }`, /has `arg` v \* w but the source type does not have such a field/],
+    [`${ts} type S @aggregation(intervals: ["hour"], source: "D") { id: Int8! timestamp: Timestamp! s: BigDecimal! @aggregate(fn: "sum", arg: "random(v)") }`, /Function random is not supported/],
+    [`${ts} type S @aggregation(intervals: ["hour"], source: "D") { id: Int8! timestamp: Timestamp! s: Int! @aggregate(fn: "sum", arg: "v") }`, /of type BigDecimal but it is of the wider type Int/],
+    [`${ts} type S @aggregation(intervals: ["hour"], source: "D") { id: Int8! timestamp: Timestamp! }`, /Aggregation S has no @aggregate fields/],
+    [`${ts} type S @aggregation(intervals: ["hour"], source: "X") { id: Int8! timestamp: Timestamp! s: BigDecimal! @aggregate(fn: "sum", arg: "v") }`, /there is no timeseries of that name/],
+  ];
+  for (const [src, message] of cases) assert.throws(() => parseSchema(src), message, src);
+});

@@ -209,6 +209,8 @@ function fts(node: Node, source: string): string | null {
  * nothing, as an empty tsquery).
  */
 export function toFts5Query(text: string): string | null {
+  // Postgres: an empty query has no lexemes, matches nothing and is no error
+  if (text.trim() === '') return null;
   return fts(parse(text), text);
 }
 

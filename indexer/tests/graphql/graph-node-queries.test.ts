@@ -467,3 +467,20 @@ describe('complexity', () => {
     }
   });
 });
+
+describe('fulltext search (bandReviewSearch: en, proximityRank)', () => {
+  test('can_query_with_fulltext_search', async () => {
+    assert.deepEqual(await data(url, `{ bandReviewSearch(text: "musicians") { id body author { name } } }`), {
+      bandReviewSearch: [
+        { id: 'r1', body: 'Bad musicians', author: { name: 'Baden' } },
+        { id: 'r5', body: 'Very Bad musicians', author: { name: 'Anonymous 3' } },
+      ],
+    });
+  });
+
+  test('can_query_with_fulltext_search_filter', async () => {
+    assert.deepEqual(await data(url, `{ bandReviewSearch(text: "musicians", where: { author_: { name: "Anonymous 3" } }) { id body author { name } } }`), {
+      bandReviewSearch: [{ id: 'r5', body: 'Very Bad musicians', author: { name: 'Anonymous 3' } }],
+    });
+  });
+});

@@ -8,6 +8,9 @@ import type { EntityChange, Value } from '../../src/types.ts';
 import { big, bool, bytes, dec, int, int8, list, ptr, str, ts } from '../store/fixtures.ts';
 
 export const MUSIC_SCHEMA = `
+type _Schema_
+  @fulltext(name: "bandReviewSearch", language: en, algorithm: proximityRank, include: [{ entity: "BandReview", fields: [{ name: "body" }] }])
+
 enum Color { Red Green Blue }
 
 type Musician @entity {
