@@ -88,3 +88,22 @@ test('the first block ever, and blocks within one interval, roll nothing up', ()
   assert.deepEqual(rollups(store, 'TokenStats_hour'), []);
   assert.deepEqual(rollups(store, 'Stats_hour'), []);
 });
+
+test('a restart between two blocks of an hour still rolls that hour up (the cursor is the last rollup time)', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-agg-'));
+  try {
+    const file = path.join(dir, 'index.sqlite');
+    const first = new EntityStore(openDatabase(file), parseSchema(AGG_SCHEMA));
+    applyBlocks(first, BLOCKS.slice(0, 2));
+    first.db.close();
+    const second = new EntityStore(openDatabase(file), parseSchema(AGG_SCHEMA));
+    applyBlocks(second, BLOCKS.slice(2));
+    assert.deepEqual(second.dump(), aggStore().dump());
+    second.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
