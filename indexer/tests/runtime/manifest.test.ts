@@ -106,8 +106,8 @@ describe('manifest', () => {
 
   it('refuses unsupported features by name', () => {
     rejects(
-      variant((y) => `${y}templates:\n  - kind: ethereum\n    name: Pool\n    network: hardhat\n    source:\n      abi: Probe\n    mapping: {}\n`),
-      /does not support: templates \(dynamic data sources: Pool\)/,
+      variant((y) => `${y}templates:\n  - kind: file/ipfs\n    name: Pool\n    network: hardhat\n    source:\n      abi: Probe\n    mapping: {}\n`),
+      /does not support: template Pool of kind `file\/ipfs` \(file data sources\)/,
     );
     rejects(
       variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      callHandlers:\n        - function: foo(uint256)\n          handler: handleCall\n      eventHandlers:\n        - event: Transfer')),
