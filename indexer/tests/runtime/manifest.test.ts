@@ -69,6 +69,31 @@ describe('manifest', () => {
     assert.deepEqual(entry.logs.map((l) => runtime.matches(l, 1)), [true, false]);
   });
 
+  it('matches events by topic0 as graph-node does: a topic0 override, the signature check of a non-anonymous event', () => {
+    const other = keccakText('Something(else)');
+    const dir = variant((y) => y.replace('          handler: handleArith\n', `          topic0: "${other}"\n          handler: handleArith\n`));
+    const { runtime, manifest } = loadSubgraph(dir);
+    const arith = manifest.dataSources[0]!.mapping.eventHandlers[1]!;
+    assert.deepEqual([arith.handler, arith.topic0, arith.anonymous], ['handleArith', other, false]);
+    const chain = new ChainBuilder();
+    const entry = chain.addBlock([[PROBE_ADDRESS, 'Arith', [1n, 2n, 0]]]);
+    const log = entry.logs[0]!;
+    // its real signature topic is no longer the handler's topic0; with the override as topic0 the
+    // non-anonymous event does not decode (graph-node's decode_log checks the signature): skipped
+    assert.equal(runtime.matches(log, 1), false);
+    assert.equal(runtime.matches({ ...log, topics: [other, ...log.topics.slice(1)] }, 1), false);
+    // without the override: keccak256 of the manifest's signature
+    assert.equal(loadSubgraph(built).runtime.matches(log, 1), true);
+  });
+
+  it('reads features: and refuses an unknown one with graph-node\'s message', () => {
+    const dir = variant((y) => y.replace('specVersion: 1.0.0\n', 'specVersion: 1.0.0\nfeatures:\n  - nonFatalErrors\n'));
+    assert.deepEqual(readManifest(dir).features, ['nonFatalErrors']);
+    assert.ok(loadSubgraph(dir).runtime.errorsAreNonFatal);
+    assert.equal(loadSubgraph(built).runtime.errorsAreNonFatal, false);
+    rejects(variant((y) => y.replace('specVersion: 1.0.0\n', 'specVersion: 1.0.0\nfeatures:\n  - warpDrive\n')), /Invalid subgraph feature: warpDrive/);
+  });
+
   it('refuses malformed YAML and missing pieces with the file named', () => {
     rejects(variant(() => 'dataSources: [\n  - kind: ethereum\n   bad'), /subgraph\.yaml: not valid YAML/);
     rejects(variant((y) => y.replace(/^schema:\n  file: schema.graphql\n/m, '')), /`schema\.file` is missing/);
