@@ -358,7 +358,9 @@ export class SubgraphRuntime {
           if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
             throw new Error(`log ${log.logIndex} of tx ${log.transactionHash} belongs to block ${log.blockHash}, not ${block.hash}`);
           }
-          for (const trigger of this.triggersFor(log, number, created)) {
+          const triggers = this.triggersFor(log, number, created);
+          if (triggers.length > 1) checkOneHandlerPerSource(triggers);
+          for (const trigger of triggers) {
             txByHash ??= indexTransactions(block);
             const txHash = log.transactionHash.toLowerCase();
             const transaction = txByHash.get(txHash);
@@ -484,6 +486,16 @@ export class SubgraphRuntime {
       },
       { cause: err },
     );
+  }
+}
+
+/**
+ * graph-node's match_and_decode: two handlers of one data source decoding the same log is an error
+ * (not a deterministic handler error: the subgraph cannot go on), not two handler calls.
+ */
+function checkOneHandlerPerSource(triggers: Trigger[]): void {
+  for (let i = 1; i < triggers.length; i++) {
+    if (triggers[i]!.ds === triggers[i - 1]!.ds) throw new Error(`Multiple handlers defined for event \`${triggers[i]!.handler.event}\`, only one is supported`);
   }
 }
 

@@ -86,6 +86,13 @@ describe('manifest', () => {
     assert.equal(loadSubgraph(built).runtime.matches(log, 1), true);
   });
 
+  it('two handlers of one data source for the same log: graph-node\'s "Multiple handlers" error, not two calls', async () => {
+    const dir = variant((y) => y.replace('        - event: Action(uint8,string)\n          handler: handleAction\n', '        - event: Action(uint8,string)\n          handler: handleAction\n        - event: Action(uint8,string)\n          handler: handleArith\n'));
+    const { runtime } = loadSubgraph(dir);
+    const entry = new ChainBuilder().addBlock([[PROBE_ADDRESS, 'Action', [1, 'x']]]);
+    await assert.rejects(runtime.processBlock(entry.block, entry.logs, { get: () => null }), (err: Error) => err.name === 'Error' && /^Multiple handlers defined for event `Action\(uint8,string\)`, only one is supported$/.test(err.message));
+  });
+
   it('reads features: and refuses an unknown one with graph-node\'s message', () => {
     const dir = variant((y) => y.replace('specVersion: 1.0.0\n', 'specVersion: 1.0.0\nfeatures:\n  - nonFatalErrors\n'));
     assert.deepEqual(readManifest(dir).features, ['nonFatalErrors']);
