@@ -12,12 +12,16 @@ import { HandlerError } from './runtime/errors.ts';
 import type { MappingLogEntry } from './runtime/runtime.ts';
 import { EntityStore } from './store/entity-store.ts';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.ts';
-import { createIndexNodeServer, type IndexNodeServer } from './graphql/index-node.ts';
+import { createIndexNodeServer, subgraphFeaturesOf, type IndexNodeServer } from './graphql/index-node.ts';
 import { deploymentHash } from './deployment-hash.ts';
 import { EventStore, type SyncBatch, type SyncedBlock } from './sync/event-store.ts';
 import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sleep } from './sync/rpc.ts';
 import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type SyncStep } from './sync/syncer.ts';
 import { Progress } from './sync/progress.ts';
+import { dynamicFilters, fetchCreatedLogs } from './sync/dynamic-sources.ts';
+import { DynamicSourceStore } from './store/dynamic-sources.ts';
+import { SubgraphErrorStore, type NonFatalError } from './store/subgraph-errors.ts';
+import type { DynamicDataSource } from './runtime/host/data-source.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
 import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
@@ -215,12 +219,21 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       );
     }
     const store = new EntityStore(db, sub.schema, { reset: config.rebuild === true });
+    // data sources created from templates live and die with the entity state of their block
+    const dynamicStore = new DynamicSourceStore(db);
+    const errorStore = new SubgraphErrorStore(db);
     store.transaction(() => {
+      if (config.rebuild) {
+        dynamicStore.revertTo(null);
+        errorStore.revertTo(null);
+      }
       const storedFilters = events.getMeta('filters');
       if (storedFilters && !covers(JSON.parse(storedFilters) as DataSourceFilter[], filters)) {
         logger.warn('the data sources changed: the stored chain data does not cover them and is fetched again');
         events.clear();
         store.revertTo(null);
+        dynamicStore.revertTo(null);
+        errorStore.revertTo(null);
       }
       events.setMeta('filters', JSON.stringify(filters));
       events.setMeta('deployment', buildId);
@@ -238,6 +251,19 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       logger: logger.child({ component: 'sync' }),
       metrics,
     });
+    runtime.dataSources.restore(dynamicStore.load());
+    const template = (name: string) => runtime.dataSources.template(name);
+    /** sync asks for what the data sources created so far need (call while no step runs) */
+    const followDynamic = () => syncer.setDynamicSources(dynamicFilters(runtime.dataSources.all(), template));
+    let followed = runtime.dataSources.size;
+    if (followed > 0) followDynamic();
+    /** reverts the entity state and the data sources created after `ptr` together */
+    const revertStore = (ptr: BlockPtr | null) => {
+      store.revertTo(ptr);
+      dynamicStore.revertTo(ptr?.number ?? null);
+      errorStore.revertTo(ptr?.number ?? null);
+      runtime.dataSources.revertTo(ptr?.number ?? null);
+    };
 
     const state = {
       /** caught up once: `ready` resolved */
@@ -322,6 +348,8 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
             const b = await rpc.call<RpcBlock | null>('eth_getBlockByNumber', ['latest', false], { retries: 1 });
             return b ? blockPtrOf(b) : null;
           },
+          features: subgraphFeaturesOf(sub.manifest, sub.schema),
+          blockHashAt: async (n) => (await rpc.call<RpcBlock | null>('eth_getBlockByNumber', ['0x' + n.toString(16), false], { retries: 1 }))?.hash ?? null,
           port: config.indexNodePort,
           host: config.host ?? '127.0.0.1',
         });
@@ -334,8 +362,13 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     let lastProgressLog = Date.now();
     const progressEvery = (config.progressIntervalSeconds ?? 10) * 1000;
 
-    /** Runs the handlers of `blocks` in order; stops at the first deterministic failure. */
-    const runBlocks = async (blocks: SyncedBlock[]) => {
+    /**
+     * Runs the handlers of `blocks` in order; stops at the first deterministic failure. `fetch`
+     * (sync, not a replay of stored data): a block whose handlers create data sources gets their
+     * logs of that block from the node and ends the run (`cut`): the blocks after it were fetched
+     * without the new addresses.
+     */
+    const runBlocks = async (blocks: SyncedBlock[], fetch = false) => {
       const overlay = new Map<string, EntityData | null>();
       // blocks of a batch commit together, so a block must see the changes of the ones before it
       const reader: EntityReader = {
@@ -344,8 +377,9 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           return overlay.has(k) ? overlay.get(k)! : store.get(type, id);
         },
       };
-      const done: Array<{ b: SyncedBlock; changes: Awaited<ReturnType<typeof runtime.processBlock>> }> = [];
+      const done: Array<{ b: SyncedBlock; changes: EntityChange[]; created: DynamicDataSource[]; errors: NonFatalError[] }> = [];
       let failure: { b: SyncedBlock; err: HandlerError } | null = null;
+      let cut: SyncedBlock | null = null;
       let yielded = performance.now();
       for (const b of blocks) {
         // handlers run synchronously: without a turn of the event loop now and then, the next
@@ -356,10 +390,29 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         }
         const t0 = performance.now();
         try {
-          const changes = await runtime.processBlock(b.block, b.logs, reader, b.receipts ? { receipts: b.receipts } : {});
+          const logsFor = fetch
+            ? (created: DynamicDataSource[]) => fetchCreatedLogs(rpc, b, created, template, { needsTransactions: runtime.needsTransactions, needsReceipts: runtime.needsReceipts })
+            : undefined;
+          const skipped: HandlerError[] = [];
+          const changes = await runtime.processBlock(b.block, b.logs, reader, {
+            ...(b.receipts ? { receipts: b.receipts } : {}),
+            ...(logsFor ? { logsFor } : {}),
+            nonFatalErrors: skipped,
+          });
           for (const c of changes) overlay.set(c.entityType + '\0' + c.id, c.data);
-          done.push({ b, changes });
+          const created = runtime.dataSources.createdIn(b.ptr.number);
+          const errors = skipped.map((e) => {
+            // graph-node's wording: the error with its trigger's context (`transaction <hash>`) in front
+            const message = `transaction ${e.transactionHash.replace(/^0x/, '')}: ${e.reason}`;
+            logger.error('Handler skipped due to execution failure', { handler: e.handler, dataSource: e.dataSource, block: e.block, logIndex: e.logIndex, error: message });
+            return { message, blockNumber: e.block, blockHash: e.blockHash, handler: e.handler };
+          });
+          done.push({ b, changes, created, errors });
           metrics.eventsProcessed.inc(b.logs.length);
+          if (fetch && created.length > 0) {
+            cut = b;
+            break;
+          }
         } catch (err) {
           if (!(err instanceof HandlerError)) throw err;
           failure = { b, err };
@@ -368,7 +421,12 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           metrics.handlerSeconds.observe((performance.now() - t0) / 1000);
         }
       }
-      return { done, failure };
+      return { done, failure, cut };
+    };
+    const applyDone = (d: { b: SyncedBlock; changes: EntityChange[]; created: DynamicDataSource[]; errors: NonFatalError[] }) => {
+      store.applyBlock(d.b.ptr, d.changes);
+      dynamicStore.add(d.created);
+      errorStore.add(d.errors);
     };
 
     const markFailed = (ptr: BlockPtr, message: string, handler: string | null, fields: Record<string, unknown> = {}) => {
@@ -384,14 +442,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
      * like a handler error. The batch rolled back as a whole, so its blocks are committed one by
      * one to stop exactly at the refused one.
      */
-    const commitOneByOne = (batch: SyncBatch, done: Array<{ b: SyncedBlock; changes: EntityChange[] }>, original: Error): false => {
+    const commitOneByOne = (batch: SyncBatch, done: Array<{ b: SyncedBlock; changes: EntityChange[]; created: DynamicDataSource[]; errors: NonFatalError[] }>, original: Error): false => {
       let prev = events.head()?.number ?? -1;
       for (const d of done) {
         const headers = batch.headers.filter((h) => h.number > prev && h.number < d.b.ptr.number);
         try {
           store.transaction(() => {
             events.append({ blocks: [d.b], headers, to: d.b.ptr });
-            store.applyBlock(d.b.ptr, d.changes);
+            applyDone(d);
           });
         } catch (err) {
           if ((err as Error).name !== 'StoreError') throw err;
@@ -406,22 +464,30 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     /** One sync batch: handlers, then event-store rows + entity versions + cursor in one transaction. */
     const applyBatch = async (batch: SyncBatch): Promise<boolean> => {
       const before = events.head();
-      const { done, failure } = await runBlocks(batch.blocks);
+      const { done, failure, cut } = await runBlocks(batch.blocks, true);
       const commit = () => store.transaction(() => {
+        if (cut && !failure) {
+          // the rest of the batch is fetched again with the new data sources' addresses
+          const n = cut.ptr.number;
+          events.append({ blocks: done.map((d) => d.b), headers: batch.headers.filter((h) => h.number < n), to: cut.ptr });
+          for (const d of done) applyDone(d);
+          if (n > (store.getCursor()?.number ?? -1)) store.advanceCursor(cut.ptr);
+          return;
+        }
         if (failure) {
           const n = failure.b.ptr.number;
           const known = [...done.map((d) => d.b.ptr), ...batch.headers.filter((h) => h.number < n)].sort((a, b) => a.number - b.number);
           const to = known.at(-1);
           if (to) {
             events.append({ blocks: done.map((d) => d.b), headers: batch.headers.filter((h) => h.number < n), to });
-            for (const d of done) store.applyBlock(d.b.ptr, d.changes);
+            for (const d of done) applyDone(d);
             if (to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(to);
           }
           markHandlerFailed(failure);
           return;
         }
         events.append(batch);
-        for (const d of done) store.applyBlock(d.b.ptr, d.changes);
+        for (const d of done) applyDone(d);
         if (batch.to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(batch.to);
         events.prune((state.chainHead ?? batch.to.number) - (config.maxReorgDepth ?? 250));
       });
@@ -445,7 +511,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       const cursor = store.getCursor();
       if (!head) return true;
       if (cursor && cursor.number > head.number) {
-        store.transaction(() => store.revertTo(head));
+        store.transaction(() => revertStore(head));
         return true;
       }
       if (cursor && cursor.number === head.number) return true;
@@ -458,14 +524,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         const { done, failure } = await runBlocks(chunk);
         try {
           store.transaction(() => {
-            for (const d of done) store.applyBlock(d.b.ptr, d.changes);
+            for (const d of done) applyDone(d);
             if (failure) markHandlerFailed(failure);
           });
         } catch (err) {
           if ((err as Error).name !== 'StoreError') throw err;
           for (const d of done) {
             try {
-              store.transaction(() => store.applyBlock(d.b.ptr, d.changes));
+              store.transaction(() => applyDone(d));
             } catch (e) {
               if ((e as Error).name !== 'StoreError') throw e;
               markFailed(d.b.ptr, (e as Error).message, null);
@@ -511,6 +577,10 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
         if (f) rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
         return;
       }
+      if (runtime.dataSources.size !== followed) {
+        followed = runtime.dataSources.size;
+        followDynamic();
+      }
       let attempt = 0;
       // while catching up, the next range is fetched while this one runs through the handlers:
       // backfill speed is then the slower of the two, not their sum
@@ -549,14 +619,27 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
                 rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
                 return;
               }
-              state.atHead = step.batch.to.number >= step.target;
+              if (runtime.dataSources.size !== followed) {
+                // the prefetch asked for the old addresses (and from the end of a batch that was cut)
+                const abandoned = prefetched;
+                prefetched = null;
+                await abandoned?.catch(() => {});
+                followed = runtime.dataSources.size;
+                followDynamic();
+              }
+              // a batch cut after a block that created data sources ends before its `to`
+              state.atHead = (store.getCursor()?.number ?? -1) >= step.target;
               if (!state.synced && state.atHead) markSynced();
               else if (!state.atHead) maybeLogProgress(step.chainHead);
             } else if (step.kind === 'reorg') {
               store.transaction(() => {
                 events.revertTo(step.forkPoint);
-                store.revertTo(step.forkPoint);
+                revertStore(step.forkPoint);
               });
+              if (runtime.dataSources.size !== followed) {
+                followed = runtime.dataSources.size;
+                followDynamic();
+              }
               metrics.reorgs.inc();
               metrics.reorgDepth.observe(step.depth);
               logger.warn('reverted a chain reorganisation', { forkPoint: step.forkPoint?.number ?? null, depth: step.depth });

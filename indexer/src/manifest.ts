@@ -3,7 +3,7 @@
 // Features this indexer does not implement are refused up front, by name.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EventFragment, Interface, getAddress } from 'ethers';
+import { EventFragment, Interface, getAddress, id as keccakText } from 'ethers';
 import { parse as parseYaml } from 'yaml';
 import { loadSchema, type SubgraphSchema } from './schema.ts';
 import type { EntityData, Value } from './types.ts';
@@ -15,8 +15,13 @@ export { ManifestError };
 export interface EventHandlerDef {
   /** the signature as written in the manifest, e.g. `Transfer(indexed address,indexed address,uint256)` */
   event: string;
-  /** keccak256 of the canonical signature (lowercase 0x-hex) */
+  /**
+   * the log's first topic that selects this handler (lowercase 0x-hex): the manifest's `topic0:`
+   * if given, else keccak256 of `event` without `indexed ` and spaces, as graph-node computes it
+   */
   topic0: string;
+  /** the ABI event is `anonymous`: the log carries no signature topic, every topic is an indexed parameter */
+  anonymous: boolean;
   handler: string;
   receipt: boolean;
   /** optional topic filters (specVersion >= 1.2): each a list of accepted 32-byte topics */
@@ -57,12 +62,16 @@ export interface DataSourceDef {
 
 export interface SubgraphManifest {
   specVersion: string;
+  /** `features:` as declared (graph-node's names: nonFatalErrors, grafting, ...) */
+  features: string[];
   /** absolute path of subgraph.yaml */
   file: string;
   dir: string;
   schemaFile: string;
   description?: string;
   dataSources: DataSourceDef[];
+  /** `templates:` (address null, startBlock 0, context null until a handler creates one) */
+  templates: DataSourceDef[];
 }
 
 export interface LoadedSubgraph {
@@ -72,6 +81,8 @@ export interface LoadedSubgraph {
 }
 
 const SUPPORTED_API_VERSIONS = ['0.0.5', '0.0.6', '0.0.7', '0.0.8', '0.0.9'];
+/** graph-node's SubgraphFeature names (graph/src/data/subgraph/features.rs) */
+const KNOWN_FEATURES = ['nonFatalErrors', 'grafting', 'fullTextSearch', 'aggregations', 'bytesAsIds', 'declaredEthCalls', 'immutableEntities', 'ipfsOnEthereumContracts', 'nonDeterministicIpfs'];
 
 type Yaml = Record<string, unknown>;
 
@@ -98,8 +109,8 @@ export function resolveManifestFile(dirOrFile: string): string {
 function isBuilt(file: string): boolean {
   try {
     const doc = parseYaml(readFileSync(file, 'utf8')) as Yaml;
-    const ds = Array.isArray(doc?.dataSources) ? doc.dataSources : [];
-    return ds.every((d) => !isObject(d) || !isObject(d.mapping) || String(d.mapping.file ?? '').endsWith('.wasm'));
+    const ds = [...(Array.isArray(doc?.dataSources) ? doc.dataSources : []), ...(Array.isArray(doc?.templates) ? doc.templates : [])];
+    return ds.every((d) => !isObject(d) || !isObject(d.mapping) || typeof d.mapping.file !== 'string' || d.mapping.file.endsWith('.wasm'));
   } catch {
     return true; // let the real parse report the problem
   }
@@ -179,143 +190,180 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
   const where = (s: string) => `${file}: ${s}`;
 
   const unsupported: string[] = [];
-  const templates = Array.isArray(doc.templates) ? doc.templates : [];
-  if (templates.length > 0) {
-    const names = templates.map((t) => (isObject(t) ? String(t.name) : '?')).join(', ');
-    unsupported.push(`templates (dynamic data sources: ${names})`);
-  }
   if (isObject(doc.graft)) unsupported.push('grafting (`graft`)');
+
+  const features: string[] = [];
+  for (const f of Array.isArray(doc.features) ? doc.features : doc.features === undefined || doc.features === null ? [] : [doc.features]) {
+    // graph-node's wording (SubgraphFeature::from_str)
+    if (typeof f !== 'string' || !KNOWN_FEATURES.includes(f)) throw new ManifestError(where(`Invalid subgraph feature: ${String(f)}`));
+    features.push(f === 'nonDeterministicIpfs' ? 'ipfsOnEthereumContracts' : f);
+  }
 
   if (!isObject(doc.schema)) throw new ManifestError(where('`schema.file` is missing'));
   const schemaFile = resolve(dir, str(doc.schema.file, where('schema.file')));
   if (!Array.isArray(doc.dataSources) || doc.dataSources.length === 0) throw new ManifestError(where('`dataSources` must be a non-empty list'));
 
-  const dataSources: DataSourceDef[] = [];
-  const names = new Set<string>();
-  for (const [i, raw] of doc.dataSources.entries()) {
-    if (!isObject(raw)) throw new ManifestError(where(`dataSources[${i}] must be a mapping`));
-    const name = str(raw.name, where(`dataSources[${i}].name`));
-    const at = (s: string) => where(`data source ${name}: ${s}`);
-    if (names.has(name)) throw new ManifestError(at('duplicate data source name'));
-    names.add(name);
-    const kind = str(raw.kind, at('kind'));
-    if (kind !== 'ethereum' && kind !== 'ethereum/contract') {
-      unsupported.push(`data source ${name} of kind \`${kind}\`${kind.startsWith('file/') ? ' (file data sources)' : ''}`);
-      continue;
+  const parse = (list: unknown[], what: 'dataSources' | 'templates'): DataSourceDef[] => {
+    const out: DataSourceDef[] = [];
+    const names = new Set<string>();
+    for (const [i, raw] of list.entries()) {
+      if (!isObject(raw)) throw new ManifestError(where(`${what}[${i}] must be a mapping`));
+      const name = str(raw.name, where(`${what}[${i}].name`));
+      const at = (s: string) => where(`${what === 'templates' ? 'template' : 'data source'} ${name}: ${s}`);
+      if (names.has(name)) throw new ManifestError(at(`duplicate ${what === 'templates' ? 'template' : 'data source'} name`));
+      names.add(name);
+      const ds = parseEthereumSource(raw, name, dir, at, unsupported, what === 'templates');
+      if (ds) out.push(ds);
     }
-    const source = isObject(raw.source) ? raw.source : {};
-    const mapping = raw.mapping;
-    if (!isObject(mapping)) throw new ManifestError(at('`mapping` is missing'));
-    if (Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (data source ${name})`);
-    if (Array.isArray(mapping.blockHandlers) && mapping.blockHandlers.length > 0) unsupported.push(`block handlers (data source ${name})`);
-
-    let address: string | null = null;
-    if (source.address !== undefined && source.address !== null) {
-      try {
-        address = getAddress(String(source.address)).toLowerCase();
-      } catch {
-        throw new ManifestError(at(`source.address ${JSON.stringify(source.address)} is not an Ethereum address`));
-      }
-    }
-    const apiVersion = String(mapping.apiVersion ?? '');
-    if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
-      throw new ManifestError(at(`mapping.apiVersion ${JSON.stringify(mapping.apiVersion)} is not supported (supported: ${SUPPORTED_API_VERSIONS.join(', ')})`));
-    }
-    const language = String(mapping.language ?? 'wasm/assemblyscript');
-    if (language !== 'wasm/assemblyscript') throw new ManifestError(at(`mapping.language ${language} is not supported`));
-    const wasmFile = resolve(dir, str(mapping.file, at('mapping.file')));
-    if (!wasmFile.endsWith('.wasm')) throw new ManifestError(at(`mapping.file ${wasmFile} is not compiled WASM: point at the \`graph build\` output`));
-
-    const abiName = str(source.abi, at('source.abi'));
-    const abis: AbiDef[] = [];
-    for (const [j, a] of (Array.isArray(mapping.abis) ? mapping.abis : []).entries()) {
-      if (!isObject(a)) throw new ManifestError(at(`mapping.abis[${j}] must be a mapping`));
-      const abiFile = resolve(dir, str(a.file, at(`mapping.abis[${j}].file`)));
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(abiFile, 'utf8'));
-      } catch (err) {
-        throw new ManifestError(at(`cannot read ABI ${abiFile}: ${(err as Error).message}`));
-      }
-      // truffle/hardhat artifacts keep the ABI under `abi`
-      const list = isObject(json) && Array.isArray(json.abi) ? json.abi : json;
-      let iface: Interface;
-      try {
-        iface = new Interface(list as never);
-      } catch (err) {
-        throw new ManifestError(at(`ABI ${abiFile} is not a valid contract ABI: ${(err as Error).message}`));
-      }
-      abis.push({ name: str(a.name, at(`mapping.abis[${j}].name`)), file: abiFile, abi: iface });
-    }
-    const abi = abis.find((a) => a.name === abiName);
-    if (!abi) throw new ManifestError(at(`source.abi ${abiName} is not among mapping.abis (${abis.map((a) => a.name).join(', ') || 'none'})`));
-
-    const eventHandlers: EventHandlerDef[] = [];
-    const events: EventFragment[] = [];
-    abi.abi.forEachEvent((e) => events.push(e));
-    for (const [j, h] of (Array.isArray(mapping.eventHandlers) ? mapping.eventHandlers : []).entries()) {
-      if (!isObject(h)) throw new ManifestError(at(`mapping.eventHandlers[${j}] must be a mapping`));
-      const event = str(h.event, at(`mapping.eventHandlers[${j}].event`));
-      const handler = str(h.handler, at(`mapping.eventHandlers[${j}].handler`));
-      if (Array.isArray(h.calls) || isObject(h.calls)) unsupported.push(`declarative eth_calls (\`calls\` of handler ${handler} in data source ${name})`);
-      const wanted = event.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
-      const fragment = events.find((e) => manifestSignature(e, true) === wanted || manifestSignature(e, false) === wanted);
-      if (!fragment) {
-        throw new ManifestError(
-          at(`event \`${event}\` of handler ${handler} does not match any event of ABI ${abiName} (${events.map((e) => manifestSignature(e, true)).join(', ') || 'no events'})`),
-        );
-      }
-      if (fragment.anonymous) unsupported.push(`anonymous event ${fragment.name} (data source ${name})`);
-      eventHandlers.push({
-        event,
-        topic0: fragment.topicHash.toLowerCase(),
-        handler,
-        receipt: h.receipt === true,
-        ...(h.topic1 !== undefined ? { topic1: topicList(h.topic1, at(`${handler}.topic1`)) } : {}),
-        ...(h.topic2 !== undefined ? { topic2: topicList(h.topic2, at(`${handler}.topic2`)) } : {}),
-        ...(h.topic3 !== undefined ? { topic3: topicList(h.topic3, at(`${handler}.topic3`)) } : {}),
-        fragment,
-      });
-    }
-    if (eventHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
-
-    let context: EntityData | null = null;
-    if (isObject(raw.context)) {
-      context = {};
-      for (const [k, v] of Object.entries(raw.context)) context[k] = contextValue(v, at(`context.${k}`));
-    }
-
-    dataSources.push({
-      kind,
-      name,
-      network: str(raw.network ?? 'mainnet', at('network')),
-      address,
-      abi: abiName,
-      startBlock: blockNumber(source.startBlock, at('source.startBlock')),
-      endBlock: source.endBlock === undefined || source.endBlock === null ? null : blockNumber(source.endBlock, at('source.endBlock')),
-      abis,
-      context,
-      mapping: {
-        kind: String(mapping.kind ?? 'ethereum/events'),
-        apiVersion,
-        language,
-        file: wasmFile,
-        entities: Array.isArray(mapping.entities) ? mapping.entities.map(String) : [],
-        eventHandlers,
-      },
-    });
-  }
+    return out;
+  };
+  const dataSources = parse(doc.dataSources, 'dataSources');
+  const templates = parse(Array.isArray(doc.templates) ? doc.templates : [], 'templates');
   if (unsupported.length > 0) {
     throw new ManifestError(where(`uses features this indexer does not support: ${unsupported.join('; ')}`));
   }
   return {
     specVersion: String(doc.specVersion ?? ''),
+    features,
     file,
     dir,
     schemaFile,
     ...(typeof doc.description === 'string' ? { description: doc.description } : {}),
     dataSources,
+    templates,
   };
+}
+
+/** One `ethereum` data source or template; null (with a reason in `unsupported`) for other kinds. */
+function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: string) => string, unsupported: string[], template: boolean): DataSourceDef | null {
+  const what = template ? 'template' : 'data source';
+  const kind = str(raw.kind, at('kind'));
+  if (kind !== 'ethereum' && kind !== 'ethereum/contract') {
+    unsupported.push(`${what} ${name} of kind \`${kind}\`${kind.startsWith('file/') ? ' (file data sources)' : ''}`);
+    return null;
+  }
+  const source = isObject(raw.source) ? raw.source : {};
+  const mapping = raw.mapping;
+  if (!isObject(mapping)) throw new ManifestError(at('`mapping` is missing'));
+  if (Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (${what} ${name})`);
+  if (Array.isArray(mapping.blockHandlers) && mapping.blockHandlers.length > 0) unsupported.push(`block handlers (${what} ${name})`);
+
+  let address: string | null = null;
+  if (!template && source.address !== undefined && source.address !== null) {
+    try {
+      address = getAddress(String(source.address)).toLowerCase();
+    } catch {
+      throw new ManifestError(at(`source.address ${JSON.stringify(source.address)} is not an Ethereum address`));
+    }
+  }
+  const apiVersion = String(mapping.apiVersion ?? '');
+  if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
+    throw new ManifestError(at(`mapping.apiVersion ${JSON.stringify(mapping.apiVersion)} is not supported (supported: ${SUPPORTED_API_VERSIONS.join(', ')})`));
+  }
+  const language = String(mapping.language ?? 'wasm/assemblyscript');
+  if (language !== 'wasm/assemblyscript') throw new ManifestError(at(`mapping.language ${language} is not supported`));
+  const wasmFile = resolve(dir, str(mapping.file, at('mapping.file')));
+  if (!wasmFile.endsWith('.wasm')) throw new ManifestError(at(`mapping.file ${wasmFile} is not compiled WASM: point at the \`graph build\` output`));
+
+  const abiName = str(source.abi, at('source.abi'));
+  const abis: AbiDef[] = [];
+  for (const [j, a] of (Array.isArray(mapping.abis) ? mapping.abis : []).entries()) {
+    if (!isObject(a)) throw new ManifestError(at(`mapping.abis[${j}] must be a mapping`));
+    const abiFile = resolve(dir, str(a.file, at(`mapping.abis[${j}].file`)));
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(abiFile, 'utf8'));
+    } catch (err) {
+      throw new ManifestError(at(`cannot read ABI ${abiFile}: ${(err as Error).message}`));
+    }
+    // truffle/hardhat artifacts keep the ABI under `abi`
+    const list = isObject(json) && Array.isArray(json.abi) ? json.abi : json;
+    let iface: Interface;
+    try {
+      iface = new Interface(list as never);
+    } catch (err) {
+      throw new ManifestError(at(`ABI ${abiFile} is not a valid contract ABI: ${(err as Error).message}`));
+    }
+    abis.push({ name: str(a.name, at(`mapping.abis[${j}].name`)), file: abiFile, abi: iface });
+  }
+  const abi = abis.find((a) => a.name === abiName);
+  if (!abi) throw new ManifestError(at(`source.abi ${abiName} is not among mapping.abis (${abis.map((a) => a.name).join(', ') || 'none'})`));
+
+  const eventHandlers: EventHandlerDef[] = [];
+  const events: EventFragment[] = [];
+  abi.abi.forEachEvent((e) => events.push(e));
+  for (const [j, h] of (Array.isArray(mapping.eventHandlers) ? mapping.eventHandlers : []).entries()) {
+    if (!isObject(h)) throw new ManifestError(at(`mapping.eventHandlers[${j}] must be a mapping`));
+    const event = str(h.event, at(`mapping.eventHandlers[${j}].event`));
+    const handler = str(h.handler, at(`mapping.eventHandlers[${j}].handler`));
+    if (Array.isArray(h.calls) || isObject(h.calls)) unsupported.push(`declarative eth_calls (\`calls\` of handler ${handler} in ${what} ${name})`);
+    const fragment = eventWithSignature(events, event);
+    if (!fragment) {
+      throw new ManifestError(
+        at(`event \`${event}\` of handler ${handler} does not match any event of ABI ${abiName} (${events.map((e) => manifestSignature(e, true)).join(', ') || 'no events'})`),
+      );
+    }
+    let topic0: string;
+    if (h.topic0 !== undefined && h.topic0 !== null) {
+      // graph-node reads `topic0` as one 32-byte hash (it does not left-pad it like topic1-3)
+      const t = String(h.topic0).toLowerCase();
+      if (!/^0x[0-9a-f]{64}$/.test(t)) throw new ManifestError(at(`${handler}.topic0 must be a 32-byte 0x-hex value, got ${String(h.topic0)}`));
+      topic0 = t;
+    } else {
+      topic0 = keccakText(event.replaceAll('indexed ', '').replaceAll(' ', '')).toLowerCase();
+    }
+    eventHandlers.push({
+      event,
+      topic0,
+      anonymous: fragment.anonymous,
+      handler,
+      receipt: h.receipt === true,
+      ...(h.topic1 !== undefined ? { topic1: topicList(h.topic1, at(`${handler}.topic1`)) } : {}),
+      ...(h.topic2 !== undefined ? { topic2: topicList(h.topic2, at(`${handler}.topic2`)) } : {}),
+      ...(h.topic3 !== undefined ? { topic3: topicList(h.topic3, at(`${handler}.topic3`)) } : {}),
+      fragment,
+    });
+  }
+  if (eventHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+
+  let context: EntityData | null = null;
+  if (!template && isObject(raw.context)) {
+    context = {};
+    for (const [k, v] of Object.entries(raw.context)) context[k] = contextValue(v, at(`context.${k}`));
+  }
+
+  return {
+    kind,
+    name,
+    network: str(raw.network ?? 'mainnet', at('network')),
+    address,
+    abi: abiName,
+    startBlock: template ? 0 : blockNumber(source.startBlock, at('source.startBlock')),
+    endBlock: template || source.endBlock === undefined || source.endBlock === null ? null : blockNumber(source.endBlock, at('source.endBlock')),
+    abis,
+    context,
+    mapping: {
+      kind: String(mapping.kind ?? 'ethereum/events'),
+      apiVersion,
+      language,
+      file: wasmFile,
+      entities: Array.isArray(mapping.entities) ? mapping.entities.map(String) : [],
+      eventHandlers,
+    },
+  };
+}
+
+/**
+ * graph-node's contract_event_with_signature: the ABI event whose `Name(indexed type,type)`
+ * equals the manifest's, else the only event of that name if the signature matches it with the
+ * `indexed` markers left out.
+ */
+function eventWithSignature(events: EventFragment[], signature: string): EventFragment | undefined {
+  const wanted = signature.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+  const exact = events.find((e) => manifestSignature(e, true) === wanted);
+  if (exact) return exact;
+  const sameName = events.filter((e) => e.name === wanted.slice(0, Math.max(0, wanted.indexOf('('))));
+  return sameName.length === 1 && manifestSignature(sameName[0]!, false) === wanted ? sameName[0] : undefined;
 }
 
 /** Read a built subgraph: manifest, schema and a runtime with its WASM compiled. */
@@ -323,10 +371,10 @@ export function loadSubgraph(dirOrFile: string, options: RuntimeOptions = {}): L
   const manifest = readManifest(dirOrFile);
   if (!existsSync(manifest.schemaFile)) throw new ManifestError(`${manifest.file}: schema file ${manifest.schemaFile} does not exist`);
   const schema = loadSchema(manifest.schemaFile);
-  for (const ds of manifest.dataSources) {
+  for (const ds of [...manifest.dataSources, ...manifest.templates]) {
     for (const e of ds.mapping.entities) {
       if (!schema.entities.has(e) && !schema.interfaces.has(e)) {
-        throw new ManifestError(`${manifest.file}: data source ${ds.name} lists entity ${e}, which the schema does not define`);
+        throw new ManifestError(`${manifest.file}: ${manifest.templates.includes(ds) ? 'template' : 'data source'} ${ds.name} lists entity ${e}, which the schema does not define`);
       }
     }
   }

@@ -95,10 +95,12 @@ export async function resolveBlock(ctx: ExecContext, block: BlockHeightArg | nul
 }
 
 /**
- * Whether a read at `block` sees indexing errors. The embedded indexer stops at a failing block
+ * Whether a read at `block` sees indexing errors. On a fatal error the embedded indexer stops at the failing block
  * (its cursor stays before it), so a failure is visible at the head and at or after its block.
  */
 export function hasIndexingErrors(ctx: ExecContext, block: BlockRef): boolean {
+  // non-fatal errors: graph-node's has_deterministic_errors, the first error's block <= the block read
+  if (ctx.firstErrorBlock !== null && ctx.firstErrorBlock <= block.number) return true;
   const f = ctx.failure;
   if (!f) return false;
   const head = ctx.head?.number ?? -1;

@@ -1,5 +1,6 @@
 // Per-request state and SQL execution under the request's budgets: one snapshot of the head for
 // every root field, the deadline (also enforced inside long scans), and the result-size bound.
+import { firstErrorBlock } from '../store/subgraph-errors.ts';
 import type { Statement } from 'better-sqlite3';
 import type { EntityStore, StoredFailure } from '../store/entity-store.ts';
 import type { Layout } from '../store/layout.ts';
@@ -53,6 +54,8 @@ export interface ExecContext {
   api: ApiMeta;
   head: BlockPtr | null;
   failure: StoredFailure | null;
+  /** block of the first non-fatal handler error (`features: [nonFatalErrors]`), or null */
+  firstErrorBlock: number | null;
   deadline: number;
   entities: number;
   complexity: number;
@@ -71,6 +74,7 @@ export interface ExecContext {
 export function refreshExecContext(ctx: ExecContext): void {
   ctx.head = ctx.store.getCursor();
   ctx.failure = ctx.store.getFailed();
+  ctx.firstErrorBlock = firstErrorBlock(ctx.store.db);
   ctx.deadline = Date.now() + ctx.api.limits.timeoutMs;
   ctx.entities = 0;
   ctx.complexity = 0;
@@ -84,6 +88,7 @@ export function newExecContext(store: EntityStore, api: ApiMeta): ExecContext {
     api,
     head: store.getCursor(),
     failure: store.getFailed(),
+    firstErrorBlock: firstErrorBlock(store.db),
     deadline: Date.now() + api.limits.timeoutMs,
     entities: 0,
     complexity: 0,

@@ -8,10 +8,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { buildSchema, execute, GraphQLScalarType, Kind, parse, validate, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
 import type { EntityStore } from '../store/entity-store.ts';
+import type { SubgraphManifest } from '../manifest.ts';
+import type { SubgraphSchema } from '../schema.ts';
 import { OPEN } from '../store/layout.ts';
 import type { BlockPtr } from '../types.ts';
 import { graphNodeError, QueryError } from './filters.ts';
 import { queryRules } from './limits.ts';
+import { nonFatalErrors } from '../store/subgraph-errors.ts';
 
 /** What the indexer reports about its deployment; read on every request. */
 export interface DeploymentStatus {
@@ -39,7 +42,28 @@ export interface IndexNodeOptions {
   host?: string;
   /** `version { version commit }` */
   version?: { version: string; commit: string };
+  /** `subgraphFeatures` of this deployment, as graph-node derives them from the manifest and schema */
+  features?: SubgraphFeatures;
+  /** the hash of the node's block at this height (null: none), for `blockHashFromNumber` */
+  blockHashAt?: (number: number) => Promise<string | null>;
 }
+
+/** graph-node's DeploymentFeatures as `subgraphFeatures` answers them */
+export interface SubgraphFeatures {
+  specVersion: string;
+  /** the mappings' apiVersion when they all agree, else null */
+  apiVersion: string | null;
+  /** declared, then detected (declaredEthCalls, aggregations, immutableEntities, bytesAsIds) */
+  features: string[];
+  /** data source and template kinds */
+  dataSources: string[];
+  /** handler kinds of the data sources: event, call, block, ... */
+  handlers: string[];
+  network: string | null;
+}
+
+/** graph-node's API versions (graph/src/components/versions/registry.rs), newest first */
+const API_VERSIONS = ['1.0.0'];
 
 export interface IndexNodeServer {
   /** http://host:port/graphql */
@@ -176,11 +200,11 @@ function indexingStatus(opts: IndexNodeOptions) {
   const { store } = opts;
   const status = opts.status();
   const failure = store.getFailed();
+  const errors = nonFatalErrors(store.db);
   return {
     subgraph: opts.deployment,
     synced: status.synced,
-    // no non-fatal errors: the embedded indexer stops at the first handler error
-    health: failure ? 'failed' : 'healthy',
+    health: failure ? 'failed' : errors.length > 0 ? 'unhealthy' : 'healthy',
     fatalError: failure
       ? {
           message: failure.message,
@@ -190,7 +214,7 @@ function indexingStatus(opts: IndexNodeOptions) {
           deterministic: true,
         }
       : null,
-    nonFatalErrors: [],
+    nonFatalErrors: errors.map((e) => ({ message: e.message, block: { number: e.blockNumber, hash: e.blockHash }, handler: e.handler, deterministic: true })),
     chains: [
       {
         __typename: 'EthereumIndexingStatus',
@@ -243,12 +267,31 @@ export async function createIndexNodeServer(opts: IndexNodeOptions): Promise<Ind
     version: () => opts.version ?? { version: '0.1.0', commit: '' },
     proofOfIndexing: notSupported('proofOfIndexing'),
     publicProofsOfIndexing: notSupported('publicProofsOfIndexing'),
-    subgraphFeatures: notSupported('subgraphFeatures'),
+    subgraphFeatures: ({ subgraphId }: { subgraphId: string }) => {
+      // graph-node's DeploymentHash::new, then its store or IPFS: only this deployment is known here
+      if (subgraphId.length > 46 || !/^[A-Za-z0-9_]*$/.test(subgraphId) || subgraphId === 'subgraphs') {
+        throw new QueryError(`Failed to get subgraph ID from type: \`${subgraphId}\``);
+      }
+      if (subgraphId !== opts.deployment || !opts.features) {
+        throw new QueryError(`failed to resolve subgraph manifest: the embedded indexer runs only deployment ${opts.deployment}`);
+      }
+      return opts.features;
+    },
     entityChangesInBlock: notSupported('entityChangesInBlock'),
     blockData: notSupported('blockData'),
-    blockHashFromNumber: notSupported('blockHashFromNumber'),
+    // graph-node answers null for a network it does not index and for a block it cannot get
+    blockHashFromNumber: async ({ network, blockNumber }: { network: string; blockNumber: number }) => {
+      if (network !== opts.network || !opts.blockHashAt) return null;
+      try {
+        const hash = await opts.blockHashAt(blockNumber);
+        // BlockPtr::hash_hex: hex without 0x
+        return hash === null ? null : hash.toLowerCase().replace(/^0x/, '');
+      } catch {
+        return null;
+      }
+    },
     cachedEthereumCalls: notSupported('cachedEthereumCalls'),
-    apiVersions: notSupported('apiVersions'),
+    apiVersions: () => API_VERSIONS.map((version) => ({ version })),
   };
 
   const answer = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -337,4 +380,32 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));
+}
+
+// graph-node's SubgraphFeature order (a BTreeSet of the enum): declared features are listed in it
+const FEATURE_ORDER = ['nonFatalErrors', 'grafting', 'fullTextSearch', 'aggregations', 'bytesAsIds', 'declaredEthCalls', 'immutableEntities', 'ipfsOnEthereumContracts'];
+
+/**
+ * What graph-node's `subgraphFeatures` answers (SubgraphManifest::deployment_features and the
+ * index-node resolver): the declared features, then those it detects appended (even when also
+ * declared, as graph-node does).
+ */
+export function subgraphFeaturesOf(manifest: SubgraphManifest, schema: SubgraphSchema): SubgraphFeatures {
+  const features = [...new Set(manifest.features)].sort((a, b) => FEATURE_ORDER.indexOf(a) - FEATURE_ORDER.indexOf(b));
+  const entities = [...schema.entities.values()];
+  // declared eth calls and @aggregation are refused by this indexer's manifest and schema loaders
+  if (entities.some((e) => e.immutable)) features.push('immutableEntities');
+  if (entities.some((e) => e.idType === 'Bytes')) features.push('bytesAsIds');
+  const all = [...manifest.dataSources, ...manifest.templates];
+  const apiVersions = new Set(all.map((d) => d.mapping.apiVersion));
+  const handlers = new Set<string>();
+  for (const ds of manifest.dataSources) if (ds.mapping.eventHandlers.length > 0) handlers.add('event');
+  return {
+    specVersion: manifest.specVersion,
+    apiVersion: apiVersions.size === 1 ? [...apiVersions][0]! : null,
+    features,
+    dataSources: [...new Set(all.map((d) => d.kind))],
+    handlers: [...handlers],
+    network: manifest.dataSources[0]?.network ?? null,
+  };
 }

@@ -174,6 +174,13 @@ interface EntityChecks {
 
 const checksOf = new WeakMap<EntityDef, EntityChecks>();
 
+interface UpdateEntry {
+  entityType: string;
+  id: string;
+  op: Op;
+  view: Fields | null;
+}
+
 export class EntityCache {
   /** entities as the store has them (null: absent), read once per block */
   private readonly current = new Map<string, Fields | null>();
@@ -181,7 +188,13 @@ export class EntityCache {
    * The block's writes. `view` is the entity as `get` sees it (the op applied to what is stored),
    * kept current on every write because handlers reload what others just saved.
    */
-  private readonly updates = new Map<string, { entityType: string; id: string; op: Op; view: Fields | null }>();
+  private readonly updates = new Map<string, UpdateEntry>();
+  /**
+   * While a handler runs with non-fatal errors on (graph-node's enter_handler): each entry as it
+   * was before the handler first touched it (null: it had none), so a failed handler's writes can
+   * be discarded and the block's other handlers' kept.
+   */
+  private journal: Map<string, UpdateEntry | null> | null = null;
   private readonly schema: SubgraphSchema;
   private readonly reader: EntityReader;
   /** the block number, for error messages and generated ids */
@@ -275,6 +288,7 @@ export class EntityCache {
       );
     }
 
+    if (this.journal) this.touch(key);
     const existing = this.updates.get(key);
     // a field holding the very value the mapping loaded was checked when it got there
     const seen = existing !== undefined ? existing.view : this.current.get(key);
@@ -364,6 +378,7 @@ export class EntityCache {
     if (def.immutable && this.stored(entityType, canonical, key) !== null) {
       throw new HostError(`immutable entity type ${entityType} only allows inserts, not removing ${entityType}[${canonical}]`);
     }
+    if (this.journal) this.touch(key);
     // a removal replaces whatever this block did to the entity before
     this.updates.set(key, { entityType, id: canonical, op: { type: 'remove' }, view: null });
   }
@@ -424,6 +439,41 @@ export class EntityCache {
         throw new HostError(`Entity ${def.name}[${id}]: missing value for non-nullable field \`${field}\``);
       }
     }
+  }
+
+  /** Start recording what the next handler writes (to discard it if it fails). */
+  enterHandler(): void {
+    this.journal = new Map();
+  }
+
+  /** The handler succeeded: its writes are the block's. */
+  exitHandler(): void {
+    this.journal = null;
+  }
+
+  /** The handler failed: the block's writes are as they were before it (exit_handler_and_discard_changes). */
+  discardHandler(): void {
+    const journal = this.journal;
+    this.journal = null;
+    if (!journal) return;
+    for (const [key, before] of journal) {
+      if (before === null) this.updates.delete(key);
+      else this.updates.set(key, before);
+    }
+  }
+
+  private touch(key: string): void {
+    if (this.journal!.has(key)) return;
+    const e = this.updates.get(key);
+    if (!e) {
+      this.journal!.set(key, null);
+      return;
+    }
+    // set() merges into an entry's maps in place: keep copies
+    const data = e.op.type === 'remove' ? null : new Map(e.op.data);
+    const op: Op = e.op.type === 'remove' ? e.op : { type: e.op.type, data: data! };
+    const view = e.view === null ? null : e.view === (e.op as { data?: Fields }).data ? data : new Map(e.view);
+    this.journal!.set(key, { entityType: e.entityType, id: e.id, op, view });
   }
 
   /**

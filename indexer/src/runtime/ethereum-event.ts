@@ -45,7 +45,8 @@ export function decodeLogParams(event: EventFragment, log: RpcLog): DecodedParam
     dataTypesOf.set(event, dataTypes);
   }
   const data = decodeParams(dataTypes, hexBytes(log.data));
-  let topic = 1;
+  // an anonymous event has no signature topic: its indexed parameters start at the first
+  let topic = event.anonymous ? 0 : 1;
   let dataIndex = 0;
   return event.inputs.map((input, i) => {
     const name = input.name || `param${i}`;

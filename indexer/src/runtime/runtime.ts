@@ -18,7 +18,8 @@ import type { DataSourceInfo, HostContext, HostFns, LogLevel } from './host/cont
 import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
 import { jsonHost } from './host/json.ts';
-import { dataSourceHost, logHost, refusedHost } from './host/misc.ts';
+import { logHost, refusedHost } from './host/misc.ts';
+import { DynamicDataSources, dataSourceHost, type CreateRequest, type DynamicDataSource } from './host/data-source.ts';
 import { numbersHost } from './host/numbers.ts';
 import { storeHost } from './host/store.ts';
 
@@ -44,6 +45,19 @@ export interface RuntimeOptions {
 export interface ProcessBlockOptions {
   /** receipts by lowercase transaction hash, for handlers declared with `receipt: true` */
   receipts?: Map<string, RpcReceipt>;
+  /**
+   * Handlers of this block created data sources: their logs in this block, which the caller's
+   * filter did not ask for (sync fetches them, adding their transactions to `block` and receipts
+   * to `receipts`). Without it the block's `logs` are taken to hold them already (a replay of
+   * stored chain data).
+   */
+  logsFor?: (created: DynamicDataSource[]) => Promise<RpcLog[]>;
+  /**
+   * For a subgraph declaring `features: [nonFatalErrors]`: a handler's deterministic error goes
+   * here instead of failing the block; that handler's writes (and data sources) are discarded and
+   * the block's other handlers run on, as graph-node does. Without it errors always throw.
+   */
+  nonFatalErrors?: HandlerError[];
 }
 
 interface Trigger {
@@ -52,8 +66,10 @@ interface Trigger {
   handler: EventHandlerDef;
   module: CompiledModule;
   layout: ApiLayout;
-  /** indexed parameters of the event: the log must carry that many topics after topic0 */
-  indexed: number;
+  /** topics the log must carry: one per indexed parameter, plus the signature unless anonymous */
+  topics: number;
+  /** the data source created from a template, if it is one */
+  dynamic: DynamicDataSource | null;
 }
 
 interface CompiledModule {
@@ -82,6 +98,10 @@ class TriggerContext implements HostContext {
   touchedTriggerDuringStart = false;
   logger: (entry: MappingLogEntry) => void;
   where = { handler: '', block: 0, logIndex: 0 };
+  /** dataSource.create calls of the running handler, then of the block's finished handlers */
+  handlerCreated: CreateRequest[] = [];
+  blockCreated: CreateRequest[] = [];
+  templateNames: readonly string[] = [];
 
   constructor(logger: (entry: MappingLogEntry) => void) {
     this.logger = logger;
@@ -104,6 +124,10 @@ class TriggerContext implements HostContext {
   log(level: LogLevel, message: string): void {
     this.logger({ level, message, dataSource: this.dataSourceRef?.name ?? '', ...this.where });
   }
+  requestCreate(request: CreateRequest): void {
+    if (this.starting) this.touchedTriggerDuringStart = true;
+    this.handlerCreated.push(request);
+  }
 }
 
 const addressBytes = (address: string | null): Uint8Array =>
@@ -125,6 +149,12 @@ export class SubgraphRuntime {
   private readonly modules = new Map<string, CompiledModule>();
   /** `${address}|${topic0}` (address `*` for data sources without one) → triggers in manifest order */
   private readonly routes = new Map<string, Trigger[]>();
+  /** the same for data sources created from templates, in creation order */
+  private readonly dynamicRoutes = new Map<string, Trigger[]>();
+  /** data sources created from templates (runtime/host/data-source.ts) */
+  readonly dataSources: DynamicDataSources;
+  /** the manifest declares `features: [nonFatalErrors]` */
+  readonly errorsAreNonFatal: boolean;
 
   constructor(manifest: SubgraphManifest, schema: SubgraphSchema, options: RuntimeOptions = {}) {
     this.manifest = manifest;
@@ -138,32 +168,54 @@ export class SubgraphRuntime {
       ...ethereumHost(this.ctx),
       ...jsonHost(this.ctx),
       ...logHost(this.ctx),
-      ...dataSourceHost(this.ctx),
+      ...dataSourceHost(this.ctx, this.ctx),
       ...refusedHost(),
     };
+    this.ctx.templateNames = manifest.templates.map((t) => t.name);
+    this.errorsAreNonFatal = manifest.features.includes('nonFatalErrors');
     for (const ds of manifest.dataSources) {
-      const module = this.compile(ds.mapping.file);
-      const exported = new Set(WebAssembly.Module.exports(module.module).map((e) => e.name));
-      const layout = layoutFor(ds.mapping.apiVersion);
-      const info: DataSourceInfo = {
-        name: ds.name,
-        network: ds.network,
-        address: addressBytes(ds.address),
-        context: ds.context,
-        rejectUndefinedFields: layout.patch >= 8,
-      };
-      for (const handler of ds.mapping.eventHandlers) {
-        if (!exported.has(handler.handler)) {
-          throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
-        }
-        const key = `${ds.address ?? '*'}|${handler.topic0}`;
+      for (const trigger of this.triggersOf(ds, null)) {
+        const key = `${ds.address ?? '*'}|${trigger.handler.topic0}`;
         const list = this.routes.get(key) ?? [];
-        list.push({ ds, info, handler, module, layout, indexed: handler.fragment.inputs.filter((p) => p.indexed).length });
+        list.push(trigger);
         this.routes.set(key, list);
       }
     }
-    this.needsReceipts = manifest.dataSources.some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
+    // templates are compiled and checked up front, not when a handler first uses one
+    for (const t of manifest.templates) this.triggersOf(t, null);
+    this.dataSources = new DynamicDataSources(manifest.templates, {
+      onAdd: (dyn, template) => {
+        for (const trigger of this.triggersOf({ ...template, address: dyn.address, startBlock: dyn.creationBlock, endBlock: null, context: dyn.context }, dyn)) {
+          const key = `${dyn.address}|${trigger.handler.topic0}`;
+          const list = this.dynamicRoutes.get(key) ?? [];
+          list.push(trigger);
+          this.dynamicRoutes.set(key, list);
+        }
+      },
+      onReset: () => this.dynamicRoutes.clear(),
+    });
+    this.needsReceipts = [...manifest.dataSources, ...manifest.templates].some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
     this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
+  }
+
+  private triggersOf(ds: DataSourceDef, dynamic: DynamicDataSource | null): Trigger[] {
+    const module = this.compile(ds.mapping.file);
+    const exported = new Set(WebAssembly.Module.exports(module.module).map((e) => e.name));
+    const layout = layoutFor(ds.mapping.apiVersion);
+    const info: DataSourceInfo = {
+      name: ds.name,
+      network: ds.network,
+      address: addressBytes(ds.address),
+      context: ds.context,
+      rejectUndefinedFields: layout.patch >= 8,
+    };
+    return ds.mapping.eventHandlers.map((handler) => {
+      if (!exported.has(handler.handler)) {
+        throw new ManifestError(`${dynamic || this.manifest.templates.includes(ds) ? 'template' : 'data source'} ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
+      }
+      const indexed = handler.fragment.inputs.filter((p) => p.indexed).length;
+      return { ds, info, handler, module, layout, topics: indexed + (handler.anonymous ? 0 : 1), dynamic };
+    });
   }
 
   private compile(file: string): CompiledModule {
@@ -212,17 +264,29 @@ export class SubgraphRuntime {
     return compiled;
   }
 
-  /** The triggers a log fires, in manifest order (data sources, then handlers). */
-  private triggersFor(log: RpcLog, block: number): Trigger[] {
+  /**
+   * The triggers a log fires: manifest data sources in manifest order, then those created from
+   * templates before `block` in creation order (graph-node's host order), each in handler order.
+   * `created`: only the triggers of these data sources (created while processing `block`).
+   */
+  private triggersFor(log: RpcLog, block: number, created?: Set<DynamicDataSource>): Trigger[] {
     const topic0 = log.topics[0]?.toLowerCase();
     if (topic0 === undefined) return [];
     const address = log.address.toLowerCase();
-    const specific = this.routes.get(`${address}|${topic0}`) ?? [];
-    const any = this.routes.get(`*|${topic0}`) ?? [];
-    const all = any.length === 0 ? specific : [...specific, ...any].sort((a, b) => this.dsIndex(a.ds) - this.dsIndex(b.ds));
+    let all: Trigger[];
+    const dynamic = this.dynamicRoutes.get(`${address}|${topic0}`);
+    if (created) all = dynamic?.filter((t) => created.has(t.dynamic!)) ?? [];
+    else {
+      const specific = this.routes.get(`${address}|${topic0}`) ?? [];
+      const any = this.routes.get(`*|${topic0}`) ?? [];
+      all = any.length === 0 ? specific : [...specific, ...any].sort((a, b) => this.dsIndex(a.ds) - this.dsIndex(b.ds));
+      if (dynamic) all = [...all, ...dynamic.filter((t) => t.dynamic!.creationBlock < block)];
+    }
     return all.filter((t) => {
       if (block < t.ds.startBlock || (t.ds.endBlock !== null && block > t.ds.endBlock)) return false;
-      if (log.topics.length !== t.indexed + 1) return false;
+      // what graph-node's event decoding rejects: the wrong topic count, or (not anonymous) another signature
+      if (log.topics.length !== t.topics) return false;
+      if (!t.handler.anonymous && topic0 !== t.handler.fragment.topicHash) return false;
       for (const [i, filter] of [t.handler.topic1, t.handler.topic2, t.handler.topic3].entries()) {
         if (filter && !filter.includes(log.topics[i + 1]?.toLowerCase() ?? '')) return false;
       }
@@ -242,49 +306,111 @@ export class SubgraphRuntime {
   /**
    * Run every handler the block's logs trigger, in log order, and return the block's net entity
    * changes. Deterministic failures throw HandlerError; the block then has no changes at all.
+   * Data sources the handlers create are indexed from this block on: as graph-node does, once
+   * the block's triggers have run, the block's logs are run again through the new data sources
+   * only (their handlers in creation order), breadth first until no handler creates another.
    */
   async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
-    return this.processBlockSync(block, logs, reader, opts);
+    // without templates no handler creates a data source: nothing to wait for
+    if (this.manifest.templates.length === 0 || !opts.logsFor) return this.processBlockSync(block, logs, reader, opts);
+    const steps = this.blockSteps(block, logs, reader, opts);
+    let step = steps.next();
+    while (!step.done) {
+      let extra: RpcLog[];
+      try {
+        extra = opts.logsFor ? await opts.logsFor(step.value) : [];
+      } catch (err) {
+        // let the block's own clean-up run (it forgets the data sources it created)
+        step = steps.throw(err);
+        continue;
+      }
+      step = steps.next(extra);
+    }
+    return step.value;
   }
 
-  /** processBlock without the promise: handlers run synchronously (usable inside a SQLite transaction). */
+  /**
+   * processBlock without the promise: handlers run synchronously (usable inside a SQLite
+   * transaction); `logs` must hold the logs of data sources created in this block.
+   */
   processBlockSync(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): EntityChange[] {
+    const steps = this.blockSteps(block, logs, reader, opts);
+    let step = steps.next();
+    while (!step.done) step = steps.next([]);
+    return step.value;
+  }
+
+  /** Yields the data sources created by each round of triggers and takes their extra logs. */
+  private *blockSteps(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions): Generator<DynamicDataSource[], EntityChange[], RpcLog[]> {
     const number = Number(BigInt(block.number));
     const cache = new EntityCache(this.schema, reader, number, Number(BigInt(block.timestamp)));
     // log indexes parsed once, not per comparison
-    const sorted = logs
-      .map((log) => ({ log, index: BigInt(log.logIndex) }))
-      .sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
-      .map((x) => x.log);
+    let sorted = sortLogs(logs);
     let txByHash: Map<string, RpcTransaction> | null = null;
     let lastTrigger: { trigger: Trigger; log: RpcLog } | null = null;
-
-    for (const log of sorted) {
-      if (log.removed) continue;
-      if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
-        throw new Error(`log ${log.logIndex} of tx ${log.transactionHash} belongs to block ${log.blockHash}, not ${block.hash}`);
-      }
-      for (const trigger of this.triggersFor(log, number)) {
-        txByHash ??= indexTransactions(block);
-        const txHash = log.transactionHash.toLowerCase();
-        const transaction = txByHash.get(txHash);
-        if (!transaction) {
-          throw new Error(`block ${number} (${block.hash}) does not carry transaction ${txHash} as a full object; fetch blocks with full transactions`);
-        }
-        let receipt: RpcReceipt | null = null;
-        if (trigger.handler.receipt && trigger.layout.eventHasReceipt) {
-          receipt = opts.receipts?.get(txHash) ?? null;
-          if (!receipt) throw new Error(`handler ${trigger.handler.handler} needs the receipt of tx ${txHash} (block ${number}) but none was passed`);
-        }
-        this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
-        lastTrigger = { trigger, log };
-      }
-    }
+    this.ctx.blockCreated = [];
+    let created: Set<DynamicDataSource> | undefined;
+    const nonFatal = this.errorsAreNonFatal ? opts.nonFatalErrors : undefined;
     try {
-      return cache.changes();
+      for (;;) {
+        for (const log of sorted) {
+          if (log.removed) continue;
+          if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
+            throw new Error(`log ${log.logIndex} of tx ${log.transactionHash} belongs to block ${log.blockHash}, not ${block.hash}`);
+          }
+          const triggers = this.triggersFor(log, number, created);
+          if (triggers.length > 1) checkOneHandlerPerSource(triggers);
+          for (const trigger of triggers) {
+            txByHash ??= indexTransactions(block);
+            const txHash = log.transactionHash.toLowerCase();
+            const transaction = txByHash.get(txHash);
+            if (!transaction) {
+              throw new Error(`block ${number} (${block.hash}) does not carry transaction ${txHash} as a full object; fetch blocks with full transactions`);
+            }
+            let receipt: RpcReceipt | null = null;
+            if (trigger.handler.receipt && trigger.layout.eventHasReceipt) {
+              receipt = opts.receipts?.get(txHash) ?? null;
+              if (!receipt) throw new Error(`handler ${trigger.handler.handler} needs the receipt of tx ${txHash} (block ${number}) but none was passed`);
+            }
+            if (nonFatal) {
+              // graph-node's enter_handler / exit_handler_and_discard_changes_due_to_error
+              cache.enterHandler();
+              try {
+                this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
+                cache.exitHandler();
+              } catch (err) {
+                if (!(err instanceof HandlerError)) throw err;
+                cache.discardHandler();
+                nonFatal.push(err);
+                continue;
+              }
+            } else this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
+            lastTrigger = { trigger, log };
+          }
+        }
+        if (this.ctx.blockCreated.length === 0) break;
+        const requests = this.ctx.blockCreated;
+        this.ctx.blockCreated = [];
+        const fresh = this.dataSources.create(requests, number);
+        if (fresh.length === 0) break;
+        created = new Set(fresh);
+        const extra = yield fresh;
+        if (extra.length > 0) {
+          const have = new Set(sorted.map((l) => l.logIndex.toLowerCase()));
+          sorted = sortLogs([...sorted, ...extra.filter((l) => !have.has(l.logIndex.toLowerCase()))]);
+          txByHash = null;
+        }
+      }
+      try {
+        return cache.changes();
+      } catch (err) {
+        if (!(err instanceof HostError) || !lastTrigger) throw err;
+        throw this.handlerError(lastTrigger.trigger, block, number, lastTrigger.log, err);
+      }
     } catch (err) {
-      if (!(err instanceof HostError) || !lastTrigger) throw err;
-      throw this.handlerError(lastTrigger.trigger, block, number, lastTrigger.log, err);
+      // the block is not indexed: neither are the data sources it created
+      this.dataSources.revertTo(number - 1);
+      throw err;
     }
   }
 
@@ -327,8 +453,10 @@ export class SubgraphRuntime {
         compiled.instance = instance;
       }
       const event = writeEvent(instance.heap, { log, params, block, transaction, receipt }, trigger.layout);
+      ctx.handlerCreated = [];
       (instance.exports[trigger.handler.handler] as (ptr: number) => void)(event);
       instance.afterTrigger();
+      ctx.blockCreated.push(...ctx.handlerCreated);
     } catch (err) {
       // whatever state the failed trigger left behind, the next one starts from a new instance
       compiled.instance = null;
@@ -340,6 +468,7 @@ export class SubgraphRuntime {
       ctx.heapRef = null;
       ctx.cacheRef = null;
       ctx.dataSourceRef = null;
+      ctx.handlerCreated = [];
     }
   }
 
@@ -358,6 +487,23 @@ export class SubgraphRuntime {
       { cause: err },
     );
   }
+}
+
+/**
+ * graph-node's match_and_decode: two handlers of one data source decoding the same log is an error
+ * (not a deterministic handler error: the subgraph cannot go on), not two handler calls.
+ */
+function checkOneHandlerPerSource(triggers: Trigger[]): void {
+  for (let i = 1; i < triggers.length; i++) {
+    if (triggers[i]!.ds === triggers[i - 1]!.ds) throw new Error(`Multiple handlers defined for event \`${triggers[i]!.handler.event}\`, only one is supported`);
+  }
+}
+
+function sortLogs(logs: RpcLog[]): RpcLog[] {
+  return logs
+    .map((log) => ({ log, index: BigInt(log.logIndex) }))
+    .sort((a, b) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
+    .map((x) => x.log);
 }
 
 function indexTransactions(block: RpcBlock): Map<string, RpcTransaction> {

@@ -59,6 +59,8 @@ export class Syncer {
   private readonly rpc: JsonRpcClient;
   private readonly events: EventStore;
   private readonly dataSources: DataSourceFilter[];
+  /** data sources created from templates, by address (sync/dynamic-sources.ts) */
+  private dynamic = new Map<string, DataSourceFilter[]>();
   private readonly confirmations: number;
   readonly maxReorgDepth: number;
   private readonly headBatch: number;
@@ -74,6 +76,7 @@ export class Syncer {
   // range drops it.
   private carry: { from: number; to: number; byBlock: Map<number, RpcLog[]> } | null = null;
   private lastHead: { number: number; at: number } | null = null;
+  private readonly staticFilter: LogFilter;
   // Steps start small and double up to headBatch: the handlers get their first blocks after a
   // short fetch instead of a full one, and the pipeline fills from there.
   private ramp = FIRST_STEP_BLOCKS;
@@ -98,9 +101,30 @@ export class Syncer {
     this.metrics = opts.metrics;
     this.matches = opts.matches;
     this.ranges = new LogRangeFetcher(rpc, this.filter, { logger: opts.logger, ...opts.logRanges });
+    this.staticFilter = { addresses: this.filter.addresses, topic0s: this.filter.topic0s };
     for (const [k, v] of [['confirmations', this.confirmations], ['maxReorgDepth', this.maxReorgDepth], ['headBatch', this.headBatch]] as const) {
       if (!Number.isSafeInteger(v) || v < (k === 'confirmations' ? 0 : 1)) throw new Error(`sync: invalid ${k} ${v}`);
     }
+  }
+
+  /**
+   * The data sources created from templates so far (all of them, replacing the previous set):
+   * eth_getLogs asks for their addresses and topics from the next step on. Logs carried over from
+   * a range fetched before are dropped, so the rest of that range is fetched again. Call only
+   * while no step is running.
+   */
+  setDynamicSources(sources: DataSourceFilter[]): void {
+    this.dynamic = new Map();
+    for (const d of sources) {
+      const f = { ...d, address: d.address!.toLowerCase(), topic0s: d.topic0s.map((t) => t.toLowerCase()) };
+      const list = this.dynamic.get(f.address!) ?? [];
+      list.push(f);
+      this.dynamic.set(f.address!, list);
+    }
+    // the fetcher holds this object: it is updated in place
+    this.filter.addresses = this.staticFilter.addresses === null ? null : [...new Set([...this.staticFilter.addresses, ...this.dynamic.keys()])].sort();
+    this.filter.topic0s = [...new Set([...this.staticFilter.topic0s, ...sources.flatMap((d) => d.topic0s.map((t) => t.toLowerCase()))])].sort();
+    this.carry = null;
   }
 
   /**
@@ -279,9 +303,8 @@ export class Syncer {
       const n = Number(BigInt(l.blockNumber));
       const addr = l.address.toLowerCase();
       const t0 = String(l.topics[0]).toLowerCase();
-      const ds = this.dataSources.some(
-        (d) => n >= d.startBlock && (d.endBlock == null || n <= d.endBlock) && (d.address === null || d.address === addr) && d.topic0s.includes(t0),
-      );
+      const covers = (d: DataSourceFilter) => n >= d.startBlock && (d.endBlock == null || n <= d.endBlock) && (d.address === null || d.address === addr) && d.topic0s.includes(t0);
+      const ds = this.dataSources.some(covers) || (this.dynamic.get(addr)?.some(covers) ?? false);
       return ds && (!this.matches || this.matches(l, n));
     });
   }

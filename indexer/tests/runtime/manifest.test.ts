@@ -69,6 +69,38 @@ describe('manifest', () => {
     assert.deepEqual(entry.logs.map((l) => runtime.matches(l, 1)), [true, false]);
   });
 
+  it('matches events by topic0 as graph-node does: a topic0 override, the signature check of a non-anonymous event', () => {
+    const other = keccakText('Something(else)');
+    const dir = variant((y) => y.replace('          handler: handleArith\n', `          topic0: "${other}"\n          handler: handleArith\n`));
+    const { runtime, manifest } = loadSubgraph(dir);
+    const arith = manifest.dataSources[0]!.mapping.eventHandlers[1]!;
+    assert.deepEqual([arith.handler, arith.topic0, arith.anonymous], ['handleArith', other, false]);
+    const chain = new ChainBuilder();
+    const entry = chain.addBlock([[PROBE_ADDRESS, 'Arith', [1n, 2n, 0]]]);
+    const log = entry.logs[0]!;
+    // its real signature topic is no longer the handler's topic0; with the override as topic0 the
+    // non-anonymous event does not decode (graph-node's decode_log checks the signature): skipped
+    assert.equal(runtime.matches(log, 1), false);
+    assert.equal(runtime.matches({ ...log, topics: [other, ...log.topics.slice(1)] }, 1), false);
+    // without the override: keccak256 of the manifest's signature
+    assert.equal(loadSubgraph(built).runtime.matches(log, 1), true);
+  });
+
+  it('two handlers of one data source for the same log: graph-node\'s "Multiple handlers" error, not two calls', async () => {
+    const dir = variant((y) => y.replace('        - event: Action(uint8,string)\n          handler: handleAction\n', '        - event: Action(uint8,string)\n          handler: handleAction\n        - event: Action(uint8,string)\n          handler: handleArith\n'));
+    const { runtime } = loadSubgraph(dir);
+    const entry = new ChainBuilder().addBlock([[PROBE_ADDRESS, 'Action', [1, 'x']]]);
+    await assert.rejects(runtime.processBlock(entry.block, entry.logs, { get: () => null }), (err: Error) => err.name === 'Error' && /^Multiple handlers defined for event `Action\(uint8,string\)`, only one is supported$/.test(err.message));
+  });
+
+  it('reads features: and refuses an unknown one with graph-node\'s message', () => {
+    const dir = variant((y) => y.replace('specVersion: 1.0.0\n', 'specVersion: 1.0.0\nfeatures:\n  - nonFatalErrors\n'));
+    assert.deepEqual(readManifest(dir).features, ['nonFatalErrors']);
+    assert.ok(loadSubgraph(dir).runtime.errorsAreNonFatal);
+    assert.equal(loadSubgraph(built).runtime.errorsAreNonFatal, false);
+    rejects(variant((y) => y.replace('specVersion: 1.0.0\n', 'specVersion: 1.0.0\nfeatures:\n  - warpDrive\n')), /Invalid subgraph feature: warpDrive/);
+  });
+
   it('refuses malformed YAML and missing pieces with the file named', () => {
     rejects(variant(() => 'dataSources: [\n  - kind: ethereum\n   bad'), /subgraph\.yaml: not valid YAML/);
     rejects(variant((y) => y.replace(/^schema:\n  file: schema.graphql\n/m, '')), /`schema\.file` is missing/);
@@ -106,8 +138,8 @@ describe('manifest', () => {
 
   it('refuses unsupported features by name', () => {
     rejects(
-      variant((y) => `${y}templates:\n  - kind: ethereum\n    name: Pool\n    network: hardhat\n    source:\n      abi: Probe\n    mapping: {}\n`),
-      /does not support: templates \(dynamic data sources: Pool\)/,
+      variant((y) => `${y}templates:\n  - kind: file/ipfs\n    name: Pool\n    network: hardhat\n    source:\n      abi: Probe\n    mapping: {}\n`),
+      /does not support: template Pool of kind `file\/ipfs` \(file data sources\)/,
     );
     rejects(
       variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      callHandlers:\n        - function: foo(uint256)\n          handler: handleCall\n      eventHandlers:\n        - event: Transfer')),

@@ -1,6 +1,5 @@
-// log.log, abort, dataSource.*, and the host functions this indexer deliberately refuses
+// log.log, abort, and the host functions this indexer deliberately refuses
 import { HostError } from '../errors.ts';
-import { writeEntity } from '../store-values.ts';
 import type { HostContext, HostFns, LogLevel } from './context.ts';
 
 const LEVELS: LogLevel[] = ['critical', 'error', 'warning', 'info', 'debug'];
@@ -23,22 +22,6 @@ export function logHost(ctx: HostContext): HostFns {
       }
       throw new HostError(`Mapping aborted at ${location}, with ${message}`);
     },
-  };
-}
-
-export function dataSourceHost(ctx: HostContext): HostFns {
-  const noTemplates = (name: number) => {
-    throw new HostError(
-      `Failed to create data source from name \`${ctx.heap.readString(name)}\`: ` +
-        `No template with this name in parent data source \`${ctx.dataSource.name}\` (templates are not supported by this indexer)`,
-    );
-  };
-  return {
-    'dataSource.address': () => ctx.heap.writeBytes(ctx.dataSource.address),
-    'dataSource.network': () => ctx.heap.writeString(ctx.dataSource.network),
-    'dataSource.context': () => writeEntity(ctx.heap, ctx.dataSource.context ?? {}),
-    'dataSource.create': noTemplates,
-    'dataSource.createWithContext': noTemplates,
   };
 }
 
