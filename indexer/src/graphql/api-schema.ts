@@ -30,6 +30,7 @@ import { queryFieldNames } from './names.ts';
 import { resolveCount, resolveVersions } from './extensions.ts';
 import { resolveAggregation } from './aggregation.ts';
 import { resolveFulltext } from './fulltext.ts';
+import { acceptStringEnums } from './enum-coercion.ts';
 import { BigDecimalScalar, BigIntScalar, BytesScalar, Int8Scalar, TimestampScalar } from './scalars.ts';
 
 export interface ApiSchema {
@@ -490,6 +491,8 @@ export function buildApiSchema(sg: SubgraphSchema, opts: ApiSchemaOptions = {}):
       ),
   });
   const schema = new GraphQLSchema({ query, subscription, types: [...objects.values(), AggregationIntervalEnum, AggregationCurrentEnum] });
+  // graph-node takes a string where an enum is expected
+  acceptStringEnums(schema);
   return { schema, layout, filterKeys, queryFields };
 }
 

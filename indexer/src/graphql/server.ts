@@ -5,10 +5,22 @@
 // after every store commit).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, parse, subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  subscribe,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type SourceLocation,
+} from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphSchema } from '../schema.ts';
@@ -18,6 +30,7 @@ import { buildApiSchema } from './api-schema.ts';
 import { graphNodeError } from './filters.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
 import { queryRules } from './limits.ts';
+import { argumentEnumErrors, coerceVariables } from './enum-coercion.ts';
 import { headKey, ResultCache } from './result-cache.ts';
 import { sendGraphiqlAsset, sendGraphiqlPage, wantsGraphiql } from './graphiql.ts';
 
@@ -136,25 +149,36 @@ function graphNodeResponses(): ApolloServerPlugin<ExecContext> {
  * Validation depends on the schema and the document only, and Apollo's document store hands out
  * the same parsed DocumentNode for the same query text, so each document is validated once
  * (it was a tenth of the server's CPU under load, re-validating the same leaderboard query).
+ * Enum values are checked as graph-node coerces them (enum-coercion.ts): variables before
+ * validation, arguments after it.
  */
 function lenientValidation(maxDepth: number): ApolloServerPlugin<ExecContext> {
   const rules = queryRules(maxDepth);
   const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  const refuse = (errors: readonly { message: string; locations?: readonly SourceLocation[] }[]): GraphQLResponse => ({
+    http: { status: 200, headers: new HeaderMap() },
+    body: { kind: 'single', singleResult: { errors } },
+  });
   return {
     async requestDidStart() {
       return {
-        async responseForOperation({ document, schema }) {
+        async responseForOperation({ document, schema, operation, request }) {
+          const coerced = operation ? coerceVariables(schema, operation, request.variables) : null;
+          if (coerced && 'error' in coerced) return refuse([coerced.error]);
           let errors = validated.get(document);
           if (!errors) validated.set(document, (errors = validate(schema, document, rules)));
-          if (errors.length === 0) return null;
-          return {
-            http: { status: 200, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { errors: errors.map((e) => graphNodeError(e.message, e.locations, e)) } },
-          };
+          if (errors.length > 0) return refuse(errors.map((e) => graphNodeError(e.message, e.locations, e)));
+          if (!operation || !coerced) return null;
+          const enumErrors = argumentEnumErrors(schema, operation, fragmentsOf(document), coerced.variables);
+          return enumErrors.length > 0 ? refuse(enumErrors) : null;
         },
       };
     },
   };
+}
+
+function fragmentsOf(document: DocumentNode): FragmentDefinitionNode[] {
+  return document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
 }
 
 class BodyTooLarge extends Error {}
@@ -399,6 +423,12 @@ export async function createGraphqlServer(opts: GraphqlServerOptions): Promise<G
         }
         const errors = validate(api.schema, document, queryRules(limits.maxDepth));
         if (errors.length > 0) return [...errors];
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation) {
+          const coerced = coerceVariables(api.schema, operation, payload.variables ?? undefined);
+          const enumErrors = 'error' in coerced ? [coerced.error] : argumentEnumErrors(api.schema, operation, fragmentsOf(document), coerced.variables);
+          if (enumErrors.length > 0) return enumErrors.map((e) => new GraphQLError(e.message));
+        }
         return { schema: api.schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       subscribe: async (args) => {

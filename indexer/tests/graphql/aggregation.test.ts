@@ -80,6 +80,16 @@ test('time travel: a bucket exists from the block that rolled it up', async () =
   });
 });
 
+test('interval, orderBy, orderDirection and current as strings, as graph-node coerces them', async () => {
+  assert.deepEqual(await data(url, `{ tokenStats_collection(interval: "hour", current: "include", orderBy: "volume", orderDirection: "asc") { volume } }`), {
+    tokenStats_collection: ['1', '2', '5', '30'].map((volume) => ({ volume })),
+  });
+  assert.deepEqual(await data(url, `query q($i: Aggregation_interval!) { tokenStats_collection(interval: $i) { id } }`, { i: 'hour' }), {
+    tokenStats_collection: [{ id: A_H1.id }, { id: A_H0.id }, { id: B_H0.id }],
+  });
+  assert.deepEqual(await errors(url, `{ tokenStats_collection(interval: "hours") { id } }`), ['Invalid value provided for argument `interval`: String("hours")']);
+});
+
 test('errors: a missing interval, an interval the aggregation lacks, aggregates are not filters', async () => {
   const [missing] = await errors(url, `{ tokenStats_collection { id } }`);
   assert.match(missing!, /argument "interval" of type "Aggregation_interval!" is required/);

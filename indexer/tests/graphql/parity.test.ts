@@ -52,7 +52,7 @@ describe('ordering graph-node refuses', () => {
 
   test('by a child entity field that is itself a reference', async () => {
     // `song__writtenBy` is not in the enum (graph-node leaves references out of child values) ...
-    assert.match((await errors(url, `{ songStats(orderBy: song__writtenBy) { id } }`))[0]!, /does not exist in "SongStat_orderBy" enum/);
+    assert.deepEqual(await errors(url, `{ songStats(orderBy: song__writtenBy) { id } }`), ['Invalid value provided for argument `orderBy`: Enum("song__writtenBy")']);
     // ... but scalars of the child still order
     assert.deepEqual(await data(url, `{ songStats(orderBy: song__title) { id } }`), { songStats: [{ id: 's1' }, { id: 's2' }] });
   });

@@ -13,13 +13,15 @@ const built = buildFixture();
 const temps: string[] = [];
 after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** a copy of the built fixture with its manifest edited */
-function variant(edit: (yaml: string) => string): string {
+/** a copy of the built fixture with its manifest (and schema) edited */
+function variant(edit: (yaml: string) => string, editSchema: (schema: string) => string = (s) => s): string {
   const dir = mkdtempSync(join(tmpdir(), 'hessian-manifest-'));
   temps.push(dir);
   cpSync(built, dir, { recursive: true });
   const file = join(dir, 'subgraph.yaml');
   writeFileSync(file, edit(readFileSync(file, 'utf8')));
+  const schema = join(dir, 'schema.graphql');
+  writeFileSync(schema, editSchema(readFileSync(schema, 'utf8')));
   return dir;
 }
 
@@ -58,7 +60,8 @@ describe('manifest', () => {
 
   it('applies topic filters of event handlers', () => {
     const wanted = '0x1111111111111111111111111111111111111111';
-    const dir = variant((y) => y.replace('          receipt: true\n', `          receipt: true\n          topic1: ["${zeroPadValue(wanted, 32)}"]\n`));
+    // graph-node takes topic filters from spec version 1.2.0
+    const dir = variant((y) => y.replace('specVersion: 1.0.0', 'specVersion: 1.2.0').replace('          receipt: true\n', `          receipt: true\n          topic1: ["${zeroPadValue(wanted, 32)}"]\n`));
     const { runtime, manifest } = loadSubgraph(dir);
     assert.deepEqual(manifest.dataSources[0]!.mapping.eventHandlers[0]!.topic1, [zeroPadValue(wanted, 32)]);
     const chain = new ChainBuilder();
@@ -153,5 +156,57 @@ describe('manifest', () => {
       variant((y) => y.replace('  - kind: ethereum\n    name: Other', '  - kind: file/ipfs\n    name: Other')),
       /data source Other of kind `file\/ipfs` \(file data sources\)/,
     );
+  });
+
+  describe('spec version and features, as graph-node checks them', () => {
+    const FULLTEXT = `
+type _Schema_ @fulltext(name: "accountSearch", language: en, algorithm: rank, include: [{ entity: "Note", fields: [{ name: "text" }] }])
+type Note @entity { id: ID! text: String! }
+`;
+    const TIMESERIES = `
+type Point @entity(timeseries: true) { id: Int8! timestamp: Timestamp! amount: BigInt! }
+type PointStats @aggregation(intervals: ["hour"], source: "Point") { id: Int8! timestamp: Timestamp! total: BigInt! @aggregate(fn: "sum", arg: "amount") }
+`;
+    const spec = (v: string) => (y: string) => y.replace('specVersion: 1.0.0', `specVersion: ${v}`);
+    const withFeatures = (v: string, features: string) => (y: string) => spec(v)(y).replace(/^schema:/m, `features:\n${features}\nschema:`);
+
+    it('@fulltext needs `features: [fullTextSearch]` from spec version 0.0.4', () => {
+      rejects(variant(spec('1.0.0'), (s) => s + FULLTEXT), /: The feature `fullTextSearch` is used by the subgraph but it is not declared in the manifest\.$/);
+      rejects(variant(withFeatures('1.3.0', '  - nonFatalErrors'), (s) => s + FULLTEXT), /The feature `fullTextSearch` is used by the subgraph but it is not declared/);
+      assert.equal(loadSubgraph(variant(withFeatures('1.0.0', '  - fullTextSearch'), (s) => s + FULLTEXT)).schema.fulltexts.length, 1);
+      // before 0.0.4 graph-node did not manage features
+      assert.equal(loadSubgraph(variant(spec('0.0.2'), (s) => s + FULLTEXT)).schema.fulltexts.length, 1);
+    });
+
+    it('@aggregation and Int8 ids need spec version 1.1.0; no feature is declared for them', () => {
+      const dir = variant(spec('1.0.0'), (s) => s + TIMESERIES);
+      assert.throws(
+        () => loadSubgraph(dir),
+        (err: unknown) =>
+          err instanceof ManifestError &&
+          err.message ===
+            `${join(dir, 'subgraph.yaml')}: Validation errors in subgraph \`${join(dir, 'subgraph.yaml')}\`:\n` +
+              '  (1) - Using Int8 as the type for the `id` field is not supported with spec version 1.0.0; please migrate the subgraph to the latest version\n' +
+              '  (2) - Aggregations are not supported with spec version 1.0.0; please migrate the subgraph to the latest version',
+      );
+      assert.equal(loadSubgraph(variant(spec('1.1.0'), (s) => s + TIMESERIES)).schema.aggregations.size, 1);
+    });
+
+    it('topic filters need spec version 1.2.0', () => {
+      rejects(
+        variant((y) => y.replace('          receipt: true\n', `          receipt: true\n          topic2: ["0x${'00'.repeat(32)}"]\n`)),
+        /Subgraph `.*subgraph\.yaml` uses spec version 1\.0\.0, but data source `Probe` requires at least version 1\.2\.0/,
+      );
+    });
+
+    it('every spec version graph-cli 0.98.1 writes loads (init: 1.3.0; migrations: 0.0.2, 0.0.4), others are refused as graph-node refuses them', () => {
+      for (const v of ['0.0.2', '0.0.3', '0.0.4', '0.0.5', '0.0.6', '0.0.7', '0.0.8', '0.0.9', '1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0']) {
+        assert.equal(loadSubgraph(variant(spec(v))).manifest.specVersion, v);
+      }
+      rejects(variant(spec('0.0.1')), /This Graph Node only supports manifest spec versions between 0\.0\.2 and 1\.5\.0, but subgraph `.*subgraph\.yaml` uses `0\.0\.1`/);
+      rejects(variant(spec('1.6.0')), /between 0\.0\.2 and 1\.5\.0, but subgraph .* uses `1\.6\.0`/);
+      rejects(variant(spec('"1.0"')), /specVersion "1\.0" is not a version/);
+      rejects(variant((y) => y.replace('specVersion: 1.0.0\n', '')), /specVersion "" is not a version/);
+    });
   });
 });
