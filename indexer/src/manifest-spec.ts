@@ -5,8 +5,6 @@
 // filters from 1.2.0), and features used without being declared (validate_subgraph_features,
 // from spec version 0.0.4). graph-node names the subgraph by its deployment id; here the
 // manifest's path stands in, as the id is not computed to load a subgraph.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ManifestError } from './runtime/errors.ts';
 import type { SubgraphSchema } from './schema.ts';
 
@@ -37,12 +35,6 @@ export interface SpecManifest {
 }
 
 /** The `features:` the manifest declares (graph-node's SubgraphFeature names). */
-export function declaredFeatures(manifestFile: string): string[] {
-  const doc = parseYaml(readFileSync(manifestFile, 'utf8')) as { features?: unknown } | null;
-  const list = doc?.features;
-  return (Array.isArray(list) ? list : list === undefined || list === null ? [] : [list]).filter((f): f is string => typeof f === 'string');
-}
-
 /** graph-node's features of a subgraph that must be declared (features.rs detect_features, those this indexer can see). */
 function usedFeatures(schema: SubgraphSchema, declared: readonly string[]): string[] {
   // in graph-node's SubgraphFeature order, as its BTreeSet lists them

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadSchema, type SubgraphSchema } from './schema.ts';
 import type { EntityData, Value } from './types.ts';
 import { ManifestError } from './runtime/errors.ts';
-import { checkSpecVersion, declaredFeatures } from './manifest-spec.ts';
+import { checkSpecVersion } from './manifest-spec.ts';
 import { SubgraphRuntime, type RuntimeOptions } from './runtime/runtime.ts';
 
 export { ManifestError };
@@ -379,7 +379,7 @@ export function loadSubgraph(dirOrFile: string, options: RuntimeOptions = {}): L
       }
     }
   }
-  checkSpecVersion(manifest, schema, declaredFeatures(manifest.file));
+  checkSpecVersion(manifest, schema, manifest.features);
   const runtime = new SubgraphRuntime(manifest, schema, options);
   return { manifest, schema, runtime };
 }
