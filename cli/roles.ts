@@ -14,10 +14,11 @@ import { UsageError } from '@hessian/common/errors';
 import { commandHelp, commandList } from './command.ts';
 import type { CommandIo } from './command.ts';
 import { isUsageError, reportError } from './errors.ts';
+import { DEFAULT_DATA_DIR, deploymentFile } from './data-dir.ts';
 
 export const ROLE_FLAGS: Record<string, FlagSpec> = {
   rpc: { type: 'string', env: 'HESSIAN_RPC_URL', default: 'http://127.0.0.1:8545', description: 'Ethereum JSON-RPC URL' },
-  'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: '.hessian', description: 'state directory every role shares the defaults below from (`hessian chain` writes its deployment file there)' },
+  'data-dir': { type: 'string', env: 'HESSIAN_DATA_DIR', default: DEFAULT_DATA_DIR, description: 'state directory every role shares the defaults below from (`hessian chain` writes its deployment file there)' },
   deployment: { type: 'string', env: 'HESSIAN_DEPLOYMENT', description: 'deployment file (contract address, start block) (default <data-dir>/deployment.json)' },
   contract: { type: 'string', env: 'HESSIAN_CONTRACT', description: 'ModelRepository address (overrides the deployment file)' },
   'start-block': { type: 'string', env: 'HESSIAN_START_BLOCK', description: 'first block to scan for events' },
@@ -89,7 +90,7 @@ export async function runRole(group: RoleGroup, argv: string[], io: CommandIo, b
     }
     // one data directory for every role, so `hessian chain`'s deployment file and one content store are found
     const dataDir = String(o['data-dir']);
-    o[group.deploymentFile] ??= path.join(dataDir, 'deployment.json');
+    o[group.deploymentFile] ??= deploymentFile(dataDir);
     o['ipfs-dir'] ??= path.join(dataDir, 'ipfs');
     let level;
     try {
