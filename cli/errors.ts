@@ -1,17 +1,19 @@
 // Turns the failures a user can fix (unreachable RPC, missing deployment, port in use, bad flag,
-// bad data) into one clear line with what to do. One exit-code convention for every command:
-// 2 for a usage or input error (the command line or the data is wrong), 1 for a runtime failure.
-// Stack traces only with --verbose (or HESSIAN_VERBOSE=1): a user's terminal is no bug report.
-
-export class CliError extends Error {
-  override name = 'CliError';
-}
-
-/** errors about what the user typed or gave: the packages' own usage and data errors included */
-const USAGE_ERRORS = new Set(['CliError', 'UsageError', 'FlagError', 'DataError', 'CsvError']);
+// bad data) into one clear line with what to do. One exit-code convention for every command,
+// decided by the error's kind (@hessian/common/errors): 2 for a user error (the command line or the
+// data is wrong), 1 for anything else. Stack traces only with --verbose (or HESSIAN_VERBOSE=1): a
+// user's terminal is no bug report.
+import { isUserError } from '@hessian/common/errors';
 
 export const EXIT_USAGE = 2;
 export const EXIT_RUNTIME = 1;
+
+/**
+ * The packages' error classes that are a user's to fix but do not extend HessianError yet (the
+ * indexer's and the trainer's, converted in the next round: see common/README.md). Delete a name
+ * once its class has kind 'user'; delete the set once it is empty.
+ */
+const NOT_YET_HESSIAN_ERRORS = new Set(['DataError', 'CsvError', 'ConfigError', 'ManifestError', 'StoreError', 'SchemaError']);
 
 const hints: [RegExp, string][] = [
   [/ECONNREFUSED|fetch failed|could not detect network/i, 'is the JSON-RPC node running? start one with `hessian chain`, or pass --rpc URL'],
@@ -20,22 +22,31 @@ const hints: [RegExp, string][] = [
 ];
 
 export function isUsageError(err: unknown): boolean {
-  return err instanceof Error && USAGE_ERRORS.has(err.name);
+  return isUserError(err) || (err instanceof Error && NOT_YET_HESSIAN_ERRORS.has(err.name));
+}
+
+export interface ReportOptions {
+  verbose?: boolean;
+  write?: (s: string) => void;
+  /** what the line starts with: `hessian`, or the subcommand (`hessian train owner`) */
+  prefix?: string;
 }
 
 /** Writes the error for a user and returns the exit code it calls for. */
-export function reportError(err: unknown, opts: { verbose?: boolean; write?: (s: string) => void } = {}): number {
+export function reportError(err: unknown, opts: ReportOptions = {}): number {
   const write = opts.write ?? ((s: string) => process.stderr.write(s));
+  const prefix = opts.prefix ?? 'hessian';
   const e = err instanceof Error ? err : new Error(String(err));
+  const code = isUsageError(e) ? EXIT_USAGE : EXIT_RUNTIME;
   if (opts.verbose) {
-    write(`hessian: ${e.stack ?? e.message}\n`);
-    return isUsageError(e) ? EXIT_USAGE : EXIT_RUNTIME;
+    write(`${prefix}: ${e.stack ?? e.message}\n${e.cause instanceof Error ? `  caused by: ${e.cause.stack ?? e.cause.message}\n` : ''}`);
+    return code;
   }
-  if (isUsageError(e)) {
-    write(`hessian: ${e.message}\n`);
-    return EXIT_USAGE;
+  if (code === EXIT_USAGE) {
+    write(`${prefix}: ${e.message}\n`);
+    return code;
   }
   const hint = hints.find(([re]) => re.test(e.message))?.[1];
-  write(`hessian: ${e.message}\n${hint ? `  hint: ${hint}\n` : '  (run again with --verbose for the stack trace)\n'}`);
-  return EXIT_RUNTIME;
+  write(`${prefix}: ${e.message}\n${hint ? `  hint: ${hint}\n` : '  (run again with --verbose for the stack trace)\n'}`);
+  return code;
 }

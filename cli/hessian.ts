@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// The `hessian` command: one entry point for every role. Each subcommand is thin wiring of a
-// package's own entry point, imported lazily so one role's dependencies never slow another.
+// The `hessian` command: one entry point for every role. Each subcommand lives in commands/ and
+// is imported lazily, so one role's dependencies never slow another.
 import { readFileSync } from 'node:fs';
-import { CliError, reportError } from './errors.ts';
+import { UsageError } from '@hessian/common/errors';
+import { commandList } from './command.ts';
+import type { CommandIo } from './command.ts';
+import { reportError } from './errors.ts';
 
 interface Command {
   summary: string;
-  run(argv: string[]): Promise<void>;
+  /** resolves with the exit code, or nothing for 0; throws what reportError says */
+  run(argv: string[], io: CommandIo): Promise<number | void>;
 }
 
 const commands: Record<string, Command> = {
@@ -20,7 +24,7 @@ const commands: Record<string, Command> = {
   },
   index: {
     summary: 'run the embedded indexer and its GraphQL API',
-    run: async (argv) => (await import('./commands/index.ts')).index(argv),
+    run: async (argv, io) => (await import('./commands/index.ts')).index(argv, io),
   },
   dashboard: {
     summary: 'serve the built dashboard',
@@ -28,11 +32,11 @@ const commands: Record<string, Command> = {
   },
   train: {
     summary: 'trainer roles: lender | evaluate | owner | withdraw | close',
-    run: async (argv) => (await import('./commands/train.ts')).train(argv),
+    run: async (argv, io) => (await import('./commands/train.ts')).train(argv, io),
   },
   loan: {
     summary: 'model deployment: deploy | decide (lender service) | retire | quote | request (borrower)',
-    run: async (argv) => (await import('./commands/loan.ts')).loan(argv),
+    run: async (argv, io) => (await import('./commands/loan.ts')).loan(argv, io),
   },
   demo: {
     summary: 'the whole system on embedded defaults: chain, indexer, dashboard, lender, owners',
@@ -41,17 +45,11 @@ const commands: Record<string, Command> = {
 };
 
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  return [
-    'Usage: hessian <command> [options]',
-    '',
-    'Commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-    '',
+  return commandList('hessian <command> [options]', commands, [
     'Global options: --version, --verbose (stack traces for errors; or HESSIAN_VERBOSE=1)',
     "Run 'hessian <command> --help' for a command's options.",
     'Exit codes: 0 done, 1 runtime failure, 2 usage or data error.',
-  ].join('\n');
+  ]);
 }
 
 function version(): string {
@@ -59,24 +57,32 @@ function version(): string {
   return pkg.version;
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V' || name === 'version') {
     process.stdout.write(`hessian ${version()}\n`);
-    return;
+    return 0;
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
-    return;
+    return 0;
   }
   const command = commands[name];
-  if (!command) throw new CliError(`unknown command '${name}'\n\n${usage()}`);
-  await command.run(rest);
+  if (!command) throw new UsageError(`unknown command '${name}'\n\n${usage()}`);
+  return (await command.run(rest, io)) ?? 0;
 }
 
 // --verbose is global: taken out before the command's own strict flag parsing sees it
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || /^(1|true|yes|on)$/i.test(process.env.HESSIAN_VERBOSE ?? '');
-main(args.filter((a) => a !== '--verbose')).catch((err: unknown) => {
-  process.exitCode = reportError(err, { verbose });
-});
+main(
+  args.filter((a) => a !== '--verbose'),
+  { verbose },
+).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = reportError(err, { verbose });
+  },
+);

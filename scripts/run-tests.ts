@@ -34,6 +34,8 @@ const steps: Step[] = [
   { name: 'dashboard: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/dashboard'), build: true },
   { name: 'dashboard: unit', cmd: npm('test', '-w', '@hessian/dashboard') },
   { name: 'dashboard: browser', cmd: npm('run', 'test:browser', '-w', '@hessian/dashboard') },
+  // the commands over the built contracts and subgraph (test/ runs them end to end)
+  { name: 'cli', cmd: ['node', '--test', '--test-concurrency=1', 'cli/tests/*.test.ts'] },
   { name: 'e2e: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/test'), build: true },
   { name: 'e2e', cmd: npm('test', '-w', '@hessian/test') },
   { name: 'bench: typecheck', cmd: ['npx', 'tsc', '-p', 'bench/tsconfig.json'], build: true },

@@ -65,10 +65,10 @@ function help(args: string[]): string {
 }
 
 test('the defaults meet: one GraphQL port, the chain port the trainer dials, one data directory', () => {
-  assert.match(help(['index']), /--port N\s+.*\(default 8000\)/);
+  assert.match(help(['index']), /--port N\s+.*default 8000\)/);
   assert.match(help(['dashboard']), /--endpoint <value>.*default http:\/\/127\.0\.0\.1:8000\/subgraphs\/name\/hessian/);
   assert.match(help(['chain']), /--port <value>.*default 8545/);
-  assert.match(help(['train', 'owner']), /--rpc <v>.*default http:\/\/127\.0\.0\.1:8545/);
+  assert.match(help(['train', 'owner']), /--rpc <value>.*default http:\/\/127\.0\.0\.1:8545/);
   for (const args of [['chain'], ['deploy'], ['train', 'lender'], ['loan', 'quote']]) assert.match(help(args), /env HESSIAN_DATA_DIR/, `${args.join(' ')} takes the data directory`);
   assert.match(help(['index']), /HESSIAN_DATA_DIR/);
 });

@@ -1,12 +1,12 @@
 // `hessian chain`: a local Hardhat node with Hessian deployed, for development and the demo.
 import { HDNodeWallet, JsonRpcProvider, Mnemonic } from 'ethers';
-import { parseOptions, intOption } from '../args.ts';
+import { readCommandFlags } from '../command.ts';
+import { numberFlag } from '@hessian/common/args';
 import { deploymentFile, DEFAULT_DATA_DIR } from '../data-dir.ts';
 
 export async function chain(argv: string[]): Promise<void> {
-  const opts = parseOptions(
-    'chain',
-    'Start a local Hardhat node, deploy ModelRepository, LoanDesk and the demo TestToken, write the deployment file and keep serving until Ctrl-C.',
+  const opts = readCommandFlags(
+    { command: 'chain', summary: 'Start a local Hardhat node, deploy ModelRepository, LoanDesk and the demo TestToken, write the deployment file and keep serving until Ctrl-C.' },
     {
       host: { type: 'string', env: 'HESSIAN_CHAIN_HOST', default: '127.0.0.1', description: 'address to bind' },
       port: { type: 'string', env: 'HESSIAN_CHAIN_PORT', default: '8545', description: 'JSON-RPC port (0 = a free one)' },
@@ -21,7 +21,7 @@ export async function chain(argv: string[]): Promise<void> {
   const { startLocalChain, HARDHAT_MNEMONIC } = await import('@hessian/contracts/local-chain');
   const { deployHessian, writeDeployment } = await import('@hessian/contracts');
   const file = deploymentFile(opts['data-dir']!);
-  const node = await startLocalChain({ host: opts.host!, port: intOption('port', opts.port) ?? 0 });
+  const node = await startLocalChain({ host: opts.host!, port: numberFlag('port', opts.port, { int: true, min: 0 }) ?? 0 });
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
   if (!opts['no-deploy']) {
     const deployer = await provider.getSigner(0);

@@ -1,12 +1,12 @@
 // `hessian dashboard`: serve the built dashboard, pointed at any indexer or graph-node endpoint.
 import { readFileSync } from 'node:fs';
-import { parseOptions, intOption } from '../args.ts';
-import { CliError } from '../errors.ts';
+import { readCommandFlags } from '../command.ts';
+import { numberFlag } from '@hessian/common/args';
+import { UsageError } from '@hessian/common/errors';
 
 export async function dashboard(argv: string[]): Promise<void> {
-  const opts = parseOptions(
-    'dashboard',
-    'Serve the built dashboard (npm run build -w @hessian/dashboard) with a config.json pointing at a GraphQL endpoint: the embedded indexer or any graph-node serving the Hessian subgraph.',
+  const opts = readCommandFlags(
+    { command: 'dashboard', summary: 'Serve the built dashboard (npm run build -w @hessian/dashboard) with a config.json pointing at a GraphQL endpoint: the embedded indexer or any graph-node serving the Hessian subgraph.' },
     {
       endpoint: { type: 'string', env: 'HESSIAN_GRAPHQL_URL', default: 'http://127.0.0.1:8000/subgraphs/name/hessian', description: 'GraphQL endpoint the browser queries (`hessian index` and graph-node serve on port 8000)' },
       ws: { type: 'string', env: 'HESSIAN_GRAPHQL_WS_URL', description: 'graphql-ws endpoint for pushed updates (the embedded indexer offers one; graph-node does not)' },
@@ -23,13 +23,13 @@ export async function dashboard(argv: string[]): Promise<void> {
     try {
       base = JSON.parse(readFileSync(opts.config, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new CliError(`--config ${opts.config}: ${(err as Error).message}`);
+      throw new UsageError(`--config ${opts.config}: ${(err as Error).message}`);
     }
   }
   const { serveDashboard } = await import('@hessian/dashboard');
   const server = await serveDashboard({
     host: opts.host!,
-    port: intOption('port', opts.port) ?? 0,
+    port: numberFlag('port', opts.port, { int: true, min: 0 }) ?? 0,
     config: {
       ...base,
       endpoint: argv.includes('--endpoint') || !base.endpoint ? opts.endpoint! : String(base.endpoint),

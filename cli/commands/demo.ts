@@ -6,9 +6,12 @@ import { rmSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HDNodeWallet, Mnemonic, Wallet, formatEther, parseEther } from 'ethers';
-import { parseOptions, intOption, numberOption } from '../args.ts';
-import { CliError } from '../errors.ts';
+import { readCommandFlags } from '../command.ts';
+import { numberFlag } from '@hessian/common/args';
+import { UsageError } from '@hessian/common/errors';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
+// the data modules directly, not the package's main export: `hessian demo --help` and a bad flag
+// answer without loading the CKKS daemons (the main export is imported once the flags are read)
 import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
 import { readCsvFile } from '@hessian/trainer/data/csv';
 import { encodeTable } from '@hessian/trainer/data/encoding';
@@ -22,9 +25,8 @@ const repo = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.ur
 export const DEFAULT_DATASET = path.join(repo, 'trainer', 'data', 'lending_club_loan_data.csv');
 
 export async function demo(argv: string[]): Promise<void> {
-  const opts = parseOptions(
-    'demo',
-    'Run the whole system on embedded defaults: a local chain, the contracts, the indexer and its GraphQL API, the dashboard, a lender with its evaluator, and several data owners training a credit-risk model under CKKS encryption.',
+  const opts = readCommandFlags(
+    { command: 'demo', summary: 'Run the whole system on embedded defaults: a local chain, the contracts, the indexer and its GraphQL API, the dashboard, a lender with its evaluator, and several data owners training a credit-risk model under CKKS encryption.' },
     {
       owners: { type: 'string', env: 'HESSIAN_DEMO_OWNERS', description: 'data-owner daemons, each with a disjoint shard (default: up to 5, as many as the data gives a batch each)' },
       rounds: { type: 'string', env: 'HESSIAN_DEMO_ROUNDS', default: '2', description: 'gradients each owner submits (each spends a fresh batch of its shard)' },
@@ -49,13 +51,13 @@ export async function demo(argv: string[]): Promise<void> {
     argv,
   );
   if (!opts) return;
-  const rounds = intOption('rounds', opts.rounds, 1)!;
-  const batchOption = intOption('batch', opts.batch, 1);
-  const target = numberOption('target', opts.target)!;
-  const testFraction = numberOption('test-fraction', opts['test-fraction'])!;
-  if (!(testFraction > 0 && testFraction < 1)) throw new CliError(`--test-fraction must be between 0 and 1, got '${opts['test-fraction']}'`);
-  const borrowers = intOption('borrowers', opts.borrowers, 0)!;
-  if (borrowers > 3) throw new CliError(`--borrowers ${borrowers}: the demo has 3 borrower profiles`);
+  const rounds = numberFlag('rounds', opts.rounds, { int: true, min: 1 })!;
+  const batchOption = numberFlag('batch', opts.batch, { int: true, min: 1 });
+  const target = numberFlag('target', opts.target)!;
+  const testFraction = numberFlag('test-fraction', opts['test-fraction'])!;
+  if (!(testFraction > 0 && testFraction < 1)) throw new UsageError(`--test-fraction must be between 0 and 1, got '${opts['test-fraction']}'`);
+  const borrowers = numberFlag('borrowers', opts.borrowers, { int: true, min: 0 })!;
+  if (borrowers > 3) throw new UsageError(`--borrowers ${borrowers}: the demo has 3 borrower profiles`);
   const label = opts.label ?? (path.resolve(opts.data!) === DEFAULT_DATASET ? 'not.fully.paid' : undefined);
 
   // ---- the data, checked and split before any service starts: a wrong label, delimiter or
@@ -64,15 +66,15 @@ export async function demo(argv: string[]): Promise<void> {
   try {
     checked = checkData(opts.data!, { ...opts, label });
   } catch (err) {
-    throw err instanceof DataError ? new CliError(err.message) : err;
+    throw err instanceof DataError ? new UsageError(err.message) : err;
   }
-  const owners = intOption('owners', opts.owners, 1) ?? defaultOwners(checked.usableRows, testFraction, opts.data!);
+  const owners = numberFlag('owners', opts.owners, { int: true, min: 1 }) ?? defaultOwners(checked.usableRows, testFraction, opts.data!);
   // Hardhat funds 20 accounts: deployer, lender, owners, then the loan service and borrowers
-  if (2 + owners + (borrowers > 0 ? 1 + borrowers : 0) > 20) throw new CliError(`--owners ${owners} with --borrowers ${borrowers} needs more than the local chain's 20 funded accounts`);
+  if (2 + owners + (borrowers > 0 ? 1 + borrowers : 0) > 20) throw new UsageError(`--owners ${owners} with --borrowers ${borrowers} needs more than the local chain's 20 funded accounts`);
 
   const built = path.join(repo, 'subgraph', 'build');
   if (!existsSync(path.join(built, 'subgraph.yaml'))) {
-    throw new CliError('the subgraph is not built: run `npm run build` first (npm start does)');
+    throw new UsageError('the subgraph is not built: run `npm run build` first (npm start does)');
   }
 
   const out = (s: string) => (opts.json ? process.stderr : process.stdout).write(`${s}\n`);
@@ -122,7 +124,7 @@ export async function demo(argv: string[]): Promise<void> {
     ]);
 
     // ---- chain and contracts
-    const chain = await startLocalChain({ host: opts.host!, port: intOption('chain-port', opts['chain-port']) ?? 0 });
+    const chain = await startLocalChain({ host: opts.host!, port: numberFlag('chain-port', opts['chain-port'], { int: true, min: 0 }) ?? 0 });
     stops.push(() => chain.stop());
     const mnemonic = Mnemonic.fromPhrase(HARDHAT_MNEMONIC);
     const key = (i: number) => HDNodeWallet.fromMnemonic(mnemonic, `m/44'/60'/0'/0/${i}`).privateKey;
@@ -140,7 +142,7 @@ export async function demo(argv: string[]): Promise<void> {
       subgraph: subgraphDir,
       db: path.join(dir, 'indexer.sqlite'),
       host: opts.host!,
-      port: intOption('graphql-port', opts['graphql-port']) ?? 0,
+      port: numberFlag('graphql-port', opts['graphql-port'], { int: true, min: 0 }) ?? 0,
       subgraphName: 'hessian',
       pollIntervalMs: 500,
       logLevel: 'warn',
@@ -154,7 +156,7 @@ export async function demo(argv: string[]): Promise<void> {
     if (deployment.contracts.TestToken) tokens[deployment.contracts.TestToken.address] = { symbol: 'HSN', decimals: 18 };
     const dash = await serveDashboard({
       host: opts.host!,
-      port: intOption('dashboard-port', opts['dashboard-port']) ?? 0,
+      port: numberFlag('dashboard-port', opts['dashboard-port'], { int: true, min: 0 }) ?? 0,
       config: { endpoint: indexer.url!, wsEndpoint: indexer.url!.replace(/^http/, 'ws'), tokens, pollInterval: 1000 },
     });
     stops.push(() => dash.close());
@@ -244,7 +246,7 @@ export async function demo(argv: string[]): Promise<void> {
     }
     if (why === 'done' && borrowers > 0) {
       const deskContract = deployment.contracts.LoanDesk;
-      if (!deskContract) throw new CliError('the deployment has no LoanDesk contract');
+      if (!deskContract) throw new UsageError('the deployment has no LoanDesk contract');
       const lenderWallet = new Wallet(key(1));
       const loans = runLoanDesk({
         trainer,

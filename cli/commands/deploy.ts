@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wallet, type Signer } from 'ethers';
-import { parseOptions } from '../args.ts';
-import { CliError } from '../errors.ts';
+import { readCommandFlags } from '../command.ts';
+import { UsageError } from '@hessian/common/errors';
 import { deploymentFile, DEFAULT_DATA_DIR } from '../data-dir.ts';
 
 /** Hardhat's and the local node's chain id: the only chain the deploy job redeploys to on its own */
@@ -19,7 +19,7 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, stdio: quiet ? ['ignore', process.stderr, 'inherit'] : 'inherit', env: { ...process.env, GRAPH_SKIP_NEW_VERSION_CHECK: 'true', ...env } });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new CliError(`${cmd} ${args.join(' ')} exited with code ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new UsageError(`${cmd} ${args.join(' ')} exited with code ${code}`))));
   });
 }
 
@@ -33,22 +33,21 @@ function deployerKey(file: string | undefined): string | undefined {
     try {
       key = readFileSync(file, 'utf8').trim();
     } catch (err) {
-      throw new CliError(`--private-key-file ${file}: ${(err as Error).message}`);
+      throw new UsageError(`--private-key-file ${file}: ${(err as Error).message}`);
     }
   }
   if (key === undefined) return undefined;
   // the message never repeats the key
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new CliError(`the deployer key${file ? ` in ${file}` : ' in HESSIAN_PRIVATE_KEY'} is not 32 bytes of hex`);
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`the deployer key${file ? ` in ${file}` : ' in HESSIAN_PRIVATE_KEY'} is not 32 bytes of hex`);
   return key.startsWith('0x') ? key : `0x${key}`;
 }
 
 export async function deploy(argv: string[]): Promise<void> {
   if (argv.some((a) => a === '--private-key' || a.startsWith('--private-key='))) {
-    throw new CliError('deploy: --private-key is not taken on the command line (other users and shell history can read it): set HESSIAN_PRIVATE_KEY, or pass --private-key-file FILE');
+    throw new UsageError('deploy: --private-key is not taken on the command line (other users and shell history can read it): set HESSIAN_PRIVATE_KEY, or pass --private-key-file FILE');
   }
-  const opts = parseOptions(
-    'deploy',
-    'Deploy ModelRepository (and the demo TestToken) to a JSON-RPC chain and write the deployment file; with --graph-node, also build and deploy the subgraph to a graph-node.',
+  const opts = readCommandFlags(
+    { command: 'deploy', summary: 'Deploy ModelRepository (and the demo TestToken) to a JSON-RPC chain and write the deployment file; with --graph-node, also build and deploy the subgraph to a graph-node.' },
     {
       rpc: { type: 'string', env: 'HESSIAN_RPC_URL', default: 'http://127.0.0.1:8545', description: 'JSON-RPC URL of the chain' },
       'private-key-file': { type: 'string', env: 'HESSIAN_PRIVATE_KEY_FILE', description: "file holding the deployer key (or set HESSIAN_PRIVATE_KEY; default: the node's first unlocked account)" },
@@ -80,7 +79,7 @@ export async function deploy(argv: string[]): Promise<void> {
       // the file outlived its chain: a local dev node restarted empty (docker compose down/up)
       const chainId = Number((await provider.getNetwork()).chainId);
       if (chainId !== HARDHAT_CHAIN_ID) {
-        throw new CliError(`${file} names ModelRepository ${deployment.contracts.ModelRepository.address}, which chain ${chainId} at ${opts.rpc} does not have: point --rpc at its chain, or move the file away to deploy anew`);
+        throw new UsageError(`${file} names ModelRepository ${deployment.contracts.ModelRepository.address}, which chain ${chainId} at ${opts.rpc} does not have: point --rpc at its chain, or move the file away to deploy anew`);
       }
       say(`the local chain at ${opts.rpc} is new (no contract at ${deployment.contracts.ModelRepository.address}): deploying again\n`);
       deployment = undefined;

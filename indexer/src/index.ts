@@ -1,9 +1,8 @@
-// @hessian/indexer: the embedded subgraph indexer. `startIndexer` is what the CLI and the demo
+// @hessian/indexer: the embedded subgraph indexer. `startIndexer` is what `hessian index` and the demo
 // use; the parts are exported for tests and tools that need one of them alone.
 export { startIndexer, deploymentId, ConfigError } from './indexer.ts';
 export type { IndexerConfig, IndexerStatus, RunningIndexer } from './indexer.ts';
 export type { ResultCacheStats } from './metrics.ts';
-export { parseIndexArgs, runIndexCli, INDEX_OPTIONS } from './cli.ts';
 export { loadSubgraph, readManifest, ManifestError } from './manifest.ts';
 export type { SubgraphManifest, DataSourceDef, EventHandlerDef, LoadedSubgraph } from './manifest.ts';
 export { HandlerError } from './runtime/errors.ts';

@@ -33,7 +33,6 @@ export { JournalLockedError, JournalLockLostError, DEFAULT_LOCK_STALE_MS } from 
 export { loadWallet, walletSourceFromEnv, writeKeystore } from './wallet.ts';
 export { createLogger, silentLogger, parseLogLevel } from './log.ts';
 export type { Logger, LogLevel } from './log.ts';
-export { main, loanMain } from './cli.ts';
 export { deployModel, startLoanService, decideManually, loanServiceJournal, manualDecisionJournal, deploymentJournal, deploymentRecords, weightsCommitment } from './roles/loan-service.ts';
 export type { DeployModelConfig, DeployedModel, LoanServiceConfig, LoanServiceHandle, LoanServiceJournal, ManualDecision } from './roles/loan-service.ts';
 export { requestQuote, finishQuote, requestLoan, waitForDecision, fetchServiceDocument, encodeBorrowerRow, borrowerJournal, QuoteTimeoutError } from './roles/borrower.ts';
@@ -56,3 +55,13 @@ export {
   parseServiceDocument, parseQueryDocument, parseResultDocument, parseDisclosure, parseSealedBox,
 } from './loan/documents.ts';
 export type { ServiceDocument, QueryDocument, ResultDocument, Disclosure } from './loan/documents.ts';
+// what the `hessian train` and `hessian loan` commands (cli/commands/) wire together
+export { REWARD_RULE } from './chain/abi.ts';
+export type { RewardRuleName } from './chain/abi.ts';
+export { bindStateToChain } from './state-chain.ts';
+export { METRICS } from './ml/metrics.ts';
+export type { Metric } from './ml/metrics.ts';
+export { CSV_OPTIONS, ENCODING_OPTIONS, DATA_OPTIONS, DataError, checkData, csvFormat, readDataFile } from './data/options.ts';
+export type { DataFlags, DataOptionSpec } from './data/options.ts';
+export type { BadRowPolicy, FitEncodingOptions } from './data/encoding.ts';
+export type { CsvTable } from './data/csv.ts';

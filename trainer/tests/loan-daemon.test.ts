@@ -27,7 +27,7 @@ import { buildWeightsDocument } from '../src/metadata.ts';
 import { fetchMetadata, fetchPublicKeys, openHeContext } from '../src/roles/model-io.ts';
 import { DEFAULT_PRICING, priceLoan } from '../src/loan/pricing.ts';
 import { QUERY_PARAMETERS, createBorrowerKeys, encryptQuery, queryLayout } from '../src/loan/prediction.ts';
-import { main } from '../src/cli.ts';
+import { train as main } from '../../cli/commands/train.ts';
 import { startScenario, waitFor, LABEL } from './daemons/helpers/scenario.ts';
 import type { Scenario } from './daemons/helpers/scenario.ts';
 
@@ -393,7 +393,7 @@ test('the CLI: deploy with a pricing file, quote and request with --json, a deci
   assert.match(bad.err, /--amount is required/);
   // the daemon's and the manual decision's flags too, before the node is even asked (a dead RPC here)
   for (const [args, message] of [
-    [['decide', '--deployment', '1,x'], /--deployment must be deployment ids, got 'x'/],
+    [['decide', '--deployment', '1,x'], /--deployment must be an integer >= 1, got 'x'/],
     [['decide', '--request', '1', '--approve'], /--approve needs --rate/],
     [['decide', '--request', 'one', '--decline'], /--request must be an integer >= 1, got 'one'/],
   ] as const) {

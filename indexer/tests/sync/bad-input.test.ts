@@ -1,19 +1,16 @@
-// Bad input gets a clear error naming what was wrong, through startIndexer and through the CLI.
+// Bad input gets a clear error naming what was wrong, through startIndexer (`hessian index`'s own
+// flags and one-line reports are cli/tests/index.test.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildDir } from '@hessian/subgraph/tests/helpers';
 import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
 import { freePort } from '@hessian/contracts/local-chain';
 import { startIndexer, type IndexerConfig } from '../../src/indexer.ts';
-import { parseIndexArgs } from '../../src/cli.ts';
 import { silentLogger } from '../../src/log.ts';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 let work: string;
 let n = 0;
 let deadRpc: string;
@@ -34,17 +31,6 @@ async function copy(): Promise<string> {
 
 function config(subgraph: string, extra: Partial<IndexerConfig> = {}): IndexerConfig {
   return { rpcUrl: deadRpc, subgraph, db: ':memory:', port: null, logger: silentLogger, ...extra };
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.once('exit', (code) => resolve({ code, stderr, stdout }));
-  });
 }
 
 describe('bad input', () => {
@@ -99,40 +85,5 @@ describe('bad input', () => {
 
   test('an RPC URL that is not http(s)', async () => {
     await assert.rejects(startIndexer(config(await copy(), { rpcUrl: 'ftp://example.org' })), /invalid RPC URL "ftp:\/\/example\.org"/);
-  });
-
-  test('flags: env fallbacks, defaults, and errors naming the flag', () => {
-    const parsed = parseIndexArgs(['--rpc', 'http://127.0.0.1:1', '--confirmations', '3'], { HESSIAN_DB: '/tmp/x.sqlite', HESSIAN_REBUILD: 'true', HESSIAN_CONFIRMATIONS: '9' });
-    assert.equal(parsed.config.confirmations, 3, 'a flag wins over its env var');
-    assert.equal(parsed.config.db, '/tmp/x.sqlite');
-    assert.equal(parsed.config.rebuild, true);
-    assert.equal(parsed.config.port, 8000);
-    assert.equal(parsed.config.maxReorgDepth, 250);
-    assert.equal(parsed.config.resultCacheBytes, 32_000_000);
-    assert.equal(parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '0']).config.resultCacheBytes, 0);
-    assert.equal(parseIndexArgs(['--rpc', 'http://x'], { HESSIAN_RESULT_CACHE_MB: '5' }).config.resultCacheBytes, 5_000_000);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '1.5']), /--result-cache-mb: expected a whole number, got "1.5"/);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '-1']), /--result-cache-mb/);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--result-cache-mb', '9999999']), /--result-cache-mb: must be at most 1000000/);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--port', 'eighty']), /--port: expected a whole number, got "eighty"/);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--max-reorg-depth', '0']), /--max-reorg-depth: must be at least 1/);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--log-level', 'loud']), /--log-level: invalid log level "loud"/);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x', '--bogus']), /Unknown option '--bogus'/);
-    assert.throws(() => parseIndexArgs([], {}), /--rpc is required/);
-    assert.throws(() => parseIndexArgs(['--rpc', 'http://x'], { HESSIAN_REBUILD: 'maybe' }), /HESSIAN_REBUILD: expected true or false/);
-  });
-
-  test('the CLI reports bad input on one line with exit code 2', async () => {
-    const missing = await runCli(['--rpc', deadRpc, '--subgraph', path.join(work, 'nope'), '--db', ':memory:']);
-    assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^hessian index: subgraph not found: .*nope does not exist\n$/);
-    const dir = await copy();
-    const dead = await runCli(['--subgraph', dir, '--db', ':memory:'], { HESSIAN_RPC_URL: deadRpc });
-    assert.equal(dead.code, 2);
-    assert.match(dead.stderr, /^hessian index: cannot reach the JSON-RPC endpoint/);
-    const help = await runCli(['--help']);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /--max-reorg-depth N/);
-    assert.match(help.stdout, /env HESSIAN_RPC_URL/);
   });
 });

@@ -9,7 +9,8 @@ import { dumpFile, startHessianChain, type HessianChain } from './helpers/hessia
 import { prng } from './helpers/faulty-proxy.ts';
 import { openDatabase } from '../../src/db.ts';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
+// `hessian index`, the command users run
+const hessian = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'cli', 'hessian.ts');
 
 let h: HessianChain;
 
@@ -36,7 +37,8 @@ function runCli(db: string, killWhen?: () => boolean): Promise<Run> {
     const child = spawn(
       process.execPath,
       [
-        cli,
+        hessian,
+        'index',
         '--rpc', h.chain.url,
         '--subgraph', h.subgraphDir,
         '--db', db,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { parseEther, ZeroAddress } from 'ethers';
 import { checkSubmission, checkTerms, DEFAULT_OWNER_POLICY, ownerPolicy, parseAddressList } from '../../src/roles/owner-policy.ts';
 import type { ModelTerms, PolicyRule, SubmissionOutcome } from '../../src/roles/owner-policy.ts';
-import { main } from '../../src/cli.ts';
+import { train as main } from '../../../cli/commands/train.ts';
 
 const LENDER = '0x' + '11'.repeat(20);
 const EVALUATOR = '0x' + '22'.repeat(20);
@@ -102,7 +102,7 @@ test('hessian train owner --help documents every rule with its flag and environm
     assert.match(line, new RegExp(`rule ${r}:`));
     assert.match(line, new RegExp(`env ${env}\\b`));
   }
-  assert.match(out.text, /--max-stake <v> .*default 0\.01\)/);
+  assert.match(out.text, /--max-stake <value> .*default 0\.01\)/);
 });
 
 test('bad policy flags and environment values are usage errors naming the value', async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatEther, Wallet } from 'ethers';
 import { writeDeployment } from '@hessian/contracts';
-import { main } from '../../src/cli.ts';
+import { train as main } from '../../../cli/commands/train.ts';
 import { writeKeystore } from '../../src/wallet.ts';
 import { startKuboStandin } from '../../src/ipfs/kubo-standin.ts';
 import type { KuboStandin } from '../../src/ipfs/kubo-standin.ts';
@@ -166,12 +166,12 @@ test('usage errors and help', async () => {
   assert.match(err.text, /unknown command 'bogus'/);
   const help = capture();
   assert.equal(await main(['owner', '--help'], { stdout: help.stream, stderr: err.stream }), 0);
-  assert.match(help.text, /--min-bounty <v>/);
+  assert.match(help.text, /--min-bounty <value>/);
   // differential privacy is on by default, and its budget is a documented flag and variable
-  assert.match(help.text, /--dp-noise <v> .*0 turns differential privacy off.*env HESSIAN_DP_NOISE, default 2\)/);
-  assert.match(help.text, /--dp-epsilon-budget <v> .*refused.*env HESSIAN_DP_EPSILON_BUDGET, default 8\)/);
-  assert.match(help.text, /--dp-clip <v>.*HESSIAN_DP_CLIP/);
-  assert.match(help.text, /--dp-delta <v>.*HESSIAN_DP_DELTA, default 1e-6/);
+  assert.match(help.text, /--dp-noise <value> .*0 turns differential privacy off.*env HESSIAN_DP_NOISE, default 2\)/);
+  assert.match(help.text, /--dp-epsilon-budget <value> .*refused.*env HESSIAN_DP_EPSILON_BUDGET, default 8\)/);
+  assert.match(help.text, /--dp-clip <value>.*HESSIAN_DP_CLIP/);
+  assert.match(help.text, /--dp-delta <value>.*HESSIAN_DP_DELTA, default 1e-6/);
   assert.doesNotMatch(help.text, /--seed/, 'the batch seed is a secret the owner makes, not a flag');
   const e5 = capture();
   assert.equal(await main(['owner', '--data', sc.ownerCsvs[0]!, '--dp-noise=-1', ...common], { stdout: out.stream, stderr: e5.stream, env: { HESSIAN_PRIVATE_KEY: sc.chain.keys[2]! } }), 2);

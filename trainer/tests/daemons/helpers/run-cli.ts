@@ -1,4 +1,4 @@
-// Runs `hessian train ...` (trainer's main) as its own process, as the hessian CLI will.
-import { main } from '../../../src/cli.ts';
+// Runs `hessian train ...` (cli/commands/train.ts) as its own process, as the hessian CLI does.
+import { train as main } from '../../../../cli/commands/train.ts';
 
 process.exitCode = await main(process.argv.slice(2));

@@ -2,7 +2,7 @@
 // piped to a file or a log collector, nothing is drawn (the JSON log lines stay).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusLine, progressText } from '../../src/cli.ts';
+import { StatusLine, progressText } from '../status-line.ts';
 
 test('a terminal gets one line redrawn in place; a pipe gets none', () => {
   let tty = '';
