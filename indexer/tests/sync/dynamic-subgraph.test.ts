@@ -19,7 +19,7 @@ import { dumpFile, dumpOf, waitFor } from './helpers/hessian.ts';
 import { startFactoryChain, type FactoryChain } from './helpers/factory-chain.ts';
 import { id as keccakText } from 'ethers';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
+const hessian = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'cli', 'hessian.ts');
 let h: FactoryChain;
 let work: string;
 const running: RunningIndexer[] = [];
@@ -154,7 +154,7 @@ describe('data source templates', () => {
 
   test('kill -9 and a restart: the created data sources are loaded from the store and followed', async () => {
     const db = path.join(work, 'killed.sqlite');
-    const child = spawn(process.execPath, [cli, '--rpc', h.chain.url, '--subgraph', h.subgraphDir, '--db', db, '--port', '0', '--index-node-port', 'off', '--poll-interval', '20', '--log-level', 'warn'], {
+    const child = spawn(process.execPath, [hessian, 'index', '--rpc', h.chain.url, '--subgraph', h.subgraphDir, '--db', db, '--port', '0', '--index-node-port', 'off', '--poll-interval', '20', '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -180,7 +180,7 @@ describe('data source templates', () => {
     // pings of data sources created before the kill: only a restored data source sees them
     await ping(alpha, 21, 'after the kill');
     await ping(plain, 22, 'after the kill');
-    const second = spawn(process.execPath, [cli, '--rpc', h.chain.url, '--subgraph', h.subgraphDir, '--db', db, '--port', '0', '--index-node-port', 'off', '--exit-when-synced', '--log-level', 'warn'], {
+    const second = spawn(process.execPath, [hessian, 'index', '--rpc', h.chain.url, '--subgraph', h.subgraphDir, '--db', db, '--port', '0', '--index-node-port', 'off', '--exit-when-synced', '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err2 = '';
