@@ -9,10 +9,8 @@ import { HDNodeWallet, Mnemonic, Wallet, formatEther, parseEther } from 'ethers'
 import { parseOptions, intOption, numberOption } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
-import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
-import { readCsvFile } from '@hessian/trainer/data/csv';
-import { encodeTable } from '@hessian/trainer/data/encoding';
-import { DATA_OPTIONS, DataError, checkData } from '@hessian/trainer/data/options';
+import { writeShardCsvs, DATA_OPTIONS, DataError, checkData } from '@hessian/trainer/data';
+import { readCsvFile, encodeTable } from '@hessian/core/data';
 import { Progress } from '../demo/progress.ts';
 import { defaultOwners, planBatches } from '../demo/plan.ts';
 import { demoApplicants, runLoanDesk } from '../demo/loans.ts';
@@ -112,13 +110,14 @@ export async function demo(argv: string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   try {
-    const [{ startLocalChain, HARDHAT_MNEMONIC }, contracts, { retargetBuild, deploymentTarget }, { startIndexer }, { serveDashboard }, trainer] = await Promise.all([
+    const [{ startLocalChain, HARDHAT_MNEMONIC }, contracts, { retargetBuild, deploymentTarget }, { startIndexer }, { serveDashboard }, trainer, lending] = await Promise.all([
       import('@hessian/contracts/local-chain'),
       import('@hessian/contracts'),
       import('@hessian/subgraph/scripts/render-manifest'),
       import('@hessian/indexer'),
       import('@hessian/dashboard'),
       import('@hessian/trainer'),
+      import('@hessian/lending'),
     ]);
 
     // ---- chain and contracts
@@ -248,6 +247,7 @@ export async function demo(argv: string[]): Promise<void> {
       const lenderWallet = new Wallet(key(1));
       const loans = runLoanDesk({
         trainer,
+        lending,
         rpcUrl: chain.url,
         desk: deskContract,
         lender,
