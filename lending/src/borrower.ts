@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ContentStore } from '@hessian/core/ipfs';
 import { ChainError } from '@hessian/core/chain';
-import type { DecisionReasonName, LoanDecided, LoanDeskClient } from './chain/loan-desk/client.ts';
+import type { DecisionReasonName, LoanDecided, LoanDeskClient } from './chain/loan-desk/index.ts';
 import { readCsvFile, featureEncoder } from '@hessian/core/data';
 import type { CsvTable, EncodingSpec } from '@hessian/core/data';
 import { loadSecretKeyFile, saveSecretKeyFile, maxCiphertextBytes } from '@hessian/core/he';

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deploymentJournal, deploymentRecords, loanServiceJournal } from '../src/service/loan-service.ts';
-import type { DeploymentRecord } from '../src/service/loan-service.ts';
+import { deploymentJournal, deploymentRecords, loanServiceJournal } from '../src/service/journal.ts';
+import type { DeploymentRecord } from '../src/service/journal.ts';
 
 const record = (serviceCid: string, state: DeploymentRecord['state'], deploymentId?: number): DeploymentRecord => ({
   modelId: 1,

@@ -8,7 +8,7 @@ import type { ContractTransactionResponse, Interface, Signer, TransactionReceipt
 import type { EventBase, RawLog } from './decode.ts';
 import { ChainError, describeChainError } from './errors.ts';
 import { fetchChainId } from '@hessian/contracts/rpc';
-import { compareEvents } from './model-repository/events.ts';
+import { compareEvents } from './decode.ts';
 import { headBlock } from './watch.ts';
 
 export interface ContractConfig {

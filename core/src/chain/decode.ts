@@ -30,3 +30,8 @@ export function parseLogWith(iface: Interface, log: RawLog): { name: string; arg
   if (!parsed) return undefined;
   return { name: parsed.name, args: parsed.args, base: { blockNumber: log.blockNumber, logIndex: log.index, txHash: log.transactionHash } };
 }
+
+/** chain order: block, then position in the block */
+export function compareEvents(a: EventBase, b: EventBase): number {
+  return a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
+}

@@ -2,7 +2,7 @@
 // eth_getLogs: works against any JSON-RPC node without filters or websockets. Only blocks at least `confirmations` deep are read, so a
 // reorg shallower than that is never seen; deeper reorgs are out of scope (use the indexer).
 import type { JsonRpcProvider } from 'ethers';
-import { compareEvents } from './model-repository/events.ts';
+import { compareEvents } from './decode.ts';
 import type { EventBase, RawLog } from './decode.ts';
 
 /** turns one of the contract's logs into its event (undefined: not one of its events) */

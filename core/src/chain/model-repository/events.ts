@@ -273,7 +273,4 @@ export function decodeLog(log: RawLog): RepositoryEvent | undefined {
   }
 }
 
-/** chain order: block, then position in the block */
-export function compareEvents(a: EventBase, b: EventBase): number {
-  return a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
-}
+export { compareEvents } from '../decode.ts';

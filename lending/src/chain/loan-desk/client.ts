@@ -1,19 +1,15 @@
 // The LoanDesk client the loan service and the borrower use: typed events (the desk has no
 // per-quote views, so the state of quotes and loan requests is rebuilt from its events, like the
 // repository's), transactions that wait for their receipt, reverts decoded into readable errors.
-import { Interface, ZeroAddress } from 'ethers';
+import { ZeroAddress } from 'ethers';
 import type { JsonRpcProvider, Signer, ContractTransactionResponse } from 'ethers';
-import { loanDeskAbi } from '@hessian/contracts';
-import { ContractClient, connectContract, big, num, parseLogWith, str, headBlock } from '@hessian/core/chain';
-import type { ContractKind, SentTx, EventBase, RawLog } from '@hessian/core/chain';
-import { compareEvents } from '@hessian/core/model-repository';
-
-export { loanDeskAbi };
-export const loanDeskInterface = new Interface(loanDeskAbi);
-
-/** ILoanDesk.DecisionReason, in declaration order */
-export const DECISION_REASON = ['Priced', 'RiskTooHigh', 'RateAboveCap', 'AmountAboveLimit', 'InvalidDisclosure', 'Manual'] as const;
-export type DecisionReasonName = (typeof DECISION_REASON)[number];
+import { ContractClient, connectContract, headBlock } from '@hessian/core/chain';
+import type { ContractKind, SentTx } from '@hessian/core/chain';
+import { compareEvents } from '@hessian/core/chain';
+import { DECISION_REASON, loanDeskInterface } from './abi.ts';
+import type { DecisionReasonName } from './abi.ts';
+import { decodeLoanDeskLog } from './events.ts';
+import type { DeploymentRetired, LoanDecided, LoanDeskEvent, LoanRequestCancelled, LoanRequested, ModelDeployed, QuoteAnswered, QuoteRequested } from './events.ts';
 
 export interface LoanDeskConfig {
   rpcUrl: string;
@@ -23,133 +19,6 @@ export interface LoanDeskConfig {
   startBlock?: number;
   confirmations?: number;
   pollMs?: number;
-}
-
-export interface ModelDeployed extends EventBase {
-  name: 'ModelDeployed';
-  deploymentId: number;
-  modelId: number;
-  lender: string;
-  service: string;
-  token: string;
-  modelVersion: number;
-  score: number;
-  targetScore: number;
-  targetReached: boolean;
-  weightsCommitment: string;
-  metric: string;
-  weightsCid: string;
-  serviceCid: string;
-}
-export interface DeploymentRetired extends EventBase {
-  name: 'DeploymentRetired';
-  deploymentId: number;
-  modelId: number;
-  lender: string;
-}
-export interface QuoteRequested extends EventBase {
-  name: 'QuoteRequested';
-  quoteId: number;
-  deploymentId: number;
-  borrower: string;
-  queryCid: string;
-}
-export interface QuoteAnswered extends EventBase {
-  name: 'QuoteAnswered';
-  quoteId: number;
-  deploymentId: number;
-  borrower: string;
-  resultCid: string;
-}
-export interface LoanRequested extends EventBase {
-  name: 'LoanRequested';
-  requestId: number;
-  deploymentId: number;
-  borrower: string;
-  quoteId: number;
-  token: string;
-  amount: bigint;
-  termDays: number;
-  disclosureCid: string;
-}
-export interface LoanDecided extends EventBase {
-  name: 'LoanDecided';
-  requestId: number;
-  deploymentId: number;
-  borrower: string;
-  approved: boolean;
-  amount: bigint;
-  rateBps: number;
-  reason: DecisionReasonName;
-}
-export interface LoanRequestCancelled extends EventBase {
-  name: 'LoanRequestCancelled';
-  requestId: number;
-  deploymentId: number;
-  borrower: string;
-}
-
-export type LoanDeskEvent = ModelDeployed | DeploymentRetired | QuoteRequested | QuoteAnswered | LoanRequested | LoanDecided | LoanRequestCancelled;
-
-export function decodeLoanDeskLog(log: RawLog): LoanDeskEvent | undefined {
-  const parsed = parseLogWith(loanDeskInterface, log);
-  if (!parsed) return undefined;
-  const { args: a, base } = parsed;
-  switch (parsed.name) {
-    case 'ModelDeployed':
-      return {
-        ...base,
-        name: 'ModelDeployed',
-        deploymentId: num(a.deploymentId),
-        modelId: num(a.modelId),
-        lender: str(a.lender),
-        service: str(a.service),
-        token: str(a.token),
-        modelVersion: num(a.modelVersion),
-        score: num(a.score),
-        targetScore: num(a.targetScore),
-        targetReached: Boolean(a.targetReached),
-        weightsCommitment: str(a.weightsCommitment),
-        metric: str(a.metric),
-        weightsCid: str(a.weightsCid),
-        serviceCid: str(a.serviceCid),
-      };
-    case 'DeploymentRetired':
-      return { ...base, name: 'DeploymentRetired', deploymentId: num(a.deploymentId), modelId: num(a.modelId), lender: str(a.lender) };
-    case 'QuoteRequested':
-      return { ...base, name: 'QuoteRequested', quoteId: num(a.quoteId), deploymentId: num(a.deploymentId), borrower: str(a.borrower), queryCid: str(a.queryCid) };
-    case 'QuoteAnswered':
-      return { ...base, name: 'QuoteAnswered', quoteId: num(a.quoteId), deploymentId: num(a.deploymentId), borrower: str(a.borrower), resultCid: str(a.resultCid) };
-    case 'LoanRequested':
-      return {
-        ...base,
-        name: 'LoanRequested',
-        requestId: num(a.requestId),
-        deploymentId: num(a.deploymentId),
-        borrower: str(a.borrower),
-        quoteId: num(a.quoteId),
-        token: str(a.token),
-        amount: big(a.amount),
-        termDays: num(a.termDays),
-        disclosureCid: str(a.disclosureCid),
-      };
-    case 'LoanDecided':
-      return {
-        ...base,
-        name: 'LoanDecided',
-        requestId: num(a.requestId),
-        deploymentId: num(a.deploymentId),
-        borrower: str(a.borrower),
-        approved: Boolean(a.approved),
-        amount: big(a.amount),
-        rateBps: num(a.rateBps),
-        reason: DECISION_REASON[num(a.reason)] ?? 'Manual',
-      };
-    case 'LoanRequestCancelled':
-      return { ...base, name: 'LoanRequestCancelled', requestId: num(a.requestId), deploymentId: num(a.deploymentId), borrower: str(a.borrower) };
-    default:
-      return undefined;
-  }
 }
 
 export interface DeskTx<E extends LoanDeskEvent = LoanDeskEvent> extends SentTx<LoanDeskEvent> {
@@ -240,86 +109,5 @@ export class LoanDeskClient extends ContractClient<LoanDeskEvent> {
     const [ev] = await this.queryEvents('ModelDeployed', [deploymentId]);
     if (!ev) throw new Error(`no deployment ${deploymentId} on the LoanDesk at ${this.config.address}`);
     return ev;
-  }
-}
-
-export interface QuoteState {
-  quoteId: number;
-  deploymentId: number;
-  borrower: string;
-  queryCid: string;
-  resultCid?: string;
-  answeredTx?: string;
-}
-
-export interface LoanRequestState {
-  requestId: number;
-  deploymentId: number;
-  borrower: string;
-  quoteId: number;
-  amount: bigint;
-  termDays: number;
-  disclosureCid: string;
-  status: 'Pending' | 'Approved' | 'Declined' | 'Cancelled';
-  decision?: LoanDecided;
-}
-
-/** deployments, quotes and loan requests rebuilt from the desk's events */
-export class LoanDeskView {
-  readonly deployments = new Map<number, ModelDeployed & { retired: boolean }>();
-  readonly quotes = new Map<number, QuoteState>();
-  readonly loans = new Map<number, LoanRequestState>();
-
-  apply(ev: LoanDeskEvent): void {
-    switch (ev.name) {
-      case 'ModelDeployed':
-        this.deployments.set(ev.deploymentId, { ...ev, retired: false });
-        break;
-      case 'DeploymentRetired': {
-        const d = this.deployments.get(ev.deploymentId);
-        if (d) d.retired = true;
-        break;
-      }
-      case 'QuoteRequested':
-        this.quotes.set(ev.quoteId, { quoteId: ev.quoteId, deploymentId: ev.deploymentId, borrower: ev.borrower, queryCid: ev.queryCid });
-        break;
-      case 'QuoteAnswered': {
-        const q = this.quotes.get(ev.quoteId);
-        if (q) {
-          q.resultCid = ev.resultCid;
-          q.answeredTx = ev.txHash;
-        }
-        break;
-      }
-      case 'LoanRequested':
-        this.loans.set(ev.requestId, {
-          requestId: ev.requestId,
-          deploymentId: ev.deploymentId,
-          borrower: ev.borrower,
-          quoteId: ev.quoteId,
-          amount: ev.amount,
-          termDays: ev.termDays,
-          disclosureCid: ev.disclosureCid,
-          status: 'Pending',
-        });
-        break;
-      case 'LoanDecided': {
-        const l = this.loans.get(ev.requestId);
-        if (l) {
-          l.status = ev.approved ? 'Approved' : 'Declined';
-          l.decision = ev;
-        }
-        break;
-      }
-      case 'LoanRequestCancelled': {
-        const l = this.loans.get(ev.requestId);
-        if (l) l.status = 'Cancelled';
-        break;
-      }
-    }
-  }
-
-  applyAll(events: Iterable<LoanDeskEvent>): void {
-    for (const ev of events) this.apply(ev);
   }
 }
