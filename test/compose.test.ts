@@ -149,7 +149,7 @@ test('down/up with the in-memory chain: nothing derived from the old chain is ke
   assert.ok(!(services.postgres!.volumes ?? []).length);
   assert.ok(services.indexer!.tmpfs?.some((t) => t.startsWith('/data')), 'the embedded index too');
   // the deploy job redeploys when the chain is new and the roles bind their state to the chain:
-  // both are code (cli/commands/deploy.ts, trainer/src/state-chain.ts, tested there); here, that
+  // both are code (cli/commands/deploy.ts, core/src/journal/chain-binding.ts, tested there); here, that
   // the deploy job keeps its deployment file where the roles read it
   assert.equal(services.deploy!.environment!.HESSIAN_DEPLOYMENT, '/deployment/deployment.json');
 });

@@ -271,7 +271,8 @@ test('borrowers got quotes without revealing features, and each decision is on-c
   // what went through IPFS for a quote is ciphertext: the query document names keys and a
   // ciphertext by CID and carries no feature value; the borrower's CSV row is nowhere in it
   const row = readFileSync(path.join(dataDir, 'demo', 'borrower-1.csv'), 'utf8').trim().split('\n')[1]!.split(',');
-  const { openContentStore, parseQueryDocument } = await import('@hessian/trainer');
+  const { openContentStore } = await import('@hessian/trainer');
+  const { parseQueryDocument } = await import('@hessian/lending');
   const store = await openContentStore({ path: path.join(dataDir, 'demo', 'ipfs') });
   try {
     const doc = await store.getJson(loanRequests[0]!.quote.queryCid, { maxBytes: 64 * 1024 });

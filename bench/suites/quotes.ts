@@ -12,28 +12,19 @@ import path from 'node:path';
 import { HDNodeWallet, Mnemonic, Wallet, keccak256, parseEther, toUtf8Bytes } from 'ethers';
 import { MIN_SUBMISSION_STAKE, deployHessian } from '@hessian/contracts';
 import { HARDHAT_MNEMONIC, startLocalChain } from '@hessian/contracts/local-chain';
-import { readCsvFile } from '@hessian/trainer/data/csv';
-import { encodeTable, fitEncoding, type EncodingSpec } from '@hessian/trainer/data/encoding';
-import { take, trainTestSplit } from '@hessian/trainer/data/split';
-import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
-import { dot, predict, trainPlain } from '@hessian/trainer/ml/models';
-import { auc, metricToScore } from '@hessian/trainer/ml/metrics';
-import { sigmoid } from '@hessian/trainer/ml/sigmoid';
-import { loadPublicKey, loadSecretKeyFile } from '@hessian/trainer/he/keys';
-import { encryptWeights } from '@hessian/trainer/he/weights';
-import { buildWeightsDocument } from '@hessian/trainer/metadata';
-import { fetchMetadata, fetchPublicKeys, openHeContext } from '@hessian/trainer/roles/model-io';
-import { openModel } from '@hessian/trainer/roles/lender';
-import { deployModel, startLoanService } from '@hessian/trainer/roles/loan-service';
-import { requestLoan, requestQuote } from '@hessian/trainer/roles/borrower';
-import { ModelRepositoryClient, connectProvider } from '@hessian/trainer/chain/client';
-import { LoanDeskClient } from '@hessian/trainer/chain/loan-desk';
-import { EmbeddedContentStore } from '@hessian/trainer/ipfs/embedded';
-import { silentLogger } from '@hessian/trainer/log';
+import { readCsvFile, encodeTable, fitEncoding, type EncodingSpec, take, trainTestSplit } from '@hessian/core/data';
+import { writeShardCsvs } from '@hessian/trainer/data';
+import { dot, predict, trainPlain, auc, metricToScore, sigmoid } from '@hessian/core/ml';
+import { loadPublicKey, loadSecretKeyFile, encryptWeights } from '@hessian/core/he';
+import { buildWeightsDocument, fetchMetadata, fetchPublicKeys, openHeContext } from '@hessian/core/model';
+import { openModel } from '@hessian/trainer';
+import { deployModel, startLoanService, requestLoan, requestQuote, LoanDeskClient, decryptComplexResult, encryptComplexQuery } from '@hessian/lending';
+import { ModelRepositoryClient, connectProvider } from '@hessian/core/model-repository';
+import { EmbeddedContentStore } from '@hessian/core/ipfs';
+import { silentLogger } from '@hessian/core/log';
 import {
   LOGIT_SLOT_SCALE, QUERY_PARAMETERS, TAG_A_RANGE, TAG_LOGIT_BOUND, createBorrowerKeys, decryptResult, encryptQuery, evaluateQuery, newTagKey, queryLayout, verifyTag,
-} from '@hessian/trainer/loan/prediction';
-import { decryptComplexResult, encryptComplexQuery } from '@hessian/trainer/loan/complex-slots';
+} from '@hessian/lending';
 import { emptyResult, fmt, runSuite, suiteArgs } from '../lib/result.ts';
 import { rootDir } from '../lib/machine.ts';
 
@@ -299,7 +290,7 @@ await runSuite(async () => {
   r.aims.push({ aim: "one quote's upload (pk + Galois keys + query) <= 5 MiB", measured: `${(upload / MIB).toFixed(2)} MiB`, met: upload <= 5 * MIB });
   r.aims.push({ aim: 'no forged tag accepted (complex-slot attack and blind guesses)', measured: `${complexAccepted} / ${forgeryQuotes} complex-slot, ${blindAccepted} / ${rows} blind`, met: complexAccepted === 0 && blindAccepted === 0 });
   r.aims.push({ aim: 'tag verification passes for every honest quote', measured: `${tagsOk} / ${rows} (+ ${e2e.decisions.length} on-chain, none InvalidDisclosure)`, met: tagsOk === rows });
-  r.notes.push('The logit error is dominated by the noise the service adds on purpose (σ/K = 1e-5 on the logit, to flood the computation-dependent CKKS error); the CKKS error alone is ~1e-8 (trainer/tests/loan-prediction.test.ts). A probability moves by at most a quarter of the logit error.');
+  r.notes.push('The logit error is dominated by the noise the service adds on purpose (σ/K = 1e-5 on the logit, to flood the computation-dependent CKKS error); the CKKS error alone is ~1e-8 (lending/tests/prediction.test.ts). A probability moves by at most a quarter of the logit error.');
   r.notes.push('End to end includes the borrower\'s key generation and IPFS puts (embedded blockstore on local disk) and the polling delays of both sides; the decision row adds the disclosure (X25519 + AES-GCM), the requestLoan transaction and the service\'s tag check and pricing. Decisions in this run: ' + e2e.decisions.join(', ') + '.');
   if (tagsOk !== rows || complexAccepted > 0 || blindAccepted > 0) process.exitCode = 1;
   r.figures = { d, repeats, rows, timings: t, evalAll, sizes, upload, maxLogitErr, maxProbErr, maxTagErr, tagsOk, forgery: { forgeryQuotes, complexAccepted, blindAccepted, maxImag }, e2e };

@@ -5,15 +5,9 @@
 // after the same gradient-descent rounds on LendingClub, encrypted vs plaintext.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readCsvFile } from '@hessian/trainer/data/csv';
-import { encodeTable, fitEncoding } from '@hessian/trainer/data/encoding';
-import { take, trainTestSplit } from '@hessian/trainer/data/split';
-import { HeContext, parameterSet } from '@hessian/trainer/he/context';
-import { generateKeys, loadGaloisKeys, loadPublicKey, loadRelinKeys } from '@hessian/trainer/he/keys';
-import { encryptWeights, loadWeights } from '@hessian/trainer/he/weights';
-import { decryptGradient, encryptedGradient, gradientPacking } from '@hessian/trainer/he/gradient';
-import { applyGradient, gradient, predict } from '@hessian/trainer/ml/models';
-import { auc } from '@hessian/trainer/ml/metrics';
+import { readCsvFile, encodeTable, fitEncoding, take, trainTestSplit } from '@hessian/core/data';
+import { HeContext, parameterSet, generateKeys, loadGaloisKeys, loadPublicKey, loadRelinKeys, encryptWeights, loadWeights, decryptGradient, encryptedGradient, gradientPacking } from '@hessian/core/he';
+import { applyGradient, gradient, predict, auc } from '@hessian/core/ml';
 import { emptyResult, fmt, runSuite, suiteArgs } from '../lib/result.ts';
 import { isInstalled, rootDir } from '../lib/machine.ts';
 import { paillierPerRowGradient } from '../lib/paillier.ts';

@@ -10,12 +10,10 @@ import { readCommandFlags } from '../command.ts';
 import { numberFlag } from '@hessian/common/args';
 import { UsageError } from '@hessian/common/errors';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
-// the data modules directly, not the package's main export: `hessian demo --help` and a bad flag
+// the data modules, not the package's main export: `hessian demo --help` and a bad flag
 // answer without loading the CKKS daemons (the main export is imported once the flags are read)
-import { writeShardCsvs } from '@hessian/trainer/data/shard-files';
-import { readCsvFile } from '@hessian/trainer/data/csv';
-import { encodeTable } from '@hessian/trainer/data/encoding';
-import { DATA_OPTIONS, DataError, checkData } from '@hessian/trainer/data/options';
+import { writeShardCsvs, DATA_OPTIONS, DataError, checkData } from '@hessian/trainer/data';
+import { readCsvFile, encodeTable } from '@hessian/core/data';
 import { Progress } from '../demo/progress.ts';
 import { defaultOwners, planBatches } from '../demo/plan.ts';
 import { demoApplicants, runLoanDesk } from '../demo/loans.ts';
@@ -114,13 +112,14 @@ export async function demo(argv: string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   try {
-    const [{ startLocalChain, HARDHAT_MNEMONIC }, contracts, { retargetBuild, deploymentTarget }, { startIndexer }, { serveDashboard }, trainer] = await Promise.all([
+    const [{ startLocalChain, HARDHAT_MNEMONIC }, contracts, { retargetBuild, deploymentTarget }, { startIndexer }, { serveDashboard }, trainer, lending] = await Promise.all([
       import('@hessian/contracts/local-chain'),
       import('@hessian/contracts'),
       import('@hessian/subgraph/scripts/render-manifest'),
       import('@hessian/indexer'),
       import('@hessian/dashboard'),
       import('@hessian/trainer'),
+      import('@hessian/lending'),
     ]);
 
     // ---- chain and contracts
@@ -250,6 +249,7 @@ export async function demo(argv: string[]): Promise<void> {
       const lenderWallet = new Wallet(key(1));
       const loans = runLoanDesk({
         trainer,
+        lending,
         rpcUrl: chain.url,
         desk: deskContract,
         lender,

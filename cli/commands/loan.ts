@@ -1,12 +1,15 @@
 // `hessian loan <deploy|decide|retire|quote|request>`: private lending on a trained model
-// (@hessian/trainer's loan service and borrower), from flags with environment fallbacks.
+// (@hessian/lending's loan service and borrower), from flags with environment fallbacks.
 import { readFile } from 'node:fs/promises';
 import { formatEther } from 'ethers';
+import { ModelRepositoryClient } from '@hessian/core/model-repository';
+import { bindStateToChain } from '@hessian/core/journal';
 import {
-  ModelRepositoryClient, LoanDeskClient, CSV_OPTIONS, bindStateToChain, deployModel, decideManually, startLoanService,
-  requestQuote, finishQuote, requestLoan, validatePricingRule, csvFormat, readDataFile,
-} from '@hessian/trainer';
-import type { PricingRule, DataFlags } from '@hessian/trainer';
+  LoanDeskClient, deployModel, decideManually, startLoanService, requestQuote, finishQuote, requestLoan, validatePricingRule,
+} from '@hessian/lending';
+import type { PricingRule } from '@hessian/lending';
+import { CSV_OPTIONS, csvFormat, readDataFile } from '@hessian/trainer/data';
+import type { DataFlags } from '@hessian/trainer/data';
 import { numberFlag } from '@hessian/common/args';
 import type { FlagSpec } from '@hessian/common/args';
 import { UsageError } from '@hessian/common/errors';

@@ -3,10 +3,11 @@
 // their probability of default, apply, and get a decision on-chain.
 import path from 'node:path';
 import { formatEther, parseEther, type Wallet } from 'ethers';
-import type { CsvTable } from '@hessian/trainer/data/csv';
-import { writeCsvFile } from '@hessian/trainer/data/csv-write';
+import type { CsvTable } from '@hessian/core/data';
+import { writeCsvFile } from '@hessian/trainer/data';
 
 type Trainer = typeof import('@hessian/trainer');
+type Lending = typeof import('@hessian/lending');
 type ModelRepositoryClient = InstanceType<Trainer['ModelRepositoryClient']>;
 type ContentStore = Awaited<ReturnType<Trainer['openContentStore']>>;
 type Logger = ReturnType<Trainer['createLogger']>;
@@ -21,6 +22,7 @@ export interface Applicant {
 
 export interface LoanDeskDemo {
   trainer: Trainer;
+  lending: Lending;
   rpcUrl: string;
   /** the LoanDesk deployment (address, startBlock) */
   desk: { address: string; startBlock: number };
@@ -77,13 +79,13 @@ async function finishTraining(d: LoanDeskDemo): Promise<void> {
 }
 
 export async function runLoanDesk(d: LoanDeskDemo): Promise<void> {
-  const { trainer } = d;
+  const { lending } = d;
   await finishTraining(d);
   const deskConfig = { rpcUrl: d.rpcUrl, address: d.desk.address, startBlock: d.desk.startBlock, pollMs: 250 };
   const clients: { destroy(): void }[] = [];
   d.onStop(() => clients.forEach((c) => c.destroy()));
   const connect = async (w: Wallet) => {
-    const c = await trainer.LoanDeskClient.connect(deskConfig, w);
+    const c = await lending.LoanDeskClient.connect(deskConfig, w);
     clients.push(c);
     return c;
   };
@@ -91,7 +93,7 @@ export async function runLoanDesk(d: LoanDeskDemo): Promise<void> {
   // ---- the lender deploys, naming a separate service account (its hot key) for quotes and decisions
   const lenderDesk = await connect(d.lenderWallet);
   const serviceDesk = await connect(d.serviceWallet);
-  const deployed = await trainer.deployModel({
+  const deployed = await lending.deployModel({
     repo: d.lender,
     desk: lenderDesk,
     store: d.store,
@@ -102,7 +104,7 @@ export async function runLoanDesk(d: LoanDeskDemo): Promise<void> {
     log: d.log,
   });
   d.out(`loan desk   model #${d.modelId} deployed as #${deployed.deploymentId} (service ${d.serviceWallet.address}); logits on held-out rows ${deployed.logitRange.map((x) => x.toFixed(2)).join('..')}`);
-  const service = await trainer.startLoanService({ desk: serviceDesk, store: d.store, stateDir: d.lenderDir, deploymentIds: [deployed.deploymentId], pollMs: 250, log: d.log });
+  const service = await lending.startLoanService({ desk: serviceDesk, store: d.store, stateDir: d.lenderDir, deploymentIds: [deployed.deploymentId], pollMs: 250, log: d.log });
   d.onStop(() => service.stop());
 
   // ---- borrowers: one held-out row each, without the outcome nobody knows yet, encrypted under their own keys
@@ -119,9 +121,9 @@ export async function runLoanDesk(d: LoanDeskDemo): Promise<void> {
     const stateDir = path.join(d.dir, `borrower-${k + 1}`);
     const features = writeCsvFile(path.join(d.dir, `borrower-${k + 1}.csv`), unlabelled, [complete[k * 7]!]);
     const desk = await connect(a.wallet);
-    const quote = await trainer.requestQuote({ desk, store: d.store, stateDir, deploymentId: deployed.deploymentId, features, amount: a.amount, termDays: a.termDays, pollMs: 250, log: d.log });
+    const quote = await lending.requestQuote({ desk, store: d.store, stateDir, deploymentId: deployed.deploymentId, features, amount: a.amount, termDays: a.termDays, pollMs: 250, log: d.log });
     d.out(`  ${a.name} ${a.wallet.address}: quote #${quote.quoteId} -> default risk ${pct(quote.probability)}, ${quote.approved ? `offered ${apr(quote.rateBps)}` : `would be declined (${quote.reason})`}`);
-    const request = await trainer.requestLoan({ desk, store: d.store, stateDir, quoteId: quote.quoteId, amount: a.amount, termDays: a.termDays, wait: true, pollMs: 250, log: d.log });
+    const request = await lending.requestLoan({ desk, store: d.store, stateDir, quoteId: quote.quoteId, amount: a.amount, termDays: a.termDays, wait: true, pollMs: 250, log: d.log });
     const decision = request.decision!;
     d.out(
       `  ${a.name}: loan request #${request.requestId} for ${formatEther(a.amount)} ETH over ${a.termDays} days -> ${decision.approved ? `approved ${formatEther(BigInt(decision.amount))} ETH at ${apr(decision.rateBps)}` : 'declined'} (${decision.reason})`,

@@ -1,5 +1,5 @@
 // The demo's privacy lines: what each owner's rows spent (differential privacy is on by default).
-import type { Spent } from '@hessian/trainer/privacy/owner-privacy';
+import type { Spent } from '@hessian/trainer';
 
 export function privacySummary(owners: readonly { spent(): Spent }[]): string {
   return [

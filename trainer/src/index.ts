@@ -1,7 +1,10 @@
-// @hessian/trainer's public API: the daemons and the lender's actions (for the CLI and the
-// demo), the chain client, and the core building blocks re-exported from their modules.
-export { openModel, closeModel, lenderJournal, defaultParameterSet } from './roles/lender.ts';
-export type { OpenModelConfig, OpenedModel, LenderModelRecord, LenderJournal } from './roles/lender.ts';
+// @hessian/trainer's public API: the training daemons and the lender's actions, the command line
+// (`hessian train` and, until the CLI moves to cli/commands, `hessian loan`), and the core
+// building blocks the CLI and the demo use, re-exported from @hessian/core.
+export { openModel, closeModel, defaultParameterSet } from './roles/lender.ts';
+export { lenderJournal } from '@hessian/core/model';
+export type { LenderModelRecord, LenderJournal } from '@hessian/core/model';
+export type { OpenModelConfig, OpenedModel } from './roles/lender.ts';
 export { startEvaluator, modelKey } from './roles/evaluator.ts';
 export type { EvaluatorConfig, EvaluatorHandle, EvaluatorEvents, EvaluatorJournal, EvaluationRecord, ModelJournal, ContentIds } from './roles/evaluator.ts';
 export { startOwner } from './roles/owner.ts';
@@ -14,54 +17,33 @@ export { gaussianRho, epsilonForRho, dpEpsilonFixed } from './privacy/accountant
 export type { OwnerConfig, OwnerHandle, OwnerEvents, OwnerFilter, OwnerJournal, SubmissionRecord } from './roles/owner.ts';
 export { DEFAULT_OWNER_POLICY, ownerPolicy, checkTerms, checkSubmission, parseAddressList } from './roles/owner-policy.ts';
 export type { OwnerPolicy, PolicyRule, Refusal, ModelTerms, SubmissionOutcome } from './roles/owner-policy.ts';
-export { fetchMetadata, fetchWeightsDocument } from './roles/model-io.ts';
-export { ModelRepositoryClient, connectProvider, defaultConfirmations } from './chain/client.ts';
-export { sealOf, randomSalt } from './chain/seal.ts';
-export { GRADIENT_STATUS, VERDICT, PRIVACY_SCALE, MIN_SUBMISSION_STAKE, REVEAL_WINDOW } from './chain/abi.ts';
-export type { VerdictName } from './chain/abi.ts';
-export type { ChainConfig, CreateModelInput, TxResult } from './chain/client.ts';
-export { ChainError, describeChainError, decodeRevert } from './chain/errors.ts';
-export { LogWatcher, readEvents, headBlock } from './chain/watch.ts';
-export type { LogDecoder } from './chain/watch.ts';
-export { RepositoryView, isRevealed } from './chain/view.ts';
-export { chainSource, indexerSource } from './chain/source.ts';
-export type { ViewSource, IndexerSourceOptions } from './chain/source.ts';
-export type { ModelState, GradientState, RevealedGradient, GradientStatusName } from './chain/view.ts';
-export type { RepositoryEvent, GradientCommitted, GradientRevealed, GradientEvaluated, GradientLapsed, StakeReleased, Refunded } from './chain/events.ts';
-export { Journal } from './state.ts';
-export { JournalLockedError, JournalLockLostError, DEFAULT_LOCK_STALE_MS } from './journal-lock.ts';
-export { loadWallet, walletSourceFromEnv, writeKeystore } from './wallet.ts';
-export { createLogger, silentLogger, parseLogLevel } from './log.ts';
-export type { Logger, LogLevel } from './log.ts';
-export { deployModel, startLoanService, decideManually, loanServiceJournal, manualDecisionJournal, deploymentJournal, deploymentRecords, weightsCommitment } from './roles/loan-service.ts';
-export type { DeployModelConfig, DeployedModel, LoanServiceConfig, LoanServiceHandle, LoanServiceJournal, ManualDecision } from './roles/loan-service.ts';
-export { requestQuote, finishQuote, requestLoan, waitForDecision, fetchServiceDocument, encodeBorrowerRow, borrowerJournal, QuoteTimeoutError } from './roles/borrower.ts';
-export type { QuoteConfig, QuoteResult, LoanRequestConfig, LoanRequestResult, LoanDecisionSummary, BorrowerJournal } from './roles/borrower.ts';
-export { LoanDeskClient, LoanDeskView, DECISION_REASON, decodeLoanDeskLog } from './chain/loan-desk.ts';
-export type { LoanDeskConfig, LoanDeskEvent, DeployModelInput, QuoteState, LoanRequestState } from './chain/loan-desk.ts';
-export { openContentStore } from './ipfs/index.ts';
-export type { ContentStore, ContentStoreConfig } from './ipfs/index.ts';
-export {
-  QUERY_PARAMETERS, LOGIT_SLOT_SCALE, RESULT_NOISE_SIGMA, DEFAULT_TAG_TOLERANCE, QueryError, queryLayout, checkQueryLayout, openQueryContext,
-  createBorrowerKeys, encryptQuery, newTagKey, evaluateQuery, decryptResult, decryptResultSlots, verifyTag,
-} from './loan/prediction.ts';
-export type { QueryLayout, BorrowerKeys, TagKey, EvaluateOptions } from './loan/prediction.ts';
-export { DEFAULT_PRICING, PricingError, validatePricingRule, probabilityOfDefault, priceLoan, decisionReasonCode } from './loan/pricing.ts';
-export type { PricingRule, LoanQuote, DecisionReasonName } from './loan/pricing.ts';
-export { SealedBoxError, generateDisclosureKeys, disclosurePublicKey, seal, open } from './loan/sealed.ts';
-export type { DisclosureKeyPair, SealedBox } from './loan/sealed.ts';
-export {
-  MAX_SERVICE_DOC_BYTES, MAX_QUERY_DOC_BYTES, MAX_RESULT_DOC_BYTES, MAX_SEALED_BYTES, disclosureContext,
-  parseServiceDocument, parseQueryDocument, parseResultDocument, parseDisclosure, parseSealedBox,
-} from './loan/documents.ts';
-export type { ServiceDocument, QueryDocument, ResultDocument, Disclosure } from './loan/documents.ts';
-// what the `hessian train` and `hessian loan` commands (cli/commands/) wire together
-export { REWARD_RULE } from './chain/abi.ts';
-export type { RewardRuleName } from './chain/abi.ts';
-export { bindStateToChain } from './state-chain.ts';
-export { METRICS } from './ml/metrics.ts';
-export type { Metric } from './ml/metrics.ts';
+export { fetchMetadata, fetchWeightsDocument } from '@hessian/core/model';
+export { ModelRepositoryClient, connectProvider, defaultConfirmations } from '@hessian/core/model-repository';
+export { sealOf, randomSalt } from '@hessian/core/model-repository';
+export { GRADIENT_STATUS, VERDICT, PRIVACY_SCALE, MIN_SUBMISSION_STAKE, REVEAL_WINDOW } from '@hessian/core/model-repository';
+export type { VerdictName } from '@hessian/core/model-repository';
+export type { ChainConfig, CreateModelInput, TxResult } from '@hessian/core/model-repository';
+export { ChainError, describeChainError, decodeRevert } from '@hessian/core/chain';
+export { LogWatcher, readEvents, headBlock } from '@hessian/core/chain';
+export type { LogDecoder } from '@hessian/core/chain';
+export { RepositoryView, isRevealed } from '@hessian/core/model-repository';
+export { chainSource, indexerSource } from '@hessian/core/model-repository';
+export type { ViewSource, IndexerSourceOptions } from '@hessian/core/model-repository';
+export type { ModelState, GradientState, RevealedGradient, GradientStatusName } from '@hessian/core/model-repository';
+export type { RepositoryEvent, GradientCommitted, GradientRevealed, GradientEvaluated, GradientLapsed, StakeReleased, Refunded } from '@hessian/core/model-repository';
+export { Journal } from '@hessian/core/journal';
+export { JournalLockedError, JournalLockLostError, DEFAULT_LOCK_STALE_MS } from '@hessian/core/journal';
+export { loadWallet, walletSourceFromEnv, writeKeystore } from '@hessian/core/chain';
+export { createLogger, silentLogger, parseLogLevel } from '@hessian/core/log';
+export type { Logger, LogLevel } from '@hessian/core/log';
+export { openContentStore } from '@hessian/core/ipfs';
+export type { ContentStore, ContentStoreConfig } from '@hessian/core/ipfs';
+// what the `hessian train` command (cli/commands/) wires together
+export { REWARD_RULE } from '@hessian/core/model-repository';
+export type { RewardRuleName } from '@hessian/core/model-repository';
+export { bindStateToChain } from '@hessian/core/journal';
+export { METRICS } from '@hessian/core/ml';
+export type { Metric } from '@hessian/core/ml';
 export { CSV_OPTIONS, ENCODING_OPTIONS, DATA_OPTIONS, DataError, checkData, csvFormat, readDataFile } from './data/options.ts';
 export type { DataFlags, DataOptionSpec } from './data/options.ts';
-export type { BadRowPolicy, FitEncodingOptions } from './data/encoding.ts';
-export type { CsvTable } from './data/csv.ts';
+export type { BadRowPolicy, FitEncodingOptions, CsvTable } from '@hessian/core/data';

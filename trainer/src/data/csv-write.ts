@@ -1,7 +1,7 @@
 // Writes rows of a parsed CSV back out (RFC 4180 quoting), e.g. to split one file into the
 // shards that different parties hold.
 import { writeFileSync } from 'node:fs';
-import type { CsvTable } from './csv.ts';
+import type { CsvTable } from '@hessian/core/data';
 
 function cell(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -3,8 +3,7 @@
 // user with a bank's export learns what is wrong with it, and how to say what they mean, in one
 // line, before a chain, an indexer or a daemon is up.
 import { existsSync, readFileSync } from 'node:fs';
-import { CsvError, detectDelimiter, parseCsv, parseDelimiter, type CsvTable } from './csv.ts';
-import { encodeTable, fitEncoding, type BadRowPolicy, type EncodingSpec, type FitEncodingOptions } from './encoding.ts';
+import { CsvError, detectDelimiter, parseCsv, parseDelimiter, type CsvTable, encodeTable, fitEncoding, type BadRowPolicy, type EncodingSpec, type FitEncodingOptions } from '@hessian/core/data';
 
 /** A data error a user fixes by editing a flag or the file; the CLIs report it in one line, exit code 2. */
 export class DataError extends Error {

@@ -2,9 +2,8 @@
 // and each data owner gets a disjoint shard in a file of its own. The demo and the daemon tests
 // both start from this.
 import path from 'node:path';
-import { readCsvFile, type CsvTable } from './csv.ts';
+import { readCsvFile, type CsvTable, shards, trainTestSplit } from '@hessian/core/data';
 import { writeCsvFile } from './csv-write.ts';
-import { shards, trainTestSplit } from './split.ts';
 
 export interface ShardFiles {
   table: CsvTable;

@@ -2,10 +2,7 @@
 // weights are cached by the ids the pool assigns, so they cross the thread boundary once.
 import { parentPort } from 'node:worker_threads';
 import type { Ciphertext, GaloisKeys, RelinKeys } from 'node-seal';
-import { HeContext, type CkksParams, type HeTask } from './context.ts';
-import { encryptedGradient } from './gradient.ts';
-import { loadGaloisKeys, loadRelinKeys } from './keys.ts';
-import { loadWeights } from './weights.ts';
+import { HeContext, type CkksParams, type HeTask, encryptedGradient, loadGaloisKeys, loadRelinKeys, loadWeights } from '@hessian/core/he';
 
 export interface WorkerJob {
   id: number;

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { HeContext, type CkksParams, type HeTask } from './context.ts';
-import { gradientPacking, sumGradientParts } from './gradient.ts';
+import { HeContext, type CkksParams, type HeTask, gradientPacking, sumGradientParts } from '@hessian/core/he';
 import type { WorkerJob, WorkerReply } from './gradient-worker.ts';
 
 export interface PoolGradientInput {

@@ -11,7 +11,7 @@
 // plan adds the largest per-batch total, not the sum (parallel composition). A batch released
 // twice (a recompute after a crash) adds both releases. Different plans (models, a new seed, a
 // new batch size or new data) add up.
-import { gaussianEpsilon } from '../he/noise.ts';
+import { gaussianEpsilon } from '@hessian/core/he';
 
 /** rho (zCDP) of one Gaussian release with noise = noiseMultiplier x sensitivity */
 export function gaussianRho(noiseMultiplier: number): number {

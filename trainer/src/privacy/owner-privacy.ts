@@ -3,10 +3,10 @@
 // budget enforced against the ledger (ledger.ts) across every model and restart.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { EncodedData } from '../data/encoding.ts';
-import { privatizeBatch, validatePrivacyConfig } from '../he/noise.ts';
-import type { PrivacyReport } from '../he/noise.ts';
-import type { Logger } from '../log.ts';
+import type { EncodedData } from '@hessian/core/data';
+import { privatizeBatch, validatePrivacyConfig } from '@hessian/core/he';
+import type { PrivacyReport } from '@hessian/core/he';
+import type { Logger } from '@hessian/core/log';
 import { dpEpsilonFixed, gaussianRho } from './accountant.ts';
 import { PrivacyLedger } from './ledger.ts';
 import type { LedgerTotal, SpendRecord } from './ledger.ts';

@@ -8,7 +8,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import type { Logger } from '../log.ts';
+import type { Logger } from '@hessian/core/log';
 
 const KIND = 'hessian/batch-seed';
 const SEED_BYTES = 32;

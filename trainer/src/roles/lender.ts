@@ -4,27 +4,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { ContentStore } from '../ipfs/store.ts';
-import type { ModelRepositoryClient } from '../chain/client.ts';
-import type { RewardRuleName } from '../chain/abi.ts';
-import { MIN_SUBMISSION_STAKE } from '../chain/abi.ts';
-import { readCsvFile } from '../data/csv.ts';
-import type { CsvTable } from '../data/csv.ts';
-import { fitEncoding, encodeTable, featureCount } from '../data/encoding.ts';
-import type { BadRowPolicy, FitEncodingOptions } from '../data/encoding.ts';
-import { HeContext, parameterSet } from '../he/context.ts';
-import type { CkksParams, HeTask } from '../he/context.ts';
-import { generateKeys, saveSecretKeyFile, loadPublicKey } from '../he/keys.ts';
-import { encryptWeights } from '../he/weights.ts';
-import { gradientPacking } from '../he/gradient.ts';
-import { evaluateMetric, metricToScore } from '../ml/metrics.ts';
-import type { Metric } from '../ml/metrics.ts';
-import { predict } from '../ml/models.ts';
-import { closing, recordsJournal } from '../state.ts';
-import type { Journal } from '../state.ts';
-import { silentLogger } from '../log.ts';
-import type { Logger } from '../log.ts';
-import { buildModelMetadata, buildWeightsDocument } from '../metadata.ts';
+import type { ContentStore } from '@hessian/core/ipfs';
+import type { ModelRepositoryClient, RewardRuleName } from '@hessian/core/model-repository';
+import { MIN_SUBMISSION_STAKE } from '@hessian/core/model-repository';
+import { readCsvFile, fitEncoding, encodeTable, featureCount } from '@hessian/core/data';
+import type { CsvTable, BadRowPolicy, FitEncodingOptions } from '@hessian/core/data';
+import { HeContext, parameterSet, generateKeys, saveSecretKeyFile, loadPublicKey, encryptWeights, gradientPacking } from '@hessian/core/he';
+import type { CkksParams, HeTask } from '@hessian/core/he';
+import { evaluateMetric, metricToScore, predict } from '@hessian/core/ml';
+import type { Metric } from '@hessian/core/ml';
+import { closing } from '@hessian/core/journal';
+import { silentLogger } from '@hessian/core/log';
+import { lenderJournal, buildModelMetadata, buildWeightsDocument } from '@hessian/core/model';
+import type { LenderModelRecord } from '@hessian/core/model';
+import type { Logger } from '@hessian/core/log';
 
 export interface OpenModelConfig {
   client: ModelRepositoryClient;
@@ -68,34 +61,6 @@ export interface OpenedModel {
   targetScore: number;
   features: number;
   txHash: string;
-}
-
-/** what the lender remembers about each model it opened; the evaluator reads it */
-export interface LenderModelRecord {
-  metadataCid: string;
-  weightsCid: string;
-  secretKeyFile: string;
-  /** absolute path of the held-out CSV, when the data came from a file */
-  dataPath?: string;
-  badRows: BadRowPolicy;
-  /** the account that opens the model, the chain and the ModelRepository: the evaluator serves a
-   * model only when all three match the chain's ModelCreated (a clone naming it is ignored) */
-  lender?: string;
-  chainId?: number;
-  contract?: string;
-  modelId?: number;
-  createTx?: string;
-}
-
-export interface LenderJournal {
-  version: 1;
-  /** keyed by metadata CID: known before the model id exists */
-  models: Record<string, LenderModelRecord>;
-}
-
-/** readOnly: for the evaluator and loan service, which read the records the lender writes */
-export function lenderJournal(stateDir: string, opts: { readOnly?: boolean } = {}): Journal<LenderJournal> {
-  return recordsJournal<LenderJournal>(path.join(stateDir, 'lender.json'), ['models'], opts);
 }
 
 export function defaultParameterSet(task: HeTask): string {

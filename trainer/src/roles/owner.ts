@@ -11,40 +11,29 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { isHexString, keccak256 } from 'ethers';
-import type { ContentStore } from '../ipfs/store.ts';
-import { ContentNotFoundError } from '../ipfs/store.ts';
-import type { ModelRepositoryClient } from '../chain/client.ts';
-import { ChainError } from '../chain/errors.ts';
-import { chainSource, indexerSource } from '../chain/source.ts';
-import type { GradientStatusName, ModelState } from '../chain/view.ts';
-import type { GradientCommitted, GradientRevealed } from '../chain/events.ts';
-import { headBlock } from '../chain/watch.ts';
-import { randomSalt, sealOf } from '../chain/seal.ts';
-import { readCsvFile } from '../data/csv.ts';
-import type { CsvTable } from '../data/csv.ts';
-import { encodeTable } from '../data/encoding.ts';
-import type { BadRowPolicy, EncodedData } from '../data/encoding.ts';
-import { take } from '../data/split.ts';
+import type { ContentStore } from '@hessian/core/ipfs';
+import { ContentNotFoundError } from '@hessian/core/ipfs';
+import type { ModelRepositoryClient, GradientStatusName, ModelState, GradientCommitted, GradientRevealed } from '@hessian/core/model-repository';
+import { ChainError, headBlock } from '@hessian/core/chain';
+import { chainSource, indexerSource, randomSalt, sealOf } from '@hessian/core/model-repository';
+import { readCsvFile, encodeTable, take, dataCommitment } from '@hessian/core/data';
+import type { CsvTable, BadRowPolicy, EncodedData } from '@hessian/core/data';
 // privacy seam (h-privacy): secret batch plan, clipping + noise, the budget and its ledger
 import { dpEpsilonOf, openOwnerPrivacy, PrivacyBudgetError } from '../privacy/owner-privacy.ts';
 import type { OwnerPrivacy, OwnerPrivacyOptions } from '../privacy/owner-privacy.ts';
-import { dataCommitment } from '../data/commitment.ts';
-import type { HeContext } from '../he/context.ts';
-import { loadRelinKeys, loadGaloisKeys } from '../he/keys.ts';
-import { loadWeights } from '../he/weights.ts';
-import { encryptedGradient, gradientPacking } from '../he/gradient.ts';
+import type { HeContext } from '@hessian/core/he';
+import { loadRelinKeys, loadGaloisKeys, loadWeights, encryptedGradient, gradientPacking } from '@hessian/core/he';
 import { GradientPool } from '../he/pool.ts';
-import type { Metric } from '../ml/metrics.ts';
+import type { Metric } from '@hessian/core/ml';
 import type { GaloisKeys, RelinKeys } from 'node-seal';
-import { Journal, closeOnError } from '../state.ts';
-import { silentLogger } from '../log.ts';
-import type { Logger } from '../log.ts';
-import { runLoop } from './loop.ts';
-import { buildGradientDocument } from '../metadata.ts';
-import type { ModelMetadata } from '../metadata.ts';
+import { Journal, closeOnError } from '@hessian/core/journal';
+import { silentLogger } from '@hessian/core/log';
+import type { Logger } from '@hessian/core/log';
+import { runLoop } from '@hessian/core/daemon';
+import { buildGradientDocument, encodingOf, fetchMetadata, fetchPublicKeys, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from '@hessian/core/model';
+import type { ModelMetadata } from '@hessian/core/model';
 import { checkSubmission, checkTerms, ownerPolicy } from './owner-policy.ts';
 import type { OwnerPolicy, PolicyRule, Refusal, SubmissionOutcome } from './owner-policy.ts';
-import { encodingOf, fetchMetadata, fetchPublicKeys, fetchWeightBlobs, fetchWeightsDocument, modelFeatureCount, openHeContext } from './model-io.ts';
 
 export interface OwnerFilter {
   /** ignore models with a smaller bounty (wei) */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { detectDelimiter, parseCsv, parseDelimiter } from '../../src/data/csv.ts';
+import { detectDelimiter, parseCsv, parseDelimiter } from '@hessian/core/data';
 import { checkData, csvFormat, DataError, readDataFile } from '../../src/data/options.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hessian-data-options-'));

@@ -1,11 +1,8 @@
 // Timings and sizes for trainer/README.md (not a test: run `node tests/core/measure.ts`).
 // Single-thread figures are CPU time; the worker-pool comparison is wall time.
-import { HeContext, parameterSet, type ParameterSetName } from '../../src/he/context.ts';
-import { generateKeys, loadGaloisKeys, loadPublicKey, loadRelinKeys } from '../../src/he/keys.ts';
-import { encryptWeights, loadWeights, decryptWeights } from '../../src/he/weights.ts';
-import { decryptGradient, encryptedGradient, gradientPacking } from '../../src/he/gradient.ts';
-import { gradient } from '../../src/ml/models.ts';
-import { syntheticData } from './helpers.ts';
+import { HeContext, parameterSet, type ParameterSetName, generateKeys, loadGaloisKeys, loadPublicKey, loadRelinKeys, encryptWeights, loadWeights, decryptWeights, decryptGradient, encryptedGradient, gradientPacking } from '@hessian/core/he';
+import { gradient } from '@hessian/core/ml';
+import { syntheticData } from '@hessian/core/test-kit';
 
 const KiB = 1024;
 const fmt = (b: number): string => (b >= 1024 * KiB ? `${(b / 1024 / KiB).toFixed(1)} MiB` : `${(b / KiB).toFixed(0)} KiB`);

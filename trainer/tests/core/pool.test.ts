@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeContext, parameterSet } from '../../src/he/context.ts';
-import { generateKeys, loadPublicKey } from '../../src/he/keys.ts';
-import { encryptWeights } from '../../src/he/weights.ts';
-import { decryptGradient, gradientPacking } from '../../src/he/gradient.ts';
+import { HeContext, parameterSet, generateKeys, loadPublicKey, encryptWeights, decryptGradient, gradientPacking } from '@hessian/core/he';
 import { GradientPool } from '../../src/he/pool.ts';
-import { gradient } from '../../src/ml/models.ts';
-import { maxAbsDiff, syntheticData } from './helpers.ts';
+import { gradient } from '@hessian/core/ml';
+import { maxAbsDiff, syntheticData } from '@hessian/core/test-kit';
 
 test('worker pool: a batch split across workers adds up to the plaintext gradient; errors come back', async () => {
   const params = parameterSet('logistic-8192');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseCsv, readCsvFile } from '../../src/data/csv.ts';
+import { parseCsv, readCsvFile } from '@hessian/core/data';
 import { formatCsv } from '../../src/data/csv-write.ts';
 import { writeShardCsvs } from '../../src/data/shard-files.ts';
 

@@ -12,15 +12,12 @@ import { startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorEvents } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerEvents } from '../../src/roles/owner.ts';
-import { HeContext, parameterSet } from '../../src/he/context.ts';
-import { loadPublicKey } from '../../src/he/keys.ts';
-import { maxCiphertextBytes, serializeCiphertext } from '../../src/he/codec.ts';
-import { buildGradientDocument } from '../../src/metadata.ts';
-import { fetchMetadata } from '../../src/roles/model-io.ts';
-import { EmbeddedContentStore } from '../../src/ipfs/embedded.ts';
-import type { ContentStore } from '../../src/ipfs/store.ts';
-import type { GradientEvaluated } from '../../src/chain/events.ts';
-import { REVEAL_WINDOW } from '../../src/chain/abi.ts';
+import { HeContext, parameterSet, loadPublicKey, maxCiphertextBytes, serializeCiphertext } from '@hessian/core/he';
+import { buildGradientDocument, fetchMetadata } from '@hessian/core/model';
+import { EmbeddedContentStore } from '@hessian/core/ipfs';
+import type { ContentStore } from '@hessian/core/ipfs';
+import type { GradientEvaluated } from '@hessian/core/model-repository';
+import { REVEAL_WINDOW } from '@hessian/core/model-repository';
 import { startScenario, waitFor, openScenarioModel } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 
@@ -65,7 +62,7 @@ test('rogue gradients are rejected with reasons; the daemons keep running; nothi
   const he = await HeContext.create(parameterSet('logistic-8192'), 'logistic');
   const other = await HeContext.create(parameterSet('linear-8192'), 'linear');
   const pkBytes = await sc.store.get(meta.keys.publicKey, { maxBytes: 10 << 20 });
-  const { generateKeys } = await import('../../src/he/keys.ts');
+  const { generateKeys } = await import('@hessian/core/he');
   const otherKeys = generateKeys(other, { relin: false });
 
   // content that never reaches the shared store: a valid CID that resolves nowhere

@@ -3,14 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { keccak256, toUtf8Bytes, parseEther } from 'ethers';
-import { ModelRepositoryClient, type CreateModelInput } from '../../src/chain/client.ts';
-import { ChainError } from '../../src/chain/errors.ts';
-import { LogWatcher, readEvents } from '../../src/chain/watch.ts';
-import { connectProvider, defaultConfirmations } from '../../src/chain/client.ts';
+import { ModelRepositoryClient, type CreateModelInput, connectProvider, defaultConfirmations, decodeLog, RepositoryView, randomSalt, sealOf } from '@hessian/core/model-repository';
+import { ChainError, LogWatcher, readEvents } from '@hessian/core/chain';
 import { waitFor } from './helpers/scenario.ts';
-import { decodeLog } from '../../src/chain/events.ts';
-import { RepositoryView } from '../../src/chain/view.ts';
-import { randomSalt, sealOf } from '../../src/chain/seal.ts';
 import { startTestChain } from './helpers/hardhat.ts';
 import type { TestChain } from './helpers/hardhat.ts';
 

@@ -12,12 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { formatEther, Wallet } from 'ethers';
 import { writeDeployment } from '@hessian/contracts';
 import { train as main } from '../../../cli/commands/train.ts';
-import { writeKeystore } from '../../src/wallet.ts';
-import { startKuboStandin } from '../../src/ipfs/kubo-standin.ts';
-import type { KuboStandin } from '../../src/ipfs/kubo-standin.ts';
+import { writeKeystore } from '@hessian/core/chain';
+import { startKuboStandin } from '@hessian/core/test-kit';
+import type { KuboStandin } from '@hessian/core/test-kit';
 import { startScenario, waitFor, LABEL } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
-import { MIN_SUBMISSION_STAKE } from '../../src/chain/abi.ts';
+import { MIN_SUBMISSION_STAKE } from '@hessian/core/model-repository';
 
 const runCli = fileURLToPath(new URL('./helpers/run-cli.ts', import.meta.url));
 let sc: Scenario;

@@ -11,10 +11,9 @@ import { startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerEvents } from '../../src/roles/owner.ts';
-import type { GradientEvaluated } from '../../src/chain/events.ts';
-import type { ModelRepositoryClient } from '../../src/chain/client.ts';
-import { buildGradientDocument, validateGradientDocument } from '../../src/metadata.ts';
-import { EmbeddedContentStore } from '../../src/ipfs/embedded.ts';
+import type { GradientEvaluated, ModelRepositoryClient } from '@hessian/core/model-repository';
+import { buildGradientDocument, validateGradientDocument } from '@hessian/core/model';
+import { EmbeddedContentStore } from '@hessian/core/ipfs';
 import { startScenario, waitFor, openScenarioModel } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 

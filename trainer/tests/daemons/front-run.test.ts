@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { keccak256, parseEther, toUtf8Bytes } from 'ethers';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerConfig, OwnerEvents, OwnerHandle } from '../../src/roles/owner.ts';
-import type { GradientEvaluated } from '../../src/chain/events.ts';
+import type { GradientEvaluated } from '@hessian/core/model-repository';
 import { startScenario, waitFor } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';
 import { honestLender } from './helpers/attacker.ts';

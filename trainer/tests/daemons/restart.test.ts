@@ -11,11 +11,10 @@ import { modelKey, startEvaluator } from '../../src/roles/evaluator.ts';
 import type { EvaluatorConfig, EvaluatorEvents, EvaluatorHandle } from '../../src/roles/evaluator.ts';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerConfig, OwnerHandle } from '../../src/roles/owner.ts';
-import type { GradientCommitted, GradientEvaluated, GradientRevealed } from '../../src/chain/events.ts';
-import { REVEAL_WINDOW } from '../../src/chain/abi.ts';
-import type { ModelRepositoryClient } from '../../src/chain/client.ts';
-import { validateGradientDocument } from '../../src/metadata.ts';
-import { gaussianEpsilon } from '../../src/he/noise.ts';
+import type { GradientCommitted, GradientEvaluated, GradientRevealed, ModelRepositoryClient } from '@hessian/core/model-repository';
+import { REVEAL_WINDOW } from '@hessian/core/model-repository';
+import { validateGradientDocument } from '@hessian/core/model';
+import { gaussianEpsilon } from '@hessian/core/he';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { batchSeedFile } from '../../src/privacy/seed.ts';
 import { PrivacyLedger } from '../../src/privacy/ledger.ts';
@@ -119,7 +118,7 @@ test('owner killed at every step of commit-reveal, then its journal lost: each b
     assert.equal(rs.length, 3, 'exactly three reveals');
     assert.deepEqual(rs.map((r) => r.gradientId), cs.map((c) => c.gradientId), 'each commit revealed once');
     assert.equal(new Set(rs.map((s) => s.dataCommitment)).size, 3);
-    const journal = new (await import('../../src/state.ts')).Journal<{ submissions: Record<string, { batch: number; state: string; gradientId?: number; seal?: string }> }>({
+    const journal = new (await import('@hessian/core/journal')).Journal<{ submissions: Record<string, { batch: number; state: string; gradientId?: number; seal?: string }> }>({
       file: `${sc.dir}/owner-a/owner-${me.toLowerCase()}.json`,
       initial: () => ({ submissions: {} }),
       readOnly: true,

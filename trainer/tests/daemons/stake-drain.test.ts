@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { parseEther } from 'ethers';
 import { startOwner } from '../../src/roles/owner.ts';
 import type { OwnerEvents } from '../../src/roles/owner.ts';
-import type { ModelRepositoryClient } from '../../src/chain/client.ts';
+import type { ModelRepositoryClient } from '@hessian/core/model-repository';
 import { rejectEverything, submissionsBy } from './helpers/attacker.ts';
 import { startScenario, waitFor, openScenarioModel } from './helpers/scenario.ts';
 import type { Scenario } from './helpers/scenario.ts';

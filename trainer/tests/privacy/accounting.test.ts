@@ -4,11 +4,11 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, statSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dpEpsilonFixed, epsilonForRho, gaussianRho, rdpEpsilon, worstRowRho } from '../../src/privacy/accountant.ts';
-import { gaussianDelta, gaussianEpsilon } from '../../src/he/noise.ts';
+import { gaussianDelta, gaussianEpsilon } from '@hessian/core/he';
 import { PrivacyLedger } from '../../src/privacy/ledger.ts';
 import { openOwnerPrivacy, privacyLedgerFile, PrivacyBudgetError, dpEpsilonOf } from '../../src/privacy/owner-privacy.ts';
-import { validateGradientDocument, buildGradientDocument } from '../../src/metadata.ts';
-import { syntheticData } from '../core/helpers.ts';
+import { validateGradientDocument, buildGradientDocument } from '@hessian/core/model';
+import { syntheticData } from '@hessian/core/test-kit';
 import { cidOf } from './cid.ts';
 
 const ACCOUNT = '0x00000000000000000000000000000000000000B2';

@@ -7,12 +7,12 @@ import { mkdtempSync, statSync, chmodSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { miniBatches, take } from '../../src/data/split.ts';
-import { gradient } from '../../src/ml/models.ts';
-import { createLogger } from '../../src/log.ts';
+import { miniBatches, take } from '@hessian/core/data';
+import { gradient } from '@hessian/core/ml';
+import { createLogger } from '@hessian/core/log';
 import { batchSeedFile, loadOrCreateBatchSeed } from '../../src/privacy/seed.ts';
 import type { BatchSeed } from '../../src/privacy/seed.ts';
-import { syntheticData } from '../core/helpers.ts';
+import { syntheticData } from '@hessian/core/test-kit';
 import { solveRows, systemFrom } from './attack-lib.ts';
 
 const N = 24, B = 4, D = 5, MODELS = 4 * B;

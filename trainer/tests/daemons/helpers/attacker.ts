@@ -1,7 +1,6 @@
 // What an attacker runs against owners in the attack tests: an evaluator that rejects every
 // gradient on its models (each rejection forfeits the owner's stake to it).
-import type { ModelRepositoryClient } from '../../../src/chain/client.ts';
-import type { GradientCommitted, GradientRevealed } from '../../../src/chain/events.ts';
+import type { ModelRepositoryClient, GradientCommitted, GradientRevealed } from '@hessian/core/model-repository';
 import type { OpenedModel } from '../../../src/roles/lender.ts';
 import { startEvaluator, type EvaluatorHandle } from '../../../src/roles/evaluator.ts';
 import { openScenarioModel, type Scenario } from './scenario.ts';

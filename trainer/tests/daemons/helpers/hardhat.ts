@@ -4,8 +4,8 @@ import { HDNodeWallet, Mnemonic, Wallet } from 'ethers';
 import { deployHessian } from '@hessian/contracts';
 import type { Deployment } from '@hessian/contracts';
 import { startLocalChain, HARDHAT_MNEMONIC } from '@hessian/contracts/local-chain';
-import { connectProvider } from '../../../src/chain/client.ts';
-import type { ChainConfig } from '../../../src/chain/client.ts';
+import { connectProvider } from '@hessian/core/model-repository';
+import type { ChainConfig } from '@hessian/core/model-repository';
 
 export interface TestChain {
   url: string;

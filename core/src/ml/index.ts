@@ -1,0 +1,3 @@
+export * from './metrics.ts';
+export * from './models.ts';
+export * from './sigmoid.ts';

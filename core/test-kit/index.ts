@@ -1,0 +1,2 @@
+export * from './kubo-standin.ts';
+export * from './synthetic.ts';

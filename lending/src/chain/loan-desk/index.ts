@@ -1,0 +1,4 @@
+export * from './abi.ts';
+export * from './events.ts';
+export * from './client.ts';
+export * from './view.ts';

@@ -1,0 +1,3 @@
+export * from './csv-write.ts';
+export * from './options.ts';
+export * from './shard-files.ts';
