@@ -33,6 +33,7 @@ import {
   SCORE_SCALE,
   deployHessian,
   enumName,
+  enumNames,
   fromScore,
   loanDeskAbi,
   loanDeskArtifact,
@@ -106,6 +107,16 @@ describe('enums and scores', () => {
     assert.equal(enumName(GradientStatus, 6n), 'Expired');
     assert.equal(enumName(Verdict, 2), 'Declined');
     assert.throws(() => enumName(RewardRule, 2), /2 is not one of Improvement=0, EqualShare=1/);
+    for (const [name, values] of declared) assert.deepEqual(enumNames(mirrors[name]!), values, `enumNames(${name})`);
+  });
+
+  it('vocabulary.ts imports nothing, so a browser bundle can take it without ethers or the ABIs', async () => {
+    const files = ['vocabulary.ts', 'enums.ts', 'scores.ts', 'constants.ts'];
+    for (const f of files) {
+      const text = await readFile(path.join(root, 'src', f), 'utf8');
+      const from = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      assert.deepEqual(from.filter((s) => !files.includes(s.replace('./', ''))), [], `${f} imports`);
+    }
   });
 
   it('agree with the contract constants', async () => {

@@ -16,6 +16,8 @@ import { deploymentTarget, retargetBuild } from '../scripts/render-manifest.ts';
 
 export const subgraphDir = path.dirname(import.meta.dirname);
 export const buildDir = path.join(subgraphDir, 'build');
+/** the entity schema the subgraph owns */
+export const schemaFile = path.join(subgraphDir, '..', 'schema.graphql');
 
 /** Fails with a clear message when `graph build` has not run or is older than its sources. */
 export function assertFreshBuild(): void {
@@ -26,7 +28,7 @@ export function assertFreshBuild(): void {
     built = Math.min(built, statSync(wasm).mtimeMs);
   }
   const sources = [
-    path.join(subgraphDir, '..', 'schema.graphql'),
+    schemaFile,
     path.join(subgraphDir, 'subgraph.template.yaml'),
     ...readdirSync(path.join(subgraphDir, 'src')).map((f) => path.join(subgraphDir, 'src', f)),
   ];

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { loadSchema } from '@hessian/indexer/schema';
 import { buildApiSchema } from '@hessian/indexer/graphql/api-schema';
-import { subgraphDir } from './helpers.ts';
+import { schemaFile, subgraphDir } from './helpers.ts';
 
 const queriesDir = path.join(subgraphDir, 'queries');
 const QUERIES = ['open-bounties', 'score-history', 'leaderboard', 'contributor-history', 'protocol-totals', 'time-travel', 'loan-decisions'];
@@ -36,7 +36,7 @@ test('one query per question, each a single named operation with documented vari
 });
 
 test('every query validates against the generated graph-node API schema', async () => {
-  const { schema } = buildApiSchema(loadSchema(path.join(subgraphDir, '..', 'schema.graphql')));
+  const { schema } = buildApiSchema(loadSchema(schemaFile));
   for (const { name, document } of await operations()) {
     assert.deepStrictEqual(validate(schema, document).map((e) => e.message), [], name);
   }
