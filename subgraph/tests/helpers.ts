@@ -17,7 +17,7 @@ import { deploymentTarget, retargetBuild } from '../scripts/render-manifest.ts';
 export const subgraphDir = path.dirname(import.meta.dirname);
 export const buildDir = path.join(subgraphDir, 'build');
 /** the entity schema the subgraph owns */
-export const schemaFile = path.join(subgraphDir, '..', 'schema.graphql');
+export const schemaFile = path.join(subgraphDir, 'schema.graphql');
 
 /** Fails with a clear message when `graph build` has not run or is older than its sources. */
 export function assertFreshBuild(): void {
