@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
-import { loadSchema } from '@hessian/indexer/schema';
-import { buildApiSchema } from '@hessian/indexer/graphql/api-schema';
+import { loadSchema, buildApiSchema } from '@hessian/indexer';
 import { schemaFile, subgraphDir } from './helpers.ts';
 
 const queriesDir = path.join(subgraphDir, 'queries');
