@@ -7,6 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
 import { loadSchema, buildApiSchema } from '@hessian/indexer';
+import { checkPackageTypes } from '../scripts/graphql-types.ts';
 import { schemaFile, subgraphDir } from './helpers.ts';
 
 const queriesDir = path.join(subgraphDir, 'queries');
@@ -22,7 +23,7 @@ async function operations() {
 }
 
 test('one query per question, each a single named operation with documented variables', async () => {
-  assert.deepStrictEqual((await readdir(queriesDir)).sort(), QUERIES.map((q) => `${q}.graphql`).sort());
+  assert.deepStrictEqual((await readdir(queriesDir)).filter((f) => f.endsWith('.graphql')).sort(), QUERIES.map((q) => `${q}.graphql`).sort());
   for (const { name, source, document } of await operations()) {
     const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     assert.equal(ops.length, 1, `${name}: one operation`);
@@ -39,4 +40,8 @@ test('every query validates against the generated graph-node API schema', async 
   for (const { name, document } of await operations()) {
     assert.deepStrictEqual(validate(schema, document).map((e) => e.message), [], name);
   }
+});
+
+test('queries/operations.generated.ts holds the types hessian-graphql-types generates from the queries now', async () => {
+  await checkPackageTypes(subgraphDir);
 });
