@@ -4,10 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '@hessian/dashboard/chromium';
-import { openDatabase } from '@hessian/indexer/db';
-import { parseSchema } from '@hessian/indexer/schema';
-import { EntityStore } from '@hessian/indexer/store/entity-store';
-import { createGraphqlServer, type GraphqlServer } from '@hessian/indexer/graphql/server';
+import { openDatabase, parseSchema, EntityStore, createGraphqlServer, type GraphqlServer } from '@hessian/indexer';
 
 let server: GraphqlServer;
 let browser: Browser;

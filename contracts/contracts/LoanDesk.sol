@@ -5,6 +5,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILoanDesk} from "./interfaces/ILoanDesk.sol";
 import {IModelRepository} from "./interfaces/IModelRepository.sol";
 import {ModelRepository} from "./ModelRepository.sol";
+import {Cids} from "./libraries/Cids.sol";
 
 /// @title Hessian loan desk
 /// @notice See ILoanDesk. Deployments of trained models, encrypted quotes, loan requests and
@@ -13,8 +14,8 @@ import {ModelRepository} from "./ModelRepository.sol";
 /// status, best score and version at the moment it is made. Storage keeps only what validation
 /// needs (who may act, status, the requested amount); CIDs live only in events.
 contract LoanDesk is ILoanDesk {
-    /// @notice Same bound as the repository's CIDs.
-    uint256 public constant MAX_CID_LENGTH = 128;
+    /// @notice Longest CID argument (the bound Cids.check enforces, as in the repository).
+    uint256 public constant MAX_CID_LENGTH = Cids.MAX_LENGTH;
     /// @notice Metric names are short labels ("auc", "accuracy").
     uint256 public constant MAX_METRIC_LENGTH = 16;
     /// @notice Ten years.
@@ -82,8 +83,8 @@ contract LoanDesk is ILoanDesk {
         if (model.status != IModelRepository.ModelStatus.TargetReached && model.status != IModelRepository.ModelStatus.Closed) {
             revert ModelNotTrained(modelId, uint8(model.status));
         }
-        _checkCid(params.weightsCid);
-        _checkCid(params.serviceCid);
+        Cids.check(params.weightsCid);
+        Cids.check(params.serviceCid);
         uint256 metricLength = bytes(params.metric).length;
         if (metricLength == 0 || metricLength > MAX_METRIC_LENGTH) revert InvalidMetric();
         if (params.weightsCommitment == bytes32(0)) revert ZeroCommitment();
@@ -130,7 +131,7 @@ contract LoanDesk is ILoanDesk {
     function requestQuote(uint256 deploymentId, string calldata queryCid) external returns (uint256 quoteId) {
         Deployment storage d = _deployment(deploymentId);
         if (d.status != DeploymentStatus.Active) revert DeploymentNotActive(deploymentId, d.status);
-        _checkCid(queryCid);
+        Cids.check(queryCid);
         quoteId = ++_quoteCount;
         _quotes[quoteId] = Quote({
             borrower: msg.sender,
@@ -155,7 +156,7 @@ contract LoanDesk is ILoanDesk {
         if (d.status != DeploymentStatus.Active) revert DeploymentNotActive(deploymentId, d.status);
         if (amount == 0) revert ZeroAmount();
         if (termDays == 0 || termDays > MAX_TERM_DAYS) revert InvalidTerm(termDays, MAX_TERM_DAYS);
-        _checkCid(disclosureCid);
+        Cids.check(disclosureCid);
 
         requestId = ++_loanRequestCount;
         q.requestId = SafeCast.toUint48(requestId);
@@ -185,7 +186,7 @@ contract LoanDesk is ILoanDesk {
         uint256 deploymentId = q.deploymentId;
         _onlyService(deploymentId);
         if (q.status != QuoteStatus.Requested) revert QuoteNotRequested(quoteId, q.status);
-        _checkCid(resultCid);
+        Cids.check(resultCid);
         q.status = QuoteStatus.Answered;
         emit QuoteAnswered(quoteId, deploymentId, q.borrower, resultCid);
     }
@@ -271,9 +272,4 @@ contract LoanDesk is ILoanDesk {
         if (msg.sender != service) revert NotService(deploymentId, msg.sender, service);
     }
 
-    function _checkCid(string calldata cid) private pure {
-        uint256 len = bytes(cid).length;
-        if (len == 0) revert EmptyCid();
-        if (len > MAX_CID_LENGTH) revert CidTooLong(len, MAX_CID_LENGTH);
-    }
 }

@@ -7,6 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IModelRepository} from "./interfaces/IModelRepository.sol";
+import {Cids} from "./libraries/Cids.sol";
 
 /// @title Hessian model repository
 /// @notice See IModelRepository. Escrow accounting per model: totalBounty = paid + (escrow left);
@@ -22,8 +23,8 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
     uint64 public constant SCORE_SCALE = 1e6;
     /// @notice Scores are fractions in [0, 1] (AUC, accuracy, ...), so at most SCORE_SCALE.
     uint64 public constant MAX_SCORE = SCORE_SCALE;
-    /// @notice CIDv1 base32 sha2-256 strings are 59 bytes; this leaves room for longer hashes.
-    uint256 public constant MAX_CID_LENGTH = 128;
+    /// @notice Longest CID argument (the bound Cids.check enforces): CIDv1 base32 sha2-256 strings are 59 bytes.
+    uint256 public constant MAX_CID_LENGTH = Cids.MAX_LENGTH;
     /// @notice Longest evaluation window: a lender cannot park gradients (and their stakes) for years.
     uint32 public constant MAX_EVALUATION_WINDOW = 30 days;
     /// @notice How long a committer has to reveal: long enough to get the commit mined deep
@@ -115,8 +116,8 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
             revert EvaluationWindowTooLong(p.evaluationWindow, MAX_EVALUATION_WINDOW);
         }
         if (p.submissionStake < MIN_SUBMISSION_STAKE) revert StakeTooLow(p.submissionStake, MIN_SUBMISSION_STAKE);
-        _checkCid(p.weightsCid);
-        _checkCid(p.metadataCid);
+        Cids.check(p.weightsCid);
+        Cids.check(p.metadataCid);
 
         uint256 bounty;
         if (p.token == address(0)) {
@@ -229,7 +230,7 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         if (g.status != GradientStatus.Committed) revert GradientNotCommitted(gradientId, g.status);
         uint40 revealDeadline = g.deadline;
         if (block.timestamp > revealDeadline) revert RevealWindowOver(gradientId, revealDeadline, block.timestamp);
-        _checkCid(gradientCid);
+        Cids.check(gradientCid);
         if (dataCommitment == bytes32(0)) revert ZeroCommitment();
         uint256 modelId = g.modelId;
         bytes32 actual = _seal(contributor, modelId, dataCommitment, gradientCid, salt);
@@ -276,7 +277,7 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         bool accepted = verdict == Verdict.Accepted;
         if (accepted) {
             if (bytes(newWeightsCid).length == 0) revert MissingWeightsCid(gradientId);
-            _checkCid(newWeightsCid);
+            Cids.check(newWeightsCid);
         }
 
         address contributor = g.contributor;
@@ -547,9 +548,4 @@ contract ModelRepository is IModelRepository, ReentrancyGuardTransient {
         owed[token] += amount;
     }
 
-    function _checkCid(string calldata cid) private pure {
-        uint256 len = bytes(cid).length;
-        if (len == 0) revert EmptyCid();
-        if (len > MAX_CID_LENGTH) revert CidTooLong(len, MAX_CID_LENGTH);
-    }
 }

@@ -32,6 +32,14 @@ export type LoanStatus = (typeof LoanStatus)[keyof typeof LoanStatus];
 export const DecisionReason = { Priced: 0, RiskTooHigh: 1, RateAboveCap: 2, AmountAboveLimit: 3, InvalidDisclosure: 4, Manual: 5 } as const;
 export type DecisionReason = (typeof DecisionReason)[keyof typeof DecisionReason];
 
+/** The name of one of an enum's values, e.g. `EnumName<typeof Verdict>` is 'Accepted' | 'Rejected' | 'Declined'. */
+export type EnumName<T extends Record<string, number>> = keyof T & string;
+
+/** An enum's value names in value order, so `enumNames(Verdict)[Verdict.Rejected] === 'Rejected'`. */
+export function enumNames<T extends Record<string, number>>(enumObject: T): readonly EnumName<T>[] {
+  return Object.freeze(Object.keys(enumObject).sort((a, b) => enumObject[a]! - enumObject[b]!));
+}
+
 /** The name of an enum value, e.g. `enumName(GradientStatus, 2) === 'Accepted'`. */
 export function enumName<T extends Record<string, number>>(enumObject: T, value: number | bigint): keyof T & string {
   const n = Number(value);

@@ -9,11 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import hre from 'hardhat';
 import {
-  CloseReason,
-  DecisionReason,
-  DeploymentStatus,
   GradientStatus,
-  LoanStatus,
   MAX_SUBMISSION_PERIOD,
   MIN_SUBMISSION_STAKE,
   PRIVACY_SCALE,
@@ -26,13 +22,11 @@ import {
   MAX_RATE_BPS,
   MAX_SCORE,
   MAX_TERM_DAYS,
-  ModelStatus,
-  QuoteStatus,
-  RewardKind,
   RewardRule,
   SCORE_SCALE,
   deployHessian,
   enumName,
+  enumNames,
   fromScore,
   loanDeskAbi,
   loanDeskArtifact,
@@ -50,6 +44,7 @@ import {
   type Deployment,
 } from '../src/index.ts';
 import { freePort, startLocalChain, type LocalChain } from '../src/local-chain.ts';
+import * as vocabulary from '../src/vocabulary.ts';
 
 const root = path.join(import.meta.dirname, '..');
 
@@ -87,18 +82,10 @@ describe('enums and scores', () => {
         declared.set(m[1]!, body.split(',').map((x) => x.trim()).filter(Boolean));
       }
     }
-    const mirrors: Record<string, Record<string, number>> = {
-      RewardRule,
-      ModelStatus,
-      GradientStatus,
-      Verdict,
-      RewardKind,
-      CloseReason,
-      DeploymentStatus,
-      QuoteStatus,
-      LoanStatus,
-      DecisionReason,
-    };
+    // every enum the package exports (a plain object of numbers), so none goes unchecked
+    const mirrors = Object.fromEntries(
+      Object.entries(vocabulary).filter(([, v]) => typeof v === 'object' && v !== null && Object.values(v).every((x) => typeof x === 'number')),
+    ) as Record<string, Record<string, number>>;
     assert.deepEqual([...declared.keys()].sort(), Object.keys(mirrors).sort());
     for (const [name, values] of declared) {
       assert.deepEqual(mirrors[name], Object.fromEntries(values.map((v, i) => [v, i])), name);
@@ -106,6 +93,16 @@ describe('enums and scores', () => {
     assert.equal(enumName(GradientStatus, 6n), 'Expired');
     assert.equal(enumName(Verdict, 2), 'Declined');
     assert.throws(() => enumName(RewardRule, 2), /2 is not one of Improvement=0, EqualShare=1/);
+    for (const [name, values] of declared) assert.deepEqual(enumNames(mirrors[name]!), values, `enumNames(${name})`);
+  });
+
+  it('vocabulary.ts imports nothing, so a browser bundle can take it without ethers or the ABIs', async () => {
+    const files = ['vocabulary.ts', 'enums.ts', 'scores.ts', 'constants.ts'];
+    for (const f of files) {
+      const text = await readFile(path.join(root, 'src', f), 'utf8');
+      const from = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      assert.deepEqual(from.filter((s) => !files.includes(s.replace('./', ''))), [], `${f} imports`);
+    }
   });
 
   it('agree with the contract constants', async () => {

@@ -8,7 +8,7 @@ import { loadSchema, parseSchema } from '../src/schema.ts';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 test("the project's schema parses into its entities, enums and id types", () => {
-  const s = loadSchema(path.join(repo, 'schema.graphql'));
+  const s = loadSchema(path.join(repo, 'subgraph', 'schema.graphql'));
   assert.equal(s.entities.get('Evaluation')?.immutable, true);
   assert.equal(s.entities.get('Model')?.immutable, false);
   assert.equal(s.entities.get('Evaluation')?.idType, 'Bytes');

@@ -14,17 +14,7 @@ import {
 } from '../generated/LoanDesk/LoanDesk';
 import { Deployment, LoanRequest, Model, Quote } from '../generated/schema';
 import { loadProtocol, touchAccount } from './entities';
-
-// Solidity DecisionReason (uint8 in the ABI) → schema enum name; order as in ILoanDesk.sol.
-function reasonName(reason: i32): string {
-  if (reason == 0) return 'Priced';
-  if (reason == 1) return 'RiskTooHigh';
-  if (reason == 2) return 'RateAboveCap';
-  if (reason == 3) return 'AmountAboveLimit';
-  if (reason == 4) return 'InvalidDisclosure';
-  if (reason == 5) return 'Manual';
-  throw new Error('unknown DecisionReason ' + reason.toString());
-}
+import { decisionReasonName } from './enums';
 
 // Unknown ids throw (a deterministic handler failure): the desk emits creation events first.
 function loadDeployment(deploymentId: BigInt): Deployment {
@@ -205,7 +195,7 @@ export function handleLoanDecided(event: LoanDecided): void {
   request.approved = p.approved;
   request.approvedAmount = p.amount;
   request.rateBps = p.rateBps.toI32();
-  request.reason = reasonName(p.reason);
+  request.reason = decisionReasonName(p.reason);
   request.decidedAt = event.block.timestamp;
   request.decisionTransactionHash = event.transaction.hash;
   request.save();

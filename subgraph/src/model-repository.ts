@@ -35,33 +35,7 @@ import {
   saveToken,
   touchAccount,
 } from './entities';
-
-// Solidity enum values (uint8 in the ABI) → schema enum names; order as in IModelRepository.sol.
-function ruleName(rule: i32): string {
-  if (rule == 0) return 'Improvement';
-  if (rule == 1) return 'EqualShare';
-  throw new Error('unknown RewardRule ' + rule.toString());
-}
-
-function rewardKindName(kind: i32): string {
-  if (kind == 0) return 'Improvement';
-  if (kind == 1) return 'EqualShare';
-  if (kind == 2) return 'ExpiredShare';
-  throw new Error('unknown RewardKind ' + kind.toString());
-}
-
-function verdictName(verdict: i32): string {
-  if (verdict == 0) return 'Accepted';
-  if (verdict == 1) return 'Rejected';
-  if (verdict == 2) return 'Declined';
-  throw new Error('unknown Verdict ' + verdict.toString());
-}
-
-function closeReasonName(reason: i32): string {
-  if (reason == 0) return 'Deadline';
-  if (reason == 1) return 'TargetReached';
-  throw new Error('unknown CloseReason ' + reason.toString());
-}
+import { closeReasonName, rewardKindName, rewardRuleName, verdictName } from './enums';
 
 function loadGradient(gradientId: BigInt): Gradient {
   const gradient = Gradient.load(gradientId.toString());
@@ -144,7 +118,7 @@ export function handleModelCreated(event: ModelCreated): void {
   model.lender = p.lender;
   model.evaluator = p.evaluator;
   model.token = p.token;
-  model.rule = ruleName(p.rule);
+  model.rule = rewardRuleName(p.rule);
   model.status = 'Open';
   model.initialScore = p.initialScore;
   model.targetScore = p.targetScore;

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hexlify } from 'ethers';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
-import { loadSubgraph, type LoadedSubgraph } from '@hessian/indexer/manifest';
-import { JsonRpcClient } from '@hessian/indexer/sync/rpc';
-import type { EntityChange, EntityData, EntityReader, RpcBlock, RpcLog, Value } from '@hessian/indexer/types';
+import { loadSubgraph, JsonRpcClient, type LoadedSubgraph, type EntityChange, type EntityData, type EntityReader, type RpcBlock, type RpcLog, type Value } from '@hessian/indexer';
 import type { Expected } from './expected.ts';
 import { runHistory, type HistoryRecord } from './history.ts';
 import { deploymentTarget, retargetBuild } from '../scripts/render-manifest.ts';
 
 export const subgraphDir = path.dirname(import.meta.dirname);
 export const buildDir = path.join(subgraphDir, 'build');
+/** the entity schema the subgraph owns */
+export const schemaFile = path.join(subgraphDir, 'schema.graphql');
 
 /** Fails with a clear message when `graph build` has not run or is older than its sources. */
 export function assertFreshBuild(): void {
@@ -26,7 +26,7 @@ export function assertFreshBuild(): void {
     built = Math.min(built, statSync(wasm).mtimeMs);
   }
   const sources = [
-    path.join(subgraphDir, '..', 'schema.graphql'),
+    schemaFile,
     path.join(subgraphDir, 'subgraph.template.yaml'),
     ...readdirSync(path.join(subgraphDir, 'src')).map((f) => path.join(subgraphDir, 'src', f)),
   ];

@@ -71,7 +71,7 @@ test('renders network, addresses and start blocks of both data sources from the 
   });
   const m = parse(await readFile(out, 'utf8')) as Manifest;
   assert.equal(m.specVersion, '1.0.0');
-  assert.equal(m.schema.file, '../schema.graphql');
+  assert.equal(m.schema.file, './schema.graphql');
   assert.deepStrictEqual(
     m.dataSources.map((ds) => [ds.name, ds.network, ds.source.address, ds.source.startBlock, ds.mapping.apiVersion]),
     [

@@ -5,14 +5,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openDatabase, type Db } from '@hessian/indexer/db';
-import { EntityStore } from '@hessian/indexer/store/entity-store';
-import { createGraphqlServer, type GraphqlServer } from '@hessian/indexer/graphql/server';
-import { loadSchema } from '@hessian/indexer/schema';
-import { blockPtrOf } from '@hessian/indexer/types';
+import { openDatabase, EntityStore, createGraphqlServer, loadSchema, blockPtrOf, type Db, type GraphqlServer } from '@hessian/indexer';
 import { ETH } from '@hessian/contracts';
 import { DAY, tx, type HistoryRecord } from './history.ts';
-import { indexHistory, subgraphDir, type IndexedHistory } from './helpers.ts';
+import { indexHistory, schemaFile, subgraphDir, type IndexedHistory } from './helpers.ts';
 
 let db: Db;
 let indexed: IndexedHistory;
@@ -21,7 +17,7 @@ let record: HistoryRecord;
 
 before(async () => {
   db = openDatabase(':memory:');
-  const store = new EntityStore(db, loadSchema(path.join(subgraphDir, '..', 'schema.graphql')));
+  const store = new EntityStore(db, loadSchema(schemaFile));
   indexed = await indexHistory(store, ({ block }, changes) => store.applyBlock(blockPtrOf(block), changes));
   record = indexed.record;
   server = await createGraphqlServer({ store, schema: indexed.subgraph.schema, subgraphName: 'hessian', port: 0, host: '127.0.0.1' });

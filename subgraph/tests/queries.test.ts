@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
-import { loadSchema } from '@hessian/indexer/schema';
-import { buildApiSchema } from '@hessian/indexer/graphql/api-schema';
-import { subgraphDir } from './helpers.ts';
+import { loadSchema, buildApiSchema } from '@hessian/indexer';
+import { checkPackageTypes } from '../scripts/graphql-types.ts';
+import { schemaFile, subgraphDir } from './helpers.ts';
 
 const queriesDir = path.join(subgraphDir, 'queries');
 const QUERIES = ['open-bounties', 'score-history', 'leaderboard', 'contributor-history', 'protocol-totals', 'time-travel', 'loan-decisions'];
@@ -23,7 +23,7 @@ async function operations() {
 }
 
 test('one query per question, each a single named operation with documented variables', async () => {
-  assert.deepStrictEqual((await readdir(queriesDir)).sort(), QUERIES.map((q) => `${q}.graphql`).sort());
+  assert.deepStrictEqual((await readdir(queriesDir)).filter((f) => f.endsWith('.graphql')).sort(), QUERIES.map((q) => `${q}.graphql`).sort());
   for (const { name, source, document } of await operations()) {
     const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     assert.equal(ops.length, 1, `${name}: one operation`);
@@ -36,8 +36,12 @@ test('one query per question, each a single named operation with documented vari
 });
 
 test('every query validates against the generated graph-node API schema', async () => {
-  const { schema } = buildApiSchema(loadSchema(path.join(subgraphDir, '..', 'schema.graphql')));
+  const { schema } = buildApiSchema(loadSchema(schemaFile));
   for (const { name, document } of await operations()) {
     assert.deepStrictEqual(validate(schema, document).map((e) => e.message), [], name);
   }
+});
+
+test('queries/operations.generated.ts holds the types hessian-graphql-types generates from the queries now', async () => {
+  await checkPackageTypes(subgraphDir);
 });

@@ -125,8 +125,8 @@ interface ILoanDesk {
     error NotModelLender(uint256 modelId, address caller, address lender);
     /// @notice Only models whose training is over (target reached or closed) can be deployed.
     error ModelNotTrained(uint256 modelId, uint8 status);
-    error EmptyCid();
-    error CidTooLong(uint256 length, uint256 max);
+    // EmptyCid() and CidTooLong(length, max): file-level in libraries/Cids.sol, beside the CID check
+    // both contracts share (the contract's ABI lists them)
     error InvalidMetric();
     error ZeroCommitment();
     error UnknownDeployment(uint256 deploymentId);

@@ -223,8 +223,8 @@ interface IModelRepository {
     error ZeroEvaluationWindow();
     /// @notice The window bounds how long a contributor's stake and gradient can be left waiting.
     error EvaluationWindowTooLong(uint32 evaluationWindow, uint32 max);
-    error EmptyCid();
-    error CidTooLong(uint256 length, uint256 max);
+    // EmptyCid() and CidTooLong(length, max): file-level in libraries/Cids.sol, beside the CID check
+    // both contracts share (the contract's ABI lists them)
     error EthValueMismatch(uint256 expected, uint256 sent);
     error UnexpectedEth(uint256 sent);
     error FeeOnTransferToken(address token, uint256 expected, uint256 received);

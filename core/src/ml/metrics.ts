@@ -1,3 +1,5 @@
+import { SCORE_SCALE as CONTRACT_SCORE_SCALE } from '@hessian/contracts';
+
 /** auc, accuracy and logLoss need 0/1 labels; r2 (coefficient of determination) suits numeric labels */
 export type Metric = 'auc' | 'accuracy' | 'logLoss' | 'r2';
 
@@ -88,7 +90,7 @@ export function isBetter(metric: Metric, a: number, b: number): boolean {
 }
 
 /** Fixed-point scale of on-chain scores (IModelRepository: AUC 0.75 = 750_000). */
-export const SCORE_SCALE = 1_000_000;
+const SCORE_SCALE = Number(CONTRACT_SCORE_SCALE);
 
 /**
  * On-chain score for a metric value; the contract wants higher-is-better, so log-loss maps to

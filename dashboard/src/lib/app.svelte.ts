@@ -97,7 +97,7 @@ export function tokenOf(address: string): TokenInfo {
  * The chain time of the data on screen: the answer's block timestamp, else (live) the head's;
  * null when viewing a past block whose time the endpoint did not give.
  */
-export function viewedTime(meta: Meta | undefined, block: number | null): number | null {
+export function viewedTime(meta: { block: Pick<Meta['block'], 'timestamp'> } | null | undefined, block: number | null): number | null {
   const t = meta?.block.timestamp;
   if (t !== null && t !== undefined && Number.isFinite(Number(t))) return Number(t);
   return block === null ? (app.headTimestamp ?? Math.floor(Date.now() / 1000)) : null;

@@ -1,7 +1,10 @@
 // Display formatting. Everything numeric arrives from the API as decimal strings (BigInt, BigDecimal)
 // and is kept as bigint until the last step, so 18-decimal amounts never lose precision.
+import { GradientStatus, PRIVACY_SCALE, SCORE_SCALE, Verdict, type EnumName } from '@hessian/contracts/vocabulary';
 
-export const SCORE_SCALE = 1_000_000n;
+export { PRIVACY_SCALE, SCORE_SCALE };
+const SCORE_DECIMALS = SCORE_SCALE.toString().length - 1;
+const PRIVACY_DECIMALS = PRIVACY_SCALE.toString().length - 1;
 export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 export interface TokenInfo {
@@ -58,18 +61,15 @@ export function formatAmountExact(raw: string | bigint, token: TokenInfo): strin
 /** A fixed-point score (SCORE_SCALE = 1e6) as a decimal, e.g. 751234 → "0.7512". */
 export function formatScore(raw: string | bigint | null | undefined, maxFraction = 4): string {
   if (raw === null || raw === undefined) return '–';
-  return formatFixed(raw, 6, maxFraction);
+  return formatFixed(raw, SCORE_DECIMALS, maxFraction);
 }
 
 export function formatScoreDelta(raw: string | bigint | null | undefined): string {
   if (raw === null || raw === undefined) return '–';
   const v = toBigInt(raw, 'score delta');
   if (v === 0n) return '0';
-  return v > 0n ? `+${formatFixed(v, 6)}` : formatFixed(v, 6);
+  return v > 0n ? `+${formatFixed(v, SCORE_DECIMALS)}` : formatFixed(v, SCORE_DECIMALS);
 }
-
-/** Differential-privacy epsilons are fixed point with PRIVACY_SCALE = 1e6 (0.5 = 500000). */
-export const PRIVACY_SCALE = 1_000_000n;
 
 /**
  * A gradient's (or a sum of gradients') DP epsilon, e.g. 500000 → "ε 0.5"; 0 → "no DP" (the
@@ -79,17 +79,18 @@ export function formatEpsilon(raw: string | bigint | null | undefined, maxFracti
   if (raw === null || raw === undefined) return '–';
   const v = toBigInt(raw, 'epsilon');
   if (v === 0n) return 'no DP';
-  return `ε ${formatFixed(v, 6, maxFraction)}`;
+  return `ε ${formatFixed(v, PRIVACY_DECIMALS, maxFraction)}`;
 }
 
 /** A sum of epsilons: 0 reads "0" (nothing spent) rather than "no DP". */
 export function formatEpsilonSpent(raw: string | bigint): string {
   const v = toBigInt(raw, 'epsilon spent');
-  return v === 0n ? '0' : formatFixed(v, 6, 3);
+  return v === 0n ? '0' : formatFixed(v, PRIVACY_DECIMALS, 3);
 }
 
-export type GradientStatusName = 'Committed' | 'Pending' | 'Accepted' | 'Rejected' | 'Declined' | 'Expired' | 'Lapsed';
-export type VerdictName = 'Accepted' | 'Rejected' | 'Declined';
+/** the statuses a gradient the subgraph has seen can be in (the contract's None never reaches it) */
+export type GradientStatusName = Exclude<EnumName<typeof GradientStatus>, 'None'>;
+export type VerdictName = EnumName<typeof Verdict>;
 
 /** The badge text of each gradient status: a Pending gradient is one that was revealed. */
 export const GRADIENT_STATUS_LABELS: Record<GradientStatusName, string> = {
@@ -126,7 +127,7 @@ export function verdictText(verdict: VerdictName): string {
 }
 
 export function scoreToNumber(raw: string | bigint): number {
-  return Number(toBigInt(raw, 'score')) / 1e6;
+  return Number(toBigInt(raw, 'score')) / Number(SCORE_SCALE);
 }
 
 /** graph-node BigDecimal text (e.g. "0.625", "1", "6.25E-7") → percentage text. */

@@ -16,7 +16,7 @@ import { launchChromium } from './chromium.ts';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { runHistory, type HistoryRecord } from '@hessian/subgraph/tests/history';
 import { deploymentTarget, retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
-import { startIndexer, type RunningIndexer } from '@hessian/indexer/indexer';
+import { startIndexer, type RunningIndexer } from '@hessian/indexer';
 import { serveDashboard, type DashboardServer } from '../../serve.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ETH } from '@hessian/contracts';
 import { expectedCheckpoints, expectedEntities } from '@hessian/subgraph/tests/expected';
 import { DAY, tx } from '@hessian/subgraph/tests/history';
+import type { LeaderboardQuery, OpenBountiesQuery, ProtocolTotalsQuery, ScoreHistoryQuery, TimeTravelQuery } from '@hessian/subgraph/queries';
 import { startIndexer, type RunningIndexer } from '../../src/indexer.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startHessianChain, type HessianChain } from '../sync/helpers/hessian.ts';
@@ -34,18 +35,19 @@ after(async () => {
   await h?.stop();
 });
 
-async function same(name: string, variables: Record<string, unknown>) {
+/** the answer, typed as generated from the query document (subgraph/queries/operations.generated.ts) */
+async function same<Answer>(name: string, variables: Record<string, unknown>): Promise<Answer> {
   const doc = query(name);
   const got = await post(indexer.url!, doc, variables);
   assert.equal(got.body.errors, undefined, JSON.stringify(got.body.errors));
   assert.deepStrictEqual(got.body.data, reference.answer(doc, variables), `${name} ${JSON.stringify(variables)}`);
-  return got.body.data as Record<string, unknown>;
+  return got.body.data as Answer;
 }
 
 describe('the six example queries over the indexed scripted history', () => {
   test('1. open bounties', async () => {
-    const first = await same('open-bounties', {});
-    assert.ok((first.models as unknown[]).length > 0, 'some model is open');
+    const first = await same<OpenBountiesQuery>('open-bounties', {});
+    assert.ok(first.models.length > 0, 'some model is open');
     await same('open-bounties', { orderBy: 'submissionDeadline', orderDirection: 'asc' });
     await same('open-bounties', { orderBy: 'progress', orderDirection: 'desc', first: 1, skip: 1 });
     await same('open-bounties', { now: String(h.record.t0 + 20 * DAY) });
@@ -53,8 +55,8 @@ describe('the six example queries over the indexed scripted history', () => {
 
   test('2. score history', async () => {
     for (const model of ['1', '2', '3', '4', '5', '99']) await same('score-history', { model });
-    const one = (await same('score-history', { model: '1' })) as { model: { evaluations: unknown[] } };
-    assert.ok(one.model.evaluations.length >= 2, 'model 1 has a score curve');
+    const one = await same<ScoreHistoryQuery>('score-history', { model: '1' });
+    assert.ok(one.model!.evaluations.length >= 2, 'model 1 has a score curve');
   });
 
   test('3. leaderboards', async () => {
@@ -63,7 +65,7 @@ describe('the six example queries over the indexed scripted history', () => {
         await same('leaderboard', { model: '1', token, orderBy });
       }
       await same('leaderboard', { model: '2', token, first: 2 });
-      const board = (await same('leaderboard', { model: '1', token })) as { perModel: unknown[] };
+      const board = await same<LeaderboardQuery>('leaderboard', { model: '1', token });
       assert.ok(board.perModel.length > 0, 'model 1 has contributors');
     }
   });
@@ -74,7 +76,7 @@ describe('the six example queries over the indexed scripted history', () => {
   });
 
   test('5. protocol totals', async () => {
-    const totals = (await same('protocol-totals', {})) as { dayDatas: unknown[]; tokens: unknown[] };
+    const totals = await same<ProtocolTotalsQuery>('protocol-totals', {});
     assert.ok(totals.dayDatas.length > 0 && totals.tokens.length === 2, 'days and both tokens');
     await same('protocol-totals', { since: (h.record.day0 + 2) * DAY, days: 2 });
   });
@@ -85,15 +87,15 @@ describe('the six example queries over the indexed scripted history', () => {
       const model = Object.keys(entities.Model ?? { '1': {} })[0]!;
       const got = await post(indexer.url!, query('time-travel'), { block: step.blockNumber, model });
       assert.equal(got.body.errors, undefined, JSON.stringify(got.body.errors));
-      const data = got.body.data as { _meta: { block: { number: number; hash: string | null } }; protocol: Record<string, unknown>; model: Record<string, unknown> };
-      assert.deepStrictEqual(data._meta.block.number, step.blockNumber, label);
+      const data = got.body.data as TimeTravelQuery;
+      assert.deepStrictEqual(data._meta?.block.number, step.blockNumber, label);
       const pick = (row: Record<string, unknown>, want: Record<string, unknown>) =>
         Object.fromEntries(Object.keys(want).filter((k) => k in row).map((k) => [k, row[k]]));
       const plain = (want: Record<string, unknown>) =>
         Object.fromEntries(Object.entries(want).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
       for (const [type, rows] of [['Model', entities.Model?.[model]], ['Protocol', entities.Protocol?.hessian]] as const) {
         if (!rows) continue;
-        const row = type === 'Model' ? data.model : data.protocol;
+        const row = (type === 'Model' ? data.model : data.protocol)!;
         const want = plain(rows);
         assert.deepStrictEqual(pick(row, want), pick(want, row), `${type} after ${label}`);
         if (type === 'Model') assert.ok(Object.keys(pick(row, want)).length >= 2, `some Model fields compared after ${label}`);

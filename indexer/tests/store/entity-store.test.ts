@@ -233,7 +233,7 @@ test('a second connection (another process serving queries) sees each commit', (
   }));
 
 test("the project's schema.graphql builds a store", () => {
-  const store = new EntityStore(openDatabase(':memory:'), loadSchema(path.join(root, 'schema.graphql')));
+  const store = new EntityStore(openDatabase(':memory:'), loadSchema(path.join(root, 'subgraph', 'schema.graphql')));
   store.applyBlock(ptr(1), [
     {
       entityType: 'Token',

@@ -5,8 +5,7 @@ import type { ModelRepositoryClient } from './client.ts';
 import { LogWatcher } from '../watch.ts';
 import { decodeLog } from './events.ts';
 import { RepositoryView } from './view.ts';
-import type { GradientStatusName, ModelStatusName } from './view.ts';
-import type { RewardRuleName, VerdictName } from './abi.ts';
+import type { IndexerGradientsQuery, IndexerHeadQuery, IndexerModelsQuery } from './source.generated.ts';
 
 export interface ViewSource {
   readonly view: RepositoryView;
@@ -43,61 +42,22 @@ export interface IndexerSourceOptions {
   timeoutMs?: number;
 }
 
-interface GqlModel {
-  modelId: string;
-  lender: { id: string };
-  evaluator: string;
-  token: { id: string; isNative: boolean };
-  rule: RewardRuleName;
-  status: ModelStatusName;
-  initialScore: string;
-  targetScore: string;
-  bestScore: string;
-  bounty: string;
-  paid: string;
-  submissionDeadline: string;
-  evaluationWindow: string;
-  submissionStake: string;
-  metadataCid: string;
-  weightsCid: string;
-  version: number;
-}
-
-interface GqlGradient {
-  gradientId: string;
-  model: { modelId: string };
-  contributor: { id: string };
-  seal: string;
-  modelVersion: number;
-  stake: string;
-  revealDeadline: string;
-  status: GradientStatusName;
-  /** null until revealed */
-  cid: string | null;
-  dataCommitment: string | null;
-  salt: string | null;
-  dpEpsilon: string | null;
-  evaluationDeadline: string | null;
-  revealTransactionHash: string | null;
-  score: string | null;
-  reward: string;
-  stakeRefunded: boolean | null;
-  transactionHash: string;
-  evaluation: { transactionHash: string; verdict: VerdictName } | null;
-}
+// the answers' shapes, generated from the documents below (npm run build -w @hessian/core)
+type GqlModel = IndexerModelsQuery['models'][number];
+type GqlGradient = IndexerGradientsQuery['gradients'][number];
 
 // every page of one refresh is read at the same block: pages read at the indexer's moving head
 // could mix states (a gradient already evaluated on its page, its model not yet on the earlier one)
-const HEAD = `{ _meta { block { number } } }`;
+export const HEAD = `query IndexerHead { _meta { block { number } } }`;
 
-const MODELS = `query($after: BigInt!, $first: Int!, $block: Int!) {
+export const MODELS = `query IndexerModels($after: BigInt!, $first: Int!, $block: Int!) {
   models(first: $first, orderBy: modelId, orderDirection: asc, where: { modelId_gt: $after }, block: { number: $block }) {
     modelId lender { id } evaluator token { id isNative } rule status initialScore targetScore bestScore
     bounty paid submissionDeadline evaluationWindow submissionStake metadataCid weightsCid version
   }
 }`;
 
-const GRADIENTS = `query($after: BigInt!, $first: Int!, $block: Int!, $contributor: String!) {
+export const GRADIENTS = `query IndexerGradients($after: BigInt!, $first: Int!, $block: Int!, $contributor: String!) {
   gradients(first: $first, orderBy: gradientId, orderDirection: asc, where: { gradientId_gt: $after, contributor: $contributor }, block: { number: $block }) {
     gradientId model { modelId } contributor { id } seal modelVersion stake revealDeadline status
     cid dataCommitment salt dpEpsilon evaluationDeadline revealTransactionHash
@@ -158,7 +118,7 @@ export function indexerSource(opts: IndexerSourceOptions): ViewSource {
       return source.view;
     },
     async refresh() {
-      const head = (await query<{ _meta: { block: { number: number } } | null }>(HEAD))._meta?.block.number;
+      const head = (await query<IndexerHeadQuery>(HEAD))._meta?.block.number;
       if (head === undefined) throw new Error(`indexer GraphQL at ${opts.url}: _meta names no indexed block`);
       const models = await all<GqlModel>(MODELS, 'models', (m) => m.modelId, { block: head });
       const gradients = opts.contributor
