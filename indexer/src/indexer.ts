@@ -18,6 +18,7 @@ import { EventStore, type SyncBatch, type SyncedBlock } from './sync/event-store
 import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sleep } from './sync/rpc.ts';
 import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type SyncStep } from './sync/syncer.ts';
 import { Progress } from './sync/progress.ts';
+import { EthChainReader, type ChainReaderStats } from './sync/chain-reader.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
 import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
@@ -96,6 +97,8 @@ export interface RunningIndexer {
   indexNodeUrl: string | null;
   /** the GraphQL result cache's hits, misses, entries and bytes (null without a server) */
   cacheStats(): ResultCacheStats | null;
+  /** ethereum.call/getBalance/hasCode answers from the cache vs. asked of the node (null: the mappings make none) */
+  chainReads(): ChainReaderStats | null;
   stop(): Promise<void>;
 }
 
@@ -205,6 +208,9 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   let readDb: Db | null = null;
   let server: GraphqlServer | null = null;
   let indexNode: IndexNodeServer | null = null;
+  // ethereum.call & co. read through a cache in the store's file; only mappings that import them get one
+  const chainReader = runtime.readsChain ? new EthChainReader(db, rpc, { url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs }) : null;
+  runtime.setChainReader(chainReader);
   try {
     const events = new EventStore(db);
     const storedDeployment = events.getMeta('deployment');
@@ -634,12 +640,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       deployment,
       indexNodeUrl: indexNode?.url ?? null,
       cacheStats: () => server?.cacheStats() ?? null,
+      chainReads: () => (chainReader ? { ...chainReader.stats } : null),
       stop() {
         stopping ??= (async () => {
           stop.abort();
           await done.catch(() => {});
           await server?.close();
           await indexNode?.close();
+          await chainReader?.close();
           readDb?.close();
           db.close();
         })();
@@ -650,6 +658,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     stop.abort();
     await server?.close();
     await indexNode?.close();
+    await chainReader?.close();
     readDb?.close();
     db.close();
     throw err;

@@ -9,6 +9,7 @@ import { loadSchema, type SubgraphSchema } from './schema.ts';
 import type { EntityData, Value } from './types.ts';
 import { ManifestError } from './runtime/errors.ts';
 import { SubgraphRuntime, type RuntimeOptions } from './runtime/runtime.ts';
+import { parseCallDecls, type CallDecl } from './runtime/declared-calls.ts';
 
 export { ManifestError };
 
@@ -25,6 +26,8 @@ export interface EventHandlerDef {
   topic3?: string[];
   /** the matching ABI event */
   fragment: EventFragment;
+  /** declared eth_calls (`calls:`), prefetched before the block's handlers run */
+  calls: CallDecl[];
 }
 
 export interface AbiDef {
@@ -257,7 +260,6 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
       if (!isObject(h)) throw new ManifestError(at(`mapping.eventHandlers[${j}] must be a mapping`));
       const event = str(h.event, at(`mapping.eventHandlers[${j}].event`));
       const handler = str(h.handler, at(`mapping.eventHandlers[${j}].handler`));
-      if (Array.isArray(h.calls) || isObject(h.calls)) unsupported.push(`declarative eth_calls (\`calls\` of handler ${handler} in data source ${name})`);
       const wanted = event.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
       const fragment = events.find((e) => manifestSignature(e, true) === wanted || manifestSignature(e, false) === wanted);
       if (!fragment) {
@@ -275,6 +277,7 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
         ...(h.topic2 !== undefined ? { topic2: topicList(h.topic2, at(`${handler}.topic2`)) } : {}),
         ...(h.topic3 !== undefined ? { topic3: topicList(h.topic3, at(`${handler}.topic3`)) } : {}),
         fragment,
+        calls: parseCallDecls(h.calls, { specVersion: String(doc.specVersion ?? ''), abis, event: fragment, eventSignature: event, where: at }),
       });
     }
     if (eventHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));

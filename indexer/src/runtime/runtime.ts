@@ -17,6 +17,8 @@ import { exportMutableGlobals } from './wasm-globals.ts';
 import type { DataSourceInfo, HostContext, HostFns, LogLevel } from './host/context.ts';
 import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
+import { ethereumCallHost, type CallAnswer, type CallRequest, type CallSite, type ChainReader } from './host/ethereum-call.ts';
+import { declaredCallRequests } from './declared-calls.ts';
 import { jsonHost } from './host/json.ts';
 import { dataSourceHost, logHost, refusedHost } from './host/misc.ts';
 import { numbersHost } from './host/numbers.ts';
@@ -39,7 +41,17 @@ export interface RuntimeOptions {
    * reset one instance to its post-`_start` state between triggers, with the same result
    */
   reuseInstances?: boolean;
+  /** what ethereum.call, getBalance and hasCode read (indexer: sync/chain-reader.ts); none = they fail */
+  chain?: ChainSource | null;
 }
+
+/** A ChainReader that can also fetch a block's declared calls ahead of its handlers. */
+export interface ChainSource extends ChainReader {
+  prefetch?(block: { number: number; hash: string }, reqs: CallRequest[]): Promise<CallAnswer[]>;
+}
+
+/** host imports that read the chain: a subgraph without them needs no chain reader */
+const CHAIN_IMPORTS = ['ethereum.call', 'ethereum.getBalance', 'ethereum.hasCode'];
 
 export interface ProcessBlockOptions {
   /** receipts by lowercase transaction hash, for handlers declared with `receipt: true` */
@@ -125,17 +137,32 @@ export class SubgraphRuntime {
   private readonly modules = new Map<string, CompiledModule>();
   /** `${address}|${topic0}` (address `*` for data sources without one) → triggers in manifest order */
   private readonly routes = new Map<string, Trigger[]>();
+  private chain: ChainSource | null;
+  /** the trigger running now, for the chain-reading host functions */
+  private site: CallSite | null = null;
+  /** some module imports ethereum.call, getBalance or hasCode */
+  readonly readsChain: boolean;
+  private readonly hasDeclaredCalls: boolean;
 
   constructor(manifest: SubgraphManifest, schema: SubgraphSchema, options: RuntimeOptions = {}) {
     this.manifest = manifest;
     this.schema = schema;
     this.ctx = new TriggerContext(options.logger ?? defaultLogger);
     this.reuseInstances = options.reuseInstances ?? true;
+    this.chain = options.chain ?? null;
     this.host = {
       ...storeHost(this.ctx),
       ...numbersHost(this.ctx),
       ...conversionHost(this.ctx),
       ...ethereumHost(this.ctx),
+      ...ethereumCallHost(
+        this.ctx,
+        () => {
+          if (!this.site) throw new HostError('host function called outside of a handler');
+          return this.site;
+        },
+        () => this.chain,
+      ),
       ...jsonHost(this.ctx),
       ...logHost(this.ctx),
       ...dataSourceHost(this.ctx),
@@ -164,6 +191,13 @@ export class SubgraphRuntime {
     }
     this.needsReceipts = manifest.dataSources.some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
     this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
+    this.hasDeclaredCalls = manifest.dataSources.some((ds) => ds.mapping.eventHandlers.some((h) => h.calls.length > 0));
+    this.readsChain = [...this.modules.values()].some((m) => WebAssembly.Module.imports(m.module).some((i) => CHAIN_IMPORTS.includes(i.name)));
+  }
+
+  /** Where ethereum.call and friends read the chain (set once the indexer has its RPC client). */
+  setChainReader(chain: ChainSource | null): void {
+    this.chain = chain;
   }
 
   private compile(file: string): CompiledModule {
@@ -244,7 +278,37 @@ export class SubgraphRuntime {
    * changes. Deterministic failures throw HandlerError; the block then has no changes at all.
    */
   async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
+    if (this.hasDeclaredCalls && this.chain?.prefetch) await this.prefetchDeclaredCalls(block, logs);
     return this.processBlockSync(block, logs, reader, opts);
+  }
+
+  /** graph-node's DecoderHook: the block's declared calls in one batch, deduplicated, before any handler. */
+  private async prefetchDeclaredCalls(block: RpcBlock, logs: RpcLog[]): Promise<void> {
+    const number = Number(BigInt(block.number));
+    const reqs: CallRequest[] = [];
+    const labels: string[] = [];
+    for (const log of logs) {
+      if (log.removed) continue;
+      for (const trigger of this.triggersFor(log, number)) {
+        if (trigger.handler.calls.length === 0) continue;
+        try {
+          reqs.push(...declaredCallRequests(trigger.handler.calls, log.address.toLowerCase(), decodeLogParams(trigger.handler.fragment, log)));
+          labels.push(...trigger.handler.calls.map((c) => c.label));
+        } catch (err) {
+          if (!(err instanceof HostError)) throw err;
+          throw this.handlerError(trigger, block, number, log, err);
+        }
+      }
+    }
+    if (reqs.length === 0) return;
+    const answers = await this.chain!.prefetch!({ number, hash: block.hash.toLowerCase() }, reqs);
+    const failed = labels.filter((_, i) => !answers[i]!.ok);
+    if (failed.length > 0) {
+      const counts = new Map<string, number>();
+      for (const l of failed) counts.set(l, (counts.get(l) ?? 0) + 1);
+      const summary = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([l, n]) => `${l} (${n} ${n === 1 ? 'time' : 'times'})`).join(', ');
+      this.ctx.logger({ level: 'error', message: `Declared calls failed: [${summary}]`, dataSource: '', handler: '', block: number, logIndex: 0 });
+    }
   }
 
   /** processBlock without the promise: handlers run synchronously (usable inside a SQLite transaction). */
@@ -308,6 +372,7 @@ export class SubgraphRuntime {
     ctx.cacheRef = cache;
     ctx.dataSourceRef = trigger.info;
     ctx.where = { handler: trigger.handler.handler, block: number, logIndex };
+    this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: trigger.ds.abis, apiPatch: trigger.layout.patch };
     const compiled = trigger.module;
     try {
       let instance = compiled.instance;
@@ -340,6 +405,7 @@ export class SubgraphRuntime {
       ctx.heapRef = null;
       ctx.cacheRef = null;
       ctx.dataSourceRef = null;
+      this.site = null;
     }
   }
 
