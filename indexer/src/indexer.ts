@@ -22,6 +22,8 @@ import { dynamicFilters, fetchCreatedLogs } from './sync/dynamic-sources.ts';
 import { DynamicSourceStore } from './store/dynamic-sources.ts';
 import { SubgraphErrorStore, type NonFatalError } from './store/subgraph-errors.ts';
 import type { DynamicDataSource } from './runtime/host/data-source.ts';
+import { EthChainReader, type ChainReaderStats } from './sync/chain-reader.ts';
+import { BlockNeeds } from './sync/block-triggers.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
 import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
@@ -100,6 +102,8 @@ export interface RunningIndexer {
   indexNodeUrl: string | null;
   /** the GraphQL result cache's hits, misses, entries and bytes (null without a server) */
   cacheStats(): ResultCacheStats | null;
+  /** ethereum.call/getBalance/hasCode answers from the cache vs. asked of the node (null: the mappings make none) */
+  chainReads(): ChainReaderStats | null;
   stop(): Promise<void>;
 }
 
@@ -131,6 +135,8 @@ function filtersOf(sub: LoadedSubgraph): DataSourceFilter[] {
     topic0s: [...new Set(ds.mapping.eventHandlers.map((h) => h.topic0.toLowerCase()))].sort(),
     startBlock: ds.startBlock,
     endBlock: ds.endBlock,
+    // the blocks its block handlers need: data fetched without them does not cover it
+    ...(ds.mapping.blockHandlers.length ? { blocks: new BlockNeeds([ds]).describe() } : {}),
   }));
 }
 
@@ -142,7 +148,8 @@ function covers(stored: DataSourceFilter[], wanted: DataSourceFilter[]): boolean
         (s.address === null || s.address === w.address) &&
         w.topic0s.every((t) => s.topic0s.includes(t)) &&
         s.startBlock <= w.startBlock &&
-        (s.endBlock == null || (w.endBlock != null && w.endBlock <= s.endBlock)),
+        (s.endBlock == null || (w.endBlock != null && w.endBlock <= s.endBlock)) &&
+        (w.blocks ?? []).every((b) => (s.blocks ?? []).includes(b)),
     ),
   );
 }
@@ -186,6 +193,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   const buildId = deploymentId(sub);
   const deployment = await deploymentHash(sub.manifest.file);
   const filters = filtersOf(sub);
+  const blockNeeds = new BlockNeeds(sub.manifest.dataSources);
 
   const stop = new AbortController();
   const rpc = new JsonRpcClient({
@@ -209,6 +217,9 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   let readDb: Db | null = null;
   let server: GraphqlServer | null = null;
   let indexNode: IndexNodeServer | null = null;
+  // ethereum.call & co. read through a cache in the store's file; only mappings that import them get one
+  const chainReader = runtime.readsChain ? new EthChainReader(db, rpc, { url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs }) : null;
+  runtime.setChainReader(chainReader);
   try {
     const events = new EventStore(db);
     const storedDeployment = events.getMeta('deployment');
@@ -247,6 +258,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       needsTransactions: runtime.needsTransactions,
       needsReceipts: runtime.needsReceipts,
       matches: (log, n) => runtime.matches(log, n),
+      blockNeeds: blockNeeds.empty ? null : blockNeeds,
       logRanges: { initialRange: config.logRange?.initial, maxRange: config.logRange?.max, signal: stop.signal },
       logger: logger.child({ component: 'sync' }),
       metrics,
@@ -717,12 +729,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       deployment,
       indexNodeUrl: indexNode?.url ?? null,
       cacheStats: () => server?.cacheStats() ?? null,
+      chainReads: () => (chainReader ? { ...chainReader.stats } : null),
       stop() {
         stopping ??= (async () => {
           stop.abort();
           await done.catch(() => {});
           await server?.close();
           await indexNode?.close();
+          await chainReader?.close();
           readDb?.close();
           db.close();
         })();
@@ -733,6 +747,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     stop.abort();
     await server?.close();
     await indexNode?.close();
+    await chainReader?.close();
     readDb?.close();
     db.close();
     throw err;

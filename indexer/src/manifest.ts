@@ -10,6 +10,7 @@ import type { EntityData, Value } from './types.ts';
 import { ManifestError } from './runtime/errors.ts';
 import { checkSpecVersion } from './manifest-spec.ts';
 import { SubgraphRuntime, type RuntimeOptions } from './runtime/runtime.ts';
+import { parseCallDecls, specAtLeast, type CallDecl } from './runtime/declared-calls.ts';
 
 export { ManifestError };
 
@@ -31,6 +32,16 @@ export interface EventHandlerDef {
   topic3?: string[];
   /** the matching ABI event */
   fragment: EventFragment;
+  /** declared eth_calls (`calls:`), prefetched before the block's handlers run */
+  calls: CallDecl[];
+}
+
+/** graph-node's BlockHandlerFilter; `every` is a handler without a filter */
+export type BlockFilter = { kind: 'every' } | { kind: 'call' } | { kind: 'once' } | { kind: 'polling'; every: number };
+
+export interface BlockHandlerDef {
+  handler: string;
+  filter: BlockFilter;
 }
 
 export interface AbiDef {
@@ -58,6 +69,7 @@ export interface DataSourceDef {
     file: string;
     entities: string[];
     eventHandlers: EventHandlerDef[];
+    blockHandlers: BlockHandlerDef[];
   };
 }
 
@@ -177,6 +189,34 @@ function topicList(v: unknown, what: string): string[] | undefined {
   });
 }
 
+/** `blockHandlers` with graph-node's validation (DataSource::validate): one of each kind at most, no unfiltered one next to polling/once. */
+function parseBlockHandlers(raw: unknown, at: (s: string) => string): BlockHandlerDef[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ManifestError(at('mapping.blockHandlers must be a list'));
+  const out = raw.map((h, j): BlockHandlerDef => {
+    if (!isObject(h)) throw new ManifestError(at(`mapping.blockHandlers[${j}] must be a mapping`));
+    const handler = str(h.handler, at(`mapping.blockHandlers[${j}].handler`));
+    if (h.filter === undefined || h.filter === null) return { handler, filter: { kind: 'every' } };
+    if (!isObject(h.filter)) throw new ManifestError(at(`block handler ${handler}: filter must be a mapping with \`kind\``));
+    const kind = h.filter.kind;
+    if (kind === 'call' || kind === 'once') return { handler, filter: { kind } };
+    if (kind === 'polling') {
+      const every = Number(h.filter.every);
+      if (!Number.isSafeInteger(every) || every < 1 || every > 0xffffffff) {
+        throw new ManifestError(at(`block handler ${handler}: polling filter needs \`every\`, a positive integer, got ${JSON.stringify(h.filter.every)}`));
+      }
+      return { handler, filter: { kind, every } };
+    }
+    throw new ManifestError(at(`block handler ${handler}: unknown filter kind ${JSON.stringify(kind)} (expected call, once or polling)`));
+  });
+  const count = (k: BlockFilter['kind']) => out.filter((b) => b.filter.kind === k).length;
+  if (count('every') > 0 && (count('polling') > 0 || count('once') > 0)) {
+    throw new ManifestError(at('data source has a combination of filtered and non-filtered block handlers that is not allowed'));
+  }
+  if ((['every', 'call', 'once', 'polling'] as const).some((k) => count(k) > 1)) throw new ManifestError(at('data source has duplicated block handlers'));
+  return out;
+}
+
 /** Parse and check a built manifest (no WASM compiled yet). */
 export function readManifest(dirOrFile: string): SubgraphManifest {
   const file = resolveManifestFile(dirOrFile);
@@ -213,7 +253,7 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
       const at = (s: string) => where(`${what === 'templates' ? 'template' : 'data source'} ${name}: ${s}`);
       if (names.has(name)) throw new ManifestError(at(`duplicate ${what === 'templates' ? 'template' : 'data source'} name`));
       names.add(name);
-      const ds = parseEthereumSource(raw, name, dir, at, unsupported, what === 'templates');
+      const ds = parseEthereumSource(raw, name, dir, at, unsupported, what === 'templates', String(doc.specVersion ?? ''), where);
       if (ds) out.push(ds);
     }
     return out;
@@ -236,7 +276,16 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
 }
 
 /** One `ethereum` data source or template; null (with a reason in `unsupported`) for other kinds. */
-function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: string) => string, unsupported: string[], template: boolean): DataSourceDef | null {
+function parseEthereumSource(
+  raw: Yaml,
+  name: string,
+  dir: string,
+  at: (s: string) => string,
+  unsupported: string[],
+  template: boolean,
+  specVersion: string,
+  where: (s: string) => string,
+): DataSourceDef | null {
   const what = template ? 'template' : 'data source';
   const kind = str(raw.kind, at('kind'));
   if (kind !== 'ethereum' && kind !== 'ethereum/contract') {
@@ -247,7 +296,9 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
   const mapping = raw.mapping;
   if (!isObject(mapping)) throw new ManifestError(at('`mapping` is missing'));
   if (Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (${what} ${name})`);
-  if (Array.isArray(mapping.blockHandlers) && mapping.blockHandlers.length > 0) unsupported.push(`block handlers (${what} ${name})`);
+  const blockHandlers = parseBlockHandlers(mapping.blockHandlers, at);
+  if (template && blockHandlers.length > 0) unsupported.push(`block handlers (${what} ${name})`);
+  else if (blockHandlers.some((b) => b.filter.kind === 'call')) unsupported.push(`block handlers with \`filter: { kind: call }\` (${what} ${name}: they need call traces)`);
 
   let address: string | null = null;
   if (!template && source.address !== undefined && source.address !== null) {
@@ -297,7 +348,6 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
     if (!isObject(h)) throw new ManifestError(at(`mapping.eventHandlers[${j}] must be a mapping`));
     const event = str(h.event, at(`mapping.eventHandlers[${j}].event`));
     const handler = str(h.handler, at(`mapping.eventHandlers[${j}].handler`));
-    if (Array.isArray(h.calls) || isObject(h.calls)) unsupported.push(`declarative eth_calls (\`calls\` of handler ${handler} in ${what} ${name})`);
     const fragment = eventWithSignature(events, event);
     if (!fragment) {
       throw new ManifestError(
@@ -323,9 +373,16 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
       ...(h.topic2 !== undefined ? { topic2: topicList(h.topic2, at(`${handler}.topic2`)) } : {}),
       ...(h.topic3 !== undefined ? { topic3: topicList(h.topic3, at(`${handler}.topic3`)) } : {}),
       fragment,
+      calls: parseCallDecls(h.calls, { specVersion, abis, event: fragment, eventSignature: event, where: at }),
     });
   }
-  if (eventHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+  if (eventHandlers.length === 0 && blockHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+  if (!template && blockHandlers.length > 0) {
+    if (address === null) throw new ManifestError(at('subgraph source address is required'));
+    if (blockHandlers.some((b) => b.filter.kind === 'polling' || b.filter.kind === 'once') && !specAtLeast(specVersion, '0.0.8')) {
+      throw new ManifestError(where(`Subgraph uses spec version ${specVersion}, but data source \`${name}\` requires at least version 0.0.8`));
+    }
+  }
 
   let context: EntityData | null = null;
   if (!template && isObject(raw.context)) {
@@ -350,6 +407,7 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
       file: wasmFile,
       entities: Array.isArray(mapping.entities) ? mapping.entities.map(String) : [],
       eventHandlers,
+      blockHandlers,
     },
   };
 }

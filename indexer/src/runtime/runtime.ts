@@ -17,6 +17,10 @@ import { exportMutableGlobals } from './wasm-globals.ts';
 import type { DataSourceInfo, HostContext, HostFns, LogLevel } from './host/context.ts';
 import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
+import { ethereumCallHost, type CallAnswer, type CallRequest, type CallSite, type ChainReader } from './host/ethereum-call.ts';
+import { declaredCallRequests } from './declared-calls.ts';
+import { blockHandlerFor, type BlockTriggerType } from './triggers.ts';
+import { writeBlock } from './ethereum-event.ts';
 import { jsonHost } from './host/json.ts';
 import { logHost, refusedHost } from './host/misc.ts';
 import { DynamicDataSources, dataSourceHost, type CreateRequest, type DynamicDataSource } from './host/data-source.ts';
@@ -40,7 +44,17 @@ export interface RuntimeOptions {
    * reset one instance to its post-`_start` state between triggers, with the same result
    */
   reuseInstances?: boolean;
+  /** what ethereum.call, getBalance and hasCode read (indexer: sync/chain-reader.ts); none = they fail */
+  chain?: ChainSource | null;
 }
+
+/** A ChainReader that can also fetch a block's declared calls ahead of its handlers. */
+export interface ChainSource extends ChainReader {
+  prefetch?(block: { number: number; hash: string }, reqs: CallRequest[]): Promise<CallAnswer[]>;
+}
+
+/** host imports that read the chain: a subgraph without them needs no chain reader */
+const CHAIN_IMPORTS = ['ethereum.call', 'ethereum.getBalance', 'ethereum.hasCode'];
 
 export interface ProcessBlockOptions {
   /** receipts by lowercase transaction hash, for handlers declared with `receipt: true` */
@@ -70,6 +84,14 @@ interface Trigger {
   topics: number;
   /** the data source created from a template, if it is one */
   dynamic: DynamicDataSource | null;
+}
+
+/** what running any handler of a data source needs */
+interface HandlerSource {
+  ds: DataSourceDef;
+  info: DataSourceInfo;
+  module: CompiledModule;
+  layout: ApiLayout;
 }
 
 interface CompiledModule {
@@ -155,17 +177,34 @@ export class SubgraphRuntime {
   readonly dataSources: DynamicDataSources;
   /** the manifest declares `features: [nonFatalErrors]` */
   readonly errorsAreNonFatal: boolean;
+  private chain: ChainSource | null;
+  /** the trigger running now, for the chain-reading host functions */
+  private site: CallSite | null = null;
+  /** data sources with block handlers, in manifest order */
+  private readonly blockSources: HandlerSource[] = [];
+  /** some module imports ethereum.call, getBalance or hasCode */
+  readonly readsChain: boolean;
+  private readonly hasDeclaredCalls: boolean;
 
   constructor(manifest: SubgraphManifest, schema: SubgraphSchema, options: RuntimeOptions = {}) {
     this.manifest = manifest;
     this.schema = schema;
     this.ctx = new TriggerContext(options.logger ?? defaultLogger);
     this.reuseInstances = options.reuseInstances ?? true;
+    this.chain = options.chain ?? null;
     this.host = {
       ...storeHost(this.ctx),
       ...numbersHost(this.ctx),
       ...conversionHost(this.ctx),
       ...ethereumHost(this.ctx),
+      ...ethereumCallHost(
+        this.ctx,
+        () => {
+          if (!this.site) throw new HostError('host function called outside of a handler');
+          return this.site;
+        },
+        () => this.chain,
+      ),
       ...jsonHost(this.ctx),
       ...logHost(this.ctx),
       ...dataSourceHost(this.ctx, this.ctx),
@@ -179,6 +218,15 @@ export class SubgraphRuntime {
         const list = this.routes.get(key) ?? [];
         list.push(trigger);
         this.routes.set(key, list);
+      }
+      if (ds.mapping.blockHandlers.length > 0) {
+        const src = this.sourceOf(ds);
+        for (const handler of ds.mapping.blockHandlers) {
+          if (!src.exported.has(handler.handler)) {
+            throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
+          }
+        }
+        this.blockSources.push(src);
       }
     }
     // templates are compiled and checked up front, not when a handler first uses one
@@ -196,9 +244,17 @@ export class SubgraphRuntime {
     });
     this.needsReceipts = [...manifest.dataSources, ...manifest.templates].some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
     this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
+    this.hasDeclaredCalls = [...manifest.dataSources, ...manifest.templates].some((ds) => ds.mapping.eventHandlers.some((h) => h.calls.length > 0));
+    this.readsChain = [...this.modules.values()].some((m) => WebAssembly.Module.imports(m.module).some((i) => CHAIN_IMPORTS.includes(i.name)));
   }
 
-  private triggersOf(ds: DataSourceDef, dynamic: DynamicDataSource | null): Trigger[] {
+  /** Where ethereum.call and friends read the chain (set once the indexer has its RPC client). */
+  setChainReader(chain: ChainSource | null): void {
+    this.chain = chain;
+  }
+
+  /** A data source's compiled module, host-visible info and event layout. */
+  private sourceOf(ds: DataSourceDef): HandlerSource & { exported: Set<string> } {
     const module = this.compile(ds.mapping.file);
     const exported = new Set(WebAssembly.Module.exports(module.module).map((e) => e.name));
     const layout = layoutFor(ds.mapping.apiVersion);
@@ -209,6 +265,11 @@ export class SubgraphRuntime {
       context: ds.context,
       rejectUndefinedFields: layout.patch >= 8,
     };
+    return { ds, info, module, layout, exported };
+  }
+
+  private triggersOf(ds: DataSourceDef, dynamic: DynamicDataSource | null): Trigger[] {
+    const { module, exported, layout, info } = this.sourceOf(ds);
     return ds.mapping.eventHandlers.map((handler) => {
       if (!exported.has(handler.handler)) {
         throw new ManifestError(`${dynamic || this.manifest.templates.includes(ds) ? 'template' : 'data source'} ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
@@ -311,6 +372,7 @@ export class SubgraphRuntime {
    * only (their handlers in creation order), breadth first until no handler creates another.
    */
   async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
+    if (this.hasDeclaredCalls && this.chain?.prefetch) await this.prefetchDeclaredCalls(block, logs);
     // without templates no handler creates a data source: nothing to wait for
     if (this.manifest.templates.length === 0 || !opts.logsFor) return this.processBlockSync(block, logs, reader, opts);
     const steps = this.blockSteps(block, logs, reader, opts);
@@ -327,6 +389,35 @@ export class SubgraphRuntime {
       step = steps.next(extra);
     }
     return step.value;
+  }
+
+  /** graph-node's DecoderHook: the block's declared calls in one batch, deduplicated, before any handler. */
+  private async prefetchDeclaredCalls(block: RpcBlock, logs: RpcLog[]): Promise<void> {
+    const number = Number(BigInt(block.number));
+    const reqs: CallRequest[] = [];
+    const labels: string[] = [];
+    for (const log of logs) {
+      if (log.removed) continue;
+      for (const trigger of this.triggersFor(log, number)) {
+        if (trigger.handler.calls.length === 0) continue;
+        try {
+          reqs.push(...declaredCallRequests(trigger.handler.calls, log.address.toLowerCase(), decodeLogParams(trigger.handler.fragment, log)));
+          labels.push(...trigger.handler.calls.map((c) => c.label));
+        } catch (err) {
+          if (!(err instanceof HostError)) throw err;
+          throw this.handlerError(trigger, block, number, log, err);
+        }
+      }
+    }
+    if (reqs.length === 0) return;
+    const answers = await this.chain!.prefetch!({ number, hash: block.hash.toLowerCase() }, reqs);
+    const failed = labels.filter((_, i) => !answers[i]!.ok);
+    if (failed.length > 0) {
+      const counts = new Map<string, number>();
+      for (const l of failed) counts.set(l, (counts.get(l) ?? 0) + 1);
+      const summary = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([l, n]) => `${l} (${n} ${n === 1 ? 'time' : 'times'})`).join(', ');
+      this.ctx.logger({ level: 'error', message: `Declared calls failed: [${summary}]`, dataSource: '', handler: '', block: number, logIndex: 0 });
+    }
   }
 
   /**
@@ -351,8 +442,14 @@ export class SubgraphRuntime {
     this.ctx.blockCreated = [];
     let created: Set<DynamicDataSource> | undefined;
     const nonFatal = this.errorsAreNonFatal ? opts.nonFatalErrors : undefined;
+    /** the last block handler run, when it ran after every log trigger */
+    let lastBlockHandler: [string, string] | null = null;
     try {
       for (;;) {
+        // graph-node's trigger order: once handlers, the logs, then every-block and polling handlers;
+        // data sources created in the block take part with their logs only
+        const first = created === undefined;
+        if (first && this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('start', cache, block, number, nonFatal) ?? lastBlockHandler;
         for (const log of sorted) {
           if (log.removed) continue;
           if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
@@ -386,8 +483,10 @@ export class SubgraphRuntime {
               }
             } else this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
             lastTrigger = { trigger, log };
+            lastBlockHandler = null;
           }
         }
+        if (first && this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('end', cache, block, number, nonFatal) ?? lastBlockHandler;
         if (this.ctx.blockCreated.length === 0) break;
         const requests = this.ctx.blockCreated;
         this.ctx.blockCreated = [];
@@ -404,7 +503,9 @@ export class SubgraphRuntime {
       try {
         return cache.changes();
       } catch (err) {
-        if (!(err instanceof HostError) || !lastTrigger) throw err;
+        if (!(err instanceof HostError)) throw err;
+        if (lastBlockHandler) throw this.blockHandlerError(lastBlockHandler[0], lastBlockHandler[1], block, number, err);
+        if (!lastTrigger) throw err;
         throw this.handlerError(lastTrigger.trigger, block, number, lastTrigger.log, err);
       }
     } catch (err) {
@@ -434,6 +535,7 @@ export class SubgraphRuntime {
     ctx.cacheRef = cache;
     ctx.dataSourceRef = trigger.info;
     ctx.where = { handler: trigger.handler.handler, block: number, logIndex };
+    this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: trigger.ds.abis, apiPatch: trigger.layout.patch };
     const compiled = trigger.module;
     try {
       let instance = compiled.instance;
@@ -469,7 +571,95 @@ export class SubgraphRuntime {
       ctx.cacheRef = null;
       ctx.dataSourceRef = null;
       ctx.handlerCreated = [];
+      this.site = null;
     }
+  }
+
+  /** The block handlers a Start or End trigger fires, data sources in manifest order; returns the last [data source, handler] run. */
+  private runBlockTriggers(type: BlockTriggerType, cache: EntityCache, block: RpcBlock, number: number, nonFatal: HandlerError[] | undefined): [string, string] | null {
+    let last: [string, string] | null = null;
+    for (const src of this.blockSources) {
+      const handler = blockHandlerFor(src.ds, type, number);
+      if (!handler) continue;
+      const run = () => this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout));
+      if (nonFatal) {
+        cache.enterHandler();
+        try {
+          run();
+          cache.exitHandler();
+        } catch (err) {
+          if (!(err instanceof HandlerError)) throw err;
+          cache.discardHandler();
+          nonFatal.push(err);
+          continue;
+        }
+      } else run();
+      last = [src.ds.name, handler.handler];
+    }
+    return last;
+  }
+
+  /**
+   * Runs one non-event handler (block, call) in a reset instance; the same lifecycle as
+   * runTrigger's: a failed run drops the instance, deterministic failures become HandlerErrors.
+   */
+  private invoke(
+    src: HandlerSource,
+    handler: string,
+    cache: EntityCache,
+    block: RpcBlock,
+    number: number,
+    write: (heap: AscHeap) => number,
+  ): void {
+    const ctx = this.ctx;
+    ctx.cacheRef = cache;
+    ctx.dataSourceRef = src.info;
+    ctx.where = { handler, block: number, logIndex: -1 };
+    this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: src.ds.abis, apiPatch: src.layout.patch };
+    const compiled = src.module;
+    try {
+      let instance = compiled.instance;
+      if (instance?.resettable) {
+        ctx.heapRef = instance.heap;
+        instance.reset();
+      } else {
+        instance = new ModuleInstance(compiled.module, compiled.imports, compiled.classIds, compiled.globalNames ?? []);
+        ctx.heapRef = instance.heap;
+        ctx.starting = true;
+        ctx.touchedTriggerDuringStart = false;
+        try {
+          instance.start(() => this.reuseInstances && compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
+        } finally {
+          ctx.starting = false;
+        }
+        compiled.instance = instance;
+      }
+      const arg = write(instance.heap);
+      ctx.handlerCreated = [];
+      (instance.exports[handler] as (ptr: number) => void)(arg);
+      instance.afterTrigger();
+      ctx.blockCreated.push(...ctx.handlerCreated);
+    } catch (err) {
+      compiled.instance = null;
+      if (err instanceof HostError || err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
+        throw this.blockHandlerError(src.ds.name, handler, block, number, err);
+      }
+      throw err;
+    } finally {
+      ctx.heapRef = null;
+      ctx.cacheRef = null;
+      ctx.dataSourceRef = null;
+      ctx.handlerCreated = [];
+      this.site = null;
+    }
+  }
+
+  private blockHandlerError(dataSource: string, handler: string, block: RpcBlock, number: number, err: Error): HandlerError {
+    const message = err instanceof WebAssembly.RuntimeError ? `wasm trap: ${err.message}` : err.message;
+    return new HandlerError(
+      { handler, dataSource, block: number, blockHash: block.hash.toLowerCase(), logIndex: -1, transactionHash: '', message },
+      { cause: err },
+    );
   }
 
   private handlerError(trigger: Trigger, block: RpcBlock, number: number, log: RpcLog, err: Error): HandlerError {
