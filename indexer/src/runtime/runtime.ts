@@ -19,8 +19,11 @@ import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
 import { ethereumCallHost, type CallAnswer, type CallRequest, type CallSite, type ChainReader } from './host/ethereum-call.ts';
 import { declaredCallRequests } from './declared-calls.ts';
-import { blockHandlerFor, type BlockTriggerType } from './triggers.ts';
-import { writeBlock } from './ethereum-event.ts';
+import { blockHandlerFor, callHandlersFor, withCallToTriggers, type BlockTriggerType } from './triggers.ts';
+import { hexBytes, writeBlock, writeTransaction } from './ethereum-event.ts';
+import { coder, fromEthers, writeEthValue } from './ethereum-values.ts';
+import type { BlockCalls, TracedCall } from '../sync/traces.ts';
+import type { CallHandlerDef } from '../manifest.ts';
 import { jsonHost } from './host/json.ts';
 import { logHost, refusedHost } from './host/misc.ts';
 import { DynamicDataSources, dataSourceHost, type CreateRequest, type DynamicDataSource } from './host/data-source.ts';
@@ -72,6 +75,13 @@ export interface ProcessBlockOptions {
    * the block's other handlers run on, as graph-node does. Without it errors always throw.
    */
   nonFatalErrors?: HandlerError[];
+  /** the block's traced calls, for call handlers and call-filtered block handlers (processBlock fetches them) */
+  calls?: BlockCalls;
+}
+
+/** Where processBlock gets a block's calls (the indexer's: sync/traces.ts). */
+export interface CallSource {
+  calls(blockHash: string): Promise<BlockCalls>;
 }
 
 interface Trigger {
@@ -182,6 +192,10 @@ export class SubgraphRuntime {
   private site: CallSite | null = null;
   /** data sources with block handlers, in manifest order */
   private readonly blockSources: HandlerSource[] = [];
+  private callSource: CallSource | null = null;
+  /** some data source has call handlers or a call-filtered block handler: blocks need their traces */
+  readonly needsCalls: boolean;
+  private readonly callsFrom: number;
   /** some module imports ethereum.call, getBalance or hasCode */
   readonly readsChain: boolean;
   private readonly hasDeclaredCalls: boolean;
@@ -219,9 +233,9 @@ export class SubgraphRuntime {
         list.push(trigger);
         this.routes.set(key, list);
       }
-      if (ds.mapping.blockHandlers.length > 0) {
+      if (ds.mapping.blockHandlers.length > 0 || ds.mapping.callHandlers.length > 0) {
         const src = this.sourceOf(ds);
-        for (const handler of ds.mapping.blockHandlers) {
+        for (const handler of [...ds.mapping.blockHandlers, ...ds.mapping.callHandlers]) {
           if (!src.exported.has(handler.handler)) {
             throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
           }
@@ -244,8 +258,16 @@ export class SubgraphRuntime {
     });
     this.needsReceipts = [...manifest.dataSources, ...manifest.templates].some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
     this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
+    const traced = manifest.dataSources.filter((ds) => ds.mapping.callHandlers.length > 0 || ds.mapping.blockHandlers.some((h) => h.filter.kind === 'call'));
+    this.needsCalls = traced.length > 0;
+    this.callsFrom = Math.min(...traced.map((ds) => ds.startBlock));
     this.hasDeclaredCalls = [...manifest.dataSources, ...manifest.templates].some((ds) => ds.mapping.eventHandlers.some((h) => h.calls.length > 0));
     this.readsChain = [...this.modules.values()].some((m) => WebAssembly.Module.imports(m.module).some((i) => CHAIN_IMPORTS.includes(i.name)));
+  }
+
+  /** Where processBlock gets the calls of a block (needsCalls). */
+  setCallSource(source: CallSource | null): void {
+    this.callSource = source;
   }
 
   /** Where ethereum.call and friends read the chain (set once the indexer has its RPC client). */
@@ -373,6 +395,9 @@ export class SubgraphRuntime {
    */
   async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
     if (this.hasDeclaredCalls && this.chain?.prefetch) await this.prefetchDeclaredCalls(block, logs);
+    if (this.needsCalls && !opts.calls && this.callSource && Number(BigInt(block.number)) >= this.callsFrom) {
+      opts = { ...opts, calls: await this.callSource.calls(block.hash) };
+    }
     // without templates no handler creates a data source: nothing to wait for
     if (this.manifest.templates.length === 0 || !opts.logsFor) return this.processBlockSync(block, logs, reader, opts);
     const steps = this.blockSteps(block, logs, reader, opts);
@@ -444,6 +469,17 @@ export class SubgraphRuntime {
     const nonFatal = this.errorsAreNonFatal ? opts.nonFatalErrors : undefined;
     /** the last block handler run, when it ran after every log trigger */
     let lastBlockHandler: [string, string] | null = null;
+    // call triggers, interleaved with the logs by transaction index (a transaction's logs first)
+    const calls = opts.calls?.calls ?? [];
+    let nextCall = 0;
+    const runCallsBefore = (txIndex: number) => {
+      for (; nextCall < calls.length && calls[nextCall]!.transactionIndex < txIndex; nextCall++) {
+        for (const { ds, handler } of callHandlersFor(this.manifest.dataSources, calls[nextCall]!, number)) {
+          if (!guarded(nonFatal, cache, () => this.runCallTrigger(ds, handler, calls[nextCall]!, cache, block, number, opts.calls!))) continue;
+          lastBlockHandler = [ds.name, handler.handler];
+        }
+      }
+    };
     try {
       for (;;) {
         // graph-node's trigger order: once handlers, the logs, then every-block and polling handlers;
@@ -452,6 +488,7 @@ export class SubgraphRuntime {
         if (first && this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('start', cache, block, number, nonFatal) ?? lastBlockHandler;
         for (const log of sorted) {
           if (log.removed) continue;
+          if (first && nextCall < calls.length) runCallsBefore(Number(BigInt(log.transactionIndex)));
           if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
             throw new Error(`log ${log.logIndex} of tx ${log.transactionHash} belongs to block ${log.blockHash}, not ${block.hash}`);
           }
@@ -469,24 +506,23 @@ export class SubgraphRuntime {
               receipt = opts.receipts?.get(txHash) ?? null;
               if (!receipt) throw new Error(`handler ${trigger.handler.handler} needs the receipt of tx ${txHash} (block ${number}) but none was passed`);
             }
-            if (nonFatal) {
-              // graph-node's enter_handler / exit_handler_and_discard_changes_due_to_error
-              cache.enterHandler();
-              try {
-                this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
-                cache.exitHandler();
-              } catch (err) {
-                if (!(err instanceof HandlerError)) throw err;
-                cache.discardHandler();
-                nonFatal.push(err);
-                continue;
-              }
-            } else this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
+            if (!guarded(nonFatal, cache, () => this.runTrigger(trigger, cache, block, number, log, transaction, receipt))) continue;
             lastTrigger = { trigger, log };
             lastBlockHandler = null;
           }
         }
-        if (first && this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('end', cache, block, number, nonFatal) ?? lastBlockHandler;
+        if (first) {
+          runCallsBefore(Infinity);
+          for (const to of calls.length ? withCallToTriggers(this.manifest.dataSources, calls, number) : []) {
+            for (const src of this.blockSources) {
+              const handler = src.ds.address === to && blockHandlerFor(src.ds, 'call', number);
+              if (!handler) continue;
+              if (!guarded(nonFatal, cache, () => this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout)))) continue;
+              lastBlockHandler = [src.ds.name, handler.handler];
+            }
+          }
+          if (this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('end', cache, block, number, nonFatal) ?? lastBlockHandler;
+        }
         if (this.ctx.blockCreated.length === 0) break;
         const requests = this.ctx.blockCreated;
         this.ctx.blockCreated = [];
@@ -581,19 +617,7 @@ export class SubgraphRuntime {
     for (const src of this.blockSources) {
       const handler = blockHandlerFor(src.ds, type, number);
       if (!handler) continue;
-      const run = () => this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout));
-      if (nonFatal) {
-        cache.enterHandler();
-        try {
-          run();
-          cache.exitHandler();
-        } catch (err) {
-          if (!(err instanceof HandlerError)) throw err;
-          cache.discardHandler();
-          nonFatal.push(err);
-          continue;
-        }
-      } else run();
+      if (!guarded(nonFatal, cache, () => this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout)))) continue;
       last = [src.ds.name, handler.handler];
     }
     return last;
@@ -654,6 +678,37 @@ export class SubgraphRuntime {
     }
   }
 
+  /** graph-node's MappingTrigger::Call: inputs decoded from the call data (undecodable: skipped), outputs from its return data. */
+  private runCallTrigger(ds: DataSourceDef, handler: CallHandlerDef, call: TracedCall, cache: EntityCache, block: RpcBlock, number: number, calls: BlockCalls): void {
+    const src = this.blockSources.find((s) => s.ds === ds)!;
+    const f = handler.fragment;
+    let inputs;
+    try {
+      const decoded = coder.decode(f.inputs, hexBytes(call.input.slice(10)));
+      inputs = f.inputs.map((p, i) => ({ name: p.name, value: fromEthers(p, decoded[i]) }));
+    } catch (err) {
+      this.ctx.log('warning', `Failed parsing inputs, skipping: ${(err as Error).message}`);
+      return;
+    }
+    let outputs;
+    try {
+      const decoded = coder.decode(f.outputs, hexBytes(call.output));
+      outputs = f.outputs.map((p, i) => ({ name: p.name, value: fromEthers(p, decoded[i]) }));
+    } catch (err) {
+      throw this.blockHandlerError(ds.name, handler.handler, block, number, new HostError(`Decoding function outputs for the call ${f.format('sighash')} failed, raw output: ${call.output.slice(2)}: ${(err as Error).message}`));
+    }
+    const tx = calls.transactions.find((t) => t.hash.toLowerCase() === call.transactionHash);
+    if (!tx) throw this.blockHandlerError(ds.name, handler.handler, block, number, new HostError('Found no transaction for call'));
+    this.invoke(src, handler.handler, cache, block, number, (heap) => {
+      const params = (ps: typeof inputs) =>
+        heap.writePtrArray(ps.map((p) => heap.writeStruct([heap.writeString(p.name), writeEthValue(heap, p.value)], 'EventParam')), 'ArrayEventParam');
+      return heap.writeStruct(
+        [heap.writeBytes(hexBytes(call.to)), heap.writeBytes(hexBytes(call.from)), writeBlock(heap, block, src.layout), writeTransaction(heap, tx, block, src.layout), params(inputs), params(outputs)],
+        'EthereumCall',
+      );
+    });
+  }
+
   private blockHandlerError(dataSource: string, handler: string, block: RpcBlock, number: number, err: Error): HandlerError {
     const message = err instanceof WebAssembly.RuntimeError ? `wasm trap: ${err.message}` : err.message;
     return new HandlerError(
@@ -686,6 +741,29 @@ export class SubgraphRuntime {
 function checkOneHandlerPerSource(triggers: Trigger[]): void {
   for (let i = 1; i < triggers.length; i++) {
     if (triggers[i]!.ds === triggers[i - 1]!.ds) throw new Error(`Multiple handlers defined for event \`${triggers[i]!.handler.event}\`, only one is supported`);
+  }
+}
+
+/**
+ * Runs one handler; under `features: [nonFatalErrors]` (graph-node's enter_handler /
+ * exit_handler_and_discard_changes_due_to_error) its deterministic error is recorded and its
+ * writes dropped instead of failing the block. False: it failed that way.
+ */
+function guarded(nonFatal: HandlerError[] | undefined, cache: EntityCache, run: () => void): boolean {
+  if (!nonFatal) {
+    run();
+    return true;
+  }
+  cache.enterHandler();
+  try {
+    run();
+    cache.exitHandler();
+    return true;
+  } catch (err) {
+    if (!(err instanceof HandlerError)) throw err;
+    cache.discardHandler();
+    nonFatal.push(err);
+    return false;
   }
 }
 
