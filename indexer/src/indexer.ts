@@ -19,6 +19,7 @@ import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sle
 import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type SyncStep } from './sync/syncer.ts';
 import { Progress } from './sync/progress.ts';
 import { EthChainReader, type ChainReaderStats } from './sync/chain-reader.ts';
+import { BlockNeeds } from './sync/block-triggers.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
 import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
@@ -130,6 +131,8 @@ function filtersOf(sub: LoadedSubgraph): DataSourceFilter[] {
     topic0s: [...new Set(ds.mapping.eventHandlers.map((h) => h.topic0.toLowerCase()))].sort(),
     startBlock: ds.startBlock,
     endBlock: ds.endBlock,
+    // the blocks its block handlers need: data fetched without them does not cover it
+    ...(ds.mapping.blockHandlers.length ? { blocks: new BlockNeeds([ds]).describe() } : {}),
   }));
 }
 
@@ -141,7 +144,8 @@ function covers(stored: DataSourceFilter[], wanted: DataSourceFilter[]): boolean
         (s.address === null || s.address === w.address) &&
         w.topic0s.every((t) => s.topic0s.includes(t)) &&
         s.startBlock <= w.startBlock &&
-        (s.endBlock == null || (w.endBlock != null && w.endBlock <= s.endBlock)),
+        (s.endBlock == null || (w.endBlock != null && w.endBlock <= s.endBlock)) &&
+        (w.blocks ?? []).every((b) => (s.blocks ?? []).includes(b)),
     ),
   );
 }
@@ -185,6 +189,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   const buildId = deploymentId(sub);
   const deployment = await deploymentHash(sub.manifest.file);
   const filters = filtersOf(sub);
+  const blockNeeds = new BlockNeeds(sub.manifest.dataSources);
 
   const stop = new AbortController();
   const rpc = new JsonRpcClient({
@@ -240,6 +245,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       needsTransactions: runtime.needsTransactions,
       needsReceipts: runtime.needsReceipts,
       matches: (log, n) => runtime.matches(log, n),
+      blockNeeds: blockNeeds.empty ? null : blockNeeds,
       logRanges: { initialRange: config.logRange?.initial, maxRange: config.logRange?.max, signal: stop.signal },
       logger: logger.child({ component: 'sync' }),
       metrics,

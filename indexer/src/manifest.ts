@@ -9,7 +9,7 @@ import { loadSchema, type SubgraphSchema } from './schema.ts';
 import type { EntityData, Value } from './types.ts';
 import { ManifestError } from './runtime/errors.ts';
 import { SubgraphRuntime, type RuntimeOptions } from './runtime/runtime.ts';
-import { parseCallDecls, type CallDecl } from './runtime/declared-calls.ts';
+import { parseCallDecls, specAtLeast, type CallDecl } from './runtime/declared-calls.ts';
 
 export { ManifestError };
 
@@ -28,6 +28,14 @@ export interface EventHandlerDef {
   fragment: EventFragment;
   /** declared eth_calls (`calls:`), prefetched before the block's handlers run */
   calls: CallDecl[];
+}
+
+/** graph-node's BlockHandlerFilter; `every` is a handler without a filter */
+export type BlockFilter = { kind: 'every' } | { kind: 'call' } | { kind: 'once' } | { kind: 'polling'; every: number };
+
+export interface BlockHandlerDef {
+  handler: string;
+  filter: BlockFilter;
 }
 
 export interface AbiDef {
@@ -55,6 +63,7 @@ export interface DataSourceDef {
     file: string;
     entities: string[];
     eventHandlers: EventHandlerDef[];
+    blockHandlers: BlockHandlerDef[];
   };
 }
 
@@ -168,6 +177,34 @@ function topicList(v: unknown, what: string): string[] | undefined {
   });
 }
 
+/** `blockHandlers` with graph-node's validation (DataSource::validate): one of each kind at most, no unfiltered one next to polling/once. */
+function parseBlockHandlers(raw: unknown, at: (s: string) => string): BlockHandlerDef[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ManifestError(at('mapping.blockHandlers must be a list'));
+  const out = raw.map((h, j): BlockHandlerDef => {
+    if (!isObject(h)) throw new ManifestError(at(`mapping.blockHandlers[${j}] must be a mapping`));
+    const handler = str(h.handler, at(`mapping.blockHandlers[${j}].handler`));
+    if (h.filter === undefined || h.filter === null) return { handler, filter: { kind: 'every' } };
+    if (!isObject(h.filter)) throw new ManifestError(at(`block handler ${handler}: filter must be a mapping with \`kind\``));
+    const kind = h.filter.kind;
+    if (kind === 'call' || kind === 'once') return { handler, filter: { kind } };
+    if (kind === 'polling') {
+      const every = Number(h.filter.every);
+      if (!Number.isSafeInteger(every) || every < 1 || every > 0xffffffff) {
+        throw new ManifestError(at(`block handler ${handler}: polling filter needs \`every\`, a positive integer, got ${JSON.stringify(h.filter.every)}`));
+      }
+      return { handler, filter: { kind, every } };
+    }
+    throw new ManifestError(at(`block handler ${handler}: unknown filter kind ${JSON.stringify(kind)} (expected call, once or polling)`));
+  });
+  const count = (k: BlockFilter['kind']) => out.filter((b) => b.filter.kind === k).length;
+  if (count('every') > 0 && (count('polling') > 0 || count('once') > 0)) {
+    throw new ManifestError(at('data source has a combination of filtered and non-filtered block handlers that is not allowed'));
+  }
+  if ((['every', 'call', 'once', 'polling'] as const).some((k) => count(k) > 1)) throw new ManifestError(at('data source has duplicated block handlers'));
+  return out;
+}
+
 /** Parse and check a built manifest (no WASM compiled yet). */
 export function readManifest(dirOrFile: string): SubgraphManifest {
   const file = resolveManifestFile(dirOrFile);
@@ -210,7 +247,8 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
     const mapping = raw.mapping;
     if (!isObject(mapping)) throw new ManifestError(at('`mapping` is missing'));
     if (Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (data source ${name})`);
-    if (Array.isArray(mapping.blockHandlers) && mapping.blockHandlers.length > 0) unsupported.push(`block handlers (data source ${name})`);
+    const blockHandlers = parseBlockHandlers(mapping.blockHandlers, at);
+    if (blockHandlers.some((b) => b.filter.kind === 'call')) unsupported.push(`block handlers with \`filter: { kind: call }\` (data source ${name}: they need call traces)`);
 
     let address: string | null = null;
     if (source.address !== undefined && source.address !== null) {
@@ -280,7 +318,14 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
         calls: parseCallDecls(h.calls, { specVersion: String(doc.specVersion ?? ''), abis, event: fragment, eventSignature: event, where: at }),
       });
     }
-    if (eventHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+    if (eventHandlers.length === 0 && blockHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+    if (blockHandlers.length > 0) {
+      if (address === null) throw new ManifestError(at('subgraph source address is required'));
+      const specVersion = String(doc.specVersion ?? '');
+      if (blockHandlers.some((b) => b.filter.kind === 'polling' || b.filter.kind === 'once') && !specAtLeast(specVersion, '0.0.8')) {
+        throw new ManifestError(where(`Subgraph uses spec version ${specVersion}, but data source \`${name}\` requires at least version 0.0.8`));
+      }
+    }
 
     let context: EntityData | null = null;
     if (isObject(raw.context)) {
@@ -305,6 +350,7 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
         file: wasmFile,
         entities: Array.isArray(mapping.entities) ? mapping.entities.map(String) : [],
         eventHandlers,
+        blockHandlers,
       },
     });
   }

@@ -31,8 +31,10 @@ export class HandlerError extends Error implements HandlerErrorInfo {
 
   constructor(info: HandlerErrorInfo, options?: { cause?: unknown }) {
     super(
-      `handler ${info.dataSource}.${info.handler} failed at block ${info.block} (${info.blockHash}), ` +
-        `log ${info.logIndex} of tx ${info.transactionHash}: ${info.message}`,
+      `handler ${info.dataSource}.${info.handler} failed at block ${info.block} (${info.blockHash})` +
+        // block handlers have no log (logIndex -1)
+        (info.logIndex >= 0 ? `, log ${info.logIndex} of tx ${info.transactionHash}` : '') +
+        `: ${info.message}`,
       options,
     );
     this.handler = info.handler;

@@ -19,6 +19,8 @@ import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
 import { ethereumCallHost, type CallAnswer, type CallRequest, type CallSite, type ChainReader } from './host/ethereum-call.ts';
 import { declaredCallRequests } from './declared-calls.ts';
+import { blockHandlerFor, type BlockTriggerType } from './triggers.ts';
+import { writeBlock } from './ethereum-event.ts';
 import { jsonHost } from './host/json.ts';
 import { dataSourceHost, logHost, refusedHost } from './host/misc.ts';
 import { numbersHost } from './host/numbers.ts';
@@ -140,6 +142,8 @@ export class SubgraphRuntime {
   private chain: ChainSource | null;
   /** the trigger running now, for the chain-reading host functions */
   private site: CallSite | null = null;
+  /** data sources with block handlers, in manifest order */
+  private readonly blockSources: Array<{ ds: DataSourceDef; info: DataSourceInfo; module: CompiledModule; layout: ApiLayout }> = [];
   /** some module imports ethereum.call, getBalance or hasCode */
   readonly readsChain: boolean;
   private readonly hasDeclaredCalls: boolean;
@@ -188,6 +192,12 @@ export class SubgraphRuntime {
         list.push({ ds, info, handler, module, layout, indexed: handler.fragment.inputs.filter((p) => p.indexed).length });
         this.routes.set(key, list);
       }
+      for (const handler of ds.mapping.blockHandlers) {
+        if (!exported.has(handler.handler)) {
+          throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
+        }
+      }
+      if (ds.mapping.blockHandlers.length > 0) this.blockSources.push({ ds, info, module, layout });
     }
     this.needsReceipts = manifest.dataSources.some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
     this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
@@ -322,6 +332,9 @@ export class SubgraphRuntime {
       .map((x) => x.log);
     let txByHash: Map<string, RpcTransaction> | null = null;
     let lastTrigger: { trigger: Trigger; log: RpcLog } | null = null;
+    /** the last block handler run, when it ran after every log trigger */
+    let lastBlockHandler: string[] | null = null;
+    if (this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('start', cache, block, number) ?? lastBlockHandler;
 
     for (const log of sorted) {
       if (log.removed) continue;
@@ -342,12 +355,16 @@ export class SubgraphRuntime {
         }
         this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
         lastTrigger = { trigger, log };
+        lastBlockHandler = null;
       }
     }
+    if (this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('end', cache, block, number) ?? lastBlockHandler;
     try {
       return cache.changes();
     } catch (err) {
-      if (!(err instanceof HostError) || !lastTrigger) throw err;
+      if (!(err instanceof HostError)) throw err;
+      if (lastBlockHandler) throw this.blockHandlerError(lastBlockHandler[0]!, lastBlockHandler[1]!, block, number, err);
+      if (!lastTrigger) throw err;
       throw this.handlerError(lastTrigger.trigger, block, number, lastTrigger.log, err);
     }
   }
@@ -407,6 +424,77 @@ export class SubgraphRuntime {
       ctx.dataSourceRef = null;
       this.site = null;
     }
+  }
+
+  /** The block handlers a Start or End trigger fires, data sources in manifest order; returns the last [data source, handler] run. */
+  private runBlockTriggers(type: BlockTriggerType, cache: EntityCache, block: RpcBlock, number: number): [string, string] | null {
+    let last: [string, string] | null = null;
+    for (const src of this.blockSources) {
+      const handler = blockHandlerFor(src.ds, type, number);
+      if (!handler) continue;
+      this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout));
+      last = [src.ds.name, handler.handler];
+    }
+    return last;
+  }
+
+  /**
+   * Runs one non-event handler (block, call) in a reset instance; the same lifecycle as
+   * runTrigger's: a failed run drops the instance, deterministic failures become HandlerErrors.
+   */
+  private invoke(
+    src: { ds: DataSourceDef; info: DataSourceInfo; module: CompiledModule; layout: ApiLayout },
+    handler: string,
+    cache: EntityCache,
+    block: RpcBlock,
+    number: number,
+    write: (heap: AscHeap) => number,
+  ): void {
+    const ctx = this.ctx;
+    ctx.cacheRef = cache;
+    ctx.dataSourceRef = src.info;
+    ctx.where = { handler, block: number, logIndex: -1 };
+    this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: src.ds.abis, apiPatch: src.layout.patch };
+    const compiled = src.module;
+    try {
+      let instance = compiled.instance;
+      if (instance?.resettable) {
+        ctx.heapRef = instance.heap;
+        instance.reset();
+      } else {
+        instance = new ModuleInstance(compiled.module, compiled.imports, compiled.classIds, compiled.globalNames ?? []);
+        ctx.heapRef = instance.heap;
+        ctx.starting = true;
+        ctx.touchedTriggerDuringStart = false;
+        try {
+          instance.start(() => this.reuseInstances && compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
+        } finally {
+          ctx.starting = false;
+        }
+        compiled.instance = instance;
+      }
+      (instance.exports[handler] as (ptr: number) => void)(write(instance.heap));
+      instance.afterTrigger();
+    } catch (err) {
+      compiled.instance = null;
+      if (err instanceof HostError || err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
+        throw this.blockHandlerError(src.ds.name, handler, block, number, err);
+      }
+      throw err;
+    } finally {
+      ctx.heapRef = null;
+      ctx.cacheRef = null;
+      ctx.dataSourceRef = null;
+      this.site = null;
+    }
+  }
+
+  private blockHandlerError(dataSource: string, handler: string, block: RpcBlock, number: number, err: Error): HandlerError {
+    const message = err instanceof WebAssembly.RuntimeError ? `wasm trap: ${err.message}` : err.message;
+    return new HandlerError(
+      { handler, dataSource, block: number, blockHash: block.hash.toLowerCase(), logIndex: -1, transactionHash: '', message },
+      { cause: err },
+    );
   }
 
   private handlerError(trigger: Trigger, block: RpcBlock, number: number, log: RpcLog, err: Error): HandlerError {

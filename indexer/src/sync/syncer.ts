@@ -17,6 +17,8 @@ export interface DataSourceFilter {
   startBlock: number;
   /** last block the data source covers; null/undefined = no end */
   endBlock?: number | null;
+  /** what its block handlers need (BlockNeeds.describe) */
+  blocks?: string[];
 }
 
 export interface SyncOptions {
@@ -32,6 +34,8 @@ export interface SyncOptions {
   logRanges?: LogRangeOptions;
   /** a finer match than address + topic0 (the runtime's topic1-3 filters); logs it rejects are not stored */
   matches?: (log: RpcLog, blockNumber: number) => boolean;
+  /** blocks block handlers need even without logs (block-triggers.ts); none: logs-only sync */
+  blockNeeds?: { next(from: number, to: number, limit: number): number[] } | null;
   logger?: Logger;
   metrics?: IndexerMetrics;
 }
@@ -66,6 +70,7 @@ export class Syncer {
   private readonly needsReceipts: boolean;
   private readonly ranges: LogRangeFetcher;
   private readonly matches?: (log: RpcLog, blockNumber: number) => boolean;
+  private readonly blockNeeds: SyncOptions['blockNeeds'];
   private readonly logger?: Logger;
   private readonly metrics?: IndexerMetrics;
   // A final range's logs beyond what one step hands over, grouped by block: the next step, and
@@ -97,6 +102,7 @@ export class Syncer {
     this.logger = opts.logger;
     this.metrics = opts.metrics;
     this.matches = opts.matches;
+    this.blockNeeds = opts.blockNeeds ?? null;
     this.ranges = new LogRangeFetcher(rpc, this.filter, { logger: opts.logger, ...opts.logRanges });
     for (const [k, v] of [['confirmations', this.confirmations], ['maxReorgDepth', this.maxReorgDepth], ['headBatch', this.headBatch]] as const) {
       if (!Number.isSafeInteger(v) || v < (k === 'confirmations' ? 0 : 1)) throw new Error(`sync: invalid ${k} ${v}`);
@@ -169,20 +175,36 @@ export class Syncer {
     // so a range of many steps is not re-filtered and re-grouped once per step)
     const taken: Array<[number, RpcLog[]]> = [];
     let count = 0;
-    for (const entry of byBlock) {
-      taken.push(entry);
-      count += entry[1].length;
-      if (taken.length >= Math.min(this.headBatch, this.ramp) || count >= this.ranges.targetLogs) break;
+    const cap = Math.min(this.headBatch, this.ramp);
+    const needed = this.blockNeeds?.next(from, end, cap) ?? [];
+    if (needed.length === 0) {
+      for (const entry of byBlock) {
+        taken.push(entry);
+        count += entry[1].length;
+        if (taken.length >= cap || count >= this.ranges.targetLogs) break;
+      }
+    } else {
+      // block handlers' blocks join the blocks with logs, in block order, under the same cap
+      const withLogs: number[] = [];
+      for (const n of byBlock.keys()) if (withLogs.push(n) >= cap) break;
+      for (const n of [...new Set([...withLogs, ...needed])].sort((a, b) => a - b)) {
+        const logsHere = byBlock.get(n) ?? [];
+        taken.push([n, logsHere]);
+        count += logsHere.length;
+        if (taken.length >= cap || count >= this.ranges.targetLogs) break;
+      }
     }
     let left: Syncer['carry'] = null;
-    if (taken.length < byBlock.size) {
+    const lastTaken = taken.at(-1)?.[0];
+    const moreNeeded = needed.length > 0 && lastTaken !== undefined && lastTaken < end && (this.blockNeeds!.next(lastTaken + 1, end, 1).length > 0 || [...byBlock.keys()].some((n) => n > lastTaken));
+    if (taken.length < byBlock.size || moreNeeded) {
       for (const [n] of taken) byBlock.delete(n);
       const last = taken.at(-1)![0];
       left = { from: last + 1, to: end, byBlock };
       end = last;
     }
     const numbers = taken.map(([n]) => n);
-    const blocks = await this.blocksAt([...numbers, end], numbers);
+    const blocks = await this.blocksAt([...numbers, end], needed.length === 0 ? numbers : taken.filter(([, l]) => l.length > 0).map(([n]) => n));
     const synced: SyncedBlock[] = [];
     for (const [n, logsHere] of taken) {
       const block = blocks.get(n)!;
@@ -231,10 +253,17 @@ export class Syncer {
       if (logsHere.some((l) => l.blockHash.toLowerCase() !== ptrs[n - from]!.hash)) return { kind: 'idle', chainHead, reason: 'unsettled' };
       synced.push(await this.synced(blocks[n - from]!, logsHere));
     }
+    // block handlers' blocks without logs: the headers are already here
+    const needed = this.blockNeeds?.next(from, end, end - from + 1).filter((n) => !byBlock.has(n)) ?? [];
+    if (needed.length > 0) {
+      for (const n of needed) synced.push(await this.synced(blocks[n - from]!, []));
+      synced.sort((a, b) => a.ptr.number - b.ptr.number);
+    }
+    const asBlocks = new Set(synced.map((b) => b.ptr.number));
     const used = ptrs.slice(0, end - from + 1);
     return {
       kind: 'batch',
-      batch: { blocks: synced, headers: used.filter((p) => !byBlock.has(p.number)), to: used[used.length - 1]! },
+      batch: { blocks: synced, headers: used.filter((p) => !asBlocks.has(p.number)), to: used[used.length - 1]! },
       chainHead,
       target,
     };
