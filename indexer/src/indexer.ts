@@ -20,6 +20,7 @@ import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type 
 import { Progress } from './sync/progress.ts';
 import { EthChainReader, type ChainReaderStats } from './sync/chain-reader.ts';
 import { BlockNeeds } from './sync/block-triggers.ts';
+import { BlockTracer, detectTraceMethod } from './sync/traces.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
 import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
@@ -217,6 +218,20 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   const chainReader = runtime.readsChain ? new EthChainReader(db, rpc, { url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs }) : null;
   runtime.setChainReader(chainReader);
   try {
+    if (runtime.needsCalls) {
+      // call handlers and call-filtered block handlers are refused up front on a node without traces
+      const method = await detectTraceMethod(rpc);
+      if (!method) {
+        const names = sub.manifest.dataSources
+          .filter((ds) => ds.mapping.callHandlers.length > 0 || ds.mapping.blockHandlers.some((h) => h.filter.kind === 'call'))
+          .map((ds) => ds.name);
+        throw new ConfigError(
+          `call handlers and \`filter: { kind: call }\` block handlers (data sources ${names.join(', ')}) need call traces, and ${rpc.displayUrl} ` +
+            'offers neither debug_traceBlockByHash nor debug_traceTransaction (callTracer)',
+        );
+      }
+      runtime.setCallSource(new BlockTracer(db, rpc, method));
+    }
     const events = new EventStore(db);
     const storedDeployment = events.getMeta('deployment');
     if (storedDeployment && storedDeployment !== buildId && !config.rebuild) {

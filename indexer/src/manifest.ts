@@ -3,7 +3,7 @@
 // Features this indexer does not implement are refused up front, by name.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EventFragment, Interface, getAddress } from 'ethers';
+import { EventFragment, FunctionFragment, Interface, getAddress, id } from 'ethers';
 import { parse as parseYaml } from 'yaml';
 import { loadSchema, type SubgraphSchema } from './schema.ts';
 import type { EntityData, Value } from './types.ts';
@@ -38,6 +38,16 @@ export interface BlockHandlerDef {
   filter: BlockFilter;
 }
 
+export interface CallHandlerDef {
+  /** as written, e.g. `poke(uint256)` */
+  function: string;
+  handler: string;
+  /** the matching ABI function */
+  fragment: FunctionFragment;
+  /** 0x + 4 bytes */
+  selector: string;
+}
+
 export interface AbiDef {
   name: string;
   file: string;
@@ -64,6 +74,7 @@ export interface DataSourceDef {
     entities: string[];
     eventHandlers: EventHandlerDef[];
     blockHandlers: BlockHandlerDef[];
+    callHandlers: CallHandlerDef[];
   };
 }
 
@@ -246,9 +257,7 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
     const source = isObject(raw.source) ? raw.source : {};
     const mapping = raw.mapping;
     if (!isObject(mapping)) throw new ManifestError(at('`mapping` is missing'));
-    if (Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (data source ${name})`);
     const blockHandlers = parseBlockHandlers(mapping.blockHandlers, at);
-    if (blockHandlers.some((b) => b.filter.kind === 'call')) unsupported.push(`block handlers with \`filter: { kind: call }\` (data source ${name}: they need call traces)`);
 
     let address: string | null = null;
     if (source.address !== undefined && source.address !== null) {
@@ -318,7 +327,22 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
         calls: parseCallDecls(h.calls, { specVersion: String(doc.specVersion ?? ''), abis, event: fragment, eventSignature: event, where: at }),
       });
     }
-    if (eventHandlers.length === 0 && blockHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+    const callHandlers: CallHandlerDef[] = [];
+    for (const [j, h] of (Array.isArray(mapping.callHandlers) ? mapping.callHandlers : []).entries()) {
+      if (!isObject(h)) throw new ManifestError(at(`mapping.callHandlers[${j}] must be a mapping`));
+      const fn = str(h.function, at(`mapping.callHandlers[${j}].function`));
+      const handler = str(h.handler, at(`mapping.callHandlers[${j}].handler`));
+      // graph-node's contract_function_with_signature: `name(types)` against the source ABI
+      const wanted = fn.replace(/\s+/g, '');
+      let fragment: FunctionFragment | undefined;
+      abi.abi.forEachFunction((f) => {
+        if (!fragment && f.format('sighash') === wanted) fragment = f;
+      });
+      if (!fragment) throw new ManifestError(at(`Function with the signature "${fn}" not found in contract "${abiName}" of data source "${name}"`));
+      callHandlers.push({ function: fn, handler, fragment, selector: id(fn).slice(0, 10) });
+    }
+    if (eventHandlers.length === 0 && blockHandlers.length === 0 && callHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+    if (callHandlers.length > 0 && address === null) throw new ManifestError(at('subgraph source address is required'));
     if (blockHandlers.length > 0) {
       if (address === null) throw new ManifestError(at('subgraph source address is required'));
       const specVersion = String(doc.specVersion ?? '');
@@ -351,6 +375,7 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
         entities: Array.isArray(mapping.entities) ? mapping.entities.map(String) : [],
         eventHandlers,
         blockHandlers,
+        callHandlers,
       },
     });
   }

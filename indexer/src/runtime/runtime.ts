@@ -19,8 +19,11 @@ import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
 import { ethereumCallHost, type CallAnswer, type CallRequest, type CallSite, type ChainReader } from './host/ethereum-call.ts';
 import { declaredCallRequests } from './declared-calls.ts';
-import { blockHandlerFor, type BlockTriggerType } from './triggers.ts';
-import { writeBlock } from './ethereum-event.ts';
+import { blockHandlerFor, callHandlersFor, withCallToTriggers, type BlockTriggerType } from './triggers.ts';
+import { hexBytes, writeBlock, writeTransaction } from './ethereum-event.ts';
+import { coder, fromEthers, writeEthValue } from './ethereum-values.ts';
+import type { BlockCalls, TracedCall } from '../sync/traces.ts';
+import type { CallHandlerDef } from '../manifest.ts';
 import { jsonHost } from './host/json.ts';
 import { dataSourceHost, logHost, refusedHost } from './host/misc.ts';
 import { numbersHost } from './host/numbers.ts';
@@ -58,6 +61,13 @@ const CHAIN_IMPORTS = ['ethereum.call', 'ethereum.getBalance', 'ethereum.hasCode
 export interface ProcessBlockOptions {
   /** receipts by lowercase transaction hash, for handlers declared with `receipt: true` */
   receipts?: Map<string, RpcReceipt>;
+  /** the block's traced calls, for call handlers and call-filtered block handlers (processBlock fetches them) */
+  calls?: BlockCalls;
+}
+
+/** Where processBlock gets a block's calls (the indexer's: sync/traces.ts). */
+export interface CallSource {
+  calls(blockHash: string): Promise<BlockCalls>;
 }
 
 interface Trigger {
@@ -144,6 +154,10 @@ export class SubgraphRuntime {
   private site: CallSite | null = null;
   /** data sources with block handlers, in manifest order */
   private readonly blockSources: Array<{ ds: DataSourceDef; info: DataSourceInfo; module: CompiledModule; layout: ApiLayout }> = [];
+  private callSource: CallSource | null = null;
+  /** some data source has call handlers or a call-filtered block handler: blocks need their traces */
+  readonly needsCalls: boolean;
+  private readonly callsFrom: number;
   /** some module imports ethereum.call, getBalance or hasCode */
   readonly readsChain: boolean;
   private readonly hasDeclaredCalls: boolean;
@@ -197,12 +211,25 @@ export class SubgraphRuntime {
           throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
         }
       }
-      if (ds.mapping.blockHandlers.length > 0) this.blockSources.push({ ds, info, module, layout });
+      for (const handler of ds.mapping.callHandlers) {
+        if (!exported.has(handler.handler)) {
+          throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
+        }
+      }
+      if (ds.mapping.blockHandlers.length > 0 || ds.mapping.callHandlers.length > 0) this.blockSources.push({ ds, info, module, layout });
     }
     this.needsReceipts = manifest.dataSources.some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
     this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
+    const traced = manifest.dataSources.filter((ds) => ds.mapping.callHandlers.length > 0 || ds.mapping.blockHandlers.some((h) => h.filter.kind === 'call'));
+    this.needsCalls = traced.length > 0;
+    this.callsFrom = Math.min(...traced.map((ds) => ds.startBlock));
     this.hasDeclaredCalls = manifest.dataSources.some((ds) => ds.mapping.eventHandlers.some((h) => h.calls.length > 0));
     this.readsChain = [...this.modules.values()].some((m) => WebAssembly.Module.imports(m.module).some((i) => CHAIN_IMPORTS.includes(i.name)));
+  }
+
+  /** Where processBlock gets the calls of a block (needsCalls). */
+  setCallSource(source: CallSource | null): void {
+    this.callSource = source;
   }
 
   /** Where ethereum.call and friends read the chain (set once the indexer has its RPC client). */
@@ -289,6 +316,9 @@ export class SubgraphRuntime {
    */
   async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
     if (this.hasDeclaredCalls && this.chain?.prefetch) await this.prefetchDeclaredCalls(block, logs);
+    if (this.needsCalls && !opts.calls && this.callSource && Number(BigInt(block.number)) >= this.callsFrom) {
+      opts = { ...opts, calls: await this.callSource.calls(block.hash) };
+    }
     return this.processBlockSync(block, logs, reader, opts);
   }
 
@@ -335,9 +365,21 @@ export class SubgraphRuntime {
     /** the last block handler run, when it ran after every log trigger */
     let lastBlockHandler: string[] | null = null;
     if (this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('start', cache, block, number) ?? lastBlockHandler;
+    // call triggers, interleaved with the logs by transaction index (a transaction's logs first)
+    const calls = opts.calls?.calls ?? [];
+    let nextCall = 0;
+    const runCallsBefore = (txIndex: number) => {
+      for (; nextCall < calls.length && calls[nextCall]!.transactionIndex < txIndex; nextCall++) {
+        for (const { ds, handler } of callHandlersFor(this.manifest.dataSources, calls[nextCall]!, number)) {
+          this.runCallTrigger(ds, handler, calls[nextCall]!, cache, block, number, opts.calls!);
+          lastBlockHandler = [ds.name, handler.handler];
+        }
+      }
+    };
 
     for (const log of sorted) {
       if (log.removed) continue;
+      if (nextCall < calls.length) runCallsBefore(Number(BigInt(log.transactionIndex)));
       if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
         throw new Error(`log ${log.logIndex} of tx ${log.transactionHash} belongs to block ${log.blockHash}, not ${block.hash}`);
       }
@@ -356,6 +398,15 @@ export class SubgraphRuntime {
         this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
         lastTrigger = { trigger, log };
         lastBlockHandler = null;
+      }
+    }
+    runCallsBefore(Infinity);
+    for (const to of calls.length ? withCallToTriggers(this.manifest.dataSources, calls, number) : []) {
+      for (const src of this.blockSources) {
+        const handler = src.ds.address === to && blockHandlerFor(src.ds, 'call', number);
+        if (!handler) continue;
+        this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout));
+        lastBlockHandler = [src.ds.name, handler.handler];
       }
     }
     if (this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('end', cache, block, number) ?? lastBlockHandler;
@@ -487,6 +538,37 @@ export class SubgraphRuntime {
       ctx.dataSourceRef = null;
       this.site = null;
     }
+  }
+
+  /** graph-node's MappingTrigger::Call: inputs decoded from the call data (undecodable: skipped), outputs from its return data. */
+  private runCallTrigger(ds: DataSourceDef, handler: CallHandlerDef, call: TracedCall, cache: EntityCache, block: RpcBlock, number: number, calls: BlockCalls): void {
+    const src = this.blockSources.find((s) => s.ds === ds)!;
+    const f = handler.fragment;
+    let inputs;
+    try {
+      const decoded = coder.decode(f.inputs, hexBytes(call.input.slice(10)));
+      inputs = f.inputs.map((p, i) => ({ name: p.name, value: fromEthers(p, decoded[i]) }));
+    } catch (err) {
+      this.ctx.log('warning', `Failed parsing inputs, skipping: ${(err as Error).message}`);
+      return;
+    }
+    let outputs;
+    try {
+      const decoded = coder.decode(f.outputs, hexBytes(call.output));
+      outputs = f.outputs.map((p, i) => ({ name: p.name, value: fromEthers(p, decoded[i]) }));
+    } catch (err) {
+      throw this.blockHandlerError(ds.name, handler.handler, block, number, new HostError(`Decoding function outputs for the call ${f.format('sighash')} failed, raw output: ${call.output.slice(2)}: ${(err as Error).message}`));
+    }
+    const tx = calls.transactions.find((t) => t.hash.toLowerCase() === call.transactionHash);
+    if (!tx) throw this.blockHandlerError(ds.name, handler.handler, block, number, new HostError('Found no transaction for call'));
+    this.invoke(src, handler.handler, cache, block, number, (heap) => {
+      const params = (ps: typeof inputs) =>
+        heap.writePtrArray(ps.map((p) => heap.writeStruct([heap.writeString(p.name), writeEthValue(heap, p.value)], 'EventParam')), 'ArrayEventParam');
+      return heap.writeStruct(
+        [heap.writeBytes(hexBytes(call.to)), heap.writeBytes(hexBytes(call.from)), writeBlock(heap, block, src.layout), writeTransaction(heap, tx, block, src.layout), params(inputs), params(outputs)],
+        'EthereumCall',
+      );
+    });
   }
 
   private blockHandlerError(dataSource: string, handler: string, block: RpcBlock, number: number, err: Error): HandlerError {

@@ -1,7 +1,8 @@
 // Which blocks block handlers need, so sync fetches those headers too. Blocks with logs come from
 // eth_getLogs as before; a block handler adds blocks that may have none: every block (no filter),
 // every N-th from the start block (`polling`), the start block (`once`), as graph-node's
-// EthereumBlockFilter selects them. A subgraph without block handlers adds nothing, and sync
+// EthereumBlockFilter selects them; call handlers and `filter: { kind: call }` need every block
+// from the start, since only its traces say whether it has such calls. A subgraph without block handlers adds nothing, and sync
 // stays on its logs-only path.
 import type { BlockFilter, DataSourceDef } from '../manifest.ts';
 
@@ -15,7 +16,9 @@ interface Source {
 export class BlockNeeds {
   private readonly sources: Source[];
 
-  constructor(dataSources: Array<Pick<DataSourceDef, 'startBlock' | 'endBlock'> & { mapping: { blockHandlers: Array<{ filter: BlockFilter }> } }>) {
+  constructor(
+    dataSources: Array<Pick<DataSourceDef, 'startBlock' | 'endBlock'> & { mapping: { blockHandlers: Array<{ filter: BlockFilter }>; callHandlers?: unknown[] } }>,
+  ) {
     this.sources = [];
     for (const ds of dataSources) {
       const end = ds.endBlock ?? Number.MAX_SAFE_INTEGER;
@@ -23,6 +26,10 @@ export class BlockNeeds {
         if (filter.kind === 'every') this.sources.push({ start: ds.startBlock, end, step: 0 });
         else if (filter.kind === 'polling') this.sources.push({ start: ds.startBlock, end, step: filter.every });
         else if (filter.kind === 'once') this.sources.push({ start: ds.startBlock, end, step: -1 });
+      }
+      // calls are only known from a block's traces: every block from the start is traced
+      if (ds.mapping.blockHandlers.some((h) => h.filter.kind === 'call') || (ds.mapping.callHandlers?.length ?? 0) > 0) {
+        this.sources.push({ start: ds.startBlock, end, step: 0 });
       }
     }
   }

@@ -123,11 +123,7 @@ describe('manifest', () => {
     );
     rejects(
       variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      callHandlers:\n        - function: foo(uint256)\n          handler: handleCall\n      eventHandlers:\n        - event: Transfer')),
-      /call handlers \(data source Probe\)/,
-    );
-    rejects(
-      variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      blockHandlers:\n        - handler: handleBlock\n          filter:\n            kind: call\n      eventHandlers:\n        - event: Transfer')),
-      /block handlers with `filter: \{ kind: call \}` \(data source Probe: they need call traces\)/,
+      /Function with the signature "foo\(uint256\)" not found in contract "Probe" of data source "Probe"/,
     );
     rejects(
       variant((y) => y.replace('  - kind: ethereum\n    name: Other', '  - kind: file/ipfs\n    name: Other')),

@@ -1,5 +1,6 @@
-// Block handlers (no filter, polling every N, once) on a real node, in graph-node's order within a
-// block (once first, then the events, then every-block and polling handlers in manifest order),
+// Block handlers (no filter, polling every N, once, call filter) on a real node, in graph-node's
+// order within a block (once first, then the events, then call-filtered, then every-block and
+// polling handlers in manifest order),
 // through both sync paths: final ranges (headers fetched only where needed) and the head window.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,19 +26,24 @@ after(async () => {
 });
 
 // Derived by hand from the manifest: Pinger (events, from 1), EveryBlock (no filter, from 3),
-// Polling (polling every 3 and once, from 2: blocks 2, 5, 8, 11; once at 2)
+// Polling (polling every 3 and once, from 2: blocks 2, 5, 8, 11; once at 2), Calls (a
+// call-filtered handler: once per block with calls to Pinger, repeats to the same address merged)
 const EXPECTED: Array<[number, string, string]> = [
   [2, 'once', ''],
   [2, 'poll', ''],
   [3, 'event', 'Ping 4'],
+  [3, 'withCallTo', ''],
   [3, 'every', ''],
   [4, 'event', 'Ping 3'],
+  [4, 'withCallTo', ''],
   [4, 'every', ''],
   [5, 'event', 'Ping 10'],
+  [5, 'withCallTo', ''],
   [5, 'every', ''],
   [5, 'poll', ''],
   [6, 'event', 'Ping 6'],
   [6, 'event', 'Ping 8'],
+  [6, 'withCallTo', ''],
   [6, 'every', ''],
   [7, 'every', ''],
   [8, 'every', ''],
@@ -45,6 +51,7 @@ const EXPECTED: Array<[number, string, string]> = [
   [9, 'every', ''],
   [10, 'every', ''],
   [11, 'event', 'Ping 2'],
+  [11, 'withCallTo', ''],
   [11, 'every', ''],
   [11, 'poll', ''],
 ];
