@@ -48,8 +48,7 @@ describe('bad input', () => {
     const dir = await copy();
     const file = path.join(dir, 'subgraph.yaml');
     const yaml = await readFile(file, 'utf8');
-    // block handlers, the feature refused here before, run now (tests/triggers/); grafting does not
-    await writeFile(file, yaml.replace(/^dataSources:/m, 'graft:\n  base: QmTestBase\n  block: 1\ndataSources:'));
+    await writeFile(file, `${yaml.trimEnd()}\ngraft:\n  base: QmSrPmbaBrWYbQ1ajHT1ZyJ4Tgkk9YnxWHHbMjZs5v5eBE\n  block: 1\n`);
     await assert.rejects(startIndexer(config(dir)), /does not support: grafting \(`graft`\)/);
   });
 
