@@ -1,6 +1,7 @@
 // startIndexer: configuration → wiring. It checks the config, loads the subgraph, opens the RPC
 // client and the store, serves the GraphQL and status APIs, and hands the pieces to the runner
 // (runner/), which does the indexing: sync steps through the handlers into the store.
+import { HessianError } from '@hessian/common/errors';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -93,8 +94,11 @@ export interface RunningIndexer {
 }
 
 /** Configuration mistakes and unusable inputs, reported before anything runs. */
-export class ConfigError extends Error {
+export class ConfigError extends HessianError {
   override name = 'ConfigError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { kind: 'user', ...options });
+  }
 }
 
 /** A content hash of the build (manifest, schema, ABIs by content, WASM): what the store was indexed with. */

@@ -3,8 +3,8 @@
 // the handlers and commit (commit.ts); while catching up, the next range is fetched while the
 // current one runs. Deterministic handler errors stop indexing at their block and mark the
 // subgraph failed, as graph-node does; retryable errors (RPC trouble) are retried forever.
-import { AbortedError, RpcError, TransportError, isTransient, sleep } from '../sync/rpc.ts';
-import { ReorgTooDeepError, UnsettledError } from '../sync/syncer.ts';
+import { isRetryable } from '@hessian/common/errors';
+import { AbortedError, sleep } from '../sync/rpc.ts';
 import { dynamicFilters } from '../sync/dynamic-sources.ts';
 import { Progress } from '../sync/progress.ts';
 import type { SyncStep } from '../sync/syncer.ts';
@@ -266,8 +266,7 @@ export class SubgraphRunner {
     await this.dropPrefetch();
     if (err instanceof AbortedError || this.ctx.signal.aborted) return { kind: 'stopped', reason: 'canceled' };
     // the node said no for good, a reorg deeper than allowed, a bug: the run fails
-    if (err instanceof ReorgTooDeepError || (err instanceof RpcError && !isTransient(err))) throw err;
-    if (!(err instanceof UnsettledError || err instanceof TransportError || isTransient(err))) throw err;
+    if (!isRetryable(err)) throw err;
     const wait = this.ctx.rpc.backoff(Math.min(this.attempt++, 6));
     const message = (err as Error).message;
     // one failed step is routine with public endpoints; several in a row are an outage

@@ -16,7 +16,7 @@ port.on('message', async (req: { id: number; method: string; params: unknown[] }
       ? { id: req.id, ok: true, result: outcome!.result }
       : { id: req.id, ok: false, rpc: { code: outcome!.error.code, message: outcome!.error.rpcMessage, data: outcome!.error.data } };
   } catch (err) {
-    const kind = err instanceof TransportError ? err.kind : 'network';
+    const kind = err instanceof TransportError ? err.transport : 'network';
     answer = { id: req.id, ok: false, transport: { kind, message: (err as Error).message } };
   }
   port.postMessage(answer);

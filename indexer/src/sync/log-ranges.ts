@@ -115,7 +115,7 @@ export class LogRangeFetcher {
           this.logger?.debug('log range shrunk', { from, span, range: this.range, error: err.rpcMessage });
           continue;
         }
-        if (err instanceof TransportError && err.kind === 'timeout' && end > from) {
+        if (err instanceof TransportError && err.transport === 'timeout' && end > from) {
           this.range = Math.max(1, Math.floor((end - from + 1) / 2));
           this.logger?.debug('log range shrunk after timeout', { from, range: this.range });
           continue;

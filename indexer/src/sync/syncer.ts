@@ -3,6 +3,7 @@
 // than the reorg window are final: they are fetched by wide eth_getLogs ranges with only the
 // headers of blocks that have logs. Within the window every header is fetched and linked by
 // parent hash, so a fork shows up as a link that does not connect to what was stored.
+import { HessianError } from '@hessian/common/errors';
 import { blockPtrOf, type BlockPtr, type RpcBlock, type RpcLog, type RpcReceipt } from '../types.ts';
 import type { EventStore, SyncBatch, SyncedBlock } from './event-store.ts';
 import { LogRangeFetcher, type LogFilter, type LogRangeOptions } from './log-ranges.ts';
@@ -46,8 +47,12 @@ export type SyncStep =
   | { kind: 'reorg'; forkPoint: BlockPtr | null; depth: number; chainHead: number }
   | { kind: 'idle'; chainHead: number; reason: 'synced' | 'unsettled' };
 
-export class ReorgTooDeepError extends Error {
+/** a fork deeper than --max-reorg-depth: the store cannot follow it, indexing stops */
+export class ReorgTooDeepError extends HessianError {
   override name = 'ReorgTooDeepError';
+  constructor(message: string) {
+    super(message, { kind: 'fatal' });
+  }
 }
 
 const hex = (n: number) => '0x' + n.toString(16);
@@ -381,8 +386,11 @@ export class Syncer {
 }
 
 /** The node's answers do not fit together yet (a reorg under way); the step is simply retried. */
-export class UnsettledError extends Error {
+export class UnsettledError extends HessianError {
   override name = 'UnsettledError';
+  constructor(message: string) {
+    super(message, { kind: 'retryable' });
+  }
 }
 
 function groupByBlock(logs: RpcLog[]): Map<number, RpcLog[]> {
