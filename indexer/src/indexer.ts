@@ -12,7 +12,7 @@ import { EntityStore } from './store/entity-store.ts';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.ts';
 import { createIndexNodeServer, subgraphFeaturesOf, type IndexNodeServer } from './graphql/index-node.ts';
 import { deploymentHash } from './deployment-hash.ts';
-import { EventStore } from './sync/event-store.ts';
+import { EventStore } from './store/event-store.ts';
 import { JsonRpcClient } from './sync/rpc.ts';
 import { Syncer, type DataSourceFilter } from './sync/syncer.ts';
 import { DynamicSourceStore } from './store/dynamic-sources.ts';

@@ -3,7 +3,7 @@
 // kill -9 at any moment leaves the store at a batch boundary. A deterministic failure commits
 // everything before its block and marks the subgraph failed there, as graph-node does.
 import { StoreError } from '../store/layout.ts';
-import type { SyncBatch } from '../sync/event-store.ts';
+import type { SyncBatch } from '../store/event-store.ts';
 import type { BlockPtr } from '../types.ts';
 import type { RunnerContext } from './context.ts';
 import type { BlockRun, ProcessedBlock } from './run-blocks.ts';

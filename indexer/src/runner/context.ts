@@ -3,7 +3,7 @@ import type { SubgraphRuntime } from '../runtime/runtime.ts';
 import type { EntityStore } from '../store/entity-store.ts';
 import type { DynamicSourceStore } from '../store/dynamic-sources.ts';
 import type { SubgraphErrorStore } from '../store/subgraph-errors.ts';
-import type { EventStore } from '../sync/event-store.ts';
+import type { EventStore } from '../store/event-store.ts';
 import type { JsonRpcClient } from '../sync/rpc.ts';
 import type { Syncer } from '../sync/syncer.ts';
 import type { Logger } from '../log.ts';

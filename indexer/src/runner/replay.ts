@@ -3,7 +3,7 @@
 import type { RunnerContext } from './context.ts';
 import type { Committer } from './commit.ts';
 import { runBlocks } from './run-blocks.ts';
-import type { SyncedBlock } from '../sync/event-store.ts';
+import type { SyncedBlock } from '../store/event-store.ts';
 
 const REPLAY_CHUNK_BLOCKS = 500;
 

@@ -4,7 +4,7 @@
 import { HandlerError } from '../runtime/errors.ts';
 import type { DynamicDataSource } from '../runtime/host/data-source.ts';
 import type { NonFatalError } from '../store/subgraph-errors.ts';
-import type { SyncedBlock } from '../sync/event-store.ts';
+import type { SyncedBlock } from '../store/event-store.ts';
 import { fetchCreatedLogs } from '../sync/dynamic-sources.ts';
 import type { EntityChange, EntityData, EntityReader } from '../types.ts';
 import type { RunnerContext } from './context.ts';

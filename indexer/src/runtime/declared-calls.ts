@@ -5,23 +5,13 @@
 // handlers run, the calls of its triggers are sent in one batch and cached, so the handlers'
 // `ethereum.call`s that match them are answered from the cache.
 import { getAddress, hexlify, type EventFragment, type FunctionFragment, type ParamType } from 'ethers';
-import type { AbiDef } from '../manifest.ts';
+import type { AbiDef, CallArg, CallDecl } from '../manifest-types.ts';
 import { HostError, ManifestError } from './errors.ts';
 import type { DecodedParam } from './ethereum-event.ts';
 import type { EthValue } from './ethereum-values.ts';
 import { encodeCall, type CallRequest } from './host/ethereum-call.ts';
 
-export type CallArg = { kind: 'hex'; address: string } | { kind: 'address' } | { kind: 'param'; name: string; path: number[] };
-
-export interface CallDecl {
-  label: string;
-  /** the expression as written */
-  expr: string;
-  contract: string;
-  function: FunctionFragment;
-  address: CallArg;
-  args: CallArg[];
-}
+export type { CallArg, CallDecl } from '../manifest-types.ts';
 
 const ADDR_RE = /^0x[0-9a-fA-F]{40}$/;
 

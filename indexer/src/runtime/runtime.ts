@@ -5,7 +5,7 @@
 // instance.ts for how that is made cheap), and an entity cache spans the block so the block
 // yields one net change per entity.
 import { readFileSync } from 'node:fs';
-import type { DataSourceDef, EventHandlerDef, SubgraphManifest } from '../manifest.ts';
+import type { DataSourceDef, EventHandlerDef, SubgraphManifest } from '../manifest-types.ts';
 import type { SubgraphSchema } from '../schema.ts';
 import type { EntityChange, EntityReader, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from '../types.ts';
 import { EntityCache } from './entity-cache.ts';
@@ -23,7 +23,7 @@ import { blockHandlerFor, callHandlersFor, withCallToTriggers, type BlockTrigger
 import { hexBytes, writeBlock, writeTransaction } from './ethereum-event.ts';
 import { coder, fromEthers, writeEthValue } from './ethereum-values.ts';
 import type { BlockCalls, TracedCall } from '../sync/traces.ts';
-import type { CallHandlerDef } from '../manifest.ts';
+import type { CallHandlerDef } from '../manifest-types.ts';
 import { jsonHost } from './host/json.ts';
 import { logHost, refusedHost } from './host/misc.ts';
 import { DynamicDataSources, dataSourceHost, type CreateRequest, type DynamicDataSource } from './host/data-source.ts';

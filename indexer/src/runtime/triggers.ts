@@ -4,7 +4,7 @@
 // block's logs (and calls) in order, then the `End` trigger (handlers without a filter, and
 // `polling` ones every N blocks from the start block). For each trigger, data sources run in
 // manifest order, each with at most one matching handler.
-import type { BlockHandlerDef, CallHandlerDef, DataSourceDef } from '../manifest.ts';
+import type { BlockHandlerDef, CallHandlerDef, DataSourceDef } from '../manifest-types.ts';
 import type { TracedCall } from '../sync/traces.ts';
 
 export type BlockTriggerType = 'start' | 'end' | 'call';

@@ -5,7 +5,7 @@
 // parent hash, so a fork shows up as a link that does not connect to what was stored.
 import { HessianError } from '@hessian/common/errors';
 import { blockPtrOf, type BlockPtr, type RpcBlock, type RpcLog, type RpcReceipt } from '../types.ts';
-import type { EventStore, SyncBatch, SyncedBlock } from './event-store.ts';
+import type { EventStore, SyncBatch, SyncedBlock } from '../store/event-store.ts';
 import { LogRangeFetcher, type LogFilter, type LogRangeOptions } from './log-ranges.ts';
 import type { JsonRpcClient } from './rpc.ts';
 import type { Logger } from '../log.ts';

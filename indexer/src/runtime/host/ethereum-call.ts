@@ -5,7 +5,7 @@
 // `call` turns into its "Call reverted" abort and `tryCall` into `reverted`. Failures of the
 // node that are not reverts are not answers: they propagate, and the sync step is retried.
 import { FunctionFragment, getBytes, hexlify, type Interface, type ParamType } from 'ethers';
-import type { AbiDef } from '../../manifest.ts';
+import type { AbiDef } from '../../manifest-types.ts';
 import { HostError } from '../errors.ts';
 import { coder, fromEthers, readEthValue, writeEthValue, type EthValue } from '../ethereum-values.ts';
 import { writeBigInt } from '../store-values.ts';
