@@ -1,30 +1,32 @@
-// The indexer as one running thing: sync feeds blocks, the runtime turns each block's logs into
-// entity changes, and every batch (event-store rows, entity versions, cursor) commits in one
-// SQLite transaction, so a kill -9 at any moment leaves the store at a batch boundary and a
-// restart continues from there to the same result. Deterministic handler errors stop indexing at
-// their block and mark the subgraph failed, as graph-node does; RPC trouble is retried forever.
+// startIndexer: configuration → wiring. It checks the config, loads the subgraph, opens the RPC
+// client and the store, serves the GraphQL and status APIs, and hands the pieces to the runner
+// (runner/), which does the indexing: sync steps through the handlers into the store.
+import { HessianError } from '@hessian/common/errors';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { openDatabase, type Db } from './db.ts';
 import { loadSubgraph, type LoadedSubgraph } from './manifest.ts';
-import { HandlerError } from './runtime/errors.ts';
 import type { MappingLogEntry } from './runtime/runtime.ts';
 import { EntityStore } from './store/entity-store.ts';
 import { createGraphqlServer, type GraphqlServer } from './graphql/server.ts';
 import { createIndexNodeServer, subgraphFeaturesOf, type IndexNodeServer } from './graphql/index-node.ts';
 import { deploymentHash } from './deployment-hash.ts';
-import { EventStore, type SyncBatch, type SyncedBlock } from './sync/event-store.ts';
-import { AbortedError, JsonRpcClient, RpcError, TransportError, isTransient, sleep } from './sync/rpc.ts';
-import { ReorgTooDeepError, Syncer, UnsettledError, type DataSourceFilter, type SyncStep } from './sync/syncer.ts';
-import { Progress } from './sync/progress.ts';
-import { dynamicFilters, fetchCreatedLogs } from './sync/dynamic-sources.ts';
+import { EventStore } from './store/event-store.ts';
+import { JsonRpcClient } from './sync/rpc.ts';
+import { Syncer, type DataSourceFilter } from './sync/syncer.ts';
 import { DynamicSourceStore } from './store/dynamic-sources.ts';
-import { SubgraphErrorStore, type NonFatalError } from './store/subgraph-errors.ts';
-import type { DynamicDataSource } from './runtime/host/data-source.ts';
+import { SubgraphErrorStore } from './store/subgraph-errors.ts';
+import { SubgraphRunner } from './runner/runner.ts';
+import type { IndexerStatus } from './runner/state.ts';
+import { EthChainReader, type ChainReaderStats } from './sync/chain-reader.ts';
+import { BlockNeeds } from './sync/block-triggers.ts';
+import { BlockTracer, detectTraceMethod } from './sync/traces.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { createMetrics, type IndexerMetrics, type ResultCacheStats } from './metrics.ts';
-import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type EntityReader, type RpcBlock } from './types.ts';
+import { blockPtrOf, type RpcBlock } from './types.ts';
+
+export type { IndexerStatus };
 
 export interface IndexerConfig {
   /** JSON-RPC endpoint (http/https) */
@@ -65,20 +67,6 @@ export interface IndexerConfig {
   defaultMetrics?: boolean;
 }
 
-export interface IndexerStatus {
-  /** at the head (minus confirmations) as of the last sync step, and not failed */
-  synced: boolean;
-  failed: { message: string; block: number; handler: string | null } | null;
-  /** the store's cursor */
-  block: BlockPtr | null;
-  chainHead: number | null;
-  lag: number | null;
-  /** a fatal error stopped indexing (other than a handler failure) */
-  error: string | null;
-  /** sync has been failing for several attempts in a row (an RPC outage); cleared by the next success */
-  syncError: string | null;
-}
-
 export interface RunningIndexer {
   /** the subgraph's GraphQL URL (null without a server) */
   url: string | null;
@@ -100,12 +88,17 @@ export interface RunningIndexer {
   indexNodeUrl: string | null;
   /** the GraphQL result cache's hits, misses, entries and bytes (null without a server) */
   cacheStats(): ResultCacheStats | null;
+  /** ethereum.call/getBalance/hasCode answers from the cache vs. asked of the node (null: the mappings make none) */
+  chainReads(): ChainReaderStats | null;
   stop(): Promise<void>;
 }
 
 /** Configuration mistakes and unusable inputs, reported before anything runs. */
-export class ConfigError extends Error {
+export class ConfigError extends HessianError {
   override name = 'ConfigError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { kind: 'user', ...options });
+  }
 }
 
 /** A content hash of the build (manifest, schema, ABIs by content, WASM): what the store was indexed with. */
@@ -131,6 +124,8 @@ function filtersOf(sub: LoadedSubgraph): DataSourceFilter[] {
     topic0s: [...new Set(ds.mapping.eventHandlers.map((h) => h.topic0.toLowerCase()))].sort(),
     startBlock: ds.startBlock,
     endBlock: ds.endBlock,
+    // the blocks its block handlers need: data fetched without them does not cover it
+    ...(ds.mapping.blockHandlers.length ? { blocks: new BlockNeeds([ds]).describe() } : {}),
   }));
 }
 
@@ -142,13 +137,11 @@ function covers(stored: DataSourceFilter[], wanted: DataSourceFilter[]): boolean
         (s.address === null || s.address === w.address) &&
         w.topic0s.every((t) => s.topic0s.includes(t)) &&
         s.startBlock <= w.startBlock &&
-        (s.endBlock == null || (w.endBlock != null && w.endBlock <= s.endBlock)),
+        (s.endBlock == null || (w.endBlock != null && w.endBlock <= s.endBlock)) &&
+        (w.blocks ?? []).every((b) => (s.blocks ?? []).includes(b)),
     ),
   );
 }
-
-const FAILED_MSG = 'indexing stopped: the subgraph failed';
-const YIELD_EVERY_MS = 10;
 
 export async function startIndexer(config: IndexerConfig): Promise<RunningIndexer> {
   const logger = config.logger ?? createLogger({ level: config.logLevel ?? 'info', fields: { component: 'indexer' } });
@@ -186,6 +179,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   const buildId = deploymentId(sub);
   const deployment = await deploymentHash(sub.manifest.file);
   const filters = filtersOf(sub);
+  const blockNeeds = new BlockNeeds(sub.manifest.dataSources);
 
   const stop = new AbortController();
   const rpc = new JsonRpcClient({
@@ -209,7 +203,24 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
   let readDb: Db | null = null;
   let server: GraphqlServer | null = null;
   let indexNode: IndexNodeServer | null = null;
+  // ethereum.call & co. read through a cache in the store's file; only mappings that import them get one
+  const chainReader = runtime.readsChain ? new EthChainReader(db, rpc, { url: config.rpcUrl, timeoutMs: config.rpcTimeoutMs }) : null;
+  runtime.setChainReader(chainReader);
   try {
+    if (runtime.needsCalls) {
+      // call handlers and call-filtered block handlers are refused up front on a node without traces
+      const method = await detectTraceMethod(rpc);
+      if (!method) {
+        const names = sub.manifest.dataSources
+          .filter((ds) => ds.mapping.callHandlers.length > 0 || ds.mapping.blockHandlers.some((h) => h.filter.kind === 'call'))
+          .map((ds) => ds.name);
+        throw new ConfigError(
+          `call handlers and \`filter: { kind: call }\` block handlers (data sources ${names.join(', ')}) need call traces, and ${rpc.displayUrl} ` +
+            'offers neither debug_traceBlockByHash nor debug_traceTransaction (callTracer)',
+        );
+      }
+      runtime.setCallSource(new BlockTracer(db, rpc, method));
+    }
     const events = new EventStore(db);
     const storedDeployment = events.getMeta('deployment');
     if (storedDeployment && storedDeployment !== buildId && !config.rebuild) {
@@ -247,52 +258,16 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       needsTransactions: runtime.needsTransactions,
       needsReceipts: runtime.needsReceipts,
       matches: (log, n) => runtime.matches(log, n),
+      blockNeeds: blockNeeds.empty ? null : blockNeeds,
       logRanges: { initialRange: config.logRange?.initial, maxRange: config.logRange?.max, signal: stop.signal },
       logger: logger.child({ component: 'sync' }),
       metrics,
     });
-    runtime.dataSources.restore(dynamicStore.load());
-    const template = (name: string) => runtime.dataSources.template(name);
-    /** sync asks for what the data sources created so far need (call while no step runs) */
-    const followDynamic = () => syncer.setDynamicSources(dynamicFilters(runtime.dataSources.all(), template));
-    let followed = runtime.dataSources.size;
-    if (followed > 0) followDynamic();
-    /** reverts the entity state and the data sources created after `ptr` together */
-    const revertStore = (ptr: BlockPtr | null) => {
-      store.revertTo(ptr);
-      dynamicStore.revertTo(ptr?.number ?? null);
-      errorStore.revertTo(ptr?.number ?? null);
-      runtime.dataSources.revertTo(ptr?.number ?? null);
-    };
-
-    const state = {
-      /** caught up once: `ready` resolved */
-      synced: false,
-      /** the last step left nothing to fetch (false again while catching up after falling behind) */
-      atHead: false,
-      chainHead: null as number | null,
-      error: null as string | null,
-      syncError: null as string | null,
-    };
-    const status = (): IndexerStatus => {
-      const block = store.getCursor();
-      const f = store.getFailed();
-      return {
-        synced: state.atHead && !f,
-        failed: f ? { message: f.message, block: f.blockNumber, handler: f.handler } : null,
-        block,
-        chainHead: state.chainHead,
-        lag: state.chainHead !== null ? Math.max(0, state.chainHead - (block?.number ?? syncer.startBlock - 1)) : null,
-        error: state.error,
-        syncError: state.syncError,
-      };
-    };
-    const refreshGauges = () => {
-      const s = status();
-      if (s.block) metrics.indexedBlock.set(s.block.number);
-      if (s.lag !== null) metrics.lagBlocks.set(s.lag);
-      metrics.failed.set(s.failed ? 1 : 0);
-    };
+    const runner = new SubgraphRunner(
+      { runtime, store, events, dynamicStore, errorStore, syncer, rpc, metrics, logger, signal: stop.signal, maxReorgDepth: config.maxReorgDepth ?? 250 },
+      { pollIntervalMs, confirmations: config.confirmations ?? 0, progressIntervalMs: (config.progressIntervalSeconds ?? 10) * 1000 },
+    );
+    const status = () => runner.status();
 
     const sendHealth = (res: ServerResponse, probe: 'live' | 'ready') => {
       const s = status();
@@ -328,7 +303,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           // subgraph are not cured by a restart, so a liveness probe must not see them as dead
           '/health/live': (_req: IncomingMessage, res: ServerResponse) => sendHealth(res, 'live'),
           '/metrics': async (_req: IncomingMessage, res: ServerResponse) => {
-            refreshGauges();
+            runner.refreshGauges();
             res.setHeader('content-type', metrics.registry.contentType);
             res.end(await metrics.registry.metrics());
           },
@@ -343,7 +318,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
           network: sub.manifest.dataSources[0]?.network ?? 'mainnet',
           earliestBlock: Math.max(0, syncer.startBlock - 1),
           // graph-node's synced_at: set when the head was first reached, kept after
-          status: () => ({ synced: state.synced, latestBlock: store.getCursor() }),
+          status: () => ({ synced: runner.hasSynced, latestBlock: store.getCursor() }),
           chainHead: async () => {
             const b = await rpc.call<RpcBlock | null>('eth_getBlockByNumber', ['latest', false], { retries: 1 });
             return b ? blockPtrOf(b) : null;
@@ -358,355 +333,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       logger.info('serving', { url: server.url, health: server.origin + '/health', metrics: server.origin + '/metrics' });
     }
 
-    const progress = new Progress(syncer.startBlock);
-    let lastProgressLog = Date.now();
-    const progressEvery = (config.progressIntervalSeconds ?? 10) * 1000;
-
-    /**
-     * Runs the handlers of `blocks` in order; stops at the first deterministic failure. `fetch`
-     * (sync, not a replay of stored data): a block whose handlers create data sources gets their
-     * logs of that block from the node and ends the run (`cut`): the blocks after it were fetched
-     * without the new addresses.
-     */
-    const runBlocks = async (blocks: SyncedBlock[], fetch = false) => {
-      const overlay = new Map<string, EntityData | null>();
-      // blocks of a batch commit together, so a block must see the changes of the ones before it
-      const reader: EntityReader = {
-        get: (type, id) => {
-          const k = type + '\0' + id;
-          return overlay.has(k) ? overlay.get(k)! : store.get(type, id);
-        },
-      };
-      const done: Array<{ b: SyncedBlock; changes: EntityChange[]; created: DynamicDataSource[]; errors: NonFatalError[] }> = [];
-      let failure: { b: SyncedBlock; err: HandlerError } | null = null;
-      let cut: SyncedBlock | null = null;
-      let yielded = performance.now();
-      for (const b of blocks) {
-        // handlers run synchronously: without a turn of the event loop now and then, the next
-        // range's requests (prefetched meanwhile) would not even be sent until the batch is done
-        if (performance.now() - yielded > YIELD_EVERY_MS) {
-          await new Promise<void>((r) => setImmediate(r));
-          yielded = performance.now();
-        }
-        const t0 = performance.now();
-        try {
-          const logsFor = fetch
-            ? (created: DynamicDataSource[]) => fetchCreatedLogs(rpc, b, created, template, { needsTransactions: runtime.needsTransactions, needsReceipts: runtime.needsReceipts })
-            : undefined;
-          const skipped: HandlerError[] = [];
-          const changes = await runtime.processBlock(b.block, b.logs, reader, {
-            ...(b.receipts ? { receipts: b.receipts } : {}),
-            ...(logsFor ? { logsFor } : {}),
-            nonFatalErrors: skipped,
-          });
-          for (const c of changes) overlay.set(c.entityType + '\0' + c.id, c.data);
-          const created = runtime.dataSources.createdIn(b.ptr.number);
-          const errors = skipped.map((e) => {
-            // graph-node's wording: the error with its trigger's context (`transaction <hash>`) in front
-            const message = `transaction ${e.transactionHash.replace(/^0x/, '')}: ${e.reason}`;
-            logger.error('Handler skipped due to execution failure', { handler: e.handler, dataSource: e.dataSource, block: e.block, logIndex: e.logIndex, error: message });
-            return { message, blockNumber: e.block, blockHash: e.blockHash, handler: e.handler };
-          });
-          done.push({ b, changes, created, errors });
-          metrics.eventsProcessed.inc(b.logs.length);
-          if (fetch && created.length > 0) {
-            cut = b;
-            break;
-          }
-        } catch (err) {
-          if (!(err instanceof HandlerError)) throw err;
-          failure = { b, err };
-          break;
-        } finally {
-          metrics.handlerSeconds.observe((performance.now() - t0) / 1000);
-        }
-      }
-      return { done, failure, cut };
-    };
-    const applyDone = (d: { b: SyncedBlock; changes: EntityChange[]; created: DynamicDataSource[]; errors: NonFatalError[] }) => {
-      store.applyBlock(d.b.ptr, d.changes);
-      dynamicStore.add(d.created);
-      errorStore.add(d.errors);
-    };
-
-    const markFailed = (ptr: BlockPtr, message: string, handler: string | null, fields: Record<string, unknown> = {}) => {
-      store.setFailed({ message, block: ptr, ...(handler ? { handler } : {}) });
-      metrics.failed.set(1);
-      logger.error('subgraph failed: indexing stopped at the failing block', { block: ptr.number, handler, error: message, ...fields });
-    };
-    const markHandlerFailed = (failure: { b: SyncedBlock; err: HandlerError }) =>
-      markFailed(failure.b.ptr, failure.err.message, `${failure.err.dataSource}.${failure.err.handler}`, { logIndex: failure.err.logIndex, reason: failure.err.reason });
-
-    /**
-     * The store refused a block's changes (a schema rule the runtime let through): deterministic
-     * like a handler error. The batch rolled back as a whole, so its blocks are committed one by
-     * one to stop exactly at the refused one.
-     */
-    const commitOneByOne = (batch: SyncBatch, done: Array<{ b: SyncedBlock; changes: EntityChange[]; created: DynamicDataSource[]; errors: NonFatalError[] }>, original: Error): false => {
-      let prev = events.head()?.number ?? -1;
-      for (const d of done) {
-        const headers = batch.headers.filter((h) => h.number > prev && h.number < d.b.ptr.number);
-        try {
-          store.transaction(() => {
-            events.append({ blocks: [d.b], headers, to: d.b.ptr });
-            applyDone(d);
-          });
-        } catch (err) {
-          if ((err as Error).name !== 'StoreError') throw err;
-          markFailed(d.b.ptr, (err as Error).message, null);
-          return false;
-        }
-        prev = d.b.ptr.number;
-      }
-      throw original;
-    };
-
-    /** One sync batch: handlers, then event-store rows + entity versions + cursor in one transaction. */
-    const applyBatch = async (batch: SyncBatch): Promise<boolean> => {
-      const before = events.head();
-      const { done, failure, cut } = await runBlocks(batch.blocks, true);
-      const commit = () => store.transaction(() => {
-        if (cut && !failure) {
-          // the rest of the batch is fetched again with the new data sources' addresses
-          const n = cut.ptr.number;
-          events.append({ blocks: done.map((d) => d.b), headers: batch.headers.filter((h) => h.number < n), to: cut.ptr });
-          for (const d of done) applyDone(d);
-          if (n > (store.getCursor()?.number ?? -1)) store.advanceCursor(cut.ptr);
-          return;
-        }
-        if (failure) {
-          const n = failure.b.ptr.number;
-          const known = [...done.map((d) => d.b.ptr), ...batch.headers.filter((h) => h.number < n)].sort((a, b) => a.number - b.number);
-          const to = known.at(-1);
-          if (to) {
-            events.append({ blocks: done.map((d) => d.b), headers: batch.headers.filter((h) => h.number < n), to });
-            for (const d of done) applyDone(d);
-            if (to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(to);
-          }
-          markHandlerFailed(failure);
-          return;
-        }
-        events.append(batch);
-        for (const d of done) applyDone(d);
-        if (batch.to.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(batch.to);
-        events.prune((state.chainHead ?? batch.to.number) - (config.maxReorgDepth ?? 250));
-      });
-      try {
-        commit();
-      } catch (err) {
-        if ((err as Error).name !== 'StoreError') throw err;
-        return commitOneByOne(batch, done, err as Error);
-      }
-      const to = store.getCursor();
-      const covered = (to?.number ?? 0) - (before?.number ?? syncer.startBlock - 1);
-      if (covered > 0) metrics.blocksProcessed.inc(covered);
-      progress.record(to?.number ?? 0, done.reduce((n, d) => n + d.b.logs.length, 0));
-      refreshGauges();
-      return failure === null;
-    };
-
-    /** Entity state behind the event store (a rebuild, or a crash between the two): replay locally. */
-    const replay = async () => {
-      const head = events.head();
-      const cursor = store.getCursor();
-      if (!head) return true;
-      if (cursor && cursor.number > head.number) {
-        store.transaction(() => revertStore(head));
-        return true;
-      }
-      if (cursor && cursor.number === head.number) return true;
-      const from = cursor ? cursor.number + 1 : 0;
-      logger.info('re-indexing from the stored chain data', { from, to: head.number, blocks: events.counts().blocks });
-      const t0 = Date.now();
-      let chunk: SyncedBlock[] = [];
-      let eventsDone = 0;
-      const flush = async () => {
-        const { done, failure } = await runBlocks(chunk);
-        try {
-          store.transaction(() => {
-            for (const d of done) applyDone(d);
-            if (failure) markHandlerFailed(failure);
-          });
-        } catch (err) {
-          if ((err as Error).name !== 'StoreError') throw err;
-          for (const d of done) {
-            try {
-              store.transaction(() => applyDone(d));
-            } catch (e) {
-              if ((e as Error).name !== 'StoreError') throw e;
-              markFailed(d.b.ptr, (e as Error).message, null);
-              return false;
-            }
-          }
-          throw err;
-        }
-        eventsDone += done.reduce((n, d) => n + d.b.logs.length, 0);
-        chunk = [];
-        return !failure;
-      };
-      for (const b of events.blocksWithLogs(from, head.number)) {
-        if (stop.signal.aborted) return false;
-        chunk.push(b);
-        if (chunk.length >= 500 && !(await flush())) return false;
-      }
-      if (chunk.length && !(await flush())) return false;
-      store.transaction(() => {
-        if (head.number > (store.getCursor()?.number ?? -1)) store.advanceCursor(head);
-      });
-      logger.info('re-indexed from the stored chain data', { to: head.number, events: eventsDone, seconds: (Date.now() - t0) / 1000 });
-      return true;
-    };
-
-    let resolveReady!: () => void;
-    let rejectReady!: (err: Error) => void;
-    const ready = new Promise<void>((res, rej) => {
-      resolveReady = res;
-      rejectReady = rej;
-    });
-    ready.catch(() => {});
-
-    const loop = async (): Promise<void> => {
-      if (store.getFailed()) {
-        const f = store.getFailed()!;
-        logger.error('the subgraph has failed before; not indexing (fix the subgraph and run with --rebuild)', { block: f.blockNumber, error: f.message });
-        rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
-        return;
-      }
-      if (!(await replay())) {
-        const f = store.getFailed();
-        if (f) rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
-        return;
-      }
-      if (runtime.dataSources.size !== followed) {
-        followed = runtime.dataSources.size;
-        followDynamic();
-      }
-      let attempt = 0;
-      // while catching up, the next range is fetched while this one runs through the handlers:
-      // backfill speed is then the slower of the two, not their sum
-      let prefetched: Promise<SyncStep> | null = null;
-      let announced = false;
-      let unsettled = 0;
-      // every exit (stop, a handler failure, a fatal error) waits for a prefetch in flight: stop()
-      // closes the database next, under a step that may still be running
-      try {
-        while (!stop.signal.aborted) {
-          try {
-            let step: SyncStep;
-            if (prefetched) {
-              const p = prefetched;
-              prefetched = null;
-              step = await p.catch(() => syncer.step());
-              // it was fetched from the head just committed; a reorg or idle verdict is asked again
-              if (step.kind !== 'batch') step = await syncer.step();
-            } else step = await syncer.step();
-            attempt = 0;
-            if (step.kind !== 'idle' || step.reason === 'synced') state.syncError = null;
-            state.chainHead = step.chainHead;
-            if (step.kind === 'batch') {
-              if (!state.synced && !announced) {
-                announced = true;
-                logger.info('indexing', { from: (store.getCursor()?.number ?? syncer.startBlock - 1) + 1, chainHead: step.chainHead, target: step.target });
-              }
-              // near the head too: the prefetch links its blocks to this batch's last one, and if
-              // this batch is not committed after all (a handler failure) it is dropped
-              if (step.batch.to.number < step.target) {
-                prefetched = syncer.step(step.batch.to);
-                prefetched.catch(() => {});
-              }
-              if (!(await applyBatch(step.batch))) {
-                const f = store.getFailed()!;
-                rejectReady(new Error(`${FAILED_MSG} at block ${f.blockNumber}: ${f.message}`));
-                return;
-              }
-              if (runtime.dataSources.size !== followed) {
-                // the prefetch asked for the old addresses (and from the end of a batch that was cut)
-                const abandoned = prefetched;
-                prefetched = null;
-                await abandoned?.catch(() => {});
-                followed = runtime.dataSources.size;
-                followDynamic();
-              }
-              // a batch cut after a block that created data sources ends before its `to`
-              state.atHead = (store.getCursor()?.number ?? -1) >= step.target;
-              if (!state.synced && state.atHead) markSynced();
-              else if (!state.atHead) maybeLogProgress(step.chainHead);
-            } else if (step.kind === 'reorg') {
-              store.transaction(() => {
-                events.revertTo(step.forkPoint);
-                revertStore(step.forkPoint);
-              });
-              if (runtime.dataSources.size !== followed) {
-                followed = runtime.dataSources.size;
-                followDynamic();
-              }
-              metrics.reorgs.inc();
-              metrics.reorgDepth.observe(step.depth);
-              logger.warn('reverted a chain reorganisation', { forkPoint: step.forkPoint?.number ?? null, depth: step.depth });
-              refreshGauges();
-            } else {
-              unsettled = step.reason === 'unsettled' ? unsettled + 1 : 0;
-              if (unsettled > 0 && unsettled % 20 === 0) {
-                // a node whose headers never link up (or whose logs name other blocks) would loop here silently
-                state.syncError = `the node's answers keep disagreeing (parent hashes or log block hashes) after ${unsettled} attempts`;
-                logger.warn('the node keeps answering inconsistently; retrying', { attempts: unsettled });
-              }
-              if (step.reason === 'synced') state.atHead = true;
-              if (step.reason === 'synced' && !state.synced) markSynced();
-              refreshGauges();
-              await sleep(step.reason === 'synced' ? pollIntervalMs : Math.min(pollIntervalMs, 250), stop.signal);
-            }
-          } catch (err) {
-            // a prefetch started from a batch that did not commit would continue from the wrong head;
-            // it is let finish first so that two steps never run at once
-            const abandoned = prefetched;
-            prefetched = null;
-            await abandoned?.catch(() => {});
-            if (err instanceof AbortedError || stop.signal.aborted) break;
-            if (err instanceof ReorgTooDeepError || (err instanceof RpcError && !isTransient(err))) throw err;
-            if (!(err instanceof UnsettledError || err instanceof TransportError || isTransient(err))) throw err;
-            const wait = rpc.backoff(Math.min(attempt++, 6));
-            // one failed step is routine with public endpoints; several in a row are an outage
-            if (attempt >= 3) state.syncError = (err as Error).message;
-            logger.warn('sync step failed, retrying', { error: (err as Error).message, attempt, waitMs: Math.round(wait) });
-            await sleep(wait, stop.signal).catch(() => {});
-          }
-        }
-      } finally {
-        await prefetched?.catch(() => {});
-      }
-    };
-
-    const markSynced = () => {
-      state.synced = true;
-      const c = store.getCursor();
-      logger.info('caught up with the chain head', { block: c?.number ?? null, chainHead: state.chainHead });
-      resolveReady();
-    };
-    const maybeLogProgress = (chainHead: number) => {
-      if (!progressEvery || Date.now() - lastProgressLog < progressEvery) return;
-      lastProgressLog = Date.now();
-      logger.info('backfill progress', { ...progress.report(chainHead - (config.confirmations ?? 0)) });
-    };
-
-    const done = loop().then(
-      () => {
-        rejectReady(new Error('indexer stopped before it caught up with the chain head'));
-      },
-      (err: Error) => {
-        state.error = err.message;
-        logger.error('indexing stopped', { error: err.message });
-        rejectReady(err);
-        throw err;
-      },
-    );
+    const done = runner.run();
     done.catch(() => {});
 
     let stopping: Promise<void> | undefined;
     return {
       url: server?.url ?? null,
       origin: server?.origin ?? null,
-      ready,
+      ready: runner.ready,
       done,
       status,
       store,
@@ -717,12 +351,14 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
       deployment,
       indexNodeUrl: indexNode?.url ?? null,
       cacheStats: () => server?.cacheStats() ?? null,
+      chainReads: () => (chainReader ? { ...chainReader.stats } : null),
       stop() {
         stopping ??= (async () => {
           stop.abort();
           await done.catch(() => {});
           await server?.close();
           await indexNode?.close();
+          await chainReader?.close();
           readDb?.close();
           db.close();
         })();
@@ -733,6 +369,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     stop.abort();
     await server?.close();
     await indexNode?.close();
+    await chainReader?.close();
     readDb?.close();
     db.close();
     throw err;

@@ -3,77 +3,18 @@
 // Features this indexer does not implement are refused up front, by name.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EventFragment, Interface, getAddress, id as keccakText } from 'ethers';
+import { EventFragment, FunctionFragment, Interface, getAddress, id as keccakText } from 'ethers';
 import { parse as parseYaml } from 'yaml';
 import { loadSchema, type SubgraphSchema } from './schema.ts';
 import type { EntityData, Value } from './types.ts';
 import { ManifestError } from './runtime/errors.ts';
 import { checkSpecVersion } from './manifest-spec.ts';
 import { SubgraphRuntime, type RuntimeOptions } from './runtime/runtime.ts';
+import { parseCallDecls, specAtLeast } from './runtime/declared-calls.ts';
+import type { AbiDef, BlockFilter, BlockHandlerDef, CallHandlerDef, DataSourceDef, EventHandlerDef, SubgraphManifest } from './manifest-types.ts';
 
 export { ManifestError };
-
-export interface EventHandlerDef {
-  /** the signature as written in the manifest, e.g. `Transfer(indexed address,indexed address,uint256)` */
-  event: string;
-  /**
-   * the log's first topic that selects this handler (lowercase 0x-hex): the manifest's `topic0:`
-   * if given, else keccak256 of `event` without `indexed ` and spaces, as graph-node computes it
-   */
-  topic0: string;
-  /** the ABI event is `anonymous`: the log carries no signature topic, every topic is an indexed parameter */
-  anonymous: boolean;
-  handler: string;
-  receipt: boolean;
-  /** optional topic filters (specVersion >= 1.2): each a list of accepted 32-byte topics */
-  topic1?: string[];
-  topic2?: string[];
-  topic3?: string[];
-  /** the matching ABI event */
-  fragment: EventFragment;
-}
-
-export interface AbiDef {
-  name: string;
-  file: string;
-  abi: Interface;
-}
-
-export interface DataSourceDef {
-  kind: string;
-  name: string;
-  network: string;
-  /** lowercase; null matches logs from any address */
-  address: string | null;
-  abi: string;
-  startBlock: number;
-  endBlock: number | null;
-  abis: AbiDef[];
-  context: EntityData | null;
-  mapping: {
-    kind: string;
-    apiVersion: string;
-    language: string;
-    /** absolute path of the WASM file */
-    file: string;
-    entities: string[];
-    eventHandlers: EventHandlerDef[];
-  };
-}
-
-export interface SubgraphManifest {
-  specVersion: string;
-  /** `features:` as declared (graph-node's names: nonFatalErrors, grafting, ...) */
-  features: string[];
-  /** absolute path of subgraph.yaml */
-  file: string;
-  dir: string;
-  schemaFile: string;
-  description?: string;
-  dataSources: DataSourceDef[];
-  /** `templates:` (address null, startBlock 0, context null until a handler creates one) */
-  templates: DataSourceDef[];
-}
+export type { AbiDef, BlockFilter, BlockHandlerDef, CallHandlerDef, DataSourceDef, EventHandlerDef, SubgraphManifest } from './manifest-types.ts';
 
 export interface LoadedSubgraph {
   manifest: SubgraphManifest;
@@ -177,6 +118,34 @@ function topicList(v: unknown, what: string): string[] | undefined {
   });
 }
 
+/** `blockHandlers` with graph-node's validation (DataSource::validate): one of each kind at most, no unfiltered one next to polling/once. */
+function parseBlockHandlers(raw: unknown, at: (s: string) => string): BlockHandlerDef[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ManifestError(at('mapping.blockHandlers must be a list'));
+  const out = raw.map((h, j): BlockHandlerDef => {
+    if (!isObject(h)) throw new ManifestError(at(`mapping.blockHandlers[${j}] must be a mapping`));
+    const handler = str(h.handler, at(`mapping.blockHandlers[${j}].handler`));
+    if (h.filter === undefined || h.filter === null) return { handler, filter: { kind: 'every' } };
+    if (!isObject(h.filter)) throw new ManifestError(at(`block handler ${handler}: filter must be a mapping with \`kind\``));
+    const kind = h.filter.kind;
+    if (kind === 'call' || kind === 'once') return { handler, filter: { kind } };
+    if (kind === 'polling') {
+      const every = Number(h.filter.every);
+      if (!Number.isSafeInteger(every) || every < 1 || every > 0xffffffff) {
+        throw new ManifestError(at(`block handler ${handler}: polling filter needs \`every\`, a positive integer, got ${JSON.stringify(h.filter.every)}`));
+      }
+      return { handler, filter: { kind, every } };
+    }
+    throw new ManifestError(at(`block handler ${handler}: unknown filter kind ${JSON.stringify(kind)} (expected call, once or polling)`));
+  });
+  const count = (k: BlockFilter['kind']) => out.filter((b) => b.filter.kind === k).length;
+  if (count('every') > 0 && (count('polling') > 0 || count('once') > 0)) {
+    throw new ManifestError(at('data source has a combination of filtered and non-filtered block handlers that is not allowed'));
+  }
+  if ((['every', 'call', 'once', 'polling'] as const).some((k) => count(k) > 1)) throw new ManifestError(at('data source has duplicated block handlers'));
+  return out;
+}
+
 /** Parse and check a built manifest (no WASM compiled yet). */
 export function readManifest(dirOrFile: string): SubgraphManifest {
   const file = resolveManifestFile(dirOrFile);
@@ -213,7 +182,7 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
       const at = (s: string) => where(`${what === 'templates' ? 'template' : 'data source'} ${name}: ${s}`);
       if (names.has(name)) throw new ManifestError(at(`duplicate ${what === 'templates' ? 'template' : 'data source'} name`));
       names.add(name);
-      const ds = parseEthereumSource(raw, name, dir, at, unsupported, what === 'templates');
+      const ds = parseEthereumSource(raw, name, dir, at, unsupported, what === 'templates', String(doc.specVersion ?? ''), where);
       if (ds) out.push(ds);
     }
     return out;
@@ -236,7 +205,16 @@ export function readManifest(dirOrFile: string): SubgraphManifest {
 }
 
 /** One `ethereum` data source or template; null (with a reason in `unsupported`) for other kinds. */
-function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: string) => string, unsupported: string[], template: boolean): DataSourceDef | null {
+function parseEthereumSource(
+  raw: Yaml,
+  name: string,
+  dir: string,
+  at: (s: string) => string,
+  unsupported: string[],
+  template: boolean,
+  specVersion: string,
+  where: (s: string) => string,
+): DataSourceDef | null {
   const what = template ? 'template' : 'data source';
   const kind = str(raw.kind, at('kind'));
   if (kind !== 'ethereum' && kind !== 'ethereum/contract') {
@@ -246,8 +224,9 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
   const source = isObject(raw.source) ? raw.source : {};
   const mapping = raw.mapping;
   if (!isObject(mapping)) throw new ManifestError(at('`mapping` is missing'));
-  if (Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (${what} ${name})`);
-  if (Array.isArray(mapping.blockHandlers) && mapping.blockHandlers.length > 0) unsupported.push(`block handlers (${what} ${name})`);
+  const blockHandlers = parseBlockHandlers(mapping.blockHandlers, at);
+  if (template && blockHandlers.length > 0) unsupported.push(`block handlers (${what} ${name})`);
+  if (template && Array.isArray(mapping.callHandlers) && mapping.callHandlers.length > 0) unsupported.push(`call handlers (${what} ${name})`);
 
   let address: string | null = null;
   if (!template && source.address !== undefined && source.address !== null) {
@@ -297,7 +276,6 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
     if (!isObject(h)) throw new ManifestError(at(`mapping.eventHandlers[${j}] must be a mapping`));
     const event = str(h.event, at(`mapping.eventHandlers[${j}].event`));
     const handler = str(h.handler, at(`mapping.eventHandlers[${j}].handler`));
-    if (Array.isArray(h.calls) || isObject(h.calls)) unsupported.push(`declarative eth_calls (\`calls\` of handler ${handler} in ${what} ${name})`);
     const fragment = eventWithSignature(events, event);
     if (!fragment) {
       throw new ManifestError(
@@ -323,9 +301,31 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
       ...(h.topic2 !== undefined ? { topic2: topicList(h.topic2, at(`${handler}.topic2`)) } : {}),
       ...(h.topic3 !== undefined ? { topic3: topicList(h.topic3, at(`${handler}.topic3`)) } : {}),
       fragment,
+      calls: parseCallDecls(h.calls, { specVersion, abis, event: fragment, eventSignature: event, where: at }),
     });
   }
-  if (eventHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+  const callHandlers: CallHandlerDef[] = [];
+  for (const [j, h] of (!template && Array.isArray(mapping.callHandlers) ? mapping.callHandlers : []).entries()) {
+    if (!isObject(h)) throw new ManifestError(at(`mapping.callHandlers[${j}] must be a mapping`));
+    const fn = str(h.function, at(`mapping.callHandlers[${j}].function`));
+    const handler = str(h.handler, at(`mapping.callHandlers[${j}].handler`));
+    // graph-node's contract_function_with_signature: `name(types)` against the source ABI
+    const wanted = fn.replace(/\s+/g, '');
+    let fragment: FunctionFragment | undefined;
+    abi.abi.forEachFunction((f) => {
+      if (!fragment && f.format('sighash') === wanted) fragment = f;
+    });
+    if (!fragment) throw new ManifestError(at(`Function with the signature "${fn}" not found in contract "${abiName}" of data source "${name}"`));
+    callHandlers.push({ function: fn, handler, fragment, selector: keccakText(fn).slice(0, 10) });
+  }
+  if (eventHandlers.length === 0 && blockHandlers.length === 0 && callHandlers.length === 0 && unsupported.length === 0) throw new ManifestError(at('has no event handlers'));
+  if (callHandlers.length > 0 && address === null) throw new ManifestError(at('subgraph source address is required'));
+  if (!template && blockHandlers.length > 0) {
+    if (address === null) throw new ManifestError(at('subgraph source address is required'));
+    if (blockHandlers.some((b) => b.filter.kind === 'polling' || b.filter.kind === 'once') && !specAtLeast(specVersion, '0.0.8')) {
+      throw new ManifestError(where(`Subgraph uses spec version ${specVersion}, but data source \`${name}\` requires at least version 0.0.8`));
+    }
+  }
 
   let context: EntityData | null = null;
   if (!template && isObject(raw.context)) {
@@ -350,6 +350,8 @@ function parseEthereumSource(raw: Yaml, name: string, dir: string, at: (s: strin
       file: wasmFile,
       entities: Array.isArray(mapping.entities) ? mapping.entities.map(String) : [],
       eventHandlers,
+      blockHandlers,
+      callHandlers,
     },
   };
 }

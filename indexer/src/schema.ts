@@ -1,5 +1,6 @@
 // schema.graphql → the entity model every part of the indexer shares (store tables, runtime
 // schema checks, the generated query API). Parsed with graphql-js; only what graph-node accepts.
+import { HessianError } from '@hessian/common/errors';
 import { readFileSync } from 'node:fs';
 import { Kind, parse, type DocumentNode, type TypeNode, type FieldDefinitionNode, type ConstDirectiveNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { queryFieldNames } from './graphql/names.ts';
@@ -60,8 +61,12 @@ export interface SubgraphSchema {
   aggregations: Map<string, AggregationDef>;
 }
 
-export class SchemaError extends Error {
+/** schema.graphql is malformed or uses what graph-node refuses: the user's to fix */
+export class SchemaError extends HessianError {
   override name = 'SchemaError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { kind: 'user', ...options });
+  }
 }
 
 function directive(node: { directives?: readonly ConstDirectiveNode[] }, name: string) {

@@ -3,6 +3,7 @@
 // value removes the field), `get` sees this block's writes over the store, `get_in_block` sees
 // only this block's writes, and the block's result holds only entities that actually changed.
 // Writes are validated against the schema as graph-node's host exports and store do.
+import { HessianError } from '@hessian/common/errors';
 import type { EntityChange, EntityData, EntityReader, Value } from '../types.ts';
 import type { EntityDef, FieldDef, SubgraphSchema } from '../schema.ts';
 import { HostError } from './errors.ts';
@@ -20,8 +21,11 @@ type Op =
 export type Fields = Map<string, Value>;
 
 /** Reading the store failed: not the mapping's fault, so never a deterministic error. */
-export class StoreReadError extends Error {
+export class StoreReadError extends HessianError {
   override name = 'StoreReadError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { kind: 'fatal', ...options });
+  }
 }
 
 function keyOf(entityType: string, id: string): string {

@@ -1,10 +1,14 @@
 // Error classes of the runtime. Deterministic failures (the same block and mapping always fail
 // the same way) are HandlerErrors: the indexer stops at that block and marks the subgraph failed,
 // as graph-node does. Anything else (a store read failing, say) propagates unchanged.
+import { HessianError } from '@hessian/common/errors';
 
 /** A deterministic failure raised by a host function while a handler runs. */
-export class HostError extends Error {
+export class HostError extends HessianError {
   override name = 'HostError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { kind: 'fatal', ...options });
+  }
 }
 
 export interface HandlerErrorInfo {
@@ -18,7 +22,7 @@ export interface HandlerErrorInfo {
 }
 
 /** A handler failed deterministically at this block; indexing must stop here. */
-export class HandlerError extends Error implements HandlerErrorInfo {
+export class HandlerError extends HessianError implements HandlerErrorInfo {
   override name = 'HandlerError';
   readonly handler: string;
   readonly dataSource: string;
@@ -31,9 +35,11 @@ export class HandlerError extends Error implements HandlerErrorInfo {
 
   constructor(info: HandlerErrorInfo, options?: { cause?: unknown }) {
     super(
-      `handler ${info.dataSource}.${info.handler} failed at block ${info.block} (${info.blockHash}), ` +
-        `log ${info.logIndex} of tx ${info.transactionHash}: ${info.message}`,
-      options,
+      `handler ${info.dataSource}.${info.handler} failed at block ${info.block} (${info.blockHash})` +
+        // block handlers have no log (logIndex -1)
+        (info.logIndex >= 0 ? `, log ${info.logIndex} of tx ${info.transactionHash}` : '') +
+        `: ${info.message}`,
+      { kind: 'fatal', ...options },
     );
     this.handler = info.handler;
     this.dataSource = info.dataSource;
@@ -46,6 +52,9 @@ export class HandlerError extends Error implements HandlerErrorInfo {
 }
 
 /** The subgraph build (manifest, schema, ABIs, WASM) is malformed or uses unsupported features. */
-export class ManifestError extends Error {
+export class ManifestError extends HessianError {
   override name = 'ManifestError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { kind: 'user', ...options });
+  }
 }

@@ -5,7 +5,7 @@
 // instance.ts for how that is made cheap), and an entity cache spans the block so the block
 // yields one net change per entity.
 import { readFileSync } from 'node:fs';
-import type { DataSourceDef, EventHandlerDef, SubgraphManifest } from '../manifest.ts';
+import type { DataSourceDef, EventHandlerDef, SubgraphManifest } from '../manifest-types.ts';
 import type { SubgraphSchema } from '../schema.ts';
 import type { EntityChange, EntityReader, RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from '../types.ts';
 import { EntityCache } from './entity-cache.ts';
@@ -17,6 +17,13 @@ import { exportMutableGlobals } from './wasm-globals.ts';
 import type { DataSourceInfo, HostContext, HostFns, LogLevel } from './host/context.ts';
 import { conversionHost } from './host/conversion.ts';
 import { ethereumHost } from './host/ethereum.ts';
+import { ethereumCallHost, type CallAnswer, type CallRequest, type CallSite, type ChainReader } from './host/ethereum-call.ts';
+import { declaredCallRequests } from './declared-calls.ts';
+import { blockHandlerFor, callHandlersFor, withCallToTriggers, type BlockTriggerType } from './triggers.ts';
+import { hexBytes, writeBlock, writeTransaction } from './ethereum-event.ts';
+import { coder, fromEthers, writeEthValue } from './ethereum-values.ts';
+import type { BlockCalls, TracedCall } from '../sync/traces.ts';
+import type { CallHandlerDef } from '../manifest-types.ts';
 import { jsonHost } from './host/json.ts';
 import { logHost, refusedHost } from './host/misc.ts';
 import { DynamicDataSources, dataSourceHost, type CreateRequest, type DynamicDataSource } from './host/data-source.ts';
@@ -40,7 +47,17 @@ export interface RuntimeOptions {
    * reset one instance to its post-`_start` state between triggers, with the same result
    */
   reuseInstances?: boolean;
+  /** what ethereum.call, getBalance and hasCode read (indexer: sync/chain-reader.ts); none = they fail */
+  chain?: ChainSource | null;
 }
+
+/** A ChainReader that can also fetch a block's declared calls ahead of its handlers. */
+export interface ChainSource extends ChainReader {
+  prefetch?(block: { number: number; hash: string }, reqs: CallRequest[]): Promise<CallAnswer[]>;
+}
+
+/** host imports that read the chain: a subgraph without them needs no chain reader */
+const CHAIN_IMPORTS = ['ethereum.call', 'ethereum.getBalance', 'ethereum.hasCode'];
 
 export interface ProcessBlockOptions {
   /** receipts by lowercase transaction hash, for handlers declared with `receipt: true` */
@@ -58,6 +75,13 @@ export interface ProcessBlockOptions {
    * the block's other handlers run on, as graph-node does. Without it errors always throw.
    */
   nonFatalErrors?: HandlerError[];
+  /** the block's traced calls, for call handlers and call-filtered block handlers (processBlock fetches them) */
+  calls?: BlockCalls;
+}
+
+/** Where processBlock gets a block's calls (the indexer's: sync/traces.ts). */
+export interface CallSource {
+  calls(blockHash: string): Promise<BlockCalls>;
 }
 
 interface Trigger {
@@ -70,6 +94,14 @@ interface Trigger {
   topics: number;
   /** the data source created from a template, if it is one */
   dynamic: DynamicDataSource | null;
+}
+
+/** what running any handler of a data source needs */
+interface HandlerSource {
+  ds: DataSourceDef;
+  info: DataSourceInfo;
+  module: CompiledModule;
+  layout: ApiLayout;
 }
 
 interface CompiledModule {
@@ -155,17 +187,38 @@ export class SubgraphRuntime {
   readonly dataSources: DynamicDataSources;
   /** the manifest declares `features: [nonFatalErrors]` */
   readonly errorsAreNonFatal: boolean;
+  private chain: ChainSource | null;
+  /** the trigger running now, for the chain-reading host functions */
+  private site: CallSite | null = null;
+  /** data sources with block handlers, in manifest order */
+  private readonly blockSources: HandlerSource[] = [];
+  private callSource: CallSource | null = null;
+  /** some data source has call handlers or a call-filtered block handler: blocks need their traces */
+  readonly needsCalls: boolean;
+  private readonly callsFrom: number;
+  /** some module imports ethereum.call, getBalance or hasCode */
+  readonly readsChain: boolean;
+  private readonly hasDeclaredCalls: boolean;
 
   constructor(manifest: SubgraphManifest, schema: SubgraphSchema, options: RuntimeOptions = {}) {
     this.manifest = manifest;
     this.schema = schema;
     this.ctx = new TriggerContext(options.logger ?? defaultLogger);
     this.reuseInstances = options.reuseInstances ?? true;
+    this.chain = options.chain ?? null;
     this.host = {
       ...storeHost(this.ctx),
       ...numbersHost(this.ctx),
       ...conversionHost(this.ctx),
       ...ethereumHost(this.ctx),
+      ...ethereumCallHost(
+        this.ctx,
+        () => {
+          if (!this.site) throw new HostError('host function called outside of a handler');
+          return this.site;
+        },
+        () => this.chain,
+      ),
       ...jsonHost(this.ctx),
       ...logHost(this.ctx),
       ...dataSourceHost(this.ctx, this.ctx),
@@ -179,6 +232,15 @@ export class SubgraphRuntime {
         const list = this.routes.get(key) ?? [];
         list.push(trigger);
         this.routes.set(key, list);
+      }
+      if (ds.mapping.blockHandlers.length > 0 || ds.mapping.callHandlers.length > 0) {
+        const src = this.sourceOf(ds);
+        for (const handler of [...ds.mapping.blockHandlers, ...ds.mapping.callHandlers]) {
+          if (!src.exported.has(handler.handler)) {
+            throw new ManifestError(`data source ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
+          }
+        }
+        this.blockSources.push(src);
       }
     }
     // templates are compiled and checked up front, not when a handler first uses one
@@ -196,9 +258,25 @@ export class SubgraphRuntime {
     });
     this.needsReceipts = [...manifest.dataSources, ...manifest.templates].some((ds) => ds.mapping.eventHandlers.some((h) => h.receipt));
     this.unimplementedImports = [...new Set([...this.modules.values()].flatMap((m) => m.unimplemented))].sort();
+    const traced = manifest.dataSources.filter((ds) => ds.mapping.callHandlers.length > 0 || ds.mapping.blockHandlers.some((h) => h.filter.kind === 'call'));
+    this.needsCalls = traced.length > 0;
+    this.callsFrom = Math.min(...traced.map((ds) => ds.startBlock));
+    this.hasDeclaredCalls = [...manifest.dataSources, ...manifest.templates].some((ds) => ds.mapping.eventHandlers.some((h) => h.calls.length > 0));
+    this.readsChain = [...this.modules.values()].some((m) => WebAssembly.Module.imports(m.module).some((i) => CHAIN_IMPORTS.includes(i.name)));
   }
 
-  private triggersOf(ds: DataSourceDef, dynamic: DynamicDataSource | null): Trigger[] {
+  /** Where processBlock gets the calls of a block (needsCalls). */
+  setCallSource(source: CallSource | null): void {
+    this.callSource = source;
+  }
+
+  /** Where ethereum.call and friends read the chain (set once the indexer has its RPC client). */
+  setChainReader(chain: ChainSource | null): void {
+    this.chain = chain;
+  }
+
+  /** A data source's compiled module, host-visible info and event layout. */
+  private sourceOf(ds: DataSourceDef): HandlerSource & { exported: Set<string> } {
     const module = this.compile(ds.mapping.file);
     const exported = new Set(WebAssembly.Module.exports(module.module).map((e) => e.name));
     const layout = layoutFor(ds.mapping.apiVersion);
@@ -209,6 +287,11 @@ export class SubgraphRuntime {
       context: ds.context,
       rejectUndefinedFields: layout.patch >= 8,
     };
+    return { ds, info, module, layout, exported };
+  }
+
+  private triggersOf(ds: DataSourceDef, dynamic: DynamicDataSource | null): Trigger[] {
+    const { module, exported, layout, info } = this.sourceOf(ds);
     return ds.mapping.eventHandlers.map((handler) => {
       if (!exported.has(handler.handler)) {
         throw new ManifestError(`${dynamic || this.manifest.templates.includes(ds) ? 'template' : 'data source'} ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
@@ -311,6 +394,10 @@ export class SubgraphRuntime {
    * only (their handlers in creation order), breadth first until no handler creates another.
    */
   async processBlock(block: RpcBlock, logs: RpcLog[], reader: EntityReader, opts: ProcessBlockOptions = {}): Promise<EntityChange[]> {
+    if (this.hasDeclaredCalls && this.chain?.prefetch) await this.prefetchDeclaredCalls(block, logs);
+    if (this.needsCalls && !opts.calls && this.callSource && Number(BigInt(block.number)) >= this.callsFrom) {
+      opts = { ...opts, calls: await this.callSource.calls(block.hash) };
+    }
     // without templates no handler creates a data source: nothing to wait for
     if (this.manifest.templates.length === 0 || !opts.logsFor) return this.processBlockSync(block, logs, reader, opts);
     const steps = this.blockSteps(block, logs, reader, opts);
@@ -327,6 +414,35 @@ export class SubgraphRuntime {
       step = steps.next(extra);
     }
     return step.value;
+  }
+
+  /** graph-node's DecoderHook: the block's declared calls in one batch, deduplicated, before any handler. */
+  private async prefetchDeclaredCalls(block: RpcBlock, logs: RpcLog[]): Promise<void> {
+    const number = Number(BigInt(block.number));
+    const reqs: CallRequest[] = [];
+    const labels: string[] = [];
+    for (const log of logs) {
+      if (log.removed) continue;
+      for (const trigger of this.triggersFor(log, number)) {
+        if (trigger.handler.calls.length === 0) continue;
+        try {
+          reqs.push(...declaredCallRequests(trigger.handler.calls, log.address.toLowerCase(), decodeLogParams(trigger.handler.fragment, log)));
+          labels.push(...trigger.handler.calls.map((c) => c.label));
+        } catch (err) {
+          if (!(err instanceof HostError)) throw err;
+          throw this.handlerError(trigger, block, number, log, err);
+        }
+      }
+    }
+    if (reqs.length === 0) return;
+    const answers = await this.chain!.prefetch!({ number, hash: block.hash.toLowerCase() }, reqs);
+    const failed = labels.filter((_, i) => !answers[i]!.ok);
+    if (failed.length > 0) {
+      const counts = new Map<string, number>();
+      for (const l of failed) counts.set(l, (counts.get(l) ?? 0) + 1);
+      const summary = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([l, n]) => `${l} (${n} ${n === 1 ? 'time' : 'times'})`).join(', ');
+      this.ctx.logger({ level: 'error', message: `Declared calls failed: [${summary}]`, dataSource: '', handler: '', block: number, logIndex: 0 });
+    }
   }
 
   /**
@@ -351,10 +467,28 @@ export class SubgraphRuntime {
     this.ctx.blockCreated = [];
     let created: Set<DynamicDataSource> | undefined;
     const nonFatal = this.errorsAreNonFatal ? opts.nonFatalErrors : undefined;
+    /** the last block handler run, when it ran after every log trigger */
+    let lastBlockHandler: [string, string] | null = null;
+    // call triggers, interleaved with the logs by transaction index (a transaction's logs first)
+    const calls = opts.calls?.calls ?? [];
+    let nextCall = 0;
+    const runCallsBefore = (txIndex: number) => {
+      for (; nextCall < calls.length && calls[nextCall]!.transactionIndex < txIndex; nextCall++) {
+        for (const { ds, handler } of callHandlersFor(this.manifest.dataSources, calls[nextCall]!, number)) {
+          if (!guarded(nonFatal, cache, () => this.runCallTrigger(ds, handler, calls[nextCall]!, cache, block, number, opts.calls!))) continue;
+          lastBlockHandler = [ds.name, handler.handler];
+        }
+      }
+    };
     try {
       for (;;) {
+        // graph-node's trigger order: once handlers, the logs, then every-block and polling handlers;
+        // data sources created in the block take part with their logs only
+        const first = created === undefined;
+        if (first && this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('start', cache, block, number, nonFatal) ?? lastBlockHandler;
         for (const log of sorted) {
           if (log.removed) continue;
+          if (first && nextCall < calls.length) runCallsBefore(Number(BigInt(log.transactionIndex)));
           if (log.blockHash.toLowerCase() !== block.hash.toLowerCase()) {
             throw new Error(`log ${log.logIndex} of tx ${log.transactionHash} belongs to block ${log.blockHash}, not ${block.hash}`);
           }
@@ -372,21 +506,22 @@ export class SubgraphRuntime {
               receipt = opts.receipts?.get(txHash) ?? null;
               if (!receipt) throw new Error(`handler ${trigger.handler.handler} needs the receipt of tx ${txHash} (block ${number}) but none was passed`);
             }
-            if (nonFatal) {
-              // graph-node's enter_handler / exit_handler_and_discard_changes_due_to_error
-              cache.enterHandler();
-              try {
-                this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
-                cache.exitHandler();
-              } catch (err) {
-                if (!(err instanceof HandlerError)) throw err;
-                cache.discardHandler();
-                nonFatal.push(err);
-                continue;
-              }
-            } else this.runTrigger(trigger, cache, block, number, log, transaction, receipt);
+            if (!guarded(nonFatal, cache, () => this.runTrigger(trigger, cache, block, number, log, transaction, receipt))) continue;
             lastTrigger = { trigger, log };
+            lastBlockHandler = null;
           }
+        }
+        if (first) {
+          runCallsBefore(Infinity);
+          for (const to of calls.length ? withCallToTriggers(this.manifest.dataSources, calls, number) : []) {
+            for (const src of this.blockSources) {
+              const handler = src.ds.address === to && blockHandlerFor(src.ds, 'call', number);
+              if (!handler) continue;
+              if (!guarded(nonFatal, cache, () => this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout)))) continue;
+              lastBlockHandler = [src.ds.name, handler.handler];
+            }
+          }
+          if (this.blockSources.length > 0) lastBlockHandler = this.runBlockTriggers('end', cache, block, number, nonFatal) ?? lastBlockHandler;
         }
         if (this.ctx.blockCreated.length === 0) break;
         const requests = this.ctx.blockCreated;
@@ -404,7 +539,9 @@ export class SubgraphRuntime {
       try {
         return cache.changes();
       } catch (err) {
-        if (!(err instanceof HostError) || !lastTrigger) throw err;
+        if (!(err instanceof HostError)) throw err;
+        if (lastBlockHandler) throw this.blockHandlerError(lastBlockHandler[0], lastBlockHandler[1], block, number, err);
+        if (!lastTrigger) throw err;
         throw this.handlerError(lastTrigger.trigger, block, number, lastTrigger.log, err);
       }
     } catch (err) {
@@ -434,6 +571,7 @@ export class SubgraphRuntime {
     ctx.cacheRef = cache;
     ctx.dataSourceRef = trigger.info;
     ctx.where = { handler: trigger.handler.handler, block: number, logIndex };
+    this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: trigger.ds.abis, apiPatch: trigger.layout.patch };
     const compiled = trigger.module;
     try {
       let instance = compiled.instance;
@@ -469,7 +607,114 @@ export class SubgraphRuntime {
       ctx.cacheRef = null;
       ctx.dataSourceRef = null;
       ctx.handlerCreated = [];
+      this.site = null;
     }
+  }
+
+  /** The block handlers a Start or End trigger fires, data sources in manifest order; returns the last [data source, handler] run. */
+  private runBlockTriggers(type: BlockTriggerType, cache: EntityCache, block: RpcBlock, number: number, nonFatal: HandlerError[] | undefined): [string, string] | null {
+    let last: [string, string] | null = null;
+    for (const src of this.blockSources) {
+      const handler = blockHandlerFor(src.ds, type, number);
+      if (!handler) continue;
+      if (!guarded(nonFatal, cache, () => this.invoke(src, handler.handler, cache, block, number, (heap) => writeBlock(heap, block, src.layout)))) continue;
+      last = [src.ds.name, handler.handler];
+    }
+    return last;
+  }
+
+  /**
+   * Runs one non-event handler (block, call) in a reset instance; the same lifecycle as
+   * runTrigger's: a failed run drops the instance, deterministic failures become HandlerErrors.
+   */
+  private invoke(
+    src: HandlerSource,
+    handler: string,
+    cache: EntityCache,
+    block: RpcBlock,
+    number: number,
+    write: (heap: AscHeap) => number,
+  ): void {
+    const ctx = this.ctx;
+    ctx.cacheRef = cache;
+    ctx.dataSourceRef = src.info;
+    ctx.where = { handler, block: number, logIndex: -1 };
+    this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: src.ds.abis, apiPatch: src.layout.patch };
+    const compiled = src.module;
+    try {
+      let instance = compiled.instance;
+      if (instance?.resettable) {
+        ctx.heapRef = instance.heap;
+        instance.reset();
+      } else {
+        instance = new ModuleInstance(compiled.module, compiled.imports, compiled.classIds, compiled.globalNames ?? []);
+        ctx.heapRef = instance.heap;
+        ctx.starting = true;
+        ctx.touchedTriggerDuringStart = false;
+        try {
+          instance.start(() => this.reuseInstances && compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
+        } finally {
+          ctx.starting = false;
+        }
+        compiled.instance = instance;
+      }
+      const arg = write(instance.heap);
+      ctx.handlerCreated = [];
+      (instance.exports[handler] as (ptr: number) => void)(arg);
+      instance.afterTrigger();
+      ctx.blockCreated.push(...ctx.handlerCreated);
+    } catch (err) {
+      compiled.instance = null;
+      if (err instanceof HostError || err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
+        throw this.blockHandlerError(src.ds.name, handler, block, number, err);
+      }
+      throw err;
+    } finally {
+      ctx.heapRef = null;
+      ctx.cacheRef = null;
+      ctx.dataSourceRef = null;
+      ctx.handlerCreated = [];
+      this.site = null;
+    }
+  }
+
+  /** graph-node's MappingTrigger::Call: inputs decoded from the call data (undecodable: skipped), outputs from its return data. */
+  private runCallTrigger(ds: DataSourceDef, handler: CallHandlerDef, call: TracedCall, cache: EntityCache, block: RpcBlock, number: number, calls: BlockCalls): void {
+    const src = this.blockSources.find((s) => s.ds === ds)!;
+    const f = handler.fragment;
+    let inputs;
+    try {
+      const decoded = coder.decode(f.inputs, hexBytes(call.input.slice(10)));
+      inputs = f.inputs.map((p, i) => ({ name: p.name, value: fromEthers(p, decoded[i]) }));
+    } catch (err) {
+      this.ctx.log('warning', `Failed parsing inputs, skipping: ${(err as Error).message}`);
+      return;
+    }
+    let outputs;
+    try {
+      const decoded = coder.decode(f.outputs, hexBytes(call.output));
+      outputs = f.outputs.map((p, i) => ({ name: p.name, value: fromEthers(p, decoded[i]) }));
+    } catch (err) {
+      throw this.blockHandlerError(ds.name, handler.handler, block, number, new HostError(`Decoding function outputs for the call ${f.format('sighash')} failed, raw output: ${call.output.slice(2)}: ${(err as Error).message}`));
+    }
+    const tx = calls.transactions.find((t) => t.hash.toLowerCase() === call.transactionHash);
+    if (!tx) throw this.blockHandlerError(ds.name, handler.handler, block, number, new HostError('Found no transaction for call'));
+    this.invoke(src, handler.handler, cache, block, number, (heap) => {
+      const params = (ps: typeof inputs) =>
+        heap.writePtrArray(ps.map((p) => heap.writeStruct([heap.writeString(p.name), writeEthValue(heap, p.value)], 'EventParam')), 'ArrayEventParam');
+      return heap.writeStruct(
+        [heap.writeBytes(hexBytes(call.to)), heap.writeBytes(hexBytes(call.from)), writeBlock(heap, block, src.layout), writeTransaction(heap, tx, block, src.layout), params(inputs), params(outputs)],
+        'EthereumCall',
+      );
+    });
+  }
+
+  private blockHandlerError(dataSource: string, handler: string, block: RpcBlock, number: number, err: Error): HandlerError {
+    const message = err instanceof WebAssembly.RuntimeError ? `wasm trap: ${err.message}` : err.message;
+    return new HandlerError(
+      { handler, dataSource, block: number, blockHash: block.hash.toLowerCase(), logIndex: -1, transactionHash: '', message },
+      { cause: err },
+    );
   }
 
   private handlerError(trigger: Trigger, block: RpcBlock, number: number, log: RpcLog, err: Error): HandlerError {
@@ -496,6 +741,29 @@ export class SubgraphRuntime {
 function checkOneHandlerPerSource(triggers: Trigger[]): void {
   for (let i = 1; i < triggers.length; i++) {
     if (triggers[i]!.ds === triggers[i - 1]!.ds) throw new Error(`Multiple handlers defined for event \`${triggers[i]!.handler.event}\`, only one is supported`);
+  }
+}
+
+/**
+ * Runs one handler; under `features: [nonFatalErrors]` (graph-node's enter_handler /
+ * exit_handler_and_discard_changes_due_to_error) its deterministic error is recorded and its
+ * writes dropped instead of failing the block. False: it failed that way.
+ */
+function guarded(nonFatal: HandlerError[] | undefined, cache: EntityCache, run: () => void): boolean {
+  if (!nonFatal) {
+    run();
+    return true;
+  }
+  cache.enterHandler();
+  try {
+    run();
+    cache.exitHandler();
+    return true;
+  } catch (err) {
+    if (!(err instanceof HandlerError)) throw err;
+    cache.discardHandler();
+    nonFatal.push(err);
+    return false;
   }
 }
 

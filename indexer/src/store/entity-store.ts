@@ -211,9 +211,9 @@ export class EntityStore implements EntityReader {
       const layout = this.#getMeta.get('layout')?.value;
       if (opts.reset) this.#dropAll();
       else if (stored !== undefined && stored !== schema.source) {
-        throw new StoreError('the database was indexed with a different schema.graphql: re-index from scratch (hessian index --rebuild)');
+        throw new StoreError('the database was indexed with a different schema.graphql: re-index from scratch (hessian index --rebuild)', { kind: 'user' });
       } else if (stored !== undefined && layout !== LAYOUT_VERSION) {
-        throw new StoreError(`the database was written by an older entity store (layout ${layout ?? 1}, now ${LAYOUT_VERSION}): re-index from scratch (hessian index --rebuild)`);
+        throw new StoreError(`the database was written by an older entity store (layout ${layout ?? 1}, now ${LAYOUT_VERSION}): re-index from scratch (hessian index --rebuild)`, { kind: 'user' });
       }
       for (const t of this.layout.tables.values()) for (const sql of tableDdl(t)) db.exec(sql);
       // @fulltext indexes and @aggregation tables (store/fulltext.ts, store/aggregation.ts)

@@ -1,6 +1,7 @@
 // How each entity type maps onto a SQLite table: one typed column per stored field plus the
 // version bookkeeping (`__vid`, block range `[__from, __to)`); shared by the store and the
 // GraphQL layer's SQL translation. `__` names cannot collide with GraphQL field names.
+import { HessianError } from '@hessian/common/errors';
 import type { EntityDef, FieldDef, Interval, ScalarName, SubgraphSchema } from '../schema.ts';
 import type { Value } from '../types.ts';
 import {
@@ -39,8 +40,15 @@ export interface Table {
   columnMap: Map<string, Column>;
 }
 
-export class StoreError extends Error {
+/**
+ * The store refused a write or cannot be used: deterministic (fatal: the same block fails the
+ * same way again), or the user's to fix (`kind: 'user'`: a database of another schema or layout).
+ */
+export class StoreError extends HessianError {
   override name = 'StoreError';
+  constructor(message: string, options: { kind?: 'fatal' | 'user'; cause?: unknown } = {}) {
+    super(message, { ...options, kind: options.kind ?? 'fatal' });
+  }
 }
 
 export function quoteIdent(name: string): string {

@@ -7,7 +7,7 @@
 import type { DataSourceDef } from '../manifest.ts';
 import type { DynamicDataSource } from '../runtime/host/data-source.ts';
 import type { RpcBlock, RpcLog, RpcReceipt, RpcTransaction } from '../types.ts';
-import type { SyncedBlock } from './event-store.ts';
+import type { SyncedBlock } from '../store/event-store.ts';
 import { TransportError, type JsonRpcClient } from './rpc.ts';
 import type { DataSourceFilter } from './syncer.ts';
 import { UnsettledError } from './syncer.ts';

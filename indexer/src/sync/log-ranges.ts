@@ -88,6 +88,8 @@ export class LogRangeFetcher {
    * sorted by (block, logIndex).
    */
   async fetch(from: number, to: number): Promise<{ to: number; logs: RpcLog[] }> {
+    // a subgraph of block handlers only listens for no event: there is nothing to ask
+    if (this.filter.topic0s.length === 0) return { to, logs: [] };
     let failures = 0;
     for (;;) {
       const end = Math.min(to, from + this.range - 1);
@@ -113,7 +115,7 @@ export class LogRangeFetcher {
           this.logger?.debug('log range shrunk', { from, span, range: this.range, error: err.rpcMessage });
           continue;
         }
-        if (err instanceof TransportError && err.kind === 'timeout' && end > from) {
+        if (err instanceof TransportError && err.transport === 'timeout' && end > from) {
           this.range = Math.max(1, Math.floor((end - from + 1) / 2));
           this.logger?.debug('log range shrunk after timeout', { from, range: this.range });
           continue;

@@ -2,6 +2,7 @@
 // than ethers' JsonRpcProvider because sync must tell apart what the provider said (a log range
 // it refuses, a method it lacks) from what the transport did (timeouts, truncated bodies, 5xx),
 // and must keep raw results byte-for-byte as the node returned them for the event store.
+import { HessianError, isRetryable } from '@hessian/common/errors';
 import type { IndexerMetrics } from '../metrics.ts';
 import type { Logger } from '../log.ts';
 
@@ -11,7 +12,7 @@ export interface RpcCall {
 }
 
 /** An error object the node returned for one call. */
-export class RpcError extends Error {
+export class RpcError extends HessianError {
   override name = 'RpcError';
   readonly code: number;
   readonly data: unknown;
@@ -19,7 +20,8 @@ export class RpcError extends Error {
   /** the node's message without our prefix, for matching provider-specific texts */
   readonly rpcMessage: string;
   constructor(method: string, code: number, message: string, data?: unknown) {
-    super(`${method}: ${message} (code ${code})`);
+    // a malformed request or a missing method fails the same way again; other node errors may pass
+    super(`${method}: ${message} (code ${code})`, { kind: PERMANENT_CODES.has(code) ? 'fatal' : 'retryable' });
     this.method = method;
     this.code = code;
     this.data = data;
@@ -30,19 +32,21 @@ export class RpcError extends Error {
 export type TransportErrorKind = 'http' | 'timeout' | 'network' | 'invalid-response';
 
 /** The request never produced a usable JSON-RPC answer. Always worth retrying. */
-export class TransportError extends Error {
+export class TransportError extends HessianError {
   override name = 'TransportError';
-  readonly kind: TransportErrorKind;
-  constructor(kind: TransportErrorKind, message: string) {
-    super(message);
-    this.kind = kind;
+  /** what went wrong on the way (the error's `kind` is `retryable`) */
+  readonly transport: TransportErrorKind;
+  constructor(transport: TransportErrorKind, message: string) {
+    super(message, { kind: 'retryable' });
+    this.transport = transport;
   }
 }
 
-export class AbortedError extends Error {
+/** stop() was called: not retried, and not a failure of the subgraph either */
+export class AbortedError extends HessianError {
   override name = 'AbortedError';
   constructor() {
-    super('stopped');
+    super('stopped', { kind: 'fatal' });
   }
 }
 
@@ -66,10 +70,9 @@ export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: Rp
 // Codes a node uses for malformed requests or missing methods: asking again cannot help.
 const PERMANENT_CODES = new Set([-32600, -32601, -32602]);
 
+/** a failed request worth asking again (the kinds RpcError and TransportError give themselves) */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof TransportError) return true;
-  if (err instanceof RpcError) return !PERMANENT_CODES.has(err.code);
-  return false;
+  return (err instanceof TransportError || err instanceof RpcError) && isRetryable(err);
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

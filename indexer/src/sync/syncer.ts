@@ -3,8 +3,9 @@
 // than the reorg window are final: they are fetched by wide eth_getLogs ranges with only the
 // headers of blocks that have logs. Within the window every header is fetched and linked by
 // parent hash, so a fork shows up as a link that does not connect to what was stored.
+import { HessianError } from '@hessian/common/errors';
 import { blockPtrOf, type BlockPtr, type RpcBlock, type RpcLog, type RpcReceipt } from '../types.ts';
-import type { EventStore, SyncBatch, SyncedBlock } from './event-store.ts';
+import type { EventStore, SyncBatch, SyncedBlock } from '../store/event-store.ts';
 import { LogRangeFetcher, type LogFilter, type LogRangeOptions } from './log-ranges.ts';
 import type { JsonRpcClient } from './rpc.ts';
 import type { Logger } from '../log.ts';
@@ -17,6 +18,8 @@ export interface DataSourceFilter {
   startBlock: number;
   /** last block the data source covers; null/undefined = no end */
   endBlock?: number | null;
+  /** what its block handlers need (BlockNeeds.describe) */
+  blocks?: string[];
 }
 
 export interface SyncOptions {
@@ -32,6 +35,8 @@ export interface SyncOptions {
   logRanges?: LogRangeOptions;
   /** a finer match than address + topic0 (the runtime's topic1-3 filters); logs it rejects are not stored */
   matches?: (log: RpcLog, blockNumber: number) => boolean;
+  /** blocks block handlers need even without logs (block-triggers.ts); none: logs-only sync */
+  blockNeeds?: { next(from: number, to: number, limit: number): number[] } | null;
   logger?: Logger;
   metrics?: IndexerMetrics;
 }
@@ -42,8 +47,12 @@ export type SyncStep =
   | { kind: 'reorg'; forkPoint: BlockPtr | null; depth: number; chainHead: number }
   | { kind: 'idle'; chainHead: number; reason: 'synced' | 'unsettled' };
 
-export class ReorgTooDeepError extends Error {
+/** a fork deeper than --max-reorg-depth: the store cannot follow it, indexing stops */
+export class ReorgTooDeepError extends HessianError {
   override name = 'ReorgTooDeepError';
+  constructor(message: string) {
+    super(message, { kind: 'fatal' });
+  }
 }
 
 const hex = (n: number) => '0x' + n.toString(16);
@@ -68,6 +77,7 @@ export class Syncer {
   private readonly needsReceipts: boolean;
   private readonly ranges: LogRangeFetcher;
   private readonly matches?: (log: RpcLog, blockNumber: number) => boolean;
+  private readonly blockNeeds: SyncOptions['blockNeeds'];
   private readonly logger?: Logger;
   private readonly metrics?: IndexerMetrics;
   // A final range's logs beyond what one step hands over, grouped by block: the next step, and
@@ -100,6 +110,7 @@ export class Syncer {
     this.logger = opts.logger;
     this.metrics = opts.metrics;
     this.matches = opts.matches;
+    this.blockNeeds = opts.blockNeeds ?? null;
     this.ranges = new LogRangeFetcher(rpc, this.filter, { logger: opts.logger, ...opts.logRanges });
     this.staticFilter = { addresses: this.filter.addresses, topic0s: this.filter.topic0s };
     for (const [k, v] of [['confirmations', this.confirmations], ['maxReorgDepth', this.maxReorgDepth], ['headBatch', this.headBatch]] as const) {
@@ -193,20 +204,36 @@ export class Syncer {
     // so a range of many steps is not re-filtered and re-grouped once per step)
     const taken: Array<[number, RpcLog[]]> = [];
     let count = 0;
-    for (const entry of byBlock) {
-      taken.push(entry);
-      count += entry[1].length;
-      if (taken.length >= Math.min(this.headBatch, this.ramp) || count >= this.ranges.targetLogs) break;
+    const cap = Math.min(this.headBatch, this.ramp);
+    const needed = this.blockNeeds?.next(from, end, cap) ?? [];
+    if (needed.length === 0) {
+      for (const entry of byBlock) {
+        taken.push(entry);
+        count += entry[1].length;
+        if (taken.length >= cap || count >= this.ranges.targetLogs) break;
+      }
+    } else {
+      // block handlers' blocks join the blocks with logs, in block order, under the same cap
+      const withLogs: number[] = [];
+      for (const n of byBlock.keys()) if (withLogs.push(n) >= cap) break;
+      for (const n of [...new Set([...withLogs, ...needed])].sort((a, b) => a - b)) {
+        const logsHere = byBlock.get(n) ?? [];
+        taken.push([n, logsHere]);
+        count += logsHere.length;
+        if (taken.length >= cap || count >= this.ranges.targetLogs) break;
+      }
     }
     let left: Syncer['carry'] = null;
-    if (taken.length < byBlock.size) {
+    const lastTaken = taken.at(-1)?.[0];
+    const moreNeeded = needed.length > 0 && lastTaken !== undefined && lastTaken < end && (this.blockNeeds!.next(lastTaken + 1, end, 1).length > 0 || [...byBlock.keys()].some((n) => n > lastTaken));
+    if (taken.length < byBlock.size || moreNeeded) {
       for (const [n] of taken) byBlock.delete(n);
       const last = taken.at(-1)![0];
       left = { from: last + 1, to: end, byBlock };
       end = last;
     }
     const numbers = taken.map(([n]) => n);
-    const blocks = await this.blocksAt([...numbers, end], numbers);
+    const blocks = await this.blocksAt([...numbers, end], needed.length === 0 ? numbers : taken.filter(([, l]) => l.length > 0).map(([n]) => n));
     const synced: SyncedBlock[] = [];
     for (const [n, logsHere] of taken) {
       const block = blocks.get(n)!;
@@ -255,10 +282,17 @@ export class Syncer {
       if (logsHere.some((l) => l.blockHash.toLowerCase() !== ptrs[n - from]!.hash)) return { kind: 'idle', chainHead, reason: 'unsettled' };
       synced.push(await this.synced(blocks[n - from]!, logsHere));
     }
+    // block handlers' blocks without logs: the headers are already here
+    const needed = this.blockNeeds?.next(from, end, end - from + 1).filter((n) => !byBlock.has(n)) ?? [];
+    if (needed.length > 0) {
+      for (const n of needed) synced.push(await this.synced(blocks[n - from]!, []));
+      synced.sort((a, b) => a.ptr.number - b.ptr.number);
+    }
+    const asBlocks = new Set(synced.map((b) => b.ptr.number));
     const used = ptrs.slice(0, end - from + 1);
     return {
       kind: 'batch',
-      batch: { blocks: synced, headers: used.filter((p) => !byBlock.has(p.number)), to: used[used.length - 1]! },
+      batch: { blocks: synced, headers: used.filter((p) => !asBlocks.has(p.number)), to: used[used.length - 1]! },
       chainHead,
       target,
     };
@@ -352,8 +386,11 @@ export class Syncer {
 }
 
 /** The node's answers do not fit together yet (a reorg under way); the step is simply retried. */
-export class UnsettledError extends Error {
+export class UnsettledError extends HessianError {
   override name = 'UnsettledError';
+  constructor(message: string) {
+    super(message, { kind: 'retryable' });
+  }
 }
 
 function groupByBlock(logs: RpcLog[]): Map<number, RpcLog[]> {

@@ -67,7 +67,7 @@ describe('conversion, crypto, dataSource and ethereum host functions', () => {
     );
   });
 
-  it('gives each data source its own address and refuses ethereum.call by name', async () => {
+  it('gives each data source its own address and fails ethereum.call by name when the runtime has no JSON-RPC endpoint', async () => {
     const h = harness();
     const chain = new ChainBuilder();
     for (let i = 0; i < 4; i++) chain.addBlock([]);
@@ -81,7 +81,7 @@ describe('conversion, crypto, dataSource and ethereum host functions', () => {
     assert.equal(plain(h.get('Counter', 'k'))?.source, PROBE_ADDRESS);
     await assert.rejects(
       h.run(chain.addBlock([[PROBE_ADDRESS, 'Action', [11, '']]])),
-      (err: unknown) => err instanceof HandlerError && /`ethereum.call` is not supported/.test(err.message),
+      (err: unknown) => err instanceof HandlerError && /ethereum\.call needs a JSON-RPC endpoint/.test(err.message),
     );
   });
 });

@@ -139,6 +139,18 @@ describe('manifest', () => {
     rejects(variant((y) => y.replace('abi: Probe\n      startBlock: 1', 'abi: Missing\n      startBlock: 1')), /source\.abi Missing is not among mapping\.abis \(Probe\)/);
   });
 
+  it('validates block handlers as graph-node does', () => {
+    const withBlock = (handlers: string, y: string) => y.replace('      eventHandlers:\n        - event: Transfer', `      blockHandlers:\n${handlers}      eventHandlers:\n        - event: Transfer`);
+    const every = '        - handler: handleA\n';
+    const polling = '        - handler: handleB\n          filter:\n            kind: polling\n            every: 10\n';
+    const once = '        - handler: handleC\n          filter:\n            kind: once\n';
+    rejects(variant((y) => withBlock(every + polling, y)), /data source has a combination of filtered and non-filtered block handlers that is not allowed/);
+    rejects(variant((y) => withBlock(once + once, y)), /data source has duplicated block handlers/);
+    rejects(variant((y) => withBlock(polling.replace('every: 10', 'every: 0'), y)), /polling filter needs `every`, a positive integer, got 0/);
+    rejects(variant((y) => withBlock(once, y).replace('specVersion: 1.0.0', 'specVersion: 0.0.7')), /Subgraph uses spec version 0\.0\.7, but data source `Probe` requires at least version 0\.0\.8/);
+    rejects(variant((y) => withBlock(every, y).replace(/\n      address: "0x5FbDB2315678afecb367f032d93F642f64180aa3"/, '')), /subgraph source address is required/);
+  });
+
   it('refuses unsupported features by name', () => {
     rejects(
       variant((y) => `${y}templates:\n  - kind: file/ipfs\n    name: Pool\n    network: hardhat\n    source:\n      abi: Probe\n    mapping: {}\n`),
@@ -146,11 +158,7 @@ describe('manifest', () => {
     );
     rejects(
       variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      callHandlers:\n        - function: foo(uint256)\n          handler: handleCall\n      eventHandlers:\n        - event: Transfer')),
-      /call handlers \(data source Probe\)/,
-    );
-    rejects(
-      variant((y) => y.replace('      eventHandlers:\n        - event: Transfer', '      blockHandlers:\n        - handler: handleBlock\n      eventHandlers:\n        - event: Transfer')),
-      /block handlers \(data source Probe\)/,
+      /Function with the signature "foo\(uint256\)" not found in contract "Probe" of data source "Probe"/,
     );
     rejects(
       variant((y) => y.replace('  - kind: ethereum\n    name: Other', '  - kind: file/ipfs\n    name: Other')),

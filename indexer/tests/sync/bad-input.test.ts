@@ -48,8 +48,8 @@ describe('bad input', () => {
     const dir = await copy();
     const file = path.join(dir, 'subgraph.yaml');
     const yaml = await readFile(file, 'utf8');
-    await writeFile(file, yaml.replace('      eventHandlers:', '      blockHandlers:\n        - handler: handleBlock\n      eventHandlers:'));
-    await assert.rejects(startIndexer(config(dir)), /does not support: block handlers \(data source ModelRepository\)/);
+    await writeFile(file, `${yaml.trimEnd()}\ngraft:\n  base: QmSrPmbaBrWYbQ1ajHT1ZyJ4Tgkk9YnxWHHbMjZs5v5eBE\n  block: 1\n`);
+    await assert.rejects(startIndexer(config(dir)), /does not support: grafting \(`graft`\)/);
   });
 
   test('missing WASM', async () => {

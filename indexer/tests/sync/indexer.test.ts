@@ -13,7 +13,7 @@ import { createLogger, silentLogger } from '../../src/log.ts';
 import { dumpOf, startHessianChain, waitFor, type HessianChain } from './helpers/hessian.ts';
 import { startCountingProxy } from './helpers/faulty-proxy.ts';
 import { SubgraphRuntime } from '../../src/runtime/runtime.ts';
-import { EventStore } from '../../src/sync/event-store.ts';
+import { EventStore } from '../../src/store/event-store.ts';
 
 let h: HessianChain;
 const running: RunningIndexer[] = [];

@@ -4,7 +4,7 @@
 // add_dynamic_data_source): a data source created in block N is indexed from block N on, a
 // duplicate (same template, address and context) of one that exists is not created again, and
 // data sources keep their creation order, which is the order their handlers run in.
-import type { DataSourceDef } from '../../manifest.ts';
+import type { DataSourceDef } from '../../manifest-types.ts';
 import type { EntityData, Value } from '../../types.ts';
 import { HostError } from '../errors.ts';
 import { readEntity, writeEntity } from '../store-values.ts';

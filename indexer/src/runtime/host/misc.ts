@@ -30,12 +30,8 @@ export function refusedHost(): HostFns {
   const refuse = (name: string, why: string) => () => {
     throw new HostError(`\`${name}\` is not supported by the embedded indexer: ${why}`);
   };
-  const noCalls = 'it indexes from logs alone and makes no eth_call/eth_getBalance/eth_getCode requests';
   const noIpfs = 'graph-node itself rejects it as non-deterministic';
   return {
-    'ethereum.call': refuse('ethereum.call', noCalls),
-    'ethereum.getBalance': refuse('ethereum.getBalance', noCalls),
-    'ethereum.hasCode': refuse('ethereum.hasCode', noCalls),
     'ipfs.cat': refuse('ipfs.cat', noIpfs),
     'ipfs.map': refuse('ipfs.map', noIpfs),
     'ipfs.getBlock': refuse('ipfs.getBlock', noIpfs),

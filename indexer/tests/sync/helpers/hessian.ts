@@ -12,7 +12,7 @@ import { assertFreshBuild, buildDir } from '@hessian/subgraph/tests/helpers';
 import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
 import { openDatabase } from '../../../src/db.ts';
 import { EntityStore, type DumpRow } from '../../../src/store/entity-store.ts';
-import { EventStore } from '../../../src/sync/event-store.ts';
+import { EventStore } from '../../../src/store/event-store.ts';
 import { loadSchema } from '../../../src/schema.ts';
 
 export interface HessianChain {

@@ -1,6 +1,6 @@
 // Sync alone (no handlers, no entity store): steps until the event store holds the chain's head.
 import Database from 'better-sqlite3';
-import { EventStore } from '../../../src/sync/event-store.ts';
+import { EventStore } from '../../../src/store/event-store.ts';
 import { JsonRpcClient, type RpcClientOptions } from '../../../src/sync/rpc.ts';
 import { Syncer, UnsettledError, type SyncOptions, type SyncStep } from '../../../src/sync/syncer.ts';
 
