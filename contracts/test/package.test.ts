@@ -45,6 +45,9 @@ import {
   testTokenAbi,
   testTokenArtifact,
   testTokenBytecode,
+  pairFactoryArtifact,
+  pairArtifact,
+  listedTokenArtifact,
   toScore,
   writeDeployment,
   type Deployment,
@@ -58,6 +61,9 @@ describe('exported ABIs', () => {
     ['ModelRepository', modelRepositoryArtifact],
     ['LoanDesk', loanDeskArtifact],
     ['TestToken', testTokenArtifact],
+    ['PairFactory', pairFactoryArtifact],
+    ['Pair', pairArtifact],
+    ['ListedToken', listedTokenArtifact],
   ] as const) {
     it(`abi/${name}.json matches a fresh compile (run npm run build -w @hessian/contracts)`, async () => {
       const artifact = await hre.artifacts.readArtifact(name);
