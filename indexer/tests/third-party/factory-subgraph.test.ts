@@ -417,12 +417,12 @@ describe('factory/pair subgraph on the embedded indexer', () => {
       pair: { id: pairId },
     });
     const d = await qa(`{
-      p1Hours: pairStats_collection(subgraphError: allow, interval: "hour", where: { pair: "${P1}" }) ${FIELDS}
-      p1Late: pairStats_collection(subgraphError: allow, interval: "hour", where: { pair: "${P1}", timestamp_gte: "${micros(at(2, 0))}" }) ${FIELDS}
-      p1Days: pairStats_collection(subgraphError: allow, interval: "day", where: { pair: "${P1}" }) ${FIELDS}
-      p2Hours: pairStats_collection(subgraphError: allow, interval: "hour", where: { pair: "${P2}" }) ${FIELDS}
-      p3Hours: pairStats_collection(subgraphError: allow, interval: "hour", where: { pair: "${P3}" }) ${FIELDS}
-      p3Days: pairStats_collection(subgraphError: allow, interval: "day", where: { pair: "${P3}" }) ${FIELDS}
+      p1Hours: pairStats_collection(subgraphError: allow, interval: hour, where: { pair: "${P1}" }) ${FIELDS}
+      p1Late: pairStats_collection(subgraphError: allow, interval: hour, where: { pair: "${P1}", timestamp_gte: "${micros(at(2, 0))}" }) ${FIELDS}
+      p1Days: pairStats_collection(subgraphError: allow, interval: day, where: { pair: "${P1}" }) ${FIELDS}
+      p2Hours: pairStats_collection(subgraphError: allow, interval: hour, where: { pair: "${P2}" }) ${FIELDS}
+      p3Hours: pairStats_collection(subgraphError: allow, interval: hour, where: { pair: "${P3}" }) ${FIELDS}
+      p3Days: pairStats_collection(subgraphError: allow, interval: day, where: { pair: "${P3}" }) ${FIELDS}
     }`);
     // P1 swaps: 0:30 (1 WETH, 2000), 0:40 (1, 2500), 1:15 (2, 1500), 2:10 (2, 2000), 23:00 (1, 1900), 24:30 (1, 2100).
     // The last block is at 26:00: hours up to 25 are closed; day 1 (from 24:00) is still open and not shown.
@@ -443,6 +443,11 @@ describe('factory/pair subgraph on the embedded indexer', () => {
       p3Hours: [bucket(at(2, 0), P3, '1000', 1, '0.0005', '0.0005')],
       p3Days: [bucket(at(0, 0), P3, '1000', 1, '0.0005', '0.0005')],
     });
+  });
+
+  it('@aggregation: `interval: "day"` as a string, as graph-node\u2019s docs write it (graph-node coerces a string to an enum value)', async () => {
+    const d = await qa(`{ pairStats_collection(subgraphError: allow, interval: "day", where: { pair: "${P3}" }) { volume0 swapCount } }`);
+    assert.deepEqual(d, { pairStats_collection: [{ volume0: '1000', swapCount: '1' }] });
   });
 
   it('@fulltext pairSearch: english stemming, prefix and boolean syntax; the reorged name is gone', async () => {
