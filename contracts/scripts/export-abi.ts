@@ -10,6 +10,10 @@ const sources = {
   ModelRepository: 'contracts/ModelRepository.sol',
   LoanDesk: 'contracts/LoanDesk.sol',
   TestToken: 'contracts/test/TestToken.sol',
+  // the factory/pair test subgraph's contracts (indexer/tests/fixtures/factory-subgraph)
+  PairFactory: 'contracts/test/factory/PairFactory.sol',
+  Pair: 'contracts/test/factory/Pair.sol',
+  ListedToken: 'contracts/test/factory/ListedToken.sol',
 };
 
 await mkdir(path.join(root, 'abi'), { recursive: true });

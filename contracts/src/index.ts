@@ -8,6 +8,9 @@ export {
   testTokenAbi,
   testTokenBytecode,
   testTokenArtifact,
+  pairFactoryArtifact,
+  pairArtifact,
+  listedTokenArtifact,
 } from './artifacts.ts';
 export type { ContractArtifact } from './artifacts.ts';
 export * from './vocabulary.ts';

@@ -39,6 +39,9 @@ import {
   testTokenAbi,
   testTokenArtifact,
   testTokenBytecode,
+  pairFactoryArtifact,
+  pairArtifact,
+  listedTokenArtifact,
   toScore,
   writeDeployment,
   type Deployment,
@@ -53,6 +56,9 @@ describe('exported ABIs', () => {
     ['ModelRepository', modelRepositoryArtifact],
     ['LoanDesk', loanDeskArtifact],
     ['TestToken', testTokenArtifact],
+    ['PairFactory', pairFactoryArtifact],
+    ['Pair', pairArtifact],
+    ['ListedToken', listedTokenArtifact],
   ] as const) {
     it(`abi/${name}.json matches a fresh compile (run npm run build -w @hessian/contracts)`, async () => {
       const artifact = await hre.artifacts.readArtifact(name);

@@ -24,6 +24,12 @@ function sourceHash(dir: string): string {
     }
   };
   walk(dir);
+  // files the manifest links from outside the fixture (the factory subgraph's ABIs come from contracts/abi)
+  const manifest = readFileSync(join(dir, 'subgraph.yaml'), 'utf8');
+  for (const [, file] of manifest.matchAll(/^\s*file:\s*(\S+)\s*$/gm)) {
+    const p = resolve(dir, file!);
+    if (!p.startsWith(dir + '/')) h.update(file!).update(readFileSync(p));
+  }
   return h.digest('hex');
 }
 
