@@ -565,7 +565,17 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     });
     ready.catch(() => {});
 
+    /** the query-only indexes a backfill from scratch left out (EntityStore.deferAttributeIndexes) */
+    const buildDeferredIndexes = () => {
+      if (!store.attributeIndexesDeferred()) return;
+      const t0 = Date.now();
+      const indexes = store.createAttributeIndexes();
+      logger.info('created the query indexes deferred during backfill', { indexes, seconds: (Date.now() - t0) / 1000 });
+    };
+
     const loop = async (): Promise<void> => {
+      // an empty store is far behind: it updates only the indexes writes need until it catches up
+      if (!store.getCursor() && !store.getFailed()) store.deferAttributeIndexes();
       if (store.getFailed()) {
         const f = store.getFailed()!;
         logger.error('the subgraph has failed before; not indexing (fix the subgraph and run with --rebuild)', { block: f.blockNumber, error: f.message });
@@ -678,6 +688,7 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
     };
 
     const markSynced = () => {
+      buildDeferredIndexes();
       state.synced = true;
       const c = store.getCursor();
       logger.info('caught up with the chain head', { block: c?.number ?? null, chainHead: state.chainHead });
@@ -691,6 +702,8 @@ export async function startIndexer(config: IndexerConfig): Promise<RunningIndexe
 
     const done = loop().then(
       () => {
+        // a failed subgraph serves its last state for good: with every index
+        if (store.getFailed()) buildDeferredIndexes();
         rejectReady(new Error('indexer stopped before it caught up with the chain head'));
       },
       (err: Error) => {
