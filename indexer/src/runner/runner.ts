@@ -111,6 +111,8 @@ export class SubgraphRunner {
   run(): Promise<void> {
     return this.loop().then(
       () => {
+        // a failed subgraph serves its last state for good: with every index
+        if (this.ctx.store.getFailed()) this.buildDeferredIndexes();
         this.rejectReady(new Error('indexer stopped before it caught up with the chain head'));
       },
       (err: Error) => {
@@ -171,6 +173,8 @@ export class SubgraphRunner {
       logger.error('the subgraph has failed before; not indexing (fix the subgraph and run with --rebuild)', { block: failedBefore.blockNumber, error: failedBefore.message });
       return this.fail();
     }
+    // an empty store is far behind: it updates only the indexes writes need until it catches up
+    if (!store.getCursor()) store.deferAttributeIndexes();
     if (!(await replayStored(this.ctx, this.committer))) {
       if (store.getFailed()) return this.fail();
       return { kind: 'stopped', reason: 'canceled' };
@@ -301,7 +305,17 @@ export class SubgraphRunner {
     syncer.setDynamicSources(dynamicFilters(runtime.dataSources.all(), (name) => runtime.dataSources.template(name)));
   }
 
+  /** the query-only indexes a backfill from scratch left out (EntityStore.deferAttributeIndexes) */
+  private buildDeferredIndexes(): void {
+    const { store, logger } = this.ctx;
+    if (!store.attributeIndexesDeferred()) return;
+    const t0 = Date.now();
+    const indexes = store.createAttributeIndexes();
+    logger.info('created the query indexes deferred during backfill', { indexes, seconds: (Date.now() - t0) / 1000 });
+  }
+
   private markSynced(): void {
+    this.buildDeferredIndexes();
     this.synced = true;
     const c = this.ctx.store.getCursor();
     this.ctx.logger.info('caught up with the chain head', { block: c?.number ?? null, chainHead: this.chainHead });

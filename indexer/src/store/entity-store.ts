@@ -9,10 +9,12 @@ import { Aggregator, aggregationDdl, dropAggregations } from './aggregation.ts';
 import { bytesToHex } from './encoding.ts';
 import { dropFulltext, fulltextDdl } from './fulltext.ts';
 import {
+  attributeIndexes,
   buildLayout,
   idFromSql,
   idToSql,
   OPEN,
+  quoteIdent,
   sqlToValue,
   StoreError,
   tableDdl,
@@ -91,6 +93,9 @@ const INSERT_CHUNK = 32;
 
 /** current versions kept in memory; beyond this the oldest are forgotten */
 const LATEST_LIMIT = 20_000;
+
+/** store_meta key present while the query-only indexes are deferred */
+const DEFERRED_KEY = 'attribute_indexes_deferred';
 
 /** Bumped whenever tables or indexes change shape: older files must be rebuilt. */
 const LAYOUT_VERSION = '2';
@@ -215,7 +220,9 @@ export class EntityStore implements EntityReader {
       } else if (stored !== undefined && layout !== LAYOUT_VERSION) {
         throw new StoreError(`the database was written by an older entity store (layout ${layout ?? 1}, now ${LAYOUT_VERSION}): re-index from scratch (hessian index --rebuild)`, { kind: 'user' });
       }
-      for (const t of this.layout.tables.values()) for (const sql of tableDdl(t)) db.exec(sql);
+      // a backfill that left the query-only indexes out builds them when it ends, not here
+      const attributes = opts.reset || this.#getMeta.get(DEFERRED_KEY) === undefined;
+      for (const t of this.layout.tables.values()) for (const sql of tableDdl(t, { attributes })) db.exec(sql);
       // @fulltext indexes and @aggregation tables (store/fulltext.ts, store/aggregation.ts)
       for (const sql of [...fulltextDdl(this.layout), ...aggregationDdl(this.layout)]) db.exec(sql);
       this.#setMeta.run('schema', schema.source);
@@ -223,6 +230,43 @@ export class EntityStore implements EntityReader {
     })();
     for (const t of this.layout.tables.values()) this.#stmts.set(t.entity.name, this.#prepare(t));
     this.aggregator = new Aggregator(db, this.layout);
+  }
+
+  /**
+   * Leaves the query-only indexes (`attributeIndexes` in layout.ts) out until
+   * `createAttributeIndexes`: a backfill then updates 3 indexes per version instead of 3 to 8,
+   * and the indexes are built in one sorted pass at the end. Queries stay correct meanwhile,
+   * only slower. Persisted: a store reopened before the indexes were built keeps leaving them
+   * out. Drops those that exist, so call it on an empty store (the backfill from scratch).
+   */
+  deferAttributeIndexes(): void {
+    this.transaction(() => {
+      for (const t of this.layout.tables.values()) {
+        for (const i of attributeIndexes(t)) this.db.exec(`DROP INDEX IF EXISTS ${quoteIdent(i.name)}`);
+      }
+      this.#setMeta.run(DEFERRED_KEY, '1');
+    });
+  }
+
+  /** `deferAttributeIndexes` is in effect: the query-only indexes are still to be built. */
+  attributeIndexesDeferred(): boolean {
+    return this.#getMeta.get(DEFERRED_KEY) !== undefined;
+  }
+
+  /** Builds the indexes `deferAttributeIndexes` left out, in one transaction; how many (0: none were deferred). */
+  createAttributeIndexes(): number {
+    return this.transaction(() => {
+      if (!this.attributeIndexesDeferred()) return 0;
+      let n = 0;
+      for (const t of this.layout.tables.values()) {
+        for (const i of attributeIndexes(t)) {
+          this.db.exec(i.create);
+          n++;
+        }
+      }
+      this.#deleteMeta.run(DEFERRED_KEY);
+      return n;
+    });
   }
 
   #dropAll(): void {

@@ -148,10 +148,10 @@ function sqlType(c: Column): string {
   }
 }
 
-/** DDL for one entity table and its indexes. */
-export function tableDdl(t: Table): string[] {
+/** DDL for one entity table and its indexes (`attributes: false`: without `attributeIndexes`). */
+export function tableDdl(t: Table, opts: { attributes?: boolean } = {}): string[] {
   const cols = t.columns.map((c) => `${c.sql} ${sqlType(c)}${c.field.nonNull ? ' NOT NULL' : ''}`);
-  const name = t.sql.slice(1, -1).replace(/""/g, '"');
+  const name = sqlName(t);
   const ddl = [
     `CREATE TABLE IF NOT EXISTS ${t.sql} (__vid INTEGER PRIMARY KEY, __from INTEGER NOT NULL, __to INTEGER NOT NULL, ${cols.join(', ')})`,
     // point lookups and time travel: id = ? AND __from <= B AND __to > B
@@ -160,18 +160,40 @@ export function tableDdl(t: Table): string[] {
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(name + '__to')} ON ${t.sql} (__to, id)`,
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(name + '__from')} ON ${t.sql} (__from)`,
   ];
-  // references: derived-field lookups and nested filters for many parents at once. Without
-  // `__to` in the key, closing a version (the most common write) leaves these indexes alone.
-  // Immutable types are the append-only histories (read newest-first by block or time): their
-  // numeric columns are indexed too, which costs one insert each and no updates ever.
+  if (opts.attributes !== false) ddl.push(...attributeIndexes(t).map((i) => i.create));
+  return ddl;
+}
+
+export interface AttributeIndex {
+  /** the index's SQL name, unquoted */
+  name: string;
+  create: string;
+}
+
+/**
+ * The indexes only queries use (writes and reverts go by id, `__from` and `__to`): a backfill
+ * may leave them out and build them once at the end (`EntityStore.deferAttributeIndexes`).
+ * References: derived-field lookups and nested filters for many parents at once. Without `__to`
+ * in the key, closing a version (the most common write) leaves these indexes alone. Immutable
+ * types are the append-only histories (read newest-first by block or time): their numeric
+ * columns are indexed too, which costs one insert each and no updates ever.
+ */
+export function attributeIndexes(t: Table): AttributeIndex[] {
   const ordered = new Set<ColumnKind>(['int', 'int8', 'timestamp', 'bigint', 'bigdecimal']);
+  const out: AttributeIndex[] = [];
   for (const c of t.columns) {
     if (c.field.name === 'id' || c.list) continue;
     if (c.ref || (t.entity.immutable && ordered.has(c.kind))) {
-      ddl.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(name + '_' + c.field.name)} ON ${t.sql} (${c.sql})`);
+      const name = sqlName(t) + '_' + c.field.name;
+      out.push({ name, create: `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${t.sql} (${c.sql})` });
     }
   }
-  return ddl;
+  return out;
+}
+
+/** the table's SQL name, unquoted */
+function sqlName(t: Table): string {
+  return t.sql.slice(1, -1).replace(/""/g, '"');
 }
 
 function kindMismatch(where: string, c: Column, v: Value): StoreError {
