@@ -13,6 +13,7 @@ WORKDIR /app
 COPY --chown=node:node package.json package-lock.json ./
 COPY --chown=node:node common/package.json common/
 COPY --chown=node:node contracts/package.json contracts/
+COPY --chown=node:node test-kit/package.json test-kit/
 COPY --chown=node:node subgraph/package.json subgraph/
 COPY --chown=node:node indexer/package.json indexer/
 COPY --chown=node:node core/package.json core/

@@ -23,6 +23,7 @@ const steps: Step[] = [
   { name: 'contracts: lint', cmd: npm('run', 'lint', '-w', '@hessian/contracts'), build: true },
   { name: 'contracts: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/contracts'), build: true },
   { name: 'contracts', cmd: npm('test', '-w', '@hessian/contracts') },
+  { name: 'test-kit: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/test-kit'), build: true },
   { name: 'subgraph: build', cmd: npm('run', 'build', '-w', '@hessian/subgraph'), build: true },
   { name: 'subgraph: typecheck', cmd: npm('run', 'typecheck', '-w', '@hessian/subgraph'), build: true },
   { name: 'subgraph', cmd: npm('test', '-w', '@hessian/subgraph') },

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Contract, JsonRpcProvider, ZeroAddress } from 'ethers';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '@hessian/dashboard/chromium';
+import { launchChromium } from '@hessian/test-kit/chromium';
 import { loanDeskAbi, modelRepositoryAbi, DecisionReason, sealOf } from '@hessian/contracts';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));

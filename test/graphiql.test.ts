@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '@hessian/dashboard/chromium';
+import { launchChromium } from '@hessian/test-kit/chromium';
 import { openDatabase, parseSchema, EntityStore, createGraphqlServer, type GraphqlServer } from '@hessian/indexer';
 
 let server: GraphqlServer;

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const repo = path.dirname(import.meta.dirname);
-const packages = ['common', 'contracts', 'subgraph', 'indexer', 'dashboard'];
+const packages = ['common', 'contracts', 'test-kit', 'subgraph', 'indexer', 'dashboard'];
 
 interface PackageJson {
   name: string;
@@ -33,4 +33,11 @@ test('subgraph depends on @hessian/indexer for its tests only', () => {
   const pkg = read('subgraph');
   assert.equal(pkg.dependencies?.['@hessian/indexer'], undefined, 'a runtime dependency');
   assert.ok(pkg.devDependencies?.['@hessian/indexer'], 'the mapping tests run the compiled WASM in the indexer');
+});
+
+test('test-kit is private and only ever a devDependency', () => {
+  assert.equal((read('test-kit') as PackageJson & { private?: boolean }).private, true);
+  for (const dir of ['common', 'contracts', 'subgraph', 'indexer', 'trainer', 'dashboard', 'test']) {
+    assert.equal(read(dir).dependencies?.['@hessian/test-kit'], undefined, `${dir} depends on @hessian/test-kit at run time`);
+  }
 });

@@ -1,5 +1,5 @@
 // The indexer source's answer types (src/chain/model-repository/source.generated.ts) must be what
-// hessian-graphql-types generates from its documents and the subgraph's schema now.
+// subgraph/scripts/graphql-types.ts generates from its documents and the subgraph's schema now.
 import { test } from 'node:test';
 import path from 'node:path';
 import { checkPackageTypes } from '@hessian/subgraph/scripts/graphql-types';

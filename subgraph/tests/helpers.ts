@@ -8,8 +8,8 @@ import path from 'node:path';
 import { hexlify } from 'ethers';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { loadSubgraph, JsonRpcClient, type LoadedSubgraph, type EntityChange, type EntityData, type EntityReader, type RpcBlock, type RpcLog, type Value } from '@hessian/indexer';
-import type { Expected } from './expected.ts';
-import { runHistory, type HistoryRecord } from './history.ts';
+import type { Expected } from '@hessian/test-kit/expected';
+import { runHistory, type HistoryRecord } from '@hessian/test-kit/history';
 import { deploymentTarget, retargetBuild } from '../scripts/render-manifest.ts';
 
 export const subgraphDir = path.dirname(import.meta.dirname);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { Contract, JsonRpcProvider, id as topicOf } from 'ethers';
 import { loanDeskAbi, modelRepositoryAbi, ETH, DeploymentStatus, GradientStatus, LoanStatus, ModelStatus, QuoteStatus, enumName } from '@hessian/contracts';
 import { HandlerError, type LoadedSubgraph, type EntityChange, type EntityData } from '@hessian/indexer';
-import { tx, type HistoryRecord } from './history.ts';
-import { expectedCheckpoints, expectedEntities, type ExpectedEntities } from './expected.ts';
+import { tx, type HistoryRecord } from '@hessian/test-kit/history';
+import { expectedCheckpoints, expectedEntities, type ExpectedEntities } from '@hessian/test-kit/expected';
 import { MemoryStore, indexHistory, plainEntity, plainValue, type ChainBlock, type IndexedHistory } from './helpers.ts';
 
 let indexed: IndexedHistory;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase, EntityStore, createGraphqlServer, loadSchema, blockPtrOf, type Db, type GraphqlServer } from '@hessian/indexer';
 import { ETH } from '@hessian/contracts';
-import { DAY, tx, type HistoryRecord } from './history.ts';
+import { DAY, tx, type HistoryRecord } from '@hessian/test-kit/history';
 import { indexHistory, schemaFile, subgraphDir, type IndexedHistory } from './helpers.ts';
 
 let db: Db;

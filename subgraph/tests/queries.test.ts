@@ -42,6 +42,6 @@ test('every query validates against the generated graph-node API schema', async 
   }
 });
 
-test('queries/operations.generated.ts holds the types hessian-graphql-types generates from the queries now', async () => {
+test('queries/operations.generated.ts holds the types scripts/graphql-types.ts generates from the queries now', async () => {
   await checkPackageTypes(subgraphDir);
 });

@@ -1,6 +1,6 @@
 // Result shapes of the documents in queries.ts, named for the pages and components that use them.
 // Every shape is taken from operations.generated.ts, which `npm run build` generates from the
-// documents and the subgraph's schema (hessian-graphql-types): nothing here restates a field.
+// documents and the subgraph's schema (subgraph/scripts/graphql-types.ts): nothing here restates a field.
 // BigInt, BigDecimal and Bytes fields arrive as strings.
 import type {
   ContributorQuery,

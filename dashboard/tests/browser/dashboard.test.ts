@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Contract, JsonRpcProvider, parseEther } from 'ethers';
 import { ETH, MIN_SUBMISSION_STAKE, RewardRule, Verdict, modelRepositoryAbi, sealOf } from '@hessian/contracts';
-import { tx } from '@hessian/subgraph/tests/history';
+import { tx } from '@hessian/test-kit/history';
 import {
   ETH as ETH_INFO,
   GRADIENT_STATUS_LABELS,

@@ -8,7 +8,7 @@ import { Contract, JsonRpcProvider } from 'ethers';
 import { DecisionReason, ETH, loanDeskAbi } from '@hessian/contracts';
 import { ETH as ETH_INFO, formatAmount, formatInt, type TokenInfo } from '../../src/lib/format.ts';
 import { averageRateBps, formatApr, formatTerm, reasonLabel } from '../../src/lib/loans.ts';
-import { tx } from '@hessian/subgraph/tests/history';
+import { tx } from '@hessian/test-kit/history';
 import { assertFitsNarrowScreen, assertQuietBlock, mineEmptyBlock, screenshot, seriousViolations, useSession } from './harness.ts';
 
 const HSN: TokenInfo = { symbol: 'HSN', decimals: 18 };

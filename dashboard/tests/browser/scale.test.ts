@@ -14,7 +14,7 @@ import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import type { Page } from 'playwright-core';
 import { MIN_SUBMISSION_STAKE, PRIVACY_SCALE, Verdict, modelRepositoryAbi, sealOf } from '@hessian/contracts';
-import { DAY, tx } from '@hessian/subgraph/tests/history';
+import { DAY, tx } from '@hessian/test-kit/history';
 import { formatInt } from '../../src/lib/format.ts';
 import { assertQuietBlock, mineEmptyBlock, screenshot, settleAfter, useSession } from './harness.ts';
 

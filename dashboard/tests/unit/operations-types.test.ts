@@ -1,5 +1,5 @@
 // src/lib/operations.generated.ts (the result types every page and component reads, through
-// types.ts) must be what hessian-graphql-types generates from queries.ts and the subgraph's schema
+// types.ts) must be what subgraph/scripts/graphql-types.ts generates from queries.ts and the subgraph's schema
 // now: a changed document or schema without `npm run build` fails here, not in a user's browser.
 // The check runs as its own node process: under vitest, codegen and the schema would load two
 // copies of graphql.

@@ -1,5 +1,5 @@
 // A deliberately naive, in-memory reading of graph-node's query semantics over hand-derived
-// expected entities (subgraph/tests/expected.ts): scan, filter, sort (NULLs last ascending, first
+// expected entities (@hessian/test-kit/expected): scan, filter, sort (NULLs last ascending, first
 // descending, ties by id), page, and follow references and @derivedFrom by scanning. It shares
 // nothing with the SQL path but the query's types (argument coercion by graphql-js), so the
 // indexer's answers can be compared with it on the same documents.

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Contract, JsonRpcProvider, parseEther, type JsonRpcSigner } from 'ethers';
 import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { modelRepositoryAbi, ETH, MIN_SUBMISSION_STAKE, RewardRule } from '@hessian/contracts';
-import { runHistory, type HistoryRecord } from '@hessian/subgraph/tests/history';
+import { runHistory, type HistoryRecord } from '@hessian/test-kit/history';
 import { assertFreshBuild, buildDir } from '@hessian/subgraph/tests/helpers';
 import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
 import { openDatabase } from '../../../src/db.ts';

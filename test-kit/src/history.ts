@@ -13,9 +13,9 @@
 // deployment retired), four loan requests: approved as priced, declined (RiskTooHigh) and
 // approved at the limit (AmountAboveLimit) in one block, and one cancelled. The history runs no
 // CKKS: query, result and disclosure CIDs are just valid CIDs.
-// The mapping tests replay it through the subgraph; the indexer and dashboard reuse it to get a
+// The subgraph's mapping tests replay it; the indexer and dashboard tests reuse it to get a
 // chain worth indexing:
-//   node subgraph/tests/history.ts --rpc http://127.0.0.1:8545 [--out record.json]
+//   node test-kit/src/history.ts --rpc http://127.0.0.1:8545 [--out record.json]
 // Needs a Hardhat (or anvil-like) node: it sets block timestamps with evm_* methods.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -428,7 +428,7 @@ if (import.meta.main) {
   const { values } = parseArgs({ options: { rpc: { type: 'string' }, out: { type: 'string' } } });
   const rpc = values.rpc ?? process.env.HESSIAN_RPC_URL;
   if (!rpc) {
-    console.error('usage: node subgraph/tests/history.ts --rpc URL [--out FILE]  (a Hardhat node; env HESSIAN_RPC_URL)');
+    console.error('usage: node test-kit/src/history.ts --rpc URL [--out FILE]  (a Hardhat node; env HESSIAN_RPC_URL)');
     process.exit(2);
   }
   const result = await runHistory(rpc, { onStep: (s) => console.error(`block ${s.blockNumber}  ${s.label}`) });
