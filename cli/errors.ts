@@ -10,10 +10,10 @@ export const EXIT_RUNTIME = 1;
 
 /**
  * The packages' error classes that are a user's to fix but do not extend HessianError yet (the
- * indexer's and the trainer's, converted in the next round: see common/README.md). Delete a name
- * once its class has kind 'user'; delete the set once it is empty.
+ * indexer's, converted in the next round: see common/README.md). Delete a name once its class
+ * has kind 'user'; delete the set once it is empty.
  */
-const NOT_YET_HESSIAN_ERRORS = new Set(['DataError', 'CsvError', 'ConfigError', 'ManifestError', 'StoreError', 'SchemaError']);
+const NOT_YET_HESSIAN_ERRORS = new Set(['ConfigError', 'ManifestError', 'StoreError', 'SchemaError']);
 
 const hints: [RegExp, string][] = [
   [/ECONNREFUSED|fetch failed|could not detect network/i, 'is the JSON-RPC node running? start one with `hessian chain`, or pass --rpc URL'],

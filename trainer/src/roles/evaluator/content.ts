@@ -1,7 +1,7 @@
 // A gradient's content: fetched (bounded, I/O only), decrypted and bound-checked, and compared
 // with the model's other gradients so that a copy is refused (first committed wins).
 import { createHash } from 'node:crypto';
-import { ContentNotFoundError, ContentTooLargeError, InvalidCidError } from '@hessian/core/ipfs';
+import { isRetryable, isUserError } from '@hessian/common/errors';
 import type { GradientState, RevealedGradient, ModelState } from '@hessian/core/model-repository';
 import { isRevealed } from '@hessian/core/model-repository';
 import { decryptGradient, gradientRejection, maxCiphertextBytes } from '@hessian/core/he';
@@ -18,8 +18,9 @@ export async function fetchContent(ev: Evaluator, ctx: ModelCtx, g: RevealedGrad
   try {
     manifestDoc = await cfg.store.getJson(g.gradientCid, { maxBytes: MAX_GRADIENT_DOC_BYTES, signal });
   } catch (err) {
-    if (err instanceof InvalidCidError || err instanceof ContentTooLargeError) throw new BadGradient((err as Error).message);
-    if (err instanceof ContentNotFoundError || signal.aborted) throw err;
+    // a CID that is not one, or content over the limit: the owner's fault
+    if (isUserError(err)) throw new BadGradient((err as Error).message);
+    if (isRetryable(err) || signal.aborted) throw err;
     throw new BadGradient(`gradient document: ${(err as Error).message}`);
   }
   let manifest: GradientDocument;
@@ -32,7 +33,7 @@ export async function fetchContent(ev: Evaluator, ctx: ModelCtx, g: RevealedGrad
   try {
     bytes = await cfg.store.get(manifest.ciphertext, { maxBytes: maxCiphertextBytes(ctx.he, ctx.he.levels()), signal });
   } catch (err) {
-    if (err instanceof ContentNotFoundError || signal.aborted) throw err;
+    if (isRetryable(err) || signal.aborted) throw err;
     throw new BadGradient(`gradient ciphertext: ${(err as Error).message}`);
   }
   const digest = createHash('sha256').update(bytes).digest('hex');

@@ -1,6 +1,7 @@
 // What the evaluator daemon's steps share: its configuration, its journal's records, the events
 // it emits, and `Evaluator`, the running daemon's state that every step takes first.
 import type { EventEmitter } from 'node:events';
+import { HessianError } from '@hessian/common/errors';
 import type { PublicKey } from 'node-seal';
 import type { ContentStore } from '@hessian/core/ipfs';
 import type { LogWatcher } from '@hessian/core/chain';
@@ -135,4 +136,8 @@ export interface Evaluator {
 }
 
 /** the chain no longer holds the content a decision was about (a reorg): rebuild from the chain */
-export class ChainRewritten extends Error {}
+export class ChainRewritten extends HessianError {
+  constructor(message: string) {
+    super(message, { kind: 'retryable' });
+  }
+}

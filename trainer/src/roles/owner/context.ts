@@ -1,6 +1,7 @@
 // What the owner daemon's steps share: its configuration, its journal's records, the events it
 // emits, and `Owner`, the running daemon's state that every step takes first.
 import type { EventEmitter } from 'node:events';
+import { HessianError } from '@hessian/common/errors';
 import type { GaloisKeys, RelinKeys } from 'node-seal';
 import type { ContentStore } from '@hessian/core/ipfs';
 import type { ModelRepositoryClient, GradientStatusName, ViewSource } from '@hessian/core/model-repository';
@@ -163,4 +164,8 @@ export interface Owner {
 }
 
 /** a step that cannot be taken yet (a transaction of ours still pending, a commit not deep enough): the tick tries again */
-export class NotYet extends Error {}
+export class NotYet extends HessianError {
+  constructor(message: string) {
+    super(message, { kind: 'retryable' });
+  }
+}

@@ -2,7 +2,7 @@
 // its filter, its metadata, whether the owner's rows encode for it and fill a batch, and its
 // public keys. The answer is kept per model; a failure that may pass (content not reachable
 // yet) is looked at again after RECHECK_MS.
-import { ContentNotFoundError } from '@hessian/core/ipfs';
+import { isRetryable } from '@hessian/common/errors';
 import type { ModelState } from '@hessian/core/model-repository';
 import { encodeTable } from '@hessian/core/data';
 import type { EncodedData } from '@hessian/core/data';
@@ -19,7 +19,7 @@ export const DEFAULT_OWNER_MIN_BATCH = 256;
 
 /** a fetch that may work later, as opposed to content that is wrong */
 function transient(err: unknown): boolean {
-  return err instanceof ContentNotFoundError || /timeout|timed out|ECONN|fetch failed|aborted/i.test(String((err as Error)?.message));
+  return isRetryable(err) || /timeout|timed out|ECONN|fetch failed|aborted/i.test(String((err as Error)?.message));
 }
 
 /** the model's context when this owner can contribute to it now, else undefined (why is logged and emitted once) */

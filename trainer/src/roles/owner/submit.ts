@@ -1,6 +1,7 @@
 // Taking a batch through commit-reveal: intent -> sealed (uploaded; salt and seal journaled
 // before the commit) -> committed -> revealed. Before each transaction the chain is asked
 // whether an earlier run already sent it, so a crash anywhere neither repeats nor skips a step.
+import { isRetryable } from '@hessian/common/errors';
 import { ChainError, headBlock } from '@hessian/core/chain';
 import type { ModelState } from '@hessian/core/model-repository';
 import { randomSalt, sealOf } from '@hessian/core/model-repository';
@@ -88,7 +89,7 @@ async function commit(o: Owner, m: ModelState, commitment: string): Promise<void
   try {
     res = await client.commitGradient(m.modelId, rec.seal!, m.submissionStake);
   } catch (err) {
-    if (err instanceof ChainError && !err.transient) return markAbandoned(o, commitment, err.message);
+    if (err instanceof ChainError && !isRetryable(err)) return markAbandoned(o, commitment, err.message);
     throw err;
   }
   await cfg.afterCommit?.({ modelId: m.modelId, commitment, gradientId: res.gradientId });
@@ -117,7 +118,7 @@ export async function reveal(o: Owner, commitment: string): Promise<void> {
   try {
     res = await client.revealGradient(gradientId, rec.gradientCid!, commitment, rec.salt!, rec.dpEpsilon ?? 0);
   } catch (err) {
-    if (!(err instanceof ChainError) || err.transient) throw err;
+    if (!(err instanceof ChainError) || isRetryable(err)) throw err;
     // a reveal racing ours landed (the chain wins), or the commit can no longer be revealed
     const landed = await onchainRevealOf(o, rec.modelId, gradientId);
     if (landed) return markRevealed(o, commitment, { gradientId, txHash: landed.txHash, gradientCid: landed.gradientCid, modelId: rec.modelId }, rec.rows);
