@@ -8,13 +8,6 @@ import { isUserError } from '@hessian/common/errors';
 export const EXIT_USAGE = 2;
 export const EXIT_RUNTIME = 1;
 
-/**
- * The packages' error classes that are a user's to fix but do not extend HessianError yet (the
- * trainer's, converted in the next round: see common/README.md; the indexer's are converted). Delete a name
- * once its class has kind 'user'; delete the set once it is empty.
- */
-const NOT_YET_HESSIAN_ERRORS = new Set(['DataError', 'CsvError']);
-
 const hints: [RegExp, string][] = [
   [/ECONNREFUSED|fetch failed|could not detect network/i, 'is the JSON-RPC node running? start one with `hessian chain`, or pass --rpc URL'],
   [/EADDRINUSE|already in use/i, 'pick another port with --port, or 0 for a free one'],
@@ -22,7 +15,7 @@ const hints: [RegExp, string][] = [
 ];
 
 export function isUsageError(err: unknown): boolean {
-  return isUserError(err) || (err instanceof Error && NOT_YET_HESSIAN_ERRORS.has(err.name));
+  return isUserError(err);
 }
 
 export interface ReportOptions {

@@ -3,6 +3,7 @@
 // probability of default and the rate the published pricing rule gives, and, if it wants the
 // loan, discloses {logit, tag} sealed to the service's key with a loan request. The journal
 // records each quote and request so a rerun never files the same request twice.
+import { HessianError } from '@hessian/common/errors';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -104,7 +105,13 @@ export interface QuoteResult {
   txHash: string;
 }
 
-export class QuoteTimeoutError extends Error {}
+/** the chain did not show what the borrower waits for in time: it may still come, try again */
+export class QuoteTimeoutError extends HessianError {
+  override name = 'QuoteTimeoutError';
+  constructor(message: string) {
+    super(message, { kind: 'retryable' });
+  }
+}
 
 async function waitUntil<T>(what: string, timeoutMs: number, pollMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -149,7 +149,7 @@ export abstract class ContractClient<E extends EventBase & { name: string }> {
       const receipt = await this.receiptOf(sent, from, nonce, this.config.txTimeoutMs);
       if (receipt) return receipt;
       if (bumps >= this.config.maxFeeBumps) {
-        throw new ChainError(`${action} failed: not mined after ${bumps + 1} tries of ${this.config.txTimeoutMs} ms (nonce ${nonce}, last tx ${sent.at(-1)!.hash}); it may still be mined`, { transient: true });
+        throw new ChainError(`${action} failed: not mined after ${bumps + 1} tries of ${this.config.txTimeoutMs} ms (nonce ${nonce}, last tx ${sent.at(-1)!.hash}); it may still be mined`, { kind: 'retryable' });
       }
       const fees = await this.bumpedFees(sent.at(-1)!);
       try {
@@ -177,7 +177,7 @@ export abstract class ContractClient<E extends EventBase & { name: string }> {
           const r = await this.provider.getTransactionReceipt(tx.hash);
           if (r) return r;
         }
-        throw new ChainError(`nonce ${nonce} of ${from} was used by another transaction: ${sent.map((t) => t.hash).join(', ')} not mined`, { transient: true });
+        throw new ChainError(`nonce ${nonce} of ${from} was used by another transaction: ${sent.map((t) => t.hash).join(', ')} not mined`, { kind: 'retryable' });
       }
       if (Date.now() >= until) return undefined;
       await new Promise((r) => setTimeout(r, this.config.pollMs));
@@ -200,7 +200,7 @@ export abstract class ContractClient<E extends EventBase & { name: string }> {
   private async replayRevert(action: string, from: string, receipt: TransactionReceipt): Promise<never> {
     const tx = await this.provider.getTransaction(receipt.hash);
     if (tx) await this.provider.call({ from, to: tx.to, data: tx.data, value: tx.value, blockTag: receipt.blockNumber });
-    throw new ChainError(`${action} reverted in transaction ${receipt.hash} (block ${receipt.blockNumber})`, { transient: false });
+    throw new ChainError(`${action} reverted in transaction ${receipt.hash} (block ${receipt.blockNumber})`, { kind: 'fatal' });
   }
 
   /** waits until the receipt's block is `confirmations` deep (at least mined) */

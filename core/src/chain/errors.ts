@@ -1,23 +1,30 @@
 // Turns reverts into readable messages: ethers surfaces a custom error as raw revert data (or a
 // half-decoded object); this names the error, its arguments and their enum values.
 import { isError } from 'ethers';
+import { HessianError } from '@hessian/common/errors';
 import type { ErrorDescription, Interface } from 'ethers';
 import { modelRepositoryAbi, modelRepositoryInterface, ENUM_NAMES } from './model-repository/abi.ts';
 
-/** a failed contract call, with the custom error decoded when there is one */
-export class ChainError extends Error {
+/**
+ * A failed contract call, with the custom error decoded when there is one. Kind 'retryable' when
+ * trying again later may succeed (network, timeouts, nonce races); 'fatal' for a revert, which
+ * the same call repeats.
+ */
+export class ChainError extends HessianError {
+  override name = 'ChainError';
   /** the custom error's name (e.g. "SealMismatch"), if the revert carried one */
   readonly errorName: string | undefined;
   readonly errorArgs: Record<string, unknown>;
-  /** true when retrying later may succeed (network, timeouts, nonce races) */
-  readonly transient: boolean;
 
-  constructor(message: string, opts: { errorName?: string; errorArgs?: Record<string, unknown>; transient: boolean; cause?: unknown }) {
-    super(message, { cause: opts.cause });
-    this.name = 'ChainError';
+  constructor(message: string, opts: { kind: 'retryable' | 'fatal'; errorName?: string; errorArgs?: Record<string, unknown>; cause?: unknown }) {
+    super(message, { kind: opts.kind, cause: opts.cause });
     this.errorName = opts.errorName;
     this.errorArgs = opts.errorArgs ?? {};
-    this.transient = opts.transient;
+  }
+
+  /** the kind, as a flag (callers decide with isRetryable) */
+  get transient(): boolean {
+    return this.kind === 'retryable';
   }
 }
 
@@ -102,7 +109,7 @@ export function describeChainError(err: unknown, action: string, iface: Interfac
     return new ChainError(`${action} reverted: ${decoded.name}(${args})${hint ? `: ${hint}` : ''}`, {
       errorName: decoded.name,
       errorArgs: decoded.args,
-      transient: false,
+      kind: 'fatal',
       cause: err,
     });
   }
@@ -111,7 +118,7 @@ export function describeChainError(err: unknown, action: string, iface: Interfac
   const refused = /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up/i.test(String(e?.message ?? ''));
   const transient = refused || (code !== undefined && TRANSIENT_CODES.has(code));
   if (isError(err, 'CALL_EXCEPTION')) {
-    return new ChainError(`${action} reverted: ${err.shortMessage}`, { transient: false, cause: err });
+    return new ChainError(`${action} reverted: ${err.shortMessage}`, { kind: 'fatal', cause: err });
   }
-  return new ChainError(`${action} failed: ${e?.shortMessage ?? e?.message ?? String(err)}`, { transient, cause: err });
+  return new ChainError(`${action} failed: ${e?.shortMessage ?? e?.message ?? String(err)}`, { kind: transient ? 'retryable' : 'fatal', cause: err });
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { HessianError } from '@hessian/common/errors';
 
 /** A parsed CSV file: header names plus data rows, each remembering its 1-based line number. */
 export interface CsvTable {
@@ -14,13 +15,14 @@ export interface CsvRow {
   cells: string[];
 }
 
-export class CsvError extends Error {
+/** a CSV the user gave that cannot be read as asked: names the file, line and column */
+export class CsvError extends HessianError {
+  override name = 'CsvError';
   readonly source: string;
   readonly line: number;
   readonly column: string | undefined;
   constructor(source: string, line: number, message: string, column?: string) {
-    super(`${source}:${line}${column === undefined ? '' : ` column "${column}"`}: ${message}`);
-    this.name = 'CsvError';
+    super(`${source}:${line}${column === undefined ? '' : ` column "${column}"`}: ${message}`, { kind: 'user' });
     this.source = source;
     this.line = line;
     this.column = column;

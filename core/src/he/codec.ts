@@ -1,5 +1,6 @@
 import { inflateSync, zstdDecompressSync } from 'node:zlib';
 import type { Ciphertext } from 'node-seal';
+import { HessianError } from '@hessian/common/errors';
 import type { HeContext } from './context.ts';
 import { sealErrorMessage } from './seal.ts';
 
@@ -9,10 +10,11 @@ import { sealErrorMessage } from './seal.ts';
  * and after (parameters, level, size, scale), so garbage, truncated, oversized or foreign
  * ciphertexts are refused with a message saying which check failed.
  */
-export class CiphertextError extends Error {
+/** bytes that are not a ciphertext of this model's parameters: wrong input, refused */
+export class CiphertextError extends HessianError {
+  override name = 'CiphertextError';
   constructor(message: string) {
-    super(message);
-    this.name = 'CiphertextError';
+    super(message, { kind: 'user' });
   }
 }
 

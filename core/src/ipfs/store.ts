@@ -1,4 +1,5 @@
 import { CID } from 'multiformats/cid';
+import { HessianError } from '@hessian/common/errors';
 
 /**
  * Where metadata, keys and ciphertexts live. Content is addressed by CIDv1 strings; only bytes
@@ -23,24 +24,30 @@ export interface GetOptions {
   signal?: AbortSignal;
 }
 
-export class InvalidCidError extends Error {
-  constructor(message: string) { super(message); this.name = 'InvalidCidError'; }
+/** a CID that is not one (or not of the accepted codecs and hash): wrong input, refused */
+export class InvalidCidError extends HessianError {
+  override name = 'InvalidCidError';
+  constructor(message: string) {
+    super(message, { kind: 'user' });
+  }
 }
 
-export class ContentNotFoundError extends Error {
+/** content the store could not find or fetch in time: it may still arrive, so try again later */
+export class ContentNotFoundError extends HessianError {
+  override name = 'ContentNotFoundError';
   readonly cid: string;
   constructor(cid: string, detail?: string) {
-    super(`content ${cid} not found${detail ? ` (${detail})` : ''}`);
-    this.name = 'ContentNotFoundError';
+    super(`content ${cid} not found${detail ? ` (${detail})` : ''}`, { kind: 'retryable' });
     this.cid = cid;
   }
 }
 
-export class ContentTooLargeError extends Error {
+/** content over the caller's size limit: wrong input, refused before it is read */
+export class ContentTooLargeError extends HessianError {
+  override name = 'ContentTooLargeError';
   readonly cid: string;
   constructor(cid: string, size: number | bigint | undefined, maxBytes: number) {
-    super(`content ${cid} is ${size === undefined ? 'larger than' : `${size} bytes, over`} the limit of ${maxBytes} bytes`);
-    this.name = 'ContentTooLargeError';
+    super(`content ${cid} is ${size === undefined ? 'larger than' : `${size} bytes, over`} the limit of ${maxBytes} bytes`, { kind: 'user' });
     this.cid = cid;
   }
 }

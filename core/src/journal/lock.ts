@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { constants, hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { HessianError } from '@hessian/common/errors';
 
 // proper-lockfile removes its locks at exit through signal-exit 3, which also listens to SIGINT,
 // SIGTERM, ... and re-raises the signal when its listener finds no other one left: a host that
@@ -46,24 +47,24 @@ export function lockStaleMs(staleMs?: number, env: NodeJS.ProcessEnv = process.e
   return raw;
 }
 
-/** another writer holds the journal */
-export class JournalLockedError extends Error {
+/** another writer holds the journal: free again once it stops (or its lock goes stale) */
+export class JournalLockedError extends HessianError {
+  override name = 'JournalLockedError';
   readonly file: string;
   readonly holder: LockHolder | undefined;
   constructor(file: string, message: string, holder: LockHolder | undefined) {
-    super(message);
-    this.name = 'JournalLockedError';
+    super(message, { kind: 'retryable' });
     this.file = file;
     this.holder = holder;
   }
 }
 
 /** this writer's lock was taken over (its heartbeat stalled past the stale timeout) or removed */
-export class JournalLockLostError extends Error {
+export class JournalLockLostError extends HessianError {
+  override name = 'JournalLockLostError';
   readonly file: string;
   constructor(file: string, why: string) {
-    super(`journal ${file}: this process no longer holds its write lock (${why}); it stops writing so the new holder's records are not overwritten`);
-    this.name = 'JournalLockLostError';
+    super(`journal ${file}: this process no longer holds its write lock (${why}); it stops writing so the new holder's records are not overwritten`, { kind: 'fatal' });
     this.file = file;
   }
 }

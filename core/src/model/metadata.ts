@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HessianError } from '@hessian/common/errors';
 import { featureCount, featureNames, validateEncodingSpec, type EncodingSpec } from '../data/encoding.ts';
 import { validateCkksParams, type CkksParams } from '../he/context.ts';
 import { gradientPacking } from '../he/gradient.ts';
@@ -18,11 +19,12 @@ export const MAX_METADATA_BYTES = 1024 * 1024;
 export const MAX_WEIGHTS_DOC_BYTES = 256 * 1024;
 export const MAX_GRADIENT_DOC_BYTES = 64 * 1024;
 
-export class MetadataError extends Error {
+/** a document (metadata, weights, gradient, a pricing rule) that is malformed: wrong input, refused */
+export class MetadataError extends HessianError {
+  override name = 'MetadataError';
   readonly issues: { path: string; message: string }[];
   constructor(what: string, issues: { path: string; message: string }[]) {
-    super(`invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
-    this.name = 'MetadataError';
+    super(`invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { kind: 'user' });
     this.issues = issues;
   }
 }

@@ -1,3 +1,4 @@
+import { HessianError } from '@hessian/common/errors';
 import { randomInt } from 'node:crypto';
 import type { Ciphertext, GaloisKeys, PublicKey } from 'node-seal';
 import { HeContext, validateCkksParams, type CkksParams, deserializeCiphertext, serializeCiphertext, generateKeys, loadGaloisKeys, loadPublicKey, type SecretKeyHandle, gaussianNoise, Scope, encodeAt, decryptSlots } from '@hessian/core/he';
@@ -19,10 +20,11 @@ export const QUERY_PARAMETERS: CkksParams = { polyModulusDegree: 8192, coeffModu
 /** rescales a query evaluation performs (weights, mask) */
 const QUERY_LEVELS = 2;
 
-export class QueryError extends Error {
+/** a query (or result) that does not fit the layout or parameters: wrong input, refused */
+export class QueryError extends HessianError {
+  override name = 'QueryError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'QueryError';
+    super(message, { kind: 'user', ...options });
   }
 }
 

@@ -1,3 +1,4 @@
+import { HessianError } from '@hessian/common/errors';
 import { z } from 'zod';
 import { DecisionReason, MAX_RATE_BPS, MAX_TERM_DAYS } from '@hessian/contracts';
 import { MetadataError } from '@hessian/core/model';
@@ -92,10 +93,10 @@ export interface LoanQuote {
 }
 
 /** A request the rule cannot price at all (bad amount or term): refused before any transaction. */
-export class PricingError extends Error {
+export class PricingError extends HessianError {
+  override name = 'PricingError';
   constructor(message: string) {
-    super(message);
-    this.name = 'PricingError';
+    super(message, { kind: 'user' });
   }
 }
 

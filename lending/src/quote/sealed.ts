@@ -1,3 +1,4 @@
+import { HessianError } from '@hessian/common/errors';
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
@@ -29,10 +30,11 @@ export interface SealedBox {
   ciphertext: string;
 }
 
-export class SealedBoxError extends Error {
+/** a sealed box or key that cannot be opened or used: wrong key, wrong context, tampered */
+export class SealedBoxError extends HessianError {
+  override name = 'SealedBoxError';
   constructor(message: string) {
-    super(message);
-    this.name = 'SealedBoxError';
+    super(message, { kind: 'user' });
   }
 }
 

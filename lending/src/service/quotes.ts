@@ -1,5 +1,6 @@
 // Answering quotes: admission by the per-borrower limits, the bounded download of a query, the
 // CKKS evaluation under a journaled tag key, and the answer on-chain.
+import { HessianError, isRetryable, isUserError } from '@hessian/common/errors';
 import { ChainError } from '@hessian/core/chain';
 import type { QuoteState } from '../chain/loan-desk/index.ts';
 import { maxKeyBytes, maxCiphertextBytes, sameParams } from '@hessian/core/he';
@@ -8,7 +9,11 @@ import { MAX_QUERY_DOC_BYTES, parseQueryDocument } from '../quote/documents.ts';
 import type { Service, ServiceCtx } from './context.ts';
 
 /** content that is wrong (refuse it) as opposed to content that may still arrive */
-class BadInput extends Error {}
+class BadInput extends HessianError {
+  constructor(message: string) {
+    super(message, { kind: 'user' });
+  }
+}
 
 /** the query's public key, Galois keys and ciphertext, each bounded before download */
 export async function fetchQuery(svc: Service, ctx: ServiceCtx, q: QuoteState) {
@@ -17,7 +22,7 @@ export async function fetchQuery(svc: Service, ctx: ServiceCtx, q: QuoteState) {
     try {
       return await cfg.store.get(cid, { maxBytes });
     } catch (err) {
-      if ((err as Error).name === 'ContentNotFoundError') throw err;
+      if (isRetryable(err)) throw err;
       throw new BadInput(`${what} ${cid}: ${(err as Error).message}`);
     }
   };
@@ -25,7 +30,7 @@ export async function fetchQuery(svc: Service, ctx: ServiceCtx, q: QuoteState) {
   try {
     raw = await cfg.store.getJson(q.queryCid, { maxBytes: MAX_QUERY_DOC_BYTES });
   } catch (err) {
-    if ((err as Error).name === 'ContentNotFoundError') throw err;
+    if (isRetryable(err)) throw err;
     throw new BadInput(`query document ${q.queryCid}: ${(err as Error).message}`);
   }
   let doc;
@@ -145,7 +150,7 @@ export async function answer(svc: Service, ctx: ServiceCtx, q: QuoteState): Prom
   try {
     result = await evaluateQuery(ctx.layout, input, ctx.w, rec.tag!, ctx.doc.query.ckks);
   } catch (err) {
-    if ((err as Error).name === 'QueryError') {
+    if (isUserError(err)) {
       refuse(svc, q, (err as Error).message);
       return true;
     }

@@ -3,11 +3,15 @@
 // user with a bank's export learns what is wrong with it, and how to say what they mean, in one
 // line, before a chain, an indexer or a daemon is up.
 import { existsSync, readFileSync } from 'node:fs';
+import { HessianError } from '@hessian/common/errors';
 import { CsvError, detectDelimiter, parseCsv, parseDelimiter, type CsvTable, encodeTable, fitEncoding, type BadRowPolicy, type EncodingSpec, type FitEncodingOptions } from '@hessian/core/data';
 
 /** A data error a user fixes by editing a flag or the file; the CLIs report it in one line, exit code 2. */
-export class DataError extends Error {
+export class DataError extends HessianError {
   override name = 'DataError';
+  constructor(message: string) {
+    super(message, { kind: 'user' });
+  }
 }
 
 export interface DataOptionSpec {

@@ -1,6 +1,7 @@
 // What the owner daemon needs for privacy, in one place so roles/owner.ts only calls it: the
 // secret batch plan (seed.ts), the clipping and noise of each release (he/noise.ts), and the
 // budget enforced against the ledger (ledger.ts) across every model and restart.
+import { HessianError } from '@hessian/common/errors';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { EncodedData } from '@hessian/core/data';
@@ -36,10 +37,11 @@ export const DEFAULT_OWNER_PRIVACY: Readonly<OwnerPrivacyOptions> = Object.freez
   epsilonBudget: 8,
 });
 
-export class PrivacyBudgetError extends Error {
+/** a release the owner's privacy budget does not allow: the owner raises the budget to go on */
+export class PrivacyBudgetError extends HessianError {
+  override name = 'PrivacyBudgetError';
   constructor(message: string) {
-    super(message);
-    this.name = 'PrivacyBudgetError';
+    super(message, { kind: 'user' });
   }
 }
 

@@ -2,9 +2,15 @@
 // fetched as soon as it is seen, a few at a time, each attempt bounded by a timeout and retried
 // with backoff. The evaluation queue only asks where a fetch stands, so content that does not
 // resolve (slow IPFS, or spam) never holds up the gradients behind it.
+import { HessianError } from '@hessian/common/errors';
 
 /** content that is wrong (the verdict is Rejected), as opposed to content not fetched yet */
-export class BadGradient extends Error {}
+export class BadGradient extends HessianError {
+  override name = 'BadGradient';
+  constructor(message: string) {
+    super(message, { kind: 'user' });
+  }
+}
 
 export type FetchState<T> =
   | { kind: 'ready'; value: T }
@@ -94,16 +100,17 @@ export class GradientFetcher<T> {
   private async attempt(key: string, e: Entry<T>): Promise<void> {
     const prev = e.state as Extract<FetchState<T>, { kind: 'waiting' }>;
     e.state = { ...prev, busy: true };
-    const signals = [AbortSignal.timeout(this.opts.timeoutMs), ...(this.opts.signal ? [this.opts.signal] : [])];
+    const signal = AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), ...(this.opts.signal ? [this.opts.signal] : [])]);
     try {
-      e.state = { kind: 'ready', value: await e.load(AbortSignal.any(signals)) };
+      e.state = { kind: 'ready', value: await e.load(signal) };
     } catch (err) {
       if (err instanceof BadGradient) {
         e.state = { kind: 'bad', reason: err.message };
         return;
       }
       const attempts = prev.attempts + 1;
-      const message = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? `no answer within ${this.opts.timeoutMs} ms` : (err as Error).message;
+      // the attempt cut off by its timeout (or the daemon stopping) rejects with the signal's reason
+      const message = signal.aborted && err === signal.reason ? `no answer within ${this.opts.timeoutMs} ms` : (err as Error).message;
       e.state = { kind: 'waiting', attempts, since: prev.since ?? Date.now(), lastError: message, busy: false };
       e.retryAt = Date.now() + Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** (attempts - 1));
       this.opts.onRetry?.(key, attempts, new Error(message));
