@@ -57,15 +57,15 @@ async function finishTraining(d: LoanDeskDemo): Promise<void> {
   await source.refresh();
   const m = source.view.models.get(d.modelId);
   if (!m) throw new Error(`model ${d.modelId} not found`);
-  if (m.status !== 'Open') return;
-  // committed and pending gradients keep the model from closing: wait for the owners to reveal
-  // theirs and the evaluator to judge them
+  // committed and pending gradients are still judged after the target is reached, by the evaluator
+  // on the lender's account: deploying before they settle races it for the account's nonce
   const unsettled = new Set(['Committed', 'Pending']);
   const pending = () => source.view.models.get(d.modelId)!.gradientIds.filter((id) => unsettled.has(source.view.gradients.get(id)?.status ?? '')).length;
   for (let i = 0; i < 600 && pending() > 0; i++) {
     await new Promise((r) => setTimeout(r, 250));
     await source.refresh();
   }
+  if (source.view.models.get(d.modelId)!.status !== 'Open') return;
   // a commit made just before the deadline may still be revealed, then evaluated
   const closable = Number(m.submissionDeadline) + d.trainer.REVEAL_WINDOW + Number(m.evaluationWindow) + 1;
   const provider = d.lender.provider;
