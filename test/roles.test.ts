@@ -118,7 +118,8 @@ test('chain, index, dashboard, train lender, train evaluate, train owner by hand
 
   // terminals 5 and 6
   role(['train', 'evaluate'], { ...env, HESSIAN_PRIVATE_KEY: LENDER_KEY });
-  const owner = role(['train', 'owner', '--data', DATA, '--max-submissions', '1'], { ...env, HESSIAN_PRIVATE_KEY: OWNER_KEY });
+  // one submission whose acceptance must not hinge on a DP noise draw: this test is about the roles
+  const owner = role(['train', 'owner', '--data', DATA, '--max-submissions', '1', '--dp-noise', '0'], { ...env, HESSIAN_PRIVATE_KEY: OWNER_KEY });
 
   // the dashboard's endpoint answers with the accepted gradient
   const deadline = Date.now() + 300_000;
