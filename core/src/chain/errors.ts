@@ -2,8 +2,8 @@
 // half-decoded object); this names the error, its arguments and their enum values.
 import { isError } from 'ethers';
 import { HessianError } from '@hessian/common/errors';
-import type { ErrorDescription, Interface } from 'ethers';
-import { modelRepositoryAbi, modelRepositoryInterface, ENUM_NAMES } from './model-repository/abi.ts';
+import { ErrorFragment, Interface } from 'ethers';
+import type { ErrorDescription, InterfaceAbi } from 'ethers';
 
 /**
  * A failed contract call, with the custom error decoded when there is one. Kind 'retryable' when
@@ -28,30 +28,6 @@ export class ChainError extends HessianError {
   }
 }
 
-const HINTS: Record<string, string> = {
-  ModelNotOpen: 'the model does not accept submissions',
-  SubmissionsClosed: 'the submission deadline has passed',
-  StakeTooLow: 'the submission stake is below the contract minimum',
-  DeadlineTooFar: 'the submission deadline is too far ahead',
-  ZeroSeal: 'the seal must not be zero',
-  ZeroCommitment: 'the data commitment must not be zero',
-  NotContributor: 'only the account that committed the gradient can reveal it',
-  GradientNotCommitted: 'the gradient was already revealed or has lapsed',
-  RevealWindowOver: 'the reveal deadline has passed: the commit can only lapse',
-  RevealWindowOpen: 'the commit may still be revealed: it lapses only after its reveal deadline',
-  SealMismatch: 'the content does not match the committed seal (a wrong CID, commitment or salt; or the gradient id now names another commit, e.g. after a reorg)',
-  NotEvaluator: 'the sender is not the model\'s evaluator',
-  GradientNotPending: 'the gradient was already evaluated, expired or lapsed, or is not revealed yet',
-  EvaluationWindowOver: 'the gradient\'s evaluation deadline has passed',
-  EthValueMismatch: 'the ETH sent does not match the required amount',
-  NothingToWithdraw: 'there is no credit to withdraw',
-  NothingToRefund: 'this account has no refund to claim for the model',
-  DeadlineInPast: 'the submission deadline is not in the future',
-  InvalidScores: 'the target score must be above the initial score and below 1e6',
-  UnknownModel: 'no model has this id',
-  UnknownGradient: 'no gradient has this id',
-};
-
 function findRevertData(err: unknown, depth = 0): string | undefined {
   if (depth > 5 || err === null || typeof err !== 'object') return undefined;
   const e = err as Record<string, unknown>;
@@ -63,18 +39,51 @@ function findRevertData(err: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
-/** Solidity internal types of each custom error's inputs (ethers' fragments drop them) */
+/**
+ * What a contract tells the decoder about its custom errors: its ABI, a hint per error name (what
+ * the revert means to a user), and the value names of each enum by Solidity internal type
+ * (e.g. 'enum IModelRepository.ModelStatus'). Each contract's client module registers its own,
+ * so this module knows no contract.
+ */
+export interface ContractErrors {
+  abi: InterfaceAbi;
+  hints?: Readonly<Record<string, string>>;
+  enums?: Readonly<Record<string, readonly string[]>>;
+}
+
+const hints = new Map<string, string>();
+const enumNames = new Map<string, readonly string[]>();
+/** Solidity internal types of each custom error's inputs by selector (ethers' fragments drop them) */
 const errorInternalTypes = new Map<string, (string | undefined)[]>();
-for (const item of modelRepositoryAbi as readonly { type?: string; name?: string; inputs?: { internalType?: string }[] }[]) {
-  if (item.type === 'error' && item.name) errorInternalTypes.set(item.name, (item.inputs ?? []).map((i) => i.internalType));
+const errorFragments = new Map<string, ErrorFragment>();
+let defaultInterface: Interface | undefined;
+
+export function registerContractErrors(contract: ContractErrors): void {
+  const abi = typeof contract.abi === 'string' ? (JSON.parse(contract.abi) as unknown[]) : contract.abi;
+  for (const item of abi as readonly unknown[]) {
+    const raw = item as { type?: string; inputs?: { internalType?: string }[] };
+    if (typeof item !== 'object' || item === null || raw.type !== 'error') continue;
+    const fragment = ErrorFragment.from(item as object);
+    errorFragments.set(fragment.selector, fragment);
+    errorInternalTypes.set(fragment.selector, (raw.inputs ?? []).map((i) => i.internalType));
+  }
+  for (const [name, hint] of Object.entries(contract.hints ?? {})) hints.set(name, hint);
+  for (const [type, names] of Object.entries(contract.enums ?? {})) enumNames.set(type, names);
+  defaultInterface = undefined;
+}
+
+/** every registered contract's custom errors, for a revert whose contract the caller does not know */
+function registeredErrors(): Interface {
+  defaultInterface ??= new Interface([...errorFragments.values()]);
+  return defaultInterface;
 }
 
 function formatArgs(desc: ErrorDescription): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const internal = errorInternalTypes.get(desc.name) ?? [];
+  const internal = errorInternalTypes.get(desc.selector) ?? [];
   desc.fragment.inputs.forEach((input, i) => {
     const v = desc.args[i];
-    const names = ENUM_NAMES[internal[i] ?? ''];
+    const names = enumNames.get(internal[i] ?? '');
     const key = input.name || `arg${i}`;
     out[key] = names && typeof v === 'bigint' ? (names[Number(v)] ?? v.toString()) : typeof v === 'bigint' ? v.toString() : v;
   });
@@ -82,7 +91,7 @@ function formatArgs(desc: ErrorDescription): Record<string, unknown> {
 }
 
 /** the custom error carried by a revert, if any */
-export function decodeRevert(err: unknown, iface: Interface = modelRepositoryInterface): { name: string; args: Record<string, unknown> } | undefined {
+export function decodeRevert(err: unknown, iface: Interface = registeredErrors()): { name: string; args: Record<string, unknown> } | undefined {
   const data = findRevertData(err);
   if (!data) return undefined;
   let desc: ErrorDescription | null = null;
@@ -98,14 +107,14 @@ export function decodeRevert(err: unknown, iface: Interface = modelRepositoryInt
 const TRANSIENT_CODES = new Set(['NETWORK_ERROR', 'TIMEOUT', 'SERVER_ERROR', 'NONCE_EXPIRED', 'REPLACEMENT_UNDERPRICED', 'UNKNOWN_ERROR']);
 
 /** wraps any error from a contract call into a ChainError with a readable message */
-export function describeChainError(err: unknown, action: string, iface: Interface = modelRepositoryInterface): ChainError {
+export function describeChainError(err: unknown, action: string, iface: Interface = registeredErrors()): ChainError {
   if (err instanceof ChainError) return err;
   const decoded = decodeRevert(err, iface);
   if (decoded) {
     const args = Object.entries(decoded.args)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ');
-    const hint = HINTS[decoded.name];
+    const hint = hints.get(decoded.name);
     return new ChainError(`${action} reverted: ${decoded.name}(${args})${hint ? `: ${hint}` : ''}`, {
       errorName: decoded.name,
       errorArgs: decoded.args,

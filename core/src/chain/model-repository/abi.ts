@@ -35,13 +35,3 @@ export const CLOSE_REASON = enumNames(CloseReason);
 
 export type RewardRuleName = (typeof REWARD_RULE)[number];
 export type VerdictName = (typeof VERDICT)[number];
-
-/** enum value names by Solidity internal type, for readable errors and events */
-export const ENUM_NAMES: Record<string, readonly string[]> = {
-  'enum IModelRepository.ModelStatus': MODEL_STATUS,
-  'enum IModelRepository.GradientStatus': GRADIENT_STATUS,
-  'enum IModelRepository.Verdict': VERDICT,
-  'enum IModelRepository.RewardRule': REWARD_RULE,
-  'enum IModelRepository.RewardKind': REWARD_KIND,
-  'enum IModelRepository.CloseReason': CLOSE_REASON,
-};

@@ -6,6 +6,8 @@ import { modelRepositoryInterface, REWARD_RULE, SCORE_SCALE, VERDICT } from './a
 import type { RewardRuleName, VerdictName } from './abi.ts';
 import { checkBytes32, randomSalt, sealOf } from './seal.ts';
 import { describeChainError } from '../errors.ts';
+// registers ModelRepository's hints and enum names with the revert decoder
+import './errors.ts';
 import { decodeLog, compareEvents } from './events.ts';
 import type { RepositoryEvent, ModelCreated, GradientCommitted, GradientRevealed, GradientEvaluated } from './events.ts';
 import { headBlock } from '../watch.ts';
@@ -187,7 +189,7 @@ export class ModelRepositoryClient extends ContractClient<RepositoryEvent> {
     try {
       return (await this.contract.getFunction('credit')(account, token)) as bigint;
     } catch (err) {
-      throw describeChainError(err, 'credit');
+      throw describeChainError(err, 'credit', modelRepositoryInterface);
     }
   }
 

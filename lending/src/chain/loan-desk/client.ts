@@ -9,6 +9,8 @@ import { compareEvents } from '@hessian/core/chain';
 import { DECISION_REASON, loanDeskInterface } from './abi.ts';
 import type { DecisionReasonName } from './abi.ts';
 import { decodeLoanDeskLog } from './events.ts';
+// registers LoanDesk's enum names with the revert decoder
+import './errors.ts';
 import type { DeploymentRetired, LoanDecided, LoanDeskEvent, LoanRequestCancelled, LoanRequested, ModelDeployed, QuoteAnswered, QuoteRequested } from './events.ts';
 
 export interface LoanDeskConfig {

@@ -1,4 +1,5 @@
 export * from './abi.ts';
 export * from './events.ts';
 export * from './client.ts';
+export * from './errors.ts';
 export * from './view.ts';
