@@ -2,14 +2,12 @@
 // JSON-RPC (in the shape sync hands the runtime), a small in-memory entity store, and entity
 // values in a form `assert.deepStrictEqual` can compare with expected.ts.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hexlify } from 'ethers';
-import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
+import type { Deployment } from '@hessian/contracts';
 import { loadSubgraph, JsonRpcClient, type LoadedSubgraph, type EntityChange, type EntityData, type EntityReader, type RpcBlock, type RpcLog, type Value } from '@hessian/indexer';
 import type { Expected } from '@hessian/test-kit/expected';
-import { runHistory, type HistoryRecord } from '@hessian/test-kit/history';
+import { startHistoryChain, type HistoryChain } from '@hessian/test-kit/history-chain';
 import { deploymentTarget, retargetBuild } from '../scripts/render-manifest.ts';
 
 export const subgraphDir = path.dirname(import.meta.dirname);
@@ -105,12 +103,14 @@ export function plainEntity(data: EntityData, fields: string[]): Record<string, 
   return out;
 }
 
-export interface IndexedHistory {
-  chain: LocalChain;
-  record: HistoryRecord;
+/** Copies this package's build to `outDir` pointed at `deployment` (both data sources): what test-kit's startHistoryChain asks for. */
+export function retargetHere(deployment: Deployment, outDir: string): Promise<string> {
+  return retargetBuild(buildDir, deploymentTarget(deployment), outDir);
+}
+
+export interface IndexedHistory extends HistoryChain {
   blocks: ChainBlock[];
   subgraph: LoadedSubgraph;
-  stop(): Promise<void>;
 }
 
 /**
@@ -120,25 +120,17 @@ export interface IndexedHistory {
  */
 export async function indexHistory(reader: EntityReader, onBlock: (chainBlock: ChainBlock, changes: EntityChange[]) => void): Promise<IndexedHistory> {
   assertFreshBuild();
-  const chain = await startLocalChain();
-  let workDir: string | undefined;
-  const stop = async () => {
-    await chain.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  };
+  const history = await startHistoryChain({ retarget: retargetHere, tmpPrefix: 'hessian-subgraph-' });
   try {
-    const record = await runHistory(chain.url);
+    const { chain, record } = history;
+    const subgraph = loadSubgraph(history.subgraphDir);
     const target = deploymentTarget(record.deployment);
-    if (!target.loanDesk) throw new Error('the history deployment has no LoanDesk');
-    workDir = await mkdtemp(path.join(tmpdir(), 'hessian-subgraph-'));
-    await retargetBuild(buildDir, target, path.join(workDir, 'build'));
-    const subgraph = loadSubgraph(path.join(workDir, 'build'));
-    const from = Math.min(target.startBlock, target.loanDesk.startBlock);
+    const from = Math.min(target.startBlock, target.loanDesk!.startBlock);
     const blocks = await fetchChain(chain.url, [record.repository, record.loanDesk], from, record.lastBlock);
     for (const chainBlock of blocks) onBlock(chainBlock, await subgraph.runtime.processBlock(chainBlock.block, chainBlock.logs, reader));
-    return { chain, record, blocks, subgraph, stop };
+    return { ...history, blocks, subgraph };
   } catch (err) {
-    await stop();
+    await history.stop();
     throw err;
   }
 }

@@ -4,17 +4,17 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { JsonRpcProvider } from 'ethers';
 import { launchChromium } from '@hessian/test-kit/chromium';
-import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
-import { runHistory, type HistoryRecord } from '@hessian/test-kit/history';
+import type { LocalChain } from '@hessian/contracts/local-chain';
+import type { HistoryRecord } from '@hessian/test-kit/history';
+import { startHistoryChain } from '@hessian/test-kit/history-chain';
 import { deploymentTarget, retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
 import { startIndexer, type RunningIndexer } from '@hessian/indexer';
 import { serveDashboard, type DashboardServer } from '../../serve.ts';
@@ -91,19 +91,19 @@ export interface Stack {
 }
 
 export async function startStack(): Promise<Stack> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hessian-dashboard-'));
-  const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
   try {
-    const chain = await startLocalChain();
-    cleanups.push(() => chain.stop());
-    const history = await runHistory(chain.url);
-    if (!history.deployment.contracts.LoanDesk) throw new Error('the history deployment has no LoanDesk');
+    const { chain, record: history, subgraphDir, stop: stopChain } = await startHistoryChain({
+      retarget: (deployment, outDir) => retargetBuild(SUBGRAPH_BUILD, deploymentTarget(deployment), outDir),
+      tmpPrefix: 'hessian-dashboard-',
+    });
+    cleanups.push(stopChain);
     const indexer = await startIndexer({
       rpcUrl: chain.url,
-      subgraph: await retargetBuild(SUBGRAPH_BUILD, deploymentTarget(history.deployment), path.join(dir, 'subgraph')),
+      subgraph: subgraphDir,
       db: ':memory:',
       port: 0,
       subgraphName: 'hessian',

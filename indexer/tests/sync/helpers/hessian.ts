@@ -1,95 +1,69 @@
 // The real thing for orchestration tests: a Hardhat node, the subgraph engineer's scripted
 // ModelRepository + LoanDesk history on it, and the compiled subgraph (both data sources)
 // pointed at that deployment.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Contract, JsonRpcProvider, parseEther, type JsonRpcSigner } from 'ethers';
-import { startLocalChain, type LocalChain } from '@hessian/contracts/local-chain';
 import { modelRepositoryAbi, ETH, MIN_SUBMISSION_STAKE, RewardRule } from '@hessian/contracts';
-import { runHistory, type HistoryRecord } from '@hessian/test-kit/history';
-import { assertFreshBuild, buildDir } from '@hessian/subgraph/tests/helpers';
-import { retargetBuild } from '@hessian/subgraph/scripts/render-manifest';
+import { startHistoryChain, type HistoryChain } from '@hessian/test-kit/history-chain';
+import { assertFreshBuild, retargetHere } from '@hessian/subgraph/tests/helpers';
 import { openDatabase } from '../../../src/db.ts';
 import { EntityStore, type DumpRow } from '../../../src/store/entity-store.ts';
 import { EventStore } from '../../../src/store/event-store.ts';
 import { loadSchema } from '../../../src/schema.ts';
 
-export interface HessianChain {
-  chain: LocalChain;
-  record: HistoryRecord;
+export interface HessianChain extends HistoryChain {
   provider: JsonRpcProvider;
-  /** a private copy of the built subgraph pointed at this chain's deployment */
-  subgraphDir: string;
-  workDir: string;
   send<T = unknown>(method: string, params?: unknown[]): Promise<T>;
   head(): Promise<number>;
   /** a new ETH model (one block, one ModelCreated) with a distinct CID per `tag` */
   createModel(tag: string, lender?: number): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export async function startHessianChain(): Promise<HessianChain> {
   assertFreshBuild();
-  const chain = await startLocalChain();
-  const workDir = await mkdtemp(path.join(tmpdir(), 'hessian-indexer-'));
-  const provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
-  try {
-    const record = await runHistory(chain.url);
-    const { ModelRepository: repo, LoanDesk: desk } = record.deployment.contracts;
-    if (!desk) throw new Error('the history deployment has no LoanDesk');
-    // both data sources: the indexer follows two contracts with their own start blocks
-    const loanDesk = { address: desk.address, startBlock: desk.startBlock };
-    const subgraphDir = await retargetBuild(buildDir, { address: repo.address, startBlock: repo.startBlock, loanDesk }, path.join(workDir, 'build'));
-    const send = <T,>(method: string, params: unknown[] = []) => provider.send(method, params) as Promise<T>;
-    const signers = new Map<number, JsonRpcSigner>();
-    const signer = async (i: number) => {
-      if (!signers.has(i)) signers.set(i, await provider.getSigner(i));
-      return signers.get(i)!;
-    };
-    return {
-      chain,
-      record,
-      provider,
-      subgraphDir,
-      workDir,
-      send,
-      head: async () => Number(BigInt(await send<string>('eth_blockNumber'))),
-      async createModel(tag, lender = 1) {
-        const latest = await send<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
-        const contract = new Contract(repo.address, modelRepositoryAbi, await signer(lender));
-        const bounty = parseEther('1');
-        const tx = await contract.getFunction('createModel')(
-          {
-            token: ETH,
-            bounty,
-            weightsCid: `bafkreiweights${tag}`,
-            metadataCid: `bafkreimeta${tag}`,
-            initialScore: 500_000n,
-            targetScore: 900_000n,
-            rule: RewardRule.Improvement,
-            submissionDeadline: BigInt(Number(BigInt(latest.timestamp)) + 30 * 86_400),
-            evaluationWindow: 86_400,
-            evaluator: ETH,
-            submissionStake: MIN_SUBMISSION_STAKE,
-          },
-          { value: bounty },
-        );
-        const receipt = await tx.wait();
-        if (!receipt || receipt.status !== 1) throw new Error(`createModel ${tag} failed`);
-      },
-      async stop() {
-        provider.destroy();
-        await chain.stop();
-        await rm(workDir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    provider.destroy();
-    await chain.stop();
-    await rm(workDir, { recursive: true, force: true });
-    throw err;
-  }
+  // both data sources: the indexer follows two contracts with their own start blocks
+  const history = await startHistoryChain({ retarget: retargetHere, tmpPrefix: 'hessian-indexer-' });
+  const provider = new JsonRpcProvider(history.chain.url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  const repo = history.record.deployment.contracts.ModelRepository;
+  const send = <T,>(method: string, params: unknown[] = []) => provider.send(method, params) as Promise<T>;
+  const signers = new Map<number, JsonRpcSigner>();
+  const signer = async (i: number) => {
+    if (!signers.has(i)) signers.set(i, await provider.getSigner(i));
+    return signers.get(i)!;
+  };
+  return {
+    ...history,
+    provider,
+    send,
+    head: async () => Number(BigInt(await send<string>('eth_blockNumber'))),
+    async createModel(tag, lender = 1) {
+      const latest = await send<{ timestamp: string }>('eth_getBlockByNumber', ['latest', false]);
+      const contract = new Contract(repo.address, modelRepositoryAbi, await signer(lender));
+      const bounty = parseEther('1');
+      const tx = await contract.getFunction('createModel')(
+        {
+          token: ETH,
+          bounty,
+          weightsCid: `bafkreiweights${tag}`,
+          metadataCid: `bafkreimeta${tag}`,
+          initialScore: 500_000n,
+          targetScore: 900_000n,
+          rule: RewardRule.Improvement,
+          submissionDeadline: BigInt(Number(BigInt(latest.timestamp)) + 30 * 86_400),
+          evaluationWindow: 86_400,
+          evaluator: ETH,
+          submissionStake: MIN_SUBMISSION_STAKE,
+        },
+        { value: bounty },
+      );
+      const receipt = await tx.wait();
+      if (!receipt || receipt.status !== 1) throw new Error(`createModel ${tag} failed`);
+    },
+    async stop() {
+      provider.destroy();
+      await history.stop();
+    },
+  };
 }
 
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
