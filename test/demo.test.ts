@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Contract, JsonRpcProvider, ZeroAddress } from 'ethers';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '@hessian/test-kit/chromium';
-import { loanDeskAbi, modelRepositoryAbi, DecisionReason, sealOf } from '@hessian/contracts';
+import { loanDeskAbi, modelRepositoryAbi, DecisionReason, Verdict, enumName, sealOf, type EnumName } from '@hessian/contracts';
 
 const repo = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const RESULTS = path.join(repo, 'test', 'test-results');
@@ -99,12 +99,10 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const VERDICTS = ['Accepted', 'Rejected', 'Declined'] as const;
-
 interface Evaluation {
   gradient: { id: string };
   contributor: { id: string };
-  verdict: (typeof VERDICTS)[number];
+  verdict: EnumName<typeof Verdict>;
   accepted: boolean;
   score: string;
   previousBestScore: string;
@@ -140,7 +138,7 @@ test('GraphQL history matches the chain: evaluations, rewards, credits, escrow',
     const e = model.evaluations.find((x) => x.gradient.id === args.gradientId.toString());
     assert.ok(e, `gradient ${args.gradientId} evaluated in GraphQL`);
     assert.equal(e.contributor.id, args.contributor.toLowerCase());
-    assert.equal(e.verdict, VERDICTS[Number(args.verdict)]);
+    assert.equal(e.verdict, enumName(Verdict, args.verdict));
     assert.equal(e.accepted, e.verdict === 'Accepted');
     assert.equal(e.score, args.score.toString());
     assert.equal(e.previousBestScore, args.previousBestScore.toString());

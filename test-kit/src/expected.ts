@@ -5,7 +5,7 @@
 //
 // Values: ID/String/enum → string, Int → number, BigInt → bigint, BigDecimal → canonical string,
 // Boolean → boolean, Bytes → lowercase 0x-hex, unset → null.
-import { ETH } from '@hessian/contracts';
+import { ETH, Verdict } from '@hessian/contracts';
 import { DAY, tx, type HistoryRecord } from './history.ts';
 
 export type Expected = string | number | bigint | boolean | null;
@@ -498,7 +498,8 @@ export function expectedEntities(r: HistoryRecord): ExpectedEntities {
     const committed = `commit ${g}`;
     const revealed = f.status !== 'Committed' && f.status !== 'Lapsed';
     const reveal = `reveal ${g}`;
-    const evaluated = ['Accepted', 'Rejected', 'Declined'].includes(f.status);
+    // a gradient is evaluated once its status is one of the verdicts
+    const evaluated = Object.hasOwn(Verdict, f.status);
     return {
       id: String(n),
       gradientId: BigInt(n),
