@@ -5,11 +5,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AggregationDef, Interval } from '../schema.ts';
 import { OPEN } from '../store/layout.ts';
-import { filterCtx, orderSql, range, type CollectionArgs } from './arguments.ts';
+import { whereSql, orderSql, range, type CollectionArgs } from './arguments.ts';
 import { resolveBlock, sqlBlock, type BlockHeightArg } from './blocks.ts';
 import { DEADLINE, run, type ExecContext } from './context.ts';
 import { chargeComplexity, noteErrors, subtreeComplexity } from './execute.ts';
-import { blockCondition, filterSql, QueryError } from './filters.ts';
+import { QueryError } from './errors.ts';
+import { blockCondition } from '../store/query-filter.ts';
 import { prefetch } from './nested.ts';
 import { columnsFor, materialize } from './rows.ts';
 
@@ -38,7 +39,7 @@ export function resolveAggregation(agg: AggregationDef) {
         source = `(SELECT __vid, __from, __to, ${cols} FROM ${t.sql} UNION ALL VALUES ${values.join(', ')})`;
       }
     }
-    const where = args.where ? filterSql(filterCtx(ctx, at, params, { n: 0 }), t, 'a', args.where, false) : '';
+    const where = args.where ? whereSql(ctx, at, params, { n: 0 }, t, 'a', args.where) : '';
     // graph-node's default for aggregations: the newest buckets first (EntityOrder::Descending(timestamp))
     const order = args.orderBy ? orderSql(ctx, t, 'a', args, at) : 'a.timestamp DESC, a.id DESC';
     params.push(first, skip);

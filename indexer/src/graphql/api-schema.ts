@@ -25,7 +25,8 @@ import {
 import type { EntityDef, FieldDef, ScalarName, SubgraphSchema } from '../schema.ts';
 import { buildLayout, type Layout } from '../store/layout.ts';
 import { resolveCollection, resolveMeta, resolveNested, resolveSingle, type ExecContext } from './execute.ts';
-import type { FilterKey, FilterOp } from './filters.ts';
+import type { FilterKey } from './where.ts';
+import type { FilterOp } from '../store/query-filter.ts';
 import { queryFieldNames } from './names.ts';
 import { resolveCount, resolveVersions } from './extensions.ts';
 import { resolveAggregation } from './aggregation.ts';

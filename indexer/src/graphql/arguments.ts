@@ -1,8 +1,12 @@
-// Collection arguments: graph-node's `first`/`skip` ranges, `where` and `orderBy` in SQL.
+// Collection arguments as the store's query parts: graph-node's `first`/`skip` ranges, `where` as
+// a filter tree, `orderBy`/`orderDirection` (or the extension's `hessian_orderBy`) as an order.
 import type { ExecContext } from './context.ts';
-import { blockCondition, idAsJsonItem, QueryError, type BlockRef, type FilterContext } from './filters.ts';
+import { QueryError } from './errors.ts';
 import { sourceOf } from './rows.ts';
-import type { Column, Table } from '../store/layout.ts';
+import { entityFilter, type WhereContext } from './where.ts';
+import type { Table } from '../store/layout.ts';
+import { filterSql, type BlockRef, type EntityFilter } from '../store/query-filter.ts';
+import { orderSql as storeOrderSql, type EntityOrder } from '../store/query-order.ts';
 
 export interface CollectionArgs {
   first?: number | null;
@@ -23,66 +27,35 @@ export function range(ctx: ExecContext, args: CollectionArgs): { first: number; 
   return { first, skip };
 }
 
-export function filterCtx(ctx: ExecContext, block: BlockRef, params: unknown[], counter: { n: number }): FilterContext {
-  return { layout: ctx.api.layout, block, params, aliasCounter: counter, keys: ctx.api.filterKeys, source: (name) => sourceOf(ctx.api.layout, name) };
+function whereContext(ctx: ExecContext): WhereContext {
+  return { keys: ctx.api.filterKeys, source: (name) => sourceOf(ctx.api.layout, name) };
 }
 
-/**
- * graph-node orders only by fields whose type is a built-in scalar (`ValueType::from_str` of the
- * field's named type): lists, enums and entity references are refused although `X_orderBy`
- * lists them.
- */
-function orderable(c: Column): boolean {
-  return !c.list && c.ref === undefined && c.field.type.kind === 'scalar';
+/** `where` as the store's filter tree (null without one). */
+export function filterOf(ctx: ExecContext, t: Table, where: Record<string, unknown> | null | undefined): EntityFilter | null {
+  return where ? entityFilter(whereContext(ctx), t, where) : null;
 }
 
-/** One ordering key as SQL (`expr DIR NULLS ...`), graph-node's rules for what can be ordered by. */
-function orderKey(ctx: ExecContext, t: Table, alias: string, orderBy: string, desc: boolean, block: BlockRef, n: number): string {
-  const dir = desc ? ' DESC' : '';
-  const nulls = desc ? ' NULLS FIRST' : ' NULLS LAST';
-  if (orderBy === 'id') return `${alias}.id${dir}`;
-  const sep = orderBy.indexOf('__');
-  if (sep > 0) {
-    const parentName = orderBy.slice(0, sep);
-    const childName = orderBy.slice(sep + 2);
-    const f = t.entity.fieldMap.get(parentName);
-    if (!f) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${parentName}\``);
-    const child = sourceOf(ctx.api.layout, f.type.name);
-    const cc = child.columnMap.get(childName);
-    if (!child.entity.fieldMap.has(childName)) throw new QueryError(`Entity \`${child.entity.name}\` has no attribute \`${childName}\``);
-    if (!cc || !orderable(cc)) throw new QueryError(`Ordering by \`${childName}\` is not supported for type \`${child.entity.name}\``);
-    const x = `o${n || ''}_${alias}`;
-    let expr: string;
-    if (f.derivedFrom) {
-      const back = child.columnMap.get(f.derivedFrom)!;
-      expr = back.list
-        ? `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x}, json_each(${x}.${back.sql}) e WHERE e.value = ${idAsJsonItem(`${alias}.id`, t.idKind)} AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`
-        : `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.${back.sql} = ${alias}.id AND ${blockCondition(x, block)} ORDER BY ${x}.id LIMIT 1)`;
-    } else {
-      const c = t.columnMap.get(parentName)!;
-      expr = `(SELECT ${x}.${cc.sql} FROM ${child.sql} ${x} WHERE ${x}.id = ${alias}.${c.sql} AND ${blockCondition(x, block)})`;
-    }
-    return `${expr}${dir}${nulls}`;
-  }
-  const c = t.columnMap.get(orderBy);
-  if (!t.entity.fieldMap.has(orderBy)) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${orderBy}\``);
-  if (!c || !orderable(c)) throw new QueryError(`Ordering by \`${orderBy}\` is not supported for type \`${t.entity.name}\``);
-  return `${alias}.${c.sql}${dir}${nulls}`;
-}
-
-export function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
+/** `orderBy`/`orderDirection` or `hessian_orderBy` as the store's order. */
+export function orderOf(args: CollectionArgs): EntityOrder {
   const keys = args.hessian_orderBy;
   if (keys && keys.length > 0) {
     // the extension (issue 1807): several keys in turn, then id ascending to make the order total
     if (args.orderBy || args.orderDirection) throw new QueryError('give either `orderBy`/`orderDirection` or `hessian_orderBy`, not both');
-    const parts = keys.map((k, i) => orderKey(ctx, t, alias, k.by, k.direction === 'desc', block, i + 1));
-    if (!keys.some((k) => k.by === 'id')) parts.push(`${alias}.id`);
-    return parts.join(', ');
+    return { kind: 'keys', keys: keys.map((k) => ({ attribute: k.by, desc: k.direction === 'desc' })) };
   }
-  const desc = args.orderDirection === 'desc';
-  const orderBy = args.orderBy;
   // graph-node's EntityOrder::Default: without `orderBy`, `orderDirection` is ignored
-  if (!orderBy) return `${alias}.id`;
-  const key = orderKey(ctx, t, alias, orderBy, desc, block, 0);
-  return orderBy === 'id' ? key : `${key}, ${alias}.id${desc ? ' DESC' : ''}`;
+  if (!args.orderBy) return { kind: 'default' };
+  return { kind: 'by', attribute: args.orderBy, desc: args.orderDirection === 'desc' };
+}
+
+/** `where` as SQL on `t` aliased `alias`, for the paths that still write their own statements. */
+export function whereSql(ctx: ExecContext, block: BlockRef, params: unknown[], counter: { n: number }, t: Table, alias: string, where: Record<string, unknown>): string {
+  const source = (name: string) => sourceOf(ctx.api.layout, name);
+  return filterSql({ layout: ctx.api.layout, block, params, aliasCounter: counter, source }, t, alias, entityFilter(whereContext(ctx), t, where));
+}
+
+/** The ORDER BY list, for the paths that still write their own statements. */
+export function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
+  return storeOrderSql((name) => sourceOf(ctx.api.layout, name), t, alias, orderOf(args), block);
 }

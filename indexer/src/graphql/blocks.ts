@@ -3,7 +3,8 @@
 import { OPEN } from '../store/layout.ts';
 import type { BlockPtr } from '../types.ts';
 import type { ExecContext } from './context.ts';
-import { QueryError, type BlockRef } from './filters.ts';
+import { QueryError } from './errors.ts';
+import { type BlockRef } from '../store/query-filter.ts';
 import { parseBytes } from './scalars.ts';
 
 export interface BlockHeightArg {

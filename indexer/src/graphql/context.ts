@@ -1,11 +1,14 @@
 // Per-request state and SQL execution under the request's budgets: one snapshot of the head for
 // every root field, the deadline (also enforced inside long scans), and the result-size bound.
 import { firstErrorBlock } from '../store/subgraph-errors.ts';
-import type { Statement } from 'better-sqlite3';
 import type { EntityStore, StoredFailure } from '../store/entity-store.ts';
 import type { Layout } from '../store/layout.ts';
 import type { BlockPtr } from '../types.ts';
-import { QueryError, type FilterKey } from './filters.ts';
+import { queryStore, runQuerySql, type QueryStore } from '../store/query.ts';
+import { QueryError } from './errors.ts';
+import type { FilterKey } from './where.ts';
+
+export { DEADLINE } from '../store/query.ts';
 
 export interface QueryLimits {
   /** graph-node's GRAPH_GRAPHQL_MAX_FIRST */
@@ -97,47 +100,18 @@ export function newExecContext(store: EntityStore, api: ApiMeta): ExecContext {
   };
 }
 
-const stmtCache = new WeakMap<object, Map<string, Statement<unknown[]>>>();
-
-// better-sqlite3 cannot interrupt a running statement, so every query's WHERE also calls
-// `hessian_deadline()`, a SQL function that fails once the running request's deadline passed:
-// a long scan stops within a few hundred rows of it. (Statements run synchronously, one at a
-// time, so one module-level deadline is enough.)
-let runningDeadline = Infinity;
-let deadlineCalls = 0;
-const TIMED_OUT = 'Query timed out';
-export const DEADLINE = 'hessian_deadline()';
-
-function registerDeadline(db: EntityStore['db']): void {
-  db.function('hessian_deadline', { deterministic: false, directOnly: true }, () => {
-    if ((++deadlineCalls & 255) === 0 && Date.now() > runningDeadline) throw new Error(TIMED_OUT);
-    return 1;
-  });
+/** One SQL statement of this request: under its deadline, counted against its result size. */
+export function run(ctx: ExecContext, sql: string, params: unknown[]): Record<string, unknown>[] {
+  return counted(ctx, runQuerySql(ctx.store.db, sql, params, ctx));
 }
 
-export function run(ctx: ExecContext, sql: string, params: unknown[]): Record<string, unknown>[] {
-  if (Date.now() > ctx.deadline) throw new QueryError(TIMED_OUT);
-  let cache = stmtCache.get(ctx.store.db);
-  if (!cache) {
-    registerDeadline(ctx.store.db);
-    stmtCache.set(ctx.store.db, (cache = new Map()));
-  }
-  let stmt = cache.get(sql);
-  if (!stmt) {
-    stmt = ctx.store.db.prepare<unknown[]>(sql).safeIntegers(true);
-    if (cache.size > 500) cache.clear();
-    cache.set(sql, stmt);
-  }
-  let rows: Record<string, unknown>[];
-  runningDeadline = ctx.deadline;
-  try {
-    rows = stmt.all(...params) as Record<string, unknown>[];
-  } catch (err) {
-    if ((err as Error).message === TIMED_OUT) throw new QueryError(TIMED_OUT);
-    throw err;
-  } finally {
-    runningDeadline = Infinity;
-  }
+/** The store's query interface over this request's connection and the API's layout. */
+export function rowsStore(ctx: ExecContext): QueryStore {
+  return queryStore(ctx.store.db, ctx.api.layout);
+}
+
+/** Counts rows read against the request's `maxResultEntities`. */
+export function counted<T>(ctx: ExecContext, rows: T[]): T[] {
   ctx.entities += rows.length;
   if (ctx.entities > ctx.api.limits.maxResultEntities) {
     throw new QueryError(

@@ -3,14 +3,15 @@
 // collection, then one per nested entity field for all parents at once (nested.ts), so a query
 // costs O(depth) statements, never N+1.
 import { getArgumentValues, GraphQLObjectType, type FieldNode, type GraphQLResolveInfo } from 'graphql';
-import { idToSql, OPEN, type Table } from '../store/layout.ts';
-import { filterCtx, orderSql, range, type CollectionArgs } from './arguments.ts';
+import type { Table } from '../store/layout.ts';
+import type { BlockRef } from '../store/query.ts';
+import { filterOf, orderOf, range, type CollectionArgs } from './arguments.ts';
 import { hasIndexingErrors, resolveBlock, sqlBlock, type BlockHeightArg } from './blocks.ts';
 import { collectEnv, collectFields, subSelections } from './collect.ts';
-import { DEADLINE, run, type ExecContext } from './context.ts';
-import { blockCondition, filterSql, QueryError, versionsAt, type BlockRef } from './filters.ts';
+import { counted, rowsStore, type ExecContext } from './context.ts';
+import { QueryError } from './errors.ts';
 import { prefetch } from './nested.ts';
-import { columnsFor, materialize, REF, sourceOf, UNION_COLUMNS, type Source } from './rows.ts';
+import { materialize, REF, selection, sourceOf, type Source } from './rows.ts';
 
 export { DEFAULT_LIMITS, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './context.ts';
 export { hasIndexingErrors } from './blocks.ts';
@@ -69,14 +70,11 @@ export function resolveCollection(typeName: string) {
     const { first, skip } = range(ctx, args);
     chargeComplexity(ctx, first * (1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1)));
     const at = sqlBlock(ctx, block);
-    const params: unknown[] = [];
-    const counter = { n: 0 };
-    const where = args.where ? filterSql(filterCtx(ctx, at, params, counter), t, 'a', args.where, false) : '';
-    const order = orderSql(ctx, t, 'a', args, at);
-    params.push(first, skip);
-    const select = t.implementers ? UNION_COLUMNS('a') : columnsFor(info, t, info.fieldNodes, 'a');
-    const sql = `SELECT ${select} FROM ${t.sql} a WHERE ${blockCondition('a', at)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    const objs = materialize(ctx, info, t, run(ctx, sql, params), info.fieldNodes);
+    const rows = rowsStore(ctx).find(
+      { entityType: typeName, select: selection(info, t, info.fieldNodes), filter: filterOf(ctx, t, args.where), order: orderOf(args), range: { first, skip }, block: at },
+      ctx,
+    );
+    const objs = materialize(ctx, info, t, counted(ctx, rows), info.fieldNodes);
     prefetch(ctx, info, t, objs, info.fieldNodes, at);
     return objs;
   };
@@ -88,18 +86,9 @@ export function resolveSingle(typeName: string) {
     const block = await resolveBlock(ctx, args.block);
     noteErrors(ctx, info, block, args.subgraphError);
     chargeComplexity(ctx, 1 + subtreeComplexity(ctx, info, t, info.fieldNodes, 1));
-    let id: unknown;
-    try {
-      id = idToSql(t, String(args.id));
-    } catch (err) {
-      throw new QueryError((err as Error).message);
-    }
     const at = sqlBlock(ctx, block);
-    const select = t.implementers ? UNION_COLUMNS('a') : columnsFor(info, t, info.fieldNodes, 'a');
-    const past = at.number < OPEN && !t.implementers;
-    const rows = past
-      ? run(ctx, `SELECT ${select} FROM ${t.sql} a WHERE a.__vid IN (${versionsAt(t, 'SELECT ? AS v', at)}) AND a.__to > ${at.number}`, [id])
-      : run(ctx, `SELECT ${select} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', at)} LIMIT 1`, [id]);
+    const row = rowsStore(ctx).findOne(typeName, String(args.id), selection(info, t, info.fieldNodes), at, ctx);
+    const rows = counted(ctx, row ? [row] : []);
     if (rows.length === 0) return null;
     const objs = materialize(ctx, info, t, rows, info.fieldNodes);
     prefetch(ctx, info, t, objs, info.fieldNodes, at);

@@ -9,11 +9,12 @@
 // history is the entity's rows in `__from` order.
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import { idToSql, OPEN } from '../store/layout.ts';
-import { filterCtx, range, type CollectionArgs } from './arguments.ts';
+import { whereSql, range, type CollectionArgs } from './arguments.ts';
 import { resolveBlock, sqlBlock, type BlockHeightArg } from './blocks.ts';
 import { collectEnv, collectFields } from './collect.ts';
 import { DEADLINE, run, type ExecContext } from './context.ts';
-import { blockCondition, filterSql, QueryError } from './filters.ts';
+import { QueryError } from './errors.ts';
+import { blockCondition } from '../store/query-filter.ts';
 import { noteErrors } from './execute.ts';
 import { prefetch } from './nested.ts';
 import { columnsFor, materialize, sourceOf, type Obj } from './rows.ts';
@@ -25,7 +26,7 @@ export function resolveCount(typeName: string) {
     noteErrors(ctx, info, block, args.subgraphError);
     const at = sqlBlock(ctx, block);
     const params: unknown[] = [];
-    const where = args.where ? filterSql(filterCtx(ctx, at, params, { n: 0 }), t, 'a', args.where, false) : '';
+    const where = args.where ? whereSql(ctx, at, params, { n: 0 }, t, 'a', args.where) : '';
     const rows = run(ctx, `SELECT count(*) AS n FROM ${t.sql} a WHERE ${blockCondition('a', at)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`, params);
     // one row, whatever it counts: the result-size budget is about rows read into memory
     return Number(rows[0]!.n);

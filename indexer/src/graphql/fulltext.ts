@@ -4,11 +4,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { FulltextDef } from '../schema.ts';
 import { fulltextTable, FulltextQueryError, hitsSql, toFts5Query } from '../store/fulltext.ts';
-import { filterCtx, range, type CollectionArgs } from './arguments.ts';
+import { whereSql, range, type CollectionArgs } from './arguments.ts';
 import { resolveBlock, sqlBlock, type BlockHeightArg } from './blocks.ts';
 import { DEADLINE, run, type ExecContext } from './context.ts';
 import { chargeComplexity, noteErrors, subtreeComplexity } from './execute.ts';
-import { blockCondition, filterSql, QueryError } from './filters.ts';
+import { QueryError } from './errors.ts';
+import { blockCondition } from '../store/query-filter.ts';
 import { prefetch } from './nested.ts';
 import { columnsFor, materialize, sourceOf } from './rows.ts';
 
@@ -37,7 +38,7 @@ export function resolveFulltext(def: FulltextDef) {
     const at = sqlBlock(ctx, block);
     const fts = fulltextTable(def);
     const params: unknown[] = [match];
-    const where = args.where ? filterSql(filterCtx(ctx, at, params, { n: 0 }), t, 'a', args.where, false) : '';
+    const where = args.where ? whereSql(ctx, at, params, { n: 0 }, t, 'a', args.where) : '';
     params.push(first, skip);
     // graph-node orders by `ts_rank(...)` (or `ts_rank_cd`) in its default direction, ascending,
     // then by id ascending: the field has no orderBy/orderDirection

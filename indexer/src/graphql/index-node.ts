@@ -12,7 +12,7 @@ import type { SubgraphManifest } from '../manifest.ts';
 import type { SubgraphSchema } from '../schema.ts';
 import { OPEN } from '../store/layout.ts';
 import type { BlockPtr } from '../types.ts';
-import { graphNodeError, QueryError } from './filters.ts';
+import { graphNodeError, QueryError } from './errors.ts';
 import { queryRules } from './limits.ts';
 import { nonFatalErrors } from '../store/subgraph-errors.ts';
 

@@ -15,7 +15,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { QueryError } from './filters.ts';
+import { QueryError } from './errors.ts';
 
 // graph-node runs without GraphQL validation by default (ENABLE_GRAPHQL_VALIDATIONS=false, its
 // "graphql-bug-compat" tests): it ignores unknown arguments and sub-selections of scalars, gives

@@ -4,10 +4,11 @@ import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQL
 import type { FieldDef } from '../schema.ts';
 import { bytesToHex } from '../store/encoding.ts';
 import { OPEN, type Table } from '../store/layout.ts';
-import { filterCtx, orderSql, range, type CollectionArgs } from './arguments.ts';
+import { whereSql, orderSql, range, type CollectionArgs } from './arguments.ts';
 import { collectEnv, collectFields, subSelections } from './collect.ts';
 import { DEADLINE, run, type ExecContext } from './context.ts';
-import { blockCondition, filterSql, idAsJsonItem, idSetSql, LocatedQueryError, versionsAt, type BlockRef } from './filters.ts';
+import { LocatedQueryError } from './errors.ts';
+import { blockCondition, idAsJsonItem, idSetSql, versionsAt, type BlockRef } from '../store/query-filter.ts';
 import { columnsFor, materialize, RAW, REF, sourceOf, UNION_COLUMNS, type Obj, type Source } from './rows.ts';
 
 function parentKey(t: Table, raw: unknown): string {
@@ -107,7 +108,7 @@ function listChildren(ctx: ExecContext, f: FieldDef, child: Source, objs: Obj[],
   const lists = objs.map((o) => (o[RAW]![f.name] === null || o[RAW]![f.name] === undefined ? [] : JSON.parse(o[RAW]![f.name] as string)));
   const params: unknown[] = [JSON.stringify(lists)];
   const counter = { n: 0 };
-  const where = args.where ? filterSql(filterCtx(ctx, block, params, counter), child, 'c', args.where, false) : '';
+  const where = args.where ? whereSql(ctx, block, params, counter, child, 'c', args.where) : '';
   const order = orderSql(ctx, child, 'c', args, block);
   const conv = child.idKind === 'bytes' ? 'unhex(substr(e.value, 3))' : child.idKind === 'int8' ? 'CAST(e.value AS INTEGER)' : 'e.value';
   const inner =
@@ -137,7 +138,7 @@ function derivedChildren(
   const params: unknown[] = [JSON.stringify(ids)];
   const counter = { n: 0 };
   const single = !f.list;
-  const where = !single && args.where ? filterSql(filterCtx(ctx, block, params, counter), child, 'c', args.where, false) : '';
+  const where = !single && args.where ? whereSql(ctx, block, params, counter, child, 'c', args.where) : '';
   const order = single ? 'c.id' : orderSql(ctx, child, 'c', args, block);
   let inner: string;
   if (back.list) {

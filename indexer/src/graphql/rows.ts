@@ -2,12 +2,11 @@
 // column when its field is read, interfaces as the union of their implementers' tables, and the
 // column lists a level's selection needs.
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
-import type { FieldDef } from '../schema.ts';
 import { bytesToHex, decodeBigDecimal, decodeBigInt } from '../store/encoding.ts';
-import type { Column, ColumnKind, Layout, Table } from '../store/layout.ts';
+import type { Column, ColumnKind, Table } from '../store/layout.ts';
 import { collectFields, collectEnv, subSelections } from './collect.ts';
-import { run, type ExecContext } from './context.ts';
-import { QueryError } from './filters.ts';
+import { counted, rowsStore, type ExecContext } from './context.ts';
+import { selectSql, type Source } from '../store/query.ts';
 
 /** Where nested entity values live on a parent object: REF + response key (aliases differ). */
 export const REF = '\u0000';
@@ -71,52 +70,7 @@ export function toObject(t: Table, row: Record<string, unknown>): Obj {
   return new (rowClass(t))(row);
 }
 
-/** An entity table, or for an interface the UNION ALL of its implementers' tables. */
-export interface Source extends Table {
-  /** set for interfaces: rows carry `__typename` and `__vid` of the implementer they come from */
-  implementers?: Table[];
-}
-
-const unions = new WeakMap<Layout, Map<string, Source>>();
-
-export function sourceOf(layout: Layout, name: string): Source {
-  const t = layout.tables.get(name);
-  if (t) return t;
-  let cache = unions.get(layout);
-  if (!cache) unions.set(layout, (cache = new Map()));
-  const cached = cache.get(name);
-  if (cached) return cached;
-  const i = layout.schema.interfaces.get(name);
-  if (!i) throw new QueryError(`Type \`${name}\` is neither an entity nor an interface`);
-  const impls = i.implementedBy.map((n) => layout.tables.get(n)!);
-  const first = impls[0];
-  if (!first) throw new QueryError(`no entity type implements interface \`${name}\``);
-  // an interface field stored by its implementers is a column of the union; one they derive
-  // (`@derivedFrom` on the implementer) is derived here too
-  const fields: FieldDef[] = i.fields.map((f) => {
-    const impl = first.entity.fieldMap.get(f.name);
-    return impl?.derivedFrom ? { ...f, derivedFrom: impl.derivedFrom } : f;
-  });
-  const columns = fields.filter((f) => !f.derivedFrom).map((f) => ({ ...first.columnMap.get(f.name)!, field: f }));
-  const sql =
-    '(' +
-    impls
-      .map((t) => `SELECT '${t.entity.name.replace(/'/g, "''")}' AS __typename, __vid, __from, __to, ${columns.map((c) => c.sql).join(', ')} FROM ${t.sql}`)
-      .join(' UNION ALL ') +
-    ')';
-  const src: Source = {
-    entity: { name, immutable: false, idType: first.entity.idType, fields, fieldMap: new Map(fields.map((f) => [f.name, f])), interfaces: [] },
-    sql,
-    idKind: first.idKind,
-    columns,
-    columnMap: new Map(columns.map((c) => [c.field.name, c])),
-    implementers: impls,
-  };
-  cache.set(name, src);
-  return src;
-}
-
-export const UNION_COLUMNS = (alias: string) => `${alias}.__typename AS __typename, ${alias}.__vid AS __vid, ${alias}.id AS id`;
+export { sourceOf, UNION_COLUMNS, type Source } from '../store/query.ts';
 
 /**
  * Rows of an interface query name (type, version); read each implementer's selected columns
@@ -134,24 +88,25 @@ export function materialize(ctx: ExecContext, info: GraphQLResolveInfo, src: Sou
   const objects = new Map<string, Obj>();
   for (const [type, vids] of byType) {
     const t = ctx.api.layout.tables.get(type)!;
-    const found = run(ctx, `SELECT ${columnsFor(info, t, nodes, 'c')}, c.__vid AS __vid FROM ${t.sql} c WHERE c.__vid IN (SELECT value FROM json_each(?))`, [
-      JSON.stringify([...vids].map(Number)),
-    ]);
+    const found = counted(ctx, rowsStore(ctx).versions(type, [...vids], selection(info, t, nodes), ctx));
     for (const r of found) objects.set(`${type}:${String(r.__vid)}`, toObject(t, r));
   }
   return rows.map((r) => objects.get(`${String(r.__typename)}:${String(r.__vid)}`)!);
 }
 
 /**
- * The columns a level's selection reads (plus `id`, which nested levels key on): rows become JS
- * objects column by column, so a query naming 3 fields of a 30-column entity reads 4 columns.
+ * The attributes a level's selection reads (the store adds `id`, which nested levels key on):
+ * rows become JS objects column by column, so a query naming 3 fields of a 30-column entity
+ * reads 4 columns.
  */
-export function columnsFor(info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[], alias: string): string {
+export function selection(info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[]): string[] {
   const fields = collectFields(collectEnv(info), t.entity.name, t.entity.interfaces, subSelections(nodes));
-  const names = new Set(['id']);
-  for (const fieldNodes of fields.values()) {
-    const name = fieldNodes[0]!.name.value;
-    if (t.columnMap.has(name)) names.add(name);
-  }
-  return [...names].map((n) => `${alias}.${t.columnMap.get(n)!.sql}`).join(', ');
+  const names: string[] = [];
+  for (const fieldNodes of fields.values()) names.push(fieldNodes[0]!.name.value);
+  return names;
+}
+
+/** `selection` as SQL columns of `t` aliased `alias` (for the paths that still write their SQL). */
+export function columnsFor(info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[], alias: string): string {
+  return selectSql(t, selection(info, t, nodes), alias);
 }

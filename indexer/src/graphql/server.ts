@@ -27,7 +27,7 @@ import type { SubgraphSchema } from '../schema.ts';
 import type { EntityStore } from '../store/entity-store.ts';
 import type { BlockPtr } from '../types.ts';
 import { buildApiSchema } from './api-schema.ts';
-import { graphNodeError } from './filters.ts';
+import { graphNodeError } from './errors.ts';
 import { DEFAULT_LIMITS, hasIndexingErrors, newExecContext, refreshExecContext, type ApiMeta, type ExecContext, type QueryLimits } from './execute.ts';
 import { queryRules } from './limits.ts';
 import { argumentEnumErrors, coerceVariables } from './enum-coercion.ts';

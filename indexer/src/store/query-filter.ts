@@ -1,13 +1,11 @@
-// The `X_filter` input of graph-node's API: which keys exist for which field and what operator
-// each stands for (built with the schema), and their translation into SQL over the versioned
-// tables. Mirrors graph-node's relational_queries.rs: LIKE patterns are the user's string with
-// `%` added (so `%` and `_` stay wildcards), `_in: []` and `_not_in: []` match nothing, list
-// `_not_contains` means "shares no element", and child filters cannot nest.
-import { GraphQLError, type SourceLocation } from 'graphql';
+// Filters as SQL over the versioned tables: the store's half of graph-node's EntityFilter (the
+// query layer builds the tree from `X_filter` input; here it becomes a WHERE clause). Mirrors
+// graph-node's relational_queries.rs: LIKE patterns are the user's string with `%` added (so `%`
+// and `_` stay wildcards), `_in: []` and `_not_in: []` match nothing, list `_not_contains` means
+// "shares no element", and child filters cannot nest.
 import type { FieldDef } from '../schema.ts';
-import { encodeBigDecimal, encodeBigInt, normalizeDecimal } from '../store/encoding.ts';
-import { OPEN, type Column, type ColumnKind, type Layout, type Table } from '../store/layout.ts';
-import { parseBytes, type BytesInput } from './scalars.ts';
+import { encodeBigDecimal, encodeBigInt, normalizeDecimal } from './encoding.ts';
+import { OPEN, type Column, type ColumnKind, type Layout, type Table } from './layout.ts';
 
 export type FilterOp =
   | ''
@@ -32,37 +30,50 @@ export type FilterOp =
   | 'not_ends_with_nocase'
   | 'child';
 
-export interface FilterKey {
-  field: FieldDef;
-  op: FilterOp;
-}
-
 /** The block a query reads: versions with `__from <= number < __to`. */
 export interface BlockRef {
   number: number;
 }
 
 /**
- * An error of graph-node's query execution. graph-node serializes most of them with a message
- * only; the few it places (e.g. an ambiguous derived field) are `located`.
+ * graph-node's EntityFilter: `all` is one `where` object (its keys ANDed), `and`/`or` its list
+ * operators, `attr` one `field_op: value` key (the value as the query gave it; the store brings
+ * it to the column's storage form), `child` a `field_: {...}` filter on the referenced entities.
+ * `key` is the filter key as the user wrote it, for error messages.
  */
-export class QueryError extends GraphQLError {
+export type EntityFilter =
+  | { kind: 'all'; filters: EntityFilter[] }
+  | { kind: 'and' | 'or'; filters: EntityFilter[] }
+  | { kind: 'changeBlock'; numberGte: number }
+  | { kind: 'attr'; key: string; field: FieldDef; op: Exclude<FilterOp, 'child'>; value: unknown }
+  | { kind: 'child'; key: string; field: FieldDef; filter: EntityFilter };
+
+/**
+ * A query the store refuses (a value it cannot store, an unknown or unorderable attribute, a
+ * timeout): the query layer reports its message alone, as graph-node reports its store errors.
+ * `located` marks the few graph-node places in the query (a malformed Bytes value).
+ */
+export class QueryInputError extends Error {
   located = false;
 }
 
-export class LocatedQueryError extends QueryError {
+class LocatedInputError extends QueryInputError {
   override located = true;
 }
 
-/** An error as graph-node's JSON has it: `locations` (first, as graph-node writes it) only where graph-node has them. */
-export function graphNodeError(message: string, locations: readonly SourceLocation[] | undefined, original: unknown): { locations?: readonly SourceLocation[]; message: string } {
-  // graphql-js's FieldsOnCorrectTypeRule, in the words of graph-node's QueryExecutionError::UnknownField
-  const unknown = /^Cannot query field "([^"]+)" on type "([^"]+)"\./.exec(message);
-  if (unknown) message = `Type \`${unknown[2]}\` has no field \`${unknown[1]}\``;
-  const unlocated = original instanceof QueryError && !original.located;
-  // a located error thrown below its root field knows its own place
-  if (original instanceof QueryError && original.located && original.locations) locations = original.locations;
-  return locations && locations.length > 0 && !unlocated ? { locations, message } : { message };
+/** Bytes as a query spells them (`0x`-hex, as graphql/scalars.ts parses them). */
+export interface BytesInput {
+  kind: 'bytes';
+  bytes: Buffer;
+  hex: string;
+}
+
+function parseBytes(value: string): BytesInput {
+  const h = value.startsWith('0x') || value.startsWith('0X') ? value.slice(2) : value;
+  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
+    throw new LocatedInputError(`Failed to decode \`Bytes\` value: \`${value}\` is not valid hex (0x followed by an even number of hex digits)`);
+  }
+  return { kind: 'bytes', bytes: Buffer.from(h, 'hex'), hex: '0x' + h.toLowerCase() };
 }
 
 export function blockCondition(alias: string, block: BlockRef): string {
@@ -106,8 +117,6 @@ export interface FilterContext {
   block: BlockRef;
   params: unknown[];
   aliasCounter: { n: number };
-  /** key → field/op, per entity type (from the generated schema) */
-  keys: Map<string, Map<string, FilterKey>>;
   /** an entity's table, or an interface's union of them */
   source(name: string): Table;
 }
@@ -118,7 +127,7 @@ function nextAlias(ctx: FilterContext): string {
 }
 
 /** Describes a filter value in error messages the way graph-node prints query values. */
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'object' && (v as BytesInput).kind === 'bytes') return (v as BytesInput).hex;
   if (Array.isArray(v)) return '[' + v.map(show).join(', ') + ']';
@@ -149,8 +158,8 @@ function normalize(kind: ColumnKind, v: unknown, key: string): unknown {
         return v;
     }
   } catch (err) {
-    if (err instanceof GraphQLError) throw err;
-    throw new QueryError(`Failed to decode \`${kind}\` value: \`${show(v)}\` passed to filter \`${key}\``);
+    if (err instanceof QueryInputError) throw err;
+    throw new QueryInputError(`Failed to decode \`${kind}\` value: \`${show(v)}\` passed to filter \`${key}\``);
   }
 }
 
@@ -163,7 +172,7 @@ function scalarParam(kind: ColumnKind, isRef: boolean, v: unknown, key: string):
       const s = String(v);
       const h = s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s;
       if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
-        throw new QueryError(`Failed to decode \`Bytes\` value: \`${s}\` passed to filter \`${key}\` is not valid hex`);
+        throw new QueryInputError(`Failed to decode \`Bytes\` value: \`${s}\` passed to filter \`${key}\` is not valid hex`);
       }
       return Buffer.from(h, 'hex');
     }
@@ -225,11 +234,9 @@ function textExpr(col: string, c: Column): string {
 }
 
 function listValues(key: string, value: unknown): unknown[] {
-  if (!Array.isArray(value)) throw new QueryError(`Non-list value passed to \`${key}\` filter`);
+  if (!Array.isArray(value)) throw new QueryInputError(`Non-list value passed to \`${key}\` filter`);
   return value;
 }
-
-const MAX_FILTER_DEPTH = 50;
 
 /** `a OP b OP c ...` as a balanced tree: SQLite refuses expression trees deeper than 1000. */
 function balanced(items: string[], op: string): string {
@@ -238,55 +245,29 @@ function balanced(items: string[], op: string): string {
   return `(${balanced(items.slice(0, mid), op)}${op}${balanced(items.slice(mid), op)})`;
 }
 
-/** SQL for one `where` object on table `t` aliased `alias`. */
-export function filterSql(ctx: FilterContext, t: Table, alias: string, where: Record<string, unknown>, nested: boolean, depth = 0): string {
-  const keys = ctx.keys.get(t.entity.name)!;
-  if ('or' in where && where.or !== undefined) {
-    const columnFilters = Object.keys(where)
-      .filter((k) => k !== 'or' && k !== 'and' && k !== '_change_block')
-      .map((k) => `'${k}'`);
-    if (columnFilters.length > 0) {
-      const list = columnFilters.join(', ');
-      throw new QueryError(
-        `Cannot mix column filters with 'or' operator at the same level. Found column filter(s) ${list} alongside 'or' operator.\n\n` +
-          `Instead of:\nwhere: { ${list}, or: [...] }\n\nUse:\nwhere: { or: [{ ${list}, ... }, { ${list}, ... }] }`,
-      );
+/** SQL for a filter tree on table `t` aliased `alias` (`''` when it filters nothing). */
+export function filterSql(ctx: FilterContext, t: Table, alias: string, f: EntityFilter): string {
+  switch (f.kind) {
+    case 'all':
+      return f.filters.map((x) => filterSql(ctx, t, alias, x)).join(' AND ');
+    case 'and':
+    case 'or': {
+      if (f.filters.length === 0) return f.kind === 'and' ? '1' : '0';
+      const items = f.filters.map((x) => `(${filterSql(ctx, t, alias, x) || '1'})`);
+      return balanced(items, f.kind === 'and' ? ' AND ' : ' OR ');
     }
+    case 'changeBlock':
+      return `${alias}.__from >= ${Math.trunc(f.numberGte)}`;
+    case 'child':
+      return childFilterSql(ctx, t, alias, f.field, f.filter);
+    case 'attr':
+      return attrFilterSql(ctx, t, alias, f.key, f.field, f.op, f.value);
   }
-  if (depth > MAX_FILTER_DEPTH) throw new QueryError(`filter is nested more than ${MAX_FILTER_DEPTH} levels deep (and/or)`);
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(where)) {
-    if (value === undefined) continue;
-    if (key === 'and' || key === 'or') {
-      if (value === null) continue;
-      const items = listValues(key, value).map((item) => {
-        if (item === null || typeof item !== 'object') throw new QueryError('Filter must by an object');
-        return `(${filterSql(ctx, t, alias, item as Record<string, unknown>, nested, depth + 1) || '1'})`;
-      });
-      if (items.length === 0) parts.push(key === 'and' ? '1' : '0');
-      else parts.push(balanced(items, key === 'and' ? ' AND ' : ' OR '));
-      continue;
-    }
-    if (key === '_change_block') {
-      const n = (value as { number_gte?: number } | null)?.number_gte;
-      if (typeof n !== 'number') throw new QueryError('Filter must by an object');
-      parts.push(`${alias}.__from >= ${Math.trunc(n)}`);
-      continue;
-    }
-    const fk = keys.get(key);
-    if (!fk) throw new QueryError(`Type \`${t.entity.name}_filter\` has no field \`${key}\``);
-    // an interface's own field definitions do not say which fields its implementers derive
-    const field = t.entity.fieldMap.get(fk.field.name) ?? fk.field;
-    parts.push(fieldFilterSql(ctx, t, alias, key, { field, op: fk.op }, value, nested));
-  }
-  return parts.join(' AND ');
 }
 
-function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string, fk: FilterKey, value: unknown, nested: boolean): string {
-  const { field, op } = fk;
-  if (op === 'child') return childFilterSql(ctx, t, alias, key, field, value, nested);
+function attrFilterSql(ctx: FilterContext, t: Table, alias: string, key: string, field: FieldDef, op: Exclude<FilterOp, 'child'>, value: unknown): string {
   const c = t.columnMap.get(field.name);
-  if (!c) throw new QueryError(`Entity \`${t.entity.name}\` has no attribute \`${field.name}\``);
+  if (!c) throw new QueryInputError(`Entity \`${t.entity.name}\` has no attribute \`${field.name}\``);
   const col = `${alias}.${c.sql}`;
   const isRef = c.ref !== undefined;
   const p = ctx.params;
@@ -296,8 +277,8 @@ function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string
   if (value === null) {
     if (op === '') return `${col} IS NULL`;
     if (op === 'not') return `${col} IS NOT NULL`;
-    if (op === 'in' || op === 'not_in') throw new QueryError(`Non-list value passed to \`${key}\` filter`);
-    throw new QueryError(`Filter not supported by value \`null\`: \`${key}\``);
+    if (op === 'in' || op === 'not_in') throw new QueryInputError(`Non-list value passed to \`${key}\` filter`);
+    throw new QueryInputError(`Filter not supported by value \`null\`: \`${key}\``);
   }
   switch (op) {
     case '':
@@ -329,11 +310,11 @@ function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string
       if (c.kind === 'bytes' && isRef) return bytesRefPatternSql(c, col, key, op, value, p);
       if (c.kind === 'bytes' && !isRef) value = normalize('bytes', value, key);
       if (typeof value === 'object' && (value as BytesInput).kind === 'bytes') {
-        if (op !== 'contains' && op !== 'not_contains') throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
+        if (op !== 'contains' && op !== 'not_contains') throw new QueryInputError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
         p.push((value as BytesInput).bytes);
         return `instr(${col}, ?) ${op === 'contains' ? '>' : '='} 0`;
       }
-      if (typeof value !== 'string') throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
+      if (typeof value !== 'string') throw new QueryInputError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
       const pattern = likePattern(op, value);
       const negated = op.startsWith('not_');
       if (op.endsWith('_nocase')) {
@@ -355,13 +336,13 @@ function fieldFilterSql(ctx: FilterContext, t: Table, alias: string, key: string
  */
 function bytesRefPatternSql(c: Column, col: string, key: string, op: FilterOp, value: unknown, p: unknown[]): string {
   const shown = typeof value === 'string' ? value : show(value);
-  if (op === 'contains_nocase' || op === 'not_contains_nocase') throw new QueryError(`Store error: unsupported filter \`${op}\` for value \`${shown}\``);
+  if (op === 'contains_nocase' || op === 'not_contains_nocase') throw new QueryInputError(`Store error: unsupported filter \`${op}\` for value \`${shown}\``);
   if (op === 'contains' || op === 'not_contains') {
     p.push(scalarParam(c.kind, true, value, key));
     return `instr(${col}, ?) ${op === 'contains' ? '>' : '='} 0`;
   }
   const sqlOp = `${op.startsWith('not_') ? '!' : ''}~~${op.endsWith('_nocase') ? '*' : ''}`;
-  throw new QueryError(`Failed to get entities from store: operator does not exist: bytea ${sqlOp} text`);
+  throw new QueryInputError(`Failed to get entities from store: operator does not exist: bytea ${sqlOp} text`);
 }
 
 /** JSON spelling of a value for `valueSetSql` (bigints as text, bytes as hex without 0x). */
@@ -390,7 +371,7 @@ function listFilterSql(ctx: FilterContext, c: Column, col: string, key: string, 
   if (value === null) {
     if (op === '') return `${col} IS NULL`;
     if (op === 'not') return `${col} IS NOT NULL`;
-    throw new QueryError(`Filter not supported by value \`null\`: \`${key}\``);
+    throw new QueryInputError(`Filter not supported by value \`null\`: \`${key}\``);
   }
   const items = listValues(key, value).map((v) => jsonItem(c.kind, isRef, v, key));
   p.push(JSON.stringify(items));
@@ -408,32 +389,26 @@ function listFilterSql(ctx: FilterContext, c: Column, col: string, key: string, 
     case 'not_contains_nocase':
       return `(${col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(?) v, json_each(${col}) e WHERE e.value LIKE v.value ESCAPE '\\'))`;
     default:
-      throw new QueryError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
+      throw new QueryInputError(`Filter not supported by value \`${show(value)}\`: \`${key}\``);
   }
 }
 
-function childFilterSql(ctx: FilterContext, t: Table, alias: string, key: string, field: FieldDef, value: unknown, nested: boolean): string {
-  if (nested) throw new QueryError(`Child filter nesting not supported by value \`${field.name}\`: \`${key}\``);
-  if (value === null || typeof value !== 'object') throw new QueryError(`Query contains value with invalid type \`${field.name}\`: \`${show(value)}\``);
-  const childName = field.type.name;
-  const child = ctx.source(childName);
+function childFilterSql(ctx: FilterContext, t: Table, alias: string, field: FieldDef, filter: EntityFilter): string {
+  const child = ctx.source(field.type.name);
   const ca = nextAlias(ctx);
   const block = blockCondition(ca, ctx.block);
+  const sub = filterSql(ctx, child, ca, filter);
+  const cond = `${block}${sub ? ` AND ${sub}` : ''}`;
   if (field.derivedFrom) {
     const back = child.columnMap.get(field.derivedFrom)!;
-    const sub = filterSql(ctx, child, ca, value as Record<string, unknown>, true);
-    const cond = `${block}${sub ? ` AND ${sub}` : ''}`;
     if (back.list) {
       return `EXISTS (SELECT 1 FROM ${child.sql} ${ca}, json_each(${ca}.${back.sql}) e WHERE e.value = ${idAsJsonItem(`${alias}.id`, t.idKind)} AND ${cond})`;
     }
     return `${alias}.id IN (SELECT ${ca}.${back.sql} FROM ${child.sql} ${ca} WHERE ${cond})`;
   }
   const c = t.columnMap.get(field.name)!;
-  const sub = filterSql(ctx, child, ca, value as Record<string, unknown>, true);
-  const cond = `${block}${sub ? ` AND ${sub}` : ''}`;
   if (c.list) {
     return `EXISTS (SELECT 1 FROM json_each(${alias}.${c.sql}) e WHERE e.value IN (SELECT ${idAsJsonItem(`${ca}.id`, child.idKind)} FROM ${child.sql} ${ca} WHERE ${cond}))`;
   }
   return `${alias}.${c.sql} IN (SELECT ${ca}.id FROM ${child.sql} ${ca} WHERE ${cond})`;
 }
-

@@ -1,0 +1,205 @@
+// The store's query interface (graph-node's EntityQuery and its relational store's query
+// execution): the query layer says which entities it wants (type, filter tree, order, range,
+// block, attributes to read) and gets rows back; the SQL over the versioned tables is built and
+// run here. Interfaces are the UNION ALL of their implementers' tables.
+import type { Database, Statement } from 'better-sqlite3';
+import type { FieldDef } from '../schema.ts';
+import { idToSql, OPEN, type Layout, type Table } from './layout.ts';
+import { blockCondition, filterSql, QueryInputError, versionsAt, type BlockRef, type EntityFilter } from './query-filter.ts';
+import { orderSql, type EntityOrder } from './query-order.ts';
+
+export type { BlockRef, EntityFilter, FilterOp } from './query-filter.ts';
+export { QueryInputError } from './query-filter.ts';
+export type { EntityOrder, OrderKey } from './query-order.ts';
+
+/** An entity table, or for an interface the UNION ALL of its implementers' tables. */
+export interface Source extends Table {
+  /** set for interfaces: rows carry `__typename` and `__vid` of the implementer they come from */
+  implementers?: Table[];
+}
+
+/** What to read of each entity: these attributes (and `id`), or for an interface (type, version, id). */
+export type Selection = readonly string[];
+
+export interface EntityQuery {
+  /** an entity type or an interface */
+  entityType: string;
+  /** attributes to read besides `id`; ignored for interfaces, whose rows are `__typename, __vid, id` */
+  select: Selection;
+  filter?: EntityFilter | null;
+  order: EntityOrder;
+  range: { first: number; skip: number };
+  block: BlockRef;
+}
+
+/** Time budget of the request a query belongs to (ms since the epoch). */
+export interface QueryDeadline {
+  deadline: number;
+}
+
+export type Row = Record<string, unknown>;
+
+const TIMED_OUT = 'Query timed out';
+/** In every statement's WHERE, so a long scan stops soon after the deadline (see `registerDeadline`). */
+export const DEADLINE = 'hessian_deadline()';
+
+// better-sqlite3 cannot interrupt a running statement, so every query's WHERE also calls
+// `hessian_deadline()`, a SQL function that fails once the running request's deadline passed:
+// a long scan stops within a few hundred rows of it. (Statements run synchronously, one at a
+// time, so one module-level deadline is enough.)
+let runningDeadline = Infinity;
+let deadlineCalls = 0;
+
+function registerDeadline(db: Database): void {
+  db.function('hessian_deadline', { deterministic: false, directOnly: true }, () => {
+    if ((++deadlineCalls & 255) === 0 && Date.now() > runningDeadline) throw new Error(TIMED_OUT);
+    return 1;
+  });
+}
+
+const stmtCache = new WeakMap<object, Map<string, Statement<unknown[]>>>();
+
+/** Runs one read statement (cached prepared) under a deadline; integers come back as bigint. */
+export function runQuerySql(db: Database, sql: string, params: unknown[], budget: QueryDeadline): Row[] {
+  if (Date.now() > budget.deadline) throw new QueryInputError(TIMED_OUT);
+  let cache = stmtCache.get(db);
+  if (!cache) {
+    registerDeadline(db);
+    stmtCache.set(db, (cache = new Map()));
+  }
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    stmt = db.prepare<unknown[]>(sql).safeIntegers(true);
+    if (cache.size > 500) cache.clear();
+    cache.set(sql, stmt);
+  }
+  runningDeadline = budget.deadline;
+  try {
+    return stmt.all(...params) as Row[];
+  } catch (err) {
+    if ((err as Error).message === TIMED_OUT) throw new QueryInputError(TIMED_OUT);
+    throw err;
+  } finally {
+    runningDeadline = Infinity;
+  }
+}
+
+const unions = new WeakMap<Layout, Map<string, Source>>();
+
+/** The table of an entity type, or the union of an interface's implementers. */
+export function sourceOf(layout: Layout, name: string): Source {
+  const t = layout.tables.get(name);
+  if (t) return t;
+  let cache = unions.get(layout);
+  if (!cache) unions.set(layout, (cache = new Map()));
+  const cached = cache.get(name);
+  if (cached) return cached;
+  const i = layout.schema.interfaces.get(name);
+  if (!i) throw new QueryInputError(`Type \`${name}\` is neither an entity nor an interface`);
+  const impls = i.implementedBy.map((n) => layout.tables.get(n)!);
+  const first = impls[0];
+  if (!first) throw new QueryInputError(`no entity type implements interface \`${name}\``);
+  // an interface field stored by its implementers is a column of the union; one they derive
+  // (`@derivedFrom` on the implementer) is derived here too
+  const fields: FieldDef[] = i.fields.map((f) => {
+    const impl = first.entity.fieldMap.get(f.name);
+    return impl?.derivedFrom ? { ...f, derivedFrom: impl.derivedFrom } : f;
+  });
+  const columns = fields.filter((f) => !f.derivedFrom).map((f) => ({ ...first.columnMap.get(f.name)!, field: f }));
+  const sql =
+    '(' +
+    impls
+      .map((t) => `SELECT '${t.entity.name.replace(/'/g, "''")}' AS __typename, __vid, __from, __to, ${columns.map((c) => c.sql).join(', ')} FROM ${t.sql}`)
+      .join(' UNION ALL ') +
+    ')';
+  const src: Source = {
+    entity: { name, immutable: false, idType: first.entity.idType, fields, fieldMap: new Map(fields.map((f) => [f.name, f])), interfaces: [] },
+    sql,
+    idKind: first.idKind,
+    columns,
+    columnMap: new Map(columns.map((c) => [c.field.name, c])),
+    implementers: impls,
+  };
+  cache.set(name, src);
+  return src;
+}
+
+export const UNION_COLUMNS = (alias: string) => `${alias}.__typename AS __typename, ${alias}.__vid AS __vid, ${alias}.id AS id`;
+
+/** The columns of `id` and the selected attributes that are stored (derived ones are not). */
+export function selectSql(t: Table, select: Selection, alias: string): string {
+  const names = new Set(['id']);
+  for (const name of select) if (t.columnMap.has(name)) names.add(name);
+  return [...names].map((n) => `${alias}.${t.columnMap.get(n)!.sql}`).join(', ');
+}
+
+/**
+ * Reads entities for the query layer. Every method returns raw rows (stored forms, integers as
+ * bigint): converting them to API values is the query layer's job.
+ */
+export interface QueryStore {
+  readonly layout: Layout;
+  /** the entities of one collection query, in its order, `range` applied */
+  find(q: EntityQuery, budget: QueryDeadline): Row[];
+  /** one entity by id at `block`, or undefined */
+  findOne(entityType: string, id: string, select: Selection, block: BlockRef, budget: QueryDeadline): Row | undefined;
+  /** the selected columns (and `__vid`) of the given versions of one entity type, in no order */
+  versions(entityType: string, vids: readonly string[], select: Selection, budget: QueryDeadline): Row[];
+}
+
+export class SqliteQueryStore implements QueryStore {
+  readonly db: Database;
+  readonly layout: Layout;
+
+  constructor(db: Database, layout: Layout) {
+    this.db = db;
+    this.layout = layout;
+  }
+
+  source = (name: string): Source => sourceOf(this.layout, name);
+
+  find(q: EntityQuery, budget: QueryDeadline): Row[] {
+    const t = this.source(q.entityType);
+    const params: unknown[] = [];
+    const where = q.filter ? filterSql({ layout: this.layout, block: q.block, params, aliasCounter: { n: 0 }, source: this.source }, t, 'a', q.filter) : '';
+    const order = orderSql(this.source, t, 'a', q.order, q.block);
+    params.push(q.range.first, q.range.skip);
+    const select = t.implementers ? UNION_COLUMNS('a') : selectSql(t, q.select, 'a');
+    const sql = `SELECT ${select} FROM ${t.sql} a WHERE ${blockCondition('a', q.block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    return runQuerySql(this.db, sql, params, budget);
+  }
+
+  findOne(entityType: string, id: string, select: Selection, block: BlockRef, budget: QueryDeadline): Row | undefined {
+    const t = this.source(entityType);
+    let key: unknown;
+    try {
+      key = idToSql(t, id);
+    } catch (err) {
+      throw new QueryInputError((err as Error).message);
+    }
+    const cols = t.implementers ? UNION_COLUMNS('a') : selectSql(t, select, 'a');
+    const past = block.number < OPEN && !t.implementers;
+    const rows = past
+      ? runQuerySql(this.db, `SELECT ${cols} FROM ${t.sql} a WHERE a.__vid IN (${versionsAt(t, 'SELECT ? AS v', block)}) AND a.__to > ${block.number}`, [key], budget)
+      : runQuerySql(this.db, `SELECT ${cols} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', block)} LIMIT 1`, [key], budget);
+    return rows[0];
+  }
+
+  versions(entityType: string, vids: readonly string[], select: Selection, budget: QueryDeadline): Row[] {
+    const t = this.layout.tables.get(entityType)!;
+    return runQuerySql(this.db, `SELECT ${selectSql(t, select, 'c')}, c.__vid AS __vid FROM ${t.sql} c WHERE c.__vid IN (SELECT value FROM json_each(?))`, [
+      JSON.stringify(vids.map(Number)),
+    ], budget);
+  }
+}
+
+const stores = new WeakMap<Database, WeakMap<Layout, SqliteQueryStore>>();
+
+/** The query store over a connection and layout (one per pair, so statements are prepared once). */
+export function queryStore(db: Database, layout: Layout): SqliteQueryStore {
+  let byLayout = stores.get(db);
+  if (!byLayout) stores.set(db, (byLayout = new WeakMap()));
+  let s = byLayout.get(layout);
+  if (!s) byLayout.set(layout, (s = new SqliteQueryStore(db, layout)));
+  return s;
+}
