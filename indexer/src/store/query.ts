@@ -4,8 +4,8 @@
 // run here. Interfaces are the UNION ALL of their implementers' tables.
 import type { Database, Statement } from 'better-sqlite3';
 import type { FieldDef } from '../schema.ts';
-import { idToSql, OPEN, type Layout, type Table } from './layout.ts';
-import { blockCondition, filterSql, QueryInputError, versionsAt, type BlockRef, type EntityFilter } from './query-filter.ts';
+import { idToSql, OPEN, type ColumnKind, type Layout, type Table } from './layout.ts';
+import { blockCondition, filterSql, idAsJsonItem, idSetSql, QueryInputError, versionsAt, type BlockRef, type EntityFilter } from './query-filter.ts';
 import { orderSql, type EntityOrder } from './query-order.ts';
 
 export type { BlockRef, EntityFilter, FilterOp } from './query-filter.ts';
@@ -28,9 +28,23 @@ export interface EntityQuery {
   select: Selection;
   filter?: EntityFilter | null;
   order: EntityOrder;
+  /** with a `window`, applied to each parent's children */
   range: { first: number; skip: number };
   block: BlockRef;
+  /** set for a nested collection: the children of many parents at once, ranked per parent */
+  window?: ParentWindow;
 }
+
+/**
+ * graph-node's EntityWindow (its `EntityCollection::Window`): which parents a nested collection's
+ * children belong to, so one statement answers a whole level. `list`: each parent stores a JSON
+ * list of child ids, and a row's `__parent` is the parent's index in `lists`; `derived`: the
+ * child's attribute `field` refers back to the parent, and a row's `__parent` is the parent's id
+ * as a JSON item (hex for bytes, text for int8).
+ */
+export type ParentWindow =
+  | { link: 'list'; lists: readonly unknown[][] }
+  | { link: 'derived'; field: string; parentIdKind: ColumnKind; parentIds: readonly string[] };
 
 /** Time budget of the request a query belongs to (ms since the epoch). */
 export interface QueryDeadline {
@@ -139,10 +153,15 @@ export function selectSql(t: Table, select: Selection, alias: string): string {
  */
 export interface QueryStore {
   readonly layout: Layout;
-  /** the entities of one collection query, in its order, `range` applied */
+  /**
+   * the entities of one collection query, in its order, `range` applied; with a `window`, rows
+   * carry `__parent` and come grouped by parent, each parent's in the query's order
+   */
   find(q: EntityQuery, budget: QueryDeadline): Row[];
   /** one entity by id at `block`, or undefined */
   findOne(entityType: string, id: string, select: Selection, block: BlockRef, budget: QueryDeadline): Row | undefined;
+  /** the entities with these ids (API form: hex for bytes) at `block`, in no order; missing ones are left out */
+  findMany(entityType: string, ids: readonly string[], select: Selection, block: BlockRef, budget: QueryDeadline): Row[];
   /** the selected columns (and `__vid`) of the given versions of one entity type, in no order */
   versions(entityType: string, vids: readonly string[], select: Selection, budget: QueryDeadline): Row[];
 }
@@ -159,6 +178,7 @@ export class SqliteQueryStore implements QueryStore {
   source = (name: string): Source => sourceOf(this.layout, name);
 
   find(q: EntityQuery, budget: QueryDeadline): Row[] {
+    if (q.window) return this.findWindowed(q, q.window, budget);
     const t = this.source(q.entityType);
     const params: unknown[] = [];
     const where = q.filter ? filterSql({ layout: this.layout, block: q.block, params, aliasCounter: { n: 0 }, source: this.source }, t, 'a', q.filter) : '';
@@ -183,6 +203,49 @@ export class SqliteQueryStore implements QueryStore {
       ? runQuerySql(this.db, `SELECT ${cols} FROM ${t.sql} a WHERE a.__vid IN (${versionsAt(t, 'SELECT ? AS v', block)}) AND a.__to > ${block.number}`, [key], budget)
       : runQuerySql(this.db, `SELECT ${cols} FROM ${t.sql} a WHERE a.id = ? AND ${blockCondition('a', block)} LIMIT 1`, [key], budget);
     return rows[0];
+  }
+
+  findMany(entityType: string, ids: readonly string[], select: Selection, block: BlockRef, budget: QueryDeadline): Row[] {
+    const t = this.source(entityType);
+    const cols = t.implementers ? UNION_COLUMNS('c') : selectSql(t, select, 'c');
+    const where =
+      block.number < OPEN && !t.implementers
+        ? `c.__vid IN (${versionsAt(t, idSetSql(t.idKind), block)}) AND c.__to > ${block.number}`
+        : `c.id IN (${idSetSql(t.idKind)}) AND ${blockCondition('c', block)}`;
+    return runQuerySql(this.db, `SELECT ${cols} FROM ${t.sql} c WHERE ${where}`, [JSON.stringify(ids)], budget);
+  }
+
+  // One statement per level: ROW_NUMBER() over each parent's children gives every parent its own
+  // first/skip/order/filter. The window runs over version ids only; full rows are read for the
+  // page that survives it.
+  private findWindowed(q: EntityQuery, w: ParentWindow, budget: QueryDeadline): Row[] {
+    const child = this.source(q.entityType);
+    // the JSON parameter comes first in the text, then the filter's parameters
+    const params: unknown[] = [JSON.stringify(w.link === 'list' ? w.lists : w.parentIds)];
+    const where = q.filter ? filterSql({ layout: this.layout, block: q.block, params, aliasCounter: { n: 0 }, source: this.source }, child, 'c', q.filter) : '';
+    const order = orderSql(this.source, child, 'c', q.order, q.block);
+    const typeCol = child.implementers ? 'c.__typename AS __t, ' : '';
+    const rest = `${blockCondition('c', q.block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`;
+    let inner: string;
+    if (w.link === 'list') {
+      const conv = child.idKind === 'bytes' ? 'unhex(substr(e.value, 3))' : child.idKind === 'int8' ? 'CAST(e.value AS INTEGER)' : 'e.value';
+      inner =
+        `SELECT ${typeCol}c.__vid AS __v, p.key AS __parent, ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY ${order}) AS __rn ` +
+        `FROM json_each(?) p JOIN ${child.sql} c ON c.id IN (SELECT ${conv} FROM json_each(p.value) e) WHERE ${rest}`;
+    } else {
+      const back = child.columnMap.get(w.field)!;
+      inner = back.list
+        ? `SELECT ${typeCol}c.__vid AS __v, e.value AS __parent, ROW_NUMBER() OVER (PARTITION BY e.value ORDER BY ${order}) AS __rn ` +
+          `FROM ${child.sql} c, json_each(c.${back.sql}) e WHERE e.value IN (SELECT value FROM json_each(?)) AND ${rest}`
+        : `SELECT ${typeCol}c.__vid AS __v, ${idAsJsonItem(`c.${back.sql}`, w.parentIdKind)} AS __parent, ROW_NUMBER() OVER (PARTITION BY c.${back.sql} ORDER BY ${order}) AS __rn ` +
+          `FROM ${child.sql} c WHERE c.${back.sql} IN (${idSetSql(w.parentIdKind)}) AND ${rest}`;
+    }
+    const { first, skip } = q.range;
+    params.push(skip, skip + first);
+    const sql = child.implementers
+      ? `SELECT w.__t AS __typename, w.__v AS __vid, w.__parent AS __parent FROM (${inner}) w WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`
+      : `SELECT ${selectSql(child, q.select, 'c')}, w.__parent AS __parent FROM (${inner}) w JOIN ${child.sql} c ON c.__vid = w.__v WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`;
+    return runQuerySql(this.db, sql, params, budget);
   }
 
   versions(entityType: string, vids: readonly string[], select: Selection, budget: QueryDeadline): Row[] {
