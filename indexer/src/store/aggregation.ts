@@ -305,3 +305,18 @@ function keyPart(raw: unknown): string {
   if (Buffer.isBuffer(raw)) return 'x' + raw.toString('hex');
   return typeof raw + ':' + String(raw);
 }
+
+/**
+ * The rows an aggregation query reads from interval table `t`: the table itself, or with `current`
+ * rows (`Aggregator.current`: the bucket still being filled) the table and those rows as versions
+ * valid at every block; their values are appended to `params`.
+ */
+export function bucketSource(t: Table, current: unknown[][], params: unknown[]): string {
+  if (current.length === 0) return t.sql;
+  const cols = t.columns.map((c) => c.sql).join(', ');
+  const values = current.map((r, i) => {
+    params.push(-1 - i, ...r);
+    return `(?, 0, ${OPEN}, ${r.map(() => '?').join(', ')})`;
+  });
+  return `(SELECT __vid, __from, __to, ${cols} FROM ${t.sql} UNION ALL VALUES ${values.join(', ')})`;
+}

@@ -228,3 +228,16 @@ export function hitsSql(def: FulltextDef): string {
     })
     .join(' + ');
 }
+
+/**
+ * The match side of a fulltext query over the entity table aliased `alias`: a JOIN whose one `?`
+ * is the FTS5 MATCH expression (`toFts5Query`), and the order graph-node gives its results
+ * (`ts_rank` in its default direction, ascending, then id ascending: the field has no orderBy).
+ */
+export function fulltextMatch(def: FulltextDef, alias: string): { join: string; order: string } {
+  const fts = fulltextTable(def);
+  return {
+    join: `JOIN (SELECT rowid AS v, ${hitsSql(def)} AS hits FROM ${fts} WHERE ${fts} MATCH ?) m ON m.v = ${alias}.__vid`,
+    order: `m.hits, ${alias}.id`,
+  };
+}

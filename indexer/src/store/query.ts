@@ -4,6 +4,9 @@
 // run here. Interfaces are the UNION ALL of their implementers' tables.
 import type { Database, Statement } from 'better-sqlite3';
 import type { FieldDef } from '../schema.ts';
+import type { FulltextDef, Interval } from '../schema-directives.ts';
+import { Aggregator, bucketSource } from './aggregation.ts';
+import { fulltextMatch } from './fulltext.ts';
 import { idToSql, OPEN, type ColumnKind, type Layout, type Table } from './layout.ts';
 import { blockCondition, filterSql, idAsJsonItem, idSetSql, QueryInputError, versionsAt, type BlockRef, type EntityFilter } from './query-filter.ts';
 import { orderSql, type EntityOrder } from './query-order.ts';
@@ -45,6 +48,31 @@ export interface EntityQuery {
 export type ParentWindow =
   | { link: 'list'; lists: readonly unknown[][] }
   | { link: 'derived'; field: string; parentIdKind: ColumnKind; parentIds: readonly string[] };
+
+/** graph-node's fulltext query: the matches of one `@fulltext` directive, best first. */
+export interface FulltextQuery {
+  fulltext: FulltextDef;
+  /** an FTS5 MATCH expression (`toFts5Query` of the API's text) */
+  match: string;
+  select: Selection;
+  filter?: EntityFilter | null;
+  range: { first: number; skip: number };
+  block: BlockRef;
+}
+
+/** graph-node's aggregation query: the buckets of one `@aggregation` interval. */
+export interface BucketQuery {
+  aggregation: string;
+  interval: Interval;
+  /** `current: include`: add the bucket still being filled */
+  current: boolean;
+  select: Selection;
+  filter?: EntityFilter | null;
+  /** null: graph-node's default for aggregations, the newest buckets first */
+  order: EntityOrder | null;
+  range: { first: number; skip: number };
+  block: BlockRef;
+}
 
 /** Time budget of the request a query belongs to (ms since the epoch). */
 export interface QueryDeadline {
@@ -162,6 +190,10 @@ export interface QueryStore {
   findOne(entityType: string, id: string, select: Selection, block: BlockRef, budget: QueryDeadline): Row | undefined;
   /** the entities with these ids (API form: hex for bytes) at `block`, in no order; missing ones are left out */
   findMany(entityType: string, ids: readonly string[], select: Selection, block: BlockRef, budget: QueryDeadline): Row[];
+  /** the entities matching a fulltext query, best match first; FTS5 refuses some MATCH expressions with an error naming fts5 */
+  findFulltext(q: FulltextQuery, budget: QueryDeadline): Row[];
+  /** the buckets of one aggregation interval (the interval must exist) */
+  findBuckets(q: BucketQuery, budget: QueryDeadline): Row[];
   /** the selected columns (and `__vid`) of the given versions of one entity type, in no order */
   versions(entityType: string, vids: readonly string[], select: Selection, budget: QueryDeadline): Row[];
 }
@@ -245,6 +277,35 @@ export class SqliteQueryStore implements QueryStore {
     const sql = child.implementers
       ? `SELECT w.__t AS __typename, w.__v AS __vid, w.__parent AS __parent FROM (${inner}) w WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`
       : `SELECT ${selectSql(child, q.select, 'c')}, w.__parent AS __parent FROM (${inner}) w JOIN ${child.sql} c ON c.__vid = w.__v WHERE w.__rn > ? AND w.__rn <= ? ORDER BY w.__parent, w.__rn`;
+    return runQuerySql(this.db, sql, params, budget);
+  }
+
+  findFulltext(q: FulltextQuery, budget: QueryDeadline): Row[] {
+    const t = this.source(q.fulltext.entity);
+    const m = fulltextMatch(q.fulltext, 'a');
+    const params: unknown[] = [q.match];
+    const where = q.filter ? filterSql({ layout: this.layout, block: q.block, params, aliasCounter: { n: 0 }, source: this.source }, t, 'a', q.filter) : '';
+    params.push(q.range.first, q.range.skip);
+    const sql =
+      `SELECT ${selectSql(t, q.select, 'a')} FROM ${t.sql} a ${m.join} ` +
+      `WHERE ${blockCondition('a', q.block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${m.order} LIMIT ? OFFSET ?`;
+    return runQuerySql(this.db, sql, params, budget);
+  }
+
+  #aggregator: Aggregator | undefined;
+
+  findBuckets(q: BucketQuery, budget: QueryDeadline): Row[] {
+    const t = this.layout.aggregations.get(q.aggregation)!.get(q.interval)!;
+    const params: unknown[] = [];
+    // the open bucket is aggregated from the data points here, as a rollup would (read only)
+    this.#aggregator ??= new Aggregator(this.db, this.layout, true);
+    const current = q.current ? this.#aggregator.current(q.aggregation, q.interval, q.block.number >= OPEN ? null : q.block.number) : [];
+    const source = bucketSource(t, current, params);
+    const where = q.filter ? filterSql({ layout: this.layout, block: q.block, params, aliasCounter: { n: 0 }, source: this.source }, t, 'a', q.filter) : '';
+    // graph-node's default for aggregations: EntityOrder::Descending(timestamp)
+    const order = q.order ? orderSql(this.source, t, 'a', q.order, q.block) : 'a.timestamp DESC, a.id DESC';
+    params.push(q.range.first, q.range.skip);
+    const sql = `SELECT ${selectSql(t, q.select, 'a')} FROM ${source} a WHERE ${blockCondition('a', q.block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${order} LIMIT ? OFFSET ?`;
     return runQuerySql(this.db, sql, params, budget);
   }
 
