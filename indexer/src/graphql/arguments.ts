@@ -5,8 +5,8 @@ import { QueryError } from './errors.ts';
 import { sourceOf } from './rows.ts';
 import { entityFilter, type WhereContext } from './where.ts';
 import type { Table } from '../store/layout.ts';
-import { filterSql, type BlockRef, type EntityFilter } from '../store/query-filter.ts';
-import { orderSql as storeOrderSql, type EntityOrder } from '../store/query-order.ts';
+import type { EntityFilter } from '../store/query-filter.ts';
+import type { EntityOrder } from '../store/query-order.ts';
 
 export interface CollectionArgs {
   first?: number | null;
@@ -47,15 +47,4 @@ export function orderOf(args: CollectionArgs): EntityOrder {
   // graph-node's EntityOrder::Default: without `orderBy`, `orderDirection` is ignored
   if (!args.orderBy) return { kind: 'default' };
   return { kind: 'by', attribute: args.orderBy, desc: args.orderDirection === 'desc' };
-}
-
-/** `where` as SQL on `t` aliased `alias`, for the paths that still write their own statements. */
-export function whereSql(ctx: ExecContext, block: BlockRef, params: unknown[], counter: { n: number }, t: Table, alias: string, where: Record<string, unknown>): string {
-  const source = (name: string) => sourceOf(ctx.api.layout, name);
-  return filterSql({ layout: ctx.api.layout, block, params, aliasCounter: counter, source }, t, alias, entityFilter(whereContext(ctx), t, where));
-}
-
-/** The ORDER BY list, for the paths that still write their own statements. */
-export function orderSql(ctx: ExecContext, t: Table, alias: string, args: CollectionArgs, block: BlockRef): string {
-  return storeOrderSql((name) => sourceOf(ctx.api.layout, name), t, alias, orderOf(args), block);
 }

@@ -1,14 +1,12 @@
-// Per-request state and SQL execution under the request's budgets: one snapshot of the head for
-// every root field, the deadline (also enforced inside long scans), and the result-size bound.
+// Per-request state and budgets: one snapshot of the head for every root field, the deadline (the
+// store enforces it inside long scans), and the result-size bound rows are counted against.
 import { firstErrorBlock } from '../store/subgraph-errors.ts';
 import type { EntityStore, StoredFailure } from '../store/entity-store.ts';
 import type { Layout } from '../store/layout.ts';
 import type { BlockPtr } from '../types.ts';
-import { queryStore, runQuerySql, type QueryStore } from '../store/query.ts';
+import { queryStore, type QueryStore } from '../store/query.ts';
 import { QueryError } from './errors.ts';
 import type { FilterKey } from './where.ts';
-
-export { DEADLINE } from '../store/query.ts';
 
 export interface QueryLimits {
   /** graph-node's GRAPH_GRAPHQL_MAX_FIRST */
@@ -98,11 +96,6 @@ export function newExecContext(store: EntityStore, api: ApiMeta): ExecContext {
     indexingErrors: new Map(),
     outcome: { cacheable: false },
   };
-}
-
-/** One SQL statement of this request: under its deadline, counted against its result size. */
-export function run(ctx: ExecContext, sql: string, params: unknown[]): Record<string, unknown>[] {
-  return counted(ctx, runQuerySql(ctx.store.db, sql, params, ctx));
 }
 
 /** The store's query interface over this request's connection and the API's layout. */

@@ -5,19 +5,17 @@
 //   the blocks it was valid over (issue 3480);
 // - `hessian_orderBy: [{ by, direction }]` on collections: ordering by several fields (issue 1807,
 //   in arguments.ts).
-// The versioned store already holds all of it: a count is one SQL COUNT over the same filter, a
-// history is the entity's rows in `__from` order.
+// The versioned store already holds all of it (`QueryStore.count`: one SQL COUNT over the same
+// filter; `QueryStore.history`: the entity's rows in `__from` order).
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
-import { idToSql, OPEN } from '../store/layout.ts';
-import { whereSql, range, type CollectionArgs } from './arguments.ts';
+import { OPEN } from '../store/layout.ts';
+import { filterOf, range, type CollectionArgs } from './arguments.ts';
 import { resolveBlock, sqlBlock, type BlockHeightArg } from './blocks.ts';
 import { collectEnv, collectFields } from './collect.ts';
-import { DEADLINE, run, type ExecContext } from './context.ts';
-import { QueryError } from './errors.ts';
-import { blockCondition } from '../store/query-filter.ts';
+import { counted, rowsStore, type ExecContext } from './context.ts';
 import { noteErrors } from './execute.ts';
 import { prefetch } from './nested.ts';
-import { columnsFor, materialize, sourceOf, type Obj } from './rows.ts';
+import { materialize, selection, sourceOf, type Obj } from './rows.ts';
 
 export function resolveCount(typeName: string) {
   return async (_src: unknown, args: { where?: Record<string, unknown> | null; block?: BlockHeightArg; subgraphError?: string }, ctx: ExecContext, info: GraphQLResolveInfo) => {
@@ -25,11 +23,8 @@ export function resolveCount(typeName: string) {
     const block = await resolveBlock(ctx, args.block);
     noteErrors(ctx, info, block, args.subgraphError);
     const at = sqlBlock(ctx, block);
-    const params: unknown[] = [];
-    const where = args.where ? whereSql(ctx, at, params, { n: 0 }, t, 'a', args.where) : '';
-    const rows = run(ctx, `SELECT count(*) AS n FROM ${t.sql} a WHERE ${blockCondition('a', at)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`, params);
     // one row, whatever it counts: the result-size budget is about rows read into memory
-    return Number(rows[0]!.n);
+    return counted(ctx, [rowsStore(ctx).count(typeName, filterOf(ctx, t, args.where), at, ctx)])[0];
   };
 }
 
@@ -55,20 +50,9 @@ export function resolveVersions(typeName: string) {
     noteErrors(ctx, info, at, args.subgraphError);
     const head = at.number;
     const { first, skip } = range(ctx, args as CollectionArgs);
-    let id: unknown;
-    try {
-      id = idToSql(t, String(args.id));
-    } catch (err) {
-      throw new QueryError((err as Error).message);
-    }
     const nodes = entityNodes(info);
-    const cols = columnsFor(info, t, nodes, 'a');
-    const dir = args.orderDirection === 'desc' ? ' DESC' : '';
-    const rows = run(
-      ctx,
-      `SELECT ${cols}, a.__from AS __from, a.__to AS __to FROM ${t.sql} a WHERE a.id = ? AND a.__from <= ${head} AND ${DEADLINE} ORDER BY a.__from${dir} LIMIT ? OFFSET ?`,
-      [id, first, skip],
-    );
+    const query = { entityType: typeName, id: String(args.id), select: selection(info, t, nodes), upTo: head, desc: args.orderDirection === 'desc', range: { first, skip } };
+    const rows = counted(ctx, rowsStore(ctx).history(query, ctx));
     const entities = materialize(ctx, info, t, rows, nodes);
     // nested entities are read at the block each version started at
     const byBlock = new Map<number, Obj[]>();

@@ -10,7 +10,7 @@ import { buildSchema, execute, GraphQLScalarType, Kind, parse, validate, type Do
 import type { EntityStore } from '../store/entity-store.ts';
 import type { SubgraphManifest } from '../manifest.ts';
 import type { SubgraphSchema } from '../schema.ts';
-import { OPEN } from '../store/layout.ts';
+import { queryStore } from '../store/query.ts';
 import type { BlockPtr } from '../types.ts';
 import { graphNodeError, QueryError } from './errors.ts';
 import { queryRules } from './limits.ts';
@@ -177,23 +177,13 @@ function blockValue(ptr: BlockPtr | null): { hash: string; number: string } | nu
 
 /** graph-node's `entity_count`: entities current at the head, over every entity table. */
 function entityCount(store: EntityStore): string {
-  let n = 0n;
-  for (const t of store.layout.tables.values()) {
-    n += store.db.prepare(`SELECT count(*) FROM ${t.sql} WHERE __to = ${OPEN}`).pluck().safeIntegers(true).get() as bigint;
-  }
-  return n.toString();
+  return queryStore(store.db, store.layout).entityCount().toString();
 }
 
 /** Sizes of the entity tables and their indexes (SQLite's dbstat; no TOAST: 0), and their rows (every version). */
 function subgraphSize(store: EntityStore): Record<string, string> {
-  const tables = [...store.layout.tables.values()].map((t) => t.sql.replace(/^"|"$/g, '').replace(/""/g, '"'));
-  const json = JSON.stringify(tables);
-  const sum = (sql: string) => BigInt((store.db.prepare(sql).pluck().safeIntegers(true).get(json) as bigint | null) ?? 0n);
-  const table = sum(`SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT value FROM json_each(?))`);
-  const index = sum(`SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN (SELECT value FROM json_each(?)))`);
-  let rows = 0n;
-  for (const t of store.layout.tables.values()) rows += store.db.prepare(`SELECT count(*) FROM ${t.sql}`).pluck().safeIntegers(true).get() as bigint;
-  return { rowEstimate: String(rows), tableSize: String(table), indexSize: String(index), toastSize: '0', totalSize: String(table + index) };
+  const { rows, tableBytes, indexBytes } = queryStore(store.db, store.layout).sizes();
+  return { rowEstimate: String(rows), tableSize: String(tableBytes), indexSize: String(indexBytes), toastSize: '0', totalSize: String(tableBytes + indexBytes) };
 }
 
 function indexingStatus(opts: IndexNodeOptions) {

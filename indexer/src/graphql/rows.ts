@@ -6,7 +6,7 @@ import { bytesToHex, decodeBigDecimal, decodeBigInt } from '../store/encoding.ts
 import type { Column, ColumnKind, Table } from '../store/layout.ts';
 import { collectFields, collectEnv, subSelections } from './collect.ts';
 import { counted, rowsStore, type ExecContext } from './context.ts';
-import { selectSql, type Source } from '../store/query.ts';
+import type { Source } from '../store/query.ts';
 
 /** Where nested entity values live on a parent object: REF + response key (aliases differ). */
 export const REF = '\u0000';
@@ -70,7 +70,7 @@ export function toObject(t: Table, row: Record<string, unknown>): Obj {
   return new (rowClass(t))(row);
 }
 
-export { sourceOf, UNION_COLUMNS, type Source } from '../store/query.ts';
+export { sourceOf, type Source } from '../store/query.ts';
 
 /**
  * Rows of an interface query name (type, version); read each implementer's selected columns
@@ -104,9 +104,4 @@ export function selection(info: GraphQLResolveInfo, t: Table, nodes: readonly Fi
   const names: string[] = [];
   for (const fieldNodes of fields.values()) names.push(fieldNodes[0]!.name.value);
   return names;
-}
-
-/** `selection` as SQL columns of `t` aliased `alias` (for the paths that still write their SQL). */
-export function columnsFor(info: GraphQLResolveInfo, t: Table, nodes: readonly FieldNode[], alias: string): string {
-  return selectSql(t, selection(info, t, nodes), alias);
 }

@@ -74,6 +74,23 @@ export interface BucketQuery {
   block: BlockRef;
 }
 
+/** An entity's versions (the extension's history): those begun by `upTo`, by start block. */
+export interface HistoryQuery {
+  entityType: string;
+  id: string;
+  select: Selection;
+  upTo: number;
+  desc: boolean;
+  range: { first: number; skip: number };
+}
+
+/** The storage the entity tables take (graph-node's `subgraphSize`): bytes and rows, every version counted. */
+export interface StoreSizes {
+  rows: bigint;
+  tableBytes: bigint;
+  indexBytes: bigint;
+}
+
 /** Time budget of the request a query belongs to (ms since the epoch). */
 export interface QueryDeadline {
   deadline: number;
@@ -194,6 +211,14 @@ export interface QueryStore {
   findFulltext(q: FulltextQuery, budget: QueryDeadline): Row[];
   /** the buckets of one aggregation interval (the interval must exist) */
   findBuckets(q: BucketQuery, budget: QueryDeadline): Row[];
+  /** how many entities of a type (or interface) match `filter` at `block` */
+  count(entityType: string, filter: EntityFilter | null, block: BlockRef, budget: QueryDeadline): number;
+  /** versions of one entity with the blocks they were valid over (`__from`, `__to`) */
+  history(q: HistoryQuery, budget: QueryDeadline): Row[];
+  /** entities current at the head, over every entity table (graph-node's `entity_count`) */
+  entityCount(): bigint;
+  /** the entity tables' sizes (SQLite's dbstat) */
+  sizes(): StoreSizes;
   /** the selected columns (and `__vid`) of the given versions of one entity type, in no order */
   versions(entityType: string, vids: readonly string[], select: Selection, budget: QueryDeadline): Row[];
 }
@@ -290,6 +315,45 @@ export class SqliteQueryStore implements QueryStore {
       `SELECT ${selectSql(t, q.select, 'a')} FROM ${t.sql} a ${m.join} ` +
       `WHERE ${blockCondition('a', q.block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE} ORDER BY ${m.order} LIMIT ? OFFSET ?`;
     return runQuerySql(this.db, sql, params, budget);
+  }
+
+  count(entityType: string, filter: EntityFilter | null, block: BlockRef, budget: QueryDeadline): number {
+    const t = this.source(entityType);
+    const params: unknown[] = [];
+    const where = filter ? filterSql({ layout: this.layout, block, params, aliasCounter: { n: 0 }, source: this.source }, t, 'a', filter) : '';
+    const rows = runQuerySql(this.db, `SELECT count(*) AS n FROM ${t.sql} a WHERE ${blockCondition('a', block)}${where ? ` AND (${where})` : ''} AND ${DEADLINE}`, params, budget);
+    return Number(rows[0]!.n);
+  }
+
+  history(q: HistoryQuery, budget: QueryDeadline): Row[] {
+    const t = this.source(q.entityType);
+    let id: unknown;
+    try {
+      id = idToSql(t, q.id);
+    } catch (err) {
+      throw new QueryInputError((err as Error).message);
+    }
+    const sql =
+      `SELECT ${selectSql(t, q.select, 'a')}, a.__from AS __from, a.__to AS __to FROM ${t.sql} a ` +
+      `WHERE a.id = ? AND a.__from <= ${Math.trunc(q.upTo)} AND ${DEADLINE} ORDER BY a.__from${q.desc ? ' DESC' : ''} LIMIT ? OFFSET ?`;
+    return runQuerySql(this.db, sql, [id, q.range.first, q.range.skip], budget);
+  }
+
+  entityCount(): bigint {
+    let n = 0n;
+    for (const t of this.layout.tables.values()) n += this.db.prepare(`SELECT count(*) FROM ${t.sql} WHERE __to = ${OPEN}`).pluck().safeIntegers(true).get() as bigint;
+    return n;
+  }
+
+  sizes(): StoreSizes {
+    const tables = [...this.layout.tables.values()].map((t) => t.sql.replace(/^"|"$/g, '').replace(/""/g, '"'));
+    const json = JSON.stringify(tables);
+    const sum = (sql: string) => BigInt((this.db.prepare(sql).pluck().safeIntegers(true).get(json) as bigint | null) ?? 0n);
+    const tableBytes = sum(`SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT value FROM json_each(?))`);
+    const indexBytes = sum(`SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN (SELECT value FROM json_each(?)))`);
+    let rows = 0n;
+    for (const t of this.layout.tables.values()) rows += this.db.prepare(`SELECT count(*) FROM ${t.sql}`).pluck().safeIntegers(true).get() as bigint;
+    return { rows, tableBytes, indexBytes };
   }
 
   #aggregator: Aggregator | undefined;
