@@ -551,6 +551,31 @@ export class SubgraphRuntime {
     }
   }
 
+  /**
+   * The module's instance for one handler call: the kept one with its heap reset when its start
+   * function left nothing a handler could change, else a fresh one (started here).
+   */
+  private instanceOf(compiled: CompiledModule): ModuleInstance {
+    const ctx = this.ctx;
+    const kept = compiled.instance;
+    if (kept?.resettable) {
+      ctx.heapRef = kept.heap;
+      kept.reset();
+      return kept;
+    }
+    const instance = new ModuleInstance(compiled.module, compiled.imports, compiled.classIds, compiled.globalNames ?? []);
+    ctx.heapRef = instance.heap;
+    ctx.starting = true;
+    ctx.touchedTriggerDuringStart = false;
+    try {
+      instance.start(() => this.reuseInstances && compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
+    } finally {
+      ctx.starting = false;
+    }
+    compiled.instance = instance;
+    return instance;
+  }
+
   private runTrigger(
     trigger: Trigger,
     cache: EntityCache,
@@ -574,22 +599,7 @@ export class SubgraphRuntime {
     this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: trigger.ds.abis, apiPatch: trigger.layout.patch };
     const compiled = trigger.module;
     try {
-      let instance = compiled.instance;
-      if (instance?.resettable) {
-        ctx.heapRef = instance.heap;
-        instance.reset();
-      } else {
-        instance = new ModuleInstance(compiled.module, compiled.imports, compiled.classIds, compiled.globalNames ?? []);
-        ctx.heapRef = instance.heap;
-        ctx.starting = true;
-        ctx.touchedTriggerDuringStart = false;
-        try {
-          instance.start(() => this.reuseInstances && compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
-        } finally {
-          ctx.starting = false;
-        }
-        compiled.instance = instance;
-      }
+      const instance = this.instanceOf(compiled);
       const event = writeEvent(instance.heap, { log, params, block, transaction, receipt }, trigger.layout);
       ctx.handlerCreated = [];
       (instance.exports[trigger.handler.handler] as (ptr: number) => void)(event);
@@ -642,22 +652,7 @@ export class SubgraphRuntime {
     this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: src.ds.abis, apiPatch: src.layout.patch };
     const compiled = src.module;
     try {
-      let instance = compiled.instance;
-      if (instance?.resettable) {
-        ctx.heapRef = instance.heap;
-        instance.reset();
-      } else {
-        instance = new ModuleInstance(compiled.module, compiled.imports, compiled.classIds, compiled.globalNames ?? []);
-        ctx.heapRef = instance.heap;
-        ctx.starting = true;
-        ctx.touchedTriggerDuringStart = false;
-        try {
-          instance.start(() => this.reuseInstances && compiled.globalNames !== null && !ctx.touchedTriggerDuringStart);
-        } finally {
-          ctx.starting = false;
-        }
-        compiled.instance = instance;
-      }
+      const instance = this.instanceOf(compiled);
       const arg = write(instance.heap);
       ctx.handlerCreated = [];
       (instance.exports[handler] as (ptr: number) => void)(arg);
