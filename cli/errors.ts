@@ -14,10 +14,6 @@ const hints: [RegExp, string][] = [
   [/ENOENT.*deployment|deployment.*(not found|ENOENT)/i, 'deploy first with `hessian chain`, or pass --deployment FILE'],
 ];
 
-export function isUsageError(err: unknown): boolean {
-  return isUserError(err);
-}
-
 export interface ReportOptions {
   verbose?: boolean;
   write?: (s: string) => void;
@@ -30,7 +26,7 @@ export function reportError(err: unknown, opts: ReportOptions = {}): number {
   const write = opts.write ?? ((s: string) => process.stderr.write(s));
   const prefix = opts.prefix ?? 'hessian';
   const e = err instanceof Error ? err : new Error(String(err));
-  const code = isUsageError(e) ? EXIT_USAGE : EXIT_RUNTIME;
+  const code = isUserError(e) ? EXIT_USAGE : EXIT_RUNTIME;
   if (opts.verbose) {
     write(`${prefix}: ${e.stack ?? e.message}\n${e.cause instanceof Error ? `  caused by: ${e.cause.stack ?? e.cause.message}\n` : ''}`);
     return code;

@@ -10,10 +10,10 @@ import { loadWallet, createLogger, parseLogLevel, openContentStore } from '@hess
 import type { ChainConfig, ContentStore, Logger } from '@hessian/trainer';
 import { readFlags, numberFlag } from '@hessian/common/args';
 import type { FlagSpec, FlagValues, NumberRule } from '@hessian/common/args';
-import { UsageError } from '@hessian/common/errors';
+import { UsageError, isUserError } from '@hessian/common/errors';
 import { commandHelp, commandList } from './command.ts';
 import type { CommandIo } from './command.ts';
-import { isUsageError, reportError } from './errors.ts';
+import { reportError } from './errors.ts';
 import { DEFAULT_DATA_DIR, deploymentFile } from './data-dir.ts';
 
 export const ROLE_FLAGS: Record<string, FlagSpec> = {
@@ -114,7 +114,7 @@ export async function runRole(group: RoleGroup, argv: string[], io: CommandIo, b
     await body({ cmd, o, log, io: ctxIo, onExit: (fn) => exits.push(fn), stateDir, openStore });
     return 0;
   } catch (err) {
-    if (!isUsageError(err)) log.error('failed', { err });
+    if (!isUserError(err)) log.error('failed', { err });
     return report(err);
   } finally {
     for (const fn of exits.reverse()) await fn();
