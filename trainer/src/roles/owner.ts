@@ -96,18 +96,20 @@ async function openOwner(cfg: OwnerConfig): Promise<Owner> {
   const chainId = (await client.provider.getNetwork()).chainId;
   const policy = ownerPolicy(cfg.policy);
   const table = typeof cfg.data === 'string' ? await readCsvFile(cfg.data) : cfg.data;
-  // privacy seam (h-privacy): batch membership follows from a secret only this owner holds (H3)
-  const privacy = openOwnerPrivacy({ stateDir: cfg.stateDir, account: address, ...(cfg.privacy ? { options: cfg.privacy } : {}), log });
   const events = new EventEmitter<OwnerEvents>();
   // the commitment salt comes from the account itself (a deterministic signature), so the same
   // rows give the same commitment even if the journal is lost, and the contract's
   // one-use-per-commitment rule still stops a resubmission
   const salt = keccak256(await client.signer!.signMessage(COMMITMENT_SALT_MESSAGE));
+  // the journal's lock is taken first: a second daemon on this directory must be refused by
+  // name before it touches the seed or the privacy ledger beside it
   const journal = ownerJournal(cfg.stateDir, address, salt);
-  const { pool, source } = await closeOnError(journal, () => {
+  const { pool, source, privacy } = await closeOnError(journal, () => {
+    // privacy seam (h-privacy): batch membership follows from a secret only this owner holds (H3)
+    const privacy = openOwnerPrivacy({ stateDir: cfg.stateDir, account: address, ...(cfg.privacy ? { options: cfg.privacy } : {}), log });
     if (!journal.value.nextBatch) journal.update((j) => void (j.nextBatch = {}));
     const source = cfg.indexerUrl ? indexerSource({ url: cfg.indexerUrl, contributor: address }) : chainSource(client);
-    return { source, pool: cfg.workers ? new GradientPool(cfg.workers) : undefined };
+    return { privacy, source, pool: cfg.workers ? new GradientPool(cfg.workers) : undefined };
   });
   return { cfg, log, client, address, chainId, policy, table, privacy, events, journal, source, pool, eligibility: new Map(), retryAt: new Map(), refusing: new Map() };
 }
