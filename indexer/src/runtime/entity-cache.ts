@@ -11,14 +11,34 @@ import { hexlify } from 'ethers';
 
 type Op =
   | { type: 'remove' }
-  | { type: 'update'; data: Fields }
-  | { type: 'overwrite'; data: Fields };
+  | { type: 'update'; data: Slots }
+  | { type: 'overwrite'; data: Slots };
 
 /**
- * An entity inside the cache. A Map, not EntityData: entities have dozens of fields and are
- * merged on every write, which plain objects with that many keys make slow.
+ * An entity inside the cache: its values by the field's position in the type's Shape (undefined:
+ * absent). Positional, not a Map or an object: entities have dozens of fields and are merged,
+ * checked and compared on every write, and an array slot costs no hash lookup.
  */
-export type Fields = Map<string, Value>;
+export type Slots = (Value | undefined)[];
+
+/** An entity type's fields in name order (the order graph-node hands entities to mappings). */
+export interface Shape {
+  def: EntityDef;
+  names: readonly string[];
+  index: ReadonlyMap<string, number>;
+  checks: readonly FieldCheck[];
+  /** positions of the non-nullable, non-derived fields */
+  required: readonly number[];
+  id: number;
+  /** the `timestamp` field's position (-1: none) */
+  timestamp: number;
+}
+
+/** what a mapping passed to `store.set`: its values by position, and fields the schema lacks */
+export interface Incoming {
+  slots: Slots;
+  unknown: string[] | null;
+}
 
 /** Reading the store failed: not the mapping's fault, so never a deterministic error. */
 export class StoreReadError extends HessianError {
@@ -32,37 +52,50 @@ function keyOf(entityType: string, id: string): string {
   return `${entityType}\u0000${id}`;
 }
 
-/** A stored entity as the cache keeps it: without Null fields, keys sorted (writeEntity's order). */
-function storedFields(data: EntityData): Fields {
-  const out: Fields = new Map();
-  const keys = Object.keys(data);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      keys.sort();
-      break;
-    }
-  }
-  for (const k of keys) {
+export function emptySlots(shape: Shape): Slots {
+  return new Array<Value | undefined>(shape.names.length).fill(undefined);
+}
+
+/** A stored entity as the cache keeps it: without Null fields. */
+function storedSlots(shape: Shape, data: EntityData): Slots {
+  const out = emptySlots(shape);
+  for (const k in data) {
     const v = data[k]!;
-    if (v.kind !== 'Null') out.set(k, v);
+    const i = shape.index.get(k);
+    if (i !== undefined && v.kind !== 'Null') out[i] = v;
   }
   return out;
 }
 
 /** graph-node's merge_remove_null_fields: updates win, a Null removes the field */
-function merged(base: Fields, updates: Fields): Fields {
-  const out: Fields = new Map(base);
-  for (const [k, v] of updates) {
-    if (v.kind === 'Null') out.delete(k);
-    else out.set(k, v);
+function merged(base: Slots, updates: Slots): Slots {
+  const out = base.slice();
+  for (let i = 0; i < updates.length; i++) {
+    const v = updates[i];
+    if (v !== undefined) out[i] = v.kind === 'Null' ? undefined : v;
   }
   return out;
 }
 
-function toData(fields: Fields): EntityData {
+function toData(shape: Shape, slots: Slots): EntityData {
   const out: EntityData = {};
-  for (const [k, v] of fields) if (v.kind !== 'Null') out[k] = v;
+  for (let i = 0; i < slots.length; i++) {
+    const v = slots[i];
+    if (v !== undefined && v.kind !== 'Null') out[shape.names[i]!] = v;
+  }
   return out;
+}
+
+/** a stored entity (no Null fields) against the block's view of it (a Null is an absent field) */
+function sameSlots(stored: Slots, view: Slots): boolean {
+  for (let i = 0; i < stored.length; i++) {
+    const a = stored[i];
+    let b = view[i];
+    if (b !== undefined && b.kind === 'Null') b = undefined;
+    if (a === b) continue;
+    if (a === undefined || b === undefined || !valuesEqual(a, b)) return false;
+  }
+  return true;
 }
 
 export function valuesEqual(a: Value, b: Value): boolean {
@@ -89,17 +122,6 @@ export function entitiesEqual(a: EntityData, b: EntityData): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every((k) => k in b && valuesEqual(a[k]!, b[k]!));
-}
-
-/** a stored entity (no Null fields) against a block's result (no Null fields either) */
-function sameEntity(a: Fields, b: EntityData): boolean {
-  let n = 0;
-  for (const k in b) {
-    const x = a.get(k);
-    if (x === undefined || !valuesEqual(x, b[k]!)) return false;
-    n++;
-  }
-  return n === a.size;
 }
 
 /** graph-node's Value Display, for error messages. */
@@ -171,23 +193,19 @@ interface FieldCheck {
   enumValues: ReadonlySet<string> | null;
 }
 
-interface EntityChecks {
-  fields: Map<string, FieldCheck>;
-  required: string[];
-}
-
-const checksOf = new WeakMap<EntityDef, EntityChecks>();
+const shapeOf = new WeakMap<EntityDef, Shape>();
 
 interface UpdateEntry {
   entityType: string;
+  shape: Shape;
   id: string;
   op: Op;
-  view: Fields | null;
+  view: Slots | null;
 }
 
 export class EntityCache {
   /** entities as the store has them (null: absent), read once per block */
-  private readonly current = new Map<string, Fields | null>();
+  private readonly current = new Map<string, Slots | null>();
   /**
    * The block's writes. `view` is the entity as `get` sees it (the op applied to what is stored),
    * kept current on every write because handlers reload what others just saved.
@@ -223,66 +241,88 @@ export class EntityCache {
     throw new HostError(`Entity type \`${entityType}\` is not defined in the schema`);
   }
 
-  private stored(entityType: string, id: string, key: string): Fields | null {
+  /** The entity type's Shape; `op` names the host call in the error for a type that is none. */
+  shape(entityType: string, op: string): Shape {
+    const def = this.entityDef(entityType, op);
+    let shape = shapeOf.get(def);
+    if (!shape) {
+      const fields = [...def.fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const names = fields.map((f) => f.name);
+      const index = new Map(names.map((n, i) => [n, i] as const));
+      const checks = fields.map((field) => {
+        const t = field.type;
+        const enumValues = t.kind === 'enum' ? new Set(this.schema.enums.get(t.name) ?? []) : null;
+        return { field, kind: this.computeExpectedKind(field), enumValues };
+      });
+      const required = fields.flatMap((f, i) => (f.nonNull && f.derivedFrom === undefined ? [i] : []));
+      shape = { def, names, index, checks, required, id: index.get('id') ?? -1, timestamp: index.get('timestamp') ?? -1 };
+      shapeOf.set(def, shape);
+    }
+    return shape;
+  }
+
+  private stored(shape: Shape, id: string, key: string): Slots | null {
     const cached = this.current.get(key);
     if (cached !== undefined) return cached;
-    let data: Fields | null;
+    let data: Slots | null;
     try {
-      const found = this.reader.get(entityType, id);
-      data = found === null ? null : storedFields(found);
+      const found = this.reader.get(shape.def.name, id);
+      data = found === null ? null : storedSlots(shape, found);
     } catch (err) {
-      throw new StoreReadError(`reading ${entityType}[${id}] from the store failed: ${(err as Error).message}`, { cause: err });
+      throw new StoreReadError(`reading ${shape.def.name}[${id}] from the store failed: ${(err as Error).message}`, { cause: err });
     }
     this.current.set(key, data);
     return data;
   }
 
-  /** `store.get` (inBlock false) or `store.get_in_block` (inBlock true). */
-  get(entityType: string, rawId: string, inBlock: boolean): Fields | null {
-    const def = this.entityDef(entityType, 'get');
-    const canonical = canonicalId(def, rawId);
-    const key = keyOf(entityType, canonical);
+  /**
+   * `store.get` (inBlock false) or `store.get_in_block` (inBlock true): the entity's values by
+   * `shape`'s positions, or null. The caller reads them and must not keep or change them.
+   */
+  get(shape: Shape, rawId: string, inBlock: boolean): Slots | null {
+    const canonical = canonicalId(shape.def, rawId);
+    const key = keyOf(shape.def.name, canonical);
     const entry = this.updates.get(key);
     if (inBlock) return entry === undefined || entry.op.type === 'remove' ? null : entry.op.data;
     if (entry !== undefined) return entry.view;
-    return this.stored(entityType, canonical, key);
+    return this.stored(shape, canonical, key);
   }
 
-  private checks(def: EntityDef): EntityChecks {
-    let checks = checksOf.get(def);
-    if (!checks) {
-      const fields = new Map<string, FieldCheck>();
-      for (const field of def.fields) {
-        const t = field.type;
-        const enumValues = t.kind === 'enum' ? new Set(this.schema.enums.get(t.name) ?? []) : null;
-        fields.set(field.name, { field, kind: this.computeExpectedKind(field), enumValues });
-      }
-      const required = def.fields.filter((f) => f.nonNull && f.derivedFrom === undefined).map((f) => f.name);
-      checks = { fields, required };
-      checksOf.set(def, checks);
+  /** `store.set` with the entity as a Map (tests, and callers that hold one) */
+  set(entityType: string, rawId: string, data: Map<string, Value>, rejectUndefinedFields: boolean): void {
+    const shape = this.shape(entityType, 'set');
+    const slots = emptySlots(shape);
+    let unknown: string[] | null = null;
+    for (const [name, value] of data) {
+      const i = shape.index.get(name);
+      if (i === undefined) (unknown ??= []).push(name);
+      else slots[i] = value;
     }
-    return checks;
+    this.setSlots(shape, rawId, { slots, unknown }, rejectUndefinedFields);
   }
 
   /**
-   * `rejectUndefinedFields` (apiVersion >= 0.0.8): setting a field the schema does not define is
-   * an error; older mappings have such fields dropped.
+   * `store.set`. The incoming slots become the cache's own. `rejectUndefinedFields`
+   * (apiVersion >= 0.0.8): setting a field the schema does not define is an error; older
+   * mappings have such fields dropped.
    */
-  set(entityType: string, rawId: string, data: Map<string, Value>, rejectUndefinedFields: boolean): void {
-    const def = this.entityDef(entityType, 'set');
+  setSlots(shape: Shape, rawId: string, incoming: Incoming, rejectUndefinedFields: boolean): void {
+    const def = shape.def;
+    const entityType = def.name;
+    const data = incoming.slots;
     // graph-node generates the id of every timeseries data point, whatever the mapping passed,
     // and sets its timestamp to the block's (host_exports.rs store_set)
     if (rawId === 'auto' || def.timeseries) {
       rawId = this.autoId(def);
-      data.delete('id');
+      data[shape.id] = undefined;
     }
-    if (def.timeseries) data.set('timestamp', { kind: 'Timestamp', value: this.blockTime });
+    if (def.timeseries && shape.timestamp >= 0) data[shape.timestamp] = { kind: 'Timestamp', value: this.blockTime };
     const { canonical, value: idValue } = parseId(def, rawId);
     const key = keyOf(entityType, canonical);
 
-    const given = data.get('id');
+    const given = data[shape.id];
     if (given === undefined) {
-      data.set('id', idValue);
+      data[shape.id] = idValue;
     } else if (!valuesEqual(given, idValue)) {
       if (given.kind !== idValue.kind) {
         throw new HostError(`Attribute \`${entityType}.id\` has wrong type: expected ${def.idType} but got ${typeName(given)}`);
@@ -296,66 +336,58 @@ export class EntityCache {
     const existing = this.updates.get(key);
     // a field holding the very value the mapping loaded was checked when it got there
     const seen = existing !== undefined ? existing.view : this.current.get(key);
-    const { fields, required } = this.checks(def);
-    // the Map read from the mapping becomes the cache's own copy of the update
-    const entity: Fields = data;
-    let undefinedFields: string[] | null = null;
-    for (const [name, value] of data) {
-      const check = fields.get(name);
-      if (!check) {
-        (undefinedFields ??= []).push(name);
-        continue;
-      }
-      if (seen != null && seen.get(name) === value) continue;
-      this.checkField(def, canonical, check, value);
+    const checks = shape.checks;
+    for (let i = 0; i < data.length; i++) {
+      const value = data[i];
+      if (value === undefined || (seen != null && seen[i] === value)) continue;
+      this.checkField(def, canonical, checks[i]!, value);
     }
-    if (undefinedFields) for (const name of undefinedFields) entity.delete(name);
+    const undefinedFields = incoming.unknown;
     if (undefinedFields && rejectUndefinedFields) {
       throw new HostError(
-        `Attempted to set undefined fields [${undefinedFields.sort().join(', ')}] for the entity type \`${entityType}\`. ` +
+        `Attempted to set undefined fields [${[...new Set(undefinedFields)].sort().join(', ')}] for the entity type \`${entityType}\`. ` +
           'Make sure those fields are defined in the schema.',
       );
     }
 
-    if (def.immutable && existing === undefined && this.stored(entityType, canonical, key) !== null) {
+    if (def.immutable && existing === undefined && this.stored(shape, canonical, key) !== null) {
       throw new HostError(
         `entity ${entityType}[${canonical}] is immutable; inserting it at block ${this.block} is not possible as it was already inserted in an earlier block`,
       );
     }
     let op: Op;
-    let base: Fields | null;
-    let view: Fields;
+    let base: Slots | null;
     if (!existing) {
-      op = { type: 'update', data: entity };
-      base = this.stored(entityType, canonical, key);
-      view = base === null ? entity : merged(base, entity);
-      this.updates.set(key, { entityType, id: canonical, op, view });
+      op = { type: 'update', data };
+      base = this.stored(shape, canonical, key);
+      this.updates.set(key, { entityType, shape, id: canonical, op, view: base === null ? data : merged(base, data) });
     } else if (existing.op.type === 'remove') {
-      op = { type: 'overwrite', data: entity };
+      op = { type: 'overwrite', data };
       base = null;
-      view = entity;
-      this.updates.set(key, { entityType, id: canonical, op, view });
+      this.updates.set(key, { entityType, shape, id: canonical, op, view: data });
     } else {
       // the cache owns op data: merge in place rather than copying the entity on every set
       op = existing.op;
-      for (const [k, v] of entity) op.data.set(k, v);
-      base = op.type === 'update' ? this.stored(entityType, canonical, key) : null;
-      view = existing.view!;
-      if (view !== op.data) {
-        for (const [k, v] of entity) {
-          if (v.kind === 'Null') view.delete(k);
-          else view.set(k, v);
-        }
+      const into = op.data;
+      const view = existing.view!;
+      const separate = view !== into;
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i];
+        if (v === undefined) continue;
+        into[i] = v;
+        if (separate) view[i] = v.kind === 'Null' ? undefined : v;
       }
+      base = op.type === 'update' ? this.stored(shape, canonical, key) : null;
     }
 
     // required fields are checked on the entity as it now stands (the partial update merged
     // into what exists), as graph-node's EntityCache::set does
-    for (const field of required) {
-      const set = op.data.get(field);
+    const now = op.data;
+    for (const i of shape.required) {
+      const set = now[i];
       // merged onto a stored entity, a Null removes the field; on its own it stays (graph-node)
-      const present = base === null ? set !== undefined : set === undefined ? base.has(field) : set.kind !== 'Null';
-      if (!present) throw new HostError(`Entity ${def.name}[${canonical}]: missing value for non-nullable field \`${field}\``);
+      const present = base === null ? set !== undefined : set === undefined ? base[i] !== undefined : set.kind !== 'Null';
+      if (!present) throw new HostError(`Entity ${def.name}[${canonical}]: missing value for non-nullable field \`${shape.names[i]}\``);
     }
   }
 
@@ -376,15 +408,16 @@ export class EntityCache {
   }
 
   remove(entityType: string, rawId: string): void {
-    const def = this.entityDef(entityType, 'remove');
+    const shape = this.shape(entityType, 'remove');
+    const def = shape.def;
     const canonical = canonicalId(def, rawId);
     const key = keyOf(entityType, canonical);
-    if (def.immutable && this.stored(entityType, canonical, key) !== null) {
+    if (def.immutable && this.stored(shape, canonical, key) !== null) {
       throw new HostError(`immutable entity type ${entityType} only allows inserts, not removing ${entityType}[${canonical}]`);
     }
     if (this.journal) this.touch(key);
     // a removal replaces whatever this block did to the entity before
-    this.updates.set(key, { entityType, id: canonical, op: { type: 'remove' }, view: null });
+    this.updates.set(key, { entityType, shape, id: canonical, op: { type: 'remove' }, view: null });
   }
 
   private checkField(def: EntityDef, id: string, check: FieldCheck, value: Value): void {
@@ -437,14 +470,6 @@ export class EntityCache {
     }
   }
 
-  private checkRequired(def: EntityDef, id: string, entity: EntityData): void {
-    for (const field of this.checks(def).required) {
-      if (entity[field] === undefined) {
-        throw new HostError(`Entity ${def.name}[${id}]: missing value for non-nullable field \`${field}\``);
-      }
-    }
-  }
-
   /** Start recording what the next handler writes (to discard it if it fails). */
   enterHandler(): void {
     this.journal = new Map();
@@ -473,11 +498,11 @@ export class EntityCache {
       this.journal!.set(key, null);
       return;
     }
-    // set() merges into an entry's maps in place: keep copies
-    const data = e.op.type === 'remove' ? null : new Map(e.op.data);
+    // set() merges into an entry's slots in place: keep copies
+    const data = e.op.type === 'remove' ? null : e.op.data.slice();
     const op: Op = e.op.type === 'remove' ? e.op : { type: e.op.type, data: data! };
-    const view = e.view === null ? null : e.view === (e.op as { data?: Fields }).data ? data : new Map(e.view);
-    this.journal!.set(key, { entityType: e.entityType, id: e.id, op, view });
+    const view = e.view === null ? null : e.view === (e.op as { data?: Slots }).data ? data : e.view.slice();
+    this.journal!.set(key, { entityType: e.entityType, shape: e.shape, id: e.id, op, view });
   }
 
   /**
@@ -486,17 +511,20 @@ export class EntityCache {
    */
   changes(): EntityChange[] {
     const out: EntityChange[] = [];
-    for (const [key, { entityType, id, op, view }] of this.updates) {
-      const def = this.schema.entities.get(entityType)!;
-      const current = this.stored(entityType, id, key);
+    for (const [key, { entityType, shape, id, op, view }] of this.updates) {
+      const current = this.stored(shape, id, key);
       if (op.type === 'remove') {
         if (current !== null) out.push({ entityType, id, data: null });
         continue;
       }
       // the view is the op applied to what is stored; a Null left in it means an absent field
-      const next = toData(view!);
-      this.checkRequired(def, id, next);
-      if (current === null || !sameEntity(current, next)) out.push({ entityType, id, data: next });
+      for (const i of shape.required) {
+        const v = view![i];
+        if (v === undefined || v.kind === 'Null') {
+          throw new HostError(`Entity ${shape.def.name}[${id}]: missing value for non-nullable field \`${shape.names[i]}\``);
+        }
+      }
+      if (current === null || !sameSlots(current, view!)) out.push({ entityType, id, data: toData(shape, view!) });
     }
     return out;
   }

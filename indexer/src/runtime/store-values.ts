@@ -5,6 +5,7 @@ import * as bd from './big-decimal.ts';
 import { checkBigIntSize, fromSignedLE, MAX_BIGINT_BITS, toSignedLE } from './bigint.ts';
 import { HostError } from './errors.ts';
 import type { AscHeap } from './heap.ts';
+import { emptySlots, type Incoming, type Shape, type Slots } from './entity-cache.ts';
 import { StoreKind } from './type-ids.ts';
 
 export function readBigInt(heap: AscHeap, ptr: number): bigint {
@@ -135,6 +136,43 @@ export function writeEntity(heap: AscHeap, data: EntityData | Map<string, Value>
     const valuePtr = writeStoreValue(heap, value);
     heap.notePlaced(value, valuePtr, mark);
     entries[i] = heap.writeStruct([heap.writeKey(keys[j]!), valuePtr], 'TypedMapEntryStringStoreValue');
+  }
+  return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
+}
+
+/**
+ * A graph-ts `Entity` passed to `store.set`, by `shape`'s positions: the fields the schema
+ * defines, and the names of any it does not. Later entries for a key win, as in graph-node.
+ */
+export function readFields(heap: AscHeap, ptr: number, shape: Shape): Incoming {
+  if (ptr === 0) throw new HostError('unexpected null entity');
+  const slots = emptySlots(shape);
+  let unknown: string[] | null = null;
+  const index = shape.index;
+  for (const entry of heap.readPtrArray(heap.u32(ptr))) {
+    const name = heap.readString(heap.u32(entry));
+    const value = readStoreValue(heap, heap.u32(entry + 4));
+    const i = index.get(name);
+    if (i === undefined) (unknown ??= []).push(name);
+    else slots[i] = value;
+  }
+  return { slots, unknown };
+}
+
+/** An entity from the cache for `store.get`: positions are in key order, as graph-node sorts them. */
+export function writeFields(heap: AscHeap, shape: Shape, slots: Slots): number {
+  let n = 0;
+  for (let i = 0; i < slots.length; i++) if (slots[i] !== undefined) n++;
+  const entries = new Array<number>(n);
+  const names = shape.names;
+  let e = 0;
+  for (let i = 0; i < slots.length; i++) {
+    const value = slots[i];
+    if (value === undefined) continue;
+    const mark = heap.mark();
+    const valuePtr = writeStoreValue(heap, value);
+    heap.notePlaced(value, valuePtr, mark);
+    entries[e++] = heap.writeStruct([heap.writeKey(names[i]!), valuePtr], 'TypedMapEntryStringStoreValue');
   }
   return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
 }
