@@ -63,7 +63,7 @@ export class AscHeap {
    * Store values written this trigger, by the address of their root, with a copy of the words
    * they occupy: a value the mapping hands back untouched is known without decoding it.
    */
-  private placed = new Map<number, number>();
+  private placedRoots: number[] = [];
   private placedValues: Value[] = [];
   private placedRanges: number[] = [];
   private shadow = new Uint32Array(16_384);
@@ -274,10 +274,10 @@ export class AscHeap {
   /** The instance was reset: objects written before are gone. */
   forget(): void {
     if (this.interned.size > 0) this.interned = new Map();
-    if (this.placed.size > 0) {
-      this.placed = new Map();
-      this.placedValues = [];
-      this.placedRanges = [];
+    if (this.placedRoots.length > 0) {
+      this.placedRoots.length = 0;
+      this.placedValues.length = 0;
+      this.placedRanges.length = 0;
       this.shadowTop = 0;
     }
     this.arenaPtr = 0;
@@ -362,6 +362,9 @@ export class AscHeap {
     const from = mark - serial * 2 ** 32;
     // written across two arenas (or without them): not one range, not remembered
     if (mark < 0 || serial !== this.arenaSerial) return;
+    // the allocator only bumps, so roots arrive in address order and a lookup can bisect
+    const roots = this.placedRoots;
+    if (roots.length > 0 && roots[roots.length - 1]! >= root) return;
     const words = (this.arenaPtr - from) >>> 2;
     if (this.shadowTop + words > this.shadow.length) {
       const next = new Uint32Array(Math.max(this.shadow.length * 2, this.shadowTop + words));
@@ -374,7 +377,7 @@ export class AscHeap {
     const base = from >>> 2;
     const top = this.shadowTop;
     for (let k = 0; k < words; k++) shadow[top + k] = mem[base + k]!;
-    this.placed.set(root, this.placedValues.length);
+    roots.push(root);
     this.placedValues.push(value);
     this.placedRanges.push(from, words, this.shadowTop);
     this.shadowTop += words;
@@ -385,8 +388,17 @@ export class AscHeap {
    * written (AssemblyScript objects are mutable, so that is checked, not assumed).
    */
   placedValue(ptr: number): Value | undefined {
-    const i = this.placed.get(ptr);
-    if (i === undefined) return undefined;
+    const roots = this.placedRoots;
+    let lo = 0;
+    let hi = roots.length - 1;
+    if (hi < 0 || ptr < roots[0]! || ptr > roots[hi]!) return undefined;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (roots[mid]! < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    if (roots[lo] !== ptr) return undefined;
+    const i = lo;
     this.sync();
     const ranges = this.placedRanges;
     const from = ranges[i * 3]! >>> 2;

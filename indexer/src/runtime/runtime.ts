@@ -92,6 +92,10 @@ interface Trigger {
   layout: ApiLayout;
   /** topics the log must carry: one per indexed parameter, plus the signature unless anonymous */
   topics: number;
+  /** the event signature's hash topic0 must equal (null: anonymous); ethers hashes it on every read */
+  signature: string | null;
+  /** filters on topics 1-3 (lowercase hex), null where there is none */
+  topicFilters: readonly (readonly string[] | null)[];
   /** the data source created from a template, if it is one */
   dynamic: DynamicDataSource | null;
 }
@@ -297,7 +301,9 @@ export class SubgraphRuntime {
         throw new ManifestError(`${dynamic || this.manifest.templates.includes(ds) ? 'template' : 'data source'} ${ds.name}: handler \`${handler.handler}\` is not exported by ${ds.mapping.file}`);
       }
       const indexed = handler.fragment.inputs.filter((p) => p.indexed).length;
-      return { ds, info, handler, module, layout, topics: indexed + (handler.anonymous ? 0 : 1), dynamic };
+      const signature = handler.anonymous ? null : handler.fragment.topicHash;
+      const topicFilters = [handler.topic1 ?? null, handler.topic2 ?? null, handler.topic3 ?? null];
+      return { ds, info, handler, module, layout, topics: indexed + (handler.anonymous ? 0 : 1), signature, topicFilters, dynamic };
     });
   }
 
@@ -369,8 +375,9 @@ export class SubgraphRuntime {
       if (block < t.ds.startBlock || (t.ds.endBlock !== null && block > t.ds.endBlock)) return false;
       // what graph-node's event decoding rejects: the wrong topic count, or (not anonymous) another signature
       if (log.topics.length !== t.topics) return false;
-      if (!t.handler.anonymous && topic0 !== t.handler.fragment.topicHash) return false;
-      for (const [i, filter] of [t.handler.topic1, t.handler.topic2, t.handler.topic3].entries()) {
+      if (t.signature !== null && topic0 !== t.signature) return false;
+      for (let i = 0; i < 3; i++) {
+        const filter = t.topicFilters[i];
         if (filter && !filter.includes(log.topics[i + 1]?.toLowerCase() ?? '')) return false;
       }
       return true;
