@@ -181,6 +181,15 @@ export class AscHeap {
     return this.u8.slice(dataStart, dataStart + length);
   }
 
+  /** Array<T> header: where its elements start and how many there are (the elements are u32s). */
+  arrayBounds(ptr: number): { start: number; length: number } {
+    if (ptr === 0) throw new HostError('unexpected null array');
+    const start = this.u32(ptr + 4);
+    const length = this.i32(ptr + 12);
+    this.check(start, length * 4);
+    return { start, length };
+  }
+
   /** Array<T> of pointers or 32-bit values: {buffer, dataStart, byteLength, length} */
   readPtrArray(ptr: number): number[] {
     if (ptr === 0) throw new HostError('unexpected null array');
@@ -314,6 +323,14 @@ export class AscHeap {
     this.setU32(ptr + 4, buffer);
     this.setU32(ptr + 8, items.length * 4);
     this.setI32(ptr + 12, items.length);
+    return ptr;
+  }
+
+  /** A class of two pointer fields (a map entry): no array on the way, it is written per field. */
+  writePair(first: number, second: number, type: TypeIdName): number {
+    const ptr = this.alloc(8, type);
+    this.setU32(ptr, first);
+    this.setU32(ptr + 4, second);
     return ptr;
   }
 

@@ -149,7 +149,9 @@ export function readFields(heap: AscHeap, ptr: number, shape: Shape): Incoming {
   const slots = emptySlots(shape);
   let unknown: string[] | null = null;
   const index = shape.index;
-  for (const entry of heap.readPtrArray(heap.u32(ptr))) {
+  const { start, length } = heap.arrayBounds(heap.u32(ptr));
+  for (let k = 0; k < length; k++) {
+    const entry = heap.u32(start + k * 4);
     const name = heap.readString(heap.u32(entry));
     const value = readStoreValue(heap, heap.u32(entry + 4));
     const i = index.get(name);
@@ -172,7 +174,7 @@ export function writeFields(heap: AscHeap, shape: Shape, slots: Slots): number {
     const mark = heap.mark();
     const valuePtr = writeStoreValue(heap, value);
     heap.notePlaced(value, valuePtr, mark);
-    entries[e++] = heap.writeStruct([heap.writeKey(names[i]!), valuePtr], 'TypedMapEntryStringStoreValue');
+    entries[e++] = heap.writePair(heap.writeKey(names[i]!), valuePtr, 'TypedMapEntryStringStoreValue');
   }
   return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
 }
