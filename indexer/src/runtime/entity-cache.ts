@@ -288,25 +288,12 @@ export class EntityCache {
     return this.stored(shape, canonical, key);
   }
 
-  /** `store.set` with the entity as a Map (tests, and callers that hold one) */
-  set(entityType: string, rawId: string, data: Map<string, Value>, rejectUndefinedFields: boolean): void {
-    const shape = this.shape(entityType, 'set');
-    const slots = emptySlots(shape);
-    let unknown: string[] | null = null;
-    for (const [name, value] of data) {
-      const i = shape.index.get(name);
-      if (i === undefined) (unknown ??= []).push(name);
-      else slots[i] = value;
-    }
-    this.setSlots(shape, rawId, { slots, unknown }, rejectUndefinedFields);
-  }
-
   /**
    * `store.set`. The incoming slots become the cache's own. `rejectUndefinedFields`
    * (apiVersion >= 0.0.8): setting a field the schema does not define is an error; older
    * mappings have such fields dropped.
    */
-  setSlots(shape: Shape, rawId: string, incoming: Incoming, rejectUndefinedFields: boolean): void {
+  set(shape: Shape, rawId: string, incoming: Incoming, rejectUndefinedFields: boolean): void {
     const def = shape.def;
     const entityType = def.name;
     const data = incoming.slots;

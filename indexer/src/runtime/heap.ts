@@ -192,12 +192,9 @@ export class AscHeap {
 
   /** Array<T> of pointers or 32-bit values: {buffer, dataStart, byteLength, length} */
   readPtrArray(ptr: number): number[] {
-    if (ptr === 0) throw new HostError('unexpected null array');
-    const dataStart = this.u32(ptr + 4);
-    const length = this.i32(ptr + 12);
-    this.check(dataStart, length * 4);
+    const { start, length } = this.arrayBounds(ptr);
     const out = new Array<number>(length);
-    for (let i = 0; i < length; i++) out[i] = this.view.getUint32(dataStart + i * 4, true);
+    for (let i = 0; i < length; i++) out[i] = this.view.getUint32(start + i * 4, true);
     return out;
   }
 

@@ -94,8 +94,6 @@ interface Trigger {
   topics: number;
   /** the event signature's hash topic0 must equal (null: anonymous); ethers hashes it on every read */
   signature: string | null;
-  /** filters on topics 1-3 (lowercase hex), null where there is none */
-  topicFilters: readonly (readonly string[] | null)[];
   /** the data source created from a template, if it is one */
   dynamic: DynamicDataSource | null;
 }
@@ -302,8 +300,7 @@ export class SubgraphRuntime {
       }
       const indexed = handler.fragment.inputs.filter((p) => p.indexed).length;
       const signature = handler.anonymous ? null : handler.fragment.topicHash;
-      const topicFilters = [handler.topic1 ?? null, handler.topic2 ?? null, handler.topic3 ?? null];
-      return { ds, info, handler, module, layout, topics: indexed + (handler.anonymous ? 0 : 1), signature, topicFilters, dynamic };
+      return { ds, info, handler, module, layout, topics: indexed + (handler.anonymous ? 0 : 1), signature, dynamic };
     });
   }
 
@@ -376,11 +373,8 @@ export class SubgraphRuntime {
       // what graph-node's event decoding rejects: the wrong topic count, or (not anonymous) another signature
       if (log.topics.length !== t.topics) return false;
       if (t.signature !== null && topic0 !== t.signature) return false;
-      for (let i = 0; i < 3; i++) {
-        const filter = t.topicFilters[i];
-        if (filter && !filter.includes(log.topics[i + 1]?.toLowerCase() ?? '')) return false;
-      }
-      return true;
+      const h = t.handler;
+      return topicMatches(h.topic1, log.topics[1]) && topicMatches(h.topic2, log.topics[2]) && topicMatches(h.topic3, log.topics[3]);
     });
   }
 
@@ -592,7 +586,6 @@ export class SubgraphRuntime {
     transaction: RpcTransaction,
     receipt: RpcReceipt | null,
   ): void {
-    const ctx = this.ctx;
     const logIndex = Number(BigInt(log.logIndex));
     let params: DecodedParam[];
     try {
@@ -600,32 +593,10 @@ export class SubgraphRuntime {
     } catch (err) {
       throw this.handlerError(trigger, block, number, log, new HostError(`failed to decode the log with event ${trigger.handler.event}: ${(err as Error).message}`));
     }
-    ctx.cacheRef = cache;
-    ctx.dataSourceRef = trigger.info;
-    ctx.where = { handler: trigger.handler.handler, block: number, logIndex };
-    this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: trigger.ds.abis, apiPatch: trigger.layout.patch };
-    const compiled = trigger.module;
-    try {
-      const instance = this.instanceOf(compiled);
-      const event = writeEvent(instance.heap, { log, params, block, transaction, receipt }, trigger.layout);
-      ctx.handlerCreated = [];
-      (instance.exports[trigger.handler.handler] as (ptr: number) => void)(event);
-      instance.afterTrigger();
-      ctx.blockCreated.push(...ctx.handlerCreated);
-    } catch (err) {
-      // whatever state the failed trigger left behind, the next one starts from a new instance
-      compiled.instance = null;
-      if (err instanceof HostError || err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
-        throw this.handlerError(trigger, block, number, log, err);
-      }
-      throw err;
-    } finally {
-      ctx.heapRef = null;
-      ctx.cacheRef = null;
-      ctx.dataSourceRef = null;
-      ctx.handlerCreated = [];
-      this.site = null;
-    }
+    this.invoke(trigger, trigger.handler.handler, cache, block, number, (heap) => writeEvent(heap, { log, params, block, transaction, receipt }, trigger.layout), {
+      logIndex,
+      fail: (err) => this.handlerError(trigger, block, number, log, err),
+    });
   }
 
   /** The block handlers a Start or End trigger fires, data sources in manifest order; returns the last [data source, handler] run. */
@@ -641,8 +612,9 @@ export class SubgraphRuntime {
   }
 
   /**
-   * Runs one non-event handler (block, call) in a reset instance; the same lifecycle as
-   * runTrigger's: a failed run drops the instance, deterministic failures become HandlerErrors.
+   * Runs one handler in a reset instance with `write`'s argument. A failed run drops the instance
+   * (whatever state it left, the next one starts fresh); deterministic failures become `fail`'s
+   * error (default: a block or call handler's).
    */
   private invoke(
     src: HandlerSource,
@@ -651,11 +623,12 @@ export class SubgraphRuntime {
     block: RpcBlock,
     number: number,
     write: (heap: AscHeap) => number,
+    { logIndex = -1, fail }: { logIndex?: number; fail?: (err: Error) => Error } = {},
   ): void {
     const ctx = this.ctx;
     ctx.cacheRef = cache;
     ctx.dataSourceRef = src.info;
-    ctx.where = { handler, block: number, logIndex: -1 };
+    ctx.where = { handler, block: number, logIndex };
     this.site = { block: { number, hash: block.hash.toLowerCase() }, abis: src.ds.abis, apiPatch: src.layout.patch };
     const compiled = src.module;
     try {
@@ -668,7 +641,7 @@ export class SubgraphRuntime {
     } catch (err) {
       compiled.instance = null;
       if (err instanceof HostError || err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
-        throw this.blockHandlerError(src.ds.name, handler, block, number, err);
+        throw fail ? fail(err) : this.blockHandlerError(src.ds.name, handler, block, number, err);
       }
       throw err;
     } finally {
@@ -767,6 +740,11 @@ function guarded(nonFatal: HandlerError[] | undefined, cache: EntityCache, run: 
     nonFatal.push(err);
     return false;
   }
+}
+
+/** a topic1-3 filter (lowercase hex values; none: anything matches) against a log's topic */
+function topicMatches(filter: readonly string[] | undefined, topic: string | undefined): boolean {
+  return !filter || filter.includes(topic?.toLowerCase() ?? '');
 }
 
 function sortLogs(logs: RpcLog[]): RpcLog[] {

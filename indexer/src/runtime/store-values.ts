@@ -110,33 +110,16 @@ export function readEntity(heap: AscHeap, ptr: number): Map<string, Value> {
   return out;
 }
 
-/** Written with keys sorted, as graph-node hands entities to mappings. */
-export function writeEntity(heap: AscHeap, data: EntityData | Map<string, Value>): number {
-  const keys: string[] = [];
-  const values: Value[] = [];
-  // the entity cache keeps entities sorted: sort only what is not
-  let sorted = true;
-  const add = (key: string, value: Value) => {
-    if (sorted && keys.length > 0 && keys[keys.length - 1]! > key) sorted = false;
-    keys.push(key);
-    values.push(value);
-  };
-  if (data instanceof Map) for (const [key, value] of data) add(key, value);
-  else for (const key of Object.keys(data)) add(key, data[key]!);
-  let order: number[] | null = null;
-  if (!sorted) {
-    order = keys.map((_, i) => i);
-    order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
-  }
-  const entries = new Array<number>(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const j = order === null ? i : order[i]!;
-    const value = values[j]!;
+/** Written with keys sorted, as graph-node hands entities to mappings (data source contexts). */
+export function writeEntity(heap: AscHeap, data: EntityData): number {
+  const keys = Object.keys(data).sort();
+  const entries = keys.map((key) => {
+    const value = data[key]!;
     const mark = heap.mark();
     const valuePtr = writeStoreValue(heap, value);
     heap.notePlaced(value, valuePtr, mark);
-    entries[i] = heap.writeStruct([heap.writeKey(keys[j]!), valuePtr], 'TypedMapEntryStringStoreValue');
-  }
+    return heap.writePair(heap.writeKey(key), valuePtr, 'TypedMapEntryStringStoreValue');
+  });
   return heap.writeStruct([heap.writePtrArray(entries, 'ArrayTypedMapEntryStringStoreValue')], 'TypedMapStringStoreValue');
 }
 

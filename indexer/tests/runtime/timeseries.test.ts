@@ -3,7 +3,7 @@
 // the mapping passed (runtime/wasm/src/host_exports.rs store_set), and the store accepts them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EntityCache } from '../../src/runtime/entity-cache.ts';
+import { EntityCache, emptySlots } from '../../src/runtime/entity-cache.ts';
 import type { Value } from '../../src/types.ts';
 import { aggStore, AGG_SCHEMA, TOKEN_A } from '../store/aggregation-fixture.ts';
 import { parseSchema } from '../../src/schema.ts';
@@ -12,17 +12,16 @@ import { bytes, dec, int, int8, ptr, ts } from '../store/fixtures.ts';
 test('store.set of a timeseries: generated ids (block << 32 | seq) and the block timestamp in µs', () => {
   const store = aggStore([]);
   const cache = new EntityCache(parseSchema(AGG_SCHEMA), store, 7, 1_700_000_123);
-  const point = (): Map<string, Value> =>
-    new Map<string, Value>([
-      ['id', int8(1)],
-      ['timestamp', ts(5)],
-      ['token', bytes(TOKEN_A)],
-      ['amount', dec('1.5')],
-      ['price', dec('2')],
-      ['count', int(1)],
-    ]);
-  cache.set('Swap', '1', point(), true);
-  cache.set('Swap', 'auto', point(), true);
+  const shape = cache.shape('Swap', 'set');
+  // what store.set reads from the mapping: the values by the type's field positions
+  const point = () => {
+    const slots = emptySlots(shape);
+    const fields: Record<string, Value> = { id: int8(1), timestamp: ts(5), token: bytes(TOKEN_A), amount: dec('1.5'), price: dec('2'), count: int(1) };
+    for (const [name, value] of Object.entries(fields)) slots[shape.index.get(name)!] = value;
+    return { slots, unknown: null };
+  };
+  cache.set(shape, '1', point(), true);
+  cache.set(shape, 'auto', point(), true);
   const changes = cache.changes();
   assert.deepEqual(
     changes.map((c) => [c.id, c.data!.id, c.data!.timestamp]),

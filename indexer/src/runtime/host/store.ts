@@ -16,7 +16,7 @@ export function storeHost(ctx: HostContext): HostFns {
       const heap = ctx.heap;
       const shape = ctx.cache.shape(heap.readString(entityPtr), 'set');
       const id = heap.readString(idPtr);
-      ctx.cache.setSlots(shape, id, readFields(heap, dataPtr, shape), ctx.dataSource.rejectUndefinedFields);
+      ctx.cache.set(shape, id, readFields(heap, dataPtr, shape), ctx.dataSource.rejectUndefinedFields);
     },
     'store.remove': (entityPtr: number, idPtr: number) => {
       const heap = ctx.heap;
