@@ -232,7 +232,7 @@ export class EntityCache {
     this.blockTime = BigInt(blockTimestampSecs) * 1_000_000n;
   }
 
-  entityDef(entityType: string, op: string): EntityDef {
+  private entityDef(entityType: string, op: string): EntityDef {
     const def = this.schema.entities.get(entityType);
     if (def) return def;
     if (this.schema.interfaces.has(entityType)) {
