@@ -32,13 +32,22 @@ function partOf(url: string, fn: string): string {
   if (url.includes('/better-sqlite3/')) return 'better-sqlite3 (transaction wrapper)';
   if (url.includes('/indexer/src/runtime/host/')) return 'host functions (graph-ts imports)';
   if (url.includes('/indexer/src/runtime/')) return 'runtime: marshalling between WASM and JS, entity cache';
+  if (url.includes('/indexer/src/sync/')) return 'sync: JSON-RPC requests, log and block fetching';
+  if (url.includes('/indexer/src/runner/')) return 'runner: running and committing batches';
+  if (url.includes('/indexer/src/graphql/')) return 'GraphQL server';
+  if (url.includes('/ethers/')) return 'ethers (JSON-RPC provider, ABI)';
+  if (url.startsWith('node:')) return 'Node internals (HTTP, streams, module loading)';
   if (fn === '(garbage collector)') return 'garbage collector';
   if (url === '') return `native (${fn || 'other'})`;
   if (url.includes('node_modules')) return 'other libraries';
   return 'other JS';
 }
 
-export function summarizeProfile(file: string, under: string, top = 12): ProfileSummary {
+/**
+ * `under`: the function whose samples (and the garbage collection interrupting them) count; null
+ * counts the whole process except idle time.
+ */
+export function summarizeProfile(file: string, under: string | null, top = 12): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -48,7 +57,8 @@ export function summarizeProfile(file: string, under: string, top = 12): Profile
     const known = inside.get(id);
     if (known !== undefined) return known;
     const up = parent.get(id);
-    const r = byId.get(id)!.callFrame.functionName === under || (up !== undefined && isInside(up));
+    const name = byId.get(id)!.callFrame.functionName;
+    const r = under === null ? name !== '(idle)' : name === under || (up !== undefined && isInside(up));
     inside.set(id, r);
     return r;
   };
@@ -62,7 +72,7 @@ export function summarizeProfile(file: string, under: string, top = 12): Profile
     const id = p.samples[i]!;
     const gc = byId.get(id)!.callFrame.functionName === '(garbage collector)';
     if (!gc) lastInside = isInside(id);
-    if (!(gc ? lastInside : isInside(id))) continue;
+    if (!(gc ? under === null || lastInside : isInside(id))) continue;
     const ms = (p.timeDeltas[i] ?? 0) / 1000;
     total += ms;
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;

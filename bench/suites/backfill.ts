@@ -2,7 +2,7 @@
 // JSON-RPC fetching the same logs and blocks), Hessian's embedded indexer, and Ponder (a bench-only
 // peer, when installed) with one RPC URL and with several. Each engine runs in its own process
 // against a counting proxy; wall time is from process start to "all events queryable".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { emptyResult, fmt, runSuite, suiteArgs, type Table } from '../lib/result.ts';
@@ -12,12 +12,15 @@ import { retargetedBuild } from '../lib/indexer.ts';
 import { runNode } from '../lib/proc.ts';
 import { startRpcProxy, type RpcCounter } from '../lib/rpc-proxy.ts';
 import { runPonder } from '../lib/ponder.ts';
+import { summarizeProfile, type ProfileSummary } from '../lib/cpu-profile.ts';
 
 interface EngineRun {
   engine: string;
   ms: number;
   maxRss: number;
   cpuMs: number;
+  /** the SQLite file (and its WAL) after the run: Hessian only */
+  diskBytes?: number;
   calls: number;
   httpRequests: number;
   byMethod: Record<string, number>;
@@ -54,6 +57,7 @@ await runSuite(async () => {
   const r = emptyResult('backfill', 'Indexer backfill: Hessian vs the JSON-RPC floor vs Ponder');
   if (!ponder) r.notes.push(`Skipped Ponder: ${smoke ? 'smoke run (the bench-only peers are optional there)' : 'ponder/viem are not installed in bench/node_modules (`cd bench && npm ci`)'}.`);
   const summary: Record<string, unknown> = {};
+  let profiled: { key: string; profile: ProfileSummary } | null = null;
   for (const key of Object.keys(sets)) {
     if (!wanted.includes(key)) continue;
     const set = sets[key];
@@ -75,10 +79,16 @@ await runSuite(async () => {
       runs.push({ engine: 'floor: batched JSON-RPC (eth_getLogs + blocks with logs, 50 per batch)', ms: f.sinceStartMs, maxRss: f.maxRss, cpuMs: f.cpuMs, ...copy(proxy.counter) });
 
       proxy.reset();
-      const h = await runNode([path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', work.db, '--gradients', String(gen.gradients)]);
+      const hessian = (nodeArgs: string[] = []) => runNode([...nodeArgs, path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', work.db, '--gradients', String(gen!.gradients)]);
+      const h = await hessian();
       if (h.code !== 0) throw new Error(`Hessian's indexer exited ${h.code}: ${h.stderr.slice(-1500)}`);
       const hr = JSON.parse(h.stdout.trim().split('\n').at(-1)!) as { sinceStartMs: number; maxRss: number; cpuMs: number };
-      runs.push({ engine: 'Hessian embedded indexer (SQLite)', ms: hr.sinceStartMs, maxRss: hr.maxRss, cpuMs: hr.cpuMs, ...copy(proxy.counter) });
+      runs.push({ engine: 'Hessian embedded indexer (SQLite)', ms: hr.sinceStartMs, maxRss: hr.maxRss, cpuMs: hr.cpuMs, diskBytes: fileBytes(work.db), ...copy(proxy.counter) });
+      if (profiled === null) {
+        // once more from scratch under the profiler: where the whole process's CPU goes
+        removeDb(work.db);
+        profiled = { key, profile: await profileRun(hessian) };
+      }
 
       if (ponder) {
         for (const urls of [1, ponderUrls]) {
@@ -113,19 +123,20 @@ await runSuite(async () => {
     const hessianMs = runs[1]!.ms;
     const t: Table = {
       title: `${set.label}: ${fmt.int(gen.events)} events actually emitted in ${fmt.int(gen.blocks)} blocks (${fmt.int(gen.transactions)} transactions)`,
-      columns: ['engine', 'wall ms to all queryable', 'events/s', 'x the floor', 'Hessian faster by', 'CPU s (user+sys)', 'peak RSS', 'RPC calls (HTTP requests)', 'calls by method'],
+      columns: ['engine', 'wall ms to all queryable', 'events/s', 'x the floor', 'Hessian faster by', 'CPU s (user+sys)', 'peak RSS', 'store on disk', 'RPC calls (HTTP requests)', 'calls by method'],
       rows: runs.map((e) => e.error
-        ? [e.engine, `failed: ${e.error.slice(0, 300)}`, '', '', '', '', '', `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, '']
-        : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] ? '' : fmt.x(e.ms / hessianMs), (e.cpuMs / 1000).toFixed(1), fmt.mib(e.maxRss), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
+        ? [e.engine, `failed: ${e.error.slice(0, 300)}`, '', '', '', '', '', '', `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, '']
+        : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] ? '' : fmt.x(e.ms / hessianMs), (e.cpuMs / 1000).toFixed(1), fmt.mib(e.maxRss), e.diskBytes === undefined ? '' : fmt.mib(e.diskBytes), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
     };
     r.tables.push(t);
+    if (profiled?.key === key) r.tables.push(...profileTables(set.label, profiled.profile));
     const judged = !smoke;
     // what bounds Hessian: its own CPU time against its wall time (1 core's worth = CPU-bound);
     // where that CPU goes is the mapping suite's profile (the same handlers and store)
     const hessianCpu = runs[1]!.cpuMs;
     r.aims.push({
       aim: `set ${key}: Hessian within 2x of the floor`,
-      measured: `${fmt.x(hessianMs / floorMs)} the floor (${fmt.int(hessianMs)} vs ${fmt.int(floorMs)} ms); Hessian used ${(hessianCpu / 1000).toFixed(1)} CPU-s in ${(hessianMs / 1000).toFixed(1)} s (${((hessianCpu / hessianMs) * 100).toFixed(0)}% of a core: bound by the handlers and the store, see the mapping profile)`,
+      measured: `${fmt.x(hessianMs / floorMs)} the floor (${fmt.int(hessianMs)} vs ${fmt.int(floorMs)} ms); Hessian used ${(hessianCpu / 1000).toFixed(1)} CPU-s in ${(hessianMs / 1000).toFixed(1)} s (${((hessianCpu / hessianMs) * 100).toFixed(0)}% of a core: bound by the handlers and the store, see ${profiled ? `the profile of set ${profiled.key}'s run` : 'the mapping profile'})`,
       met: judged ? hessianMs / floorMs <= 2 : null,
     });
     const ponders = runs.filter((e) => e.engine.startsWith('Ponder'));
@@ -144,8 +155,9 @@ await runSuite(async () => {
         met: judged ? runs[1]!.maxRss < leanest : null,
       });
     }
-    summary[key] = { generated: gen, runs };
+    summary[key] = { generated: gen, runs, ...(profiled?.key === key ? { profile: profiled.profile } : {}) };
   }
+  r.notes.push('Hessian\'s "store on disk" is the SQLite file and its WAL after the run: entity versions (history for time travel) and the event store (the raw logs and blocks, kept so a changed subgraph re-indexes without the RPC).');
   r.notes.push('Every engine runs in its own process and reads the same Hardhat node through a counting JSON-RPC proxy on 127.0.0.1 (the proxy\'s cost is in every figure). Wall time runs from the engine\'s process start (Node startup, WASM and schema loading included) to a GraphQL answer that shows every gradient (Hessian: `protocol.gradientCount`; Ponder: its `protocol` row, after `/ready`). The floor stops once the last block is fetched.');
   if (ponder) r.notes.push('The Ponder app (bench/lib/ponder.ts) keeps less than the subgraph: four tables (protocol, models, gradients, accounts) updated by six handlers (ModelCreated, GradientCommitted, GradientRevealed, GradientEvaluated, GradientLapsed, RewardEarned: the same statuses, CIDs, epsilons and counts as the subgraph\'s for those fields), against the subgraph\'s 15 entity types with versioned history for time travel; Ponder\'s figures are therefore for a lighter job. It runs `ponder start` on PGlite (its embedded default) with PONDER_TELEMETRY_DISABLED=true and `disableCache: true`, given 1 and then 4 RPC URLs (separate rate-limit buckets, all to the same proxy).');
   r.notes.push('Hessian\'s indexer runs with its defaults (`--max-reorg-depth 250`: blocks deeper than that are fetched as final ranges, nearer ones fetched once each per step in one batch (full blocks only where there are logs), with reorg checks; RPC batches of 50). The next step is fetched while the handlers run the current one; a final range\'s logs are handed over at most 100 blocks with logs per step, and the first steps start at 10 blocks and double.');
@@ -153,3 +165,48 @@ await runSuite(async () => {
   r.figures = summary;
   return r;
 });
+
+function fileBytes(db: string): number {
+  let n = 0;
+  for (const f of [db, `${db}-wal`]) {
+    try {
+      n += statSync(f).size;
+    } catch {
+      // no WAL left after a clean close
+    }
+  }
+  return n;
+}
+
+function removeDb(db: string): void {
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+}
+
+async function profileRun(run: (nodeArgs: string[]) => Promise<{ code: number | null; stderr: string }>): Promise<ProfileSummary> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hessian-prof-'));
+  try {
+    const h = await run(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    if (h.code !== 0) throw new Error(`Hessian's indexer (profiled) exited ${h.code}: ${h.stderr.slice(-1500)}`);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('node --cpu-prof wrote no profile');
+    return summarizeProfile(path.join(dir, file), null, 15);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function profileTables(label: string, prof: ProfileSummary): Table[] {
+  const pct = (ms: number) => `${((ms / prof.totalMs) * 100).toFixed(1)}%`;
+  return [
+    {
+      title: `Where Hessian's CPU goes on ${label.split(':')[0]}: the same run again under \`node --cpu-prof\`, the whole process (${fmt.int(prof.totalMs)} ms of samples, idle excluded; startup, sync, handlers, store and the GraphQL answer), by part`,
+      columns: ['part', 'ms', 'share'],
+      rows: prof.parts.filter((p) => p.ms / prof.totalMs >= 0.005).map((p) => [p.name, fmt.int(p.ms), pct(p.ms)]),
+    },
+    {
+      title: 'The same profile: top functions by self time (SQLite\'s C code counts as self time of the JS function that called it)',
+      columns: ['function (file:line)', 'ms', 'share'],
+      rows: prof.functions.map((f) => [f.name, fmt.int(f.ms), pct(f.ms)]),
+    },
+  ];
+}

@@ -133,6 +133,9 @@ interface TableStatements {
   dump: Statement<unknown[]>;
 }
 
+/** transactions ended by any store in this process: another connection's may have committed */
+let processCommits = 0;
+
 export class EntityStore implements EntityReader {
   readonly db: Db;
   readonly schema: SubgraphSchema;
@@ -151,6 +154,10 @@ export class EntityStore implements EntityReader {
   #seenVersion: unknown = null;
   /** data_version was read in the current transaction: its snapshot cannot move until it ends */
   #versionChecked = false;
+  /** data_version was read outside a transaction in the current synchronous run (#checkVersion) */
+  #turnChecked = false;
+  /** `processCommits` when it was */
+  #turnCommits = 0;
   #listeners = new Set<CommitListener>();
   #depth = 0;
   #dirty = false;
@@ -321,15 +328,32 @@ export class EntityStore implements EntityReader {
     return columnsToEntity(t, (_, i) => params[i + 1]);
   }
 
-  /** Forget the remembered latest state if another connection has committed since it was read. */
+  /**
+   * Forget the remembered latest state if another connection has committed since it was read.
+   * Outside a transaction one check serves the rest of the current synchronous run (until its
+   * microtasks drain): another process's commit meanwhile is one this process cannot have
+   * heard of yet (no I/O callback ran), so reads may order before it; a commit through any
+   * store of this process ends the reprieve.
+   */
   #checkVersion(): void {
     if (this.#versionChecked) return;
+    if (this.#turnChecked && this.#turnCommits === processCommits) return;
     const version = this.#dataVersion.get();
     if (version !== this.#seenVersion) {
       this.#latest.clear();
       this.#seenVersion = version;
     }
-    if (this.#depth > 0) this.#versionChecked = true;
+    if (this.#depth > 0) {
+      this.#versionChecked = true;
+      return;
+    }
+    this.#turnCommits = processCommits;
+    if (!this.#turnChecked) {
+      this.#turnChecked = true;
+      queueMicrotask(() => {
+        this.#turnChecked = false;
+      });
+    }
   }
 
   #remember(key: string, latest: Latest | null): void {
@@ -395,6 +419,7 @@ export class EntityStore implements EntityReader {
     } finally {
       this.#depth--;
       if (outer) {
+        processCommits++;
         this.#versionChecked = false;
         this.#nextVid.clear();
       }

@@ -56,6 +56,8 @@ export class EventStore {
         -- raw eth_getBlockByNumber JSON for blocks with logs; NULL for headers kept only for reorgs
         raw TEXT
       );
+      -- a rowid table, not WITHOUT ROWID: a log's row (~1 KB of JSON) is past what an index
+      -- b-tree page keeps inline, so each row spilled into a 4 KiB overflow page (4.7 KB per log)
       CREATE TABLE IF NOT EXISTS chain_logs (
         block_number INTEGER NOT NULL,
         log_index INTEGER NOT NULL,
@@ -65,7 +67,7 @@ export class EventStore {
         topic0 TEXT NOT NULL,
         raw TEXT NOT NULL,
         PRIMARY KEY (block_number, log_index)
-      ) WITHOUT ROWID;
+      );
       CREATE TABLE IF NOT EXISTS chain_receipts (
         transaction_hash TEXT PRIMARY KEY,
         block_number INTEGER NOT NULL,

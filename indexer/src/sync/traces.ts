@@ -88,11 +88,13 @@ export class BlockTracer {
   constructor(db: Database.Database, rpc: JsonRpcClient, method: TraceMethod) {
     this.rpc = rpc;
     this.method = method;
+    // a rowid table: a block's calls are kilobytes, which a WITHOUT ROWID (index b-tree) row
+    // would spill into mostly empty overflow pages
     db.exec(`CREATE TABLE IF NOT EXISTS chain_block_calls (
       block_hash TEXT PRIMARY KEY,
       -- JSON BlockCalls
       data TEXT NOT NULL
-    ) WITHOUT ROWID`);
+    )`);
     this.get = db.prepare('SELECT data FROM chain_block_calls WHERE block_hash = ?');
     this.put = db.prepare('INSERT OR REPLACE INTO chain_block_calls (block_hash, data) VALUES (?, ?)');
   }

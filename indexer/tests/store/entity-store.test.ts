@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openDatabase } from '../../src/db.ts';
 import { loadSchema, parseSchema } from '../../src/schema.ts';
 import { EntityStore } from '../../src/store/entity-store.ts';
@@ -231,6 +232,36 @@ test('a second connection (another process serving queries) sees each commit', (
     assert.deepEqual(reader.getCursor(), ptr(1));
     assert.equal(val(reader.get('Pet', 'a'), 'age'), 1);
   }));
+
+test("another process's commit is seen once this one has turned the event loop", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-store-'));
+  try {
+    const file = path.join(dir, 'index.db');
+    const store = new EntityStore(openDatabase(file), parseSchema(SCHEMA));
+    try {
+      store.applyBlock(ptr(1), [pet('a', 1)]);
+      assert.equal(val(store.get('Pet', 'a'), 'age'), 1);
+      // a real other process: it cannot reach this one's memory of the latest state
+      const src = (f: string) => JSON.stringify(pathToFileURL(path.join(root, 'indexer', f)).href);
+      const script = `
+        import { openDatabase } from ${src('src/db.ts')};
+        import { parseSchema } from ${src('src/schema.ts')};
+        import { EntityStore } from ${src('src/store/entity-store.ts')};
+        import { bool, bytes, int, big, ptr, str } from ${src('tests/store/fixtures.ts')};
+        const s = new EntityStore(openDatabase(process.env.DB), parseSchema(process.env.SCHEMA));
+        s.applyBlock(ptr(2), [{ entityType: 'Pet', id: 'a', data: { id: str('a'), owner: bytes('${OWNER}'), age: int(2), score: big(20), color: str('Red'), alive: bool(true) } }]);
+        s.db.close();`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DB: file, SCHEMA } });
+      await new Promise<void>((r) => setImmediate(r));
+      assert.equal(val(store.get('Pet', 'a'), 'age'), 2);
+      assert.deepEqual(store.getCursor(), ptr(2));
+    } finally {
+      store.db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("the project's schema.graphql builds a store", () => {
   const store = new EntityStore(openDatabase(':memory:'), loadSchema(path.join(root, 'subgraph', 'schema.graphql')));
