@@ -23,6 +23,8 @@ export interface RuntimeBench {
   storeCpuMs: number;
   eventsPerThreadCpuSec: number;
   peakRssMiB: number;
+  /** the host's work at the WASM boundary per event (indexer/src/runtime/counters.ts) */
+  perEvent: { storeGets: number; storeSets: number; fieldsOut: number; fieldsIn: number; heapObjects: number; heapBytes: number };
 }
 
 export async function runRuntimeBench(args: string[], nodeFlags: string[] = []): Promise<RuntimeBench> {

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { keccak256, toBeHex, toUtf8Bytes, type Interface } from 'ethers';
 import { openDatabase } from '../src/db.ts';
 import { loadSubgraph } from '../src/manifest.ts';
+import { boundary } from '../src/runtime/counters.ts';
 import { EntityStore } from '../src/store/entity-store.ts';
 import { blockPtrOf, type BlockPtr, type EntityChange, type EntityData, type RpcBlock, type RpcLog, type RpcTransaction } from '../src/types.ts';
 
@@ -178,5 +179,7 @@ const out = {
   storeCpuMs: Math.round(threadMs - handlerCpuMs),
   eventsPerThreadCpuSec: Math.round((n / threadMs) * 1000),
   peakRssMiB: Math.round(peakRssMiB),
+  /** the host's work at the WASM boundary, per event */
+  perEvent: Object.fromEntries(Object.entries(boundary).map(([k, v]) => [k, Math.round((v / n) * 10) / 10])),
 };
 console.log(JSON.stringify(out, null, 2));

@@ -4,6 +4,7 @@
 // the u32 at ptr-8 and the payload byte size the u32 at ptr-4. Objects are allocated with the
 // module's own `__new(size, classId)` (the stub runtime: a bump allocator that never frees), so a
 // fresh instance per trigger keeps memory small.
+import { boundary } from './counters.ts';
 import { HostError } from './errors.ts';
 import { TypeId, type TypeIdName } from './type-ids.ts';
 import type { Value } from '../types.ts';
@@ -209,6 +210,8 @@ export class AscHeap {
   alloc(size: number, type: TypeIdName): number {
     const classId = this.classIds.get(this.exports, type);
     const allocate = this.exports.allocate;
+    boundary.heapObjects++;
+    boundary.heapBytes += size;
     if (!allocate) {
       const ptr = this.exports.__new(size, classId) >>> 0;
       this.sync();

@@ -7,6 +7,7 @@ import { HostError } from './errors.ts';
 import type { AscHeap } from './heap.ts';
 import { emptySlots, type Incoming, type Shape, type Slots } from './entity-cache.ts';
 import { StoreKind } from './type-ids.ts';
+import { boundary } from './counters.ts';
 
 export function readBigInt(heap: AscHeap, ptr: number): bigint {
   const bytes = heap.readBytes(ptr);
@@ -133,6 +134,7 @@ export function readFields(heap: AscHeap, ptr: number, shape: Shape): Incoming {
   let unknown: string[] | null = null;
   const index = shape.index;
   const { start, length } = heap.arrayBounds(heap.u32(ptr));
+  boundary.fieldsIn += length;
   for (let k = 0; k < length; k++) {
     const entry = heap.u32(start + k * 4);
     const name = heap.readString(heap.u32(entry));
@@ -148,6 +150,7 @@ export function readFields(heap: AscHeap, ptr: number, shape: Shape): Incoming {
 export function writeFields(heap: AscHeap, shape: Shape, slots: Slots): number {
   let n = 0;
   for (let i = 0; i < slots.length; i++) if (slots[i] !== undefined) n++;
+  boundary.fieldsOut += n;
   const entries = new Array<number>(n);
   const names = shape.names;
   let e = 0;
