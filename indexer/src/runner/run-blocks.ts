@@ -37,17 +37,11 @@ export async function runBlocks(ctx: RunnerContext, blocks: SyncedBlock[], fetch
   const { runtime, store, metrics, logger, rpc } = ctx;
   const template = (name: string) => runtime.dataSources.template(name);
   const overlay = new Map<string, EntityData | null>();
-  // blocks of a batch commit together, so a block must see the changes of the ones before it;
-  // what it reads from the store is kept too: the store cannot change before the batch commits
-  // (this runner is its only writer), and each block's handlers load the same entities again
+  // blocks of a batch commit together, so a block must see the changes of the ones before it
   const reader: EntityReader = {
     get: (type, id) => {
-      const k = type + '\0' + id;
-      const seen = overlay.get(k);
-      if (seen !== undefined) return seen;
-      const stored = store.get(type, id);
-      overlay.set(k, stored);
-      return stored;
+      const seen = overlay.get(type + '\0' + id);
+      return seen !== undefined ? seen : store.get(type, id);
     },
   };
   const done: ProcessedBlock[] = [];

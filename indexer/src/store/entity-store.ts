@@ -133,8 +133,25 @@ interface TableStatements {
   dump: Statement<unknown[]>;
 }
 
-/** transactions ended by any store in this process: another connection's may have committed */
-let processCommits = 0;
+/**
+ * How long a read of data_version holds: until this synchronous run's microtasks drain, or a
+ * transaction of any store in this process begins or ends. Another process's commit meanwhile is
+ * one this process cannot have heard of yet (no I/O callback ran), so reads outside transactions
+ * may order before it; a transaction reads it again at its first read, and its snapshot cannot
+ * move until it ends (transactions are synchronous).
+ */
+let versionEpoch = 0;
+let epochEnding = false;
+function currentEpoch(): number {
+  if (!epochEnding) {
+    epochEnding = true;
+    queueMicrotask(() => {
+      versionEpoch++;
+      epochEnding = false;
+    });
+  }
+  return versionEpoch;
+}
 
 export class EntityStore implements EntityReader {
   readonly db: Db;
@@ -152,12 +169,8 @@ export class EntityStore implements EntityReader {
   #latest = new Map<string, Latest | null>();
   #dataVersion;
   #seenVersion: unknown = null;
-  /** data_version was read in the current transaction: its snapshot cannot move until it ends */
-  #versionChecked = false;
-  /** data_version was read outside a transaction in the current synchronous run (#checkVersion) */
-  #turnChecked = false;
-  /** `processCommits` when it was */
-  #turnCommits = 0;
+  /** `versionEpoch` when data_version was last read */
+  #checkedEpoch = -1;
   #listeners = new Set<CommitListener>();
   #depth = 0;
   #dirty = false;
@@ -328,31 +341,15 @@ export class EntityStore implements EntityReader {
     return columnsToEntity(t, (_, i) => params[i + 1]);
   }
 
-  /**
-   * Forget the remembered latest state if another connection has committed since it was read.
-   * Outside a transaction one check serves the rest of the current synchronous run (until its
-   * microtasks drain): another process's commit meanwhile is one this process cannot have
-   * heard of yet (no I/O callback ran), so reads may order before it; a commit through any
-   * store of this process ends the reprieve.
-   */
+  /** Forget the remembered latest state if another connection has committed since it was read (once per epoch). */
   #checkVersion(): void {
-    if (this.#versionChecked) return;
-    if (this.#turnChecked && this.#turnCommits === processCommits) return;
+    const epoch = currentEpoch();
+    if (this.#checkedEpoch === epoch) return;
+    this.#checkedEpoch = epoch;
     const version = this.#dataVersion.get();
     if (version !== this.#seenVersion) {
       this.#latest.clear();
       this.#seenVersion = version;
-    }
-    if (this.#depth > 0) {
-      this.#versionChecked = true;
-      return;
-    }
-    this.#turnCommits = processCommits;
-    if (!this.#turnChecked) {
-      this.#turnChecked = true;
-      queueMicrotask(() => {
-        this.#turnChecked = false;
-      });
     }
   }
 
@@ -406,6 +403,8 @@ export class EntityStore implements EntityReader {
   /** Runs `fn` in one SQLite transaction (nested calls join it); commit listeners fire after the outermost. */
   transaction<T>(fn: () => T): T {
     const outer = ++this.#depth === 1;
+    // the transaction's snapshot may be newer than the last read of data_version: read it again
+    if (outer) versionEpoch++;
     const edits = this.#edits;
     let ok = false;
     try {
@@ -419,8 +418,7 @@ export class EntityStore implements EntityReader {
     } finally {
       this.#depth--;
       if (outer) {
-        processCommits++;
-        this.#versionChecked = false;
+        versionEpoch++;
         this.#nextVid.clear();
       }
       if (!ok) {

@@ -233,7 +233,7 @@ test('a second connection (another process serving queries) sees each commit', (
     assert.equal(val(reader.get('Pet', 'a'), 'age'), 1);
   }));
 
-test("another process's commit is seen once this one has turned the event loop", async () => {
+test("another process's commit is seen by the next transaction, and outside one once the event loop has turned", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hessian-store-'));
   try {
     const file = path.join(dir, 'index.db');
@@ -249,12 +249,20 @@ test("another process's commit is seen once this one has turned the event loop",
         import { EntityStore } from ${src('src/store/entity-store.ts')};
         import { bool, bytes, int, big, ptr, str } from ${src('tests/store/fixtures.ts')};
         const s = new EntityStore(openDatabase(process.env.DB), parseSchema(process.env.SCHEMA));
-        s.applyBlock(ptr(2), [{ entityType: 'Pet', id: 'a', data: { id: str('a'), owner: bytes('${OWNER}'), age: int(2), score: big(20), color: str('Red'), alive: bool(true) } }]);
+        const n = Number(process.env.BLOCK);
+        s.applyBlock(ptr(n), [{ entityType: 'Pet', id: 'a', data: { id: str('a'), owner: bytes('${OWNER}'), age: int(n), score: big(20), color: str('Red'), alive: bool(true) } }]);
         s.db.close();`;
-      execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DB: file, SCHEMA } });
-      await new Promise<void>((r) => setImmediate(r));
+      const writeElsewhere = (block: number) => execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DB: file, SCHEMA, BLOCK: String(block) } });
+      writeElsewhere(2);
+      // in the same synchronous run: a transaction's snapshot holds that commit, so must its reads
+      store.transaction(() => assert.equal(val(store.get('Pet', 'a'), 'age'), 2));
+      // a read outside a transaction, then another process's commit in the same synchronous run:
+      // the next turn of the event loop reads data_version again
       assert.equal(val(store.get('Pet', 'a'), 'age'), 2);
-      assert.deepEqual(store.getCursor(), ptr(2));
+      writeElsewhere(3);
+      await new Promise<void>((r) => setImmediate(r));
+      assert.equal(val(store.get('Pet', 'a'), 'age'), 3);
+      assert.deepEqual(store.getCursor(), ptr(3));
     } finally {
       store.db.close();
     }
