@@ -2,7 +2,10 @@
 // part of the indexer, counting only samples under a given frame (the timed region) and the
 // garbage collection that interrupts it, so that a benchmark can print the profile that bounds
 // it next to its figures.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fmt, type Table } from './result.ts';
 
 interface ProfileNode {
   id: number;
@@ -84,4 +87,34 @@ export function summarizeProfile(file: string, under: string | null, top = 12): 
   }
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms }));
   return { totalMs: total, functions: sorted(fns).slice(0, top), parts: sorted(parts) };
+}
+
+/** Runs a Node process (`run` is handed the flags to put before its script) under `--cpu-prof` and summarizes its profile. */
+export async function profileNode(run: (nodeFlags: string[]) => Promise<unknown>, under: string | null, top = 12): Promise<ProfileSummary> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-prof-'));
+  try {
+    await run(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('node --cpu-prof wrote no profile');
+    return summarizeProfile(path.join(dir, file), under, top);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A profile as two tables: self time by part (`title`), then the top functions. */
+export function profileTables(title: string, prof: ProfileSummary): Table[] {
+  const pct = (ms: number) => `${((ms / prof.totalMs) * 100).toFixed(1)}%`;
+  return [
+    {
+      title,
+      columns: ['part', 'ms', 'share'],
+      rows: prof.parts.filter((p) => p.ms / prof.totalMs >= 0.005).map((p) => [p.name, fmt.int(p.ms), pct(p.ms)]),
+    },
+    {
+      title: 'The same profile: top functions by self time (SQLite\'s C code counts as self time of the JS function that called it)',
+      columns: ['function (file:line)', 'ms', 'share'],
+      rows: prof.functions.map((f) => [f.name, fmt.int(f.ms), pct(f.ms)]),
+    },
+  ];
 }

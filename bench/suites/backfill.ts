@@ -2,7 +2,7 @@
 // JSON-RPC fetching the same logs and blocks), Hessian's embedded indexer, and Ponder (a bench-only
 // peer, when installed) with one RPC URL and with several. Each engine runs in its own process
 // against a counting proxy; wall time is from process start to "all events queryable".
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { emptyResult, fmt, runSuite, suiteArgs, type Table } from '../lib/result.ts';
@@ -12,7 +12,7 @@ import { retargetedBuild } from '../lib/indexer.ts';
 import { runNode } from '../lib/proc.ts';
 import { startRpcProxy, type RpcCounter } from '../lib/rpc-proxy.ts';
 import { runPonder } from '../lib/ponder.ts';
-import { summarizeProfile, type ProfileSummary } from '../lib/cpu-profile.ts';
+import { profileNode, profileTables, type ProfileSummary } from '../lib/cpu-profile.ts';
 
 interface EngineRun {
   engine: string;
@@ -79,15 +79,17 @@ await runSuite(async () => {
       runs.push({ engine: 'floor: batched JSON-RPC (eth_getLogs + blocks with logs, 50 per batch)', ms: f.sinceStartMs, maxRss: f.maxRss, cpuMs: f.cpuMs, ...copy(proxy.counter) });
 
       proxy.reset();
-      const hessian = (nodeArgs: string[] = []) => runNode([...nodeArgs, path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', work.db, '--gradients', String(gen!.gradients)]);
-      const h = await hessian();
-      if (h.code !== 0) throw new Error(`Hessian's indexer exited ${h.code}: ${h.stderr.slice(-1500)}`);
-      const hr = JSON.parse(h.stdout.trim().split('\n').at(-1)!) as { sinceStartMs: number; maxRss: number; cpuMs: number };
+      const gradients = String(gen.gradients);
+      const hessian = async (db: string, nodeFlags: string[] = []) => {
+        const h = await runNode([...nodeFlags, path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', db, '--gradients', gradients]);
+        if (h.code !== 0) throw new Error(`Hessian's indexer exited ${h.code}: ${h.stderr.slice(-1500)}`);
+        return JSON.parse(h.stdout.trim().split('\n').at(-1)!) as { sinceStartMs: number; maxRss: number; cpuMs: number };
+      };
+      const hr = await hessian(work.db);
       runs.push({ engine: 'Hessian embedded indexer (SQLite)', ms: hr.sinceStartMs, maxRss: hr.maxRss, cpuMs: hr.cpuMs, diskBytes: fileBytes(work.db), ...copy(proxy.counter) });
       if (profiled === null) {
-        // once more from scratch under the profiler: where the whole process's CPU goes
-        removeDb(work.db);
-        profiled = { key, profile: await profileRun(hessian) };
+        // once more from scratch (a new file) under the profiler: where the whole process's CPU goes
+        profiled = { key, profile: await profileNode((flags) => hessian(path.join(work.dir, 'profiled.sqlite'), flags), null, 15) };
       }
 
       if (ponder) {
@@ -129,10 +131,13 @@ await runSuite(async () => {
         : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] ? '' : fmt.x(e.ms / hessianMs), (e.cpuMs / 1000).toFixed(1), fmt.mib(e.maxRss), e.diskBytes === undefined ? '' : fmt.mib(e.diskBytes), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
     };
     r.tables.push(t);
-    if (profiled?.key === key) r.tables.push(...profileTables(set.label, profiled.profile));
+    if (profiled?.key === key) {
+      const p = profiled.profile;
+      r.tables.push(...profileTables(`Where Hessian's CPU goes on ${key}: the same run again under \`node --cpu-prof\`, the whole process (${fmt.int(p.totalMs)} ms of samples, idle excluded; startup, sync, handlers, store and the GraphQL answer), by part`, p));
+    }
     const judged = !smoke;
     // what bounds Hessian: its own CPU time against its wall time (1 core's worth = CPU-bound);
-    // where that CPU goes is the mapping suite's profile (the same handlers and store)
+    // where that CPU goes is the first set's profile (and the mapping suite's, for handlers and store)
     const hessianCpu = runs[1]!.cpuMs;
     r.aims.push({
       aim: `set ${key}: Hessian within 2x of the floor`,
@@ -176,37 +181,4 @@ function fileBytes(db: string): number {
     }
   }
   return n;
-}
-
-function removeDb(db: string): void {
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-}
-
-async function profileRun(run: (nodeArgs: string[]) => Promise<{ code: number | null; stderr: string }>): Promise<ProfileSummary> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hessian-prof-'));
-  try {
-    const h = await run(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-    if (h.code !== 0) throw new Error(`Hessian's indexer (profiled) exited ${h.code}: ${h.stderr.slice(-1500)}`);
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error('node --cpu-prof wrote no profile');
-    return summarizeProfile(path.join(dir, file), null, 15);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function profileTables(label: string, prof: ProfileSummary): Table[] {
-  const pct = (ms: number) => `${((ms / prof.totalMs) * 100).toFixed(1)}%`;
-  return [
-    {
-      title: `Where Hessian's CPU goes on ${label.split(':')[0]}: the same run again under \`node --cpu-prof\`, the whole process (${fmt.int(prof.totalMs)} ms of samples, idle excluded; startup, sync, handlers, store and the GraphQL answer), by part`,
-      columns: ['part', 'ms', 'share'],
-      rows: prof.parts.filter((p) => p.ms / prof.totalMs >= 0.005).map((p) => [p.name, fmt.int(p.ms), pct(p.ms)]),
-    },
-    {
-      title: 'The same profile: top functions by self time (SQLite\'s C code counts as self time of the JS function that called it)',
-      columns: ['function (file:line)', 'ms', 'share'],
-      rows: prof.functions.map((f) => [f.name, fmt.int(f.ms), pct(f.ms)]),
-    },
-  ];
 }

@@ -2,10 +2,8 @@
 // compiled subgraph's WASM handlers into the SQLite EntityStore. Runs the indexer's
 // indexer/scripts/bench-runtime.ts (the runtime's own benchmark) with both stores, then once more
 // under `node --cpu-prof` to show where the time goes.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
-import { summarizeProfile } from '../lib/cpu-profile.ts';
+import { loadavg } from 'node:os';
+import { profileNode, profileTables } from '../lib/cpu-profile.ts';
 import { emptyResult, fmt, runSuite, suiteArgs } from '../lib/result.ts';
 import { runRuntimeBench, type RuntimeBench } from '../lib/runtime-bench.ts';
 
@@ -35,33 +33,15 @@ await runSuite(async () => {
   });
 
   // the profile of the SQLite run: what bounds it
-  const dir = mkdtempSync(path.join(tmpdir(), 'hessian-prof-'));
-  try {
-    await runRuntimeBench([...size, '--per-block', '20', '--store', 'sqlite', '--defer-indexes'], ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error('node --cpu-prof wrote no profile');
-    const prof = summarizeProfile(path.join(dir, file), 'transaction', 12);
-    const pct = (ms: number) => `${((ms / prof.totalMs) * 100).toFixed(1)}%`;
-    r.tables.push({
-      title: `Where the SQLite run's time goes: \`node --cpu-prof\`, self time in the timed region (${fmt.int(prof.totalMs)} ms sampled), by part`,
-      columns: ['part', 'ms', 'share'],
-      rows: prof.parts.filter((p) => p.ms / prof.totalMs >= 0.005).map((p) => [p.name, fmt.int(p.ms), pct(p.ms)]),
-    });
-    r.tables.push({
-      title: 'The same profile: top functions by self time (SQLite\'s C code counts as self time of the JS function that called it)',
-      columns: ['function (file:line)', 'ms', 'share'],
-      rows: prof.functions.map((f) => [f.name, fmt.int(f.ms), pct(f.ms)]),
-    });
-    r.figures.profile = prof;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const prof = await profileNode((flags) => runRuntimeBench([...size, '--per-block', '20', '--store', 'sqlite', '--defer-indexes'], flags), 'transaction');
+  r.tables.push(...profileTables(`Where the SQLite run's time goes: \`node --cpu-prof\`, self time in the timed region (${fmt.int(prof.totalMs)} ms sampled), by part`, prof));
+  r.figures.profile = prof;
 
   // what the handlers cost is the host's work at the boundary: count it, per event
   const pe = memory.perEvent;
   const usPerEvent = (b: RuntimeBench) => (b.threadCpuMs * 1000) / b.events;
-  const wasmShare = (r.figures.profile as { parts: { name: string; ms: number }[]; totalMs: number } | undefined)?.parts.find((p) => p.name.startsWith('WASM'));
-  const wasmUs = wasmShare ? (wasmShare.ms / (r.figures.profile as { totalMs: number }).totalMs) * usPerEvent(sqlite) : NaN;
+  const wasm = prof.parts.find((p) => p.name.startsWith('WASM'));
+  const wasmUs = wasm ? (wasm.ms / prof.totalMs) * usPerEvent(sqlite) : NaN;
   r.tables.push({
     title: 'What one event costs the host at the WASM boundary (counted in the runtime, indexer/src/runtime/counters.ts): graph-ts entities cross as maps of tagged values, rebuilt in the module\'s heap on every store.get and read back on every store.set',
     columns: ['store.get calls', 'store.set calls', 'entity fields written into WASM', 'entity fields read out', 'objects the host allocates in the WASM heap', 'bytes', 'CPU µs per event, runtime alone', 'of which the compiled mappings (WASM)'],

@@ -11,5 +11,6 @@ export const boundary = {
   fieldsIn: 0,
   /** AssemblyScript objects the host allocated in the module's heap (events, entities, values, strings) */
   heapObjects: 0,
+  /** their payload bytes (headers and padding not counted) */
   heapBytes: 0,
 };
