@@ -46,6 +46,9 @@ const SMOKE_SETS: Record<string, EventSet> = {
 const engines = path.join(benchDir, 'engines');
 const copy = (c: RpcCounter) => ({ calls: c.calls, httpRequests: c.httpRequests, byMethod: { ...c.byMethod } });
 
+/** the table row and figure of Hessian re-indexing its own stored chain data */
+const NO_RPC = 'Hessian again, re-indexing the chain data it stored (`--rebuild`: no log fetching; startup, handlers and store)';
+
 await runSuite(async () => {
   const args = suiteArgs();
   const smoke = args.smoke;
@@ -80,13 +83,18 @@ await runSuite(async () => {
 
       proxy.reset();
       const gradients = String(gen.gradients);
-      const hessian = async (db: string, nodeFlags: string[] = []) => {
-        const h = await runNode([...nodeFlags, path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', db, '--gradients', gradients]);
+      const hessian = async (db: string, nodeFlags: string[] = [], extra: string[] = []) => {
+        const h = await runNode([...nodeFlags, path.join(engines, 'hessian.ts'), '--rpc', proxy.urls[0]!, '--build', work.build, '--db', db, '--gradients', gradients, ...extra]);
         if (h.code !== 0) throw new Error(`Hessian's indexer exited ${h.code}: ${h.stderr.slice(-1500)}`);
         return JSON.parse(h.stdout.trim().split('\n').at(-1)!) as { sinceStartMs: number; maxRss: number; cpuMs: number };
       };
       const hr = await hessian(work.db);
       runs.push({ engine: 'Hessian embedded indexer (SQLite)', ms: hr.sinceStartMs, maxRss: hr.maxRss, cpuMs: hr.cpuMs, diskBytes: fileBytes(work.db), ...copy(proxy.counter) });
+      // the same file re-indexed from the chain data it stores: no log fetching, so what is left
+      // is startup, the handlers and the store, the part no overlap with RPC can hide
+      proxy.reset();
+      const nr = await hessian(work.db, [], ['--rebuild']);
+      runs.push({ engine: NO_RPC, ms: nr.sinceStartMs, maxRss: nr.maxRss, cpuMs: nr.cpuMs, diskBytes: fileBytes(work.db), ...copy(proxy.counter) });
       if (profiled === null) {
         // once more from scratch (a new file) under the profiler: where the whole process's CPU goes
         profiled = { key, profile: await profileNode((flags) => hessian(path.join(work.dir, 'profiled.sqlite'), flags), null, 15) };
@@ -128,7 +136,7 @@ await runSuite(async () => {
       columns: ['engine', 'wall ms to all queryable', 'events/s', 'x the floor', 'Hessian faster by', 'CPU s (user+sys)', 'peak RSS', 'store on disk', 'RPC calls (HTTP requests)', 'calls by method'],
       rows: runs.map((e) => e.error
         ? [e.engine, `failed: ${e.error.slice(0, 300)}`, '', '', '', '', '', '', `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, '']
-        : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] ? '' : fmt.x(e.ms / hessianMs), (e.cpuMs / 1000).toFixed(1), fmt.mib(e.maxRss), e.diskBytes === undefined ? '' : fmt.mib(e.diskBytes), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
+        : [e.engine, fmt.int(e.ms), fmt.int((gen.events / e.ms) * 1000), fmt.x(e.ms / floorMs), e === runs[0] || e.engine === NO_RPC ? '' : fmt.x(e.ms / hessianMs), (e.cpuMs / 1000).toFixed(1), fmt.mib(e.maxRss), e.diskBytes === undefined ? '' : fmt.mib(e.diskBytes), `${fmt.int(e.calls)} (${fmt.int(e.httpRequests)})`, Object.entries(e.byMethod).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')]),
     };
     r.tables.push(t);
     if (profiled?.key === key) {
@@ -139,9 +147,15 @@ await runSuite(async () => {
     // what bounds Hessian: its own CPU time against its wall time (1 core's worth = CPU-bound);
     // where that CPU goes is the first set's profile (and the mapping suite's, for handlers and store)
     const hessianCpu = runs[1]!.cpuMs;
+    const noRpcMs = runs.find((e) => e.engine === NO_RPC)!.ms;
     r.aims.push({
       aim: `set ${key}: Hessian within 2x of the floor`,
-      measured: `${fmt.x(hessianMs / floorMs)} the floor (${fmt.int(hessianMs)} vs ${fmt.int(floorMs)} ms); Hessian used ${(hessianCpu / 1000).toFixed(1)} CPU-s in ${(hessianMs / 1000).toFixed(1)} s (${((hessianCpu / hessianMs) * 100).toFixed(0)}% of a core: bound by the handlers and the store, see ${profiled ? `the profile of set ${profiled.key}'s run` : 'the mapping profile'})`,
+      measured:
+        `${fmt.x(hessianMs / floorMs)} the floor (${fmt.int(hessianMs)} vs ${fmt.int(floorMs)} ms); Hessian used ${(hessianCpu / 1000).toFixed(1)} CPU-s in ${(hessianMs / 1000).toFixed(1)} s (${((hessianCpu / hessianMs) * 100).toFixed(0)}% of a core). ` +
+        `With no log fetching at all (re-indexing its stored chain data) it takes ${fmt.int(noRpcMs)} ms, ${fmt.x(noRpcMs / floorMs)} the floor: ` +
+        (noRpcMs > 2 * floorMs
+          ? `the handlers and the store alone are past 2x, so no better overlap with the RPC can reach the aim (fetching adds ${fmt.int(Math.max(0, hessianMs - noRpcMs))} ms to them); what they cost is ${profiled ? `the profile of set ${profiled.key}'s run` : 'the mapping profile'}`
+          : 'the handlers and the store alone fit in 2x: what is missing is overlap with the RPC'),
       met: judged ? hessianMs / floorMs <= 2 : null,
     });
     const ponders = runs.filter((e) => e.engine.startsWith('Ponder'));
@@ -149,7 +163,10 @@ await runSuite(async () => {
     const best = ok.toSorted((a, b) => a.ms - b.ms)[0];
     r.aims.push({
       aim: `set ${key}: at least 5x faster than Ponder`,
-      measured: best ? `${fmt.x(best.ms / hessianMs)} faster than Ponder's best setting (${best.engine})` : ponders.length ? `Ponder failed: ${ponders[0]!.error?.slice(0, 200)}` : 'Ponder not run',
+      measured: best
+        ? `${fmt.x(best.ms / hessianMs)} faster than Ponder's best setting (${best.engine})` +
+          (best.ms / hessianMs < 5 ? `; 5x would be ${fmt.int(best.ms / 5)} ms, and Hessian's handlers and store alone (no log fetching) take ${fmt.int(noRpcMs)} ms` : '')
+        : ponders.length ? `Ponder failed: ${ponders[0]!.error?.slice(0, 200)}` : 'Ponder not run',
       met: judged && best ? best.ms / hessianMs >= 5 : null,
     });
     if (ok.length) {
@@ -166,6 +183,11 @@ await runSuite(async () => {
   r.notes.push('Every engine runs in its own process and reads the same Hardhat node through a counting JSON-RPC proxy on 127.0.0.1 (the proxy\'s cost is in every figure). Wall time runs from the engine\'s process start (Node startup, WASM and schema loading included) to a GraphQL answer that shows every gradient (Hessian: `protocol.gradientCount`; Ponder: its `protocol` row, after `/ready`). The floor stops once the last block is fetched.');
   if (ponder) r.notes.push('The Ponder app (bench/lib/ponder.ts) keeps less than the subgraph: four tables (protocol, models, gradients, accounts) updated by six handlers (ModelCreated, GradientCommitted, GradientRevealed, GradientEvaluated, GradientLapsed, RewardEarned: the same statuses, CIDs, epsilons and counts as the subgraph\'s for those fields), against the subgraph\'s 15 entity types with versioned history for time travel; Ponder\'s figures are therefore for a lighter job. It runs `ponder start` on PGlite (its embedded default) with PONDER_TELEMETRY_DISABLED=true and `disableCache: true`, given 1 and then 4 RPC URLs (separate rate-limit buckets, all to the same proxy).');
   r.notes.push('Hessian\'s indexer runs with its defaults (`--max-reorg-depth 250`: blocks deeper than that are fetched as final ranges, nearer ones fetched once each per step in one batch (full blocks only where there are logs), with reorg checks; RPC batches of 50). The next step is fetched while the handlers run the current one; a final range\'s logs are handed over at most 100 blocks with logs per step, and the first steps start at 10 blocks and double.');
+  r.notes.push(
+    'What bounds the ratio to the floor is the row re-indexing the stored chain data: with no fetching at all, Hessian still takes that long, so fetching is already hidden behind the handlers and the store (the difference between the two Hessian rows is what the RPC adds). ' +
+      'The handlers run on one thread because each block sees the store its predecessors left; the second core already takes the next step\'s fetching and JSON parsing, SQLite\'s WAL writes and V8\'s garbage collection. ' +
+      'Moving the store\'s inserts and commits to a worker thread was built and measured (branch experiment/write-behind, every indexer test passing with it): set B\'s wall time moved by -1.5% on the mean of four alternating pairs, within this machine\'s noise, for +0.5 CPU-s and +150 to 190 MiB of peak RSS. The sync commits few, growing batches, so the last one\'s write overlaps nothing, and recording and copying the writes to the worker costs the main thread much of what it saves. It was not kept.',
+  );
   if (!smoke && !wanted.includes('D')) r.notes.push('Set D (200,000 events) was left out of this run (`BENCH_BACKFILL_SETS`).');
   r.figures = summary;
   return r;

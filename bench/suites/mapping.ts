@@ -50,6 +50,16 @@ await runSuite(async () => {
   r.notes.push(
     `What bounds it: the aim is ${(1e6 / 20_000).toFixed(0)} µs of CPU per event; the runtime alone (no store) takes ${usPerEvent(memory).toFixed(0)} µs and the SQLite store adds ${(usPerEvent(sqlite) - usPerEvent(memory)).toFixed(0)}. The mappings' own code is ${Number.isNaN(wasmUs) ? 'a few µs' : `${wasmUs.toFixed(0)} µs`} of that (the WASM row of the profile): the rest is graph-node's ABI, which has the host build every entity a handler loads as AssemblyScript objects (${pe.heapObjects.toFixed(0)} objects per event here: entries, keys, tagged values, BigInt byte arrays) and read every entity it saves back field by field (${pe.fieldsIn.toFixed(0)} fields), at ${((usPerEvent(memory) / (pe.heapObjects + pe.fieldsIn)) * 1000).toFixed(0)} ns per object or field all told. Handlers run one after another on one thread (each sees the store its predecessors left), so a second core cannot share that work; the store's share (the 'store CPU ms' column: its inserts and the commit) is the part another thread could take.`,
   );
+  // why it cannot go further here: the ceiling with a store that cost nothing, and how flat the profile is
+  const runtimeCeiling = memory.eventsPerThreadCpuSec;
+  const top = prof.functions.filter((f) => !f.name.startsWith('(garbage collector)'));
+  const topShare = top.length ? top[0]!.ms / prof.totalMs : NaN;
+  const gc = prof.parts.find((p) => p.name === 'garbage collector');
+  r.notes.push(
+    `Why it goes no further on this machine: with a store that cost nothing (the in-memory run) the runtime gives ${fmt.int(runtimeCeiling)} events per CPU-second, ${runtimeCeiling >= 20_000 ? 'past' : 'short of'} the aim, so the store alone cannot be what is missing. ` +
+      `The runtime's time is spread thin: the largest single function is ${Number.isNaN(topShare) ? '?' : `${(topShare * 100).toFixed(1)}%`} of the profile (${top[0]?.name ?? '?'})${gc ? `, garbage collection ${((gc.ms / prof.totalMs) * 100).toFixed(0)}%` : ''}, and the compiled mappings ${Number.isNaN(wasmUs) ? 'a few' : wasmUs.toFixed(0)} µs per event; reaching ${(1e6 / 20_000).toFixed(0)} µs would mean cutting the cost of every object and field the ABI makes the host build or read by more than half, not one hot spot. ` +
+      'Tried and measured, not kept: a per-value cache of heap images copied back on store.get (slower than writing the values: the copy plus its bookkeeping cost more), and a write-behind store whose worker thread commits the batches while the handlers run the next ones (branch experiment/write-behind: within noise on the backfill, +0.5 CPU-s and +150 MiB RSS). The handlers themselves cannot be spread over the second core: each sees the store its predecessors left.',
+  );
   const storeShare = sqlite.storeCpuMs / sqlite.threadCpuMs;
   r.aims.push({
     aim: '>= 20,000 events/s end to end through the WASM handlers and the SQLite store (events per CPU-second beside it)',
