@@ -65,7 +65,7 @@ export function decodeLogParams(event: EventFragment, log: RpcLog): DecodedParam
 const quantity = (hex: string | undefined | null): bigint => (hex ? BigInt(hex) : 0n);
 
 function writeQuantity(heap: AscHeap, hex: string | undefined | null): number {
-  return heap.writeBytes(toSignedLE(quantity(hex)));
+  return heap.writeSignedLE(quantity(hex));
 }
 
 function writeOptionalQuantity(heap: AscHeap, hex: string | undefined | null): number {

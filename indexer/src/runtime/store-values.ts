@@ -2,7 +2,7 @@
 // (graph-node runtime/wasm/src/to_from/external.rs).
 import type { EntityData, Value } from '../types.ts';
 import * as bd from './big-decimal.ts';
-import { checkBigIntSize, fromSignedLE, MAX_BIGINT_BITS, toSignedLE } from './bigint.ts';
+import { checkBigIntSize, fromSignedLE, MAX_BIGINT_BITS } from './bigint.ts';
 import { HostError } from './errors.ts';
 import type { AscHeap } from './heap.ts';
 import { emptySlots, type Incoming, type Shape, type Slots } from './entity-cache.ts';
@@ -18,7 +18,7 @@ export function readBigInt(heap: AscHeap, ptr: number): bigint {
 
 // like graph-node, results are size-checked when a host function reads them back, not here
 export function writeBigInt(heap: AscHeap, n: bigint): number {
-  return heap.writeBytes(toSignedLE(n));
+  return heap.writeSignedLE(n);
 }
 
 /** graph-ts BigDecimal object: {digits: BigInt, exp: BigInt} */
