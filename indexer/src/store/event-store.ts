@@ -32,6 +32,9 @@ interface BlockRow {
   raw: string | null;
 }
 
+/** blocks read per query when re-indexing */
+const BLOCK_PAGE = 100;
+
 export class EventStore {
   private readonly db: Database.Database;
   // Prepared once: better-sqlite3 statements finalised by the GC can abort Node 24 (env cleanup
@@ -148,10 +151,25 @@ export class EventStore {
     this.sql('DELETE FROM chain_blocks WHERE raw IS NULL AND number < ? AND number <> ?').run(belowNumber, head?.number ?? -1);
   }
 
-  /** Blocks with logs in [from, to], ascending, as sync delivered them: for re-indexing. */
+  /**
+   * Blocks with logs in [from, to], ascending, as sync delivered them: for re-indexing. Read a
+   * page of blocks at a time (not one open cursor: the caller commits between blocks on this
+   * connection), so memory holds one page's raw JSON, not the whole range's.
+   */
   *blocksWithLogs(from: number, to: number): Generator<SyncedBlock> {
-    const blocks = this.sql('SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL AND number BETWEEN ? AND ? ORDER BY number')
-      .all(from, to) as BlockRow[];
+    const page = this.sql(
+      `SELECT number, hash, parent_hash, timestamp, raw FROM chain_blocks WHERE raw IS NOT NULL AND number BETWEEN ? AND ? ORDER BY number LIMIT ${BLOCK_PAGE}`,
+    );
+    let next = from;
+    for (;;) {
+      const blocks = page.all(next, to) as BlockRow[];
+      yield* this.withLogs(blocks);
+      if (blocks.length < BLOCK_PAGE) return;
+      next = blocks.at(-1)!.number + 1;
+    }
+  }
+
+  private *withLogs(blocks: BlockRow[]): Generator<SyncedBlock> {
     const logsOf = this.sql('SELECT raw FROM chain_logs WHERE block_number = ? ORDER BY log_index');
     const receiptsOf = this.sql('SELECT transaction_hash, raw FROM chain_receipts WHERE block_number = ?');
     for (const row of blocks) {
