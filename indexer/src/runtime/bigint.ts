@@ -50,9 +50,13 @@ export function fromUnsignedLE(bytes: Uint8Array): bigint {
   return bytes.length === 0 ? 0n : BigInt(`0x${hexOfLE(bytes)}`);
 }
 
+/** signedLEInto's output when toSignedLE is asked for a small value */
+const SMALL = new Uint8Array(8);
+
 /** Minimal two's complement little-endian encoding (num-bigint's `to_signed_bytes_le`). */
 export function toSignedLE(n: bigint): Uint8Array {
-  if (n >= -0x20000000000000n && n < 0x20000000000000n) return smallToSignedLE(Number(n));
+  const len = signedLEInto(n, SMALL);
+  if (len >= 0) return SMALL.slice(0, len);
   let hex: string;
   if (n >= 0n) {
     hex = n.toString(16);
@@ -66,25 +70,37 @@ export function toSignedLE(n: bigint): Uint8Array {
   return Buffer.from(hex, 'hex').reverse();
 }
 
-/** toSignedLE for |n| < 2^53, without the hex round trip */
-function smallToSignedLE(n: number): Uint8Array {
-  if (n === 0) return new Uint8Array(0);
-  // bytes until the rest is all sign and the top bit of the last byte agrees with it
-  let len = 0;
-  for (let rest = n; ; ) {
-    const byte = ((rest % 256) + 256) % 256;
-    len++;
-    rest = (rest - byte) / 256;
-    if ((rest === 0 && byte < 128) || (rest === -1 && byte >= 128)) break;
+/**
+ * toSignedLE for -2^63 <= n < 2^63, written into `out` (8 bytes) without the hex round trip: the
+ * byte count, or -1 for a larger n. The heap writes BigInts through it with no JS byte array.
+ */
+export function signedLEInto(n: bigint, out: Uint8Array): number {
+  let len: number;
+  if (n >= -0x20000000000000n && n < 0x20000000000000n) {
+    // |n| < 2^53: exact as a double
+    let rest = Number(n);
+    len = 0;
+    while (rest !== 0 && rest !== -1) {
+      const byte = ((rest % 256) + 256) % 256;
+      out[len++] = byte;
+      rest = (rest - byte) / 256;
+    }
+    // the top byte's bit 7 must read as the sign: one more byte of sign if it does not
+    if (rest === 0 ? len > 0 && out[len - 1]! >= 128 : len === 0 || out[len - 1]! < 128) out[len++] = rest === 0 ? 0 : 255;
+    return len;
   }
-  const out = new Uint8Array(len);
-  let rest = n;
-  for (let i = 0; i < len; i++) {
-    const byte = ((rest % 256) + 256) % 256;
-    out[i] = byte;
-    rest = (rest - byte) / 256;
-  }
-  return out;
+  if (n < -0x8000000000000000n || n >= 0x8000000000000000n) return -1;
+  // token amounts in wei: two 32-bit halves of the 64-bit two's complement
+  const x = BigInt.asUintN(64, n);
+  const lo = Number(x & 0xffffffffn);
+  const hi = Number(x >> 32n);
+  for (let i = 0; i < 4; i++) out[i] = (lo >>> (i * 8)) & 255;
+  for (let i = 0; i < 4; i++) out[4 + i] = (hi >>> (i * 8)) & 255;
+  const sign = n < 0n ? 255 : 0;
+  len = 8;
+  // drop top bytes that only repeat the sign, while the byte below still carries it
+  while (len > 1 && out[len - 1] === sign && (out[len - 2]! >= 128) === (sign === 255)) len--;
+  return len;
 }
 
 /**

@@ -223,9 +223,9 @@ export function writeEvent(heap: AscHeap, input: EventInput, layout: ApiLayout):
   );
   const fields = [
     writeHex(heap, input.log.address),
-    heap.writeBytes(toSignedLE(logIndex)),
+    heap.writeSignedLE(logIndex),
     // graph-node fills transactionLogIndex with the log index (geth does not provide it)
-    heap.writeBytes(toSignedLE(logIndex)),
+    heap.writeSignedLE(logIndex),
     0, // logType: null
     writeBlock(heap, input.block, layout),
     writeTransaction(heap, input.transaction, input.block, layout),

@@ -5,13 +5,13 @@
 // module's own `__new(size, classId)` (the stub runtime: a bump allocator that never frees), so a
 // fresh instance per trigger keeps memory small.
 import { boundary } from './counters.ts';
-import { toSignedLE } from './bigint.ts';
+import { signedLEInto, toSignedLE } from './bigint.ts';
 import { HostError } from './errors.ts';
 import { TypeId, type TypeIdName } from './type-ids.ts';
 import type { Value } from '../types.ts';
 
 const utf16 = new TextDecoder('utf-16le', { fatal: true });
-/** writeSignedLE's bytes before they are copied in (at most 8) */
+/** writeSignedLE's bytes before they are copied in (signedLEInto: at most 8) */
 const SCRATCH = new Uint8Array(8);
 /** typed arrays use the host's byte order; WASM memory is little-endian */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -310,54 +310,29 @@ export class AscHeap {
 
   /** A Uint8Array (graph-ts Bytes, Address, BigInt all share its layout and class id). */
   writeBytes(bytes: Uint8Array): number {
-    const buffer = this.writeArrayBuffer(bytes);
+    return this.#uint8Array(this.writeArrayBuffer(bytes), bytes.length);
+  }
+
+  /** the Uint8Array object over a whole ArrayBuffer of `length` bytes */
+  #uint8Array(buffer: number, length: number): number {
     const ptr = this.alloc(12, 'Uint8Array');
     this.setU32(ptr, buffer);
     this.setU32(ptr + 4, buffer);
-    this.setU32(ptr + 8, bytes.length);
+    this.setU32(ptr + 8, length);
     return ptr;
   }
 
   /**
    * A graph-ts BigInt (a Uint8Array of num-bigint's minimal two's complement little-endian bytes,
-   * as `toSignedLE`) straight from the number: no byte array on the JS side for values below 2^63.
+   * as `toSignedLE`) straight from the number: no byte array on the JS side below 2^63.
    */
   writeSignedLE(n: bigint): number {
-    const le = SCRATCH;
-    let len: number;
-    if (n >= -0x20000000000000n && n < 0x20000000000000n) {
-      // |n| < 2^53: exact as a double
-      let rest = Number(n);
-      len = 0;
-      while (rest !== 0 && rest !== -1) {
-        const byte = ((rest % 256) + 256) % 256;
-        le[len++] = byte;
-        rest = (rest - byte) / 256;
-      }
-      // the top byte's bit 7 must read as the sign: one more byte of sign if it does not
-      if (rest === 0 ? len > 0 && le[len - 1]! >= 128 : len === 0 || le[len - 1]! < 128) le[len++] = rest === 0 ? 0 : 255;
-    } else if (n >= -0x8000000000000000n && n < 0x8000000000000000n) {
-      // below 2^63 (token amounts in wei): two 32-bit halves of the 64-bit two's complement
-      const x = BigInt.asUintN(64, n);
-      const lo = Number(x & 0xffffffffn);
-      const hi = Number(x >> 32n);
-      for (let i = 0; i < 4; i++) le[i] = (lo >>> (i * 8)) & 255;
-      for (let i = 0; i < 4; i++) le[4 + i] = (hi >>> (i * 8)) & 255;
-      const sign = n < 0n ? 255 : 0;
-      len = 8;
-      // drop top bytes that only repeat the sign, while the byte below still carries it
-      while (len > 1 && le[len - 1] === sign && (le[len - 2]! >= 128) === (sign === 255)) len--;
-    } else {
-      return this.writeBytes(toSignedLE(n));
-    }
+    const len = signedLEInto(n, SCRATCH);
+    if (len < 0) return this.writeBytes(toSignedLE(n));
     const buffer = this.alloc(len, 'ArrayBuffer');
     const u8 = this.u8;
-    for (let i = 0; i < len; i++) u8[buffer + i] = le[i]!;
-    const ptr = this.alloc(12, 'Uint8Array');
-    this.setU32(ptr, buffer);
-    this.setU32(ptr + 4, buffer);
-    this.setU32(ptr + 8, len);
-    return ptr;
+    for (let i = 0; i < len; i++) u8[buffer + i] = SCRATCH[i]!;
+    return this.#uint8Array(buffer, len);
   }
 
   writePtrArray(items: readonly number[], type: TypeIdName): number {
